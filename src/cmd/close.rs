@@ -1,0 +1,77 @@
+//! `incident close`: the post-mortem is written; only a resolved incident with a root cause and a
+//! resolution can be closed.
+
+use super::App;
+use super::shared::clock_state;
+use crate::cli::incident_number;
+use crate::error::CommandError;
+use crate::model::{Field, Status};
+use crate::output::{self, Paint};
+use crate::sla;
+use crate::time::display;
+use crate::workflow::Change;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The incident number
+    #[arg(value_parser = incident_number)]
+    pub number: i64,
+    /// What caused it, if not recorded yet
+    #[arg(long, value_name = "TEXT")]
+    pub root_cause: Option<String>,
+    /// The steps taken to resolve it, if not recorded yet
+    #[arg(long, value_name = "TEXT")]
+    pub resolution: Option<String>,
+    /// Measures to prevent recurrence
+    #[arg(long, value_name = "TEXT")]
+    pub prevention: Option<String>,
+    /// Key takeaways
+    #[arg(long, value_name = "TEXT")]
+    pub lessons: Option<String>,
+    /// When it was closed (TIME) [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let at = app.time(args.at.as_deref())?;
+    let incident = app.write(|txn, actor| {
+        let mut change = Change::begin(txn, actor, "the close", args.number, at)?;
+        for (field, text) in [
+            (Field::RootCause, &args.root_cause),
+            (Field::Resolution, &args.resolution),
+            (Field::Prevention, &args.prevention),
+            (Field::LessonsLearned, &args.lessons),
+        ] {
+            if let Some(text) = text {
+                change.set_field(field, text)?;
+            }
+        }
+        change.set_status(Status::Closed, "")?;
+        change.save(txn, actor)
+    })?;
+    let paint = Paint::stdout();
+    let c = sla::clocks(&incident, &app.settings.policy, app.now);
+    let mut text = format!(
+        "incident {} closed at {}\n",
+        incident.number,
+        display(incident.closed_at.unwrap_or(app.now))
+    );
+    if let Some(pm) = &c.postmortem {
+        text.push_str(&format!("  post-mortem {}\n", clock_state(pm, &paint)));
+    }
+    output::out(&text)?;
+    let missing: Vec<&str> = [Field::Prevention, Field::LessonsLearned]
+        .into_iter()
+        .filter(|f| incident.field(*f).is_empty())
+        .map(Field::label)
+        .collect();
+    if !missing.is_empty() {
+        output::status(&format!(
+            "hint: no {} recorded yet: `incident update {} --prevention TEXT --lessons TEXT`",
+            missing.join(" and no "),
+            incident.number
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `incident config`: print the commented default config, or the settings in effect.
+
+use super::App;
+use crate::config::DEFAULT_CONFIG;
+use crate::error::CommandError;
+use crate::model::Severity;
+use crate::output;
+use crate::time::human_duration;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub what: What,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum What {
+    /// Print the default config, commented; a starting point for config.toml
+    Default,
+    /// Print the settings in effect and where they came from
+    Show,
+}
+
+pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    match args.what {
+        What::Default => output::out(DEFAULT_CONFIG),
+        What::Show => {
+            let s = &app.settings;
+            let mut text = format!("database   {}\n", s.db.display());
+            let config = s.config_file.as_ref().map(|p| p.display().to_string());
+            text.push_str(&format!("config     {}\n", config.as_deref().unwrap_or("(none; built-in defaults)")));
+            text.push_str(&format!("author     {}\n", s.author.as_deref().unwrap_or("(git user.name, else $USER)")));
+            let templates = s.templates.as_ref().map(|p| p.display().to_string());
+            text.push_str(&format!("templates  {}\n", templates.as_deref().unwrap_or("(built-in)")));
+            for sev in Severity::ALL {
+                let t = s.policy.target(sev);
+                text.push_str(&format!(
+                    "sla {sev}     respond {}, resolve {}\n",
+                    human_duration(t.respond.as_secs() as i64),
+                    human_duration(t.resolve.as_secs() as i64)
+                ));
+            }
+            text.push_str(&format!(
+                "post-mortem due {} after resolution\n",
+                human_duration(s.policy.postmortem.as_secs() as i64)
+            ));
+            output::out(&text)
+        }
+    }
+}

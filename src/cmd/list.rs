@@ -1,0 +1,102 @@
+//! `incident list`: a compact table of incidents, newest first.
+
+use super::App;
+use crate::error::CommandError;
+use crate::model::{Incident, Severity, Status};
+use crate::output::{self, Paint};
+use crate::sla::{self, Clocks, Policy};
+use crate::store::ListFilter;
+use crate::time::{Timestamp, display, human_duration};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only this status (repeatable): OPEN, INVESTIGATING, RESOLVED, CLOSED
+    #[arg(long, value_name = "S")]
+    pub status: Vec<String>,
+    /// Only this severity (repeatable): P1, P2, P3
+    #[arg(long, value_name = "P")]
+    pub severity: Vec<String>,
+    /// Only incidents opened at or after TIME
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only incidents whose response or fix target is breached
+    #[arg(long)]
+    pub breached: bool,
+    /// At most N incidents; 0 for all
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: u64,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let policy = &app.settings.policy;
+    let filter = ListFilter {
+        statuses: args.status.iter().map(|s| s.parse()).collect::<Result<Vec<Status>, _>>()?,
+        severities: args.severity.iter().map(|s| s.parse()).collect::<Result<Vec<Severity>, _>>()?,
+        since: app.time(args.since.as_deref())?,
+        breached: args.breached.then(|| (policy.clone(), app.now)),
+        limit: (args.limit > 0).then_some(args.limit),
+    };
+    let (incidents, more) = app.read(|txn| Ok(txn.list(&filter)?))?;
+    if args.json {
+        let items: Vec<_> = incidents.iter().map(|i| crate::view::incident(i, policy, app.now)).collect();
+        output::out_json(&serde_json::Value::Array(items))?;
+    } else if incidents.is_empty() {
+        output::status("no incidents match");
+    } else {
+        output::out(&table(&incidents, policy, app.now, &Paint::stdout()))?;
+    }
+    if more {
+        output::status(&format!(
+            "showing the newest {}; --limit 0 shows all",
+            incidents.len()
+        ));
+    }
+    Ok(())
+}
+
+fn table(incidents: &[Incident], policy: &Policy, now: Timestamp, paint: &Paint) -> String {
+    let mut rows = vec![["#", "SEV", "STATUS", "OPENED", "SLA", "TITLE"].map(String::from).to_vec()];
+    let mut alarming = vec![false];
+    for i in incidents {
+        let c = sla::clocks(i, policy, now);
+        alarming.push(c.breached());
+        rows.push(vec![
+            i.number.to_string(),
+            i.severity.to_string(),
+            i.status.to_string(),
+            display(i.opened_at),
+            sla_cell(i.status, &c),
+            i.title.clone(),
+        ]);
+    }
+    output::table(&rows, |r, c, cell| match (r, c) {
+        (0, _) => paint.bold(cell),
+        (_, 4) if alarming[r] => paint.red(cell),
+        _ => cell.to_string(),
+    })
+}
+
+/// The clock that matters now: the response while nobody has acknowledged, then the fix;
+/// once resolved, whether the targets were met.
+fn sla_cell(status: Status, c: &Clocks) -> String {
+    let running = |name: &str, clock: &sla::Clock| {
+        if clock.breached() {
+            format!("{name} overdue {}", human_duration(clock.margin))
+        } else {
+            format!("{name} in {}", human_duration(clock.margin))
+        }
+    };
+    match status {
+        Status::Open => running("respond", &c.respond),
+        Status::Investigating => running("fix", &c.resolve),
+        Status::Resolved | Status::Closed => match (c.respond.breached(), c.resolve.breached()) {
+            (false, false) => "met".into(),
+            (true, false) => "respond breached".into(),
+            (false, true) => "fix breached".into(),
+            (true, true) => "both breached".into(),
+        },
+    }
+}

@@ -1,0 +1,124 @@
+//! The subcommands, one file each, dispatched from one exhaustive enum.
+
+mod ack;
+mod close;
+mod config;
+mod list;
+mod log;
+mod note;
+mod open;
+mod reopen;
+mod resolve;
+mod shared;
+mod show;
+mod sla;
+mod update;
+
+use crate::cli::{Cli, GlobalArgs};
+use crate::config::{Flags, Settings};
+use crate::error::CommandError;
+use crate::store::{Mode, Store, Txn};
+use crate::time::{self, Timestamp};
+use crate::workflow::{Actor, WorkflowError};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Open an incident: prints its number and both SLA deadlines
+    Open(open::Args),
+    /// Acknowledge an incident: INVESTIGATING, and the response clock stops
+    Ack(ack::Args),
+    /// Add a note to the timeline
+    Note(note::Args),
+    /// Change fields, severity or status
+    Update(update::Args),
+    /// Mark an incident resolved: the fix clock stops
+    Resolve(resolve::Args),
+    /// Close a resolved incident once root cause and resolution are recorded
+    Close(close::Args),
+    /// Take a resolved or closed incident back to INVESTIGATING
+    Reopen(reopen::Args),
+    /// List incidents, newest first
+    List(list::Args),
+    /// Every field, both SLA clocks and the whole timeline of one incident
+    Show(show::Args),
+    /// Unresolved incidents with their deadlines, breached first
+    Sla(sla::Args),
+    /// Render an incident in the guide's Incident Log Template
+    Log(log::Args),
+    /// Print the default config or the settings in effect
+    Config(config::Args),
+}
+
+pub fn run(cli: Cli) -> Result<(), CommandError> {
+    let app = App::new(&cli.global)?;
+    match cli.command {
+        Command::Open(args) => open::run(&app, args),
+        Command::Ack(args) => ack::run(&app, args),
+        Command::Note(args) => note::run(&app, args),
+        Command::Update(args) => update::run(&app, args),
+        Command::Resolve(args) => resolve::run(&app, args),
+        Command::Close(args) => close::run(&app, args),
+        Command::Reopen(args) => reopen::run(&app, args),
+        Command::List(args) => list::run(&app, args),
+        Command::Show(args) => show::run(&app, args),
+        Command::Sla(args) => sla::run(&app, args),
+        Command::Log(args) => log::run(&app, args),
+        Command::Config(args) => config::run(&app, args),
+    }
+}
+
+/// What every command starts from: the settings and the moment it runs.
+pub struct App {
+    pub settings: Settings,
+    pub now: Timestamp,
+}
+
+impl App {
+    fn new(global: &GlobalArgs) -> Result<App, CommandError> {
+        let flags = Flags {
+            db: global.db.clone(),
+            config: global.config.clone(),
+            author: global.author.clone(),
+            template_dir: global.template_dir.clone(),
+        };
+        let settings = crate::config::load(&flags, &|k| std::env::var(k).ok())?;
+        Ok(App {
+            settings,
+            now: time::now()?,
+        })
+    }
+
+    /// Parses a TIME argument against this command's clock.
+    pub fn time(&self, arg: Option<&str>) -> Result<Option<Timestamp>, CommandError> {
+        Ok(arg.map(|s| time::parse_time(s, self.now)).transpose()?)
+    }
+
+    pub fn store(&self, mode: Mode) -> Result<Store, CommandError> {
+        Ok(Store::open(&self.settings.db, mode)?)
+    }
+
+    /// Runs `f` in one write transaction and commits only if it succeeds: a refused change
+    /// leaves the database as it was.
+    pub fn write<T>(&self, f: impl FnOnce(&Txn, &Actor) -> Result<T, WorkflowError>) -> Result<T, CommandError> {
+        let actor = Actor {
+            author: self
+                .settings
+                .author
+                .clone()
+                .unwrap_or_else(crate::config::fallback_author),
+            now: self.now,
+        };
+        let mut store = self.store(Mode::ReadWrite)?;
+        let txn = store.write()?;
+        let value = f(&txn, &actor)?;
+        txn.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` in one read transaction.
+    pub fn read<T>(&self, f: impl FnOnce(&Txn) -> Result<T, WorkflowError>) -> Result<T, CommandError> {
+        let mut store = self.store(Mode::Read)?;
+        let txn = store.read()?;
+        Ok(f(&txn)?)
+    }
+}

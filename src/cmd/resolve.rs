@@ -1,0 +1,68 @@
+//! `incident resolve`: the fix is in; the fix clock stops.
+
+use super::App;
+use super::shared::{clock_line, clock_state};
+use crate::cli::incident_number;
+use crate::error::CommandError;
+use crate::model::{Field, Status};
+use crate::output::{self, Paint};
+use crate::sla;
+use crate::time::display;
+use crate::workflow::Change;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The incident number
+    #[arg(value_parser = incident_number)]
+    pub number: i64,
+    /// The steps taken to resolve it
+    #[arg(long, value_name = "TEXT")]
+    pub resolution: Option<String>,
+    /// What caused it
+    #[arg(long, value_name = "TEXT")]
+    pub root_cause: Option<String>,
+    /// When it was resolved (TIME) [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let at = app.time(args.at.as_deref())?;
+    let incident = app.write(|txn, actor| {
+        let mut change = Change::begin(txn, actor, "the resolution", args.number, at)?;
+        if let Some(text) = &args.root_cause {
+            change.set_field(Field::RootCause, text)?;
+        }
+        if let Some(text) = &args.resolution {
+            change.set_field(Field::Resolution, text)?;
+        }
+        change.set_status(Status::Resolved, "")?;
+        change.save(txn, actor)
+    })?;
+    let paint = Paint::stdout();
+    let c = sla::clocks(&incident, &app.settings.policy, app.now);
+    let mut text = format!(
+        "incident {} resolved at {}\n  respond {}\n  fix     {}\n",
+        incident.number,
+        display(incident.resolved_at.unwrap_or(app.now)),
+        clock_state(&c.respond, &paint),
+        clock_state(&c.resolve, &paint),
+    );
+    if let Some(pm) = &c.postmortem {
+        text.push_str(&format!("  post-mortem (close) {}\n", clock_line(pm, &paint)));
+    }
+    output::out(&text)?;
+    let missing: Vec<&str> = [Field::RootCause, Field::Resolution]
+        .into_iter()
+        .filter(|f| incident.field(*f).is_empty())
+        .map(Field::label)
+        .collect();
+    if !missing.is_empty() {
+        output::status(&format!(
+            "hint: closing needs a {}: `incident update {} --root-cause TEXT --resolution TEXT`",
+            missing.join(" and a "),
+            incident.number
+        ));
+    }
+    Ok(())
+}

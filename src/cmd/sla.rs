@@ -1,0 +1,59 @@
+//! `incident sla`: every unresolved incident with its deadlines, breached first.
+
+use super::App;
+use super::shared::clock_state;
+use crate::error::CommandError;
+use crate::output::{self, Paint};
+use crate::sla;
+use crate::time::display;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Evaluate the clocks at this moment (TIME) [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let at = app.time(args.at.as_deref())?.unwrap_or(app.now);
+    let policy = &app.settings.policy;
+    let incidents = app.read(|txn| Ok(txn.unresolved_at(at)?))?;
+    let mut rows: Vec<_> = incidents.iter().map(|i| (i, sla::clocks(i, policy, at))).collect();
+    // Breached first; then whatever runs out soonest.
+    rows.sort_by_key(|(i, c)| {
+        let next = if c.respond.stopped_at.is_none() { c.respond.deadline.min(c.resolve.deadline) } else { c.resolve.deadline };
+        (!c.breached(), next, i.number)
+    });
+    if args.json {
+        let items: Vec<_> = rows.iter().map(|(i, _)| crate::view::incident(i, policy, at)).collect();
+        return output::out_json(&serde_json::Value::Array(items));
+    }
+    if rows.is_empty() {
+        output::status(&format!("no unresolved incidents at {}", display(at)));
+        return Ok(());
+    }
+    let paint = Paint::stdout();
+    let mut table = vec![["#", "SEV", "STATUS", "RESPOND BY", "RESPONSE", "FIX BY", "FIX", "TITLE"].map(String::from).to_vec()];
+    for (i, c) in &rows {
+        table.push(vec![
+            i.number.to_string(),
+            i.severity.to_string(),
+            i.status.to_string(),
+            display(c.respond.deadline),
+            clock_state(&c.respond, &Paint::plain()),
+            display(c.resolve.deadline),
+            clock_state(&c.resolve, &Paint::plain()),
+            i.title.clone(),
+        ]);
+    }
+    let breached: Vec<bool> = std::iter::once(false).chain(rows.iter().map(|(_, c)| c.breached())).collect();
+    output::out(&output::table(&table, |r, col, cell| match (r, col) {
+        (0, _) => paint.bold(cell),
+        (_, 4 | 6) if cell.contains("OVERDUE") || cell.contains("BREACHED") => paint.red(cell),
+        (_, 0) if breached[r] => paint.red(cell),
+        _ => cell.to_string(),
+    }))
+}

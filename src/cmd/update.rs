@@ -1,0 +1,88 @@
+//! `incident update`: change any field, the severity or the status, as one timeline entry each.
+
+use super::App;
+use super::shared::clock_line;
+use crate::cli::incident_number;
+use crate::error::CommandError;
+use crate::model::{Field, Severity, Status};
+use crate::output::{self, Paint};
+use crate::sla;
+use crate::workflow::{Change, WorkflowError};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The incident number
+    #[arg(value_parser = incident_number)]
+    pub number: i64,
+    /// New status: OPEN, INVESTIGATING, RESOLVED or CLOSED (the same rules as ack, resolve, close, reopen)
+    #[arg(long, value_name = "S")]
+    pub status: Option<String>,
+    /// New severity: P1, P2 or P3 (both deadlines move, counted from the open time)
+    #[arg(long, value_name = "P")]
+    pub severity: Option<String>,
+    #[arg(long, value_name = "T")]
+    pub title: Option<String>,
+    #[arg(long, value_name = "D")]
+    pub description: Option<String>,
+    #[arg(long, value_name = "R")]
+    pub root_cause: Option<String>,
+    #[arg(long, value_name = "R")]
+    pub resolution: Option<String>,
+    #[arg(long, value_name = "P")]
+    pub prevention: Option<String>,
+    #[arg(long, value_name = "L")]
+    pub lessons: Option<String>,
+    /// When the change happened (TIME) [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let status: Option<Status> = args.status.as_deref().map(str::parse).transpose()?;
+    let severity: Option<Severity> = args.severity.as_deref().map(str::parse).transpose()?;
+    let fields: Vec<(Field, &str)> = [
+        (Field::Title, &args.title),
+        (Field::Description, &args.description),
+        (Field::RootCause, &args.root_cause),
+        (Field::Resolution, &args.resolution),
+        (Field::Prevention, &args.prevention),
+        (Field::LessonsLearned, &args.lessons),
+    ]
+    .into_iter()
+    .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
+    .collect();
+    let at = app.time(args.at.as_deref())?;
+    let number = args.number;
+    let (incident, changed) = app.write(|txn, actor| {
+        if status.is_none() && severity.is_none() && fields.is_empty() {
+            return Err(WorkflowError::NothingToUpdate(number));
+        }
+        let mut change = Change::begin(txn, actor, "the update", number, at)?;
+        // Fields first, so `--root-cause … --resolution … --status CLOSED` closes in one go.
+        for (field, value) in &fields {
+            change.set_field(*field, value)?;
+        }
+        if let Some(severity) = severity {
+            change.set_severity(severity);
+        }
+        if let Some(status) = status {
+            change.set_status(status, "")?;
+        }
+        let changed = !change.is_empty();
+        Ok((change.save(txn, actor)?, changed))
+    })?;
+    if !changed {
+        output::status(&format!("incident {number}: nothing changed; the values given are the current ones"));
+        return Ok(());
+    }
+    let paint = Paint::stdout();
+    let c = sla::clocks(&incident, &app.settings.policy, app.now);
+    output::out(&format!(
+        "incident {}: {} {}\n  respond {}\n  fix     {}\n",
+        incident.number,
+        incident.severity,
+        incident.status,
+        clock_line(&c.respond, &paint),
+        clock_line(&c.resolve, &paint),
+    ))
+}

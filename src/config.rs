@@ -1,0 +1,352 @@
+//! Settings, resolved in one place: flags beat environment variables, which beat the config
+//! file, which beats the defaults.
+
+use crate::model::Severity;
+use crate::sla::Policy;
+use crate::time;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The commented default config, printed by `incident config default`.
+pub const DEFAULT_CONFIG: &str = include_str!("default_config.toml");
+
+pub const DB_ENV: &str = "INCIDENT_DB";
+pub const CONFIG_ENV: &str = "INCIDENT_CONFIG";
+pub const AUTHOR_ENV: &str = "INCIDENT_AUTHOR";
+pub const TEMPLATES_ENV: &str = "INCIDENT_TEMPLATES";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config {path} line {line}: {message}")]
+    Invalid { path: PathBuf, line: usize, message: String },
+    #[error("no place for the database: neither HOME nor XDG_DATA_HOME is set")]
+    NoHome,
+}
+
+impl ConfigError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ConfigError::Read { .. } => {
+                Some(format!("check --config and ${CONFIG_ENV}, or create the file (`incident config default` prints one)"))
+            }
+            ConfigError::Invalid { .. } => Some("`incident config default` prints a valid, commented config".into()),
+            ConfigError::NoHome => Some(format!("pass --db PATH or set ${DB_ENV}")),
+        }
+    }
+}
+
+/// Settings given as flags.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub db: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub author: Option<String>,
+    pub template_dir: Option<PathBuf>,
+}
+
+/// Everything a command needs to know about where and how to work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub db: PathBuf,
+    /// The config file that was read, if any.
+    pub config_file: Option<PathBuf>,
+    /// From a flag, the environment or the file; `None` falls back to git and $USER.
+    pub author: Option<String>,
+    pub templates: Option<PathBuf>,
+    pub policy: Policy,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database: Option<Spanned<String>>,
+    author: Option<String>,
+    templates: Option<Spanned<String>>,
+    sla: Option<SlaFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlaFile {
+    postmortem: Option<Spanned<String>>,
+    #[serde(rename = "P1")]
+    p1: Option<TargetFile>,
+    #[serde(rename = "P2")]
+    p2: Option<TargetFile>,
+    #[serde(rename = "P3")]
+    p3: Option<TargetFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetFile {
+    respond: Option<Spanned<String>>,
+    resolve: Option<Spanned<String>>,
+}
+
+/// Resolves every setting. `env` reads an environment variable (tests pass a map).
+pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+    let var = |k: &str| env(k).filter(|v| !v.is_empty());
+    let home = var("HOME").map(PathBuf::from);
+    let config_home = var("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".config")));
+
+    // A config named by flag or environment must exist; the default one is optional.
+    let explicit = flags.config.clone().or_else(|| var(CONFIG_ENV).map(PathBuf::from));
+    let (config_file, text) = match explicit {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            (Some(path), Some(text))
+        }
+        None => {
+            let path = config_home.as_ref().map(|d| d.join("incident").join("config.toml"));
+            match path.as_ref().map(std::fs::read_to_string) {
+                Some(Ok(text)) => (path, Some(text)),
+                Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(ConfigError::Read { path: path.unwrap(), source: e });
+                }
+                _ => (None, None),
+            }
+        }
+    };
+    let file = match (&config_file, &text) {
+        (Some(path), Some(text)) => parse(path, text)?,
+        _ => FileConfig::default(),
+    };
+    let file_dir = config_file.as_deref().and_then(Path::parent).map(Path::to_path_buf);
+    let file_path = |s: &Spanned<String>| expand(s.get_ref(), home.as_deref(), file_dir.as_deref());
+
+    let db = match flags.db.clone().or_else(|| var(DB_ENV).map(PathBuf::from)) {
+        Some(p) => p,
+        None => match &file.database {
+            Some(p) => file_path(p),
+            None => var("XDG_DATA_HOME")
+                .map(PathBuf::from)
+                .or_else(|| home.as_ref().map(|h| h.join(".local").join("share")))
+                .ok_or(ConfigError::NoHome)?
+                .join("incident")
+                .join("incidents.db"),
+        },
+    };
+    let author = flags
+        .author
+        .clone()
+        .or_else(|| var(AUTHOR_ENV))
+        .or(file.author.clone())
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty());
+    let templates = flags
+        .template_dir
+        .clone()
+        .or_else(|| var(TEMPLATES_ENV).map(PathBuf::from))
+        .or_else(|| file.templates.as_ref().map(file_path))
+        .or_else(|| {
+            config_home
+                .map(|d| d.join("incident").join("templates"))
+                .filter(|d| d.is_dir())
+        });
+    let policy = match (&config_file, &text) {
+        (Some(path), Some(text)) => policy(path, text, file.sla.as_ref())?,
+        _ => Policy::default(),
+    };
+    Ok(Settings {
+        db,
+        config_file,
+        author,
+        templates,
+        policy,
+    })
+}
+
+fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
+        message: e.message().trim().to_string(),
+    })
+}
+
+fn policy(path: &Path, text: &str, sla: Option<&SlaFile>) -> Result<Policy, ConfigError> {
+    let mut policy = Policy::default();
+    let Some(sla) = sla else { return Ok(policy) };
+    let duration = |key: String, value: &Spanned<String>| {
+        time::parse_duration(value.get_ref()).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(text, value.span().start),
+            message: format!("{key}: {e}"),
+        })
+    };
+    if let Some(pm) = &sla.postmortem {
+        policy.postmortem = duration("sla.postmortem".into(), pm)?;
+    }
+    for (severity, target) in [(Severity::P1, &sla.p1), (Severity::P2, &sla.p2), (Severity::P3, &sla.p3)] {
+        let Some(target) = target else { continue };
+        if let Some(v) = &target.respond {
+            policy.target_mut(severity).respond = duration(format!("sla.{severity}.respond"), v)?;
+        }
+        if let Some(v) = &target.resolve {
+            policy.target_mut(severity).resolve = duration(format!("sla.{severity}.resolve"), v)?;
+        }
+    }
+    Ok(policy)
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// `~/x` is under HOME; a relative path in the config file is relative to the file.
+fn expand(p: &str, home: Option<&Path>, base: Option<&Path>) -> PathBuf {
+    if let (Some(rest), Some(home)) = (p.strip_prefix("~/"), home) {
+        return home.join(rest);
+    }
+    let path = PathBuf::from(p);
+    match base {
+        Some(base) if path.is_relative() => base.join(path),
+        _ => path,
+    }
+}
+
+/// The author when no flag, variable or config names one: git's user.name, then $USER.
+pub fn fallback_author() -> String {
+    let git = std::process::Command::new("git")
+        .args(["config", "--get", "user.name"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    git.or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn flags_beat_env_beat_file_beat_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().to_str().unwrap();
+        write(
+            dir.path(),
+            ".config/incident/config.toml",
+            "database = \"~/file.db\"\nauthor = \"file-author\"\ntemplates = \"tpl\"\n[sla.P1]\nrespond = \"5m\"\n",
+        );
+        // Defaults, then the file.
+        let s = load(&Flags::default(), &env_of(&[("HOME", home)])).unwrap();
+        assert_eq!(s.db, dir.path().join("file.db"));
+        assert_eq!(s.author.as_deref(), Some("file-author"));
+        assert_eq!(s.templates, Some(dir.path().join(".config/incident/tpl")));
+        assert_eq!(s.policy.p1.respond.as_secs(), 300);
+        assert_eq!(s.policy.p1.resolve.as_secs(), 3600, "unset keys keep the default");
+        // The environment beats the file.
+        let env = env_of(&[
+            ("HOME", home),
+            (DB_ENV, "/env.db"),
+            (AUTHOR_ENV, "env-author"),
+            (TEMPLATES_ENV, "/env-tpl"),
+        ]);
+        let s = load(&Flags::default(), &env).unwrap();
+        assert_eq!(s.db, PathBuf::from("/env.db"));
+        assert_eq!(s.author.as_deref(), Some("env-author"));
+        assert_eq!(s.templates, Some(PathBuf::from("/env-tpl")));
+        // Flags beat the environment.
+        let flags = Flags {
+            db: Some("/flag.db".into()),
+            config: None,
+            author: Some("flag-author".into()),
+            template_dir: Some("/flag-tpl".into()),
+        };
+        let s = load(&flags, &env).unwrap();
+        assert_eq!(s.db, PathBuf::from("/flag.db"));
+        assert_eq!(s.author.as_deref(), Some("flag-author"));
+        assert_eq!(s.templates, Some(PathBuf::from("/flag-tpl")));
+    }
+
+    #[test]
+    fn defaults_follow_xdg() {
+        let s = load(&Flags::default(), &env_of(&[("HOME", "/nonexistent-home")])).unwrap();
+        assert_eq!(s.db, PathBuf::from("/nonexistent-home/.local/share/incident/incidents.db"));
+        assert_eq!((s.config_file, s.author, s.templates), (None, None, None));
+        assert_eq!(s.policy, Policy::default());
+        let s = load(&Flags::default(), &env_of(&[("HOME", "/h"), ("XDG_DATA_HOME", "/data")])).unwrap();
+        assert_eq!(s.db, PathBuf::from("/data/incident/incidents.db"));
+        assert!(matches!(load(&Flags::default(), &env_of(&[])), Err(ConfigError::NoHome)));
+    }
+
+    #[test]
+    fn config_flag_beats_config_env_and_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write(dir.path(), "a.toml", "author = \"a\"\n");
+        let b = write(dir.path(), "b.toml", "author = \"b\"\n");
+        let env = env_of(&[("HOME", "/h"), (CONFIG_ENV, b.to_str().unwrap())]);
+        assert_eq!(load(&Flags::default(), &env).unwrap().author.as_deref(), Some("b"));
+        let flags = Flags {
+            config: Some(a),
+            ..Flags::default()
+        };
+        assert_eq!(load(&flags, &env).unwrap().author.as_deref(), Some("a"));
+        let missing = Flags {
+            config: Some(dir.path().join("missing.toml")),
+            ..Flags::default()
+        };
+        let err = load(&missing, &env).unwrap_err();
+        assert!(err.to_string().contains("missing.toml"), "{err}");
+    }
+
+    #[test]
+    fn the_default_config_parses_to_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "c.toml", DEFAULT_CONFIG);
+        let flags = Flags {
+            config: Some(p),
+            ..Flags::default()
+        };
+        let s = load(&flags, &env_of(&[("HOME", "/h")])).unwrap();
+        assert_eq!(s.policy, Policy::default());
+        assert_eq!(s.author, None);
+    }
+
+    #[test]
+    fn malformed_config_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, line, needle) in [
+            ("[sla]\npostmortem = \"24h\"\n[sla.P1]\nrespond = 15m\n", 4, ""),
+            ("[sla.P2]\nrespond = \"4h\"\nresolve = \"soon\"\n", 3, "sla.P2.resolve"),
+            ("autor = \"x\"\n", 1, "autor"),
+            ("[sla.P4]\nrespond = \"1h\"\n", 1, "P4"),
+        ] {
+            let p = write(dir.path(), "bad.toml", text);
+            let flags = Flags {
+                config: Some(p.clone()),
+                ..Flags::default()
+            };
+            let err = load(&flags, &env_of(&[("HOME", "/h")])).unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.starts_with(&format!("config {} line {line}: ", p.display())), "{msg}");
+            assert!(msg.contains(needle), "{msg}");
+            assert!(!msg.contains('\n'), "one line: {msg}");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The one error a command returns: what went wrong, what to do about it, and the exit code.
+
+use crate::config::ConfigError;
+use crate::render::RenderError;
+use crate::store::StoreError;
+use crate::time::TimeError;
+use crate::workflow::WorkflowError;
+
+/// Exit codes, documented in the README.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Any error: bad input, a refused change, an unusable database or config.
+    pub const ERROR: u8 = 1;
+}
+
+#[derive(Debug)]
+pub struct CommandError {
+    pub message: String,
+    pub hint: Option<String>,
+    pub code: u8,
+}
+
+impl CommandError {
+    pub fn new(message: impl Into<String>) -> Self {
+        CommandError {
+            message: message.into(),
+            hint: None,
+            code: exit::ERROR,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// One line: the problem, then what to do about it.
+    pub fn line(&self) -> String {
+        match &self.hint {
+            Some(hint) => format!("{}; {hint}", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
+impl From<WorkflowError> for CommandError {
+    fn from(e: WorkflowError) -> Self {
+        match e {
+            WorkflowError::Store(store) => store.into(),
+            other => {
+                let hint = other.hint();
+                CommandError {
+                    message: other.to_string(),
+                    hint,
+                    code: exit::ERROR,
+                }
+            }
+        }
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        let hint = match &e {
+            StoreError::Io { .. } => "check the path and its permissions, or choose another with --db or INCIDENT_DB",
+            StoreError::NotSqlite(_) | StoreError::Foreign(_) => {
+                "point --db or INCIDENT_DB at an incident database; this file was left as it is"
+            }
+            StoreError::TooNew { .. } => {
+                "use a newer incident binary (`cargo install --path .` from an up-to-date checkout); this one left the file as it is"
+            }
+            StoreError::Locked(_) => "another incident command is still writing; try again in a moment",
+            StoreError::Sqlite(_) => "nothing was written; `incident --help` lists the commands",
+        };
+        CommandError::new(e.to_string()).with_hint(hint)
+    }
+}
+
+impl From<crate::model::BadSeverity> for CommandError {
+    fn from(e: crate::model::BadSeverity) -> Self {
+        CommandError::new(e.to_string())
+    }
+}
+
+impl From<crate::model::BadStatus> for CommandError {
+    fn from(e: crate::model::BadStatus) -> Self {
+        CommandError::new(e.to_string())
+    }
+}
+
+impl From<TimeError> for CommandError {
+    fn from(e: TimeError) -> Self {
+        CommandError::new(e.to_string())
+    }
+}
+
+impl From<ConfigError> for CommandError {
+    fn from(e: ConfigError) -> Self {
+        let hint = e.hint();
+        let err = CommandError::new(e.to_string());
+        match hint {
+            Some(h) => err.with_hint(h),
+            None => err,
+        }
+    }
+}
+
+impl From<RenderError> for CommandError {
+    fn from(e: RenderError) -> Self {
+        let hint = e.hint();
+        CommandError::new(e.to_string()).with_hint(hint)
+    }
+}

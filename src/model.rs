@@ -1,0 +1,273 @@
+//! The incident record of the guide's Incident Log Template and its timeline events.
+
+use crate::time::Timestamp;
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum Severity {
+    P1,
+    P2,
+    P3,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 3] = [Severity::P1, Severity::P2, Severity::P3];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::P1 => "P1",
+            Severity::P2 => "P2",
+            Severity::P3 => "P3",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("unknown severity '{0}': use P1 (critical), P2 (high) or P3 (medium)")]
+pub struct BadSeverity(pub String);
+
+impl FromStr for Severity {
+    type Err = BadSeverity;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "P1" => Ok(Severity::P1),
+            "P2" => Ok(Severity::P2),
+            "P3" => Ok(Severity::P3),
+            _ => Err(BadSeverity(s.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    Open,
+    Investigating,
+    Resolved,
+    Closed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "OPEN",
+            Status::Investigating => "INVESTIGATING",
+            Status::Resolved => "RESOLVED",
+            Status::Closed => "CLOSED",
+        }
+    }
+
+    /// Open and investigating incidents still run their fix clock.
+    pub fn is_unresolved(self) -> bool {
+        matches!(self, Status::Open | Status::Investigating)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("unknown status '{0}': use OPEN, INVESTIGATING, RESOLVED or CLOSED")]
+pub struct BadStatus(pub String);
+
+impl FromStr for Status {
+    type Err = BadStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "OPEN" => Ok(Status::Open),
+            "INVESTIGATING" => Ok(Status::Investigating),
+            "RESOLVED" => Ok(Status::Resolved),
+            "CLOSED" => Ok(Status::Closed),
+            _ => Err(BadStatus(s.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The free-text fields of the template that `update` can edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Title,
+    Description,
+    RootCause,
+    Resolution,
+    Prevention,
+    LessonsLearned,
+}
+
+impl Field {
+    pub const ALL: [Field; 6] = [
+        Field::Title,
+        Field::Description,
+        Field::RootCause,
+        Field::Resolution,
+        Field::Prevention,
+        Field::LessonsLearned,
+    ];
+
+    /// The stable key used in the database, JSON and templates.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Description => "description",
+            Field::RootCause => "root_cause",
+            Field::Resolution => "resolution",
+            Field::Prevention => "prevention",
+            Field::LessonsLearned => "lessons_learned",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Description => "description",
+            Field::RootCause => "root cause",
+            Field::Resolution => "resolution",
+            Field::Prevention => "prevention",
+            Field::LessonsLearned => "lessons learned",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    /// Internal row key; never shown, never changes.
+    pub pk: i64,
+    pub uuid: String,
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub root_cause: String,
+    pub resolution: String,
+    pub prevention: String,
+    pub lessons_learned: String,
+    pub detected_at: Timestamp,
+    pub opened_at: Timestamp,
+    pub acknowledged_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    pub closed_at: Option<Timestamp>,
+    pub created_by: String,
+    pub updated_at: Timestamp,
+}
+
+impl Incident {
+    pub fn field(&self, f: Field) -> &str {
+        match f {
+            Field::Title => &self.title,
+            Field::Description => &self.description,
+            Field::RootCause => &self.root_cause,
+            Field::Resolution => &self.resolution,
+            Field::Prevention => &self.prevention,
+            Field::LessonsLearned => &self.lessons_learned,
+        }
+    }
+
+    pub fn field_mut(&mut self, f: Field) -> &mut String {
+        match f {
+            Field::Title => &mut self.title,
+            Field::Description => &mut self.description,
+            Field::RootCause => &mut self.root_cause,
+            Field::Resolution => &mut self.resolution,
+            Field::Prevention => &mut self.prevention,
+            Field::LessonsLearned => &mut self.lessons_learned,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    Opened,
+    Note,
+    Status,
+    Severity,
+    Field,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Opened => "opened",
+            EventKind::Note => "note",
+            EventKind::Status => "status",
+            EventKind::Severity => "severity",
+            EventKind::Field => "field",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<EventKind> {
+        [
+            EventKind::Opened,
+            EventKind::Note,
+            EventKind::Status,
+            EventKind::Severity,
+            EventKind::Field,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One timeline entry. `field`/`old`/`new` carry what changed; `text` what the author wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub at: Timestamp,
+    pub recorded_at: Timestamp,
+    pub author: String,
+    pub kind: EventKind,
+    pub field: Option<String>,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub text: String,
+}
+
+impl Event {
+    /// The one-line description shown in timelines and given as `text` in JSON.
+    pub fn summary(&self) -> String {
+        let old = self.old.as_deref().unwrap_or("");
+        let new = self.new.as_deref().unwrap_or("");
+        let with_text = |head: String| {
+            if self.text.is_empty() {
+                head
+            } else {
+                format!("{head}: {}", self.text)
+            }
+        };
+        match self.kind {
+            EventKind::Opened => with_text(format!("opened {new}")),
+            EventKind::Note => self.text.clone(),
+            EventKind::Status => with_text(format!("{old} → {new}")),
+            EventKind::Severity => with_text(format!("severity {old} → {new}")),
+            EventKind::Field => {
+                let label = self
+                    .field
+                    .as_deref()
+                    .and_then(Field::from_key)
+                    .map(Field::label)
+                    .unwrap_or("field");
+                if new.is_empty() {
+                    format!("{label} cleared")
+                } else if old.is_empty() {
+                    format!("{label} set: {new}")
+                } else {
+                    format!("{label} changed: {new} (was: {old})")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! The SQLite file behind a small transaction API: commands read and write through `Txn`, never SQL.
+
+mod migrations;
+mod rows;
+
+use crate::model::{Event, EventKind, Incident, Severity, Status};
+use crate::sla::Policy;
+use crate::time::{self, Timestamp};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use migrations::{LATEST_VERSION, SCHEMA};
+
+/// Long enough to ride out another responder's write (a commit takes milliseconds) and a
+/// WAL checkpoint, short enough that a stuck process is reported rather than waited on forever.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0} is not an SQLite database")]
+    NotSqlite(PathBuf),
+    #[error("{0} is an SQLite database, but not an incident database")]
+    Foreign(PathBuf),
+    #[error("{path} has schema version {found}, newer than this incident binary knows ({supported})")]
+    TooNew { path: PathBuf, found: i64, supported: i64 },
+    #[error("the database {0} is locked by another process")]
+    Locked(PathBuf),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// The incident database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Whether a missing database file should be created (writes) or read as empty (reads, which
+/// never leave a file behind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    ReadWrite,
+    Read,
+}
+
+impl Store {
+    pub fn open(path: &Path, mode: Mode) -> Result<Store, StoreError> {
+        let exists = path.exists();
+        if !exists && mode == Mode::Read {
+            let conn = Connection::open_in_memory()?;
+            conn.execute_batch(SCHEMA)?;
+            return Ok(Store {
+                conn,
+                path: path.to_path_buf(),
+            });
+        }
+        if !exists {
+            create_private_file(path)?;
+        } else {
+            // Surface a permission problem as an IO error naming the path, not as SQLite's
+            // "unable to open database file".
+            std::fs::File::open(path).map_err(|source| StoreError::Io {
+                action: "read",
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(e, path))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.prepare().map_err(|e| match e {
+            StoreError::Sqlite(e) => classify(e, path),
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    fn prepare(&mut self) -> Result<(), StoreError> {
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        // The checkpoint SQLite runs when the last connection closes costs a one-note command
+        // most of its time; the automatic checkpoint on commit (every 1000 WAL pages) keeps the
+        // WAL bounded instead.
+        self.conn
+            .set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > LATEST_VERSION {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                supported: LATEST_VERSION,
+            });
+        }
+        if version == 0 {
+            let objects: i64 =
+                self.conn
+                    .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+            if objects > 0 {
+                return Err(StoreError::Foreign(self.path.clone()));
+            }
+            self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        if version < LATEST_VERSION {
+            migrations::migrate(&mut self.conn)?;
+        }
+        self.conn.pragma_update(None, "foreign_keys", true)?;
+        Ok(())
+    }
+
+    /// A read transaction: a consistent view for the whole command.
+    pub fn read(&mut self) -> Result<Txn<'_>, StoreError> {
+        let path = &self.path;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|e| classify(e, path))?;
+        Ok(Txn { tx, path })
+    }
+
+    /// A write transaction, begun IMMEDIATE: the write lock is taken up front, so concurrent
+    /// writers queue on the busy timeout instead of failing with "database is locked" when a
+    /// read lock would have to be upgraded.
+    pub fn write(&mut self) -> Result<Txn<'_>, StoreError> {
+        let path = &self.path;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| classify(e, path))?;
+        Ok(Txn { tx, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Creates the database file readable by its owner only: it holds what was said in an outage.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            action: "create the directory",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        // Another responder created it a moment ago: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::Io {
+            action: "create",
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+fn classify(e: rusqlite::Error, path: &Path) -> StoreError {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => StoreError::NotSqlite(path.to_path_buf()),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked(path.to_path_buf()),
+        _ => StoreError::Sqlite(e),
+    }
+}
+
+/// Which incidents `list` shows.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub statuses: Vec<Status>,
+    pub severities: Vec<Severity>,
+    pub since: Option<Timestamp>,
+    /// Only incidents whose respond or fix clock is breached under this policy at this moment.
+    pub breached: Option<(Policy, Timestamp)>,
+    /// At most this many, newest first; `None` for all.
+    pub limit: Option<u64>,
+}
+
+/// An event about to be appended to an incident's timeline.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub at: Timestamp,
+    pub kind: EventKind,
+    pub field: Option<String>,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub text: String,
+}
+
+pub struct Txn<'a> {
+    tx: rusqlite::Transaction<'a>,
+    path: &'a Path,
+}
+
+impl Txn<'_> {
+    pub fn commit(self) -> Result<(), StoreError> {
+        let path = self.path;
+        self.tx.commit().map_err(|e| classify(e, path))
+    }
+
+    pub fn incident(&self, number: i64) -> Result<Option<Incident>, StoreError> {
+        let sql = format!("SELECT {} FROM incidents WHERE number = ?1", rows::INCIDENT_COLUMNS);
+        Ok(self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row([number], rows::incident)
+            .optional()?)
+    }
+
+    pub fn next_number(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .tx
+            .query_row("SELECT coalesce(max(number), 0) + 1 FROM incidents", [], |r| r.get(0))?)
+    }
+
+    /// Inserts a new incident and returns its row key.
+    pub fn insert_incident(&self, i: &Incident) -> Result<i64, StoreError> {
+        self.tx.execute(
+            "INSERT INTO incidents (uuid, number, title, description, severity, status, root_cause,
+                 resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at,
+                 resolved_at, closed_at, created_by, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            params![
+                i.uuid,
+                i.number,
+                i.title,
+                i.description,
+                i.severity.as_str(),
+                i.status.as_str(),
+                i.root_cause,
+                i.resolution,
+                i.prevention,
+                i.lessons_learned,
+                time::to_rfc3339(i.detected_at),
+                time::to_rfc3339(i.opened_at),
+                i.acknowledged_at.map(time::to_rfc3339),
+                i.resolved_at.map(time::to_rfc3339),
+                i.closed_at.map(time::to_rfc3339),
+                i.created_by,
+                time::to_rfc3339(i.updated_at),
+            ],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Writes an incident's current fields; callers append the events that explain the change
+    /// in the same transaction.
+    pub fn update_incident(&self, i: &Incident) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "UPDATE incidents SET title = ?2, description = ?3, severity = ?4, status = ?5,
+                     root_cause = ?6, resolution = ?7, prevention = ?8, lessons_learned = ?9,
+                     detected_at = ?10, opened_at = ?11, acknowledged_at = ?12, resolved_at = ?13,
+                     closed_at = ?14, updated_at = ?15
+                 WHERE pk = ?1",
+            )?
+            .execute(params![
+                i.pk,
+                i.title,
+                i.description,
+                i.severity.as_str(),
+                i.status.as_str(),
+                i.root_cause,
+                i.resolution,
+                i.prevention,
+                i.lessons_learned,
+                time::to_rfc3339(i.detected_at),
+                time::to_rfc3339(i.opened_at),
+                i.acknowledged_at.map(time::to_rfc3339),
+                i.resolved_at.map(time::to_rfc3339),
+                i.closed_at.map(time::to_rfc3339),
+                time::to_rfc3339(i.updated_at),
+            ])?;
+        Ok(())
+    }
+
+    pub fn append_event(
+        &self,
+        incident_pk: i64,
+        author: &str,
+        recorded_at: Timestamp,
+        e: &NewEvent,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO events (incident_pk, at, recorded_at, author, kind, field, old_value,
+                     new_value, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                incident_pk,
+                time::to_rfc3339(e.at),
+                time::to_rfc3339(recorded_at),
+                author,
+                e.kind.as_str(),
+                e.field,
+                e.old,
+                e.new,
+                e.text,
+            ])?;
+        Ok(())
+    }
+
+    /// An incident's whole timeline in the order things happened.
+    pub fn timeline(&self, incident_pk: i64) -> Result<Vec<Event>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT at, recorded_at, author, kind, field, old_value, new_value, text
+             FROM events WHERE incident_pk = ?1 ORDER BY at, id",
+        )?;
+        let events = stmt
+            .query_map([incident_pk], rows::event)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(events)
+    }
+
+    /// Incidents matching the filter, newest first, and whether the limit left some out.
+    pub fn list(&self, filter: &ListFilter) -> Result<(Vec<Incident>, bool), StoreError> {
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        // Numbered placeholders, so one bound value can be used several times.
+        let mut bind = |v: String| {
+            args.push(v.into());
+            format!("?{}", args.len())
+        };
+        let mut clauses: Vec<String> = Vec::new();
+        if !filter.statuses.is_empty() {
+            let marks: Vec<String> = filter.statuses.iter().map(|s| bind(s.as_str().into())).collect();
+            clauses.push(format!("status IN ({})", marks.join(", ")));
+        }
+        if !filter.severities.is_empty() {
+            let marks: Vec<String> = filter.severities.iter().map(|s| bind(s.as_str().into())).collect();
+            clauses.push(format!("severity IN ({})", marks.join(", ")));
+        }
+        if let Some(since) = filter.since {
+            clauses.push(format!("opened_at >= {}", bind(time::to_rfc3339(since))));
+        }
+        if let Some((policy, now)) = &filter.breached {
+            // The rule of sla::clock, in SQL so that the filter loads no row it will not print:
+            // a clock is breached once its stop (or now, if it has not stopped by now) is past
+            // open + target for the current severity.
+            let now = bind(time::to_rfc3339(*now));
+            let target = |f: fn(&crate::sla::Target) -> Duration| {
+                format!(
+                    "CASE severity WHEN 'P1' THEN {} WHEN 'P2' THEN {} ELSE {} END",
+                    f(&policy.p1).as_secs(),
+                    f(&policy.p2).as_secs(),
+                    f(&policy.p3).as_secs()
+                )
+            };
+            let stop = |column: &str| {
+                format!("unixepoch(CASE WHEN {column} <= {now} THEN {column} ELSE {now} END)")
+            };
+            clauses.push(format!(
+                "({} - unixepoch(opened_at) > {} OR {} - unixepoch(opened_at) > {})",
+                stop("acknowledged_at"),
+                target(|t| t.respond),
+                stop("resolved_at"),
+                target(|t| t.resolve)
+            ));
+        }
+        let where_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        // One row past the limit tells whether there are more, without counting them all.
+        let limit = filter.limit.map(|n| format!("LIMIT {}", n + 1)).unwrap_or_default();
+        let sql = format!(
+            "SELECT {} FROM incidents {where_sql} ORDER BY number DESC {limit}",
+            rows::INCIDENT_COLUMNS
+        );
+        let mut stmt = self.tx.prepare(&sql)?;
+        let mut incidents = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), rows::incident)?
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = filter.limit.is_some_and(|n| incidents.len() as u64 > n);
+        if more {
+            incidents.pop();
+        }
+        Ok((incidents, more))
+    }
+
+    /// Every incident whose fix clock had not stopped at `at` and that was open by then.
+    pub fn unresolved_at(&self, at: Timestamp) -> Result<Vec<Incident>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM incidents
+             WHERE opened_at <= ?1 AND (resolved_at IS NULL OR resolved_at > ?1)
+             ORDER BY number",
+            rows::INCIDENT_COLUMNS
+        );
+        let mut stmt = self.tx.prepare(&sql)?;
+        let incidents = stmt
+            .query_map([time::to_rfc3339(at)], rows::incident)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(incidents)
+    }
+}

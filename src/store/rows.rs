@@ -1,0 +1,68 @@
+//! Turning database rows into model values.
+
+use crate::model::{Event, EventKind, Incident};
+use crate::time;
+use rusqlite::Row;
+use rusqlite::types::{FromSqlError, Type};
+
+pub const INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
+     resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
+     closed_at, created_by, updated_at";
+
+fn bad(idx: usize, what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        idx,
+        Type::Text,
+        Box::new(FromSqlError::Other(format!("bad {what} '{value}'").into())),
+    )
+}
+
+fn ts(row: &Row, idx: usize) -> rusqlite::Result<time::Timestamp> {
+    let s: String = row.get(idx)?;
+    time::from_rfc3339(&s).ok_or_else(|| bad(idx, "time", &s))
+}
+
+fn opt_ts(row: &Row, idx: usize) -> rusqlite::Result<Option<time::Timestamp>> {
+    let s: Option<String> = row.get(idx)?;
+    s.map(|s| time::from_rfc3339(&s).ok_or_else(|| bad(idx, "time", &s)))
+        .transpose()
+}
+
+pub fn incident(row: &Row) -> rusqlite::Result<Incident> {
+    let severity: String = row.get(5)?;
+    let status: String = row.get(6)?;
+    Ok(Incident {
+        pk: row.get(0)?,
+        uuid: row.get(1)?,
+        number: row.get(2)?,
+        title: row.get(3)?,
+        description: row.get(4)?,
+        severity: severity.parse().map_err(|_| bad(5, "severity", &severity))?,
+        status: status.parse().map_err(|_| bad(6, "status", &status))?,
+        root_cause: row.get(7)?,
+        resolution: row.get(8)?,
+        prevention: row.get(9)?,
+        lessons_learned: row.get(10)?,
+        detected_at: ts(row, 11)?,
+        opened_at: ts(row, 12)?,
+        acknowledged_at: opt_ts(row, 13)?,
+        resolved_at: opt_ts(row, 14)?,
+        closed_at: opt_ts(row, 15)?,
+        created_by: row.get(16)?,
+        updated_at: ts(row, 17)?,
+    })
+}
+
+pub fn event(row: &Row) -> rusqlite::Result<Event> {
+    let kind: String = row.get(3)?;
+    Ok(Event {
+        at: ts(row, 0)?,
+        recorded_at: ts(row, 1)?,
+        author: row.get(2)?,
+        kind: EventKind::from_key(&kind).ok_or_else(|| bad(3, "event kind", &kind))?,
+        field: row.get(4)?,
+        old: row.get(5)?,
+        new: row.get(6)?,
+        text: row.get(7)?,
+    })
+}

@@ -1,0 +1,160 @@
+//! The one clock every command reads, and the parsing and display of times and durations.
+
+use chrono::{DateTime, Local, LocalResult, NaiveDate, NaiveDateTime, SubsecRound, TimeZone, Utc};
+use std::time::Duration;
+
+pub type Timestamp = DateTime<Utc>;
+
+/// Pins the clock (RFC 3339), so tests and demos see the same times every run.
+pub const NOW_ENV: &str = "INCIDENT_NOW";
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TimeError {
+    #[error(
+        "malformed time '{0}': use RFC 3339 (2026-11-29T04:48:00Z), 'YYYY-MM-DD HH:MM' in local time, or relative like -15m, -2h, -5d"
+    )]
+    Malformed(String),
+    #[error("time '{0}' does not exist in the local time zone (a daylight-saving gap); give it in RFC 3339 with an offset")]
+    LocalGap(String),
+    #[error("{NOW_ENV}='{0}' is not an RFC 3339 time; unset it to use the system clock")]
+    BadPinnedClock(String),
+    #[error("malformed duration '{0}': use a number with a unit, like 15m, 4h, 3d or 1h30m")]
+    BadDuration(String),
+}
+
+/// The current time, truncated to whole seconds; `INCIDENT_NOW` pins it.
+pub fn now() -> Result<Timestamp, TimeError> {
+    match std::env::var(NOW_ENV) {
+        Ok(pinned) if !pinned.is_empty() => DateTime::parse_from_rfc3339(&pinned)
+            .map(|t| t.with_timezone(&Utc).trunc_subsecs(0))
+            .map_err(|_| TimeError::BadPinnedClock(pinned)),
+        _ => Ok(Utc::now().trunc_subsecs(0)),
+    }
+}
+
+/// Parses a user-given TIME: RFC 3339, local `YYYY-MM-DD HH:MM[:SS]` (or a bare date at
+/// local midnight), `now`, or relative to `now` (`-15m`, `-2h`, `-5d`, `-1h30m`).
+pub fn parse_time(input: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
+    let s = input.trim();
+    if s.eq_ignore_ascii_case("now") {
+        return Ok(now);
+    }
+    if let Some(rel) = s.strip_prefix('-') {
+        let d = parse_duration(rel).map_err(|_| TimeError::Malformed(input.to_string()))?;
+        let d = chrono::Duration::from_std(d).map_err(|_| TimeError::Malformed(input.to_string()))?;
+        return now.checked_sub_signed(d).ok_or_else(|| TimeError::Malformed(input.to_string()));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc).trunc_subsecs(0));
+    }
+    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+        .ok_or_else(|| TimeError::Malformed(input.to_string()))?;
+    match Local.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        // A repeated hour (clocks going back): the earlier reading is the one that happened first.
+        LocalResult::Ambiguous(early, _) => Ok(early.with_timezone(&Utc)),
+        LocalResult::None => Err(TimeError::LocalGap(input.to_string())),
+    }
+}
+
+/// Parses a positive duration such as `15m`, `4h`, `3d` or `1h30m`.
+pub fn parse_duration(input: &str) -> Result<Duration, TimeError> {
+    let d = humantime::parse_duration(input.trim())
+        .map_err(|_| TimeError::BadDuration(input.to_string()))?;
+    if d.is_zero() {
+        return Err(TimeError::BadDuration(input.to_string()));
+    }
+    Ok(d)
+}
+
+/// Storage and JSON form: RFC 3339 UTC with whole seconds, which sorts as text.
+pub fn to_rfc3339(t: Timestamp) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Reads a stored time; the database only ever holds what [`to_rfc3339`] wrote.
+pub fn from_rfc3339(s: &str) -> Option<Timestamp> {
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// How people read a time in tables and reports: local, to the minute (the guide's `YYYY-MM-DD HH:MM`).
+pub fn display(t: Timestamp) -> String {
+    t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A span in the two largest units that matter: `5d 2h`, `1h 15m`, `45m`, `30s`.
+pub fn human_duration(seconds: i64) -> String {
+    let s = seconds.unsigned_abs();
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60, s % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{sec}s"),
+        (0, 0, _) => format!("{m}m"),
+        (0, _, 0) => format!("{h}h"),
+        (0, _, _) => format!("{h}h {m}m"),
+        (_, 0, _) => format!("{d}d"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn relative_times_count_back_from_now() {
+        let now = t("2026-11-29T12:00:00Z");
+        assert_eq!(parse_time("-15m", now).unwrap(), t("2026-11-29T11:45:00Z"));
+        assert_eq!(parse_time("-2h", now).unwrap(), t("2026-11-29T10:00:00Z"));
+        assert_eq!(parse_time("-5d", now).unwrap(), t("2026-11-24T12:00:00Z"));
+        assert_eq!(parse_time("-1h30m", now).unwrap(), t("2026-11-29T10:30:00Z"));
+        assert_eq!(parse_time("now", now).unwrap(), now);
+    }
+
+    #[test]
+    fn absolute_times_accept_rfc3339_with_offsets() {
+        let now = t("2026-11-29T12:00:00Z");
+        assert_eq!(
+            parse_time("2026-10-07T09:00:00+02:00", now).unwrap(),
+            t("2026-10-07T07:00:00Z")
+        );
+        assert_eq!(parse_time("2026-10-07T09:00:00.750Z", now).unwrap(), t("2026-10-07T09:00:00Z"));
+    }
+
+    #[test]
+    fn garbage_is_refused_with_the_accepted_forms() {
+        let now = t("2026-11-29T12:00:00Z");
+        for bad in ["yesterday", "-", "-15x", "2026-13-01 10:00", "10:00", ""] {
+            let err = parse_time(bad, now).unwrap_err();
+            assert!(err.to_string().contains("RFC 3339"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn durations_are_positive() {
+        assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse_duration("3d").unwrap(), Duration::from_secs(3 * 86_400));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn human_durations_keep_two_units() {
+        assert_eq!(human_duration(30), "30s");
+        assert_eq!(human_duration(45 * 60), "45m");
+        assert_eq!(human_duration(3_600), "1h");
+        assert_eq!(human_duration(4_500), "1h 15m");
+        assert_eq!(human_duration(5 * 86_400 + 2 * 3_600 + 59), "5d 2h");
+        assert_eq!(human_duration(-90 * 60), "1h 30m");
+    }
+}

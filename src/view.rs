@@ -1,0 +1,83 @@
+//! The JSON view of an incident: what `--json` prints and what templates receive.
+
+use crate::model::{Event, Incident};
+use crate::sla::{self, Clock, Policy};
+use crate::time::{self, Timestamp};
+use serde_json::{Value, json};
+
+fn ts(t: Option<Timestamp>) -> Value {
+    t.map(|t| Value::String(time::to_rfc3339(t))).unwrap_or(Value::Null)
+}
+
+fn clock(c: &Clock, target: std::time::Duration) -> Value {
+    json!({
+        "deadline": time::to_rfc3339(c.deadline),
+        "target_seconds": target.as_secs(),
+        "state": c.state,
+        "stopped_at": ts(c.stopped_at),
+        "breached": c.breached(),
+        "margin_seconds": c.margin,
+    })
+}
+
+/// The SLA clocks of an incident at `now`.
+pub fn sla(incident: &Incident, policy: &Policy, now: Timestamp) -> Value {
+    let c = sla::clocks(incident, policy, now);
+    let target = policy.target(incident.severity);
+    json!({
+        "evaluated_at": time::to_rfc3339(now),
+        "respond_by": time::to_rfc3339(c.respond.deadline),
+        "resolve_by": time::to_rfc3339(c.resolve.deadline),
+        "respond_breached": c.respond.breached(),
+        "resolve_breached": c.resolve.breached(),
+        "postmortem_by": ts(c.postmortem.map(|p| p.deadline)),
+        "respond": clock(&c.respond, target.respond),
+        "resolve": clock(&c.resolve, target.resolve),
+        "postmortem": c.postmortem.map(|p| clock(&p, policy.postmortem)).unwrap_or(Value::Null),
+    })
+}
+
+/// An incident with its SLA clocks, as `list --json` and `sla --json` give it.
+pub fn incident(i: &Incident, policy: &Policy, now: Timestamp) -> Value {
+    json!({
+        "number": i.number,
+        "id": i.uuid,
+        "title": i.title,
+        "severity": i.severity,
+        "status": i.status,
+        "detected_at": time::to_rfc3339(i.detected_at),
+        "opened_at": time::to_rfc3339(i.opened_at),
+        "acknowledged_at": ts(i.acknowledged_at),
+        "resolved_at": ts(i.resolved_at),
+        "closed_at": ts(i.closed_at),
+        "description": i.description,
+        "root_cause": i.root_cause,
+        "resolution": i.resolution,
+        "prevention": i.prevention,
+        "lessons_learned": i.lessons_learned,
+        "created_by": i.created_by,
+        "updated_at": time::to_rfc3339(i.updated_at),
+        "sla": sla(i, policy, now),
+    })
+}
+
+pub fn event(e: &Event) -> Value {
+    json!({
+        "at": time::to_rfc3339(e.at),
+        "recorded_at": time::to_rfc3339(e.recorded_at),
+        "author": e.author,
+        "kind": e.kind,
+        "text": e.summary(),
+        "field": e.field,
+        "old": e.old,
+        "new": e.new,
+        "note": e.text,
+    })
+}
+
+/// An incident with its whole timeline, as `show --json` gives it.
+pub fn incident_with_timeline(i: &Incident, timeline: &[Event], policy: &Policy, now: Timestamp) -> Value {
+    let mut v = incident(i, policy, now);
+    v["timeline"] = timeline.iter().map(event).collect();
+    v
+}

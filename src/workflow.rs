@@ -1,0 +1,375 @@
+//! The incident lifecycle: which changes are legal, in what time order, and the timeline events
+//! each one appends in the same transaction as the fields it changes.
+
+use crate::model::{EventKind, Field, Incident, Severity, Status};
+use crate::store::{NewEvent, StoreError, Txn};
+use crate::time::{self, Timestamp};
+
+/// Who is acting, and the moment the command runs.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub author: String,
+    pub now: Timestamp,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("incident {0} does not exist")]
+    NotFound(i64),
+    #[error("incident {number} is {from}; it cannot go to {to}")]
+    Transition { number: i64, from: Status, to: Status },
+    #[error("incident {number} is already {status}")]
+    Already { number: i64, status: Status },
+    #[error("incident {number} was already acknowledged at {}", time::display(*.at))]
+    AlreadyAcknowledged { number: i64, at: Timestamp },
+    #[error("incident {number} is {status}; only {allowed} incidents can be {action}")]
+    Wrong {
+        number: i64,
+        status: Status,
+        allowed: &'static str,
+        action: &'static str,
+    },
+    #[error("incident {number} cannot be closed: {reason}")]
+    CannotClose { number: i64, reason: String },
+    #[error("{what} at {} is before {before} at {}", time::display(*.at), time::display(*.before_at))]
+    OutOfOrder {
+        number: i64,
+        what: &'static str,
+        at: Timestamp,
+        before: &'static str,
+        before_at: Timestamp,
+    },
+    #[error("{what} at {} is in the future (now is {})", time::display(*.at), time::display(*.now))]
+    Future {
+        what: &'static str,
+        at: Timestamp,
+        now: Timestamp,
+    },
+    #[error("the {0} is empty")]
+    Empty(&'static str),
+    #[error("nothing to update: no field, severity or status was given")]
+    NothingToUpdate(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl WorkflowError {
+    /// What the user can do about it, in their terms.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            WorkflowError::NotFound(_) => "`incident list` shows the incidents there are".into(),
+            WorkflowError::Transition { number, from, to } => match (from, to) {
+                (Status::Open, Status::Closed) | (Status::Investigating, Status::Closed) => {
+                    format!("resolve it first: `incident resolve {number} --root-cause TEXT --resolution TEXT`")
+                }
+                (Status::Resolved | Status::Closed, _) => {
+                    format!("`incident reopen {number} --reason TEXT` takes it back to INVESTIGATING")
+                }
+                (_, Status::Open) => {
+                    "an acknowledged incident stays acknowledged; `incident note` records what happened".into()
+                }
+                _ => format!("`incident show {number}` shows where it stands"),
+            },
+            WorkflowError::Already { number, .. } | WorkflowError::AlreadyAcknowledged { number, .. } => {
+                format!("`incident show {number}` shows its timeline")
+            }
+            WorkflowError::Wrong { number, action, .. } => match *action {
+                "acknowledged" => format!("if the problem is back, `incident reopen {number} --reason TEXT`"),
+                _ => format!("`incident show {number}` shows where it stands"),
+            },
+            WorkflowError::CannotClose { number, .. } => format!(
+                "pass them: `incident close {number} --root-cause TEXT --resolution TEXT`"
+            ),
+            WorkflowError::OutOfOrder { number, .. } => {
+                format!("check --at; `incident show {number}` lists the recorded times")
+            }
+            WorkflowError::Future { .. } => "give a time up to now; relative times count back, like -15m".into(),
+            WorkflowError::Empty(_) => "write something, or pipe it in with `-`".into(),
+            WorkflowError::NothingToUpdate(number) => format!(
+                "pass at least one of --status, --severity, --title, --description, --root-cause, --resolution, --prevention, --lessons (`incident update {number} --help`)"
+            ),
+            WorkflowError::Store(_) => return None,
+        })
+    }
+}
+
+type Result<T> = std::result::Result<T, WorkflowError>;
+
+/// What `open` records.
+#[derive(Debug, Clone)]
+pub struct NewIncident {
+    pub severity: Severity,
+    pub title: String,
+    pub description: String,
+    /// When the SLA clocks start; defaults to now.
+    pub opened_at: Option<Timestamp>,
+    /// When the problem was first noticed, if before it was opened.
+    pub detected_at: Option<Timestamp>,
+}
+
+pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident> {
+    let title = new.title.trim().to_string();
+    if title.is_empty() {
+        return Err(WorkflowError::Empty("title"));
+    }
+    let opened_at = new.opened_at.unwrap_or(actor.now);
+    not_future("the open", opened_at, actor.now)?;
+    let detected_at = new.detected_at.unwrap_or(opened_at);
+    let number = txn.next_number()?;
+    if detected_at > opened_at {
+        return Err(WorkflowError::OutOfOrder {
+            number,
+            what: "the opening",
+            at: opened_at,
+            before: "the detection",
+            before_at: detected_at,
+        });
+    }
+    let mut incident = Incident {
+        pk: 0,
+        uuid: uuid::Uuid::new_v4().to_string(),
+        number,
+        title: title.clone(),
+        description: new.description.trim().to_string(),
+        severity: new.severity,
+        status: Status::Open,
+        root_cause: String::new(),
+        resolution: String::new(),
+        prevention: String::new(),
+        lessons_learned: String::new(),
+        detected_at,
+        opened_at,
+        acknowledged_at: None,
+        resolved_at: None,
+        closed_at: None,
+        created_by: actor.author.clone(),
+        updated_at: actor.now,
+    };
+    incident.pk = txn.insert_incident(&incident)?;
+    let opened = NewEvent {
+        at: opened_at,
+        kind: EventKind::Opened,
+        field: None,
+        old: None,
+        new: Some(new.severity.to_string()),
+        text: title,
+    };
+    txn.append_event(incident.pk, &actor.author, actor.now, &opened)?;
+    Ok(incident)
+}
+
+/// A change to one incident being assembled: the new fields and the events that explain them.
+pub struct Change {
+    pub incident: Incident,
+    events: Vec<NewEvent>,
+    at: Timestamp,
+}
+
+impl Change {
+    /// Loads incident `number` for a change happening at `at` (default now); `what` names the
+    /// change in errors ("the note", "the acknowledgement").
+    pub fn begin(txn: &Txn, actor: &Actor, what: &'static str, number: i64, at: Option<Timestamp>) -> Result<Change> {
+        let incident = txn.incident(number)?.ok_or(WorkflowError::NotFound(number))?;
+        let at = at.unwrap_or(actor.now);
+        not_future(what, at, actor.now)?;
+        if at < incident.opened_at {
+            return Err(WorkflowError::OutOfOrder {
+                number,
+                what,
+                at,
+                before: "the opening",
+                before_at: incident.opened_at,
+            });
+        }
+        Ok(Change {
+            incident,
+            events: Vec::new(),
+            at,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn note(&mut self, text: &str) -> Result<()> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(WorkflowError::Empty("note"));
+        }
+        self.push(EventKind::Note, None, None, None, text.to_string());
+        Ok(())
+    }
+
+    /// Sets a template field; a value equal to the current one records nothing.
+    pub fn set_field(&mut self, field: Field, value: &str) -> Result<()> {
+        let value = value.trim();
+        if field == Field::Title && value.is_empty() {
+            return Err(WorkflowError::Empty("title"));
+        }
+        let old = self.incident.field(field).to_string();
+        if old == value {
+            return Ok(());
+        }
+        *self.incident.field_mut(field) = value.to_string();
+        self.push(
+            EventKind::Field,
+            Some(field.key().to_string()),
+            Some(old),
+            Some(value.to_string()),
+            String::new(),
+        );
+        Ok(())
+    }
+
+    pub fn set_severity(&mut self, severity: Severity) {
+        let old = self.incident.severity;
+        if old == severity {
+            return;
+        }
+        self.incident.severity = severity;
+        self.push(
+            EventKind::Severity,
+            None,
+            Some(old.to_string()),
+            Some(severity.to_string()),
+            String::new(),
+        );
+    }
+
+    /// Acknowledges an OPEN incident.
+    pub fn ack(&mut self) -> Result<()> {
+        let (number, status) = (self.incident.number, self.incident.status);
+        match (status, self.incident.acknowledged_at) {
+            (Status::Open, _) => self.set_status(Status::Investigating, ""),
+            (Status::Investigating, Some(at)) => Err(WorkflowError::AlreadyAcknowledged { number, at }),
+            _ => Err(WorkflowError::Wrong {
+                number,
+                status,
+                allowed: "OPEN",
+                action: "acknowledged",
+            }),
+        }
+    }
+
+    /// Takes a RESOLVED or CLOSED incident back to INVESTIGATING.
+    pub fn reopen(&mut self, reason: &str) -> Result<()> {
+        let (number, status) = (self.incident.number, self.incident.status);
+        if status.is_unresolved() {
+            return Err(WorkflowError::Wrong {
+                number,
+                status,
+                allowed: "RESOLVED or CLOSED",
+                action: "reopened",
+            });
+        }
+        self.set_status(Status::Investigating, reason)
+    }
+
+    /// Moves the incident to `to`, stopping or restarting the clocks that go with it.
+    /// `text` is a reason kept with the event (reopen).
+    pub fn set_status(&mut self, to: Status, text: &str) -> Result<()> {
+        let number = self.incident.number;
+        let from = self.incident.status;
+        let at = self.at;
+        let illegal = || WorkflowError::Transition { number, from, to };
+        if from == to {
+            return Err(WorkflowError::Already { number, status: to });
+        }
+        match (from, to) {
+            // Acknowledge: the response clock stops.
+            (Status::Open, Status::Investigating) => {
+                self.incident.acknowledged_at = Some(at);
+            }
+            // Reopen: the fix did not hold, so the fix clock runs again.
+            (Status::Resolved | Status::Closed, Status::Investigating) => {
+                let last = self.incident.closed_at.or(self.incident.resolved_at);
+                if let Some(last) = last.filter(|t| at < *t) {
+                    let before = if self.incident.closed_at.is_some() { "the close" } else { "the resolution" };
+                    return Err(self.out_of_order("the reopening", before, last));
+                }
+                self.incident.resolved_at = None;
+                self.incident.closed_at = None;
+            }
+            // Resolve: the fix clock stops, and the response clock too if nobody acknowledged.
+            (Status::Open | Status::Investigating, Status::Resolved) => {
+                if let Some(ack) = self.incident.acknowledged_at.filter(|t| at < *t) {
+                    return Err(self.out_of_order("the resolution", "the acknowledgement", ack));
+                }
+                self.incident.acknowledged_at.get_or_insert(at);
+                self.incident.resolved_at = Some(at);
+            }
+            (Status::Resolved, Status::Closed) => {
+                let missing: Vec<&str> = [Field::RootCause, Field::Resolution]
+                    .into_iter()
+                    .filter(|f| self.incident.field(*f).is_empty())
+                    .map(Field::label)
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(WorkflowError::CannotClose {
+                        number,
+                        reason: format!("it has no {}", missing.join(" and no ")),
+                    });
+                }
+                if let Some(resolved) = self.incident.resolved_at.filter(|t| at < *t) {
+                    return Err(self.out_of_order("the close", "the resolution", resolved));
+                }
+                self.incident.closed_at = Some(at);
+            }
+            _ => return Err(illegal()),
+        }
+        self.incident.status = to;
+        self.push(
+            EventKind::Status,
+            None,
+            Some(from.to_string()),
+            Some(to.to_string()),
+            text.trim().to_string(),
+        );
+        Ok(())
+    }
+
+    /// Writes the incident's new fields and appends its events, in the caller's transaction.
+    pub fn save(mut self, txn: &Txn, actor: &Actor) -> Result<Incident> {
+        if self.events.is_empty() {
+            return Ok(self.incident);
+        }
+        let only_notes = self.events.iter().all(|e| e.kind == EventKind::Note);
+        if !only_notes {
+            self.incident.updated_at = actor.now;
+            txn.update_incident(&self.incident)?;
+        }
+        for event in &self.events {
+            txn.append_event(self.incident.pk, &actor.author, actor.now, event)?;
+        }
+        Ok(self.incident)
+    }
+
+    fn push(&mut self, kind: EventKind, field: Option<String>, old: Option<String>, new: Option<String>, text: String) {
+        self.events.push(NewEvent {
+            at: self.at,
+            kind,
+            field,
+            old,
+            new,
+            text,
+        });
+    }
+
+    fn out_of_order(&self, what: &'static str, before: &'static str, before_at: Timestamp) -> WorkflowError {
+        WorkflowError::OutOfOrder {
+            number: self.incident.number,
+            what,
+            at: self.at,
+            before,
+            before_at,
+        }
+    }
+}
+
+fn not_future(what: &'static str, at: Timestamp, now: Timestamp) -> Result<()> {
+    if at > now {
+        return Err(WorkflowError::Future { what, at, now });
+    }
+    Ok(())
+}
