@@ -19,9 +19,16 @@ pub const TEMPLATES_ENV: &str = "INCIDENT_TEMPLATES";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config {path} line {line}: {message}")]
-    Invalid { path: PathBuf, line: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("no place for the database: neither HOME nor XDG_DATA_HOME is set")]
     NoHome,
 }
@@ -29,10 +36,12 @@ pub enum ConfigError {
 impl ConfigError {
     pub fn hint(&self) -> Option<String> {
         match self {
-            ConfigError::Read { .. } => {
-                Some(format!("check --config and ${CONFIG_ENV}, or create the file (`incident config default` prints one)"))
+            ConfigError::Read { .. } => Some(format!(
+                "check --config and ${CONFIG_ENV}, or create the file (`incident config default` prints one)"
+            )),
+            ConfigError::Invalid { .. } => {
+                Some("`incident config default` prints a valid, commented config".into())
             }
-            ConfigError::Invalid { .. } => Some("`incident config default` prints a valid, commented config".into()),
             ConfigError::NoHome => Some(format!("pass --db PATH or set ${DB_ENV}")),
         }
     }
@@ -96,18 +105,29 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
         .or_else(|| home.as_ref().map(|h| h.join(".config")));
 
     // A config named by flag or environment must exist; the default one is optional.
-    let explicit = flags.config.clone().or_else(|| var(CONFIG_ENV).map(PathBuf::from));
+    let explicit = flags
+        .config
+        .clone()
+        .or_else(|| var(CONFIG_ENV).map(PathBuf::from));
     let (config_file, text) = match explicit {
         Some(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
             (Some(path), Some(text))
         }
         None => {
-            let path = config_home.as_ref().map(|d| d.join("incident").join("config.toml"));
+            let path = config_home
+                .as_ref()
+                .map(|d| d.join("incident").join("config.toml"));
             match path.as_ref().map(std::fs::read_to_string) {
                 Some(Ok(text)) => (path, Some(text)),
                 Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(ConfigError::Read { path: path.unwrap(), source: e });
+                    return Err(ConfigError::Read {
+                        path: path.unwrap(),
+                        source: e,
+                    });
                 }
                 _ => (None, None),
             }
@@ -117,7 +137,10 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
         (Some(path), Some(text)) => parse(path, text)?,
         _ => FileConfig::default(),
     };
-    let file_dir = config_file.as_deref().and_then(Path::parent).map(Path::to_path_buf);
+    let file_dir = config_file
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf);
     let file_path = |s: &Spanned<String>| expand(s.get_ref(), home.as_deref(), file_dir.as_deref());
 
     let db = match flags.db.clone().or_else(|| var(DB_ENV).map(PathBuf::from)) {
@@ -183,7 +206,11 @@ fn policy(path: &Path, text: &str, sla: Option<&SlaFile>) -> Result<Policy, Conf
     if let Some(pm) = &sla.postmortem {
         policy.postmortem = duration("sla.postmortem".into(), pm)?;
     }
-    for (severity, target) in [(Severity::P1, &sla.p1), (Severity::P2, &sla.p2), (Severity::P3, &sla.p3)] {
+    for (severity, target) in [
+        (Severity::P1, &sla.p1),
+        (Severity::P2, &sla.p2),
+        (Severity::P3, &sla.p3),
+    ] {
         let Some(target) = target else { continue };
         if let Some(v) = &target.respond {
             policy.target_mut(severity).respond = duration(format!("sla.{severity}.respond"), v)?;
@@ -232,8 +259,11 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -259,7 +289,11 @@ mod tests {
         assert_eq!(s.author.as_deref(), Some("file-author"));
         assert_eq!(s.templates, Some(dir.path().join(".config/incident/tpl")));
         assert_eq!(s.policy.p1.respond.as_secs(), 300);
-        assert_eq!(s.policy.p1.resolve.as_secs(), 3600, "unset keys keep the default");
+        assert_eq!(
+            s.policy.p1.resolve.as_secs(),
+            3600,
+            "unset keys keep the default"
+        );
         // The environment beats the file.
         let env = env_of(&[
             ("HOME", home),
@@ -287,12 +321,22 @@ mod tests {
     #[test]
     fn defaults_follow_xdg() {
         let s = load(&Flags::default(), &env_of(&[("HOME", "/nonexistent-home")])).unwrap();
-        assert_eq!(s.db, PathBuf::from("/nonexistent-home/.local/share/incident/incidents.db"));
+        assert_eq!(
+            s.db,
+            PathBuf::from("/nonexistent-home/.local/share/incident/incidents.db")
+        );
         assert_eq!((s.config_file, s.author, s.templates), (None, None, None));
         assert_eq!(s.policy, Policy::default());
-        let s = load(&Flags::default(), &env_of(&[("HOME", "/h"), ("XDG_DATA_HOME", "/data")])).unwrap();
+        let s = load(
+            &Flags::default(),
+            &env_of(&[("HOME", "/h"), ("XDG_DATA_HOME", "/data")]),
+        )
+        .unwrap();
         assert_eq!(s.db, PathBuf::from("/data/incident/incidents.db"));
-        assert!(matches!(load(&Flags::default(), &env_of(&[])), Err(ConfigError::NoHome)));
+        assert!(matches!(
+            load(&Flags::default(), &env_of(&[])),
+            Err(ConfigError::NoHome)
+        ));
     }
 
     #[test]
@@ -301,7 +345,10 @@ mod tests {
         let a = write(dir.path(), "a.toml", "author = \"a\"\n");
         let b = write(dir.path(), "b.toml", "author = \"b\"\n");
         let env = env_of(&[("HOME", "/h"), (CONFIG_ENV, b.to_str().unwrap())]);
-        assert_eq!(load(&Flags::default(), &env).unwrap().author.as_deref(), Some("b"));
+        assert_eq!(
+            load(&Flags::default(), &env).unwrap().author.as_deref(),
+            Some("b")
+        );
         let flags = Flags {
             config: Some(a),
             ..Flags::default()
@@ -332,8 +379,16 @@ mod tests {
     fn malformed_config_names_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         for (text, line, needle) in [
-            ("[sla]\npostmortem = \"24h\"\n[sla.P1]\nrespond = 15m\n", 4, ""),
-            ("[sla.P2]\nrespond = \"4h\"\nresolve = \"soon\"\n", 3, "sla.P2.resolve"),
+            (
+                "[sla]\npostmortem = \"24h\"\n[sla.P1]\nrespond = 15m\n",
+                4,
+                "",
+            ),
+            (
+                "[sla.P2]\nrespond = \"4h\"\nresolve = \"soon\"\n",
+                3,
+                "sla.P2.resolve",
+            ),
             ("autor = \"x\"\n", 1, "autor"),
             ("[sla.P4]\nrespond = \"1h\"\n", 1, "P4"),
         ] {
@@ -344,7 +399,10 @@ mod tests {
             };
             let err = load(&flags, &env_of(&[("HOME", "/h")])).unwrap_err();
             let msg = err.to_string();
-            assert!(msg.starts_with(&format!("config {} line {line}: ", p.display())), "{msg}");
+            assert!(
+                msg.starts_with(&format!("config {} line {line}: ", p.display())),
+                "{msg}"
+            );
             assert!(msg.contains(needle), "{msg}");
             assert!(!msg.contains('\n'), "one line: {msg}");
         }

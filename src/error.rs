@@ -63,14 +63,18 @@ impl From<WorkflowError> for CommandError {
 impl From<StoreError> for CommandError {
     fn from(e: StoreError) -> Self {
         let hint = match &e {
-            StoreError::Io { .. } => "check the path and its permissions, or choose another with --db or INCIDENT_DB",
+            StoreError::Io { .. } => {
+                "check the path and its permissions, or choose another with --db or INCIDENT_DB"
+            }
             StoreError::NotSqlite(_) | StoreError::Foreign(_) => {
                 "point --db or INCIDENT_DB at an incident database; this file was left as it is"
             }
             StoreError::TooNew { .. } => {
                 "use a newer incident binary (`cargo install --path .` from an up-to-date checkout); this one left the file as it is"
             }
-            StoreError::Locked(_) => "another incident command is still writing; try again in a moment",
+            StoreError::Locked(_) => {
+                "another incident command is still writing; try again in a moment"
+            }
             StoreError::Sqlite(_) => "nothing was written; `incident --help` lists the commands",
         };
         CommandError::new(e.to_string()).with_hint(hint)

@@ -63,7 +63,10 @@ fn no_color_unset() -> bool {
 /// Writes data to stdout. A closed pipe (`incident list | head`) is not an error.
 pub fn out(text: &str) -> Result<(), CommandError> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(CommandError::new(format!("cannot write to stdout: {e}"))),
         Ok(()) => Ok(()),
@@ -84,14 +87,24 @@ pub fn status(text: &str) {
 pub fn table(rows: &[Vec<String>], paint_row: impl Fn(usize, usize, &str) -> String) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut text = String::new();
     for (r, row) in rows.iter().enumerate() {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
             let last = c + 1 == row.len();
-            let pad = if last { 0 } else { widths[c] - cell.chars().count() + 2 };
+            let pad = if last {
+                0
+            } else {
+                widths[c] - cell.chars().count() + 2
+            };
             line.push_str(&paint_row(r, c, cell));
             line.push_str(&" ".repeat(pad));
         }

@@ -57,7 +57,10 @@ impl Templates {
                     }
                 }
             }
-            Ok(BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, text)| text.to_string()))
+            Ok(BUILTIN
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, text)| text.to_string()))
         });
         Templates {
             env,
@@ -76,7 +79,10 @@ impl Templates {
     /// Renders the whole output or nothing: an error names the file and line.
     pub fn render(&self, name: &str, context: &serde_json::Value) -> Result<String, RenderError> {
         let fail = |e: minijinja::Error| {
-            let file = e.name().map(|n| self.origin(n)).unwrap_or_else(|| self.origin(name));
+            let file = e
+                .name()
+                .map(|n| self.origin(n))
+                .unwrap_or_else(|| self.origin(name));
             let message = match e.detail() {
                 Some(detail) => format!("{}: {detail}", e.kind()),
                 None => e.kind().to_string(),
@@ -97,7 +103,10 @@ fn datetime(value: Option<String>) -> Result<String, minijinja::Error> {
     match value {
         None => Ok(String::new()),
         Some(s) => time::from_rfc3339(&s).map(time::display).ok_or_else(|| {
-            minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("'{s}' is not an RFC 3339 time"))
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("'{s}' is not an RFC 3339 time"),
+            )
         }),
     }
 }
@@ -117,9 +126,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("log.txt"), "#{{ incident.number }}\n").unwrap();
         let t = Templates::new(Some(dir.path()));
-        assert_eq!(t.render("log.txt", &json!({"incident": {"number": 7}})).unwrap(), "#7\n");
+        assert_eq!(
+            t.render("log.txt", &json!({"incident": {"number": 7}}))
+                .unwrap(),
+            "#7\n"
+        );
 
-        std::fs::write(dir.path().join("log.txt"), "line one\n{{ incident.nope }}\n").unwrap();
+        std::fs::write(
+            dir.path().join("log.txt"),
+            "line one\n{{ incident.nope }}\n",
+        )
+        .unwrap();
         let err = Templates::new(Some(dir.path()))
             .render("log.txt", &json!({"incident": {"number": 7}}))
             .unwrap_err();
@@ -128,7 +145,9 @@ mod tests {
         assert!(err.message.contains("undefined"), "{}", err.message);
 
         std::fs::write(dir.path().join("log.txt"), "{% if %}\n").unwrap();
-        let err = Templates::new(Some(dir.path())).render("log.txt", &json!({})).unwrap_err();
+        let err = Templates::new(Some(dir.path()))
+            .render("log.txt", &json!({}))
+            .unwrap_err();
         assert!(err.message.contains("syntax"), "{}", err.message);
     }
 

@@ -92,7 +92,12 @@ impl Clock {
 /// A clock started at `start` with `allowed` time, evaluated at `now`. A stop later than `now`
 /// had not happened yet at `now`, so `sla --at` in the past sees the clock still running.
 /// Reaching the deadline exactly is on time: only a moment after it breaches.
-pub fn clock(start: Timestamp, allowed: Duration, stopped: Option<Timestamp>, now: Timestamp) -> Clock {
+pub fn clock(
+    start: Timestamp,
+    allowed: Duration,
+    stopped: Option<Timestamp>,
+    now: Timestamp,
+) -> Clock {
     let deadline = start + chrono::Duration::from_std(allowed).unwrap_or(chrono::Duration::MAX);
     let stopped_at = stopped.filter(|t| *t <= now);
     let until = stopped_at.unwrap_or(now);
@@ -125,8 +130,18 @@ pub fn clocks(incident: &Incident, policy: &Policy, now: Timestamp) -> Clocks {
     let target = policy.target(incident.severity);
     let resolved = incident.resolved_at.filter(|t| *t <= now);
     Clocks {
-        respond: clock(incident.opened_at, target.respond, incident.acknowledged_at, now),
-        resolve: clock(incident.opened_at, target.resolve, incident.resolved_at, now),
+        respond: clock(
+            incident.opened_at,
+            target.respond,
+            incident.acknowledged_at,
+            now,
+        ),
+        resolve: clock(
+            incident.opened_at,
+            target.resolve,
+            incident.resolved_at,
+            now,
+        ),
         postmortem: resolved.map(|r| clock(r, policy.postmortem, incident.closed_at, now)),
     }
 }
@@ -178,17 +193,38 @@ mod tests {
         assert_eq!((at.state, at.margin), (ClockState::Running, 0));
         let after = clock(open, fifteen, None, t("2026-11-29T10:15:01Z"));
         assert_eq!((after.state, after.margin), (ClockState::Overdue, -1));
-        let stopped_at = clock(open, fifteen, Some(t("2026-11-29T10:15:00Z")), t("2026-11-30T00:00:00Z"));
+        let stopped_at = clock(
+            open,
+            fifteen,
+            Some(t("2026-11-29T10:15:00Z")),
+            t("2026-11-30T00:00:00Z"),
+        );
         assert_eq!((stopped_at.state, stopped_at.margin), (ClockState::Met, 0));
-        let stopped_late = clock(open, fifteen, Some(t("2026-11-29T10:15:01Z")), t("2026-11-30T00:00:00Z"));
-        assert_eq!((stopped_late.state, stopped_late.margin), (ClockState::Breached, -1));
+        let stopped_late = clock(
+            open,
+            fifteen,
+            Some(t("2026-11-29T10:15:01Z")),
+            t("2026-11-30T00:00:00Z"),
+        );
+        assert_eq!(
+            (stopped_late.state, stopped_late.margin),
+            (ClockState::Breached, -1)
+        );
     }
 
     #[test]
     fn a_stop_after_the_evaluation_moment_has_not_happened_yet() {
         let open = t("2026-11-29T10:00:00Z");
-        let c = clock(open, Duration::from_secs(900), Some(t("2026-11-29T10:10:00Z")), t("2026-11-29T10:05:00Z"));
-        assert_eq!((c.state, c.margin, c.stopped_at), (ClockState::Running, 600, None));
+        let c = clock(
+            open,
+            Duration::from_secs(900),
+            Some(t("2026-11-29T10:10:00Z")),
+            t("2026-11-29T10:05:00Z"),
+        );
+        assert_eq!(
+            (c.state, c.margin, c.stopped_at),
+            (ClockState::Running, 600, None)
+        );
     }
 
     #[test]
@@ -214,8 +250,14 @@ mod tests {
         let p1 = clocks(&inc, &Policy::default(), now);
         assert_eq!(p1.respond.deadline, t("2026-11-29T10:15:00Z"));
         assert_eq!(p1.resolve.deadline, t("2026-11-29T11:00:00Z"));
-        assert_eq!((p1.respond.state, p1.respond.margin), (ClockState::Overdue, -75 * 60));
-        assert_eq!((p1.resolve.state, p1.resolve.margin), (ClockState::Overdue, -30 * 60));
+        assert_eq!(
+            (p1.respond.state, p1.respond.margin),
+            (ClockState::Overdue, -75 * 60)
+        );
+        assert_eq!(
+            (p1.resolve.state, p1.resolve.margin),
+            (ClockState::Overdue, -30 * 60)
+        );
     }
 
     #[test]
@@ -244,7 +286,10 @@ mod tests {
         // Reopened: the fix never held, so the clock is running again and already past 24 h.
         inc.resolved_at = None;
         let reopened = clocks(&inc, &Policy::default(), t("2026-11-30T06:00:00Z"));
-        assert_eq!((reopened.resolve.state, reopened.resolve.margin), (ClockState::Overdue, -6 * 3_600));
+        assert_eq!(
+            (reopened.resolve.state, reopened.resolve.margin),
+            (ClockState::Overdue, -6 * 3_600)
+        );
         assert_eq!(reopened.respond.state, ClockState::Met);
         assert!(reopened.postmortem.is_none());
     }

@@ -14,7 +14,9 @@ pub enum TimeError {
         "malformed time '{0}': use RFC 3339 (2026-11-29T04:48:00Z), 'YYYY-MM-DD HH:MM' in local time, or relative like -15m, -2h, -5d"
     )]
     Malformed(String),
-    #[error("time '{0}' does not exist in the local time zone (a daylight-saving gap); give it in RFC 3339 with an offset")]
+    #[error(
+        "time '{0}' does not exist in the local time zone (a daylight-saving gap); give it in RFC 3339 with an offset"
+    )]
     LocalGap(String),
     #[error("{NOW_ENV}='{0}' is not an RFC 3339 time; unset it to use the system clock")]
     BadPinnedClock(String),
@@ -41,21 +43,29 @@ pub fn parse_time(input: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
     }
     if let Some(rel) = s.strip_prefix('-') {
         let d = parse_duration(rel).map_err(|_| TimeError::Malformed(input.to_string()))?;
-        let d = chrono::Duration::from_std(d).map_err(|_| TimeError::Malformed(input.to_string()))?;
-        return now.checked_sub_signed(d).ok_or_else(|| TimeError::Malformed(input.to_string()));
+        let d =
+            chrono::Duration::from_std(d).map_err(|_| TimeError::Malformed(input.to_string()))?;
+        return now
+            .checked_sub_signed(d)
+            .ok_or_else(|| TimeError::Malformed(input.to_string()));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc).trunc_subsecs(0));
     }
-    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .or_else(|| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
-        .ok_or_else(|| TimeError::Malformed(input.to_string()))?;
+    let naive = [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .or_else(|| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    })
+    .ok_or_else(|| TimeError::Malformed(input.to_string()))?;
     match Local.from_local_datetime(&naive) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         // A repeated hour (clocks going back): the earlier reading is the one that happened first.
@@ -81,7 +91,9 @@ pub fn to_rfc3339(t: Timestamp) -> String {
 
 /// Reads a stored time; the database only ever holds what [`to_rfc3339`] wrote.
 pub fn from_rfc3339(s: &str) -> Option<Timestamp> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// How people read a time in tables and reports: local, to the minute (the guide's `YYYY-MM-DD HH:MM`).
@@ -117,7 +129,10 @@ mod tests {
         assert_eq!(parse_time("-15m", now).unwrap(), t("2026-11-29T11:45:00Z"));
         assert_eq!(parse_time("-2h", now).unwrap(), t("2026-11-29T10:00:00Z"));
         assert_eq!(parse_time("-5d", now).unwrap(), t("2026-11-24T12:00:00Z"));
-        assert_eq!(parse_time("-1h30m", now).unwrap(), t("2026-11-29T10:30:00Z"));
+        assert_eq!(
+            parse_time("-1h30m", now).unwrap(),
+            t("2026-11-29T10:30:00Z")
+        );
         assert_eq!(parse_time("now", now).unwrap(), now);
     }
 
@@ -128,7 +143,10 @@ mod tests {
             parse_time("2026-10-07T09:00:00+02:00", now).unwrap(),
             t("2026-10-07T07:00:00Z")
         );
-        assert_eq!(parse_time("2026-10-07T09:00:00.750Z", now).unwrap(), t("2026-10-07T09:00:00Z"));
+        assert_eq!(
+            parse_time("2026-10-07T09:00:00.750Z", now).unwrap(),
+            t("2026-10-07T09:00:00Z")
+        );
     }
 
     #[test]
@@ -143,7 +161,10 @@ mod tests {
     #[test]
     fn durations_are_positive() {
         assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
-        assert_eq!(parse_duration("3d").unwrap(), Duration::from_secs(3 * 86_400));
+        assert_eq!(
+            parse_duration("3d").unwrap(),
+            Duration::from_secs(3 * 86_400)
+        );
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("fast").is_err());
     }

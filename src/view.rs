@@ -6,7 +6,8 @@ use crate::time::{self, Timestamp};
 use serde_json::{Value, json};
 
 fn ts(t: Option<Timestamp>) -> Value {
-    t.map(|t| Value::String(time::to_rfc3339(t))).unwrap_or(Value::Null)
+    t.map(|t| Value::String(time::to_rfc3339(t)))
+        .unwrap_or(Value::Null)
 }
 
 fn clock(c: &Clock, target: std::time::Duration) -> Value {
@@ -76,7 +77,12 @@ pub fn event(e: &Event) -> Value {
 }
 
 /// An incident with its whole timeline, as `show --json` gives it.
-pub fn incident_with_timeline(i: &Incident, timeline: &[Event], policy: &Policy, now: Timestamp) -> Value {
+pub fn incident_with_timeline(
+    i: &Incident,
+    timeline: &[Event],
+    policy: &Policy,
+    now: Timestamp,
+) -> Value {
     let mut v = incident(i, policy, now);
     v["timeline"] = timeline.iter().map(event).collect();
     v

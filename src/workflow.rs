@@ -17,7 +17,11 @@ pub enum WorkflowError {
     #[error("incident {0} does not exist")]
     NotFound(i64),
     #[error("incident {number} is {from}; it cannot go to {to}")]
-    Transition { number: i64, from: Status, to: Status },
+    Transition {
+        number: i64,
+        from: Status,
+        to: Status,
+    },
     #[error("incident {number} is already {status}")]
     Already { number: i64, status: Status },
     #[error("incident {number} was already acknowledged at {}", time::display(*.at))]
@@ -168,8 +172,16 @@ pub struct Change {
 impl Change {
     /// Loads incident `number` for a change happening at `at` (default now); `what` names the
     /// change in errors ("the note", "the acknowledgement").
-    pub fn begin(txn: &Txn, actor: &Actor, what: &'static str, number: i64, at: Option<Timestamp>) -> Result<Change> {
-        let incident = txn.incident(number)?.ok_or(WorkflowError::NotFound(number))?;
+    pub fn begin(
+        txn: &Txn,
+        actor: &Actor,
+        what: &'static str,
+        number: i64,
+        at: Option<Timestamp>,
+    ) -> Result<Change> {
+        let incident = txn
+            .incident(number)?
+            .ok_or(WorkflowError::NotFound(number))?;
         let at = at.unwrap_or(actor.now);
         not_future(what, at, actor.now)?;
         if at < incident.opened_at {
@@ -242,7 +254,9 @@ impl Change {
         let (number, status) = (self.incident.number, self.incident.status);
         match (status, self.incident.acknowledged_at) {
             (Status::Open, _) => self.set_status(Status::Investigating, ""),
-            (Status::Investigating, Some(at)) => Err(WorkflowError::AlreadyAcknowledged { number, at }),
+            (Status::Investigating, Some(at)) => {
+                Err(WorkflowError::AlreadyAcknowledged { number, at })
+            }
             _ => Err(WorkflowError::Wrong {
                 number,
                 status,
@@ -285,7 +299,11 @@ impl Change {
             (Status::Resolved | Status::Closed, Status::Investigating) => {
                 let last = self.incident.closed_at.or(self.incident.resolved_at);
                 if let Some(last) = last.filter(|t| at < *t) {
-                    let before = if self.incident.closed_at.is_some() { "the close" } else { "the resolution" };
+                    let before = if self.incident.closed_at.is_some() {
+                        "the close"
+                    } else {
+                        "the resolution"
+                    };
                     return Err(self.out_of_order("the reopening", before, last));
                 }
                 self.incident.resolved_at = None;
@@ -345,7 +363,14 @@ impl Change {
         Ok(self.incident)
     }
 
-    fn push(&mut self, kind: EventKind, field: Option<String>, old: Option<String>, new: Option<String>, text: String) {
+    fn push(
+        &mut self,
+        kind: EventKind,
+        field: Option<String>,
+        old: Option<String>,
+        new: Option<String>,
+        text: String,
+    ) {
         self.events.push(NewEvent {
             at: self.at,
             kind,
@@ -356,7 +381,12 @@ impl Change {
         });
     }
 
-    fn out_of_order(&self, what: &'static str, before: &'static str, before_at: Timestamp) -> WorkflowError {
+    fn out_of_order(
+        &self,
+        what: &'static str,
+        before: &'static str,
+        before_at: Timestamp,
+    ) -> WorkflowError {
         WorkflowError::OutOfOrder {
             number: self.incident.number,
             what,

@@ -28,10 +28,19 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             let s = &app.settings;
             let mut text = format!("database   {}\n", s.db.display());
             let config = s.config_file.as_ref().map(|p| p.display().to_string());
-            text.push_str(&format!("config     {}\n", config.as_deref().unwrap_or("(none; built-in defaults)")));
-            text.push_str(&format!("author     {}\n", s.author.as_deref().unwrap_or("(git user.name, else $USER)")));
+            text.push_str(&format!(
+                "config     {}\n",
+                config.as_deref().unwrap_or("(none; built-in defaults)")
+            ));
+            text.push_str(&format!(
+                "author     {}\n",
+                s.author.as_deref().unwrap_or("(git user.name, else $USER)")
+            ));
             let templates = s.templates.as_ref().map(|p| p.display().to_string());
-            text.push_str(&format!("templates  {}\n", templates.as_deref().unwrap_or("(built-in)")));
+            text.push_str(&format!(
+                "templates  {}\n",
+                templates.as_deref().unwrap_or("(built-in)")
+            ));
             for sev in Severity::ALL {
                 let t = s.policy.target(sev);
                 text.push_str(&format!(

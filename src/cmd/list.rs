@@ -33,15 +33,26 @@ pub struct Args {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let policy = &app.settings.policy;
     let filter = ListFilter {
-        statuses: args.status.iter().map(|s| s.parse()).collect::<Result<Vec<Status>, _>>()?,
-        severities: args.severity.iter().map(|s| s.parse()).collect::<Result<Vec<Severity>, _>>()?,
+        statuses: args
+            .status
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<Vec<Status>, _>>()?,
+        severities: args
+            .severity
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<Vec<Severity>, _>>()?,
         since: app.time(args.since.as_deref())?,
         breached: args.breached.then(|| (policy.clone(), app.now)),
         limit: (args.limit > 0).then_some(args.limit),
     };
     let (incidents, more) = app.read(|txn| Ok(txn.list(&filter)?))?;
     if args.json {
-        let items: Vec<_> = incidents.iter().map(|i| crate::view::incident(i, policy, app.now)).collect();
+        let items: Vec<_> = incidents
+            .iter()
+            .map(|i| crate::view::incident(i, policy, app.now))
+            .collect();
         output::out_json(&serde_json::Value::Array(items))?;
     } else if incidents.is_empty() {
         output::status("no incidents match");
@@ -58,7 +69,11 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
 }
 
 fn table(incidents: &[Incident], policy: &Policy, now: Timestamp, paint: &Paint) -> String {
-    let mut rows = vec![["#", "SEV", "STATUS", "OPENED", "SLA", "TITLE"].map(String::from).to_vec()];
+    let mut rows = vec![
+        ["#", "SEV", "STATUS", "OPENED", "SLA", "TITLE"]
+            .map(String::from)
+            .to_vec(),
+    ];
     let mut alarming = vec![false];
     for i in incidents {
         let c = sla::clocks(i, policy, now);

@@ -27,7 +27,9 @@ pub struct Args {
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let (incident, timeline) = app.read(|txn| {
-        let incident = txn.incident(args.number)?.ok_or(WorkflowError::NotFound(args.number))?;
+        let incident = txn
+            .incident(args.number)?
+            .ok_or(WorkflowError::NotFound(args.number))?;
         let timeline = txn.timeline(incident.pk)?;
         Ok((incident, timeline))
     })?;
@@ -38,7 +40,8 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if args.context {
         return output::out_json(&context);
     }
-    let text = Templates::new(app.settings.templates.as_deref()).render(&args.template, &context)?;
+    let text =
+        Templates::new(app.settings.templates.as_deref()).render(&args.template, &context)?;
     match &args.out {
         None => output::out(&text),
         Some(path) => write_whole(path, &text),
@@ -54,7 +57,8 @@ fn write_whole(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
     ));
     let fail = |action: &str, e: std::io::Error| {
         let _ = std::fs::remove_file(&tmp);
-        CommandError::new(format!("cannot {action} {}: {e}", path.display())).with_hint("check the directory exists and is writable")
+        CommandError::new(format!("cannot {action} {}: {e}", path.display()))
+            .with_hint("check the directory exists and is writable")
     };
     std::fs::write(&tmp, text).map_err(|e| fail("write", e))?;
     std::fs::rename(&tmp, path).map_err(|e| fail("replace", e))?;

@@ -99,7 +99,10 @@ impl App {
 
     /// Runs `f` in one write transaction and commits only if it succeeds: a refused change
     /// leaves the database as it was.
-    pub fn write<T>(&self, f: impl FnOnce(&Txn, &Actor) -> Result<T, WorkflowError>) -> Result<T, CommandError> {
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&Txn, &Actor) -> Result<T, WorkflowError>,
+    ) -> Result<T, CommandError> {
         let actor = Actor {
             author: self
                 .settings
@@ -116,7 +119,10 @@ impl App {
     }
 
     /// Runs `f` in one read transaction.
-    pub fn read<T>(&self, f: impl FnOnce(&Txn) -> Result<T, WorkflowError>) -> Result<T, CommandError> {
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Txn) -> Result<T, WorkflowError>,
+    ) -> Result<T, CommandError> {
         let mut store = self.store(Mode::Read)?;
         let txn = store.read()?;
         Ok(f(&txn)?)

@@ -30,7 +30,12 @@ pub struct Args {
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let severity: Severity = args.severity.parse()?;
-    let description = args.description.as_deref().map(super::shared::text_arg).transpose()?.unwrap_or_default();
+    let description = args
+        .description
+        .as_deref()
+        .map(super::shared::text_arg)
+        .transpose()?
+        .unwrap_or_default();
     let new = NewIncident {
         severity,
         title: args.title,

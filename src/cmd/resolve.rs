@@ -49,7 +49,10 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         clock_state(&c.resolve, &paint),
     );
     if let Some(pm) = &c.postmortem {
-        text.push_str(&format!("  post-mortem (close) {}\n", clock_line(pm, &paint)));
+        text.push_str(&format!(
+            "  post-mortem (close) {}\n",
+            clock_line(pm, &paint)
+        ));
     }
     output::out(&text)?;
     let missing: Vec<&str> = [Field::RootCause, Field::Resolution]

@@ -32,6 +32,7 @@ pub fn text_arg(arg: &str) -> Result<String, CommandError> {
         .read_to_end(&mut buf)
         .map_err(|e| CommandError::new(format!("cannot read stdin: {e}")))?;
     String::from_utf8(buf).map_err(|_| {
-        CommandError::new("stdin is not UTF-8 text").with_hint("notes take text; attach binary logs as files")
+        CommandError::new("stdin is not UTF-8 text")
+            .with_hint("notes take text; attach binary logs as files")
     })
 }

@@ -22,13 +22,17 @@ pub struct Args {
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let (incident, timeline) = app.read(|txn| {
-        let incident = txn.incident(args.number)?.ok_or(WorkflowError::NotFound(args.number))?;
+        let incident = txn
+            .incident(args.number)?
+            .ok_or(WorkflowError::NotFound(args.number))?;
         let timeline = txn.timeline(incident.pk)?;
         Ok((incident, timeline))
     })?;
     let policy = &app.settings.policy;
     if args.json {
-        return output::out_json(&crate::view::incident_with_timeline(&incident, &timeline, policy, app.now));
+        return output::out_json(&crate::view::incident_with_timeline(
+            &incident, &timeline, policy, app.now,
+        ));
     }
     output::out(&render(app, &incident, &timeline, &Paint::stdout()))
 }
@@ -38,24 +42,43 @@ fn render(app: &App, i: &Incident, timeline: &[Event], paint: &Paint) -> String 
     let time = |t: Option<crate::time::Timestamp>| t.map(display).unwrap_or_else(|| "-".into());
     let mut s = format!(
         "{}  {}\n",
-        paint.bold(&format!("Incident #{}  {}  {}", i.number, i.severity, i.status)),
+        paint.bold(&format!(
+            "Incident #{}  {}  {}",
+            i.number, i.severity, i.status
+        )),
         paint.bold(&i.title)
     );
     s.push_str(&format!("  id            {}\n", i.uuid));
     if i.detected_at != i.opened_at {
         s.push_str(&format!("  detected      {}\n", display(i.detected_at)));
     }
-    s.push_str(&format!("  opened        {} by {}\n", display(i.opened_at), i.created_by));
+    s.push_str(&format!(
+        "  opened        {} by {}\n",
+        display(i.opened_at),
+        i.created_by
+    ));
     s.push_str(&format!("  acknowledged  {}\n", time(i.acknowledged_at)));
     s.push_str(&format!("  resolved      {}\n", time(i.resolved_at)));
     s.push_str(&format!("  closed        {}\n", time(i.closed_at)));
     s.push_str(&format!("\n{}\n", paint.bold("SLA")));
-    s.push_str(&format!("  respond       {}\n", clock_line(&c.respond, paint)));
-    s.push_str(&format!("  fix           {}\n", clock_line(&c.resolve, paint)));
+    s.push_str(&format!(
+        "  respond       {}\n",
+        clock_line(&c.respond, paint)
+    ));
+    s.push_str(&format!(
+        "  fix           {}\n",
+        clock_line(&c.resolve, paint)
+    ));
     if let Some(pm) = &c.postmortem {
         s.push_str(&format!("  post-mortem   {}\n", clock_line(pm, paint)));
     }
-    for field in [Field::Description, Field::RootCause, Field::Resolution, Field::Prevention, Field::LessonsLearned] {
+    for field in [
+        Field::Description,
+        Field::RootCause,
+        Field::Resolution,
+        Field::Prevention,
+        Field::LessonsLearned,
+    ] {
         let label = field.label();
         let mut heading = label.to_uppercase();
         heading.push(':');
@@ -67,7 +90,12 @@ fn render(app: &App, i: &Incident, timeline: &[Event], paint: &Paint) -> String 
     }
     s.push_str(&format!("\n{}\n", paint.bold("TIMELINE:")));
     for e in timeline {
-        let mut lines = e.summary().lines().map(String::from).collect::<Vec<_>>().into_iter();
+        let mut lines = e
+            .summary()
+            .lines()
+            .map(String::from)
+            .collect::<Vec<_>>()
+            .into_iter();
         let first = lines.next().unwrap_or_default();
         // Backdated entries say when they were actually written down.
         let late = (e.recorded_at - e.at).num_seconds() >= 60;
@@ -76,7 +104,12 @@ fn render(app: &App, i: &Incident, timeline: &[Event], paint: &Paint) -> String 
         } else {
             String::new()
         };
-        s.push_str(&format!("  {}  {:<8} {:<9} {first}{recorded}\n", display(e.at), e.author, e.kind.as_str()));
+        s.push_str(&format!(
+            "  {}  {:<8} {:<9} {first}{recorded}\n",
+            display(e.at),
+            e.author,
+            e.kind.as_str()
+        ));
         for more in lines {
             s.push_str(&format!("  {:<16}  {:<8} {:<9} {more}\n", "", "", ""));
         }

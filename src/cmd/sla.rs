@@ -21,14 +21,24 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let at = app.time(args.at.as_deref())?.unwrap_or(app.now);
     let policy = &app.settings.policy;
     let incidents = app.read(|txn| Ok(txn.unresolved_at(at)?))?;
-    let mut rows: Vec<_> = incidents.iter().map(|i| (i, sla::clocks(i, policy, at))).collect();
+    let mut rows: Vec<_> = incidents
+        .iter()
+        .map(|i| (i, sla::clocks(i, policy, at)))
+        .collect();
     // Breached first; then whatever runs out soonest.
     rows.sort_by_key(|(i, c)| {
-        let next = if c.respond.stopped_at.is_none() { c.respond.deadline.min(c.resolve.deadline) } else { c.resolve.deadline };
+        let next = if c.respond.stopped_at.is_none() {
+            c.respond.deadline.min(c.resolve.deadline)
+        } else {
+            c.resolve.deadline
+        };
         (!c.breached(), next, i.number)
     });
     if args.json {
-        let items: Vec<_> = rows.iter().map(|(i, _)| crate::view::incident(i, policy, at)).collect();
+        let items: Vec<_> = rows
+            .iter()
+            .map(|(i, _)| crate::view::incident(i, policy, at))
+            .collect();
         return output::out_json(&serde_json::Value::Array(items));
     }
     if rows.is_empty() {
@@ -36,7 +46,20 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         return Ok(());
     }
     let paint = Paint::stdout();
-    let mut table = vec![["#", "SEV", "STATUS", "RESPOND BY", "RESPONSE", "FIX BY", "FIX", "TITLE"].map(String::from).to_vec()];
+    let mut table = vec![
+        [
+            "#",
+            "SEV",
+            "STATUS",
+            "RESPOND BY",
+            "RESPONSE",
+            "FIX BY",
+            "FIX",
+            "TITLE",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
     for (i, c) in &rows {
         table.push(vec![
             i.number.to_string(),
@@ -49,7 +72,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             i.title.clone(),
         ]);
     }
-    let breached: Vec<bool> = std::iter::once(false).chain(rows.iter().map(|(_, c)| c.breached())).collect();
+    let breached: Vec<bool> = std::iter::once(false)
+        .chain(rows.iter().map(|(_, c)| c.breached()))
+        .collect();
     output::out(&output::table(&table, |r, col, cell| match (r, col) {
         (0, _) => paint.bold(cell),
         (_, 4 | 6) if cell.contains("OVERDUE") || cell.contains("BREACHED") => paint.red(cell),

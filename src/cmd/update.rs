@@ -72,7 +72,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         Ok((change.save(txn, actor)?, changed))
     })?;
     if !changed {
-        output::status(&format!("incident {number}: nothing changed; the values given are the current ones"));
+        output::status(&format!(
+            "incident {number}: nothing changed; the values given are the current ones"
+        ));
         return Ok(());
     }
     let paint = Paint::stdout();

@@ -69,7 +69,9 @@ mod tests {
         let mut fresh = Connection::open_in_memory().unwrap();
         migrate(&mut fresh).unwrap();
         assert_eq!(schema_of(&stepwise), schema_of(&fresh));
-        let v: i64 = stepwise.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let v: i64 = stepwise
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(v, LATEST_VERSION);
     }
 
@@ -85,7 +87,9 @@ mod tests {
              VALUES (1, 'x', 'x', 'a', 'note', 'said');",
         )
         .unwrap();
-        let upd = conn.execute("UPDATE events SET text = 'unsaid'", []).unwrap_err();
+        let upd = conn
+            .execute("UPDATE events SET text = 'unsaid'", [])
+            .unwrap_err();
         assert!(upd.to_string().contains("append-only"), "{upd}");
         let del = conn.execute("DELETE FROM events", []).unwrap_err();
         assert!(del.to_string().contains("append-only"), "{del}");

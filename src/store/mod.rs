@@ -28,8 +28,14 @@ pub enum StoreError {
     NotSqlite(PathBuf),
     #[error("{0} is an SQLite database, but not an incident database")]
     Foreign(PathBuf),
-    #[error("{path} has schema version {found}, newer than this incident binary knows ({supported})")]
-    TooNew { path: PathBuf, found: i64, supported: i64 },
+    #[error(
+        "{path} has schema version {found}, newer than this incident binary knows ({supported})"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
     #[error("the database {0} is locked by another process")]
     Locked(PathBuf),
     #[error("database error: {0}")]
@@ -90,9 +96,13 @@ impl Store {
         // The checkpoint SQLite runs when the last connection closes costs a one-note command
         // most of its time; the automatic checkpoint on commit (every 1000 WAL pages) keeps the
         // WAL bounded instead.
-        self.conn
-            .set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
-        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        self.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > LATEST_VERSION {
             return Err(StoreError::TooNew {
                 path: self.path.clone(),
@@ -174,7 +184,9 @@ fn classify(e: rusqlite::Error, path: &Path) -> StoreError {
     use rusqlite::ErrorCode;
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => StoreError::NotSqlite(path.to_path_buf()),
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked(path.to_path_buf()),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::Locked(path.to_path_buf())
+        }
         _ => StoreError::Sqlite(e),
     }
 }
@@ -214,7 +226,10 @@ impl Txn<'_> {
     }
 
     pub fn incident(&self, number: i64) -> Result<Option<Incident>, StoreError> {
-        let sql = format!("SELECT {} FROM incidents WHERE number = ?1", rows::INCIDENT_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM incidents WHERE number = ?1",
+            rows::INCIDENT_COLUMNS
+        );
         Ok(self
             .tx
             .prepare_cached(&sql)?
@@ -223,9 +238,11 @@ impl Txn<'_> {
     }
 
     pub fn next_number(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .tx
-            .query_row("SELECT coalesce(max(number), 0) + 1 FROM incidents", [], |r| r.get(0))?)
+        Ok(self.tx.query_row(
+            "SELECT coalesce(max(number), 0) + 1 FROM incidents",
+            [],
+            |r| r.get(0),
+        )?)
     }
 
     /// Inserts a new incident and returns its row key.
@@ -338,11 +355,19 @@ impl Txn<'_> {
         };
         let mut clauses: Vec<String> = Vec::new();
         if !filter.statuses.is_empty() {
-            let marks: Vec<String> = filter.statuses.iter().map(|s| bind(s.as_str().into())).collect();
+            let marks: Vec<String> = filter
+                .statuses
+                .iter()
+                .map(|s| bind(s.as_str().into()))
+                .collect();
             clauses.push(format!("status IN ({})", marks.join(", ")));
         }
         if !filter.severities.is_empty() {
-            let marks: Vec<String> = filter.severities.iter().map(|s| bind(s.as_str().into())).collect();
+            let marks: Vec<String> = filter
+                .severities
+                .iter()
+                .map(|s| bind(s.as_str().into()))
+                .collect();
             clauses.push(format!("severity IN ({})", marks.join(", ")));
         }
         if let Some(since) = filter.since {
@@ -378,7 +403,10 @@ impl Txn<'_> {
             format!("WHERE {}", clauses.join(" AND "))
         };
         // One row past the limit tells whether there are more, without counting them all.
-        let limit = filter.limit.map(|n| format!("LIMIT {}", n + 1)).unwrap_or_default();
+        let limit = filter
+            .limit
+            .map(|n| format!("LIMIT {}", n + 1))
+            .unwrap_or_default();
         let sql = format!(
             "SELECT {} FROM incidents {where_sql} ORDER BY number DESC {limit}",
             rows::INCIDENT_COLUMNS

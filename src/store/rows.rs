@@ -37,7 +37,9 @@ pub fn incident(row: &Row) -> rusqlite::Result<Incident> {
         number: row.get(2)?,
         title: row.get(3)?,
         description: row.get(4)?,
-        severity: severity.parse().map_err(|_| bad(5, "severity", &severity))?,
+        severity: severity
+            .parse()
+            .map_err(|_| bad(5, "severity", &severity))?,
         status: status.parse().map_err(|_| bad(6, "status", &status))?,
         root_cause: row.get(7)?,
         resolution: row.get(8)?,
