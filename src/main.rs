@@ -1,24 +1,23 @@
 //! Entry point: parse the command line, run the command, turn the outcome into an exit code.
 
 use clap::Parser;
-use incident::{cli::Cli, error::exit, output};
+use incident::cli::Cli;
+use incident::error::{CommandError, exit};
+use incident::output;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
+    let result = match Cli::try_parse() {
+        Ok(cli) => incident::cmd::run(cli),
+        // --help and --version arrive as "errors" meant for stdout.
+        Err(e) if !e.use_stderr() => {
             let _ = e.print();
-            // --help and --version are not errors; every real error exits 1, as documented.
-            return ExitCode::from(if e.use_stderr() {
-                exit::ERROR
-            } else {
-                exit::OK
-            });
+            return ExitCode::from(exit::OK);
         }
+        Err(e) => Err(CommandError::from_clap(&e)),
     };
-    match incident::cmd::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+    match result {
+        Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
             let paint = output::Paint::stderr();
             output::status(&format!("{} {}", paint.red("error:"), e.line()));

@@ -15,7 +15,7 @@ pub struct Args {
     #[arg(value_parser = incident_number)]
     pub number: i64,
     /// When it was acknowledged (TIME) [default: now]
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 

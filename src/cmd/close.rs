@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, value_name = "TEXT")]
     pub lessons: Option<String>,
     /// When it was closed (TIME) [default: now]
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 

@@ -17,7 +17,7 @@ pub struct Args {
     #[arg(long, value_name = "P")]
     pub severity: Vec<String>,
     /// Only incidents opened at or after TIME
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Only incidents whose response or fix target is breached
     #[arg(long)]

@@ -15,7 +15,7 @@ pub struct Args {
     /// The note; `-` reads it from stdin
     pub text: String,
     /// When it happened (TIME) [default: now]
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 

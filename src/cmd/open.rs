@@ -18,10 +18,10 @@ pub struct Args {
     #[arg(long, short)]
     pub description: Option<String>,
     /// When it started (TIME); the SLA clocks count from here [default: now]
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
     /// When it was first noticed, if earlier than --at (TIME)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub detected: Option<String>,
     /// Print the new incident as JSON
     #[arg(long)]

@@ -22,7 +22,7 @@ pub struct Args {
     #[arg(long, value_name = "TEXT")]
     pub root_cause: Option<String>,
     /// When it was resolved (TIME) [default: now]
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 

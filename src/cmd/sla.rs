@@ -10,7 +10,7 @@ use crate::time::display;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Evaluate the clocks at this moment (TIME) [default: now]
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
     /// Print JSON
     #[arg(long)]

@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long, value_name = "L")]
     pub lessons: Option<String>,
     /// When the change happened (TIME) [default: now]
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 

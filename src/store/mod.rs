@@ -59,6 +59,13 @@ pub enum Mode {
 impl Store {
     pub fn open(path: &Path, mode: Mode) -> Result<Store, StoreError> {
         let exists = path.exists();
+        if path.is_dir() {
+            return Err(StoreError::Io {
+                action: "open",
+                path: path.to_path_buf(),
+                source: std::io::Error::other("it is a directory"),
+            });
+        }
         if !exists && mode == Mode::Read {
             let conn = Connection::open_in_memory()?;
             conn.execute_batch(SCHEMA)?;

@@ -1,0 +1,133 @@
+//! The end-to-end harness: the real binary in a temp HOME, with a pinned clock and author.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub now: String,
+    pub author: String,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert_eq!(
+            self.code, 0,
+            "expected success, got {}: {}{}",
+            self.code, self.stdout, self.stderr
+        );
+        &self.stdout
+    }
+
+    /// Asserts the documented error shape: exit 1, nothing on stdout, one line on stderr.
+    #[track_caller]
+    pub fn err(&self) -> &str {
+        assert_eq!(
+            self.code, 1,
+            "expected exit 1, got {}: {}{}",
+            self.code, self.stdout, self.stderr
+        );
+        assert_eq!(self.stdout, "", "errors print nothing on stdout");
+        assert_eq!(
+            self.stderr.lines().count(),
+            1,
+            "one-line error: {}",
+            self.stderr
+        );
+        assert!(self.stderr.starts_with("error: "), "{}", self.stderr);
+        self.stderr.trim_end()
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            now: "2026-11-29T10:00:00Z".into(),
+            author: "alice".into(),
+        }
+    }
+
+    pub fn home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Where the database lands with no --db, INCIDENT_DB or config.
+    pub fn db(&self) -> PathBuf {
+        self.home().join(".local/share/incident/incidents.db")
+    }
+
+    pub fn at(&mut self, now: &str) -> &mut Self {
+        self.now = now.into();
+        self
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_incident"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("TZ", "UTC")
+            .env("INCIDENT_NOW", &self.now)
+            .env("INCIDENT_AUTHOR", &self.author)
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.command(args).output().unwrap().into()
+    }
+
+    pub fn run_stdin(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap().into()
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let run = self.run(args);
+        serde_json::from_str(run.ok()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+    }
+
+    /// The bytes of the database and its WAL: "untouched" means these are equal before and after.
+    pub fn db_bytes(&self, db: &Path) -> (Vec<u8>, Vec<u8>) {
+        let wal = PathBuf::from(format!("{}-wal", db.display()));
+        (
+            std::fs::read(db).unwrap_or_default(),
+            std::fs::read(wal).unwrap_or_default(),
+        )
+    }
+}
