@@ -249,10 +249,10 @@ impl Event {
             }
         };
         match self.kind {
-            EventKind::Opened => with_text(format!("opened {new}")),
+            EventKind::Opened => with_text(new.to_string()),
             EventKind::Note => self.text.clone(),
             EventKind::Status => with_text(format!("{old} → {new}")),
-            EventKind::Severity => with_text(format!("severity {old} → {new}")),
+            EventKind::Severity => with_text(format!("{old} → {new}")),
             EventKind::Field => {
                 let label = self
                     .field

@@ -360,7 +360,7 @@ fn a_severity_change_moves_both_deadlines() {
         .clone();
     assert_eq!(
         (last["kind"].as_str(), last["text"].as_str()),
-        (Some("severity"), Some("severity P3 → P1"))
+        (Some("severity"), Some("P3 → P1"))
     );
 }
 

@@ -89,13 +89,14 @@ fn render(app: &App, i: &Incident, timeline: &[Event], paint: &Paint) -> String 
         }
     }
     s.push_str(&format!("\n{}\n", paint.bold("TIMELINE:")));
+    let who = timeline
+        .iter()
+        .map(|e| e.author.chars().count())
+        .max()
+        .unwrap_or(0);
     for e in timeline {
-        let mut lines = e
-            .summary()
-            .lines()
-            .map(String::from)
-            .collect::<Vec<_>>()
-            .into_iter();
+        let summary = e.summary();
+        let mut lines = summary.lines();
         let first = lines.next().unwrap_or_default();
         // Backdated entries say when they were actually written down.
         let late = (e.recorded_at - e.at).num_seconds() >= 60;
@@ -104,14 +105,15 @@ fn render(app: &App, i: &Incident, timeline: &[Event], paint: &Paint) -> String 
         } else {
             String::new()
         };
+        let author = format!("{:<who$}", e.author);
         s.push_str(&format!(
-            "  {}  {:<8} {:<9} {first}{recorded}\n",
+            "  {}  {author}  {:<8}  {first}{recorded}\n",
             display(e.at),
-            e.author,
             e.kind.as_str()
         ));
+        let indent = " ".repeat(2 + 16 + 2 + who + 2 + 8 + 2);
         for more in lines {
-            s.push_str(&format!("  {:<16}  {:<8} {:<9} {more}\n", "", "", ""));
+            s.push_str(&format!("{indent}{more}\n"));
         }
     }
     s
