@@ -26,6 +26,7 @@ CREATE TABLE incidents (
 
 -- `list` filters by status and severity and sorts newest first by number.
 CREATE INDEX incidents_status_number ON incidents (status, number);
+CREATE INDEX incidents_status_severity_number ON incidents (status, severity, number);
 CREATE INDEX incidents_opened_at ON incidents (opened_at);
 
 -- The timeline. `at` is when it happened (backdating allowed), `recorded_at` when it was typed.

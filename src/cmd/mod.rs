@@ -115,6 +115,7 @@ impl App {
         let txn = store.write()?;
         let value = f(&txn, &actor)?;
         txn.commit()?;
+        store.bound_wal();
         Ok(value)
     }
 
