@@ -149,7 +149,7 @@ pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident> {
         created_by: actor.author.clone(),
         updated_at: actor.now,
     };
-    incident.pk = txn.insert_incident(&incident)?;
+    incident.pk = txn.save_incident(&incident)?;
     let opened = NewEvent {
         at: opened_at,
         kind: EventKind::Opened,
@@ -355,7 +355,7 @@ impl Change {
         let only_notes = self.events.iter().all(|e| e.kind == EventKind::Note);
         if !only_notes {
             self.incident.updated_at = actor.now;
-            txn.update_incident(&self.incident)?;
+            txn.save_incident(&self.incident)?;
         }
         for event in &self.events {
             txn.append_event(self.incident.pk, &actor.author, actor.now, event)?;

@@ -6,7 +6,6 @@ use crate::error::CommandError;
 use crate::output;
 use crate::render::Templates;
 use crate::time;
-use crate::workflow::WorkflowError;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -26,13 +25,7 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
-    let (incident, timeline) = app.read(|txn| {
-        let incident = txn
-            .incident(args.number)?
-            .ok_or(WorkflowError::NotFound(args.number))?;
-        let timeline = txn.timeline(incident.pk)?;
-        Ok((incident, timeline))
-    })?;
+    let (incident, timeline) = super::shared::incident_and_timeline(app, args.number)?;
     let context = serde_json::json!({
         "incident": crate::view::incident_with_timeline(&incident, &timeline, &app.settings.policy, app.now),
         "generated_at": time::to_rfc3339(app.now),

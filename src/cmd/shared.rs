@@ -1,9 +1,12 @@
 //! Pieces several commands print: SLA clocks in words, and reading text arguments.
 
+use super::App;
 use crate::error::CommandError;
+use crate::model::{Event, Incident};
 use crate::output::Paint;
 use crate::sla::{Clock, ClockState};
 use crate::time::{display, human_duration};
+use crate::workflow::WorkflowError;
 use std::io::Read;
 
 /// A clock in words: `12m left`, `OVERDUE by 2h`, `met with 5m to spare`, `BREACHED by 1h`.
@@ -20,6 +23,20 @@ pub fn clock_state(c: &Clock, paint: &Paint) -> String {
 /// `by 2026-11-29 10:15 (12m left)`.
 pub fn clock_line(c: &Clock, paint: &Paint) -> String {
     format!("by {} ({})", display(c.deadline), clock_state(c, paint))
+}
+
+/// One incident and its whole timeline, read in one transaction.
+pub fn incident_and_timeline(
+    app: &App,
+    number: i64,
+) -> Result<(Incident, Vec<Event>), CommandError> {
+    app.read(|txn| {
+        let incident = txn
+            .incident(number)?
+            .ok_or(WorkflowError::NotFound(number))?;
+        let timeline = txn.timeline(incident.pk)?;
+        Ok((incident, timeline))
+    })
 }
 
 /// A TEXT argument; `-` reads it from stdin, so `kubectl logs … | incident note 12 -` works.

@@ -8,7 +8,6 @@ use crate::model::{Event, Field, Incident};
 use crate::output::{self, Paint};
 use crate::sla;
 use crate::time::display;
-use crate::workflow::WorkflowError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -21,13 +20,7 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
-    let (incident, timeline) = app.read(|txn| {
-        let incident = txn
-            .incident(args.number)?
-            .ok_or(WorkflowError::NotFound(args.number))?;
-        let timeline = txn.timeline(incident.pk)?;
-        Ok((incident, timeline))
-    })?;
+    let (incident, timeline) = super::shared::incident_and_timeline(app, args.number)?;
     let policy = &app.settings.policy;
     if args.json {
         return output::out_json(&crate::view::incident_with_timeline(

@@ -276,65 +276,16 @@ impl Txn<'_> {
         )?)
     }
 
-    /// Inserts a new incident and returns its row key.
-    pub fn insert_incident(&self, i: &Incident) -> Result<i64, StoreError> {
-        self.tx.execute(
-            "INSERT INTO incidents (uuid, number, title, description, severity, status, root_cause,
-                 resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at,
-                 resolved_at, closed_at, created_by, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            params![
-                i.uuid,
-                i.number,
-                i.title,
-                i.description,
-                i.severity.as_str(),
-                i.status.as_str(),
-                i.root_cause,
-                i.resolution,
-                i.prevention,
-                i.lessons_learned,
-                time::to_rfc3339(i.detected_at),
-                time::to_rfc3339(i.opened_at),
-                i.acknowledged_at.map(time::to_rfc3339),
-                i.resolved_at.map(time::to_rfc3339),
-                i.closed_at.map(time::to_rfc3339),
-                i.created_by,
-                time::to_rfc3339(i.updated_at),
-            ],
-        )?;
-        Ok(self.tx.last_insert_rowid())
-    }
-
-    /// Writes an incident's current fields; callers append the events that explain the change
-    /// in the same transaction.
-    pub fn update_incident(&self, i: &Incident) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached(
-                "UPDATE incidents SET title = ?2, description = ?3, severity = ?4, status = ?5,
-                     root_cause = ?6, resolution = ?7, prevention = ?8, lessons_learned = ?9,
-                     detected_at = ?10, opened_at = ?11, acknowledged_at = ?12, resolved_at = ?13,
-                     closed_at = ?14, updated_at = ?15
-                 WHERE pk = ?1",
-            )?
-            .execute(params![
-                i.pk,
-                i.title,
-                i.description,
-                i.severity.as_str(),
-                i.status.as_str(),
-                i.root_cause,
-                i.resolution,
-                i.prevention,
-                i.lessons_learned,
-                time::to_rfc3339(i.detected_at),
-                time::to_rfc3339(i.opened_at),
-                i.acknowledged_at.map(time::to_rfc3339),
-                i.resolved_at.map(time::to_rfc3339),
-                i.closed_at.map(time::to_rfc3339),
-                time::to_rfc3339(i.updated_at),
-            ])?;
-        Ok(())
+    /// Writes an incident, new (`pk` 0) or changed, and returns its row key. Callers append
+    /// the events that explain the change in the same transaction.
+    pub fn save_incident(&self, i: &Incident) -> Result<i64, StoreError> {
+        let pk = self
+            .tx
+            .prepare_cached(&rows::SAVE_INCIDENT)?
+            .query_row(rusqlite::params_from_iter(rows::incident_values(i)), |r| {
+                r.get(0)
+            })?;
+        Ok(pk)
     }
 
     pub fn append_event(

@@ -3,11 +3,72 @@
 use crate::model::{Event, EventKind, Incident};
 use crate::time;
 use rusqlite::Row;
-use rusqlite::types::{FromSqlError, Type};
+use rusqlite::types::{FromSqlError, Type, Value};
+use std::sync::LazyLock;
 
 pub const INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
      closed_at, created_by, updated_at";
+
+/// Every column but `pk`, in the order of [`incident_values`].
+const WRITE_COLUMNS: [&str; 17] = [
+    "uuid",
+    "number",
+    "title",
+    "description",
+    "severity",
+    "status",
+    "root_cause",
+    "resolution",
+    "prevention",
+    "lessons_learned",
+    "detected_at",
+    "opened_at",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+    "created_by",
+    "updated_at",
+];
+
+/// Inserts an incident or, when its uuid exists, updates it in place; returns its `pk`.
+pub static SAVE_INCIDENT: LazyLock<String> = LazyLock::new(|| {
+    let marks: Vec<String> = (1..=WRITE_COLUMNS.len()).map(|n| format!("?{n}")).collect();
+    let updates: Vec<String> = WRITE_COLUMNS
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO incidents ({}) VALUES ({}) ON CONFLICT (uuid) DO UPDATE SET {} RETURNING pk",
+        WRITE_COLUMNS.join(", "),
+        marks.join(", "),
+        updates.join(", ")
+    )
+});
+
+pub fn incident_values(i: &Incident) -> [Value; 17] {
+    let ts = |t: time::Timestamp| Value::Text(time::to_rfc3339(t));
+    let opt = |t: Option<time::Timestamp>| t.map(ts).unwrap_or(Value::Null);
+    [
+        Value::Text(i.uuid.clone()),
+        Value::Integer(i.number),
+        Value::Text(i.title.clone()),
+        Value::Text(i.description.clone()),
+        Value::Text(i.severity.as_str().into()),
+        Value::Text(i.status.as_str().into()),
+        Value::Text(i.root_cause.clone()),
+        Value::Text(i.resolution.clone()),
+        Value::Text(i.prevention.clone()),
+        Value::Text(i.lessons_learned.clone()),
+        ts(i.detected_at),
+        ts(i.opened_at),
+        opt(i.acknowledged_at),
+        opt(i.resolved_at),
+        opt(i.closed_at),
+        Value::Text(i.created_by.clone()),
+        ts(i.updated_at),
+    ]
+}
 
 fn bad(idx: usize, what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
