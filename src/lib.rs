@@ -1,13 +1,16 @@
 //! `incident`: a local-first incident workflow and log for on-call teams, in one SQLite file.
 
 pub mod cli;
+pub mod collect;
 pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod model;
 pub mod output;
+pub mod redact;
 pub mod render;
 pub mod sla;
+pub mod snapshot;
 pub mod store;
 pub mod time;
 pub mod view;

@@ -115,6 +115,15 @@ pub fn human_duration(seconds: i64) -> String {
     }
 }
 
+/// A short span in milliseconds: `850ms`, `2.0s`, then as [`human_duration`].
+pub fn human_millis(ms: u64) -> String {
+    match ms {
+        0..1_000 => format!("{ms}ms"),
+        1_000..60_000 => format!("{:.1}s", ms as f64 / 1000.0),
+        _ => human_duration((ms / 1000) as i64),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,9 @@
 //! Settings, resolved in one place: flags beat environment variables, which beat the config
 //! file, which beats the defaults.
 
+mod collectors;
+
+use crate::collect::Collectors;
 use crate::model::Severity;
 use crate::sla::Policy;
 use crate::time;
@@ -9,7 +12,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// The commented default config, printed by `incident config default`.
-pub const DEFAULT_CONFIG: &str = include_str!("default_config.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
 
 pub const DB_ENV: &str = "INCIDENT_DB";
 pub const CONFIG_ENV: &str = "INCIDENT_CONFIG";
@@ -66,15 +69,25 @@ pub struct Settings {
     pub author: Option<String>,
     pub templates: Option<PathBuf>,
     pub policy: Policy,
+    /// What a snapshot collects; empty unless the config names collectors.
+    pub collectors: Collectors,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
-    database: Option<Spanned<String>>,
+    db: Option<Spanned<String>>,
     author: Option<String>,
     templates: Option<Spanned<String>>,
     sla: Option<SlaFile>,
+    kubernetes: Option<collectors::KubeFile>,
+    #[serde(default)]
+    database: Vec<collectors::DatabaseFile>,
+    #[serde(default)]
+    redis: Vec<collectors::RedisFile>,
+    #[serde(default)]
+    command: Vec<collectors::CommandFile>,
+    snapshot: Option<collectors::SnapshotFile>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -145,7 +158,7 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
 
     let db = match flags.db.clone().or_else(|| var(DB_ENV).map(PathBuf::from)) {
         Some(p) => p,
-        None => match &file.database {
+        None => match &file.db {
             Some(p) => file_path(p),
             None => var("XDG_DATA_HOME")
                 .map(PathBuf::from)
@@ -172,9 +185,12 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
                 .map(|d| d.join("incident").join("templates"))
                 .filter(|d| d.is_dir())
         });
-    let policy = match (&config_file, &text) {
-        (Some(path), Some(text)) => policy(path, text, file.sla.as_ref())?,
-        _ => Policy::default(),
+    let (policy, collectors) = match (&config_file, &text) {
+        (Some(path), Some(text)) => {
+            let src = Source { path, text };
+            (policy(&src, file.sla.as_ref())?, collectors::resolve(&src, &file)?)
+        }
+        _ => (Policy::default(), Collectors::default()),
     };
     Ok(Settings {
         db,
@@ -182,6 +198,7 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
         author,
         templates,
         policy,
+        collectors,
     })
 }
 
@@ -193,16 +210,30 @@ fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     })
 }
 
-fn policy(path: &Path, text: &str, sla: Option<&SlaFile>) -> Result<Policy, ConfigError> {
+/// The config file's text, for errors that point at a line.
+struct Source<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn invalid(&self, offset: usize, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.path.to_path_buf(),
+            line: line_of(self.text, offset),
+            message,
+        }
+    }
+
+    fn duration(&self, key: &str, value: &Spanned<String>) -> Result<std::time::Duration, ConfigError> {
+        time::parse_duration(value.get_ref()).map_err(|e| self.invalid(value.span().start, format!("{key}: {e}")))
+    }
+}
+
+fn policy(src: &Source, sla: Option<&SlaFile>) -> Result<Policy, ConfigError> {
     let mut policy = Policy::default();
     let Some(sla) = sla else { return Ok(policy) };
-    let duration = |key: String, value: &Spanned<String>| {
-        time::parse_duration(value.get_ref()).map_err(|e| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: line_of(text, value.span().start),
-            message: format!("{key}: {e}"),
-        })
-    };
+    let duration = |key: String, value: &Spanned<String>| src.duration(&key, value);
     if let Some(pm) = &sla.postmortem {
         policy.postmortem = duration("sla.postmortem".into(), pm)?;
     }
@@ -281,7 +312,7 @@ mod tests {
         write(
             dir.path(),
             ".config/incident/config.toml",
-            "database = \"~/file.db\"\nauthor = \"file-author\"\ntemplates = \"tpl\"\n[sla.P1]\nrespond = \"5m\"\n",
+            "db = \"~/file.db\"\nauthor = \"file-author\"\ntemplates = \"tpl\"\n[sla.P1]\nrespond = \"5m\"\n",
         );
         // Defaults, then the file.
         let s = load(&Flags::default(), &env_of(&[("HOME", home)])).unwrap();

@@ -1,0 +1,360 @@
+//! The collector sections of the config: `[kubernetes]`, `[[database]]`, `[[redis]]`,
+//! `[[command]]` and `[snapshot]`, checked and resolved into `collect::Collectors`.
+
+use super::{ConfigError, FileConfig, Source};
+use crate::collect::{
+    CommandSettings, Collectors, DEFAULT_TIMEOUT, DataAgeThresholds, DatabaseSettings, FreshnessCheck,
+    FreshnessSource, KubeSettings, LogSource, RedisSettings, Returns,
+};
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::time::Duration;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct KubeFile {
+    context: Option<String>,
+    kubeconfig: Option<String>,
+    namespace: Option<Spanned<String>>,
+    #[serde(default)]
+    namespaces: Vec<String>,
+    timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    logs: Vec<Spanned<LogFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LogFile {
+    selector: Option<String>,
+    pod: Option<String>,
+    namespace: Option<String>,
+    container: Option<String>,
+    tail: Option<i64>,
+    max_pods: Option<usize>,
+    limit_bytes: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DatabaseFile {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    freshness: Vec<Spanned<FreshnessFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FreshnessFile {
+    name: Option<String>,
+    table: Option<String>,
+    column: Option<String>,
+    query: Option<String>,
+    returns: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RedisFile {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    timeout: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CommandFile {
+    name: Spanned<String>,
+    run: Spanned<Vec<String>>,
+    timeout: Option<Spanned<String>>,
+    max_output: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SnapshotFile {
+    timeout: Option<Spanned<String>>,
+    deadline: Option<Spanned<String>>,
+    on_open: Option<bool>,
+    on_resolve: Option<bool>,
+    data_age: Option<DataAgeFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DataAgeFile {
+    info: Option<Spanned<String>>,
+    warning: Option<Spanned<String>>,
+    critical: Option<Spanned<String>>,
+}
+
+/// Output of one command kept in a snapshot, unless the config says otherwise.
+const DEFAULT_MAX_OUTPUT: usize = 256 * 1024;
+
+pub(super) fn resolve(src: &Source, file: &FileConfig) -> Result<Collectors, ConfigError> {
+    let mut c = Collectors::default();
+    let mut default_timeout = DEFAULT_TIMEOUT;
+    if let Some(snap) = &file.snapshot {
+        if let Some(t) = &snap.timeout {
+            default_timeout = src.duration("snapshot.timeout", t)?;
+        }
+        if let Some(d) = &snap.deadline {
+            c.deadline = src.duration("snapshot.deadline", d)?;
+        }
+        c.on_open = snap.on_open.unwrap_or(c.on_open);
+        c.on_resolve = snap.on_resolve.unwrap_or(c.on_resolve);
+        if let Some(age) = &snap.data_age {
+            c.data_age = data_age(src, age)?;
+        }
+    }
+    let timeout = |key: &str, t: &Option<Spanned<String>>| -> Result<Duration, ConfigError> {
+        t.as_ref().map_or(Ok(default_timeout), |t| src.duration(key, t))
+    };
+    if let Some(k) = &file.kubernetes {
+        c.kubernetes = Some(kubernetes(src, k, timeout("kubernetes.timeout", &k.timeout)?)?);
+    }
+    let mut names = std::collections::HashSet::new();
+    for db in &file.database {
+        let name = db.name.get_ref().trim().to_string();
+        if !names.insert(("database", name.clone())) || name.is_empty() {
+            return Err(src.invalid(db.name.span().start, format!("database name '{name}' is empty or used twice")));
+        }
+        let scheme = db.url.get_ref().split("://").next().unwrap_or("");
+        if !["mysql", "mariadb", "postgres", "postgresql"].contains(&scheme) || !db.url.get_ref().contains("://") {
+            return Err(src.invalid(
+                db.url.span().start,
+                format!("database '{name}': url must start with mysql://, mariadb://, postgres:// or postgresql://"),
+            ));
+        }
+        let freshness = db
+            .freshness
+            .iter()
+            .map(|f| freshness(src, &name, f))
+            .collect::<Result<Vec<_>, _>>()?;
+        c.databases.push(DatabaseSettings {
+            name,
+            url: db.url.get_ref().clone(),
+            timeout: timeout(&format!("database '{}' timeout", db.name.get_ref()), &db.timeout)?,
+            freshness,
+        });
+    }
+    for r in &file.redis {
+        let name = r.name.get_ref().trim().to_string();
+        if !names.insert(("redis", name.clone())) || name.is_empty() {
+            return Err(src.invalid(r.name.span().start, format!("redis name '{name}' is empty or used twice")));
+        }
+        if !r.url.get_ref().starts_with("redis://") && !r.url.get_ref().starts_with("rediss://") {
+            return Err(src.invalid(r.url.span().start, format!("redis '{name}': url must start with redis://")));
+        }
+        c.redis.push(RedisSettings {
+            name,
+            url: r.url.get_ref().clone(),
+            timeout: timeout(&format!("redis '{}' timeout", r.name.get_ref()), &r.timeout)?,
+        });
+    }
+    for cmd in &file.command {
+        let name = cmd.name.get_ref().trim().to_string();
+        if !names.insert(("command", name.clone())) || name.is_empty() {
+            return Err(src.invalid(cmd.name.span().start, format!("command name '{name}' is empty or used twice")));
+        }
+        if cmd.run.get_ref().is_empty() || cmd.run.get_ref()[0].trim().is_empty() {
+            return Err(src.invalid(
+                cmd.run.span().start,
+                format!("command '{name}': run needs a program, like run = [\"python3\", \"monitor.py\"]"),
+            ));
+        }
+        c.commands.push(CommandSettings {
+            name,
+            run: cmd.run.get_ref().clone(),
+            timeout: timeout(&format!("command '{}' timeout", cmd.name.get_ref()), &cmd.timeout)?,
+            max_output: cmd.max_output.unwrap_or(DEFAULT_MAX_OUTPUT),
+        });
+    }
+    Ok(c)
+}
+
+fn kubernetes(src: &Source, k: &KubeFile, timeout: Duration) -> Result<KubeSettings, ConfigError> {
+    let mut namespaces: Vec<String> = k.namespace.iter().map(|n| n.get_ref().clone()).collect();
+    namespaces.extend(k.namespaces.iter().cloned());
+    namespaces.dedup();
+    let Some(first) = namespaces.first().cloned() else {
+        return Err(src.invalid(0, "[kubernetes] needs namespace = \"…\" (or namespaces = [\"…\"])".into()));
+    };
+    let logs = k
+        .logs
+        .iter()
+        .map(|l| {
+            let spec = l.get_ref();
+            if spec.selector.is_some() == spec.pod.is_some() {
+                return Err(src.invalid(
+                    l.span().start,
+                    "[[kubernetes.logs]] needs either selector = \"app=…\" or pod = \"name\"".into(),
+                ));
+            }
+            Ok(LogSource {
+                namespace: spec.namespace.clone().unwrap_or_else(|| first.clone()),
+                selector: spec.selector.clone(),
+                pod: spec.pod.clone(),
+                container: spec.container.clone(),
+                tail: spec.tail.unwrap_or(100),
+                max_pods: spec.max_pods.unwrap_or(3),
+                limit_bytes: spec.limit_bytes.unwrap_or(256 * 1024),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(KubeSettings {
+        context: k.context.clone(),
+        kubeconfig: k.kubeconfig.as_ref().map(PathBuf::from),
+        namespaces,
+        logs,
+        timeout,
+    })
+}
+
+fn freshness(src: &Source, db: &str, f: &Spanned<FreshnessFile>) -> Result<FreshnessCheck, ConfigError> {
+    let spec = f.get_ref();
+    let at = f.span().start;
+    let returns = match spec.returns.as_deref() {
+        None | Some("timestamp") => Returns::Timestamp,
+        Some("epoch_seconds") => Returns::EpochSeconds,
+        Some("epoch_millis") => Returns::EpochMillis,
+        Some("lag_seconds") => Returns::LagSeconds,
+        Some(other) => {
+            return Err(src.invalid(
+                at,
+                format!("database '{db}': returns = \"{other}\": use timestamp, epoch_seconds, epoch_millis or lag_seconds"),
+            ));
+        }
+    };
+    let (name, source) = match (&spec.table, &spec.column, &spec.query) {
+        (Some(table), Some(column), None) => (
+            format!("{table}.{column}"),
+            FreshnessSource::Column {
+                table: table.clone(),
+                column: column.clone(),
+            },
+        ),
+        (None, None, Some(query)) => (
+            spec.name.clone().unwrap_or_else(|| "query".into()),
+            FreshnessSource::Query(query.clone()),
+        ),
+        _ => {
+            return Err(src.invalid(
+                at,
+                format!("database '{db}': a freshness check needs table and column, or a query"),
+            ));
+        }
+    };
+    Ok(FreshnessCheck {
+        name: spec.name.clone().unwrap_or(name),
+        source,
+        returns,
+    })
+}
+
+fn data_age(src: &Source, age: &DataAgeFile) -> Result<DataAgeThresholds, ConfigError> {
+    let mut t = DataAgeThresholds::default();
+    if let Some(v) = &age.info {
+        t.info = src.duration("snapshot.data_age.info", v)?;
+    }
+    if let Some(v) = &age.warning {
+        t.warning = src.duration("snapshot.data_age.warning", v)?;
+    }
+    if let Some(v) = &age.critical {
+        t.critical = src.duration("snapshot.data_age.critical", v)?;
+    }
+    if !(t.info <= t.warning && t.warning <= t.critical) {
+        let at = age.info.as_ref().map(|v| v.span().start).unwrap_or(0);
+        return Err(src.invalid(at, "snapshot.data_age: info ≤ warning ≤ critical".into()));
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::collect::{FreshnessSource, Returns};
+    use crate::config::{Flags, load};
+    use std::path::Path;
+
+    fn load_text(dir: &Path, text: &str) -> Result<crate::config::Settings, crate::config::ConfigError> {
+        let p = dir.join("c.toml");
+        std::fs::write(&p, text).unwrap();
+        let flags = Flags {
+            config: Some(p),
+            ..Flags::default()
+        };
+        load(&flags, &|k| (k == "HOME").then(|| "/h".to_string()))
+    }
+
+    #[test]
+    fn the_issues_config_shape_resolves() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = load_text(
+            dir.path(),
+            r#"
+[kubernetes]
+context = "prod"
+namespace = "crypto-data-collection"
+[[kubernetes.logs]]
+selector = "app=materialized-updater"
+tail = 100
+
+[[database]]
+name = "crypto_prices"
+url = "mysql://root:${CRYPTO_DB_PASSWORD}@127.0.0.1:3306/crypto_prices"
+[[database.freshness]]
+table = "price_data"
+column = "timestamp"
+[[database.freshness]]
+name = "lag"
+query = "SELECT 5"
+returns = "lag_seconds"
+
+[[redis]]
+name = "api-gateway"
+url = "redis://127.0.0.1:6379"
+
+[[command]]
+name = "ml-features"
+run = ["python3", "monitor_ml_features.py"]
+timeout = "30s"
+"#,
+        )
+        .unwrap();
+        let c = s.collectors;
+        let k = c.kubernetes.unwrap();
+        assert_eq!(k.context.as_deref(), Some("prod"));
+        assert_eq!(k.namespaces, vec!["crypto-data-collection"]);
+        assert_eq!(k.logs[0].selector.as_deref(), Some("app=materialized-updater"));
+        assert_eq!(k.logs[0].namespace, "crypto-data-collection");
+        assert_eq!(k.timeout.as_secs(), 10);
+        assert_eq!(c.databases[0].freshness[0].name, "price_data.timestamp");
+        assert_eq!(c.databases[0].freshness[1].returns, Returns::LagSeconds);
+        assert_eq!(c.databases[0].freshness[1].source, FreshnessSource::Query("SELECT 5".into()));
+        assert_eq!(c.redis[0].name, "api-gateway");
+        assert_eq!(c.commands[0].timeout.as_secs(), 30);
+        assert_eq!(c.commands[0].run, vec!["python3", "monitor_ml_features.py"]);
+        assert_eq!(c.deadline.as_secs(), 30);
+    }
+
+    #[test]
+    fn bad_collector_config_points_at_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, line, needle) in [
+            ("[[database]]\nname = \"x\"\nurl = \"sqlite:///tmp/x\"\n", 3, "url must start with mysql://"),
+            ("[[database]]\nname = \"x\"\nurl = \"mysql://h/db\"\n[[database.freshness]]\ntable = \"t\"\n", 4, "needs table and column, or a query"),
+            ("[[command]]\nname = \"c\"\nrun = []\n", 3, "run needs a program"),
+            ("[[command]]\nname = \"c\"\nrun = [\"x\"]\ntimeout = \"soon\"\n", 4, "malformed duration"),
+            ("[kubernetes]\ncontext = \"x\"\n", 1, "needs namespace"),
+            ("[[redis]]\nname = \"r\"\nurl = \"http://x\"\n", 3, "redis://"),
+            ("[snapshot.data_age]\ninfo = \"3h\"\n", 2, "info ≤ warning ≤ critical"),
+        ] {
+            let err = load_text(dir.path(), text).unwrap_err().to_string();
+            assert!(err.contains(&format!("line {line}: ")), "{text}: {err}");
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+}
