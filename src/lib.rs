@@ -5,6 +5,7 @@ pub mod collect;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod findings;
 pub mod model;
 pub mod output;
 pub mod redact;
