@@ -36,7 +36,9 @@ CREATE TABLE events (
     at          TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
     author      TEXT NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('opened', 'note', 'status', 'severity', 'field')),
+    -- opened, note, status, severity, field, snapshot; later versions add kinds, so no CHECK
+    -- (a CHECK cannot be widened without rebuilding the table).
+    kind        TEXT NOT NULL,
     field       TEXT,
     old_value   TEXT,
     new_value   TEXT,
@@ -55,3 +57,33 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN
     SELECT RAISE(ABORT, 'timeline events are append-only');
 END;
+
+-- Diagnostic snapshots and what each collector saw (version 2).
+
+CREATE TABLE snapshots (
+    id          INTEGER PRIMARY KEY,
+    -- NULL for a snapshot taken without an incident (`incident check`).
+    incident_pk INTEGER REFERENCES incidents (pk),
+    -- Numbered 1, 2, … within an incident: `incident show N --snapshot K`.
+    seq         INTEGER NOT NULL,
+    taken_at    TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    summary     TEXT NOT NULL,
+    findings    TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (incident_pk, seq)
+);
+
+-- Already redacted when written.
+CREATE TABLE snapshot_items (
+    id          INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES snapshots (id),
+    collector   TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('ok', 'failed', 'timeout')),
+    duration_ms INTEGER NOT NULL,
+    error       TEXT,
+    data        TEXT NOT NULL DEFAULT 'null',
+    raw         TEXT NOT NULL DEFAULT ''
+);
+
+CREATE INDEX snapshot_items_snapshot ON snapshot_items (snapshot_id);

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod collect;
 pub mod cmd;
 pub mod config;
+pub mod diff;
 pub mod error;
 pub mod findings;
 pub mod model;

@@ -197,6 +197,8 @@ pub enum EventKind {
     Status,
     Severity,
     Field,
+    /// A diagnostic snapshot was taken: `new` is its number, `text` its summary.
+    Snapshot,
 }
 
 impl EventKind {
@@ -207,6 +209,7 @@ impl EventKind {
             EventKind::Status => "status",
             EventKind::Severity => "severity",
             EventKind::Field => "field",
+            EventKind::Snapshot => "snapshot",
         }
     }
 
@@ -217,6 +220,7 @@ impl EventKind {
             EventKind::Status,
             EventKind::Severity,
             EventKind::Field,
+            EventKind::Snapshot,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -251,6 +255,7 @@ impl Event {
         match self.kind {
             EventKind::Opened => with_text(new.to_string()),
             EventKind::Note => self.text.clone(),
+            EventKind::Snapshot => format!("#{new} {}", self.text),
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),
             EventKind::Field => {

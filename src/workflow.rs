@@ -213,6 +213,11 @@ impl Change {
         Ok(())
     }
 
+    /// Records that snapshot `seq` was taken, with its summary line.
+    pub fn snapshot(&mut self, seq: i64, summary: &str) {
+        self.push(EventKind::Snapshot, None, None, Some(seq.to_string()), summary.to_string());
+    }
+
     /// Sets a template field; a value equal to the current one records nothing.
     pub fn set_field(&mut self, field: Field, value: &str) -> Result<()> {
         let value = value.trim();
@@ -352,8 +357,12 @@ impl Change {
         if self.events.is_empty() {
             return Ok(self.incident);
         }
-        let only_notes = self.events.iter().all(|e| e.kind == EventKind::Note);
-        if !only_notes {
+        // Notes and snapshots add to the timeline without changing the incident's fields.
+        let fields_unchanged = self
+            .events
+            .iter()
+            .all(|e| matches!(e.kind, EventKind::Note | EventKind::Snapshot));
+        if !fields_unchanged {
             self.incident.updated_at = actor.now;
             txn.save_incident(&self.incident)?;
         }

@@ -257,7 +257,10 @@ fn a_database_from_a_newer_binary_is_refused_untouched() {
             &env,
             &db,
             args,
-            "has schema version 99, newer than this incident binary knows (1)",
+            &format!(
+                "has schema version 99, newer than this incident binary knows ({})",
+                incident::store::LATEST_VERSION
+            ),
         );
     }
 }

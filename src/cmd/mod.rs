@@ -1,8 +1,10 @@
 //! The subcommands, one file each, dispatched from one exhaustive enum.
 
 mod ack;
+mod check;
 mod close;
 mod config;
+mod evidence;
 mod list;
 mod log;
 mod note;
@@ -12,6 +14,7 @@ mod resolve;
 mod shared;
 mod show;
 mod sla;
+mod snapshot;
 mod update;
 
 use crate::cli::{Cli, GlobalArgs};
@@ -45,6 +48,10 @@ pub enum Command {
     Sla(sla::Args),
     /// Render an incident in the guide's Incident Log Template
     Log(log::Args),
+    /// Collect evidence into an incident now; list or diff its snapshots
+    Snapshot(snapshot::Args),
+    /// Collect from everything configured and print it, without an incident
+    Check(check::Args),
     /// Print the default config or the settings in effect
     Config(config::Args),
 }
@@ -63,6 +70,8 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Show(args) => show::run(&app, args),
         Command::Sla(args) => sla::run(&app, args),
         Command::Log(args) => log::run(&app, args),
+        Command::Snapshot(args) => snapshot::run(&app, args),
+        Command::Check(args) => check::run(&app, args),
         Command::Config(args) => config::run(&app, args),
     }
 }

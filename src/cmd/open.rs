@@ -23,6 +23,9 @@ pub struct Args {
     /// When it was first noticed, if earlier than --at (TIME)
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub detected: Option<String>,
+    /// Do not take a diagnostic snapshot, even if collectors are configured
+    #[arg(long)]
+    pub no_snapshot: bool,
     /// Print the new incident as JSON
     #[arg(long)]
     pub json: bool,
@@ -45,18 +48,34 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     };
     let incident = app.write(|txn, actor| workflow::open(txn, actor, new))?;
     let policy = &app.settings.policy;
-    if args.json {
-        return output::out_json(&crate::view::incident(&incident, policy, app.now));
-    }
     let paint = Paint::stdout();
-    let c = sla::clocks(&incident, policy, app.now);
-    output::out(&format!(
-        "{} {}: {} {}\n  respond {}\n  fix     {}\n",
-        paint.bold("incident"),
-        paint.bold(&incident.number.to_string()),
-        incident.severity,
-        incident.title,
-        clock_line(&c.respond, &paint),
-        clock_line(&c.resolve, &paint),
-    ))
+    if !args.json {
+        // Printed before the snapshot starts: the number is what a responder needs first.
+        let c = sla::clocks(&incident, policy, app.now);
+        output::out(&format!(
+            "{} {}: {} {}\n  respond {}\n  fix     {}\n",
+            paint.bold("incident"),
+            paint.bold(&incident.number.to_string()),
+            incident.severity,
+            incident.title,
+            clock_line(&c.respond, &paint),
+            clock_line(&c.resolve, &paint),
+        ))?;
+    }
+    let collectors = &app.settings.collectors;
+    let snapshot = if !args.no_snapshot && collectors.on_open && !collectors.is_empty() {
+        super::snapshot::take_or_warn(app, &incident)
+    } else {
+        None
+    };
+    if args.json {
+        let mut v = crate::view::incident(&incident, policy, app.now);
+        v["snapshot"] = snapshot.map(|(seq, s)| serde_json::json!({"seq": seq, "summary": s.summary})).unwrap_or_default();
+        return output::out_json(&v);
+    }
+    if let Some((seq, snap)) = snapshot {
+        output::out(&format!("  snapshot {seq}: {}\n", snap.summary))?;
+        output::out(&super::evidence::findings_text(&snap.findings, &paint))?;
+    }
+    Ok(())
 }

@@ -21,6 +21,9 @@ pub struct Args {
     /// What caused it
     #[arg(long, value_name = "TEXT")]
     pub root_cause: Option<String>,
+    /// Do not take a diagnostic snapshot, even if collectors are configured
+    #[arg(long)]
+    pub no_snapshot: bool,
     /// When it was resolved (TIME) [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,

@@ -14,12 +14,27 @@ pub struct Args {
     /// The incident number
     #[arg(value_parser = incident_number)]
     pub number: i64,
+    /// Print snapshot K of the incident in full instead
+    #[arg(long, value_name = "K")]
+    pub snapshot: Option<i64>,
     /// Print JSON
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    if let Some(seq) = args.snapshot {
+        let stored = super::snapshot::load(app, args.number, Some(seq))?;
+        if args.json {
+            return output::out_json(&serde_json::json!({
+                "incident": args.number,
+                "seq": stored.seq,
+                "snapshot": stored.snapshot,
+            }));
+        }
+        let title = format!("snapshot {} of incident {}", stored.seq, args.number);
+        return output::out(&super::evidence::snapshot_text(&title, &stored.snapshot, &Paint::stdout()));
+    }
     let (incident, timeline) = super::shared::incident_and_timeline(app, args.number)?;
     let policy = &app.settings.policy;
     if args.json {

@@ -7,7 +7,10 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Migration N (1-based) takes a database from user_version N-1 to N. Never edit one that has
 /// shipped: append a new one and make the same change in schema.sql.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_snapshots.sql"),
+];
 
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
 

@@ -4,6 +4,7 @@ mod migrations;
 mod rows;
 
 use crate::model::{Event, EventKind, Incident, Severity, Status};
+use crate::snapshot::Snapshot;
 use crate::sla::Policy;
 use crate::time::{self, Timestamp};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
@@ -234,6 +235,14 @@ pub struct ListFilter {
     pub limit: Option<u64>,
 }
 
+/// A snapshot as stored: its number within the incident, and its items once loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSnapshot {
+    pub id: i64,
+    pub seq: i64,
+    pub snapshot: Snapshot,
+}
+
 /// An event about to be appended to an incident's timeline.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
@@ -402,6 +411,78 @@ impl Txn<'_> {
             incidents.pop();
         }
         Ok((incidents, more))
+    }
+
+    /// Stores a snapshot (already redacted) as the incident's next one, with its items; returns
+    /// its number within the incident. `incident_pk` None keeps one taken without an incident.
+    pub fn insert_snapshot(&self, incident_pk: Option<i64>, snap: &Snapshot) -> Result<i64, StoreError> {
+        let seq: i64 = self.tx.query_row(
+            "SELECT coalesce(max(seq), 0) + 1 FROM snapshots WHERE incident_pk IS ?1",
+            [incident_pk],
+            |r| r.get(0),
+        )?;
+        let findings = serde_json::to_string(&snap.findings).unwrap_or_else(|_| "[]".into());
+        self.tx.execute(
+            "INSERT INTO snapshots (incident_pk, seq, taken_at, duration_ms, summary, findings)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                incident_pk,
+                seq,
+                time::to_rfc3339(snap.taken_at),
+                snap.duration_ms as i64,
+                snap.summary,
+                findings
+            ],
+        )?;
+        let id = self.tx.last_insert_rowid();
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO snapshot_items (snapshot_id, collector, name, status, duration_ms, error, data, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for item in &snap.items {
+            stmt.execute(params![
+                id,
+                item.collector,
+                item.name,
+                item.status.as_str(),
+                item.duration_ms as i64,
+                item.error,
+                item.data.to_string(),
+                item.raw,
+            ])?;
+        }
+        Ok(seq)
+    }
+
+    /// An incident's snapshots without their items, oldest first.
+    pub fn snapshots(&self, incident_pk: i64) -> Result<Vec<StoredSnapshot>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, seq, taken_at, duration_ms, summary, findings FROM snapshots
+             WHERE incident_pk = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt
+            .query_map([incident_pk], rows::snapshot)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Snapshot `seq` of an incident with its items; `seq` None is the latest.
+    pub fn snapshot(&self, incident_pk: i64, seq: Option<i64>) -> Result<Option<StoredSnapshot>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id, seq, taken_at, duration_ms, summary, findings FROM snapshots
+             WHERE incident_pk = ?1 AND (?2 IS NULL OR seq = ?2) ORDER BY seq DESC LIMIT 1",
+        )?;
+        let Some(mut snap) = stmt.query_row(params![incident_pk, seq], rows::snapshot).optional()? else {
+            return Ok(None);
+        };
+        let mut items = self.tx.prepare_cached(
+            "SELECT collector, name, status, duration_ms, error, data, raw FROM snapshot_items
+             WHERE snapshot_id = ?1 ORDER BY id",
+        )?;
+        snap.snapshot.items = items
+            .query_map([snap.id], rows::item)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(snap))
     }
 
     /// Every incident whose fix clock had not stopped at `at` and that was open by then.

@@ -129,3 +129,38 @@ pub fn event(row: &Row) -> rusqlite::Result<Event> {
         text: row.get(7)?,
     })
 }
+
+pub fn snapshot(row: &Row) -> rusqlite::Result<super::StoredSnapshot> {
+    let findings: String = row.get(5)?;
+    Ok(super::StoredSnapshot {
+        id: row.get(0)?,
+        seq: row.get(1)?,
+        snapshot: crate::snapshot::Snapshot {
+            taken_at: ts(row, 2)?,
+            duration_ms: row.get::<_, i64>(3)? as u64,
+            items: Vec::new(),
+            findings: serde_json::from_str(&findings).map_err(|_| bad(5, "findings", &findings))?,
+            summary: row.get(4)?,
+        },
+    })
+}
+
+pub fn item(row: &Row) -> rusqlite::Result<crate::snapshot::Item> {
+    use crate::snapshot::ItemStatus;
+    let status: String = row.get(2)?;
+    let data: String = row.get(5)?;
+    Ok(crate::snapshot::Item {
+        collector: row.get(0)?,
+        name: row.get(1)?,
+        status: match status.as_str() {
+            "ok" => ItemStatus::Ok,
+            "failed" => ItemStatus::Failed,
+            "timeout" => ItemStatus::Timeout,
+            _ => return Err(bad(2, "item status", &status)),
+        },
+        duration_ms: row.get::<_, i64>(3)? as u64,
+        error: row.get(4)?,
+        data: serde_json::from_str(&data).map_err(|_| bad(5, "item data", &data))?,
+        raw: row.get(6)?,
+    })
+}

@@ -36,7 +36,9 @@ CREATE TABLE events (
     at          TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
     author      TEXT NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('opened', 'note', 'status', 'severity', 'field')),
+    -- opened, note, status, severity, field, snapshot; later versions add kinds, so no CHECK
+    -- (a CHECK cannot be widened without rebuilding the table).
+    kind        TEXT NOT NULL,
     field       TEXT,
     old_value   TEXT,
     new_value   TEXT,

@@ -1,0 +1,77 @@
+//! The services the collector tests talk to (PostgreSQL, MariaDB, Redis on loopback): where
+//! they are, and whether a test runs, skips, or fails when one is missing.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+/// Set to 1 (CI does) to fail, rather than skip, a test whose service is not reachable.
+pub const REQUIRE_ENV: &str = "INCIDENT_REQUIRE_SERVICES";
+
+/// The service's URL (from `env_var`, else `default_url`) if a TCP connection to its host and
+/// port opens within 1 s. Otherwise panics when INCIDENT_REQUIRE_SERVICES=1, or prints a
+/// SKIPPED line and returns None so the test can return early.
+pub fn service(name: &str, env_var: &str, default_url: &str) -> Option<String> {
+    let url = std::env::var(env_var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default_url.to_string());
+    let addr = host_port(&url);
+    let reachable = addr
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .is_some_and(|sa| TcpStream::connect_timeout(&sa, Duration::from_secs(1)).is_ok());
+    if reachable {
+        return Some(url);
+    }
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    if std::env::var(REQUIRE_ENV).as_deref() == Ok("1") {
+        panic!(
+            "{test}: {name} is not reachable at {addr} and {REQUIRE_ENV}=1; start it with: {} \
+             (or point {env_var} at a running one)",
+            how_to_start(name)
+        );
+    }
+    eprintln!(
+        "SKIPPED: {test}: {name} not reachable at {addr}; start it (see README) or set \
+         {REQUIRE_ENV}=1 to fail instead"
+    );
+    None
+}
+
+/// `host:port` of a `scheme://[user[:password]@]host[:port][/…]` URL, with the scheme's
+/// default port.
+fn host_port(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let has_port = match host_port.rsplit_once(':') {
+        Some((host, port)) => !port.is_empty() && !host.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit()),
+        None => false,
+    };
+    if has_port && !host_port.ends_with(']') {
+        return host_port.to_string();
+    }
+    let port = match scheme {
+        "mysql" | "mariadb" => 3306,
+        "postgres" | "postgresql" => 5432,
+        "redis" => 6379,
+        _ => 0,
+    };
+    format!("{host_port}:{port}")
+}
+
+/// The command that starts the service on this machine (what `.ci/run` does).
+fn how_to_start(name: &str) -> &'static str {
+    let name = name.to_ascii_lowercase();
+    if name.contains("postgres") {
+        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+    } else if name.contains("maria") || name.contains("mysql") {
+        "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd"
+    } else if name.contains("redis") {
+        "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"
+    } else {
+        "see .ci/run"
+    }
+}
