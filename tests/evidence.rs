@@ -1,0 +1,292 @@
+//! Snapshots through the real binary: taken at open, stored with a timeline event, listed,
+//! shown, diffed; never blocking the incident; and never storing a secret.
+
+mod common;
+
+use common::Env;
+use common::services::service;
+use std::time::{Duration, Instant};
+
+fn write_config(env: &Env, text: &str) {
+    let dir = env.home().join(".config/incident");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), text).unwrap();
+}
+
+fn mysql_url() -> Option<String> {
+    service(
+        "MariaDB",
+        "INCIDENT_TEST_MYSQL_URL",
+        "mysql://root@127.0.0.1:3306/test",
+    )
+}
+
+/// Runs SQL against MariaDB from the test, through the same driver the binary uses.
+fn mysql(url: &str, statements: &[String]) {
+    use sqlx::Connection;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut conn = sqlx::MySqlConnection::connect(url).await.unwrap();
+        for sql in statements {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+    });
+}
+
+#[test]
+fn open_takes_a_snapshot_and_the_timeline_keeps_it() {
+    let Some(url) = mysql_url() else { return };
+    let env = Env::new();
+    let table = format!("e2e_prices_{}", std::process::id());
+    // Pinned clock 2026-11-29T10:00:00Z: the newest row is 5 h 30 min old.
+    mysql(
+        &url,
+        &[
+            format!("DROP TABLE IF EXISTS {table}"),
+            format!(
+                "CREATE TABLE {table} (id INT PRIMARY KEY AUTO_INCREMENT, ts DATETIME NOT NULL)"
+            ),
+            format!(
+                "INSERT INTO {table} (ts) VALUES ('2026-11-29 01:00:00'), ('2026-11-29 04:30:00')"
+            ),
+        ],
+    );
+    write_config(
+        &env,
+        &format!(
+            r#"
+[[database]]
+name = "crypto_prices"
+url = "{url}"
+[[database.freshness]]
+table = "{table}"
+column = "ts"
+
+[[command]]
+name = "ml-features"
+run = ["sh", "-c", "echo 'health score: 42'"]
+"#
+        ),
+    );
+    let open = env.run(&["open", "P1", "Data collection stopped"]);
+    let out = open.ok();
+    assert!(
+        out.contains("snapshot 1: crypto_prices ok (data age 5h 30m), ml-features exit 0"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "critical  database/crypto_prices/{table}.ts: data age 5h 30m (over 4h)"
+        )),
+        "{out}"
+    );
+
+    let show = env.json(&["show", "1", "--json"]);
+    let last = show["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"], "snapshot");
+    assert_eq!(last["new"], "1");
+    let snap = env.json(&["show", "1", "--snapshot", "1", "--json"]);
+    let items = snap["snapshot"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["status"], "ok");
+    assert_eq!(items[0]["data"]["freshness"][0]["age_seconds"], 19_800);
+    assert_eq!(items[1]["raw"], "health score: 42\n");
+
+    // The data catches up; the next snapshot and the diff say so.
+    mysql(
+        &url,
+        &[format!(
+            "INSERT INTO {table} (ts) VALUES ('2026-11-29 09:58:00')"
+        )],
+    );
+    let second = env.run(&["snapshot", "1"]);
+    assert!(
+        second.ok().contains("snapshot 2 of incident 1"),
+        "{}",
+        second.stdout
+    );
+    let list = env.run(&["snapshot", "1", "--list"]);
+    assert_eq!(list.ok().lines().count(), 2, "{}", list.stdout);
+    let diff = env.json(&["snapshot", "diff", "1", "--json"]);
+    assert_eq!(diff["from"], 1);
+    assert_eq!(diff["to"], 2);
+    assert_eq!(diff["changes"][0]["what"], "fresher");
+    assert_eq!(diff["changes"][0]["detail"], "data age 5h 30m → 2m");
+    let text = env.run(&["snapshot", "diff", "1", "1", "2"]);
+    assert!(
+        text.ok().contains("fresher, data age 5h 30m → 2m"),
+        "{}",
+        text.stdout
+    );
+
+    mysql(&url, &[format!("DROP TABLE {table}")]);
+}
+
+#[test]
+fn a_hung_collector_never_holds_up_the_incident() {
+    let env = Env::new();
+    write_config(
+        &env,
+        r#"
+[snapshot]
+deadline = "1500ms"
+[[command]]
+name = "stuck"
+run = ["sh", "-c", "sleep 30.7531 & sleep 30.7531"]
+timeout = "1s"
+[[command]]
+name = "slower-than-the-deadline"
+run = ["sleep", "30.7532"]
+timeout = "20s"
+[[command]]
+name = "quick"
+run = ["echo", "fine"]
+"#,
+    );
+    let start = Instant::now();
+    let open = env.run(&["open", "P2", "Lagging"]);
+    let took = start.elapsed();
+    let out = open.ok();
+    assert!(took < Duration::from_millis(3_000), "open took {took:?}");
+    assert!(out.contains("incident 1: P2 Lagging"), "{out}");
+    let snap = env.json(&["show", "1", "--snapshot", "1", "--json"]);
+    let items = snap["snapshot"]["items"].as_array().unwrap();
+    let status: Vec<(&str, &str)> = items
+        .iter()
+        .map(|i| (i["name"].as_str().unwrap(), i["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        status,
+        vec![
+            ("stuck", "timeout"),
+            ("slower-than-the-deadline", "timeout"),
+            ("quick", "ok")
+        ]
+    );
+    assert!(
+        items[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("snapshot deadline"),
+        "{}",
+        items[1]["error"]
+    );
+    // Nothing of the killed process groups lives on.
+    std::thread::sleep(Duration::from_millis(200));
+    let ps = std::process::Command::new("pgrep")
+        .args(["-f", "30.7531"])
+        .output()
+        .unwrap();
+    assert!(
+        ps.stdout.is_empty(),
+        "left behind: {}",
+        String::from_utf8_lossy(&ps.stdout)
+    );
+    // --no-snapshot skips it entirely.
+    let start = Instant::now();
+    env.run(&["open", "P3", "Minor", "--no-snapshot"]).ok();
+    assert!(start.elapsed() < Duration::from_millis(500));
+    assert_eq!(
+        env.json(&["snapshot", "2", "--list", "--json"]),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn check_needs_collectors_and_prints_without_an_incident() {
+    let env = Env::new();
+    let none = env.run(&["check"]);
+    assert!(none.err().contains("nothing to collect"), "{}", none.stderr);
+    write_config(
+        &env,
+        "[[command]]\nname = \"monitor\"\nrun = [\"sh\", \"-c\", \"echo score 91; exit 2\"]\n",
+    );
+    let check = env.run(&["check"]);
+    let out = check.ok();
+    assert!(out.contains("monitor exit 2"), "{out}");
+    assert!(out.contains("score 91"), "{out}");
+    assert!(!env.db().exists(), "check stores nothing");
+    let json = env.json(&["check", "--json"]);
+    assert_eq!(json["items"][0]["data"]["exit_code"], 2);
+    assert_eq!(json["findings"][0]["level"], "warning");
+}
+
+#[test]
+fn secrets_never_reach_the_database_or_any_output() {
+    let env = Env::new();
+    let token = "tok-9f8e7d6c5b4a3928";
+    let mut config = format!(
+        r#"
+[[command]]
+name = "leaky"
+run = ["sh", "-c", "echo Authorization: Bearer abcdEFGH12345678; echo password=Hunter2Secret; echo --token ${{MONITOR_TOKEN}}; echo key AKIAIOSFODNN7EXAMPLE; echo $0", "{token}"]
+"#
+    );
+    let mysql = mysql_url();
+    if let Some(url) = &mysql {
+        // A query that fails with its own text (and so the secret) in the error message.
+        config.push_str(&format!(
+            "[[database]]\nname = \"db\"\nurl = \"{url}\"\n[[database.freshness]]\nname = \"bad\"\nquery = \"SELEC ts FROM t WHERE password='MySqlSecret99' AND k='{token}'\"\n"
+        ));
+    }
+    write_config(&env, &config);
+    let mut cmd = env.command(&["open", "P1", "Leaks"]);
+    cmd.env("MONITOR_TOKEN", token);
+    let open: common::Run = cmd.output().unwrap().into();
+    open.ok();
+    let secrets = [
+        "abcdEFGH12345678",
+        "Hunter2Secret",
+        token,
+        "AKIAIOSFODNN7EXAMPLE",
+        "MySqlSecret99",
+    ];
+    let mut outputs = vec![open.stdout.clone(), open.stderr.clone()];
+    for args in [
+        &["show", "1"][..],
+        &["show", "1", "--json"],
+        &["show", "1", "--snapshot", "1"],
+        &["show", "1", "--snapshot", "1", "--json"],
+        &["log", "1"],
+        &["snapshot", "1", "--list", "--json"],
+    ] {
+        outputs.push(env.run(args).ok().to_string());
+    }
+    let snap = env.json(&["show", "1", "--snapshot", "1", "--json"]);
+    let items = snap["snapshot"]["items"].as_array().unwrap();
+    let by = |collector: &str| items.iter().find(|i| i["collector"] == collector).unwrap();
+    let raw = by("command")["raw"].as_str().unwrap();
+    assert!(
+        raw.contains("[REDACTED:bearer]") && raw.contains("[REDACTED:env]"),
+        "{raw}"
+    );
+    if mysql.is_some() {
+        let error = by("database")["data"]["freshness"][0]["error"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains("SQL syntax"),
+            "the database error came back: {error}"
+        );
+    }
+    let (db, wal) = env.db_bytes(&env.db());
+    for secret in secrets {
+        for (i, text) in outputs.iter().enumerate() {
+            assert!(!text.contains(secret), "output {i} shows {secret}: {text}");
+        }
+        let needle = secret.as_bytes();
+        for (name, bytes) in [("db", &db), ("wal", &wal)] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{secret} is in the {name} file"
+            );
+        }
+    }
+}
