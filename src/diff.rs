@@ -35,7 +35,8 @@ fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
 }
 
 fn healthy(pod: &Value) -> bool {
-    pod.get("ready").and_then(Value::as_bool).unwrap_or(false) && str_of(pod, "waiting_reason").is_empty()
+    pod.get("ready").and_then(Value::as_bool).unwrap_or(false)
+        && str_of(pod, "waiting_reason").is_empty()
 }
 
 fn pod_state(pod: &Value) -> String {
@@ -50,7 +51,9 @@ fn pod_state(pod: &Value) -> String {
 pub fn diff(a: &[Item], b: &[Item]) -> Vec<Change> {
     let mut out = Vec::new();
     let find = |items: &'_ [Item], collector: &str, name: &str| -> Option<usize> {
-        items.iter().position(|i| i.collector == collector && i.name == name)
+        items
+            .iter()
+            .position(|i| i.collector == collector && i.name == name)
     };
     // Every target either side saw.
     let mut targets: Vec<(String, String)> = Vec::new();
@@ -66,9 +69,15 @@ pub fn diff(a: &[Item], b: &[Item]) -> Vec<Change> {
         let up = |i: Option<&Item>| i.is_some_and(|i| i.status == ItemStatus::Ok);
         let subject = format!("{collector}/{name}");
         match (up(before), up(after)) {
-            (false, true) if before.is_some() => out.push(change(subject.clone(), "came back", "answering again".into())),
+            (false, true) if before.is_some() => out.push(change(
+                subject.clone(),
+                "came back",
+                "answering again".into(),
+            )),
             (true, false) => {
-                let why = after.and_then(|i| i.error.clone()).unwrap_or_else(|| "not collected".into());
+                let why = after
+                    .and_then(|i| i.error.clone())
+                    .unwrap_or_else(|| "not collected".into());
                 out.push(change(subject.clone(), "went down", why));
             }
             _ => {}
@@ -93,13 +102,28 @@ fn kubernetes(before: Option<&Item>, after: Option<&Item>, out: &mut Vec<Change>
         match pods_b.iter().find(|q| str_of(q, "name") == name) {
             None => out.push(change(subject, "vanished", format!("was {}", pod_state(p)))),
             Some(q) => {
-                let (ra, rb) = (p.get("restarts").and_then(Value::as_i64).unwrap_or(0), q.get("restarts").and_then(Value::as_i64).unwrap_or(0));
+                let (ra, rb) = (
+                    p.get("restarts").and_then(Value::as_i64).unwrap_or(0),
+                    q.get("restarts").and_then(Value::as_i64).unwrap_or(0),
+                );
                 if rb > ra {
-                    out.push(change(subject.clone(), "restarted", format!("{} more restart(s), {ra} → {rb}", rb - ra)));
+                    out.push(change(
+                        subject.clone(),
+                        "restarted",
+                        format!("{} more restart(s), {ra} → {rb}", rb - ra),
+                    ));
                 }
                 match (healthy(p), healthy(q)) {
-                    (false, true) => out.push(change(subject, "recovered", format!("{} → ready", pod_state(p)))),
-                    (true, false) => out.push(change(subject, "broke", format!("ready → {}", pod_state(q)))),
+                    (false, true) => out.push(change(
+                        subject,
+                        "recovered",
+                        format!("{} → ready", pod_state(p)),
+                    )),
+                    (true, false) => out.push(change(
+                        subject,
+                        "broke",
+                        format!("ready → {}", pod_state(q)),
+                    )),
                     _ => {}
                 }
             }
@@ -113,11 +137,22 @@ fn kubernetes(before: Option<&Item>, after: Option<&Item>, out: &mut Vec<Change>
     }
     for cj in list(after, "cronjobs") {
         let name = str_of(cj, "name");
-        let earlier = list(before, "cronjobs").iter().find(|c| str_of(c, "name") == name);
-        let (was, now) = (earlier.map(|c| str_of(c, "last_schedule")).unwrap_or(""), str_of(cj, "last_schedule"));
+        let earlier = list(before, "cronjobs")
+            .iter()
+            .find(|c| str_of(c, "name") == name);
+        let (was, now) = (
+            earlier.map(|c| str_of(c, "last_schedule")).unwrap_or(""),
+            str_of(cj, "last_schedule"),
+        );
         if !now.is_empty() && now != was {
-            let when = from_rfc3339(now).map(crate::time::display).unwrap_or_else(|| now.to_string());
-            out.push(change(format!("cronjob/{name}"), "ran", format!("last scheduled {when}")));
+            let when = from_rfc3339(now)
+                .map(crate::time::display)
+                .unwrap_or_else(|| now.to_string());
+            out.push(change(
+                format!("cronjob/{name}"),
+                "ran",
+                format!("last scheduled {when}"),
+            ));
         }
     }
 }
@@ -126,8 +161,13 @@ fn freshness(subject: &str, before: Option<&Item>, after: Option<&Item>, out: &m
     for check in list(after, "freshness") {
         let name = str_of(check, "name");
         let age = |c: &Value| c.get("age_seconds").and_then(Value::as_i64);
-        let was = list(before, "freshness").iter().find(|c| str_of(c, "name") == name).and_then(age);
-        let (Some(was), Some(now)) = (was, age(check)) else { continue };
+        let was = list(before, "freshness")
+            .iter()
+            .find(|c| str_of(c, "name") == name)
+            .and_then(age);
+        let (Some(was), Some(now)) = (was, age(check)) else {
+            continue;
+        };
         if was == now {
             continue;
         }
@@ -158,7 +198,13 @@ mod tests {
                 ], "cronjobs": [{"name": "prices", "last_schedule": "2026-11-24T10:00:00Z"}]}),
                 String::new(),
             ),
-            Item::ok("database", "crypto_prices", 1, json!({"freshness": [{"name": "price_data.timestamp", "age_seconds": 439200}]}), String::new()),
+            Item::ok(
+                "database",
+                "crypto_prices",
+                1,
+                json!({"freshness": [{"name": "price_data.timestamp", "age_seconds": 439200}]}),
+                String::new(),
+            ),
             Item::failed("redis", "api-gateway", 1, "connection refused"),
         ];
         let b = vec![
@@ -172,10 +218,19 @@ mod tests {
                 ], "cronjobs": [{"name": "prices", "last_schedule": "2026-11-29T12:00:00Z"}]}),
                 String::new(),
             ),
-            Item::ok("database", "crypto_prices", 1, json!({"freshness": [{"name": "price_data.timestamp", "age_seconds": 120}]}), String::new()),
+            Item::ok(
+                "database",
+                "crypto_prices",
+                1,
+                json!({"freshness": [{"name": "price_data.timestamp", "age_seconds": 120}]}),
+                String::new(),
+            ),
             Item::ok("redis", "api-gateway", 1, json!({}), String::new()),
         ];
-        let lines: Vec<String> = diff(&a, &b).iter().map(|c| format!("{} {}: {}", c.subject, c.what, c.detail)).collect();
+        let lines: Vec<String> = diff(&a, &b)
+            .iter()
+            .map(|c| format!("{} {}: {}", c.subject, c.what, c.detail))
+            .collect();
         assert_eq!(
             lines,
             vec![

@@ -7,7 +7,11 @@ use crate::time::{Timestamp, from_rfc3339, human_duration};
 use serde_json::Value;
 
 fn finding(level: Level, subject: String, message: String) -> Finding {
-    Finding { level, subject, message }
+    Finding {
+        level,
+        subject,
+        message,
+    }
 }
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -19,7 +23,10 @@ fn n(v: &Value, key: &str) -> i64 {
 }
 
 fn items<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn ts(v: &Value, key: &str) -> Option<Timestamp> {
@@ -28,7 +35,12 @@ fn ts(v: &Value, key: &str) -> Option<Timestamp> {
 
 /// Derives the findings of a snapshot. `previous` is the incident's previous snapshot, to tell
 /// restarts that happened in between.
-pub fn derive(items_now: &[Item], previous: Option<&[Item]>, now: Timestamp, thresholds: &DataAgeThresholds) -> Vec<Finding> {
+pub fn derive(
+    items_now: &[Item],
+    previous: Option<&[Item]>,
+    now: Timestamp,
+    thresholds: &DataAgeThresholds,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for item in items_now {
         let subject = item.label();
@@ -39,7 +51,11 @@ pub fn derive(items_now: &[Item], previous: Option<&[Item]>, now: Timestamp, thr
                 "logs" => (Level::Info, "logs not readable"),
                 _ => (Level::Warning, "failed"),
             };
-            let what = if item.status == ItemStatus::Timeout { "no answer" } else { what };
+            let what = if item.status == ItemStatus::Timeout {
+                "no answer"
+            } else {
+                what
+            };
             let error = item.error.clone().unwrap_or_default();
             let message = if item.collector == "command" && item.status == ItemStatus::Failed {
                 error
@@ -55,12 +71,15 @@ pub fn derive(items_now: &[Item], previous: Option<&[Item]>, now: Timestamp, thr
             _ => {}
         }
     }
-    out.sort_by(|a, b| b.level.cmp(&a.level));
+    out.sort_by_key(|f| std::cmp::Reverse(f.level));
     out
 }
 
 fn kubernetes(item: &Item, previous: Option<&[Item]>, now: Timestamp, out: &mut Vec<Finding>) {
-    let before = previous.and_then(|p| p.iter().find(|i| i.collector == "kubernetes" && i.name == item.name));
+    let before = previous.and_then(|p| {
+        p.iter()
+            .find(|i| i.collector == "kubernetes" && i.name == item.name)
+    });
     for pod in items(&item.data, "pods") {
         let name = s(pod, "name");
         let subject = format!("pod/{name}");
@@ -72,10 +91,24 @@ fn kubernetes(item: &Item, previous: Option<&[Item]>, now: Timestamp, out: &mut 
                 "" => String::new(),
                 r => format!(", last exit: {r}"),
             };
-            out.push(finding(Level::Critical, subject.clone(), format!("CrashLoopBackOff ({restarts} restarts{last})")));
-        } else if phase != "Succeeded" && !pod.get("ready").and_then(Value::as_bool).unwrap_or(false) {
-            let why = if waiting.is_empty() { phase.to_string() } else { format!("{phase}, {waiting}") };
-            out.push(finding(Level::Warning, subject.clone(), format!("not ready ({why})")));
+            out.push(finding(
+                Level::Critical,
+                subject.clone(),
+                format!("CrashLoopBackOff ({restarts} restarts{last})"),
+            ));
+        } else if phase != "Succeeded"
+            && !pod.get("ready").and_then(Value::as_bool).unwrap_or(false)
+        {
+            let why = if waiting.is_empty() {
+                phase.to_string()
+            } else {
+                format!("{phase}, {waiting}")
+            };
+            out.push(finding(
+                Level::Warning,
+                subject.clone(),
+                format!("not ready ({why})"),
+            ));
         }
         let earlier = before
             .map(|b| items(&b.data, "pods"))
@@ -85,13 +118,20 @@ fn kubernetes(item: &Item, previous: Option<&[Item]>, now: Timestamp, out: &mut 
             out.push(finding(
                 Level::Warning,
                 subject,
-                format!("restarted {} time(s) since the previous snapshot", restarts - earlier),
+                format!(
+                    "restarted {} time(s) since the previous snapshot",
+                    restarts - earlier
+                ),
             ));
         }
     }
     for cj in items(&item.data, "cronjobs") {
         let subject = format!("cronjob/{}", s(cj, "name"));
-        if cj.get("suspended").and_then(Value::as_bool).unwrap_or(false) {
+        if cj
+            .get("suspended")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+        {
             out.push(finding(Level::Warning, subject.clone(), "suspended".into()));
             continue;
         }
@@ -106,7 +146,11 @@ fn kubernetes(item: &Item, previous: Option<&[Item]>, now: Timestamp, out: &mut 
                 "" => String::new(),
                 r => format!(" ({r})"),
             };
-            out.push(finding(Level::Warning, format!("job/{}", s(job, "name")), format!("failed{reason}")));
+            out.push(finding(
+                Level::Warning,
+                format!("job/{}", s(job, "name")),
+                format!("failed{reason}"),
+            ));
         }
     }
 }
@@ -121,22 +165,37 @@ pub fn late(schedule: &str, last: Option<Timestamp>, now: Timestamp) -> Option<S
     let second = cron.find_next_occurrence(&first, false).ok()?;
     let interval = second - first;
     let overdue = second <= now && now - last > interval * 2;
-    overdue.then(|| format!("late: last run {} ago (schedule {schedule})", human_duration((now - last).num_seconds())))
+    overdue.then(|| {
+        format!(
+            "late: last run {} ago (schedule {schedule})",
+            human_duration((now - last).num_seconds())
+        )
+    })
 }
 
 fn freshness(item: &Item, t: &DataAgeThresholds, out: &mut Vec<Finding>) {
     for check in items(&item.data, "freshness") {
         let subject = format!("{}/{}", item.label(), s(check, "name"));
         if let Some(error) = check.get("error").and_then(Value::as_str) {
-            out.push(finding(Level::Warning, subject, format!("freshness check failed: {error}")));
+            out.push(finding(
+                Level::Warning,
+                subject,
+                format!("freshness check failed: {error}"),
+            ));
             continue;
         }
-        let Some(age) = check.get("age_seconds").and_then(Value::as_i64) else { continue };
+        let Some(age) = check.get("age_seconds").and_then(Value::as_i64) else {
+            continue;
+        };
         if let Some((level, limit)) = age_level(age, t) {
             out.push(finding(
                 level,
                 subject,
-                format!("data age {} (over {})", human_duration(age), human_duration(limit as i64)),
+                format!(
+                    "data age {} (over {})",
+                    human_duration(age),
+                    human_duration(limit as i64)
+                ),
             ));
         }
     }
@@ -163,7 +222,11 @@ pub fn summary(items_now: &[Item], findings: &[Finding]) -> String {
     for item in items_now {
         let name = &item.name;
         if item.status != ItemStatus::Ok {
-            let state = if item.status == ItemStatus::Timeout { "timed out" } else { "unreachable" };
+            let state = if item.status == ItemStatus::Timeout {
+                "timed out"
+            } else {
+                "unreachable"
+            };
             match item.collector.as_str() {
                 "kubernetes" => parts.push(format!("kubernetes {state}")),
                 "logs" => {}
@@ -182,7 +245,10 @@ pub fn summary(items_now: &[Item], findings: &[Finding]) -> String {
             "kubernetes" => {
                 let pods = items(&item.data, "pods");
                 let mut notes = Vec::new();
-                let crash = pods.iter().filter(|p| s(p, "waiting_reason") == "CrashLoopBackOff").count();
+                let crash = pods
+                    .iter()
+                    .filter(|p| s(p, "waiting_reason") == "CrashLoopBackOff")
+                    .count();
                 let not_ready = findings
                     .iter()
                     .filter(|f| f.subject.starts_with("pod/") && f.message.starts_with("not ready"))
@@ -198,7 +264,9 @@ pub fn summary(items_now: &[Item], findings: &[Finding]) -> String {
                 if !cronjobs.is_empty() {
                     let late: Vec<&Finding> = findings
                         .iter()
-                        .filter(|f| f.subject.starts_with("cronjob/") && f.message.starts_with("late"))
+                        .filter(|f| {
+                            f.subject.starts_with("cronjob/") && f.message.starts_with("late")
+                        })
                         .collect();
                     let suspended = findings
                         .iter()
@@ -206,7 +274,12 @@ pub fn summary(items_now: &[Item], findings: &[Finding]) -> String {
                         .count();
                     let mut notes = Vec::new();
                     if let Some(first) = late.first() {
-                        let detail = first.message.split(" (schedule").next().unwrap_or("").trim_start_matches("late: ");
+                        let detail = first
+                            .message
+                            .split(" (schedule")
+                            .next()
+                            .unwrap_or("")
+                            .trim_start_matches("late: ");
                         notes.push(format!("{} late: {detail}", late.len()));
                     }
                     if suspended > 0 {
@@ -214,9 +287,15 @@ pub fn summary(items_now: &[Item], findings: &[Finding]) -> String {
                     }
                     parts.push(counted(cronjobs.len(), "cronjob", &notes));
                 }
-                let failed_jobs = findings.iter().filter(|f| f.subject.starts_with("job/")).count();
+                let failed_jobs = findings
+                    .iter()
+                    .filter(|f| f.subject.starts_with("job/"))
+                    .count();
                 if failed_jobs > 0 {
-                    parts.push(format!("{failed_jobs} job{} failed", if failed_jobs == 1 { "" } else { "s" }));
+                    parts.push(format!(
+                        "{failed_jobs} job{} failed",
+                        if failed_jobs == 1 { "" } else { "s" }
+                    ));
                 }
             }
             "database" => {
@@ -260,22 +339,52 @@ mod tests {
     }
 
     fn kube(data: Value) -> Item {
-        Item::ok("kubernetes", "crypto-data-collection", 10, data, String::new())
+        Item::ok(
+            "kubernetes",
+            "crypto-data-collection",
+            10,
+            data,
+            String::new(),
+        )
     }
 
     #[test]
     fn a_cronjob_is_late_after_two_missed_runs() {
         let now = t("2026-11-29T12:00:00Z");
-        assert_eq!(late("*/5 * * * *", Some(t("2026-11-29T11:55:00Z")), now), None);
-        assert_eq!(late("*/5 * * * *", Some(t("2026-11-29T11:51:00Z")), now), None, "one run missed");
-        assert_eq!(late("*/5 * * * *", Some(t("2026-11-29T11:50:00Z")), now), None, "exactly twice the interval");
-        assert!(late("*/5 * * * *", Some(t("2026-11-29T11:49:59Z")), now).is_some(), "over twice the interval");
+        assert_eq!(
+            late("*/5 * * * *", Some(t("2026-11-29T11:55:00Z")), now),
+            None
+        );
+        assert_eq!(
+            late("*/5 * * * *", Some(t("2026-11-29T11:51:00Z")), now),
+            None,
+            "one run missed"
+        );
+        assert_eq!(
+            late("*/5 * * * *", Some(t("2026-11-29T11:50:00Z")), now),
+            None,
+            "exactly twice the interval"
+        );
+        assert!(
+            late("*/5 * * * *", Some(t("2026-11-29T11:49:59Z")), now).is_some(),
+            "over twice the interval"
+        );
         let five_days = late("*/5 * * * *", Some(t("2026-11-24T12:00:00Z")), now).unwrap();
         assert_eq!(five_days, "late: last run 5d ago (schedule */5 * * * *)");
         // Weekdays at 09:00: Friday's run is not late on Sunday.
-        assert_eq!(late("0 9 * * 1-5", Some(t("2026-11-27T09:00:00Z")), t("2026-11-29T12:00:00Z")), None);
+        assert_eq!(
+            late(
+                "0 9 * * 1-5",
+                Some(t("2026-11-27T09:00:00Z")),
+                t("2026-11-29T12:00:00Z")
+            ),
+            None
+        );
         assert!(late("@hourly", Some(t("2026-11-29T09:00:00Z")), now).is_some());
-        assert_eq!(late("not a schedule", Some(t("2026-11-20T09:00:00Z")), now), None);
+        assert_eq!(
+            late("not a schedule", Some(t("2026-11-20T09:00:00Z")), now),
+            None
+        );
     }
 
     #[test]
@@ -312,11 +421,21 @@ mod tests {
             json!({"freshness": [{"name": "price_data.timestamp", "age_seconds": 5 * 86_400 + 2 * 3_600, "error": null}]}),
             String::new(),
         );
-        let redis = Item::failed("redis", "api-gateway", 3, "connection refused (127.0.0.1:6379)");
+        let redis = Item::failed(
+            "redis",
+            "api-gateway",
+            3,
+            "connection refused (127.0.0.1:6379)",
+        );
         let items = vec![kube(pods), db, redis];
-        let previous = vec![kube(json!({"pods": [{"name": "materialized-updater-7f9", "restarts": 9}]}))];
+        let previous = vec![kube(
+            json!({"pods": [{"name": "materialized-updater-7f9", "restarts": 9}]}),
+        )];
         let f = derive(&items, Some(&previous), now, &DataAgeThresholds::default());
-        let lines: Vec<String> = f.iter().map(|f| format!("{:?} {}: {}", f.level, f.subject, f.message)).collect();
+        let lines: Vec<String> = f
+            .iter()
+            .map(|f| format!("{:?} {}: {}", f.level, f.subject, f.message))
+            .collect();
         assert_eq!(
             lines,
             vec![

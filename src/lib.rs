@@ -1,8 +1,8 @@
 //! `incident`: a local-first incident workflow and log for on-call teams, in one SQLite file.
 
 pub mod cli;
-pub mod collect;
 pub mod cmd;
+pub mod collect;
 pub mod config;
 pub mod diff;
 pub mod error;

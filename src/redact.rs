@@ -21,22 +21,34 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             r"(?s)(?P<s>-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\z))",
         ),
         // scheme://user:password@host
-        rule("url-password", r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]*:(?P<s>[^@\s/]+)@"),
+        rule(
+            "url-password",
+            r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]*:(?P<s>[^@\s/]+)@",
+        ),
         rule("bearer", r"(?i)\bbearer\s+(?P<s>[A-Za-z0-9._~+/=-]{8,})"),
         rule(
             "authorization",
             r"(?i)\bauthorization\s*[:=]\s*(?:(?:basic|bearer|token|digest)\s+)?(?P<s>[^\s,;]+)",
         ),
-        rule("jwt", r"\b(?P<s>eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,})"),
+        rule(
+            "jwt",
+            r"\b(?P<s>eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,})",
+        ),
         rule("aws-access-key", r"\b(?P<s>(?:AKIA|ASIA)[0-9A-Z]{16})\b"),
         rule(
             "aws-secret-key",
             r"(?i)aws_secret_access_key\s*[:=]\s*['\x22]?(?P<s>[A-Za-z0-9/+=]{40})",
         ),
-        rule("github-token", r"\b(?P<s>(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))"),
+        rule(
+            "github-token",
+            r"\b(?P<s>(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))",
+        ),
         rule("gitlab-token", r"\b(?P<s>glpat-[A-Za-z0-9_-]{20,})"),
         rule("slack-token", r"\b(?P<s>xox[abprs]-[A-Za-z0-9-]{10,})"),
-        rule("slack-webhook", r"(?P<s>https://hooks\.slack\.com/services/[A-Za-z0-9/]+)"),
+        rule(
+            "slack-webhook",
+            r"(?P<s>https://hooks\.slack\.com/services/[A-Za-z0-9/]+)",
+        ),
         // mysql -pSECRET (but not -p alone, or -p 3306 style flags of other tools)
         rule("password-flag", r"(?:^|\s)-p(?P<s>[^\s-][^\s]*)"),
         rule(
@@ -61,7 +73,10 @@ impl Redactor {
     /// `secrets` are literal values (from `${VAR}` references) redacted wherever they appear;
     /// values shorter than 4 characters are skipped, as they would redact ordinary text.
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.chars().count() >= 4).collect();
+        let mut secrets: Vec<String> = secrets
+            .into_iter()
+            .filter(|s| s.chars().count() >= 4)
+            .collect();
         // Longest first, so a secret that contains another is replaced whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
@@ -133,22 +148,61 @@ mod tests {
     #[test]
     fn secrets_are_replaced_by_rule_names() {
         let cases = [
-            ("mysql://root:pa55word@db:3306/x", "mysql://root:[REDACTED:url-password]@db:3306/x"),
-            ("postgres://u:p%40ss@h/db ok", "postgres://u:[REDACTED:url-password]@h/db ok"),
-            ("Authorization: Bearer abcdefghijklmnop", "Authorization: Bearer [REDACTED:bearer]"),
-            ("authorization: Basic dXNlcjpwYXNz", "authorization: Basic [REDACTED:authorization]"),
-            ("curl -H 'X: 1' bearer abcdefghijklmnop", "curl -H 'X: 1' bearer [REDACTED:bearer]"),
-            ("mysql -uroot -pS3cretPass -h db", "mysql -uroot -p[REDACTED:password-flag] -h db"),
-            ("--password=letmein now", "--password=[REDACTED:password-option] now"),
+            (
+                "mysql://root:pa55word@db:3306/x",
+                "mysql://root:[REDACTED:url-password]@db:3306/x",
+            ),
+            (
+                "postgres://u:p%40ss@h/db ok",
+                "postgres://u:[REDACTED:url-password]@h/db ok",
+            ),
+            (
+                "Authorization: Bearer abcdefghijklmnop",
+                "Authorization: Bearer [REDACTED:bearer]",
+            ),
+            (
+                "authorization: Basic dXNlcjpwYXNz",
+                "authorization: Basic [REDACTED:authorization]",
+            ),
+            (
+                "curl -H 'X: 1' bearer abcdefghijklmnop",
+                "curl -H 'X: 1' bearer [REDACTED:bearer]",
+            ),
+            (
+                "mysql -uroot -pS3cretPass -h db",
+                "mysql -uroot -p[REDACTED:password-flag] -h db",
+            ),
+            (
+                "--password=letmein now",
+                "--password=[REDACTED:password-option] now",
+            ),
             ("--token abc123xyz", "--token [REDACTED:password-option]"),
-            ("password=letmein&user=x", "password=[REDACTED:secret-value]&user=x"),
-            ("DB_PASSWORD: 'letmein'", "DB_PASSWORD: '[REDACTED:secret-value]'"),
-            (r#"{"api_key": "k-123456"}"#, r#"{"api_key": "[REDACTED:secret-value]"}"#),
-            ("key AKIAIOSFODNN7EXAMPLE used", "key [REDACTED:aws-access-key] used"),
-            ("ghp_0123456789abcdefghijklmnopqrstuvwxyz", "[REDACTED:github-token]"),
+            (
+                "password=letmein&user=x",
+                "password=[REDACTED:secret-value]&user=x",
+            ),
+            (
+                "DB_PASSWORD: 'letmein'",
+                "DB_PASSWORD: '[REDACTED:secret-value]'",
+            ),
+            (
+                r#"{"api_key": "k-123456"}"#,
+                r#"{"api_key": "[REDACTED:secret-value]"}"#,
+            ),
+            (
+                "key AKIAIOSFODNN7EXAMPLE used",
+                "key [REDACTED:aws-access-key] used",
+            ),
+            (
+                "ghp_0123456789abcdefghijklmnopqrstuvwxyz",
+                "[REDACTED:github-token]",
+            ),
             ("glpat-abcdefghij0123456789", "[REDACTED:gitlab-token]"),
             ("xoxb-1234567890-abcdef", "[REDACTED:slack-token]"),
-            ("connecting with hunter2-env-secret", "connecting with [REDACTED:env]"),
+            (
+                "connecting with hunter2-env-secret",
+                "connecting with [REDACTED:env]",
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(r(input), expected, "{input}");

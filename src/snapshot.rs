@@ -43,7 +43,13 @@ pub struct Item {
 }
 
 impl Item {
-    pub fn ok(collector: &str, name: &str, duration_ms: u64, data: serde_json::Value, raw: String) -> Item {
+    pub fn ok(
+        collector: &str,
+        name: &str,
+        duration_ms: u64,
+        data: serde_json::Value,
+        raw: String,
+    ) -> Item {
         Item {
             collector: collector.to_string(),
             name: name.to_string(),
@@ -73,7 +79,10 @@ impl Item {
             name: name.to_string(),
             status: ItemStatus::Timeout,
             duration_ms,
-            error: Some(format!("no answer within {}", crate::time::human_millis(duration_ms))),
+            error: Some(format!(
+                "no answer within {}",
+                crate::time::human_millis(duration_ms)
+            )),
             data: serde_json::Value::Null,
             raw: String::new(),
         }

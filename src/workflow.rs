@@ -215,7 +215,13 @@ impl Change {
 
     /// Records that snapshot `seq` was taken, with its summary line.
     pub fn snapshot(&mut self, seq: i64, summary: &str) {
-        self.push(EventKind::Snapshot, None, None, Some(seq.to_string()), summary.to_string());
+        self.push(
+            EventKind::Snapshot,
+            None,
+            None,
+            Some(seq.to_string()),
+            summary.to_string(),
+        );
     }
 
     /// Sets a template field; a value equal to the current one records nothing.

@@ -4,15 +4,18 @@
 use incident::collect::kubernetes::collect;
 use incident::collect::{KubeSettings, LogSource};
 use incident::snapshot::{Item, ItemStatus};
-use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, CronJobStatus, Job, JobCondition, JobStatus};
+use k8s_openapi::api::batch::v1::{
+    CronJob, CronJobSpec, CronJobStatus, Job, JobCondition, JobStatus,
+};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerState, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus, Event,
-    EventSeries, ObjectReference, Pod, PodCondition, PodSpec, PodStatus,
+    Container, ContainerState, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus,
+    Event, EventSeries, ObjectReference, Pod, PodCondition, PodSpec, PodStatus,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, OwnerReference, Time};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -87,11 +90,20 @@ fn serve(route: impl Fn(&Seen) -> Reply + Send + 'static) -> (u16, Arc<Mutex<Vec
             };
             let reply = route(&request_seen);
             log.lock().unwrap().push(request_seen);
-            let header = tiny_http::Header::from_bytes("Content-Type", reply.content_type).unwrap();
-            let response = tiny_http::Response::from_string(reply.body)
-                .with_status_code(reply.status)
-                .with_header(header);
-            let _ = request.respond(response);
+            // Written by hand to say `Connection: close` (tiny_http drops that header): tiny_http
+            // serves each connection on a pooled thread for as long as it is kept alive, and a
+            // burst of concurrent connections (the collector's lists) queues behind them.
+            let mut writer = request.into_writer();
+            let head = format!(
+                "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                reply.status,
+                tiny_http::StatusCode(reply.status).default_reason_phrase(),
+                reply.content_type,
+                reply.body.len(),
+            );
+            let _ = writer.write_all(head.as_bytes());
+            let _ = writer.write_all(reply.body.as_bytes());
+            let _ = writer.flush();
         }
     });
     (port, seen)
@@ -155,7 +167,12 @@ users:
     path
 }
 
-fn settings(kubeconfig: &Path, namespaces: &[&str], logs: Vec<LogSource>, timeout: Duration) -> KubeSettings {
+fn settings(
+    kubeconfig: &Path,
+    namespaces: &[&str],
+    logs: Vec<LogSource>,
+    timeout: Duration,
+) -> KubeSettings {
     KubeSettings {
         context: None,
         kubeconfig: Some(kubeconfig.to_path_buf()),
@@ -248,7 +265,13 @@ fn ready_condition(ready: bool) -> Vec<PodCondition> {
     }]
 }
 
-fn updater_pod(clock: &Clock, name: &str, created: i64, statuses: Vec<ContainerStatus>, ready: bool) -> Pod {
+fn updater_pod(
+    clock: &Clock,
+    name: &str,
+    created: i64,
+    statuses: Vec<ContainerStatus>,
+    ready: bool,
+) -> Pod {
     let mut metadata = meta(name, clock.ago(created));
     metadata.labels = Some(BTreeMap::from([("app".to_string(), "updater".to_string())]));
     metadata.owner_references = Some(controller("ReplicaSet", "materialized-updater-7f9"));
@@ -409,7 +432,14 @@ fn prod_events(clock: &Clock) -> Vec<Event> {
         count: Some(3),
         last_observed_time: Some(clock.micro_ago(120)),
     });
-    let mut pulled = event("updater.1", "Normal", "Pulled", "Pod", "materialized-updater-7f9-ok", "image pulled");
+    let mut pulled = event(
+        "updater.1",
+        "Normal",
+        "Pulled",
+        "Pod",
+        "materialized-updater-7f9-ok",
+        "image pulled",
+    );
     pulled.last_timestamp = Some(clock.ago(30));
     let mut backoff = event(
         "updater.2",
@@ -434,7 +464,13 @@ fn faithful_route(clock: Clock) -> impl Fn(&Seen) -> Reply + Send + 'static {
                 match selector {
                     Some("app=updater") => list(
                         pods.into_iter()
-                            .filter(|p| p.metadata.name.as_deref().unwrap().starts_with("materialized-updater"))
+                            .filter(|p| {
+                                p.metadata
+                                    .name
+                                    .as_deref()
+                                    .unwrap()
+                                    .starts_with("materialized-updater")
+                            })
                             .collect(),
                     ),
                     None => list(pods),
@@ -462,10 +498,6 @@ fn faithful_route(clock: Clock) -> impl Fn(&Seen) -> Reply + Send + 'static {
                 // No newline at the end, as when limitBytes cuts a line.
                 body: "tick 1\ntick 2".to_string(),
             },
-            "/api/v1/namespaces/prod/pods/api-5c4-pending" => {
-                let pod = prod_pods(&clock).into_iter().next().unwrap();
-                json_reply(200, serde_json::to_string(&pod).unwrap())
-            }
             "/api/v1/namespaces/prod/pods/api-5c4-pending/log" => status(
                 400,
                 "BadRequest",
@@ -479,7 +511,23 @@ fn faithful_route(clock: Clock) -> impl Fn(&Seen) -> Reply + Send + 'static {
             ),
             "/apis/batch/v1/namespaces/staging/jobs" => list(Vec::<Job>::new()),
             "/api/v1/namespaces/staging/events" => list(Vec::<Event>::new()),
-            other => status(404, "NotFound", &format!("the server could not find the requested resource ({other})")),
+            path if path.starts_with("/api/v1/namespaces/prod/pods/")
+                && !path.ends_with("/log") =>
+            {
+                let name = &path["/api/v1/namespaces/prod/pods/".len()..];
+                match prod_pods(&clock)
+                    .into_iter()
+                    .find(|p| p.metadata.name.as_deref() == Some(name))
+                {
+                    Some(pod) => json_reply(200, serde_json::to_string(&pod).unwrap()),
+                    None => status(404, "NotFound", &format!("pods \"{name}\" not found")),
+                }
+            }
+            other => status(
+                404,
+                "NotFound",
+                &format!("the server could not find the requested resource ({other})"),
+            ),
         }
     }
 }
@@ -647,7 +695,7 @@ async fn a_faithful_server_yields_pods_cronjobs_jobs_events_and_logs() {
             "pod": null,
             "pods": [
                 {"pod": "materialized-updater-7f9-crash", "container": "main", "previous": true,
-                 "lines": 2, "bytes": 58, "error": null},
+                 "lines": 2, "bytes": 59, "error": null},
                 {"pod": "materialized-updater-7f9-crash", "container": "main", "previous": false,
                  "lines": 1, "bytes": 17, "error": null},
                 {"pod": "materialized-updater-7f9-ok", "container": "main", "previous": false,
@@ -684,8 +732,14 @@ async fn a_faithful_server_yields_pods_cronjobs_jobs_events_and_logs() {
             "{request:?}"
         );
     }
-    let events = seen.iter().find(|s| s.path == "/api/v1/namespaces/prod/events").unwrap();
-    assert_eq!(events.query.get("fieldSelector").map(String::as_str), Some("type=Warning"));
+    let events = seen
+        .iter()
+        .find(|s| s.path == "/api/v1/namespaces/prod/events")
+        .unwrap();
+    assert_eq!(
+        events.query.get("fieldSelector").map(String::as_str),
+        Some("type=Warning")
+    );
     let log_requests: Vec<&Seen> = seen.iter().filter(|s| s.path.ends_with("/log")).collect();
     let query = |pod: &str, previous: bool| {
         log_requests
@@ -704,17 +758,38 @@ async fn a_faithful_server_yields_pods_cronjobs_jobs_events_and_logs() {
         }
         Some(q)
     };
-    assert_eq!(query("materialized-updater-7f9-crash", true), expected(true));
-    assert_eq!(query("materialized-updater-7f9-crash", false), expected(false));
+    assert_eq!(
+        query("materialized-updater-7f9-crash", true),
+        expected(true)
+    );
+    assert_eq!(
+        query("materialized-updater-7f9-crash", false),
+        expected(false)
+    );
     assert_eq!(query("materialized-updater-7f9-ok", false), expected(false));
     // No previous log of a container that never restarted (the API answers 400), and the
     // third, oldest pod is past max_pods.
     assert_eq!(query("materialized-updater-7f9-ok", true), None);
-    assert!(log_requests.iter().all(|s| !s.path.contains("-old")), "{log_requests:#?}");
-    let pending_log = log_requests.iter().find(|s| s.path.contains("api-5c4-pending")).unwrap();
-    assert_eq!(pending_log.query.get("container").map(String::as_str), Some("api"));
-    assert_eq!(pending_log.query.get("tailLines").map(String::as_str), Some("20"));
-    assert_eq!(pending_log.query.get("limitBytes").map(String::as_str), Some("1000"));
+    assert!(
+        log_requests.iter().all(|s| !s.path.contains("-old")),
+        "{log_requests:#?}"
+    );
+    let pending_log = log_requests
+        .iter()
+        .find(|s| s.path.contains("api-5c4-pending"))
+        .unwrap();
+    assert_eq!(
+        pending_log.query.get("container").map(String::as_str),
+        Some("api")
+    );
+    assert_eq!(
+        pending_log.query.get("tailLines").map(String::as_str),
+        Some("20")
+    );
+    assert_eq!(
+        pending_log.query.get("limitBytes").map(String::as_str),
+        Some("1000")
+    );
     assert_eq!(log_requests.len(), 4, "{log_requests:#?}");
 }
 
@@ -747,11 +822,18 @@ async fn a_server_that_never_answers_times_out_on_time() {
     let wall = started.elapsed();
 
     assert!(wall < Duration::from_millis(2_500), "took {wall:?}");
-    assert!(wall >= Duration::from_millis(1_900), "gave up early: {wall:?}");
+    assert!(
+        wall >= Duration::from_millis(1_900),
+        "gave up early: {wall:?}"
+    );
     assert_eq!(items.len(), 3);
     for item in &items {
         assert_eq!(item.status, ItemStatus::Timeout, "{item:#?}");
-        assert_eq!(item.error.as_deref(), Some("no answer within 2.0s"), "{item:#?}");
+        assert_eq!(
+            item.error.as_deref(),
+            Some("no answer within 2.0s"),
+            "{item:#?}"
+        );
         assert!((1_900..2_500).contains(&item.duration_ms), "{item:#?}");
     }
 }
@@ -759,7 +841,11 @@ async fn a_server_that_never_answers_times_out_on_time() {
 #[tokio::test]
 async fn malformed_answers_fail_and_say_so() {
     let (port, _) = serve(|seen| {
-        let namespace = seen.path.split('/').nth(4).unwrap_or_default().to_string();
+        let mut segments = seen.path.split('/');
+        let namespace = segments
+            .find(|s| *s == "namespaces")
+            .and_then(|_| segments.next());
+        let namespace = namespace.unwrap_or_default().to_string();
         match namespace.as_str() {
             "truncated" => json_reply(200, r#"{"items": ["#.to_string()),
             "html" => Reply {
@@ -802,7 +888,9 @@ async fn malformed_answers_fail_and_say_so() {
         error("kubernetes", "gateway"),
         "the API server answered HTTP 502: <html> <head><title>502 Bad Gateway</title></head> </html>"
     );
-    assert!(error("logs", "app=updater").starts_with("the API server answered with malformed JSON"));
+    assert!(
+        error("logs", "app=updater").starts_with("the API server answered with malformed JSON")
+    );
 }
 
 #[tokio::test]
@@ -834,8 +922,10 @@ async fn connection_refused_fails_quickly() {
     }
 }
 
-#[tokio::test]
-async fn a_hanging_credential_plugin_times_out_without_holding_the_runtime() {
+/// Its own runtime, dropped inside the measurement: a runtime waits for its blocking tasks
+/// when it shuts down, so a plugin run with `spawn_blocking` would hold this test for 3 s.
+#[test]
+fn a_hanging_credential_plugin_times_out_without_holding_the_runtime() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kubeconfig");
     std::fs::write(
@@ -866,7 +956,9 @@ users:
     let settings = settings(&path, &["prod"], vec![], Duration::from_secs(1));
 
     let started = Instant::now();
-    let items = collect(&settings).await;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let items = runtime.block_on(collect(&settings));
+    drop(runtime);
     let wall = started.elapsed();
 
     assert!(wall < Duration::from_millis(1_500), "took {wall:?}");
@@ -878,16 +970,36 @@ users:
 async fn kubeconfig_problems_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("absent");
-    let items = collect(&settings(&missing, &["prod"], vec![], Duration::from_secs(1))).await;
+    let items = collect(&settings(
+        &missing,
+        &["prod"],
+        vec![],
+        Duration::from_secs(1),
+    ))
+    .await;
     assert_eq!(items[0].status, ItemStatus::Failed);
     assert_eq!(
         items[0].error.as_deref(),
-        Some(format!("cannot read kubeconfig {}: No such file or directory (os error 2)", missing.display()).as_str())
+        Some(
+            format!(
+                "cannot read kubeconfig {}: No such file or directory (os error 2)",
+                missing.display()
+            )
+            .as_str()
+        )
     );
 
-    let mut unknown_context = settings(&kubeconfig(dir.path(), 9, "standin"), &["prod"], vec![], Duration::from_secs(1));
+    let mut unknown_context = settings(
+        &kubeconfig(dir.path(), 9, "standin"),
+        &["prod"],
+        vec![],
+        Duration::from_secs(1),
+    );
     unknown_context.context = Some("prod-eu".to_string());
     let items = collect(&unknown_context).await;
     assert_eq!(items[0].status, ItemStatus::Failed);
-    assert_eq!(items[0].error.as_deref(), Some("kubeconfig has no context 'prod-eu'"));
+    assert_eq!(
+        items[0].error.as_deref(),
+        Some("kubeconfig has no context 'prod-eu'")
+    );
 }

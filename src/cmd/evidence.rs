@@ -3,7 +3,7 @@
 use crate::diff::Change;
 use crate::output::{Paint, table};
 use crate::snapshot::{Finding, Item, ItemStatus, Level, Snapshot};
-use crate::time::{display, from_rfc3339, human_duration, human_millis, Timestamp};
+use crate::time::{Timestamp, display, from_rfc3339, human_duration, human_millis};
 use serde_json::Value;
 
 fn s(v: &Value, key: &str) -> String {
@@ -15,7 +15,10 @@ fn s(v: &Value, key: &str) -> String {
 }
 
 fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn when(v: &Value, key: &str, now: Timestamp) -> String {
@@ -79,7 +82,19 @@ fn item_text(item: &Item, now: Timestamp, paint: &Paint) -> String {
     let indent = |text: String| -> String { text.lines().map(|l| format!("  {l}\n")).collect() };
     match item.collector.as_str() {
         "kubernetes" if item.status == ItemStatus::Ok => {
-            let mut rows = vec![["POD", "READY", "STATUS", "RESTARTS", "LAST EXIT", "STARTED", "NODE"].map(String::from).to_vec()];
+            let mut rows = vec![
+                [
+                    "POD",
+                    "READY",
+                    "STATUS",
+                    "RESTARTS",
+                    "LAST EXIT",
+                    "STARTED",
+                    "NODE",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ];
             for p in list(d, "pods") {
                 let status = match p.get("waiting_reason").and_then(Value::as_str) {
                     Some(w) => w.to_string(),
@@ -97,7 +112,18 @@ fn item_text(item: &Item, now: Timestamp, paint: &Paint) -> String {
             }
             out.push_str(&indent(table(&rows, |_, _, c| c.to_string())));
             if !list(d, "cronjobs").is_empty() {
-                let mut rows = vec![["CRONJOB", "SCHEDULE", "SUSPENDED", "LAST SCHEDULE", "LAST SUCCESS", "ACTIVE"].map(String::from).to_vec()];
+                let mut rows = vec![
+                    [
+                        "CRONJOB",
+                        "SCHEDULE",
+                        "SUSPENDED",
+                        "LAST SCHEDULE",
+                        "LAST SUCCESS",
+                        "ACTIVE",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                ];
                 for c in list(d, "cronjobs") {
                     rows.push(vec![
                         s(c, "name"),
@@ -111,7 +137,11 @@ fn item_text(item: &Item, now: Timestamp, paint: &Paint) -> String {
                 out.push_str(&indent(table(&rows, |_, _, c| c.to_string())));
             }
             if !list(d, "jobs").is_empty() {
-                let mut rows = vec![["JOB", "SUCCEEDED", "FAILED", "ACTIVE", "STARTED", "REASON"].map(String::from).to_vec()];
+                let mut rows = vec![
+                    ["JOB", "SUCCEEDED", "FAILED", "ACTIVE", "STARTED", "REASON"]
+                        .map(String::from)
+                        .to_vec(),
+                ];
                 for j in list(d, "jobs") {
                     rows.push(vec![
                         s(j, "name"),
@@ -142,13 +172,25 @@ fn item_text(item: &Item, now: Timestamp, paint: &Paint) -> String {
             }
         }
         "database" if item.status == ItemStatus::Ok => {
-            out.push_str(&format!("  {} {}, round trip {} ms\n", s(d, "engine"), s(d, "version"), s(d, "latency_ms")));
+            out.push_str(&format!(
+                "  {} {}, round trip {} ms\n",
+                s(d, "engine"),
+                s(d, "version"),
+                s(d, "latency_ms")
+            ));
             for c in list(d, "freshness") {
                 match c.get("error").and_then(Value::as_str) {
                     Some(e) => out.push_str(&format!("  {}: {e}\n", s(c, "name"))),
                     None => {
-                        let newest = c.get("newest").and_then(Value::as_str).and_then(from_rfc3339).map(display);
-                        let age = c.get("age_seconds").and_then(Value::as_i64).map(human_duration);
+                        let newest = c
+                            .get("newest")
+                            .and_then(Value::as_str)
+                            .and_then(from_rfc3339)
+                            .map(display);
+                        let age = c
+                            .get("age_seconds")
+                            .and_then(Value::as_i64)
+                            .map(human_duration);
                         out.push_str(&format!(
                             "  {}: newest {}, data age {}\n",
                             s(c, "name"),
@@ -167,13 +209,22 @@ fn item_text(item: &Item, now: Timestamp, paint: &Paint) -> String {
                 s(d, "latency_ms"),
                 s(d, "connected_clients"),
                 s(d, "used_memory_human"),
-                d.get("keys").map(Value::to_string).unwrap_or_else(|| "-".into())
+                d.get("keys")
+                    .map(Value::to_string)
+                    .unwrap_or_else(|| "-".into())
             ));
         }
         "command" => {
-            let argv: Vec<String> = list(d, "argv").iter().filter_map(|a| a.as_str().map(String::from)).collect();
+            let argv: Vec<String> = list(d, "argv")
+                .iter()
+                .filter_map(|a| a.as_str().map(String::from))
+                .collect();
             if !argv.is_empty() {
-                out.push_str(&format!("  $ {}   (exit {})\n", argv.join(" "), s(d, "exit_code")));
+                out.push_str(&format!(
+                    "  $ {}   (exit {})\n",
+                    argv.join(" "),
+                    s(d, "exit_code")
+                ));
             }
         }
         _ => {}

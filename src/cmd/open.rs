@@ -70,7 +70,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     };
     if args.json {
         let mut v = crate::view::incident(&incident, policy, app.now);
-        v["snapshot"] = snapshot.map(|(seq, s)| serde_json::json!({"seq": seq, "summary": s.summary})).unwrap_or_default();
+        v["snapshot"] = snapshot
+            .map(|(seq, s)| serde_json::json!({"seq": seq, "summary": s.summary}))
+            .unwrap_or_default();
         return output::out_json(&v);
     }
     if let Some((seq, snap)) = snapshot {

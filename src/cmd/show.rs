@@ -33,7 +33,11 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             }));
         }
         let title = format!("snapshot {} of incident {}", stored.seq, args.number);
-        return output::out(&super::evidence::snapshot_text(&title, &stored.snapshot, &Paint::stdout()));
+        return output::out(&super::evidence::snapshot_text(
+            &title,
+            &stored.snapshot,
+            &Paint::stdout(),
+        ));
     }
     let (incident, timeline) = super::shared::incident_and_timeline(app, args.number)?;
     let policy = &app.settings.policy;

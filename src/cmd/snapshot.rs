@@ -59,7 +59,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     require_collectors(app)?;
     let (seq, snap) = take(app, &incident)?;
     if args.json {
-        return output::out_json(&serde_json::json!({"incident": number, "seq": seq, "snapshot": snap}));
+        return output::out_json(
+            &serde_json::json!({"incident": number, "seq": seq, "snapshot": snap}),
+        );
     }
     output::out(&snapshot_text(
         &format!("snapshot {seq} of incident {number}"),
@@ -119,7 +121,8 @@ pub(super) fn collect(app: &App, incident: Option<&Incident>) -> Result<Snapshot
         None => None,
     };
     let progress = std::io::stderr().is_terminal();
-    let (items, duration_ms) = crate::collect::collect(collectors, &|k| std::env::var(k).ok(), app.now, progress);
+    let (items, duration_ms) =
+        crate::collect::collect(collectors, &|k| std::env::var(k).ok(), app.now, progress);
     let findings = crate::findings::derive(
         &items,
         previous.as_ref().map(|p| p.snapshot.items.as_slice()),
@@ -138,7 +141,9 @@ pub(super) fn collect(app: &App, incident: Option<&Incident>) -> Result<Snapshot
 
 fn list(app: &App, number: i64, json: bool) -> Result<(), CommandError> {
     let snaps = app.read(|txn| {
-        let incident = txn.incident(number)?.ok_or(WorkflowError::NotFound(number))?;
+        let incident = txn
+            .incident(number)?
+            .ok_or(WorkflowError::NotFound(number))?;
         Ok(txn.snapshots(incident.pk)?)
     })?;
     if json {
@@ -157,24 +162,41 @@ fn list(app: &App, number: i64, json: bool) -> Result<(), CommandError> {
         return output::out_json(&serde_json::Value::Array(items));
     }
     if snaps.is_empty() {
-        output::status(&format!("incident {number} has no snapshots; `incident snapshot {number}` takes one"));
+        output::status(&format!(
+            "incident {number} has no snapshots; `incident snapshot {number}` takes one"
+        ));
         return Ok(());
     }
     let text: String = snaps
         .iter()
-        .map(|s| format!("{:>3}  {}  {}\n", s.seq, crate::time::display(s.snapshot.taken_at), s.snapshot.summary))
+        .map(|s| {
+            format!(
+                "{:>3}  {}  {}\n",
+                s.seq,
+                crate::time::display(s.snapshot.taken_at),
+                s.snapshot.summary
+            )
+        })
         .collect();
     output::out(&text)
 }
 
 /// Loads snapshot `seq` (None: the latest) of incident `number`, with a clear error if missing.
-pub(super) fn load(app: &App, number: i64, seq: Option<i64>) -> Result<StoredSnapshot, CommandError> {
+pub(super) fn load(
+    app: &App,
+    number: i64,
+    seq: Option<i64>,
+) -> Result<StoredSnapshot, CommandError> {
     let found = app.read(|txn| {
-        let incident = txn.incident(number)?.ok_or(WorkflowError::NotFound(number))?;
+        let incident = txn
+            .incident(number)?
+            .ok_or(WorkflowError::NotFound(number))?;
         Ok(txn.snapshot(incident.pk, seq)?)
     })?;
     found.ok_or_else(|| {
-        let which = seq.map(|s| format!("snapshot {s}")).unwrap_or_else(|| "any snapshot".into());
+        let which = seq
+            .map(|s| format!("snapshot {s}"))
+            .unwrap_or_else(|| "any snapshot".into());
         CommandError::new(format!("incident {number} has no {which}"))
             .with_hint(format!("`incident snapshot {number} --list` lists them"))
     })

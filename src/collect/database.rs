@@ -95,6 +95,11 @@ async fn gather(
         .await
         .map_err(|_| Stop::Timeout)?
         .map_err(|e| Stop::Failed(query_error(&e)))?;
+    let _ = timeout_at(
+        deadline,
+        conn.limit_mysql_statements(&version, settings.timeout),
+    )
+    .await;
 
     let mut freshness = Vec::with_capacity(settings.freshness.len());
     // A query abandoned mid-flight leaves the connection in an unknown state: nothing more is
@@ -199,6 +204,26 @@ impl Conn {
                 Ok(Conn::Postgres(conn))
             }
         }
+    }
+
+    /// Asks MySQL/MariaDB to stop a statement at the timeout, as PostgreSQL's statement_timeout
+    /// does: an abandoned freshness query would otherwise run on, on a server already in
+    /// trouble. Best effort; the collector's own deadline holds regardless.
+    async fn limit_mysql_statements(&mut self, version: &str, timeout: Duration) {
+        let Conn::MySql(c) = self else { return };
+        let sql = if version.contains("MariaDB") {
+            format!(
+                "SET SESSION max_statement_time = {:.3}",
+                timeout.as_secs_f64().max(0.001)
+            )
+        } else {
+            // MySQL limits SELECTs only, which is what freshness queries are.
+            format!(
+                "SET SESSION max_execution_time = {}",
+                timeout.as_millis().max(1)
+            )
+        };
+        let _ = sqlx::raw_sql(AssertSqlSafe(sql)).execute(c).await;
     }
 
     async fn round_trip(&mut self) -> Result<(), sqlx::Error> {
@@ -384,11 +409,11 @@ fn mysql_cell(row: &MySqlRow) -> Result<Cell, String> {
     }
     match type_name.as_str() {
         "DATETIME" | "TIMESTAMP" => row
-            .try_get::<NaiveDateTime, _>(0)
+            .try_get_unchecked::<NaiveDateTime, _>(0)
             .map(|t| Cell::Time(t.and_utc()))
             .map_err(|e| read_error(&e)),
         "DATE" => row
-            .try_get::<NaiveDate, _>(0)
+            .try_get_unchecked::<NaiveDate, _>(0)
             .map(midnight)
             .map_err(|e| read_error(&e)),
         "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT" | "TINYINT UNSIGNED"
@@ -411,15 +436,15 @@ fn pg_cell(row: &PgRow) -> Result<Cell, String> {
     }
     match type_name.as_str() {
         "TIMESTAMPTZ" => row
-            .try_get::<DateTime<Utc>, _>(0)
+            .try_get_unchecked::<DateTime<Utc>, _>(0)
             .map(Cell::Time)
             .map_err(|e| read_error(&e)),
         "TIMESTAMP" => row
-            .try_get::<NaiveDateTime, _>(0)
+            .try_get_unchecked::<NaiveDateTime, _>(0)
             .map(|t| Cell::Time(t.and_utc()))
             .map_err(|e| read_error(&e)),
         "DATE" => row
-            .try_get::<NaiveDate, _>(0)
+            .try_get_unchecked::<NaiveDate, _>(0)
             .map(midnight)
             .map_err(|e| read_error(&e)),
         "INT2" | "INT4" | "INT8" | "NUMERIC" | "FLOAT4" | "FLOAT8" => {

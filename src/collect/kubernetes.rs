@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 /// Collects every configured namespace and log source. Never takes longer than
 /// `settings.timeout`; failures and timeouts are items, never errors.
 pub async fn collect(settings: &KubeSettings) -> Vec<Item> {
+    if settings.namespaces.is_empty() && settings.logs.is_empty() {
+        return Vec::new();
+    }
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + settings.timeout;
     let built = tokio::time::timeout_at(deadline, connect(settings)).await;
@@ -51,7 +54,12 @@ pub async fn collect(settings: &KubeSettings) -> Vec<Item> {
             .iter()
             .map(|ns| namespace::collect(&cx, ns)),
     );
-    let logs = futures::future::join_all(settings.logs.iter().map(|source| logs::collect(&cx, source)));
+    let logs = futures::future::join_all(
+        settings
+            .logs
+            .iter()
+            .map(|source| logs::collect(&cx, source)),
+    );
     let (mut items, log_items) = futures::join!(namespaces, logs);
     items.extend(log_items);
     items
@@ -60,7 +68,10 @@ pub async fn collect(settings: &KubeSettings) -> Vec<Item> {
 /// The same outcome for every item, when there is no client to ask with.
 fn every_item(settings: &KubeSettings, make: impl Fn(&str, &str) -> Item) -> Vec<Item> {
     let namespaces = settings.namespaces.iter().map(|ns| make("kubernetes", ns));
-    let logs = settings.logs.iter().map(|source| make("logs", &logs::source_name(source)));
+    let logs = settings
+        .logs
+        .iter()
+        .map(|source| make("logs", &logs::source_name(source)));
     namespaces.chain(logs).collect()
 }
 
@@ -87,7 +98,10 @@ enum Failure {
 
 impl Cx {
     /// Runs one API call, cut at the deadline whatever the client's own timeouts do.
-    async fn call<T>(&self, call: impl Future<Output = Result<T, kube::Error>>) -> Result<T, Failure> {
+    async fn call<T>(
+        &self,
+        call: impl Future<Output = Result<T, kube::Error>>,
+    ) -> Result<T, Failure> {
         match tokio::time::timeout_at(self.deadline, call).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => Err(describe(&error, &self.server)),
@@ -99,7 +113,9 @@ impl Cx {
         match failure {
             Failure::Timeout => format!(
                 "timed out after {}",
-                crate::time::human_millis(u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX))
+                crate::time::human_millis(
+                    u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX)
+                )
             ),
             Failure::Error(message) => message.clone(),
         }
@@ -135,7 +151,11 @@ async fn connect(settings: &KubeSettings) -> Result<(Client, String), String> {
         .map_err(|_| "building the Kubernetes client crashed".to_string())?
 }
 
-fn build_client(kubeconfig: Option<&Path>, context: Option<String>, timeout: Duration) -> Result<(Client, String), String> {
+fn build_client(
+    kubeconfig: Option<&Path>,
+    context: Option<String>,
+    timeout: Duration,
+) -> Result<(Client, String), String> {
     let mut config = load_config(kubeconfig, context)?;
     // kube's defaults suit controllers, not a snapshot taken mid-outage: no read timeout,
     // a 30 s connect timeout, and retries with backoff on 429/503/504.
@@ -144,7 +164,11 @@ fn build_client(kubeconfig: Option<&Path>, context: Option<String>, timeout: Dur
     config.write_timeout = Some(timeout);
     config.reset_reader_on_write = true;
     config.default_retry = false;
-    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
     let client = Client::try_from(config).map_err(|e| match describe(&e, &server) {
         Failure::Error(message) => message,
         Failure::Timeout => format!("timed out building the client ({server})"),
@@ -161,7 +185,10 @@ fn load_config(path: Option<&Path>, context: Option<String>) -> Result<Config, S
             // A named context only exists in a kubeconfig: no point trying in-cluster then.
             Err(e) if context.is_none() && kubeconfig_missing(&e) => {
                 return Config::incluster().map_err(|_| {
-                    format!("no kubeconfig ({}) and not running in a cluster", kubeconfig_error(&e))
+                    format!(
+                        "no kubeconfig ({}) and not running in a cluster",
+                        kubeconfig_error(&e)
+                    )
                 });
             }
             Err(e) => return Err(kubeconfig_error(&e)),
@@ -172,7 +199,8 @@ fn load_config(path: Option<&Path>, context: Option<String>) -> Result<Config, S
         ..KubeConfigOptions::default()
     };
     // Async in signature only: it reads nothing and awaits nothing.
-    futures::executor::block_on(Config::from_custom_kubeconfig(kubeconfig, &options)).map_err(|e| kubeconfig_error(&e))
+    futures::executor::block_on(Config::from_custom_kubeconfig(kubeconfig, &options))
+        .map_err(|e| kubeconfig_error(&e))
 }
 
 fn kubeconfig_missing(error: &KubeconfigError) -> bool {
@@ -185,7 +213,9 @@ fn kubeconfig_missing(error: &KubeconfigError) -> bool {
 
 fn kubeconfig_error(error: &KubeconfigError) -> String {
     match error {
-        KubeconfigError::ReadConfig(io, path) => format!("cannot read kubeconfig {}: {io}", path.display()),
+        KubeconfigError::ReadConfig(io, path) => {
+            format!("cannot read kubeconfig {}: {io}", path.display())
+        }
         KubeconfigError::FindPath => "no home directory to find ~/.kube/config in".to_string(),
         KubeconfigError::LoadContext(name) => format!("kubeconfig has no context '{name}'"),
         KubeconfigError::CurrentContextNotSet => {
@@ -199,14 +229,17 @@ fn kubeconfig_error(error: &KubeconfigError) -> String {
 fn describe(error: &kube::Error, server: &str) -> Failure {
     match error {
         kube::Error::Api(status) => Failure::Error(describe_status(status)),
-        kube::Error::SerdeError(e) => Failure::Error(format!("the API server answered with malformed JSON: {e}")),
-        kube::Error::FromUtf8(_) => Failure::Error("the API server answered with text that is not UTF-8".to_string()),
-        kube::Error::Auth(e) => Failure::Error(describe_auth(e)),
-        kube::Error::ProxyProtocolDisabled { proxy_url, .. } | kube::Error::ProxyProtocolUnsupported { proxy_url } => {
-            Failure::Error(format!(
-                "a proxy is configured ({proxy_url}, from the kubeconfig or HTTPS_PROXY) and this build cannot use it"
-            ))
+        kube::Error::SerdeError(e) => {
+            Failure::Error(format!("the API server answered with malformed JSON: {e}"))
         }
+        kube::Error::FromUtf8(_) => {
+            Failure::Error("the API server answered with text that is not UTF-8".to_string())
+        }
+        kube::Error::Auth(e) => Failure::Error(describe_auth(e)),
+        kube::Error::ProxyProtocolDisabled { proxy_url, .. }
+        | kube::Error::ProxyProtocolUnsupported { proxy_url } => Failure::Error(format!(
+            "a proxy is configured ({proxy_url}, from the kubeconfig or HTTPS_PROXY) and this build cannot use it"
+        )),
         other => describe_transport(other, server),
     }
 }
@@ -240,7 +273,11 @@ fn describe_transport(error: &kube::Error, server: &str) -> Failure {
 fn describe_status(status: &kube::core::Status) -> String {
     // kube makes a Status of an error body that is not one (a proxy's HTML page, plain text).
     if status.reason == "Failed to parse error data" {
-        return format!("the API server answered HTTP {}: {}", status.code, snippet(&status.message, 200));
+        return format!(
+            "the API server answered HTTP {}: {}",
+            status.code,
+            snippet(&status.message, 200)
+        );
     }
     let reason = words(&status.reason);
     let message = snippet(&status.message, 500);
@@ -248,7 +285,12 @@ fn describe_status(status: &kube::core::Status) -> String {
         (true, true) => format!("the API server answered HTTP {}", status.code),
         (true, false) => format!("HTTP {}: {message}", status.code),
         (false, true) => reason,
-        (false, false) if message.eq_ignore_ascii_case(&reason) || message.eq_ignore_ascii_case(&status.reason) => reason,
+        (false, false)
+            if message.eq_ignore_ascii_case(&reason)
+                || message.eq_ignore_ascii_case(&status.reason) =>
+        {
+            reason
+        }
         (false, false) => format!("{reason}: {message}"),
     }
 }
@@ -258,9 +300,15 @@ fn describe_auth(error: &kube::client::AuthError) -> String {
     match error {
         AuthError::AuthExecRun { cmd, out } => {
             let stderr = String::from_utf8_lossy(&out.stderr);
-            format!("credential plugin '{cmd}' failed ({}): {}", out.status, snippet(&stderr, 300))
+            format!(
+                "credential plugin '{cmd}' failed ({}): {}",
+                out.status,
+                snippet(&stderr, 300)
+            )
         }
-        AuthError::AuthExecStart(io) => format!("cannot run the kubeconfig's credential plugin: {io}"),
+        AuthError::AuthExecStart(io) => {
+            format!("cannot run the kubeconfig's credential plugin: {io}")
+        }
         other => format!("authentication: {other}"),
     }
 }
@@ -297,12 +345,21 @@ mod tests {
 
     #[test]
     fn status_reasons_read_as_words() {
-        let forbidden = kube::core::Status::failure("pods is forbidden: User \"x\" cannot list", "Forbidden").with_code(403);
-        assert_eq!(describe_status(&forbidden), "forbidden: pods is forbidden: User \"x\" cannot list");
-        let unauthorized = kube::core::Status::failure("Unauthorized", "Unauthorized").with_code(401);
+        let forbidden =
+            kube::core::Status::failure("pods is forbidden: User \"x\" cannot list", "Forbidden")
+                .with_code(403);
+        assert_eq!(
+            describe_status(&forbidden),
+            "forbidden: pods is forbidden: User \"x\" cannot list"
+        );
+        let unauthorized =
+            kube::core::Status::failure("Unauthorized", "Unauthorized").with_code(401);
         assert_eq!(describe_status(&unauthorized), "unauthorized");
-        let html = kube::core::Status::failure("<html>\n <body>Bad   Gateway</body></html>", "Failed to parse error data")
-            .with_code(502);
+        let html = kube::core::Status::failure(
+            "<html>\n <body>Bad   Gateway</body></html>",
+            "Failed to parse error data",
+        )
+        .with_code(502);
         assert_eq!(
             describe_status(&html),
             "the API server answered HTTP 502: <html> <body>Bad Gateway</body></html>"

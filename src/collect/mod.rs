@@ -32,7 +32,10 @@ pub struct Collectors {
 
 impl Collectors {
     pub fn is_empty(&self) -> bool {
-        self.kubernetes.is_none() && self.databases.is_empty() && self.redis.is_empty() && self.commands.is_empty()
+        self.kubernetes.is_none()
+            && self.databases.is_empty()
+            && self.redis.is_empty()
+            && self.commands.is_empty()
     }
 }
 
@@ -175,7 +178,14 @@ pub fn collect(
         Err(e) => {
             let items = tasks
                 .iter()
-                .map(|t| Item::failed(&t.collector, &t.name, 0, format!("cannot start the async runtime: {e}")))
+                .map(|t| {
+                    Item::failed(
+                        &t.collector,
+                        &t.name,
+                        0,
+                        format!("cannot start the async runtime: {e}"),
+                    )
+                })
                 .collect();
             return (items, 0);
         }
@@ -202,16 +212,25 @@ struct Task {
     work: futures::future::BoxFuture<'static, Vec<Item>>,
 }
 
-fn plan(collectors: &Collectors, env: &dyn Fn(&str) -> Option<String>, now: Timestamp) -> (Vec<Task>, Vec<String>) {
+fn plan(
+    collectors: &Collectors,
+    env: &dyn Fn(&str) -> Option<String>,
+    now: Timestamp,
+) -> (Vec<Task>, Vec<String>) {
     use futures::FutureExt;
     let mut tasks = Vec::new();
     let mut secrets = Vec::new();
-    let unset = |collector: &str, name: &str, var: String| -> futures::future::BoxFuture<'static, Vec<Item>> {
+    let unset = |collector: &str,
+                 name: &str,
+                 var: String|
+     -> futures::future::BoxFuture<'static, Vec<Item>> {
         let item = Item::failed(
             collector,
             name,
             0,
-            format!("the environment variable {var} is not set (the config refers to it as ${{{var}}})"),
+            format!(
+                "the environment variable {var} is not set (the config refers to it as ${{{var}}})"
+            ),
         );
         async move { vec![item] }.boxed()
     };
@@ -256,7 +275,8 @@ fn plan(collectors: &Collectors, env: &dyn Fn(&str) -> Option<String>, now: Time
         });
     }
     for c in collectors.commands.iter() {
-        let expanded: Result<Vec<(String, Vec<String>)>, String> = c.run.iter().map(|a| expand_env(a, env)).collect();
+        let expanded: Result<Vec<(String, Vec<String>)>, String> =
+            c.run.iter().map(|a| expand_env(a, env)).collect();
         let work = match expanded {
             Ok(args) => {
                 let mut settings = c.clone();
@@ -284,7 +304,10 @@ fn plan(collectors: &Collectors, env: &dyn Fn(&str) -> Option<String>, now: Time
 async fn run(tasks: Vec<Task>, deadline: Duration, progress: bool) -> Vec<Item> {
     let started = Instant::now();
     let total = tasks.len();
-    let labels: Vec<(String, String)> = tasks.iter().map(|t| (t.collector.clone(), t.name.clone())).collect();
+    let labels: Vec<(String, String)> = tasks
+        .iter()
+        .map(|t| (t.collector.clone(), t.name.clone()))
+        .collect();
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Vec<Item>)>();
     for (i, task) in tasks.into_iter().enumerate() {
         let tx = done_tx.clone();
@@ -294,7 +317,11 @@ async fn run(tasks: Vec<Task>, deadline: Duration, progress: bool) -> Vec<Item> 
             let t0 = Instant::now();
             let items = match tokio::time::timeout(guard, task.work).await {
                 Ok(items) => items,
-                Err(_) => vec![Item::timeout(&collector, &name, t0.elapsed().as_millis() as u64)],
+                Err(_) => vec![Item::timeout(
+                    &collector,
+                    &name,
+                    t0.elapsed().as_millis() as u64,
+                )],
             };
             let _ = tx.send((i, items));
         });
@@ -372,12 +399,18 @@ impl Status {
                 crate::snapshot::ItemStatus::Failed => self.paint.red("failed "),
                 crate::snapshot::ItemStatus::Timeout => self.paint.red("timeout"),
             };
-            let why = item.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+            let why = item
+                .error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 err,
                 "  {mark} {} {}{why}",
                 item.label(),
-                self.paint.dim(&crate::time::human_millis(started.elapsed().as_millis() as u64))
+                self.paint.dim(&crate::time::human_millis(
+                    started.elapsed().as_millis() as u64
+                ))
             );
         }
     }
@@ -391,7 +424,11 @@ impl Status {
             labels.join(", "),
             crate::time::human_millis(started.elapsed().as_millis() as u64)
         );
-        let _ = write!(std::io::stderr().lock(), "\r\x1b[2K{}", self.paint.dim(&line));
+        let _ = write!(
+            std::io::stderr().lock(),
+            "\r\x1b[2K{}",
+            self.paint.dim(&line)
+        );
     }
 
     fn clear(&mut self) {
@@ -403,7 +440,10 @@ impl Status {
 
 /// Expands `${VAR}` references. Returns the expanded text and the values it put in (secrets
 /// to redact), or the name of a variable that is not set.
-pub fn expand_env(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(String, Vec<String>), String> {
+pub fn expand_env(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, Vec<String>), String> {
     let mut out = String::with_capacity(text.len());
     let mut values = Vec::new();
     let mut rest = text;

@@ -36,7 +36,7 @@ enum Stop {
 
 async fn gather(url: &str, timeout: Duration) -> Result<Value, Stop> {
     let client = redis::Client::open(url)
-        .map_err(|e| Stop::Failed(format!("malformed Redis URL: {}", describe(&e))))?;
+        .map_err(|e| Stop::Failed(format!("cannot use the Redis URL: {}", describe(&e))))?;
     let addr = client.get_connection_info().addr().to_string();
     // The defaults (1 s to connect, 500 ms per response) are not the configured timeout; the
     // caller's deadline bounds the whole exchange anyway.
@@ -76,6 +76,9 @@ fn stop(e: &RedisError, addr: &str) -> Stop {
         || e.kind() == ErrorKind::AuthenticationFailed;
     if auth {
         return Stop::Failed(format!("access denied: {}", describe(e)));
+    }
+    if matches!(e.kind(), ErrorKind::Parse | ErrorKind::UnexpectedReturnType) {
+        return Stop::Failed(format!("unexpected answer from {addr}: {}", describe(e)));
     }
     if let Some(io) = std::error::Error::source(e).and_then(|s| s.downcast_ref::<std::io::Error>())
     {

@@ -3,8 +3,8 @@
 
 use super::{ConfigError, FileConfig, Source};
 use crate::collect::{
-    CommandSettings, Collectors, DEFAULT_TIMEOUT, DataAgeThresholds, DatabaseSettings, FreshnessCheck,
-    FreshnessSource, KubeSettings, LogSource, RedisSettings, Returns,
+    Collectors, CommandSettings, DEFAULT_TIMEOUT, DataAgeThresholds, DatabaseSettings,
+    FreshnessCheck, FreshnessSource, KubeSettings, LogSource, RedisSettings, Returns,
 };
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -111,19 +111,29 @@ pub(super) fn resolve(src: &Source, file: &FileConfig) -> Result<Collectors, Con
         }
     }
     let timeout = |key: &str, t: &Option<Spanned<String>>| -> Result<Duration, ConfigError> {
-        t.as_ref().map_or(Ok(default_timeout), |t| src.duration(key, t))
+        t.as_ref()
+            .map_or(Ok(default_timeout), |t| src.duration(key, t))
     };
     if let Some(k) = &file.kubernetes {
-        c.kubernetes = Some(kubernetes(src, k, timeout("kubernetes.timeout", &k.timeout)?)?);
+        c.kubernetes = Some(kubernetes(
+            src,
+            k,
+            timeout("kubernetes.timeout", &k.timeout)?,
+        )?);
     }
     let mut names = std::collections::HashSet::new();
     for db in &file.database {
         let name = db.name.get_ref().trim().to_string();
         if !names.insert(("database", name.clone())) || name.is_empty() {
-            return Err(src.invalid(db.name.span().start, format!("database name '{name}' is empty or used twice")));
+            return Err(src.invalid(
+                db.name.span().start,
+                format!("database name '{name}' is empty or used twice"),
+            ));
         }
         let scheme = db.url.get_ref().split("://").next().unwrap_or("");
-        if !["mysql", "mariadb", "postgres", "postgresql"].contains(&scheme) || !db.url.get_ref().contains("://") {
+        if !["mysql", "mariadb", "postgres", "postgresql"].contains(&scheme)
+            || !db.url.get_ref().contains("://")
+        {
             return Err(src.invalid(
                 db.url.span().start,
                 format!("database '{name}': url must start with mysql://, mariadb://, postgres:// or postgresql://"),
@@ -137,17 +147,26 @@ pub(super) fn resolve(src: &Source, file: &FileConfig) -> Result<Collectors, Con
         c.databases.push(DatabaseSettings {
             name,
             url: db.url.get_ref().clone(),
-            timeout: timeout(&format!("database '{}' timeout", db.name.get_ref()), &db.timeout)?,
+            timeout: timeout(
+                &format!("database '{}' timeout", db.name.get_ref()),
+                &db.timeout,
+            )?,
             freshness,
         });
     }
     for r in &file.redis {
         let name = r.name.get_ref().trim().to_string();
         if !names.insert(("redis", name.clone())) || name.is_empty() {
-            return Err(src.invalid(r.name.span().start, format!("redis name '{name}' is empty or used twice")));
+            return Err(src.invalid(
+                r.name.span().start,
+                format!("redis name '{name}' is empty or used twice"),
+            ));
         }
         if !r.url.get_ref().starts_with("redis://") && !r.url.get_ref().starts_with("rediss://") {
-            return Err(src.invalid(r.url.span().start, format!("redis '{name}': url must start with redis://")));
+            return Err(src.invalid(
+                r.url.span().start,
+                format!("redis '{name}': url must start with redis://"),
+            ));
         }
         c.redis.push(RedisSettings {
             name,
@@ -158,7 +177,10 @@ pub(super) fn resolve(src: &Source, file: &FileConfig) -> Result<Collectors, Con
     for cmd in &file.command {
         let name = cmd.name.get_ref().trim().to_string();
         if !names.insert(("command", name.clone())) || name.is_empty() {
-            return Err(src.invalid(cmd.name.span().start, format!("command name '{name}' is empty or used twice")));
+            return Err(src.invalid(
+                cmd.name.span().start,
+                format!("command name '{name}' is empty or used twice"),
+            ));
         }
         if cmd.run.get_ref().is_empty() || cmd.run.get_ref()[0].trim().is_empty() {
             return Err(src.invalid(
@@ -169,7 +191,10 @@ pub(super) fn resolve(src: &Source, file: &FileConfig) -> Result<Collectors, Con
         c.commands.push(CommandSettings {
             name,
             run: cmd.run.get_ref().clone(),
-            timeout: timeout(&format!("command '{}' timeout", cmd.name.get_ref()), &cmd.timeout)?,
+            timeout: timeout(
+                &format!("command '{}' timeout", cmd.name.get_ref()),
+                &cmd.timeout,
+            )?,
             max_output: cmd.max_output.unwrap_or(DEFAULT_MAX_OUTPUT),
         });
     }
@@ -181,7 +206,10 @@ fn kubernetes(src: &Source, k: &KubeFile, timeout: Duration) -> Result<KubeSetti
     namespaces.extend(k.namespaces.iter().cloned());
     namespaces.dedup();
     let Some(first) = namespaces.first().cloned() else {
-        return Err(src.invalid(0, "[kubernetes] needs namespace = \"…\" (or namespaces = [\"…\"])".into()));
+        return Err(src.invalid(
+            0,
+            "[kubernetes] needs namespace = \"…\" (or namespaces = [\"…\"])".into(),
+        ));
     };
     let logs = k
         .logs
@@ -191,7 +219,8 @@ fn kubernetes(src: &Source, k: &KubeFile, timeout: Duration) -> Result<KubeSetti
             if spec.selector.is_some() == spec.pod.is_some() {
                 return Err(src.invalid(
                     l.span().start,
-                    "[[kubernetes.logs]] needs either selector = \"app=…\" or pod = \"name\"".into(),
+                    "[[kubernetes.logs]] needs either selector = \"app=…\" or pod = \"name\""
+                        .into(),
                 ));
             }
             Ok(LogSource {
@@ -214,7 +243,11 @@ fn kubernetes(src: &Source, k: &KubeFile, timeout: Duration) -> Result<KubeSetti
     })
 }
 
-fn freshness(src: &Source, db: &str, f: &Spanned<FreshnessFile>) -> Result<FreshnessCheck, ConfigError> {
+fn freshness(
+    src: &Source,
+    db: &str,
+    f: &Spanned<FreshnessFile>,
+) -> Result<FreshnessCheck, ConfigError> {
     let spec = f.get_ref();
     let at = f.span().start;
     let returns = match spec.returns.as_deref() {
@@ -279,7 +312,10 @@ mod tests {
     use crate::config::{Flags, load};
     use std::path::Path;
 
-    fn load_text(dir: &Path, text: &str) -> Result<crate::config::Settings, crate::config::ConfigError> {
+    fn load_text(
+        dir: &Path,
+        text: &str,
+    ) -> Result<crate::config::Settings, crate::config::ConfigError> {
         let p = dir.join("c.toml");
         std::fs::write(&p, text).unwrap();
         let flags = Flags {
@@ -328,12 +364,18 @@ timeout = "30s"
         let k = c.kubernetes.unwrap();
         assert_eq!(k.context.as_deref(), Some("prod"));
         assert_eq!(k.namespaces, vec!["crypto-data-collection"]);
-        assert_eq!(k.logs[0].selector.as_deref(), Some("app=materialized-updater"));
+        assert_eq!(
+            k.logs[0].selector.as_deref(),
+            Some("app=materialized-updater")
+        );
         assert_eq!(k.logs[0].namespace, "crypto-data-collection");
         assert_eq!(k.timeout.as_secs(), 10);
         assert_eq!(c.databases[0].freshness[0].name, "price_data.timestamp");
         assert_eq!(c.databases[0].freshness[1].returns, Returns::LagSeconds);
-        assert_eq!(c.databases[0].freshness[1].source, FreshnessSource::Query("SELECT 5".into()));
+        assert_eq!(
+            c.databases[0].freshness[1].source,
+            FreshnessSource::Query("SELECT 5".into())
+        );
         assert_eq!(c.redis[0].name, "api-gateway");
         assert_eq!(c.commands[0].timeout.as_secs(), 30);
         assert_eq!(c.commands[0].run, vec!["python3", "monitor_ml_features.py"]);
@@ -344,13 +386,37 @@ timeout = "30s"
     fn bad_collector_config_points_at_the_line() {
         let dir = tempfile::tempdir().unwrap();
         for (text, line, needle) in [
-            ("[[database]]\nname = \"x\"\nurl = \"sqlite:///tmp/x\"\n", 3, "url must start with mysql://"),
-            ("[[database]]\nname = \"x\"\nurl = \"mysql://h/db\"\n[[database.freshness]]\ntable = \"t\"\n", 4, "needs table and column, or a query"),
-            ("[[command]]\nname = \"c\"\nrun = []\n", 3, "run needs a program"),
-            ("[[command]]\nname = \"c\"\nrun = [\"x\"]\ntimeout = \"soon\"\n", 4, "malformed duration"),
+            (
+                "[[database]]\nname = \"x\"\nurl = \"sqlite:///tmp/x\"\n",
+                3,
+                "url must start with mysql://",
+            ),
+            (
+                "[[database]]\nname = \"x\"\nurl = \"mysql://h/db\"\n[[database.freshness]]\ntable = \"t\"\n",
+                4,
+                "needs table and column, or a query",
+            ),
+            (
+                "[[command]]\nname = \"c\"\nrun = []\n",
+                3,
+                "run needs a program",
+            ),
+            (
+                "[[command]]\nname = \"c\"\nrun = [\"x\"]\ntimeout = \"soon\"\n",
+                4,
+                "malformed duration",
+            ),
             ("[kubernetes]\ncontext = \"x\"\n", 1, "needs namespace"),
-            ("[[redis]]\nname = \"r\"\nurl = \"http://x\"\n", 3, "redis://"),
-            ("[snapshot.data_age]\ninfo = \"3h\"\n", 2, "info ≤ warning ≤ critical"),
+            (
+                "[[redis]]\nname = \"r\"\nurl = \"http://x\"\n",
+                3,
+                "redis://",
+            ),
+            (
+                "[snapshot.data_age]\ninfo = \"3h\"\n",
+                2,
+                "info ≤ warning ≤ critical",
+            ),
         ] {
             let err = load_text(dir.path(), text).unwrap_err().to_string();
             assert!(err.contains(&format!("line {line}: ")), "{text}: {err}");

@@ -188,7 +188,10 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
     let (policy, collectors) = match (&config_file, &text) {
         (Some(path), Some(text)) => {
             let src = Source { path, text };
-            (policy(&src, file.sla.as_ref())?, collectors::resolve(&src, &file)?)
+            (
+                policy(&src, file.sla.as_ref())?,
+                collectors::resolve(&src, &file)?,
+            )
         }
         _ => (Policy::default(), Collectors::default()),
     };
@@ -225,8 +228,13 @@ impl Source<'_> {
         }
     }
 
-    fn duration(&self, key: &str, value: &Spanned<String>) -> Result<std::time::Duration, ConfigError> {
-        time::parse_duration(value.get_ref()).map_err(|e| self.invalid(value.span().start, format!("{key}: {e}")))
+    fn duration(
+        &self,
+        key: &str,
+        value: &Spanned<String>,
+    ) -> Result<std::time::Duration, ConfigError> {
+        time::parse_duration(value.get_ref())
+            .map_err(|e| self.invalid(value.span().start, format!("{key}: {e}")))
     }
 }
 

@@ -16,10 +16,15 @@ pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the database to LATEST_VERSION in one transaction. A new database gets schema.sql;
 /// an older one the migrations it lacks. Safe to race: the version is re-read under the lock.
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+/// Returns false, changing nothing, for a database with tables of someone else's.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<bool> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version == 0 {
+        let objects: i64 = tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        if objects > 0 {
+            return Ok(false);
+        }
         tx.execute_batch(SCHEMA)?;
     } else {
         for sql in MIGRATIONS.iter().skip(version as usize) {
@@ -29,7 +34,8 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     if version < LATEST_VERSION {
         tx.pragma_update(None, "user_version", LATEST_VERSION)?;
     }
-    tx.commit()
+    tx.commit()?;
+    Ok(true)
 }
 
 /// Applies migrations one by one from an empty database up to `to`: what an old database

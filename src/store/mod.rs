@@ -4,8 +4,8 @@ mod migrations;
 mod rows;
 
 use crate::model::{Event, EventKind, Incident, Severity, Status};
-use crate::snapshot::Snapshot;
 use crate::sla::Policy;
+use crate::snapshot::Snapshot;
 use crate::time::{self, Timestamp};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
@@ -108,9 +108,13 @@ impl Store {
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
             true,
         )?;
-        let version: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        // One statement, so the version and the tables are seen at one moment: another
+        // process may be creating this database right now.
+        let (version, objects): (i64, i64) = self.conn.query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         if version > LATEST_VERSION {
             return Err(StoreError::TooNew {
                 path: self.path.clone(),
@@ -118,20 +122,37 @@ impl Store {
                 supported: LATEST_VERSION,
             });
         }
-        if version == 0 {
-            let objects: i64 =
-                self.conn
-                    .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
-            if objects > 0 {
-                return Err(StoreError::Foreign(self.path.clone()));
-            }
-            self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        if version == 0 && objects > 0 {
+            return Err(StoreError::Foreign(self.path.clone()));
         }
-        if version < LATEST_VERSION {
-            migrations::migrate(&mut self.conn)?;
+        if version == 0 {
+            self.enable_wal()?;
+        }
+        if version < LATEST_VERSION && !migrations::migrate(&mut self.conn)? {
+            return Err(StoreError::Foreign(self.path.clone()));
         }
         self.conn.pragma_update(None, "foreign_keys", true)?;
         Ok(())
+    }
+
+    /// Switches a new database to WAL. The switch needs the database to itself, and answers
+    /// "busy" at once rather than waiting when another process is creating it too, so it is
+    /// retried for as long as the busy timeout.
+    fn enable_wal(&mut self) -> Result<(), StoreError> {
+        let give_up = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            let mode = self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0));
+            match mode {
+                Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+                Ok(_) | Err(_) if std::time::Instant::now() < give_up => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Ok(_) => return Err(StoreError::Locked(self.path.clone())),
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// A read transaction: a consistent view for the whole command.
@@ -415,7 +436,11 @@ impl Txn<'_> {
 
     /// Stores a snapshot (already redacted) as the incident's next one, with its items; returns
     /// its number within the incident. `incident_pk` None keeps one taken without an incident.
-    pub fn insert_snapshot(&self, incident_pk: Option<i64>, snap: &Snapshot) -> Result<i64, StoreError> {
+    pub fn insert_snapshot(
+        &self,
+        incident_pk: Option<i64>,
+        snap: &Snapshot,
+    ) -> Result<i64, StoreError> {
         let seq: i64 = self.tx.query_row(
             "SELECT coalesce(max(seq), 0) + 1 FROM snapshots WHERE incident_pk IS ?1",
             [incident_pk],
@@ -467,12 +492,19 @@ impl Txn<'_> {
     }
 
     /// Snapshot `seq` of an incident with its items; `seq` None is the latest.
-    pub fn snapshot(&self, incident_pk: i64, seq: Option<i64>) -> Result<Option<StoredSnapshot>, StoreError> {
+    pub fn snapshot(
+        &self,
+        incident_pk: i64,
+        seq: Option<i64>,
+    ) -> Result<Option<StoredSnapshot>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT id, seq, taken_at, duration_ms, summary, findings FROM snapshots
              WHERE incident_pk = ?1 AND (?2 IS NULL OR seq = ?2) ORDER BY seq DESC LIMIT 1",
         )?;
-        let Some(mut snap) = stmt.query_row(params![incident_pk, seq], rows::snapshot).optional()? else {
+        let Some(mut snap) = stmt
+            .query_row(params![incident_pk, seq], rows::snapshot)
+            .optional()?
+        else {
             return Ok(None);
         };
         let mut items = self.tx.prepare_cached(

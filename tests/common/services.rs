@@ -47,7 +47,9 @@ fn host_port(url: &str) -> String {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
     let has_port = match host_port.rsplit_once(':') {
-        Some((host, port)) => !port.is_empty() && !host.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit()),
+        Some((host, port)) => {
+            !port.is_empty() && !host.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit())
+        }
         None => false,
     };
     if has_port && !host_port.ends_with(']') {

@@ -48,17 +48,25 @@ pub(super) async fn collect(cx: &Cx, source: &LogSource) -> Item {
             .map(|list| newest(list.items, source.max_pods)),
         (None, Some(pod)) => cx.call(api.get(pod)).await.map(|pod| vec![pod]),
         (None, None) => {
-            return Item::failed("logs", &name, cx.elapsed_ms(), "a log source needs a selector or a pod");
+            return Item::failed(
+                "logs",
+                &name,
+                cx.elapsed_ms(),
+                "a log source needs a selector or a pod",
+            );
         }
     };
     let pods = match pods {
         Ok(pods) => pods,
         Err(Failure::Timeout) => return Item::timeout("logs", &name, cx.elapsed_ms()),
-        Err(Failure::Error(message)) => return Item::failed("logs", &name, cx.elapsed_ms(), message),
+        Err(Failure::Error(message)) => {
+            return Item::failed("logs", &name, cx.elapsed_ms(), message);
+        }
     };
 
     let fetches: Vec<Fetch> = pods.iter().flat_map(|pod| plan(pod, source)).collect();
-    let results = futures::future::join_all(fetches.iter().map(|fetch| read(cx, &api, fetch, source))).await;
+    let results =
+        futures::future::join_all(fetches.iter().map(|fetch| read(cx, &api, fetch, source))).await;
 
     let mut raw = String::new();
     let mut entries = Vec::with_capacity(fetches.len());
@@ -131,15 +139,22 @@ fn newest(mut pods: Vec<Pod>, max: usize) -> Vec<Pod> {
 /// one), and its previous run too when it restarted (asking for it otherwise answers 400).
 fn plan(pod: &Pod, source: &LogSource) -> Vec<Fetch> {
     let name = pod.metadata.name.clone().unwrap_or_default();
-    let container = source
-        .container
-        .clone()
-        .or_else(|| pod.spec.as_ref()?.containers.first().map(|c| c.name.clone()));
+    let container = source.container.clone().or_else(|| {
+        pod.spec
+            .as_ref()?
+            .containers
+            .first()
+            .map(|c| c.name.clone())
+    });
     let restarts = pod
         .status
         .as_ref()
         .and_then(|s| s.container_statuses.as_ref())
-        .and_then(|statuses| statuses.iter().find(|c| Some(&c.name) == container.as_ref()))
+        .and_then(|statuses| {
+            statuses
+                .iter()
+                .find(|c| Some(&c.name) == container.as_ref())
+        })
         .map_or(0, |c| c.restart_count);
     let current = Fetch {
         pod: name.clone(),
@@ -158,16 +173,21 @@ fn plan(pod: &Pod, source: &LogSource) -> Vec<Fetch> {
     }
 }
 
-async fn read(cx: &Cx, api: &Api<Pod>, fetch: &Fetch, source: &LogSource) -> Result<Vec<u8>, Failure> {
+async fn read(
+    cx: &Cx,
+    api: &Api<Pod>,
+    fetch: &Fetch,
+    source: &LogSource,
+) -> Result<Vec<u8>, Failure> {
     let Some(container) = fetch.container.clone() else {
         return Err(Failure::Error("the pod has no containers".to_string()));
     };
-    let limit = u64::try_from(source.limit_bytes).ok().filter(|&limit| limit > 0);
+    let limit_bytes = (source.limit_bytes > 0).then_some(source.limit_bytes);
     let params = LogParams {
         container: Some(container),
         previous: fetch.previous,
         tail_lines: (source.tail >= 0).then_some(source.tail),
-        limit_bytes: limit.and(Some(source.limit_bytes)),
+        limit_bytes,
         ..LogParams::default()
     };
     cx.call(async {
@@ -176,7 +196,7 @@ async fn read(cx: &Cx, api: &Api<Pod>, fetch: &Fetch, source: &LogSource) -> Res
         let stream = api.log_stream(&fetch.pod, &params).await?;
         let mut bytes = Vec::new();
         stream
-            .take(limit.unwrap_or(u64::MAX))
+            .take(limit_bytes.map_or(u64::MAX, i64::unsigned_abs))
             .read_to_end(&mut bytes)
             .await
             .map_err(kube::Error::ReadEvents)?;

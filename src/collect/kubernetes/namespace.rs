@@ -53,9 +53,18 @@ pub(super) async fn collect(cx: &Cx, namespace: &str) -> Item {
         }
     };
     let pods_failure = pods.as_ref().err().cloned();
-    let pods_json = section("pods", pods.map(|list| list.items.iter().map(pod).collect()));
-    let cronjobs_json = section("cronjobs", cronjobs.map(|list| list.items.iter().map(cronjob).collect()));
-    let jobs_json = section("jobs", jobs.map(|list| list.items.iter().map(job).collect()));
+    let pods_json = section(
+        "pods",
+        pods.map(|list| list.items.iter().map(pod).collect()),
+    );
+    let cronjobs_json = section(
+        "cronjobs",
+        cronjobs.map(|list| list.items.iter().map(cronjob).collect()),
+    );
+    let jobs_json = section(
+        "jobs",
+        jobs.map(|list| list.items.iter().map(job).collect()),
+    );
     let events_json = section("events", events.map(|list| warning_events(&list.items)));
     let nothing_came_back = errors.len() == 4;
     let data = json!({
@@ -85,12 +94,19 @@ pub(super) async fn collect(cx: &Cx, namespace: &str) -> Item {
 fn pod(pod: &Pod) -> Value {
     let status = pod.status.as_ref();
     let spec = pod.spec.as_ref();
-    let statuses: &[ContainerStatus] = status.and_then(|s| s.container_statuses.as_deref()).unwrap_or_default();
-    let init_statuses: &[ContainerStatus] =
-        status.and_then(|s| s.init_container_statuses.as_deref()).unwrap_or_default();
+    let statuses: &[ContainerStatus] = status
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or_default();
+    let init_statuses: &[ContainerStatus] = status
+        .and_then(|s| s.init_container_statuses.as_deref())
+        .unwrap_or_default();
     let ready = status
         .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|conditions| conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+        .is_some_and(|conditions| {
+            conditions
+                .iter()
+                .any(|c| c.type_ == "Ready" && c.status == "True")
+        });
     let restarts: i64 = statuses.iter().map(|c| i64::from(c.restart_count)).sum();
     json!({
         "name": pod.metadata.name,
@@ -107,9 +123,14 @@ fn pod(pod: &Pod) -> Value {
     })
 }
 
-fn waiting_reason(statuses: &[ContainerStatus], init_statuses: &[ContainerStatus]) -> Option<String> {
+fn waiting_reason(
+    statuses: &[ContainerStatus],
+    init_statuses: &[ContainerStatus],
+) -> Option<String> {
     let first_waiting = |statuses: &[ContainerStatus]| {
-        statuses.iter().find_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.clone())
+        statuses
+            .iter()
+            .find_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.clone())
     };
     match first_waiting(statuses) {
         Some(reason) if reason != "PodInitializing" => Some(reason),
@@ -122,7 +143,12 @@ fn waiting_reason(statuses: &[ContainerStatus], init_statuses: &[ContainerStatus
 fn last_termination_reason(statuses: &[ContainerStatus]) -> Option<String> {
     let reason = |state: Option<&k8s_openapi::api::core::v1::ContainerState>| {
         let terminated = state?.terminated.as_ref()?;
-        Some(terminated.reason.clone().unwrap_or_else(|| format!("exit code {}", terminated.exit_code)))
+        Some(
+            terminated
+                .reason
+                .clone()
+                .unwrap_or_else(|| format!("exit code {}", terminated.exit_code)),
+        )
     };
     statuses
         .iter()
@@ -133,7 +159,10 @@ fn last_termination_reason(statuses: &[ContainerStatus]) -> Option<String> {
 /// `ReplicaSet/materialized-updater-7f9`: the controller if one is marked, else the first owner.
 fn owner(owners: Option<&[OwnerReference]>) -> Option<String> {
     let owners = owners?;
-    let owner = owners.iter().find(|o| o.controller == Some(true)).or_else(|| owners.first())?;
+    let owner = owners
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .or_else(|| owners.first())?;
     Some(format!("{}/{}", owner.kind, owner.name))
 }
 
@@ -163,7 +192,11 @@ fn job(job: &Job) -> Value {
         .map(|o| o.name.clone());
     let failed_reason = status
         .and_then(|s| s.conditions.as_ref())
-        .and_then(|conditions| conditions.iter().find(|c| c.type_ == "Failed" && c.status == "True"))
+        .and_then(|conditions| {
+            conditions
+                .iter()
+                .find(|c| c.type_ == "Failed" && c.status == "True")
+        })
         .map(|c| c.reason.clone());
     json!({
         "name": job.metadata.name,
@@ -185,7 +218,7 @@ fn warning_events(events: &[Event]) -> Vec<Value> {
         .filter(|e| e.type_.as_deref() == Some("Warning"))
         .map(|e| (last_seen(e), e))
         .collect();
-    warnings.sort_by(|a, b| b.0.cmp(&a.0));
+    warnings.sort_by_key(|(seen, _)| std::cmp::Reverse(*seen));
     warnings
         .into_iter()
         .take(MAX_EVENTS)
@@ -217,7 +250,11 @@ fn warning_events(events: &[Event]) -> Vec<Value> {
 /// The latest of the times an event carries: which ones are set depends on the API version
 /// and the component that wrote it.
 fn last_seen(event: &Event) -> Option<k8s_openapi::jiff::Timestamp> {
-    let observed = event.series.as_ref().and_then(|s| s.last_observed_time.as_ref()).map(|t| t.0);
+    let observed = event
+        .series
+        .as_ref()
+        .and_then(|s| s.last_observed_time.as_ref())
+        .map(|t| t.0);
     [
         observed,
         event.last_timestamp.as_ref().map(|t| t.0),
