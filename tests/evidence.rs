@@ -290,3 +290,149 @@ run = ["sh", "-c", "echo Authorization: Bearer abcdEFGH12345678; echo password=H
         }
     }
 }
+
+mod cluster {
+    //! A stand-in cluster for the binary: one deployment's pod that crash-loops until told to
+    //! recover, a CronJob last scheduled five days ago, and logs with secrets in them.
+
+    use super::common::kube::{Reply, Seen, json_reply, list, serve};
+    use k8s_openapi::api::batch::v1::CronJob;
+    use k8s_openapi::api::core::v1::{Event, Pod};
+    use serde_json::json;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    pub const LOG_SECRETS: [&str; 2] = [
+        "SuperSecret123",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvbmNhbGwifQ.c2lnbmF0dXJlLXNpZw",
+    ];
+
+    fn pod(recovered: bool) -> Pod {
+        let status = if recovered {
+            json!({"name": "main", "ready": true, "restartCount": 8, "image": "u", "imageID": "",
+                   "state": {"running": {"startedAt": "2026-11-29T09:59:00Z"}}})
+        } else {
+            json!({"name": "main", "ready": false, "restartCount": 7, "image": "u", "imageID": "",
+                   "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                   "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}})
+        };
+        serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "materialized-updater-7f9", "namespace": "prod", "labels": {"app": "updater"},
+                         "creationTimestamp": "2026-11-20T00:00:00Z"},
+            "spec": {"containers": [{"name": "main", "image": "u"}], "nodeName": "node-1"},
+            "status": {"phase": "Running", "startTime": "2026-11-20T00:00:00Z", "containerStatuses": [status],
+                       "conditions": [{"type": "Ready", "status": if recovered { "True" } else { "False" }}]}
+        }))
+        .unwrap()
+    }
+
+    fn cronjob() -> CronJob {
+        serde_json::from_value(json!({
+            "apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": "enhanced-crypto-prices-collector", "namespace": "prod"},
+            "spec": {"schedule": "*/5 * * * *", "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}},
+            "status": {"lastScheduleTime": "2026-11-24T10:00:00Z", "lastSuccessfulTime": "2026-11-24T09:55:00Z"}
+        }))
+        .unwrap()
+    }
+
+    /// Serves the cluster; flip the returned flag to make the pod recover.
+    pub fn start() -> (u16, Arc<AtomicBool>) {
+        let recovered = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&recovered);
+        let (port, _) = serve(move |seen: &Seen| -> Reply {
+            let now = flag.load(Ordering::SeqCst);
+            match seen.path.as_str() {
+                "/api/v1/namespaces/prod/pods" => list(vec![pod(now)]),
+                "/apis/batch/v1/namespaces/prod/cronjobs" => list(vec![cronjob()]),
+                "/apis/batch/v1/namespaces/prod/jobs" => list(Vec::<k8s_openapi::api::batch::v1::Job>::new()),
+                "/api/v1/namespaces/prod/events" => list(Vec::<Event>::new()),
+                "/api/v1/namespaces/prod/pods/materialized-updater-7f9/log" => Reply {
+                    status: 200,
+                    content_type: "text/plain",
+                    body: format!(
+                        "connecting with DB_PASSWORD={} \nAuthorization: Bearer {}\nUpdated materialized table\n",
+                        LOG_SECRETS[0], LOG_SECRETS[1]
+                    ),
+                },
+                _ => json_reply(404, r#"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}"#.into()),
+            }
+        });
+        (port, recovered)
+    }
+}
+
+#[test]
+fn a_crashlooping_pod_recovers_between_two_snapshots() {
+    let env = Env::new();
+    let (port, recovered) = cluster::start();
+    let kubeconfig = common::kube::kubeconfig(env.home(), port, "standin");
+    write_config(
+        &env,
+        &format!(
+            "[kubernetes]\nkubeconfig = \"{}\"\nnamespace = \"prod\"\ntimeout = \"5s\"\n[[kubernetes.logs]]\nselector = \"app=updater\"\ntail = 50\n",
+            kubeconfig.display()
+        ),
+    );
+    let open = env.run(&["open", "P1", "Data collection stopped"]);
+    let out = open.ok();
+    assert!(
+        out.contains("snapshot 1: 1 pod (1 CrashLoopBackOff), 1 cronjob (1 late: last run 5d ago)"),
+        "{out}"
+    );
+    assert!(out.contains("critical  pod/materialized-updater-7f9: CrashLoopBackOff (7 restarts, last exit: Error)"), "{out}");
+
+    recovered.store(true, std::sync::atomic::Ordering::SeqCst);
+    let second = env.run(&["snapshot", "1"]);
+    assert!(
+        second
+            .ok()
+            .contains("restarted 1 time(s) since the previous snapshot"),
+        "{}",
+        second.stdout
+    );
+    let diff = env.json(&["snapshot", "diff", "1", "--json"]);
+    let changes: Vec<(String, String)> = diff["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["subject"].as_str().unwrap().to_string(),
+                c["what"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            (
+                "pod/materialized-updater-7f9".to_string(),
+                "restarted".to_string()
+            ),
+            (
+                "pod/materialized-updater-7f9".to_string(),
+                "recovered".to_string()
+            ),
+        ]
+    );
+
+    // The log tail with its secrets went through redaction before it was stored or shown.
+    let shown = env.run(&["show", "1", "--snapshot", "1"]).ok().to_string();
+    assert!(shown.contains("Updated materialized table"), "{shown}");
+    assert!(
+        shown.contains("DB_PASSWORD=[REDACTED:secret-value]"),
+        "{shown}"
+    );
+    let (db, wal) = env.db_bytes(&env.db());
+    for secret in cluster::LOG_SECRETS {
+        assert!(!shown.contains(secret), "{secret} shown");
+        for bytes in [&db, &wal] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{secret} stored"
+            );
+        }
+    }
+}

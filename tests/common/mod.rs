@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod kube;
 pub mod services;
 
 use std::path::{Path, PathBuf};
