@@ -383,6 +383,39 @@ timeout = "30s"
     }
 
     #[test]
+    fn the_commented_example_in_the_default_config_is_valid() {
+        let uncommented: String = crate::config::DEFAULT_CONFIG
+            .lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest)
+                    if rest.starts_with('[')
+                        || rest
+                            .split_once(" = ")
+                            .is_some_and(|(k, _)| !k.contains(' ')) =>
+                {
+                    rest
+                }
+                _ => line,
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let s = load_text(dir.path(), &uncommented).unwrap();
+        let c = s.collectors;
+        assert_eq!(
+            c.kubernetes.unwrap().namespaces,
+            vec!["crypto-data-collection", "monitoring"]
+        );
+        assert_eq!(c.databases[0].freshness.len(), 2);
+        assert_eq!(c.databases[0].freshness[1].name, "materialized lag");
+        assert_eq!((c.redis.len(), c.commands.len()), (1, 1));
+        assert_eq!(
+            s.db,
+            std::path::PathBuf::from("/h/.local/share/incident/incidents.db")
+        );
+    }
+
+    #[test]
     fn bad_collector_config_points_at_the_line() {
         let dir = tempfile::tempdir().unwrap();
         for (text, line, needle) in [
