@@ -139,6 +139,12 @@ pub(super) fn resolve(src: &Source, file: &FileConfig) -> Result<Collectors, Con
                 format!("database '{name}': url must start with mysql://, mariadb://, postgres:// or postgresql://"),
             ));
         }
+        if has_clear_password(db.url.get_ref()) {
+            return Err(src.invalid(
+                db.url.span().start,
+                clear_password_message("database", &name),
+            ));
+        }
         let freshness = db
             .freshness
             .iter()
@@ -167,6 +173,9 @@ pub(super) fn resolve(src: &Source, file: &FileConfig) -> Result<Collectors, Con
                 r.url.span().start,
                 format!("redis '{name}': url must start with redis://"),
             ));
+        }
+        if has_clear_password(r.url.get_ref()) {
+            return Err(src.invalid(r.url.span().start, clear_password_message("redis", &name)));
         }
         c.redis.push(RedisSettings {
             name,
@@ -199,6 +208,30 @@ pub(super) fn resolve(src: &Source, file: &FileConfig) -> Result<Collectors, Con
         });
     }
     Ok(c)
+}
+
+/// Whether a URL carries a password written out, rather than a `${VAR}` reference.
+fn has_clear_password(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let Some((userinfo, _)) = authority.rsplit_once('@') else {
+        return false;
+    };
+    let Some((_, password)) = userinfo.split_once(':') else {
+        return false;
+    };
+    !password.is_empty()
+        && !(password.starts_with("${")
+            && password.ends_with('}')
+            && password.matches("${").count() == 1)
+}
+
+fn clear_password_message(kind: &str, name: &str) -> String {
+    format!(
+        "{kind} '{name}': the url has a password written in the config; write ${{VAR}} in its place and set VAR in the environment"
+    )
 }
 
 fn kubernetes(src: &Source, k: &KubeFile, timeout: Duration) -> Result<KubeSettings, ConfigError> {
@@ -380,6 +413,20 @@ timeout = "30s"
         assert_eq!(c.commands[0].timeout.as_secs(), 30);
         assert_eq!(c.commands[0].run, vec!["python3", "monitor_ml_features.py"]);
         assert_eq!(c.deadline.as_secs(), 30);
+    }
+
+    #[test]
+    fn only_env_references_may_stand_for_passwords() {
+        use super::has_clear_password;
+        assert!(has_clear_password("mysql://root:hunter2@h:3306/db"));
+        assert!(has_clear_password("redis://:pw@h:6379"));
+        assert!(has_clear_password("postgres://u:${A}x@h/db"));
+        assert!(!has_clear_password(
+            "mysql://root:${CRYPTO_DB_PASSWORD}@h:3306/db"
+        ));
+        assert!(!has_clear_password("mysql://root@h:3306/db"));
+        assert!(!has_clear_password("postgres://h/db?sslmode=require"));
+        assert!(!has_clear_password("redis://h:6379"));
     }
 
     #[test]
