@@ -5,7 +5,7 @@
 //! counts are what the command wrote, kept or not. `raw` is stdout, then `--- stderr ---` and
 //! stderr if there was any, then a line saying where the output was cut if it was.
 
-use super::CommandSettings;
+use super::{CommandSettings, io_message};
 use crate::snapshot::{Item, ItemStatus};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
@@ -290,13 +290,4 @@ async fn drain<R: AsyncRead + Unpin>(pipe: Option<R>, stream: Stream, capture: &
 
 fn millis_since(started: Instant) -> u64 {
     started.elapsed().as_millis() as u64
-}
-
-/// An I/O error as a person reads it: "No such file or directory", without "(os error 2)".
-pub(super) fn io_message(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
 }

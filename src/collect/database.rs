@@ -4,7 +4,7 @@
 //! [{"name", "newest": RFC 3339|null, "age_seconds": n|null, "error": str|null}]}`. The item is
 //! ok once connected; a check that fails carries its own error.
 
-use super::command::io_message;
+use super::io_message;
 use super::{DatabaseSettings, FreshnessCheck, FreshnessSource, Returns};
 use crate::snapshot::Item;
 use crate::time::{Timestamp, human_millis, to_rfc3339};

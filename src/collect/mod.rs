@@ -438,6 +438,15 @@ impl Status {
     }
 }
 
+/// An I/O error as a person reads it: "No such file or directory", without "(os error 2)".
+pub(super) fn io_message(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 /// Expands `${VAR}` references. Returns the expanded text and the values it put in (secrets
 /// to redact), or the name of a variable that is not set.
 pub fn expand_env(

@@ -4,7 +4,7 @@
 //! "used_memory_human", "keys": {"db0": n, …}}`; a field INFO lacks is null.
 
 use super::RedisSettings;
-use super::command::io_message;
+use super::io_message;
 use crate::snapshot::Item;
 use redis::{AsyncConnectionConfig, ErrorKind, RedisError};
 use serde_json::{Map, Value, json};
