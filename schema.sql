@@ -21,7 +21,11 @@ CREATE TABLE incidents (
     resolved_at     TEXT,
     closed_at       TEXT,
     created_by      TEXT NOT NULL,
-    updated_at      TEXT NOT NULL
+    updated_at      TEXT NOT NULL,
+    -- similar::key of the title and the root cause, kept by the store on every write; the
+    -- weekly review finds recurring problems by equal keys (version 3).
+    title_key       TEXT NOT NULL DEFAULT '',
+    root_cause_key  TEXT NOT NULL DEFAULT ''
 );
 
 -- `list` filters by status and severity and sorts newest first by number.
@@ -87,3 +91,28 @@ CREATE TABLE snapshot_items (
 );
 
 CREATE INDEX snapshot_items_snapshot ON snapshot_items (snapshot_id);
+
+-- Action items and recurring problems (version 3).
+
+CREATE INDEX incidents_title_key ON incidents (title_key, opened_at);
+CREATE INDEX incidents_root_cause_key ON incidents (root_cause_key, opened_at);
+CREATE INDEX incidents_resolved_at ON incidents (resolved_at);
+CREATE INDEX incidents_closed_at ON incidents (closed_at);
+
+-- The guide's "Implement Prevention Measures": follow-ups owned by someone, due by a date.
+CREATE TABLE action_items (
+    -- The number users type: `incident action done 7`.
+    id          INTEGER PRIMARY KEY,
+    incident_pk INTEGER NOT NULL REFERENCES incidents (pk),
+    text        TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('prevent', 'mitigate', 'detect', 'process')),
+    owner       TEXT,
+    due_at      TEXT,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    done_at     TEXT,
+    done_by     TEXT
+);
+
+CREATE INDEX action_items_incident ON action_items (incident_pk);
+CREATE INDEX action_items_done_due ON action_items (done_at, due_at);

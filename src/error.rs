@@ -107,6 +107,12 @@ impl From<crate::model::BadSeverity> for CommandError {
     }
 }
 
+impl From<crate::model::BadActionKind> for CommandError {
+    fn from(e: crate::model::BadActionKind) -> Self {
+        CommandError::new(e.to_string())
+    }
+}
+
 impl From<crate::model::BadStatus> for CommandError {
     fn from(e: crate::model::BadStatus) -> Self {
         CommandError::new(e.to_string())

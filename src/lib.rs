@@ -11,6 +11,8 @@ pub mod model;
 pub mod output;
 pub mod redact;
 pub mod render;
+pub mod report;
+pub mod similar;
 pub mod sla;
 pub mod snapshot;
 pub mod store;

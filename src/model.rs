@@ -199,6 +199,8 @@ pub enum EventKind {
     Field,
     /// A diagnostic snapshot was taken: `new` is its number, `text` its summary.
     Snapshot,
+    /// An action item was added (`old` empty) or done (`old` "open"): `field` is its id.
+    Action,
 }
 
 impl EventKind {
@@ -210,6 +212,7 @@ impl EventKind {
             EventKind::Severity => "severity",
             EventKind::Field => "field",
             EventKind::Snapshot => "snapshot",
+            EventKind::Action => "action",
         }
     }
 
@@ -221,9 +224,75 @@ impl EventKind {
             EventKind::Severity,
             EventKind::Field,
             EventKind::Snapshot,
+            EventKind::Action,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
+    }
+}
+
+/// What an action item does about the problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionKind {
+    /// Keeps it from happening again (the default).
+    Prevent,
+    /// Makes it hurt less when it does.
+    Mitigate,
+    /// Finds it sooner.
+    Detect,
+    /// Changes how the team works.
+    Process,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Prevent => "prevent",
+            ActionKind::Mitigate => "mitigate",
+            ActionKind::Detect => "detect",
+            ActionKind::Process => "process",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("unknown action kind '{0}': use prevent, mitigate, detect or process")]
+pub struct BadActionKind(pub String);
+
+impl FromStr for ActionKind {
+    type Err = BadActionKind;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "prevent" => Ok(ActionKind::Prevent),
+            "mitigate" => Ok(ActionKind::Mitigate),
+            "detect" => Ok(ActionKind::Detect),
+            "process" => Ok(ActionKind::Process),
+            _ => Err(BadActionKind(s.to_string())),
+        }
+    }
+}
+
+/// A follow-up owned by someone: the guide's "Implement Prevention Measures".
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionItem {
+    /// The number users type: `incident action done 7`.
+    pub id: i64,
+    pub incident_number: i64,
+    pub text: String,
+    pub kind: ActionKind,
+    pub owner: Option<String>,
+    pub due_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub done_at: Option<Timestamp>,
+    pub done_by: Option<String>,
+}
+
+impl ActionItem {
+    /// Open and past its due date at `now`.
+    pub fn overdue(&self, now: Timestamp) -> bool {
+        self.done_at.is_none() && self.due_at.is_some_and(|d| d < now)
     }
 }
 
@@ -256,6 +325,13 @@ impl Event {
             EventKind::Opened => with_text(new.to_string()),
             EventKind::Note => self.text.clone(),
             EventKind::Snapshot => format!("#{new} {}", self.text),
+            EventKind::Action => {
+                let id = self.field.as_deref().unwrap_or("?");
+                match new {
+                    "done" => format!("action {id} done: {}", self.text),
+                    _ => format!("action {id} added: {}", self.text),
+                }
+            }
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),
             EventKind::Field => {

@@ -6,7 +6,20 @@ use std::path::{Path, PathBuf};
 
 /// The built-in templates, by name. A file of the same name in the user's templates directory
 /// replaces one.
-pub const BUILTIN: &[(&str, &str)] = &[("log.txt", include_str!("../templates/log.txt"))];
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("log.txt", include_str!("../templates/log.txt")),
+    ("postmortem.md", include_str!("../templates/postmortem.md")),
+    (
+        "postmortem.html",
+        include_str!("../templates/postmortem.html"),
+    ),
+    (
+        "postmortem-lite.md",
+        include_str!("../templates/postmortem-lite.md"),
+    ),
+    ("review.md", include_str!("../templates/review.md")),
+    ("review.html", include_str!("../templates/review.html")),
+];
 
 #[derive(Debug, thiserror::Error)]
 #[error("template {file} line {line}: {message}")]

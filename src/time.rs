@@ -11,7 +11,7 @@ pub const NOW_ENV: &str = "INCIDENT_NOW";
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum TimeError {
     #[error(
-        "malformed time '{0}': use RFC 3339 (2026-11-29T04:48:00Z), 'YYYY-MM-DD HH:MM' in local time, or relative like -15m, -2h, -5d"
+        "malformed time '{0}': use RFC 3339 (2026-11-29T04:48:00Z), 'YYYY-MM-DD HH:MM' in local time, or relative like -15m, -2h, -5d, +7d"
     )]
     Malformed(String),
     #[error(
@@ -35,18 +35,24 @@ pub fn now() -> Result<Timestamp, TimeError> {
 }
 
 /// Parses a user-given TIME: RFC 3339, local `YYYY-MM-DD HH:MM[:SS]` (or a bare date at
-/// local midnight), `now`, or relative to `now` (`-15m`, `-2h`, `-5d`, `-1h30m`).
+/// local midnight), `now`, or relative to `now` (`-15m`, `-2h`, `-5d`, `-1h30m`; `+7d` for a
+/// due date). Events refuse future times themselves.
 pub fn parse_time(input: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
     let s = input.trim();
     if s.eq_ignore_ascii_case("now") {
         return Ok(now);
     }
-    if let Some(rel) = s.strip_prefix('-') {
+    let relative = match s.as_bytes().first() {
+        Some(b'-') => Some((-1, &s[1..])),
+        Some(b'+') => Some((1, &s[1..])),
+        _ => None,
+    };
+    if let Some((sign, rel)) = relative {
         let d = parse_duration(rel).map_err(|_| TimeError::Malformed(input.to_string()))?;
         let d =
             chrono::Duration::from_std(d).map_err(|_| TimeError::Malformed(input.to_string()))?;
         return now
-            .checked_sub_signed(d)
+            .checked_add_signed(d * sign)
             .ok_or_else(|| TimeError::Malformed(input.to_string()));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
@@ -143,6 +149,7 @@ mod tests {
             t("2026-11-29T10:30:00Z")
         );
         assert_eq!(parse_time("now", now).unwrap(), now);
+        assert_eq!(parse_time("+7d", now).unwrap(), t("2026-12-06T12:00:00Z"));
     }
 
     #[test]

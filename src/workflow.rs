@@ -1,8 +1,8 @@
 //! The incident lifecycle: which changes are legal, in what time order, and the timeline events
 //! each one appends in the same transaction as the fields it changes.
 
-use crate::model::{EventKind, Field, Incident, Severity, Status};
-use crate::store::{NewEvent, StoreError, Txn};
+use crate::model::{ActionItem, EventKind, Field, Incident, Severity, Status};
+use crate::store::{NewAction, NewEvent, StoreError, Txn};
 use crate::time::{self, Timestamp};
 
 /// Who is acting, and the moment the command runs.
@@ -51,6 +51,10 @@ pub enum WorkflowError {
     },
     #[error("the {0} is empty")]
     Empty(&'static str),
+    #[error("action item {0} does not exist")]
+    NoAction(i64),
+    #[error("action item {id} was already done at {}", time::display(*.at))]
+    ActionDone { id: i64, at: Timestamp },
     #[error("nothing to update: no field, severity or status was given")]
     NothingToUpdate(i64),
     #[error(transparent)]
@@ -89,6 +93,8 @@ impl WorkflowError {
             }
             WorkflowError::Future { .. } => "give a time up to now; relative times count back, like -15m".into(),
             WorkflowError::Empty(_) => "write something, or pipe it in with `-`".into(),
+            WorkflowError::NoAction(_) => "`incident action list` shows the action items".into(),
+            WorkflowError::ActionDone { .. } => "`incident action list --open` shows those still to do".into(),
             WorkflowError::NothingToUpdate(number) => format!(
                 "pass at least one of --status, --severity, --title, --description, --root-cause, --resolution, --prevention, --lessons (`incident update {number} --help`)"
             ),
@@ -222,6 +228,55 @@ impl Change {
             Some(seq.to_string()),
             summary.to_string(),
         );
+    }
+
+    /// Adds an action item to the incident; returns its id.
+    pub fn add_action(&mut self, txn: &Txn, actor: &Actor, action: &NewAction) -> Result<i64> {
+        let text = action.text.trim();
+        if text.is_empty() {
+            return Err(WorkflowError::Empty("action item"));
+        }
+        let mut action = action.clone();
+        action.text = text.to_string();
+        let id = txn.insert_action(self.incident.pk, &action, &actor.author, self.at)?;
+        let mut detail = vec![action.kind.as_str().to_string()];
+        if let Some(owner) = &action.owner {
+            detail.push(format!("owner {owner}"));
+        }
+        if let Some(due) = action.due_at {
+            detail.push(format!("due {}", time::display(due)));
+        }
+        self.push(
+            EventKind::Action,
+            Some(id.to_string()),
+            None,
+            Some("added".into()),
+            format!("{} ({})", action.text, detail.join(", ")),
+        );
+        Ok(id)
+    }
+
+    /// Marks action item `id` of this incident done.
+    pub fn action_done(&mut self, txn: &Txn, actor: &Actor, action: &ActionItem) -> Result<()> {
+        if let Some(at) = action.done_at {
+            return Err(WorkflowError::ActionDone { id: action.id, at });
+        }
+        if self.at < action.created_at {
+            return Err(self.out_of_order(
+                "the action's completion",
+                "its creation",
+                action.created_at,
+            ));
+        }
+        txn.mark_action_done(action.id, &actor.author, self.at)?;
+        self.push(
+            EventKind::Action,
+            Some(action.id.to_string()),
+            Some("open".into()),
+            Some("done".into()),
+            action.text.clone(),
+        );
+        Ok(())
     }
 
     /// Sets a template field; a value equal to the current one records nothing.
@@ -363,11 +418,14 @@ impl Change {
         if self.events.is_empty() {
             return Ok(self.incident);
         }
-        // Notes and snapshots add to the timeline without changing the incident's fields.
-        let fields_unchanged = self
-            .events
-            .iter()
-            .all(|e| matches!(e.kind, EventKind::Note | EventKind::Snapshot));
+        // Notes, snapshots and action items add to the timeline without changing the
+        // incident's fields.
+        let fields_unchanged = self.events.iter().all(|e| {
+            matches!(
+                e.kind,
+                EventKind::Note | EventKind::Snapshot | EventKind::Action
+            )
+        });
         if !fields_unchanged {
             self.incident.updated_at = actor.now;
             txn.save_incident(&self.incident)?;

@@ -109,7 +109,10 @@ fn refused_changes_leave_the_database_untouched() {
             &["note", "1", "x", "--at", "-2h"],
             "the note at 2026-11-29 08:00 is before the opening at 2026-11-29 09:00",
         ),
-        (&["open", "P1", "x", "--at", "+1h"], "malformed time '+1h'"),
+        (
+            &["open", "P1", "x", "--at", "+1h"],
+            "the open at 2026-11-29 11:00 is in the future",
+        ),
         (
             &["open", "P1", "x", "--at", "-1h", "--detected", "-30m"],
             "the opening at 2026-11-29 09:00 is before the detection",

@@ -1,6 +1,7 @@
 //! The subcommands, one file each, dispatched from one exhaustive enum.
 
 mod ack;
+mod action;
 mod check;
 mod close;
 mod config;
@@ -9,12 +10,15 @@ mod list;
 mod log;
 mod note;
 mod open;
+mod postmortem;
 mod reopen;
 mod resolve;
+mod review;
 mod shared;
 mod show;
 mod sla;
 mod snapshot;
+mod template;
 mod update;
 
 use crate::cli::{Cli, GlobalArgs};
@@ -52,6 +56,16 @@ pub enum Command {
     Snapshot(snapshot::Args),
     /// Collect from everything configured and print it, without an incident
     Check(check::Args),
+    /// Action items: the follow-ups that keep it from happening again
+    #[command(subcommand)]
+    Action(action::Command),
+    /// Draft the incident's post-mortem
+    Postmortem(postmortem::Args),
+    /// The weekly review: counts, times, SLA compliance, recurring problems
+    Review(review::Args),
+    /// List, show or export the report templates, to customise them
+    #[command(subcommand)]
+    Template(template::Command),
     /// Print the default config or the settings in effect
     Config(config::Args),
 }
@@ -72,6 +86,10 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Log(args) => log::run(&app, args),
         Command::Snapshot(args) => snapshot::run(&app, args),
         Command::Check(args) => check::run(&app, args),
+        Command::Action(cmd) => action::run(&app, cmd),
+        Command::Postmortem(args) => postmortem::run(&app, args),
+        Command::Review(args) => review::run(&app, args),
+        Command::Template(cmd) => template::run(&app, cmd),
         Command::Config(args) => config::run(&app, args),
     }
 }

@@ -222,10 +222,10 @@ fn has_clear_password(url: &str) -> bool {
     let Some((_, password)) = userinfo.split_once(':') else {
         return false;
     };
-    !password.is_empty()
-        && !(password.starts_with("${")
-            && password.ends_with('}')
-            && password.matches("${").count() == 1)
+    let reference = password.starts_with("${")
+        && password.ends_with('}')
+        && password.matches("${").count() == 1;
+    !password.is_empty() && !reference
 }
 
 fn clear_password_message(kind: &str, name: &str) -> String {

@@ -1,5 +1,6 @@
 //! The SQLite file behind a small transaction API: commands read and write through `Txn`, never SQL.
 
+mod actions;
 mod migrations;
 mod rows;
 
@@ -11,6 +12,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use actions::{ActionFilter, NewAction};
 pub use migrations::{LATEST_VERSION, SCHEMA};
 
 /// Long enough to ride out another responder's write (a commit takes milliseconds) and a

@@ -10,8 +10,8 @@ pub const INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severi
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
      closed_at, created_by, updated_at";
 
-/// Every column but `pk`, in the order of [`incident_values`].
-const WRITE_COLUMNS: [&str; 17] = [
+/// Every column but `pk`, in the order of [`incident_values`]; the similarity keys are derived.
+const WRITE_COLUMNS: [&str; 19] = [
     "uuid",
     "number",
     "title",
@@ -29,6 +29,8 @@ const WRITE_COLUMNS: [&str; 17] = [
     "closed_at",
     "created_by",
     "updated_at",
+    "title_key",
+    "root_cause_key",
 ];
 
 /// Inserts an incident or, when its uuid exists, updates it in place; returns its `pk`.
@@ -46,7 +48,7 @@ pub static SAVE_INCIDENT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub fn incident_values(i: &Incident) -> [Value; 17] {
+pub fn incident_values(i: &Incident) -> [Value; 19] {
     let ts = |t: time::Timestamp| Value::Text(time::to_rfc3339(t));
     let opt = |t: Option<time::Timestamp>| t.map(ts).unwrap_or(Value::Null);
     [
@@ -67,6 +69,8 @@ pub fn incident_values(i: &Incident) -> [Value; 17] {
         opt(i.closed_at),
         Value::Text(i.created_by.clone()),
         ts(i.updated_at),
+        Value::Text(crate::similar::key(&i.title)),
+        Value::Text(crate::similar::key(&i.root_cause)),
     ]
 }
 
@@ -162,5 +166,21 @@ pub fn item(row: &Row) -> rusqlite::Result<crate::snapshot::Item> {
         error: row.get(4)?,
         data: serde_json::from_str(&data).map_err(|_| bad(5, "item data", &data))?,
         raw: row.get(6)?,
+    })
+}
+
+pub fn action(row: &Row) -> rusqlite::Result<crate::model::ActionItem> {
+    let kind: String = row.get(3)?;
+    Ok(crate::model::ActionItem {
+        id: row.get(0)?,
+        incident_number: row.get(1)?,
+        text: row.get(2)?,
+        kind: kind.parse().map_err(|_| bad(3, "action kind", &kind))?,
+        owner: row.get(4)?,
+        due_at: opt_ts(row, 5)?,
+        created_at: ts(row, 6)?,
+        created_by: row.get(7)?,
+        done_at: opt_ts(row, 8)?,
+        done_by: row.get(9)?,
     })
 }

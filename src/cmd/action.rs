@@ -1,0 +1,217 @@
+//! `incident action`: follow-ups owned by someone, with a due date, tracked until done.
+
+use super::App;
+use crate::cli::incident_number;
+use crate::error::CommandError;
+use crate::model::{ActionItem, ActionKind};
+use crate::output::{self, Paint};
+use crate::store::{ActionFilter, NewAction};
+use crate::time::{self, Timestamp, display};
+use crate::workflow::{Change, WorkflowError};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Add an action item to an incident
+    Add(AddArgs),
+    /// Mark an action item done
+    Done(DoneArgs),
+    /// List action items: open ones first, soonest due first
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// The incident number
+    #[arg(value_parser = incident_number)]
+    pub number: i64,
+    /// What is to be done
+    pub text: String,
+    /// Who does it
+    #[arg(long, value_name = "WHO")]
+    pub owner: Option<String>,
+    /// When it is due (TIME; `+7d` counts forward from now)
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub due: Option<String>,
+    /// prevent, mitigate, detect or process
+    #[arg(long, default_value = "prevent")]
+    pub kind: String,
+    /// Print the new action item as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DoneArgs {
+    /// The action item's id (`incident action list` shows them)
+    pub id: i64,
+    /// When it was done (TIME) [default: now]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only those not done
+    #[arg(long)]
+    pub open: bool,
+    /// Only those not done and past their due date
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only those owned by WHO
+    #[arg(long, value_name = "WHO")]
+    pub owner: Option<String>,
+    /// Only those of incident N
+    #[arg(long, value_name = "N", value_parser = incident_number)]
+    pub incident: Option<i64>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
+    match cmd {
+        Command::Add(args) => add(app, args),
+        Command::Done(args) => done(app, args),
+        Command::List(args) => list(app, args),
+    }
+}
+
+fn add(app: &App, args: AddArgs) -> Result<(), CommandError> {
+    let kind: ActionKind = args.kind.parse()?;
+    let new = NewAction {
+        text: args.text,
+        kind,
+        owner: args
+            .owner
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty()),
+        due_at: app.time(args.due.as_deref())?,
+    };
+    let number = args.number;
+    let item = app.write(|txn, actor| {
+        let mut change = Change::begin(txn, actor, "the action item", number, None)?;
+        let id = change.add_action(txn, actor, &new)?;
+        change.save(txn, actor)?;
+        txn.action(id)?.ok_or(WorkflowError::NoAction(id))
+    })?;
+    if args.json {
+        return output::out_json(&json(&item, app.now));
+    }
+    let due = item
+        .due_at
+        .map(|d| format!(", due {}", display(d)))
+        .unwrap_or_default();
+    let owner = item
+        .owner
+        .as_deref()
+        .map(|o| format!(", owner {o}"))
+        .unwrap_or_default();
+    output::out(&format!(
+        "action {} added to incident {number} ({}{owner}{due}): {}\n",
+        item.id,
+        item.kind.as_str(),
+        item.text
+    ))
+}
+
+fn done(app: &App, args: DoneArgs) -> Result<(), CommandError> {
+    let at = app.time(args.at.as_deref())?;
+    let item = app.write(|txn, actor| {
+        let item = txn
+            .action(args.id)?
+            .ok_or(WorkflowError::NoAction(args.id))?;
+        let mut change = Change::begin(
+            txn,
+            actor,
+            "the action's completion",
+            item.incident_number,
+            at,
+        )?;
+        change.action_done(txn, actor, &item)?;
+        change.save(txn, actor)?;
+        Ok(item)
+    })?;
+    output::out(&format!(
+        "action {} of incident {} done: {}\n",
+        item.id, item.incident_number, item.text
+    ))
+}
+
+fn list(app: &App, args: ListArgs) -> Result<(), CommandError> {
+    let filter_incident = args.incident;
+    let items = app.read(|txn| {
+        let incident_pk = match filter_incident {
+            Some(n) => Some(txn.incident(n)?.ok_or(WorkflowError::NotFound(n))?.pk),
+            None => None,
+        };
+        let filter = ActionFilter {
+            open: args.open,
+            overdue_at: args.overdue.then_some(app.now),
+            owner: args.owner.clone(),
+            incident_pk,
+        };
+        Ok(txn.actions(&filter)?)
+    })?;
+    if args.json {
+        return output::out_json(&serde_json::Value::Array(
+            items.iter().map(|i| json(i, app.now)).collect(),
+        ));
+    }
+    if items.is_empty() {
+        output::status("no action items match");
+        return Ok(());
+    }
+    let paint = Paint::stdout();
+    let mut rows = vec![
+        ["ID", "INCIDENT", "KIND", "OWNER", "DUE", "STATE", "TEXT"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for i in &items {
+        rows.push(vec![
+            i.id.to_string(),
+            i.incident_number.to_string(),
+            i.kind.as_str().to_string(),
+            i.owner.clone().unwrap_or_else(|| "-".into()),
+            i.due_at.map(display).unwrap_or_else(|| "-".into()),
+            state(i, app.now),
+            i.text.clone(),
+        ]);
+    }
+    output::out(&output::table(&rows, |r, c, cell| match (r, c) {
+        (0, _) => paint.bold(cell),
+        (_, 5) if cell.starts_with("overdue") => paint.red(cell),
+        (_, 5) if cell == "done" => paint.green(cell),
+        _ => cell.to_string(),
+    }))
+}
+
+/// `open`, `overdue 2d`, or `done`.
+fn state(item: &ActionItem, now: Timestamp) -> String {
+    match (item.done_at, item.due_at) {
+        (Some(_), _) => "done".into(),
+        (None, Some(due)) if due < now => format!(
+            "overdue {}",
+            time::human_duration((now - due).num_seconds())
+        ),
+        _ => "open".into(),
+    }
+}
+
+/// An action item as `--json` prints it and reports receive it.
+pub fn json(item: &ActionItem, now: Timestamp) -> serde_json::Value {
+    let ts = |t: Option<Timestamp>| t.map(time::to_rfc3339);
+    serde_json::json!({
+        "id": item.id,
+        "incident": item.incident_number,
+        "text": item.text,
+        "kind": item.kind,
+        "owner": item.owner,
+        "due_at": ts(item.due_at),
+        "created_at": time::to_rfc3339(item.created_at),
+        "created_by": item.created_by,
+        "done_at": ts(item.done_at),
+        "done_by": item.done_by,
+        "overdue": item.overdue(now),
+    })
+}

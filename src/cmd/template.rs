@@ -1,0 +1,89 @@
+//! `incident template`: the report templates, to read and to start customising from.
+
+use super::App;
+use crate::error::CommandError;
+use crate::output;
+use crate::render::BUILTIN;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// The templates there are, and which ones the templates directory overrides
+    List,
+    /// Print a template as it is used (the override if there is one)
+    Show {
+        /// The template's name, like postmortem.md
+        name: String,
+    },
+    /// Write the built-in templates into DIR, to edit and point --template-dir at
+    Export {
+        dir: PathBuf,
+        /// Replace files that exist
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
+    let dir = app.settings.templates.as_deref();
+    match cmd {
+        Command::List => {
+            let mut text = String::new();
+            for (name, _) in BUILTIN {
+                let overridden = dir.map(|d| d.join(name)).filter(|p| p.is_file());
+                match overridden {
+                    Some(path) => {
+                        text.push_str(&format!("{name:<20} overridden by {}\n", path.display()))
+                    }
+                    None => text.push_str(&format!("{name:<20} built in\n")),
+                }
+            }
+            output::out(&text)
+        }
+        Command::Show { name } => {
+            let builtin = BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t);
+            let user = dir.map(|d| d.join(&name)).filter(|p| p.is_file());
+            match (user, builtin) {
+                (Some(path), _) => {
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        CommandError::new(format!("cannot read {}: {e}", path.display()))
+                    })?;
+                    output::status(&format!("# {}", path.display()));
+                    output::out(&text)
+                }
+                (None, Some(text)) => output::out(text),
+                (None, None) => Err(CommandError::new(format!("there is no template '{name}'"))
+                    .with_hint("`incident template list` lists them")),
+            }
+        }
+        Command::Export { dir, force } => {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| CommandError::new(format!("cannot create {}: {e}", dir.display())))?;
+            let existing: Vec<String> = BUILTIN
+                .iter()
+                .filter(|(n, _)| dir.join(n).exists())
+                .map(|(n, _)| n.to_string())
+                .collect();
+            if !existing.is_empty() && !force {
+                return Err(CommandError::new(format!(
+                    "{} already has {}; nothing was written",
+                    dir.display(),
+                    existing.join(", ")
+                ))
+                .with_hint("--force replaces them"));
+            }
+            for (name, text) in BUILTIN {
+                let path = dir.join(name);
+                std::fs::write(&path, text).map_err(|e| {
+                    CommandError::new(format!("cannot write {}: {e}", path.display()))
+                })?;
+            }
+            output::status(&format!(
+                "wrote {} templates to {}; use them with --template-dir {0} or templates = \"{0}\" in the config",
+                BUILTIN.len(),
+                dir.display()
+            ));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Action items in the store.
+
+use super::{StoreError, Txn, rows};
+use crate::model::{ActionItem, ActionKind};
+use crate::time::{self, Timestamp};
+use rusqlite::{OptionalExtension, params};
+
+const COLUMNS: &str = "a.id, i.number, a.text, a.kind, a.owner, a.due_at, a.created_at, a.created_by, \
+     a.done_at, a.done_by";
+
+/// Which action items `action list` shows.
+#[derive(Debug, Clone, Default)]
+pub struct ActionFilter {
+    /// Only those not done.
+    pub open: bool,
+    /// Only those open and due before this moment.
+    pub overdue_at: Option<Timestamp>,
+    pub owner: Option<String>,
+    pub incident_pk: Option<i64>,
+}
+
+/// An action item about to be added.
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    pub text: String,
+    pub kind: ActionKind,
+    pub owner: Option<String>,
+    pub due_at: Option<Timestamp>,
+}
+
+impl Txn<'_> {
+    /// Adds an action item to an incident and returns its id.
+    pub fn insert_action(
+        &self,
+        incident_pk: i64,
+        action: &NewAction,
+        author: &str,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        self.tx.execute(
+            "INSERT INTO action_items (incident_pk, text, kind, owner, due_at, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                incident_pk,
+                action.text,
+                action.kind.as_str(),
+                action.owner,
+                action.due_at.map(time::to_rfc3339),
+                time::to_rfc3339(at),
+                author
+            ],
+        )?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    pub fn action(&self, id: i64) -> Result<Option<ActionItem>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM action_items a JOIN incidents i ON i.pk = a.incident_pk WHERE a.id = ?1"
+        );
+        Ok(self.tx.query_row(&sql, [id], rows::action).optional()?)
+    }
+
+    pub fn mark_action_done(&self, id: i64, author: &str, at: Timestamp) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE action_items SET done_at = ?2, done_by = ?3 WHERE id = ?1",
+            params![id, time::to_rfc3339(at), author],
+        )?;
+        Ok(())
+    }
+
+    /// Action items matching the filter: open ones first by due date, then done ones.
+    pub fn actions(&self, filter: &ActionFilter) -> Result<Vec<ActionItem>, StoreError> {
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM action_items a JOIN incidents i ON i.pk = a.incident_pk WHERE 1 = 1"
+        );
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if filter.open || filter.overdue_at.is_some() {
+            sql.push_str(" AND a.done_at IS NULL");
+        }
+        if let Some(at) = filter.overdue_at {
+            args.push(time::to_rfc3339(at).into());
+            sql.push_str(&format!(" AND a.due_at < ?{}", args.len()));
+        }
+        if let Some(owner) = &filter.owner {
+            args.push(owner.clone().into());
+            sql.push_str(&format!(" AND a.owner = ?{}", args.len()));
+        }
+        if let Some(pk) = filter.incident_pk {
+            args.push(pk.into());
+            sql.push_str(&format!(" AND a.incident_pk = ?{}", args.len()));
+        }
+        sql.push_str(" ORDER BY a.done_at IS NOT NULL, a.due_at IS NULL, a.due_at, a.id");
+        let mut stmt = self.tx.prepare(&sql)?;
+        let items = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), rows::action)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(items)
+    }
+}
