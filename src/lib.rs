@@ -10,6 +10,7 @@ pub mod findings;
 pub mod model;
 pub mod output;
 pub mod redact;
+pub mod remind;
 pub mod render;
 pub mod report;
 pub mod similar;

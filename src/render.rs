@@ -19,6 +19,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("review.md", include_str!("../templates/review.md")),
     ("review.html", include_str!("../templates/review.html")),
+    ("reminder.txt", include_str!("../templates/reminder.txt")),
 ];
 
 #[derive(Debug, thiserror::Error)]

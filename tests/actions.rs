@@ -154,7 +154,8 @@ fn templates_are_listed_shown_and_exported() {
             "postmortem.html",
             "postmortem-lite.md",
             "review.md",
-            "review.html"
+            "review.html",
+            "reminder.txt"
         ]
     );
     assert!(
@@ -173,7 +174,7 @@ fn templates_are_listed_shown_and_exported() {
     let export = env.run(&["template", "export", d]);
     assert_eq!(export.ok(), "");
     assert!(
-        export.stderr.contains("wrote 6 templates"),
+        export.stderr.contains("wrote 7 templates"),
         "{}",
         export.stderr
     );

@@ -11,6 +11,7 @@ mod log;
 mod note;
 mod open;
 mod postmortem;
+mod remind;
 mod reopen;
 mod resolve;
 mod review;
@@ -63,6 +64,8 @@ pub enum Command {
     Postmortem(postmortem::Args),
     /// The weekly review: counts, times, SLA compliance, recurring problems
     Review(review::Args),
+    /// Deliver the SLA reminders that are due, once each (exit 2 while anything is breached)
+    Remind(remind::Args),
     /// List, show or export the report templates, to customise them
     #[command(subcommand)]
     Template(template::Command),
@@ -89,6 +92,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Action(cmd) => action::run(&app, cmd),
         Command::Postmortem(args) => postmortem::run(&app, args),
         Command::Review(args) => review::run(&app, args),
+        Command::Remind(args) => remind::run(&app, args),
         Command::Template(cmd) => template::run(&app, cmd),
         Command::Config(args) => config::run(&app, args),
     }

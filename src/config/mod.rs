@@ -2,6 +2,7 @@
 //! file, which beats the defaults.
 
 mod collectors;
+mod reminders;
 
 use crate::collect::Collectors;
 use crate::model::Severity;
@@ -71,6 +72,9 @@ pub struct Settings {
     pub policy: Policy,
     /// What a snapshot collects; empty unless the config names collectors.
     pub collectors: Collectors,
+    pub reminders: crate::remind::Reminders,
+    /// Where reminders go besides stdout.
+    pub channels: Vec<crate::remind::Channel>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,6 +92,9 @@ struct FileConfig {
     #[serde(default)]
     command: Vec<collectors::CommandFile>,
     snapshot: Option<collectors::SnapshotFile>,
+    reminders: Option<reminders::RemindersFile>,
+    #[serde(default)]
+    notify: Vec<Spanned<reminders::NotifyFile>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -185,15 +192,16 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
                 .map(|d| d.join("incident").join("templates"))
                 .filter(|d| d.is_dir())
         });
-    let (policy, collectors) = match (&config_file, &text) {
+    let (policy, collectors, (reminders, channels)) = match (&config_file, &text) {
         (Some(path), Some(text)) => {
             let src = Source { path, text };
             (
                 policy(&src, file.sla.as_ref())?,
                 collectors::resolve(&src, &file)?,
+                reminders::resolve(&src, file.reminders.as_ref(), &file.notify)?,
             )
         }
-        _ => (Policy::default(), Collectors::default()),
+        _ => (Policy::default(), Collectors::default(), Default::default()),
     };
     Ok(Settings {
         db,
@@ -202,6 +210,8 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
         templates,
         policy,
         collectors,
+        reminders,
+        channels,
     })
 }
 

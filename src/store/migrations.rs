@@ -15,6 +15,7 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         include_str!("migrations/0003_actions.sql"),
         Some(fill_similarity_keys),
     ),
+    (include_str!("migrations/0004_reminders.sql"), None),
 ];
 
 type Step = fn(&rusqlite::Transaction) -> rusqlite::Result<()>;

@@ -1,0 +1,197 @@
+//! The `[reminders]` and `[[notify]]` sections of the config.
+
+use super::{ConfigError, Source};
+use crate::remind::{Channel, ChannelKind, Reminders, WebhookFormat};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RemindersFile {
+    approaching: Option<Spanned<f64>>,
+    repeat: Option<BTreeMap<String, Spanned<String>>>,
+    stale: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NotifyFile {
+    name: Option<String>,
+    kind: Spanned<String>,
+    url: Option<String>,
+    format: Option<Spanned<String>>,
+    run: Option<Vec<String>>,
+    timeout: Option<Spanned<String>>,
+}
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub(super) fn resolve(
+    src: &Source,
+    reminders: Option<&RemindersFile>,
+    notify: &[Spanned<NotifyFile>],
+) -> Result<(Reminders, Vec<Channel>), ConfigError> {
+    let mut r = Reminders::default();
+    if let Some(file) = reminders {
+        if let Some(a) = &file.approaching {
+            let share = *a.get_ref();
+            if !(share > 0.0 && share < 1.0) {
+                return Err(src.invalid(
+                    a.span().start,
+                    format!("reminders.approaching = {share}: give a share of the window between 0 and 1, like 0.75"),
+                ));
+            }
+            r.approaching = share;
+        }
+        for (severity, value) in file.repeat.iter().flatten() {
+            let d = src.duration(&format!("reminders.repeat.{severity}"), value)?;
+            match severity.as_str() {
+                "P1" => r.repeat_p1 = d,
+                "P2" => r.repeat_p2 = d,
+                "P3" => r.repeat_p3 = d,
+                other => {
+                    return Err(src.invalid(
+                        value.span().start,
+                        format!("reminders.repeat.{other}: the severities are P1, P2 and P3"),
+                    ));
+                }
+            }
+        }
+        if let Some(s) = &file.stale {
+            r.stale = src.duration("reminders.stale", s)?;
+        }
+    }
+    let mut channels: Vec<Channel> = Vec::new();
+    for (i, n) in notify.iter().enumerate() {
+        let spec = n.get_ref();
+        let at = n.span().start;
+        let kind = match spec.kind.get_ref().as_str() {
+            "webhook" => {
+                let Some(url) = spec
+                    .url
+                    .clone()
+                    .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+                else {
+                    return Err(src.invalid(
+                        at,
+                        "a webhook needs url = \"http://…\" or \"https://…\"".into(),
+                    ));
+                };
+                let format = match spec.format.as_ref().map(|f| f.get_ref().as_str()) {
+                    None | Some("slack") => WebhookFormat::Slack,
+                    Some("json") => WebhookFormat::Json,
+                    Some(other) => {
+                        return Err(src.invalid(
+                            spec.format.as_ref().map_or(at, |f| f.span().start),
+                            format!("notify format = \"{other}\": use slack or json"),
+                        ));
+                    }
+                };
+                ChannelKind::Webhook { url, format }
+            }
+            "command" => match &spec.run {
+                Some(run) if !run.is_empty() && !run[0].trim().is_empty() => {
+                    ChannelKind::Command { run: run.clone() }
+                }
+                _ => {
+                    return Err(src.invalid(
+                        at,
+                        "a command channel needs run = [\"program\", \"arg\", …]".into(),
+                    ));
+                }
+            },
+            other => {
+                return Err(src.invalid(
+                    spec.kind.span().start,
+                    format!("notify kind = \"{other}\": use webhook or command"),
+                ));
+            }
+        };
+        let name = spec
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}", spec.kind.get_ref(), i + 1));
+        if name == "stdout" || channels.iter().any(|c| c.name == name) {
+            return Err(src.invalid(
+                at,
+                format!("notify name '{name}' is used twice (stdout is taken)"),
+            ));
+        }
+        let timeout = match &spec.timeout {
+            Some(t) => src.duration("notify timeout", t)?,
+            None => DEFAULT_TIMEOUT,
+        };
+        channels.push(Channel {
+            name,
+            kind,
+            timeout,
+        });
+    }
+    Ok((r, channels))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Flags, load};
+    use crate::remind::{ChannelKind, WebhookFormat};
+
+    fn load_text(text: &str) -> Result<crate::config::Settings, crate::config::ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, text).unwrap();
+        let flags = Flags {
+            config: Some(p),
+            ..Flags::default()
+        };
+        load(&flags, &|k| (k == "HOME").then(|| "/h".to_string()))
+    }
+
+    #[test]
+    fn the_issues_shape_resolves() {
+        let s = load_text(
+            "[reminders]\napproaching = 0.75\nrepeat = { P1 = \"15m\", P2 = \"1h\", P3 = \"4h\" }\n[[notify]]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:8080/hook\"\nformat = \"slack\"\n[[notify]]\nkind = \"command\"\nrun = [\"mail\", \"-s\", \"incident\", \"oncall@example.com\"]\n",
+        )
+        .unwrap();
+        assert_eq!(s.reminders.approaching, 0.75);
+        assert_eq!(s.reminders.repeat_p2.as_secs(), 3_600);
+        assert_eq!(s.channels.len(), 2);
+        assert_eq!(s.channels[0].name, "webhook-1");
+        assert_eq!(
+            s.channels[0].kind,
+            ChannelKind::Webhook {
+                url: "http://127.0.0.1:8080/hook".into(),
+                format: WebhookFormat::Slack
+            }
+        );
+        assert_eq!(s.channels[1].name, "command-2");
+    }
+
+    #[test]
+    fn bad_reminder_config_points_at_the_line() {
+        for (text, line, needle) in [
+            ("[reminders]\napproaching = 1.5\n", 2, "between 0 and 1"),
+            (
+                "[reminders]\nrepeat = { P4 = \"1h\" }\n",
+                2,
+                "P1, P2 and P3",
+            ),
+            (
+                "[[notify]]\nkind = \"pager\"\n",
+                2,
+                "use webhook or command",
+            ),
+            ("[[notify]]\nkind = \"webhook\"\n", 1, "needs url"),
+            (
+                "[[notify]]\nkind = \"webhook\"\nurl = \"http://x\"\nformat = \"xml\"\n",
+                4,
+                "use slack or json",
+            ),
+        ] {
+            let err = load_text(text).unwrap_err().to_string();
+            assert!(err.contains(&format!("line {line}: ")), "{text}: {err}");
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! SLA reminders: what is due (approaching and breached deadlines, repeats while breached,
+//! post-mortems and action items overdue, stale incidents), delivered exactly once per channel.
+
+pub mod settings;
+
+pub use settings::{Channel, ChannelKind, Reminders, WebhookFormat};
