@@ -80,6 +80,17 @@ fn action_items_from_add_to_done() {
         serde_json::json!([])
     );
 
+    // `show` lists them, open and done.
+    let show = env.run(&["show", "1"]);
+    assert!(show.ok().contains("ACTION ITEMS:\n    1  open  Deploy the health monitor CronJob (detect, alice, due 2026-12-01 10:00)\n    2  done  Alert on data age over 2h (prevent, bob, due 2026-11-30 09:00)\n"), "{}", show.stdout);
+    assert_eq!(
+        env.json(&["show", "1", "--json"])["actions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
     // Both the adding and the doing are in the incident's timeline.
     let timeline = env.json(&["show", "1", "--json"])["timeline"].clone();
     let actions: Vec<String> = timeline

@@ -4,10 +4,12 @@ use super::App;
 use super::shared::clock_line;
 use crate::cli::incident_number;
 use crate::error::CommandError;
-use crate::model::{Event, Field, Incident};
+use crate::model::{ActionItem, Event, Field, Incident};
 use crate::output::{self, Paint};
 use crate::sla;
+use crate::store::ActionFilter;
 use crate::time::display;
+use crate::workflow::WorkflowError;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,17 +41,43 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             &Paint::stdout(),
         ));
     }
-    let (incident, timeline) = super::shared::incident_and_timeline(app, args.number)?;
+    let number = args.number;
+    let (incident, timeline, actions) = app.read(|txn| {
+        let incident = txn
+            .incident(number)?
+            .ok_or(WorkflowError::NotFound(number))?;
+        let timeline = txn.timeline(incident.pk)?;
+        let actions = txn.actions(&ActionFilter {
+            incident_pk: Some(incident.pk),
+            ..ActionFilter::default()
+        })?;
+        Ok((incident, timeline, actions))
+    })?;
     let policy = &app.settings.policy;
     if args.json {
-        return output::out_json(&crate::view::incident_with_timeline(
-            &incident, &timeline, policy, app.now,
-        ));
+        let mut v = crate::view::incident_with_timeline(&incident, &timeline, policy, app.now);
+        v["actions"] = actions
+            .iter()
+            .map(|a| super::action::json(a, app.now))
+            .collect();
+        return output::out_json(&v);
     }
-    output::out(&render(app, &incident, &timeline, &Paint::stdout()))
+    output::out(&render(
+        app,
+        &incident,
+        &timeline,
+        &actions,
+        &Paint::stdout(),
+    ))
 }
 
-fn render(app: &App, i: &Incident, timeline: &[Event], paint: &Paint) -> String {
+fn render(
+    app: &App,
+    i: &Incident,
+    timeline: &[Event],
+    actions: &[ActionItem],
+    paint: &Paint,
+) -> String {
     let c = sla::clocks(i, &app.settings.policy, app.now);
     let time = |t: Option<crate::time::Timestamp>| t.map(display).unwrap_or_else(|| "-".into());
     let mut s = format!(
@@ -98,6 +126,27 @@ fn render(app: &App, i: &Incident, timeline: &[Event], paint: &Paint) -> String 
         match i.field(field) {
             "" => s.push_str(&format!("  {}\n", paint.dim("(not recorded)"))),
             text => text.lines().for_each(|l| s.push_str(&format!("  {l}\n"))),
+        }
+    }
+    if !actions.is_empty() {
+        s.push_str(&format!("\n{}\n", paint.bold("ACTION ITEMS:")));
+        for a in actions {
+            let state = match (a.done_at, a.overdue(app.now)) {
+                (Some(_), _) => paint.green("done"),
+                (None, true) => paint.red("overdue"),
+                (None, false) => "open".into(),
+            };
+            let owner = a.owner.as_deref().unwrap_or("no owner");
+            let due = a
+                .due_at
+                .map(|d| format!(", due {}", display(d)))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "  {:>3}  {state}  {} ({}, {owner}{due})\n",
+                a.id,
+                a.text,
+                a.kind.as_str()
+            ));
         }
     }
     s.push_str(&format!("\n{}\n", paint.bold("TIMELINE:")));
