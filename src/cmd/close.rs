@@ -61,11 +61,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         text.push_str(&format!("  post-mortem {}\n", clock_state(pm, &paint)));
     }
     output::out(&text)?;
-    let missing: Vec<&str> = [Field::Prevention, Field::LessonsLearned]
-        .into_iter()
-        .filter(|f| incident.field(*f).is_empty())
-        .map(Field::label)
-        .collect();
+    let missing = super::shared::unrecorded(&incident, &[Field::Prevention, Field::LessonsLearned]);
     if !missing.is_empty() {
         output::status(&format!(
             "hint: no {} recorded yet: `incident update {} --prevention TEXT --lessons TEXT`",

@@ -58,11 +58,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         ));
     }
     output::out(&text)?;
-    let missing: Vec<&str> = [Field::RootCause, Field::Resolution]
-        .into_iter()
-        .filter(|f| incident.field(*f).is_empty())
-        .map(Field::label)
-        .collect();
+    let missing = super::shared::unrecorded(&incident, &[Field::RootCause, Field::Resolution]);
     if !missing.is_empty() {
         output::status(&format!(
             "hint: closing needs a {}: `incident update {} --root-cause TEXT --resolution TEXT`",

@@ -39,6 +39,15 @@ pub fn incident_and_timeline(
     })
 }
 
+/// The labels of those of `fields` that the incident has not recorded yet.
+pub fn unrecorded(incident: &Incident, fields: &[crate::model::Field]) -> Vec<&'static str> {
+    fields
+        .iter()
+        .filter(|f| incident.field(**f).is_empty())
+        .map(|f| f.label())
+        .collect()
+}
+
 /// A TEXT argument; `-` reads it from stdin, so `kubectl logs … | incident note 12 -` works.
 pub fn text_arg(arg: &str) -> Result<String, CommandError> {
     if arg != "-" {

@@ -4,8 +4,8 @@
 //! [{"name", "newest": RFC 3339|null, "age_seconds": n|null, "error": str|null}]}`. The item is
 //! ok once connected; a check that fails carries its own error.
 
-use super::io_message;
 use super::{DatabaseSettings, FreshnessCheck, FreshnessSource, Returns};
+use super::{Stop, io_message};
 use crate::snapshot::Item;
 use crate::time::{Timestamp, human_millis, to_rfc3339};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, TimeDelta, Utc};
@@ -29,16 +29,7 @@ pub async fn collect(settings: &DatabaseSettings, url: &str, now: Timestamp) -> 
     let deadline = started + settings.timeout;
     let outcome = gather(settings, url, now, deadline).await;
     let duration_ms = started.elapsed().as_millis() as u64;
-    match outcome {
-        Ok(data) => Item::ok(COLLECTOR, &settings.name, duration_ms, data, String::new()),
-        Err(Stop::Failed(e)) => Item::failed(COLLECTOR, &settings.name, duration_ms, e),
-        Err(Stop::Timeout) => Item::timeout(COLLECTOR, &settings.name, duration_ms),
-    }
-}
-
-enum Stop {
-    Failed(String),
-    Timeout,
+    super::item(COLLECTOR, &settings.name, duration_ms, outcome)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

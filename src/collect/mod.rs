@@ -438,6 +438,26 @@ impl Status {
     }
 }
 
+/// Why a collector that talks to one service stopped short.
+pub(crate) enum Stop {
+    Failed(String),
+    Timeout,
+}
+
+/// The item of a collector that yields structured data or stops short.
+pub(crate) fn item(
+    collector: &str,
+    name: &str,
+    duration_ms: u64,
+    outcome: Result<serde_json::Value, Stop>,
+) -> Item {
+    match outcome {
+        Ok(data) => Item::ok(collector, name, duration_ms, data, String::new()),
+        Err(Stop::Failed(e)) => Item::failed(collector, name, duration_ms, e),
+        Err(Stop::Timeout) => Item::timeout(collector, name, duration_ms),
+    }
+}
+
 /// An I/O error as a person reads it: "No such file or directory", without "(os error 2)".
 pub(super) fn io_message(e: &std::io::Error) -> String {
     let text = e.to_string();

@@ -4,7 +4,7 @@
 //! "used_memory_human", "keys": {"db0": n, …}}`; a field INFO lacks is null.
 
 use super::RedisSettings;
-use super::io_message;
+use super::{Stop, io_message};
 use crate::snapshot::Item;
 use redis::{AsyncConnectionConfig, ErrorKind, RedisError};
 use serde_json::{Map, Value, json};
@@ -22,16 +22,7 @@ pub async fn collect(settings: &RedisSettings, url: &str) -> Item {
         Err(_) => Err(Stop::Timeout),
     };
     let duration_ms = started.elapsed().as_millis() as u64;
-    match outcome {
-        Ok(data) => Item::ok(COLLECTOR, &settings.name, duration_ms, data, String::new()),
-        Err(Stop::Failed(e)) => Item::failed(COLLECTOR, &settings.name, duration_ms, e),
-        Err(Stop::Timeout) => Item::timeout(COLLECTOR, &settings.name, duration_ms),
-    }
-}
-
-enum Stop {
-    Failed(String),
-    Timeout,
+    super::item(COLLECTOR, &settings.name, duration_ms, outcome)
 }
 
 async fn gather(url: &str, timeout: Duration) -> Result<Value, Stop> {
