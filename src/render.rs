@@ -23,16 +23,25 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ];
 
 #[derive(Debug, thiserror::Error)]
-#[error("template {file} line {line}: {message}")]
-pub struct RenderError {
-    pub file: String,
-    pub line: usize,
-    pub message: String,
+pub enum RenderError {
+    #[error("there is no template '{0}'")]
+    NotFound(String),
+    #[error("template {file} line {line}: {message}")]
+    Broken {
+        file: String,
+        line: usize,
+        message: String,
+    },
 }
 
 impl RenderError {
     pub fn hint(&self) -> String {
-        "`--context` prints the JSON the template receives; nothing was written".into()
+        match self {
+            RenderError::NotFound(_) => "`incident template list` lists them".into(),
+            RenderError::Broken { .. } => {
+                "`--context` prints the JSON the template receives; nothing was written".into()
+            }
+        }
     }
 }
 
@@ -93,6 +102,11 @@ impl Templates {
     /// Renders the whole output or nothing: an error names the file and line.
     pub fn render(&self, name: &str, context: &serde_json::Value) -> Result<String, RenderError> {
         let fail = |e: minijinja::Error| {
+            if e.kind() == minijinja::ErrorKind::TemplateNotFound
+                && e.name().is_none_or(|n| n == name)
+            {
+                return RenderError::NotFound(name.to_string());
+            }
             let file = e
                 .name()
                 .map(|n| self.origin(n))
@@ -101,7 +115,7 @@ impl Templates {
                 Some(detail) => format!("{}: {detail}", e.kind()),
                 None => e.kind().to_string(),
             };
-            RenderError {
+            RenderError::Broken {
                 file,
                 line: e.line().unwrap_or(1),
                 message,
@@ -153,16 +167,29 @@ mod tests {
         .unwrap();
         let err = Templates::new(Some(dir.path()))
             .render("log.txt", &json!({"incident": {"number": 7}}))
-            .unwrap_err();
-        assert_eq!(err.file, dir.path().join("log.txt").display().to_string());
-        assert_eq!(err.line, 2);
-        assert!(err.message.contains("undefined"), "{}", err.message);
+            .unwrap_err()
+            .to_string();
+        let file = dir.path().join("log.txt").display().to_string();
+        assert!(
+            err.starts_with(&format!("template {file} line 2: ")),
+            "{err}"
+        );
+        assert!(err.contains("undefined"), "{err}");
 
         std::fs::write(dir.path().join("log.txt"), "{% if %}\n").unwrap();
         let err = Templates::new(Some(dir.path()))
             .render("log.txt", &json!({}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("syntax"), "{err}");
+
+        let missing = Templates::new(Some(dir.path()))
+            .render("nope.md", &json!({}))
             .unwrap_err();
-        assert!(err.message.contains("syntax"), "{}", err.message);
+        assert!(
+            matches!(missing, RenderError::NotFound(ref n) if n == "nope.md"),
+            "{missing}"
+        );
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub fn display(t: Timestamp) -> String {
     t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// A span in the two largest units that matter: `5d 2h`, `1h 15m`, `45m`, `30s`.
+/// A span in its two largest non-zero units: `5d 2h`, `5d 15m`, `1h 15m`, `45m`, `30s`.
 pub fn human_duration(seconds: i64) -> String {
     let s = seconds.unsigned_abs();
     let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60, s % 60);
@@ -116,7 +116,8 @@ pub fn human_duration(seconds: i64) -> String {
         (0, 0, _) => format!("{m}m"),
         (0, _, 0) => format!("{h}h"),
         (0, _, _) => format!("{h}h {m}m"),
-        (_, 0, _) => format!("{d}d"),
+        (_, 0, 0) => format!("{d}d"),
+        (_, 0, _) => format!("{d}d {m}m"),
         _ => format!("{d}d {h}h"),
     }
 }
@@ -192,6 +193,8 @@ mod tests {
         assert_eq!(human_duration(3_600), "1h");
         assert_eq!(human_duration(4_500), "1h 15m");
         assert_eq!(human_duration(5 * 86_400 + 2 * 3_600 + 59), "5d 2h");
+        assert_eq!(human_duration(5 * 86_400 + 15 * 60), "5d 15m");
+        assert_eq!(human_duration(2 * 86_400), "2d");
         assert_eq!(human_duration(-90 * 60), "1h 30m");
     }
 }

@@ -1,6 +1,6 @@
 //! The JSON view of an incident: what `--json` prints and what templates receive.
 
-use crate::model::{Event, Incident};
+use crate::model::{ActionItem, Event, Incident};
 use crate::sla::{self, Clock, Policy};
 use crate::time::{self, Timestamp};
 use serde_json::{Value, json};
@@ -86,4 +86,22 @@ pub fn incident_with_timeline(
     let mut v = incident(i, policy, now);
     v["timeline"] = timeline.iter().map(event).collect();
     v
+}
+
+/// An action item as `--json` prints it and reports receive it.
+pub fn action(item: &ActionItem, now: Timestamp) -> Value {
+    let ts = |t: Option<Timestamp>| t.map(time::to_rfc3339);
+    json!({
+        "id": item.id,
+        "incident": item.incident_number,
+        "text": item.text,
+        "kind": item.kind,
+        "owner": item.owner,
+        "due_at": ts(item.due_at),
+        "created_at": time::to_rfc3339(item.created_at),
+        "created_by": item.created_by,
+        "done_at": ts(item.done_at),
+        "done_by": item.done_by,
+        "overdue": item.overdue(now),
+    })
 }

@@ -129,7 +129,7 @@ fn refused_changes_leave_the_database_untouched() {
         (&["sla", "--at", "soon"], "malformed time 'soon'"),
         (
             &["log", "1", "--template", "missing.txt"],
-            "template built-in missing.txt",
+            "there is no template 'missing.txt'; `incident template list` lists them",
         ),
     ];
     for (args, expected) in cases {

@@ -418,6 +418,31 @@ fn a_crashlooping_pod_recovers_between_two_snapshots() {
         ]
     );
 
+    // Resolving takes one more, the evidence of what the fix left behind.
+    let resolved = env.run(&[
+        "resolve",
+        "1",
+        "--root-cause",
+        "stuck",
+        "--resolution",
+        "restarted",
+    ]);
+    assert!(
+        resolved
+            .ok()
+            .contains("snapshot 3: 1 pod, 1 cronjob (1 late"),
+        "{}",
+        resolved.stdout
+    );
+    let quiet = env.run(&["reopen", "1"]);
+    quiet.ok();
+    let unsnapped = env.run(&["resolve", "1", "--no-snapshot"]);
+    assert!(
+        !unsnapped.ok().contains("snapshot 4"),
+        "{}",
+        unsnapped.stdout
+    );
+
     // The log tail with its secrets went through redaction before it was stored or shown.
     let shown = env.run(&["show", "1", "--snapshot", "1"]).ok().to_string();
     assert!(shown.contains("Updated materialized table"), "{shown}");

@@ -95,7 +95,7 @@ fn add(app: &App, args: AddArgs) -> Result<(), CommandError> {
         txn.action(id)?.ok_or(WorkflowError::NoAction(id))
     })?;
     if args.json {
-        return output::out_json(&json(&item, app.now));
+        return output::out_json(&crate::view::action(&item, app.now));
     }
     let due = item
         .due_at
@@ -154,7 +154,10 @@ fn list(app: &App, args: ListArgs) -> Result<(), CommandError> {
     })?;
     if args.json {
         return output::out_json(&serde_json::Value::Array(
-            items.iter().map(|i| json(i, app.now)).collect(),
+            items
+                .iter()
+                .map(|i| crate::view::action(i, app.now))
+                .collect(),
         ));
     }
     if items.is_empty() {
@@ -196,22 +199,4 @@ fn state(item: &ActionItem, now: Timestamp) -> String {
         ),
         _ => "open".into(),
     }
-}
-
-/// An action item as `--json` prints it and reports receive it.
-pub fn json(item: &ActionItem, now: Timestamp) -> serde_json::Value {
-    let ts = |t: Option<Timestamp>| t.map(time::to_rfc3339);
-    serde_json::json!({
-        "id": item.id,
-        "incident": item.incident_number,
-        "text": item.text,
-        "kind": item.kind,
-        "owner": item.owner,
-        "due_at": ts(item.due_at),
-        "created_at": time::to_rfc3339(item.created_at),
-        "created_by": item.created_by,
-        "done_at": ts(item.done_at),
-        "done_by": item.done_by,
-        "overdue": item.overdue(now),
-    })
 }

@@ -25,6 +25,46 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
-    let _ = (app, args);
-    Err(CommandError::new("incident postmortem is not built yet"))
+    // Checked before the database is opened: a typo costs nothing.
+    let format = Format::parse(&args.format)?;
+    let number = args.number;
+    let context = app.read(|txn| {
+        crate::report::postmortem::context(txn, number, &app.settings.policy, app.now)
+    })?;
+    let template = match args.template {
+        Some(name) => name,
+        None => {
+            let severity = context["incident"]["severity"].as_str().unwrap_or("");
+            format.default_template(severity).to_string()
+        }
+    };
+    super::shared::emit_report(app, &template, &context, args.context, args.out.as_deref())
+}
+
+/// The output formats, each with its built-in template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Markdown,
+    Html,
+}
+
+impl Format {
+    fn parse(s: &str) -> Result<Format, CommandError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "md" | "markdown" => Ok(Format::Markdown),
+            "html" => Ok(Format::Html),
+            _ => Err(CommandError::new(format!(
+                "unknown format '{s}': use md or html"
+            ))),
+        }
+    }
+
+    /// A P3 is a minor issue: a lighter write-up is enough for it, and more likely written.
+    fn default_template(self, severity: &str) -> &'static str {
+        match (self, severity) {
+            (Format::Markdown, "P3") => "postmortem-lite.md",
+            (Format::Markdown, _) => "postmortem.md",
+            (Format::Html, _) => "postmortem.html",
+        }
+    }
 }

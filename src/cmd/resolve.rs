@@ -58,6 +58,14 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         ));
     }
     output::out(&text)?;
+    let collectors = &app.settings.collectors;
+    if !args.no_snapshot
+        && collectors.on_resolve
+        && !collectors.is_empty()
+        && let Some((seq, snap)) = super::snapshot::take_or_warn(app, &incident)
+    {
+        output::out(&format!("  snapshot {seq}: {}\n", snap.summary))?;
+    }
     let missing = super::shared::unrecorded(&incident, &[Field::RootCause, Field::Resolution]);
     if !missing.is_empty() {
         output::status(&format!(

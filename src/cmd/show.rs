@@ -58,7 +58,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         let mut v = crate::view::incident_with_timeline(&incident, &timeline, policy, app.now);
         v["actions"] = actions
             .iter()
-            .map(|a| super::action::json(a, app.now))
+            .map(|a| crate::view::action(a, app.now))
             .collect();
         return output::out_json(&v);
     }
