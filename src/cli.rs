@@ -8,7 +8,7 @@ use std::path::PathBuf;
     name = "incident",
     version,
     about = "Record incidents from open to close in one SQLite file, with SLA clocks and the guide's log template",
-    after_help = "TIME is RFC 3339 (2026-11-29T04:48:00Z), 'YYYY-MM-DD HH:MM' in local time, or relative (-15m, -2h, -5d; +7d for due dates).\nExit codes: 0 success, 1 error."
+    after_help = "TIME is RFC 3339 (2026-11-29T04:48:00Z), 'YYYY-MM-DD HH:MM' in local time, or relative (-15m, -2h, -5d; +7d for due dates).\nExit codes: 0 success, 1 error, 2 (remind) an SLA deadline has passed."
 )]
 pub struct Cli {
     #[command(flatten)]

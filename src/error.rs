@@ -12,6 +12,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// Any error: bad input, a refused change, an unusable database or config.
     pub const ERROR: u8 = 1;
+    /// `remind`: a response, fix or post-mortem deadline has passed (cron and CI alert on it).
+    pub const BREACHED: u8 = 2;
 }
 
 #[derive(Debug)]
@@ -27,6 +29,15 @@ impl CommandError {
             message: message.into(),
             hint: None,
             code: exit::ERROR,
+        }
+    }
+
+    /// An outcome that is not an error but must leave with `code`, having said all it had to.
+    pub fn exit(code: u8) -> Self {
+        CommandError {
+            message: String::new(),
+            hint: None,
+            code,
         }
     }
 

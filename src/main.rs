@@ -19,8 +19,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
-            let paint = output::Paint::stderr();
-            output::status(&format!("{} {}", paint.red("error:"), e.line()));
+            if !e.message.is_empty() {
+                let paint = output::Paint::stderr();
+                output::status(&format!("{} {}", paint.red("error:"), e.line()));
+            }
             ExitCode::from(e.code)
         }
     }

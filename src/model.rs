@@ -201,6 +201,9 @@ pub enum EventKind {
     Snapshot,
     /// An action item was added (`old` empty) or done (`old` "open"): `field` is its id.
     Action,
+    /// `incident remind` found an SLA clock past its deadline: `field` is the clock (respond,
+    /// resolve, postmortem), `new` its deadline.
+    Sla,
 }
 
 impl EventKind {
@@ -213,6 +216,7 @@ impl EventKind {
             EventKind::Field => "field",
             EventKind::Snapshot => "snapshot",
             EventKind::Action => "action",
+            EventKind::Sla => "sla",
         }
     }
 
@@ -225,6 +229,7 @@ impl EventKind {
             EventKind::Field,
             EventKind::Snapshot,
             EventKind::Action,
+            EventKind::Sla,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -331,6 +336,18 @@ impl Event {
                     "done" => format!("action {id} done: {}", self.text),
                     _ => format!("action {id} added: {}", self.text),
                 }
+            }
+            EventKind::Sla => {
+                let clock = match self.field.as_deref() {
+                    Some("respond") => "response",
+                    Some("resolve") => "fix",
+                    Some("postmortem") => "post-mortem",
+                    _ => "SLA",
+                };
+                let deadline = crate::time::from_rfc3339(new)
+                    .map(crate::time::display)
+                    .unwrap_or_else(|| new.to_string());
+                with_text(format!("{clock} deadline {deadline} breached"))
             }
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),

@@ -230,6 +230,18 @@ impl Change {
         );
     }
 
+    /// Records that `incident remind` found the `clock` (respond, resolve, postmortem) past its
+    /// deadline; the event's time is the moment it was found.
+    pub fn sla_breach(&mut self, clock: &str, deadline: Timestamp) {
+        self.push(
+            EventKind::Sla,
+            Some(clock.to_string()),
+            None,
+            Some(time::to_rfc3339(deadline)),
+            String::new(),
+        );
+    }
+
     /// Adds an action item to the incident; returns its id.
     pub fn add_action(&mut self, txn: &Txn, actor: &Actor, action: &NewAction) -> Result<i64> {
         let text = action.text.trim();
@@ -418,12 +430,12 @@ impl Change {
         if self.events.is_empty() {
             return Ok(self.incident);
         }
-        // Notes, snapshots and action items add to the timeline without changing the
-        // incident's fields.
+        // Notes, snapshots, action items and SLA breaches add to the timeline without changing
+        // the incident's fields.
         let fields_unchanged = self.events.iter().all(|e| {
             matches!(
                 e.kind,
-                EventKind::Note | EventKind::Snapshot | EventKind::Action
+                EventKind::Note | EventKind::Snapshot | EventKind::Action | EventKind::Sla
             )
         });
         if !fields_unchanged {

@@ -309,7 +309,10 @@ fn usage_errors_exit_1_and_help_exits_0() {
     assert!(missing.stderr.contains("<TITLE>"), "{}", missing.stderr);
     let help = env.run(&["--help"]);
     assert_eq!(help.code, 0);
-    assert!(help.stdout.contains("Exit codes: 0 success, 1 error."));
+    assert!(
+        help.stdout
+            .contains("Exit codes: 0 success, 1 error, 2 (remind) an SLA deadline has passed.")
+    );
     let stdin_not_utf8 = env.run_stdin(&["note", "1", "-"], "");
     assert_eq!(stdin_not_utf8.code, 1);
 }

@@ -1,10 +1,20 @@
 //! `incident remind`: deliver the SLA reminders that are due, once each, and say whether
-//! anything is breached (exit code 2).
+//! anything is breached (exit code 2); `--watch` does it again every interval until stopped.
 
 use super::App;
 use crate::error::CommandError;
+use crate::output;
+use crate::remind::round::{Round, RoundError};
+use crate::render::Templates;
+use crate::time::{self, display, human_millis};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 nothing is breached, 1 an error, 2 a response, fix or post-mortem deadline has passed (cron and CI alert on it).\nChannels: stdout always, and each [[notify]] in the config; each reminder goes to each channel once."
+)]
 pub struct Args {
     /// Show what would be delivered; deliver and record nothing
     #[arg(long)]
@@ -12,11 +22,11 @@ pub struct Args {
     /// Evaluate at this moment (TIME) [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
-    /// Print JSON
+    /// Print JSON: one object per reminder per line
     #[arg(long)]
     pub json: bool,
     /// Keep checking, every --interval, until SIGINT or SIGTERM
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["at", "dry_run"])]
     pub watch: bool,
     /// How often --watch checks
     #[arg(
@@ -28,7 +38,75 @@ pub struct Args {
     pub interval: String,
 }
 
+/// How long a `--watch` check waits for another writer before reporting the database locked
+/// and trying again at the next check; a one-off run waits the store's usual 10 s.
+const WATCH_LOCK_WAIT: Duration = Duration::from_secs(1);
+
+/// How often a sleeping `--watch` looks at the stop flag: a signal ends it within this.
+const WATCH_STEP: Duration = Duration::from_millis(50);
+
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
-    let _ = (app, args);
-    Err(CommandError::new("incident remind is not built yet"))
+    let templates = Templates::new(app.settings.templates.as_deref());
+    // The timeline's SLA entries name who ran the check when that is configured; a cron job
+    // or sidecar is nobody in particular.
+    let author = app.settings.author.as_deref().unwrap_or("incident remind");
+    let round = Round {
+        settings: &app.settings,
+        templates: &templates,
+        author,
+        json: args.json,
+        dry_run: args.dry_run,
+        lock_wait: args.watch.then_some(WATCH_LOCK_WAIT),
+    };
+    if args.watch {
+        return watch(&round, &args.interval);
+    }
+    let at = app.time(args.at.as_deref())?.unwrap_or(app.now);
+    if at > app.now && !args.dry_run {
+        return Err(CommandError::new(format!(
+            "--at {} is in the future (now is {}): reminders go out when they are due",
+            display(at),
+            display(app.now)
+        ))
+        .with_hint("add --dry-run to see what will be due then"));
+    }
+    let outcome = round.run(at, app.now)?;
+    if outcome.breached {
+        return Err(CommandError::exit(crate::error::exit::BREACHED));
+    }
+    Ok(())
+}
+
+/// Checks every `interval` until SIGINT or SIGTERM. A locked database is reported and tried
+/// again at the next check; any other error ends the watch (exit 1), so that a supervisor
+/// restarts it and shows why.
+fn watch(round: &Round, interval: &str) -> Result<(), CommandError> {
+    let interval = time::parse_duration(interval)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|e| {
+            CommandError::new(format!("cannot watch for SIGINT and SIGTERM: {e}"))
+                .with_hint("run `incident remind` from cron instead of --watch")
+        })?;
+    }
+    output::status(&format!(
+        "checking for reminders every {}; SIGINT or SIGTERM stops",
+        human_millis(interval.as_millis() as u64)
+    ));
+    while !stop.load(Ordering::SeqCst) {
+        let now = time::now()?;
+        match round.run(now, now) {
+            Ok(_) => {}
+            Err(RoundError::Locked(e)) => output::status(&format!(
+                "error: {}; trying again at the next check",
+                e.message
+            )),
+            Err(RoundError::Failed(e)) => return Err(e),
+        }
+        let wake = Instant::now() + interval;
+        while !stop.load(Ordering::SeqCst) && Instant::now() < wake {
+            std::thread::sleep(WATCH_STEP.min(wake.saturating_duration_since(Instant::now())));
+        }
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 
 use super::App;
 use crate::error::CommandError;
+use crate::report::review::{self, Window, WindowError};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -39,7 +40,71 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Md,
+    Html,
+    Json,
+}
+
+impl Format {
+    fn parse(s: &str) -> Result<Format, CommandError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "md" | "markdown" => Ok(Format::Md),
+            "html" => Ok(Format::Html),
+            "json" => Ok(Format::Json),
+            _ => Err(CommandError::new(format!("unknown format '{s}'"))
+                .with_hint("use --format md, html or json")),
+        }
+    }
+}
+
+fn window_error(e: WindowError) -> CommandError {
+    let hint = e.hint();
+    CommandError::new(e.to_string()).with_hint(hint)
+}
+
+/// The window the arguments name: --week, --since/--until, or the last complete week.
+fn window(app: &App, args: &Args) -> Result<Window, CommandError> {
+    let window = match (&args.week, &args.since, &args.until) {
+        (Some(week), _, _) => Window::parse_week(week),
+        (None, Some(since), Some(until)) => {
+            let time = |flag: &str, arg: &str| {
+                crate::time::parse_time(arg, app.now).map_err(|e| {
+                    CommandError::new(format!("{flag}: {e}"))
+                        .with_hint("the window runs from --since up to --until, like --since 2026-11-23 --until 2026-11-30")
+                })
+            };
+            Window::between(time("--since", since)?, time("--until", until)?)
+        }
+        _ => Ok(Window::last_complete_week(app.now)),
+    };
+    window
+        .and_then(|w| w.started_by(app.now))
+        .map_err(window_error)
+}
+
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
-    let _ = (app, args);
-    Err(CommandError::new("incident review is not built yet"))
+    let format = Format::parse(&args.format)?;
+    let template = match (format, &args.template) {
+        (Format::Json, Some(_)) => {
+            return Err(CommandError::new("--template renders md or html")
+                .with_hint("with --format json the context is printed as it is"));
+        }
+        (_, Some(name)) => name.clone(),
+        (Format::Html, None) => "review.html".into(),
+        _ => "review.md".into(),
+    };
+    let window = window(app, &args)?;
+    let context = app.read(|txn| review::context(txn, &window, &app.settings.policy, app.now))?;
+    match (format, &args.out) {
+        // JSON is the context itself, whole to a file like any report.
+        (Format::Json, Some(path)) if !args.context => {
+            super::shared::write_whole(path, &format!("{context:#}\n"))
+        }
+        (Format::Json, _) => crate::output::out_json(&context),
+        _ => {
+            super::shared::emit_report(app, &template, &context, args.context, args.out.as_deref())
+        }
+    }
 }

@@ -459,7 +459,7 @@ pub(crate) fn item(
 }
 
 /// An I/O error as a person reads it: "No such file or directory", without "(os error 2)".
-pub(super) fn io_message(e: &std::io::Error) -> String {
+pub(crate) fn io_message(e: &std::io::Error) -> String {
     let text = e.to_string();
     match text.find(" (os error ") {
         Some(i) => text[..i].to_string(),

@@ -457,6 +457,14 @@ timeout = "30s"
         assert_eq!(c.databases[0].freshness[1].name, "materialized lag");
         assert_eq!((c.redis.len(), c.commands.len()), (1, 1));
         assert_eq!(
+            s.channels
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["slack-oncall", "mail"]
+        );
+        assert_eq!(s.reminders.repeat_p3.as_secs(), 4 * 3_600);
+        assert_eq!(
             s.db,
             std::path::PathBuf::from("/h/.local/share/incident/incidents.db")
         );

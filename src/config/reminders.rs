@@ -69,14 +69,12 @@ pub(super) fn resolve(
         let at = n.span().start;
         let kind = match spec.kind.get_ref().as_str() {
             "webhook" => {
-                let Some(url) = spec
-                    .url
-                    .clone()
-                    .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-                else {
+                let Some(url) = spec.url.clone().filter(|u| {
+                    u.starts_with("http://") || u.starts_with("https://") || u.starts_with("${")
+                }) else {
                     return Err(src.invalid(
                         at,
-                        "a webhook needs url = \"http://…\" or \"https://…\"".into(),
+                        "a webhook needs url = \"http://…\", \"https://…\" or \"${VAR}\"".into(),
                     ));
                 };
                 let format = match spec.format.as_ref().map(|f| f.get_ref().as_str()) {

@@ -1,7 +1,9 @@
 //! The SQLite file behind a small transaction API: commands read and write through `Txn`, never SQL.
 
 mod actions;
+mod deliveries;
 mod migrations;
+mod review;
 mod rows;
 
 use crate::model::{Event, EventKind, Incident, Severity, Status};

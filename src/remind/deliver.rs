@@ -1,0 +1,272 @@
+//! Handing a reminder to a channel: an HTTP POST to a webhook, or a command fed the message on
+//! stdin, each under the channel's timeout. The outcome says whether to record it as sent,
+//! retry it on the next run, or report the channel as misconfigured.
+
+use crate::remind::message::Message;
+use crate::remind::{Channel, ChannelKind, WebhookFormat};
+use crate::time::human_millis;
+use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How one delivery went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Worth retrying: connection refused, timeout, HTTP 5xx, 408 or 429, a command failing.
+    Failed(String),
+    /// Retrying will not help until the config changes: any other 3xx or 4xx, a bad url, a
+    /// command that cannot be started, a `${VAR}` that is not set.
+    Misconfigured(String),
+}
+
+/// One channel, ready to deliver many reminders (a webhook keeps one HTTP agent).
+pub struct Sender<'a> {
+    channel: &'a Channel,
+    agent: Option<ureq::Agent>,
+}
+
+impl<'a> Sender<'a> {
+    pub fn new(channel: &'a Channel) -> Sender<'a> {
+        let agent = match channel.kind {
+            ChannelKind::Webhook { .. } => Some(agent(channel.timeout)),
+            ChannelKind::Command { .. } => None,
+        };
+        Sender { channel, agent }
+    }
+
+    pub fn send(&self, message: &Message) -> Outcome {
+        let env = |k: &str| std::env::var(k).ok();
+        match (&self.channel.kind, &self.agent) {
+            (ChannelKind::Webhook { url, format }, Some(agent)) => {
+                match crate::collect::expand_env(url, &env) {
+                    Ok((url, _)) => post(agent, &url, *format, message, self.channel.timeout),
+                    Err(var) => Outcome::Misconfigured(unset(&var, "url")),
+                }
+            }
+            (ChannelKind::Command { run }, _) => {
+                let mut argv = Vec::with_capacity(run.len());
+                for arg in run {
+                    match crate::collect::expand_env(arg, &env) {
+                        Ok((arg, _)) => argv.push(arg),
+                        Err(var) => return Outcome::Misconfigured(unset(&var, "run")),
+                    }
+                }
+                command(&argv, &message.text, self.channel.timeout)
+            }
+            (ChannelKind::Webhook { .. }, None) => {
+                Outcome::Misconfigured("no HTTP client was built for it".into())
+            }
+        }
+    }
+}
+
+fn unset(var: &str, key: &str) -> String {
+    format!("the environment variable {var} is not set (its {key} refers to ${{{var}}})")
+}
+
+/// An HTTP agent bounded by `timeout` as a whole and in each phase, that reports every status
+/// as a response (the caller tells 4xx from 5xx) and follows no redirect: a POST redirected
+/// would arrive as a GET, so a moved webhook is a configuration error.
+fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .timeout_connect(Some(timeout))
+        .timeout_recv_response(Some(timeout))
+        .timeout_recv_body(Some(timeout))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .user_agent(concat!("incident/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    format: WebhookFormat,
+    message: &Message,
+    timeout: Duration,
+) -> Outcome {
+    let body = message.webhook_body(format);
+    // The url is never quoted in an outcome: a Slack webhook's url is its secret.
+    match agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .send(body.as_str())
+    {
+        Ok(mut response) => {
+            let status = response.status();
+            if status.is_success() {
+                return Outcome::Sent;
+            }
+            let mut said = String::new();
+            let _ = response
+                .body_mut()
+                .as_reader()
+                .take(200)
+                .read_to_string(&mut said);
+            let said = said.lines().next().unwrap_or("").trim();
+            let answer = if said.is_empty() {
+                format!("answered {status}")
+            } else {
+                format!("answered {status}: {said}")
+            };
+            let transient = status.is_server_error()
+                || status == ureq::http::StatusCode::REQUEST_TIMEOUT
+                || status == ureq::http::StatusCode::TOO_MANY_REQUESTS;
+            if transient {
+                Outcome::Failed(answer)
+            } else {
+                Outcome::Misconfigured(answer)
+            }
+        }
+        Err(ureq::Error::Timeout(_)) => Outcome::Failed(format!(
+            "no answer within {}",
+            human_millis(timeout.as_millis() as u64)
+        )),
+        Err(ureq::Error::BadUri(_) | ureq::Error::Http(_)) => {
+            Outcome::Misconfigured("its url is not a valid http(s) URL".into())
+        }
+        Err(ureq::Error::Io(e)) => Outcome::Failed(crate::collect::io_message(&e)),
+        Err(ureq::Error::ConnectionFailed) => Outcome::Failed("cannot connect".into()),
+        Err(ureq::Error::HostNotFound) => Outcome::Failed("host not found".into()),
+        Err(e) => Outcome::Failed(e.to_string()),
+    }
+}
+
+/// How often a running command is checked for having exited.
+const POLL: Duration = Duration::from_millis(10);
+
+/// Runs `argv` in its own process group with the message on stdin; kills the group when it
+/// outlives `timeout`. Its stdout is dropped (ours carries the reminders); its stderr is ours.
+fn command(argv: &[String], text: &str, timeout: Duration) -> Outcome {
+    let Some((program, args)) = argv.split_first() else {
+        return Outcome::Misconfigured("run is empty".into());
+    };
+    let started = Instant::now();
+    let mut child = match Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .process_group(0)
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) => {
+            return Outcome::Misconfigured(format!(
+                "cannot run '{program}': {}",
+                crate::collect::io_message(&e)
+            ));
+        }
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let text = format!("{text}\n");
+        // Written from a thread of its own: a command that never reads would block the write
+        // once the pipe is full, and the timeout must still hold. A command that exits without
+        // reading is no failure of the write.
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(text.as_bytes());
+        });
+    }
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Outcome::Sent,
+            Ok(Some(status)) => return Outcome::Failed(format!("'{program}' {status}")),
+            Ok(None) if started.elapsed() < timeout => std::thread::sleep(POLL),
+            Ok(None) => {
+                // process_group(0) made the child the leader of a group whose id is its pid.
+                if let Ok(pid) = i32::try_from(child.id()) {
+                    let _ = nix::sys::signal::killpg(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+                let _ = child.wait();
+                return Outcome::Failed(format!(
+                    "'{program}' still running after {}; killed it",
+                    human_millis(timeout.as_millis() as u64)
+                ));
+            }
+            Err(e) => {
+                return Outcome::Failed(format!(
+                    "cannot wait for '{program}': {}",
+                    crate::collect::io_message(&e)
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel(run: &[&str], timeout_ms: u64) -> Channel {
+        Channel {
+            name: "command-1".into(),
+            kind: ChannelKind::Command {
+                run: run.iter().map(|s| s.to_string()).collect(),
+            },
+            timeout: Duration::from_millis(timeout_ms),
+        }
+    }
+
+    fn message(text: &str) -> Message {
+        Message {
+            text: text.into(),
+            context: serde_json::json!({}),
+        }
+    }
+
+    #[test]
+    fn a_command_gets_the_message_on_stdin() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("got");
+        let script = format!("cat > '{}'", file.display());
+        let c = channel(&["sh", "-c", &script], 5_000);
+        assert_eq!(Sender::new(&c).send(&message("hello")), Outcome::Sent);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "hello\n");
+    }
+
+    #[test]
+    fn a_failing_hung_or_missing_command_is_reported() {
+        let failing = channel(&["sh", "-c", "exit 3"], 5_000);
+        assert!(matches!(
+            Sender::new(&failing).send(&message("x")),
+            Outcome::Failed(m) if m.contains("exit status: 3")
+        ));
+        let hung = channel(&["sh", "-c", "sleep 30"], 200);
+        let started = Instant::now();
+        let outcome = Sender::new(&hung).send(&message("x"));
+        assert!(
+            matches!(&outcome, Outcome::Failed(m) if m.contains("still running after 200ms")),
+            "{outcome:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let missing = channel(&["/nonexistent/notify"], 1_000);
+        assert!(matches!(
+            Sender::new(&missing).send(&message("x")),
+            Outcome::Misconfigured(m) if m.contains("cannot run '/nonexistent/notify'")
+        ));
+    }
+
+    #[test]
+    fn a_refused_connection_is_worth_retrying() {
+        // Port 9 (discard) on loopback has no listener on a test machine.
+        let c = Channel {
+            name: "webhook-1".into(),
+            kind: ChannelKind::Webhook {
+                url: "http://127.0.0.1:9/hook".into(),
+                format: WebhookFormat::Slack,
+            },
+            timeout: Duration::from_secs(2),
+        };
+        assert!(matches!(
+            Sender::new(&c).send(&message("x")),
+            Outcome::Failed(_)
+        ));
+    }
+}

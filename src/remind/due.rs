@@ -1,0 +1,629 @@
+//! What is due: a pure function from incidents, their SLA clocks, action items and the time of
+//! each incident's last timeline entry to the reminders owed at one moment.
+//!
+//! Every reminder has a stable key (kind and level) so that the deliveries table can tell one
+//! already sent from one that is new. Per clock only the most advanced level that is due is
+//! sent; the levels it supersedes are returned too, marked `send: false`, so that they are
+//! recorded as delivered and never go out later.
+
+use crate::model::{ActionItem, Incident};
+use crate::remind::Reminders;
+use crate::sla::{self, ClockState, Policy};
+use crate::time::{self, Timestamp};
+use std::fmt;
+use std::time::Duration;
+
+/// What a reminder is about. The order is the order reminders of one moment are listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// The response clock (open → acknowledged).
+    Respond,
+    /// The fix clock (open → resolved).
+    Resolve,
+    /// The post-mortem clock (resolved → closed).
+    Postmortem,
+    /// An open action item past its due date.
+    Action,
+    /// An acknowledged, unresolved incident with no timeline entry for a while.
+    Stale,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Respond,
+        Kind::Resolve,
+        Kind::Postmortem,
+        Kind::Action,
+        Kind::Stale,
+    ];
+
+    /// The key in the deliveries table and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Respond => "respond",
+            Kind::Resolve => "resolve",
+            Kind::Postmortem => "postmortem",
+            Kind::Action => "action",
+            Kind::Stale => "stale",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == key)
+    }
+
+    /// The clock's name in messages: "response", "fix", "post-mortem".
+    pub fn clock_label(self) -> Option<&'static str> {
+        match self {
+            Kind::Respond => Some("response"),
+            Kind::Resolve => Some("fix"),
+            Kind::Postmortem => Some("post-mortem"),
+            Kind::Action | Kind::Stale => None,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How far along a reminder is, within its kind. Ordered: a clock's later levels compare greater.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// `approaching`: the configured share of the window has passed.
+    Approaching,
+    /// `breached`: the response or fix deadline has passed.
+    Breached,
+    /// `overdue`: the post-mortem is past its deadline.
+    Overdue,
+    /// `repeat-N`: still breached N repeat intervals after the deadline.
+    Repeat(u64),
+    /// `action-ID`: action item ID is past its due date.
+    Action(i64),
+    /// The time of the last timeline entry: one reminder per quiet spell.
+    Stale(Timestamp),
+}
+
+impl Level {
+    /// The key in the deliveries table: stable, so that a re-run finds it delivered.
+    pub fn key(&self) -> String {
+        match self {
+            Level::Approaching => "approaching".into(),
+            Level::Breached => "breached".into(),
+            Level::Overdue => "overdue".into(),
+            Level::Repeat(n) => format!("repeat-{n}"),
+            Level::Action(id) => format!("action-{id}"),
+            Level::Stale(since) => time::to_rfc3339(*since),
+        }
+    }
+
+    /// The repeat number, for messages.
+    pub fn repeat(&self) -> Option<u64> {
+        match self {
+            Level::Repeat(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Whether the deadline it is about has passed.
+    pub fn late(&self) -> bool {
+        !matches!(self, Level::Approaching)
+    }
+}
+
+/// An incident as the reminders see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subject {
+    pub incident: Incident,
+    /// The latest timeline entry by the moment of evaluation (reminders' own entries excluded);
+    /// only consulted for acknowledged, unresolved incidents.
+    pub last_activity: Option<Timestamp>,
+}
+
+/// One reminder owed at the moment of evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    /// The incident's number.
+    pub incident: i64,
+    pub kind: Kind,
+    pub level: Level,
+    /// The moment it became due.
+    pub due_at: Timestamp,
+    /// What it is about: the clock's deadline, the action item's due date, or when the
+    /// incident turned stale.
+    pub deadline: Timestamp,
+    /// False for a level superseded by a more advanced one of the same clock: it is recorded
+    /// as delivered and never sent.
+    pub send: bool,
+}
+
+/// An SLA clock running past its deadline at the moment of evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Breach {
+    pub incident: i64,
+    pub kind: Kind,
+    pub deadline: Timestamp,
+}
+
+/// Everything owed at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Ordered by when each came due, then incident, kind and level.
+    pub reminders: Vec<Reminder>,
+    /// Every respond, fix and post-mortem clock past its deadline, by incident.
+    pub breaches: Vec<Breach>,
+}
+
+/// Superseded repeats recorded per clock at most: the latest ones. Only a deadline moved later
+/// by more than this many intervals (a severity lowered, a policy changed) could make an older
+/// one the most advanced again, and an incident forgotten for a month must not write
+/// thousands of rows per channel.
+const MAX_SUPERSEDED_REPEATS: u64 = 100;
+
+/// The reminders owed at `at` and the clocks breached then. A stop, resolution or close
+/// later than `at` had not happened yet at `at` (as for `incident sla --at`).
+pub fn due(
+    subjects: &[Subject],
+    actions: &[ActionItem],
+    policy: &Policy,
+    settings: &Reminders,
+    at: Timestamp,
+) -> Plan {
+    let mut plan = Plan::default();
+    for subject in subjects {
+        let i = &subject.incident;
+        if i.opened_at > at {
+            continue;
+        }
+        let target = policy.target(i.severity);
+        let repeat = settings.repeat(i.severity);
+        let approaching = Some(settings.approaching);
+        let clocks = [
+            (Kind::Respond, i.acknowledged_at, target.respond),
+            (Kind::Resolve, i.resolved_at, target.resolve),
+        ];
+        for (kind, stop, window) in clocks {
+            let clock = Clock {
+                incident: i.number,
+                kind,
+                start: i.opened_at,
+                window,
+                stop,
+                approaching,
+                repeat,
+            };
+            clock.levels(at, &mut plan);
+        }
+        let resolved = i.resolved_at.filter(|r| *r <= at);
+        if let Some(resolved) = resolved {
+            // A post-mortem is paperwork, not a fire: it repeats once per post-mortem window
+            // (daily by default), not at the severity's repeat interval.
+            let clock = Clock {
+                incident: i.number,
+                kind: Kind::Postmortem,
+                start: resolved,
+                window: policy.postmortem,
+                stop: i.closed_at,
+                approaching: None,
+                repeat: policy.postmortem,
+            };
+            clock.levels(at, &mut plan);
+        }
+        let acknowledged = i.acknowledged_at.is_some_and(|a| a <= at);
+        if acknowledged && resolved.is_none() && i.closed_at.is_none_or(|c| c > at) {
+            let since = subject
+                .last_activity
+                .or(i.acknowledged_at)
+                .unwrap_or(i.opened_at);
+            let stale_at = since + span(settings.stale);
+            // Like a deadline: exactly `stale` of quiet is not yet stale.
+            if at > stale_at {
+                plan.reminders.push(Reminder {
+                    incident: i.number,
+                    kind: Kind::Stale,
+                    level: Level::Stale(since),
+                    due_at: stale_at,
+                    deadline: stale_at,
+                    send: true,
+                });
+            }
+        }
+    }
+    for a in actions {
+        let open = a.done_at.is_none_or(|d| d > at);
+        if let Some(due_at) = a.due_at.filter(|d| open && *d < at && a.created_at <= at) {
+            plan.reminders.push(Reminder {
+                incident: a.incident_number,
+                kind: Kind::Action,
+                level: Level::Action(a.id),
+                due_at,
+                deadline: due_at,
+                send: true,
+            });
+        }
+    }
+    plan.reminders.sort_by(|a, b| {
+        (a.due_at, a.incident, a.kind, &a.level).cmp(&(b.due_at, b.incident, b.kind, &b.level))
+    });
+    plan.breaches.sort_by_key(|b| (b.incident, b.kind));
+    plan
+}
+
+/// One SLA clock of one incident, with what its reminders need.
+struct Clock {
+    incident: i64,
+    kind: Kind,
+    start: Timestamp,
+    window: Duration,
+    stop: Option<Timestamp>,
+    /// The share of the window at which it is approaching; none for the post-mortem.
+    approaching: Option<f64>,
+    repeat: Duration,
+}
+
+impl Clock {
+    /// Adds the levels due at `at`: the most advanced to send, the others superseded. A clock
+    /// stopped by `at` owes nothing, whatever was due before it stopped.
+    fn levels(&self, at: Timestamp, plan: &mut Plan) {
+        let c = sla::clock(self.start, self.window, self.stop, at);
+        if c.stopped_at.is_some() {
+            return;
+        }
+        let mut levels: Vec<(Level, Timestamp)> = Vec::new();
+        if let Some(share) = self.approaching {
+            let secs = (self.window.as_secs_f64() * share).round() as i64;
+            let approaching_at = self.start + chrono::Duration::seconds(secs);
+            if at >= approaching_at {
+                levels.push((Level::Approaching, approaching_at));
+            }
+        }
+        if c.state == ClockState::Overdue {
+            plan.breaches.push(Breach {
+                incident: self.incident,
+                kind: self.kind,
+                deadline: c.deadline,
+            });
+            let first = match self.kind {
+                Kind::Postmortem => Level::Overdue,
+                _ => Level::Breached,
+            };
+            levels.push((first, c.deadline));
+            // Repeat N is due N intervals after the deadline.
+            let every = self.repeat.as_secs().max(1);
+            let late = (at - c.deadline).num_seconds().max(0) as u64;
+            let last = late / every;
+            let from = last.saturating_sub(MAX_SUPERSEDED_REPEATS).max(1);
+            for n in from..=last {
+                let due_at = c.deadline + chrono::Duration::seconds((n * every) as i64);
+                levels.push((Level::Repeat(n), due_at));
+            }
+        }
+        let most_advanced = levels.len();
+        for (i, (level, due_at)) in levels.into_iter().enumerate() {
+            plan.reminders.push(Reminder {
+                incident: self.incident,
+                kind: self.kind,
+                level,
+                due_at,
+                deadline: c.deadline,
+                send: i + 1 == most_advanced,
+            });
+        }
+    }
+}
+
+fn span(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ActionKind, Severity, Status};
+    use crate::time::from_rfc3339;
+
+    fn t(s: &str) -> Timestamp {
+        from_rfc3339(s).unwrap()
+    }
+
+    fn incident(number: i64, severity: Severity, opened: &str) -> Incident {
+        Incident {
+            pk: number,
+            uuid: format!("u{number}"),
+            number,
+            title: "Data collection stopped".into(),
+            description: String::new(),
+            severity,
+            status: Status::Open,
+            root_cause: String::new(),
+            resolution: String::new(),
+            prevention: String::new(),
+            lessons_learned: String::new(),
+            detected_at: t(opened),
+            opened_at: t(opened),
+            acknowledged_at: None,
+            resolved_at: None,
+            closed_at: None,
+            created_by: "alice".into(),
+            updated_at: t(opened),
+        }
+    }
+
+    fn subject(i: Incident) -> Subject {
+        Subject {
+            incident: i,
+            last_activity: None,
+        }
+    }
+
+    fn plan_at(subjects: &[Subject], at: &str) -> Plan {
+        due(
+            subjects,
+            &[],
+            &Policy::default(),
+            &Reminders::default(),
+            t(at),
+        )
+    }
+
+    /// `kind/level` of each reminder, `!` marking the ones superseded (recorded, not sent).
+    fn keys(plan: &Plan) -> Vec<String> {
+        plan.reminders
+            .iter()
+            .map(|r| {
+                let mark = if r.send { "" } else { "!" };
+                format!("{mark}{}/{}", r.kind, r.level.key())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn approaching_is_due_exactly_at_the_share_of_the_window() {
+        // P1: respond within 15m, so 75% is 11m 15s after the open.
+        let s = [subject(incident(1, Severity::P1, "2026-11-29T10:00:00Z"))];
+        assert!(keys(&plan_at(&s, "2026-11-29T10:11:14Z")).is_empty());
+        let plan = plan_at(&s, "2026-11-29T10:11:15Z");
+        assert_eq!(keys(&plan), ["respond/approaching"]);
+        assert_eq!(plan.reminders[0].due_at, t("2026-11-29T10:11:15Z"));
+        assert_eq!(plan.reminders[0].deadline, t("2026-11-29T10:15:00Z"));
+        assert!(plan.breaches.is_empty());
+        // The fix clock (1h) approaches at 45m.
+        assert_eq!(
+            keys(&plan_at(&s, "2026-11-29T10:45:00Z")),
+            [
+                "!respond/approaching",
+                "!respond/breached",
+                "!respond/repeat-1",
+                "respond/repeat-2",
+                "resolve/approaching"
+            ]
+        );
+    }
+
+    #[test]
+    fn exactly_at_the_deadline_is_not_a_breach_and_one_second_later_is() {
+        let s = [subject(incident(1, Severity::P1, "2026-11-29T10:00:00Z"))];
+        let on_time = plan_at(&s, "2026-11-29T10:15:00Z");
+        assert_eq!(keys(&on_time), ["respond/approaching"]);
+        assert!(on_time.breaches.is_empty());
+        let late = plan_at(&s, "2026-11-29T10:15:01Z");
+        assert_eq!(keys(&late), ["!respond/approaching", "respond/breached"]);
+        assert_eq!(
+            late.breaches,
+            [Breach {
+                incident: 1,
+                kind: Kind::Respond,
+                deadline: t("2026-11-29T10:15:00Z")
+            }]
+        );
+        assert_eq!(late.reminders[1].due_at, t("2026-11-29T10:15:00Z"));
+    }
+
+    #[test]
+    fn repeat_n_is_counted_from_the_deadline_at_the_severitys_interval() {
+        let s = [subject(incident(1, Severity::P1, "2026-11-29T10:00:00Z"))];
+        // P1 repeats every 15m: repeat 1 at 10:30, not a second before.
+        assert_eq!(
+            keys(&plan_at(&s, "2026-11-29T10:29:59Z")),
+            ["!respond/approaching", "respond/breached"]
+        );
+        let plan = plan_at(&s, "2026-11-29T10:30:00Z");
+        assert_eq!(
+            keys(&plan),
+            [
+                "!respond/approaching",
+                "!respond/breached",
+                "respond/repeat-1"
+            ]
+        );
+        assert_eq!(plan.reminders[2].due_at, t("2026-11-29T10:30:00Z"));
+        // At 11:15 the response is 4 intervals late and the fix (due 11:00) 1.
+        let plan = plan_at(&s, "2026-11-29T11:15:00Z");
+        let sent: Vec<String> = keys(&plan)
+            .into_iter()
+            .filter(|k| !k.starts_with('!'))
+            .collect();
+        assert_eq!(sent, ["respond/repeat-4", "resolve/repeat-1"]);
+        assert_eq!(plan.breaches.len(), 2);
+        // P3 repeats every 4h.
+        let p3 = [subject(incident(2, Severity::P3, "2026-11-29T10:00:00Z"))];
+        let plan = plan_at(&p3, "2026-11-30T18:00:00Z");
+        assert_eq!(
+            keys(&plan),
+            [
+                "!respond/approaching",
+                "!respond/breached",
+                "!respond/repeat-1",
+                "respond/repeat-2"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_clock_that_stopped_owes_nothing() {
+        let mut i = incident(1, Severity::P1, "2026-11-29T10:00:00Z");
+        // Acknowledged before the approaching moment: never reminded.
+        i.acknowledged_at = Some(t("2026-11-29T10:10:00Z"));
+        i.status = Status::Investigating;
+        let s = [Subject {
+            incident: i.clone(),
+            last_activity: Some(t("2026-11-29T10:40:00Z")),
+        }];
+        assert!(keys(&plan_at(&s, "2026-11-29T10:20:00Z")).is_empty());
+        // Resolved late: the fix clock stopped breached, which is no reminder, and nothing is
+        // breached any more; the post-mortem clock starts.
+        let mut resolved = i;
+        resolved.resolved_at = Some(t("2026-11-29T11:30:00Z"));
+        resolved.status = Status::Resolved;
+        let s = [subject(resolved)];
+        let plan = plan_at(&s, "2026-11-29T12:00:00Z");
+        assert!(keys(&plan).is_empty(), "{:?}", keys(&plan));
+        assert!(plan.breaches.is_empty());
+    }
+
+    #[test]
+    fn at_in_the_past_sees_the_clocks_as_they_were_then() {
+        let mut i = incident(1, Severity::P1, "2026-11-29T10:00:00Z");
+        i.acknowledged_at = Some(t("2026-11-29T10:20:00Z"));
+        i.resolved_at = Some(t("2026-11-29T10:50:00Z"));
+        i.status = Status::Resolved;
+        let s = [subject(i)];
+        // At 10:16 nobody had acknowledged yet.
+        let then = plan_at(&s, "2026-11-29T10:16:00Z");
+        assert_eq!(keys(&then), ["!respond/approaching", "respond/breached"]);
+        assert_eq!(then.breaches.len(), 1);
+        // At 10:46 the response clock had stopped and the fix was approaching.
+        assert_eq!(
+            keys(&plan_at(&s, "2026-11-29T10:46:00Z")),
+            ["resolve/approaching"]
+        );
+        // Before the open there was nothing.
+        assert!(keys(&plan_at(&s, "2026-11-29T09:00:00Z")).is_empty());
+    }
+
+    #[test]
+    fn the_post_mortem_is_overdue_a_second_after_its_window_and_repeats_once_per_window() {
+        let mut i = incident(1, Severity::P1, "2026-11-29T10:00:00Z");
+        i.acknowledged_at = Some(t("2026-11-29T10:05:00Z"));
+        i.resolved_at = Some(t("2026-11-29T10:30:00Z"));
+        i.status = Status::Resolved;
+        let s = [subject(i.clone())];
+        assert!(keys(&plan_at(&s, "2026-11-30T10:30:00Z")).is_empty());
+        let plan = plan_at(&s, "2026-11-30T10:30:01Z");
+        assert_eq!(keys(&plan), ["postmortem/overdue"]);
+        assert_eq!(plan.breaches[0].kind, Kind::Postmortem);
+        assert_eq!(
+            keys(&plan_at(&s, "2026-12-01T10:30:00Z")),
+            ["!postmortem/overdue", "postmortem/repeat-1"]
+        );
+        i.closed_at = Some(t("2026-11-30T12:00:00Z"));
+        i.status = Status::Closed;
+        let closed = plan_at(&[subject(i)], "2026-12-01T10:30:00Z");
+        assert!(keys(&closed).is_empty());
+        assert!(closed.breaches.is_empty());
+    }
+
+    #[test]
+    fn action_items_are_due_a_moment_after_their_date_until_done() {
+        let action = ActionItem {
+            id: 7,
+            incident_number: 3,
+            text: "Deploy the health monitor".into(),
+            kind: ActionKind::Detect,
+            owner: Some("bob".into()),
+            due_at: Some(t("2026-12-01T12:00:00Z")),
+            created_at: t("2026-11-29T12:00:00Z"),
+            created_by: "alice".into(),
+            done_at: None,
+            done_by: None,
+        };
+        let run = |a: &ActionItem, at: &str| {
+            keys(&due(
+                &[],
+                std::slice::from_ref(a),
+                &Policy::default(),
+                &Reminders::default(),
+                t(at),
+            ))
+        };
+        assert!(run(&action, "2026-12-01T12:00:00Z").is_empty());
+        assert_eq!(run(&action, "2026-12-01T12:00:01Z"), ["action/action-7"]);
+        let mut done = action.clone();
+        done.done_at = Some(t("2026-12-02T09:00:00Z"));
+        assert!(run(&done, "2026-12-02T10:00:00Z").is_empty());
+        assert_eq!(
+            run(&done, "2026-12-02T08:00:00Z"),
+            ["action/action-7"],
+            "done later than --at"
+        );
+        let mut undated = action;
+        undated.due_at = None;
+        assert!(run(&undated, "2027-01-01T00:00:00Z").is_empty());
+    }
+
+    #[test]
+    fn an_acknowledged_incident_quiet_for_longer_than_stale_is_reminded_once_per_quiet_spell() {
+        let mut i = incident(1, Severity::P2, "2026-11-29T10:00:00Z");
+        i.acknowledged_at = Some(t("2026-11-29T10:30:00Z"));
+        i.status = Status::Investigating;
+        let mut s = [Subject {
+            incident: i.clone(),
+            last_activity: Some(t("2026-11-29T11:00:00Z")),
+        }];
+        // Stale after 2h of quiet: exactly 2h is not yet.
+        assert!(keys(&plan_at(&s, "2026-11-29T13:00:00Z")).is_empty());
+        let plan = plan_at(&s, "2026-11-29T13:00:01Z");
+        assert_eq!(keys(&plan), ["stale/2026-11-29T11:00:00Z"]);
+        assert_eq!(plan.reminders[0].due_at, t("2026-11-29T13:00:00Z"));
+        assert!(plan.breaches.is_empty(), "stale is not a breach");
+        // A new entry starts a new spell, with a new key.
+        s[0].last_activity = Some(t("2026-11-29T13:30:00Z"));
+        assert_eq!(
+            keys(&plan_at(&s, "2026-11-29T15:45:00Z")),
+            ["stale/2026-11-29T13:30:00Z"]
+        );
+        // Not acknowledged: not stale (the response clock is what reminds).
+        let open = [subject(incident(2, Severity::P3, "2026-11-29T10:00:00Z"))];
+        assert!(keys(&plan_at(&open, "2026-11-29T15:00:00Z")).is_empty());
+    }
+
+    #[test]
+    fn superseded_repeats_are_bounded() {
+        let settings = Reminders {
+            repeat_p1: Duration::from_secs(1),
+            ..Reminders::default()
+        };
+        let s = [subject(incident(1, Severity::P1, "2026-11-29T10:00:00Z"))];
+        let plan = due(
+            &s,
+            &[],
+            &Policy::default(),
+            &settings,
+            t("2027-11-29T10:00:00Z"),
+        );
+        let respond: Vec<&Reminder> = plan
+            .reminders
+            .iter()
+            .filter(|r| r.kind == Kind::Respond)
+            .collect();
+        assert!(respond.len() <= MAX_SUPERSEDED_REPEATS as usize + 3);
+        let last = respond.last().unwrap();
+        assert!(last.send);
+        assert_eq!(last.level, Level::Repeat(365 * 86_400 - 15 * 60));
+    }
+
+    #[test]
+    fn keys_are_stable_text() {
+        assert_eq!(Level::Repeat(3).key(), "repeat-3");
+        assert_eq!(Level::Action(7).key(), "action-7");
+        assert_eq!(
+            Level::Stale(t("2026-11-29T11:00:00Z")).key(),
+            "2026-11-29T11:00:00Z"
+        );
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_key(k.as_str()), Some(k));
+        }
+    }
+}

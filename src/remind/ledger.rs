@@ -1,0 +1,106 @@
+//! What the deliveries table says about one reminder on one channel, and what a run does about
+//! it: the rule that makes each reminder go out once per channel across concurrent runs.
+
+use crate::time::Timestamp;
+use std::time::Duration;
+
+/// A delivery row's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Claimed by a run that is delivering it now (or crashed while doing so).
+    Sending,
+    /// Handed over; or superseded by a more advanced level, which the row tells by having no
+    /// `sent_at`.
+    Sent,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Sending => "sending",
+            State::Sent => "sent",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<State> {
+        match key {
+            "sending" => Some(State::Sending),
+            "sent" => Some(State::Sent),
+            _ => None,
+        }
+    }
+}
+
+/// A delivery row as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub state: State,
+    pub claimed_at: Timestamp,
+}
+
+/// The key of a delivery row within one incident: kind, level, channel.
+pub type Key = (String, String, String);
+
+/// What a run does with a reminder on a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Already delivered, or another run is delivering it now.
+    Skip,
+    /// Claim it ('sending') and deliver it.
+    Claim,
+    /// Record it as delivered without sending: a more advanced level goes out instead.
+    Supersede,
+}
+
+/// How long a claim holds. A run delivers each channel's reminders one after another and gives
+/// up on a channel at its first failure, so a live run holds a claim for about one channel
+/// timeout; a claim this old belongs to a process that died, and its reminder is claimed again.
+pub const CLAIM_EXPIRY: Duration = Duration::from_secs(5 * 60);
+
+/// The rule, applied inside the IMMEDIATE transaction that claims, so no other run can change
+/// the row between the decision and the claim.
+pub fn decide(recorded: Option<&Recorded>, send: bool, now: Timestamp) -> Decision {
+    let expiry = chrono::Duration::from_std(CLAIM_EXPIRY).unwrap_or(chrono::Duration::MAX);
+    let free = match recorded {
+        None => true,
+        Some(r) => r.state == State::Sending && r.claimed_at + expiry < now,
+    };
+    match (free, send) {
+        (false, _) => Decision::Skip,
+        (true, true) => Decision::Claim,
+        (true, false) => Decision::Supersede,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::from_rfc3339;
+
+    #[test]
+    fn sent_rows_are_final_and_sending_ones_expire_after_five_minutes() {
+        let now = from_rfc3339("2026-11-29T10:00:00Z").unwrap();
+        let row = |state, ago: i64| Recorded {
+            state,
+            claimed_at: now - chrono::Duration::seconds(ago),
+        };
+        assert_eq!(decide(None, true, now), Decision::Claim);
+        assert_eq!(decide(None, false, now), Decision::Supersede);
+        assert_eq!(
+            decide(Some(&row(State::Sent, 3_600)), true, now),
+            Decision::Skip
+        );
+        assert_eq!(
+            decide(Some(&row(State::Sending, 300)), true, now),
+            Decision::Skip
+        );
+        assert_eq!(
+            decide(Some(&row(State::Sending, 301)), true, now),
+            Decision::Claim
+        );
+        assert_eq!(
+            decide(Some(&row(State::Sending, 301)), false, now),
+            Decision::Supersede
+        );
+    }
+}

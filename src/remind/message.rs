@@ -1,0 +1,288 @@
+//! A reminder in words: the context `templates/reminder.txt` receives, the text it renders, and
+//! the bodies sent to webhooks.
+
+use crate::model::{ActionItem, Incident};
+use crate::remind::WebhookFormat;
+use crate::remind::due::{Kind, Reminder};
+use crate::render::{RenderError, Templates};
+use crate::time::{self, Timestamp};
+use serde_json::{Value, json};
+
+/// The template every reminder is rendered with.
+pub const TEMPLATE: &str = "reminder.txt";
+
+/// A reminder ready to deliver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// What the template rendered, trimmed.
+    pub text: String,
+    /// The template's context, which the JSON webhook body and `--json` carry too.
+    pub context: Value,
+}
+
+impl Message {
+    pub fn render(templates: &Templates, context: Value) -> Result<Message, RenderError> {
+        let text = templates.render(TEMPLATE, &context)?.trim().to_string();
+        Ok(Message { text, context })
+    }
+
+    /// The text on one line, for stdout: one line per reminder, whatever the template does.
+    pub fn line(&self) -> String {
+        self.text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The context with the text added: the generic JSON webhook body and a `--json` line.
+    pub fn json(&self) -> Value {
+        let mut v = self.context.clone();
+        v["text"] = Value::String(self.text.clone());
+        v
+    }
+
+    /// What a webhook of this format is sent.
+    pub fn webhook_body(&self, format: WebhookFormat) -> String {
+        match format {
+            WebhookFormat::Slack => json!({ "text": self.text }).to_string(),
+            WebhookFormat::Json => self.json().to_string(),
+        }
+    }
+}
+
+/// What the template receives for one reminder evaluated at `at`: the incident, what is due,
+/// how late (or how much time is left), and the command that deals with it.
+pub fn context(
+    r: &Reminder,
+    incident: &Incident,
+    action: Option<&ActionItem>,
+    at: Timestamp,
+) -> Value {
+    let late = r.level.late();
+    // How late, how much is left, or (stale) how long it has been quiet.
+    let seconds = match (r.kind, &r.level) {
+        (Kind::Stale, crate::remind::due::Level::Stale(since)) => (at - *since).num_seconds(),
+        _ if late => (at - r.deadline).num_seconds(),
+        _ => (r.deadline - at).num_seconds(),
+    }
+    .max(0);
+    let since = match &r.level {
+        crate::remind::due::Level::Stale(since) => Some(time::to_rfc3339(*since)),
+        _ => None,
+    };
+    json!({
+        "incident": {
+            "number": incident.number,
+            "title": incident.title,
+            "severity": incident.severity,
+            "status": incident.status,
+        },
+        "kind": r.kind.as_str(),
+        "clock": r.kind.clock_label(),
+        "level": r.level.key(),
+        "repeat": r.level.repeat(),
+        "late": late,
+        "seconds": seconds,
+        "due_at": time::to_rfc3339(r.due_at),
+        "deadline": time::to_rfc3339(r.deadline),
+        "since": since,
+        "action": action.map(|a| json!({"id": a.id, "text": a.text, "owner": a.owner})),
+        "next": next_command(r, incident),
+        "at": time::to_rfc3339(at),
+    })
+}
+
+/// The command that deals with what the reminder is about.
+fn next_command(r: &Reminder, i: &Incident) -> String {
+    let n = i.number;
+    match (&r.kind, &r.level) {
+        (Kind::Respond, _) => format!("incident ack {n}"),
+        (Kind::Resolve, _) => format!("incident resolve {n} --resolution TEXT"),
+        (Kind::Postmortem, _) => {
+            // `close` refuses without a root cause and a resolution: ask for what is missing.
+            let mut cmd = format!("incident close {n}");
+            for (value, flag) in [
+                (&i.root_cause, "--root-cause"),
+                (&i.resolution, "--resolution"),
+                (&i.prevention, "--prevention"),
+                (&i.lessons_learned, "--lessons"),
+            ] {
+                if value.is_empty() {
+                    cmd.push_str(&format!(" {flag} TEXT"));
+                }
+            }
+            cmd
+        }
+        (Kind::Action, crate::remind::due::Level::Action(id)) => {
+            format!("incident action done {id}")
+        }
+        (Kind::Action, _) => "incident action list --overdue".into(),
+        (Kind::Stale, _) => format!("incident note {n} TEXT"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Severity, Status};
+    use crate::remind::due::Level;
+    use crate::time::from_rfc3339;
+
+    fn t(s: &str) -> Timestamp {
+        from_rfc3339(s).unwrap()
+    }
+
+    fn incident() -> Incident {
+        Incident {
+            pk: 1,
+            uuid: "u".into(),
+            number: 3,
+            title: "Data collection stopped".into(),
+            description: String::new(),
+            severity: Severity::P1,
+            status: Status::Open,
+            root_cause: String::new(),
+            resolution: String::new(),
+            prevention: String::new(),
+            lessons_learned: String::new(),
+            detected_at: t("2026-11-29T10:00:00Z"),
+            opened_at: t("2026-11-29T10:00:00Z"),
+            acknowledged_at: None,
+            resolved_at: None,
+            closed_at: None,
+            created_by: "alice".into(),
+            updated_at: t("2026-11-29T10:00:00Z"),
+        }
+    }
+
+    fn render(r: &Reminder, i: &Incident, action: Option<&ActionItem>, at: &str) -> Message {
+        Message::render(&Templates::new(None), context(r, i, action, t(at))).unwrap()
+    }
+
+    fn reminder(kind: Kind, level: Level, deadline: &str) -> Reminder {
+        Reminder {
+            incident: 3,
+            kind,
+            level,
+            due_at: t(deadline),
+            deadline: t(deadline),
+            send: true,
+        }
+    }
+
+    #[test]
+    fn the_builtin_template_says_what_when_and_what_to_do() {
+        // The test harness's TZ is not pinned; datetime shows local time, so compare the shape.
+        let i = incident();
+        let approaching = render(
+            &Reminder {
+                due_at: t("2026-11-29T10:11:15Z"),
+                ..reminder(Kind::Respond, Level::Approaching, "2026-11-29T10:15:00Z")
+            },
+            &i,
+            None,
+            "2026-11-29T10:12:00Z",
+        );
+        assert!(
+            approaching.text.starts_with(
+                "[P1] incident 3 \"Data collection stopped\" (OPEN): response due by "
+            ),
+            "{}",
+            approaching.text
+        );
+        assert!(
+            approaching
+                .text
+                .ends_with(" (3m left). Next: incident ack 3"),
+            "{}",
+            approaching.text
+        );
+        let repeat = render(
+            &reminder(Kind::Resolve, Level::Repeat(2), "2026-11-29T11:00:00Z"),
+            &i,
+            None,
+            "2026-11-29T11:31:00Z",
+        );
+        assert!(
+            repeat.text.contains(": fix OVERDUE by 31m (was due "),
+            "{}",
+            repeat.text
+        );
+        assert!(
+            repeat
+                .text
+                .ends_with("; reminder 2). Next: incident resolve 3 --resolution TEXT"),
+            "{}",
+            repeat.text
+        );
+        assert_eq!(repeat.line(), repeat.text, "one line already");
+        let pm = render(
+            &reminder(Kind::Postmortem, Level::Overdue, "2026-11-30T11:00:00Z"),
+            &i,
+            None,
+            "2026-11-30T12:00:00Z",
+        );
+        assert!(
+            pm.text.contains("post-mortem OVERDUE by 1h")
+                && pm.text.ends_with(
+                    "Next: incident close 3 --root-cause TEXT --resolution TEXT --prevention TEXT --lessons TEXT"
+                ),
+            "{}",
+            pm.text
+        );
+        let since = t("2026-11-29T10:30:00Z");
+        let stale = render(
+            &reminder(Kind::Stale, Level::Stale(since), "2026-11-29T12:30:00Z"),
+            &i,
+            None,
+            "2026-11-29T12:45:00Z",
+        );
+        assert!(
+            stale.text.contains("no timeline entry for 2h 15m")
+                && stale.text.ends_with("Next: incident note 3 TEXT"),
+            "{}",
+            stale.text
+        );
+    }
+
+    #[test]
+    fn action_items_and_webhook_bodies() {
+        let i = incident();
+        let a = ActionItem {
+            id: 7,
+            incident_number: 3,
+            text: "Deploy the health monitor".into(),
+            kind: crate::model::ActionKind::Detect,
+            owner: Some("bob".into()),
+            due_at: Some(t("2026-12-01T12:00:00Z")),
+            created_at: t("2026-11-29T12:00:00Z"),
+            created_by: "alice".into(),
+            done_at: None,
+            done_by: None,
+        };
+        let m = render(
+            &reminder(Kind::Action, Level::Action(7), "2026-12-01T12:00:00Z"),
+            &i,
+            Some(&a),
+            "2026-12-01T15:00:00Z",
+        );
+        assert!(
+            m.text.starts_with(
+                "[P1] incident 3: action 7 \"Deploy the health monitor\" (owner bob) is OVERDUE by 3h"
+            ) && m.text.ends_with("Next: incident action done 7"),
+            "{}",
+            m.text
+        );
+        let slack: Value = serde_json::from_str(&m.webhook_body(WebhookFormat::Slack)).unwrap();
+        assert_eq!(slack, json!({ "text": m.text }));
+        let generic: Value = serde_json::from_str(&m.webhook_body(WebhookFormat::Json)).unwrap();
+        assert_eq!(generic["incident"]["number"], 3);
+        assert_eq!(generic["kind"], "action");
+        assert_eq!(generic["level"], "action-7");
+        assert_eq!(generic["seconds"], 3 * 3_600);
+        assert_eq!(generic["action"]["owner"], "bob");
+        assert_eq!(generic["text"], Value::String(m.text.clone()));
+    }
+}

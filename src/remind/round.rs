@@ -1,0 +1,483 @@
+//! One round of `incident remind`: plan what is due, claim it in one IMMEDIATE transaction,
+//! deliver it outside any transaction, then mark each delivery sent or give its claim up.
+//!
+//! Exactly once per channel across concurrent runs: the claim transaction holds the write
+//! lock while it reads the deliveries table and inserts a 'sending' row for each reminder and
+//! channel not yet delivered, so a second run starting at the same moment waits for the first
+//! to commit and then finds every row taken. A failed delivery deletes its row, so the next run
+//! claims it again; a 'sending' row left by a process that died expires (`ledger::CLAIM_EXPIRY`).
+
+use crate::config::Settings;
+use crate::error::CommandError;
+use crate::model::{ActionItem, Incident};
+use crate::output;
+use crate::remind::deliver::{Outcome as Delivery, Sender};
+use crate::remind::due::{self, Plan, Subject};
+use crate::remind::ledger::{self, Decision, Key, Recorded, State};
+use crate::remind::message::{self, Message};
+use crate::render::{RenderError, Templates};
+use crate::store::{ActionFilter, Mode, Store, StoreError, Txn};
+use crate::time::{self, Timestamp};
+use crate::workflow::{Actor, Change, WorkflowError};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The channel every reminder goes to, recorded like the configured ones.
+pub const STDOUT: &str = "stdout";
+
+/// How often marking a delivery is retried when another writer holds the lock past the busy
+/// timeout; each try waits the store's full busy timeout.
+const MARK_TRIES: u32 = 3;
+
+/// How a round runs.
+pub struct Round<'a> {
+    pub settings: &'a Settings,
+    pub templates: &'a Templates,
+    /// Who the timeline's SLA breach entries are recorded as.
+    pub author: &'a str,
+    /// stdout gets one JSON object per line instead of the message.
+    pub json: bool,
+    /// Print what is due, deliver and record nothing.
+    pub dry_run: bool,
+    /// How long claiming waits for another writer's lock; `None` for the store's default.
+    pub lock_wait: Option<Duration>,
+}
+
+/// What a round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// A respond, fix or post-mortem clock is past its deadline (exit code 2).
+    pub breached: bool,
+    /// Deliveries handed over, per reminder and channel.
+    pub delivered: usize,
+    /// Deliveries that failed or were not tried; the next run tries them again.
+    pub undelivered: usize,
+}
+
+/// Why a round stopped. A locked database is worth another try; the rest is not.
+#[derive(Debug)]
+pub enum RoundError {
+    Locked(CommandError),
+    Failed(CommandError),
+}
+
+impl From<StoreError> for RoundError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Locked(_) => RoundError::Locked(e.into()),
+            other => RoundError::Failed(other.into()),
+        }
+    }
+}
+
+impl From<WorkflowError> for RoundError {
+    fn from(e: WorkflowError) -> Self {
+        match e {
+            WorkflowError::Store(e) => e.into(),
+            other => RoundError::Failed(other.into()),
+        }
+    }
+}
+
+impl From<RenderError> for RoundError {
+    fn from(e: RenderError) -> Self {
+        RoundError::Failed(e.into())
+    }
+}
+
+impl From<CommandError> for RoundError {
+    fn from(e: CommandError) -> Self {
+        RoundError::Failed(e)
+    }
+}
+
+impl From<RoundError> for CommandError {
+    fn from(e: RoundError) -> Self {
+        match e {
+            RoundError::Locked(e) | RoundError::Failed(e) => e,
+        }
+    }
+}
+
+/// The incidents and action items a plan refers to, by number and id.
+struct World {
+    incidents: HashMap<i64, Incident>,
+    actions: HashMap<i64, ActionItem>,
+}
+
+/// A reminder to send on some channels, with the rows that claim it.
+struct Job {
+    message: Message,
+    /// Channel index (0 is stdout) and the claimed row's id (0 in a dry run).
+    claims: Vec<(usize, i64)>,
+}
+
+impl Round<'_> {
+    /// Runs one round evaluated at `at`; `now` is the clock claims are stamped with.
+    pub fn run(&self, at: Timestamp, now: Timestamp) -> Result<Outcome, RoundError> {
+        // Reminders never create a database: without one, nothing is due.
+        if !self.settings.db.exists() {
+            return Ok(Outcome::default());
+        }
+        let mut store = Store::open(&self.settings.db, Mode::ReadWrite)?;
+        store.set_lock_wait(self.lock_wait)?;
+        let channels: Vec<&str> = std::iter::once(STDOUT)
+            .chain(self.settings.channels.iter().map(|c| c.name.as_str()))
+            .collect();
+        let (breaches, jobs) = {
+            let txn = if self.dry_run {
+                store.read()?
+            } else {
+                store.write()?
+            };
+            let (plan, world) = self.plan(&txn, at)?;
+            let jobs = self.claim(&txn, &plan, &world, &channels, at, now)?;
+            if !self.dry_run {
+                txn.commit()?;
+            }
+            (plan.breaches.len(), jobs)
+        };
+        let mut outcome = Outcome {
+            breached: breaches > 0,
+            ..Outcome::default()
+        };
+        if self.dry_run {
+            for job in &jobs {
+                self.print(job, &channels)?;
+            }
+            output::status(&format!(
+                "dry run at {}: {} to deliver, {} past {} deadline; nothing was sent or recorded",
+                time::display(at),
+                count(jobs.len(), "reminder", "reminders"),
+                count(breaches, "clock", "clocks"),
+                if breaches == 1 { "its" } else { "their" },
+            ));
+            return Ok(outcome);
+        }
+        store.bound_wal();
+        store.set_lock_wait(None)?;
+        self.deliver(&mut store, &jobs, &channels, now, &mut outcome)?;
+        Ok(outcome)
+    }
+
+    /// Reads what reminders are about and works out what is due at `at`.
+    fn plan(&self, txn: &Txn, at: Timestamp) -> Result<(Plan, World), RoundError> {
+        let mut subjects = Vec::new();
+        for incident in txn.remindable_incidents(at)? {
+            let acknowledged = incident.acknowledged_at.is_some_and(|a| a <= at);
+            let resolved = incident.resolved_at.is_some_and(|r| r <= at);
+            // Only an acknowledged, unresolved incident can go stale.
+            let last_activity = if acknowledged && !resolved {
+                txn.last_activity(incident.pk, at)?
+            } else {
+                None
+            };
+            subjects.push(Subject {
+                incident,
+                last_activity,
+            });
+        }
+        let actions = txn.actions(&ActionFilter {
+            overdue_at: Some(at),
+            ..ActionFilter::default()
+        })?;
+        let plan = due::due(
+            &subjects,
+            &actions,
+            &self.settings.policy,
+            &self.settings.reminders,
+            at,
+        );
+        let mut incidents: HashMap<i64, Incident> = subjects
+            .into_iter()
+            .map(|s| (s.incident.number, s.incident))
+            .collect();
+        // Action items are often about a closed incident, which the query above left out.
+        for a in &actions {
+            if !incidents.contains_key(&a.incident_number)
+                && let Some(i) = txn.incident(a.incident_number)?
+            {
+                incidents.insert(i.number, i);
+            }
+        }
+        let actions = actions.into_iter().map(|a| (a.id, a)).collect();
+        Ok((plan, World { incidents, actions }))
+    }
+
+    /// Decides, for each reminder and channel, whether to claim, supersede or skip it; renders
+    /// what is to be sent; and, unless this is a dry run, records the decisions and the new
+    /// breaches in the caller's transaction. A template error stops it before anything is written.
+    fn claim(
+        &self,
+        txn: &Txn,
+        plan: &Plan,
+        world: &World,
+        channels: &[&str],
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<Vec<Job>, RoundError> {
+        let mut recorded: HashMap<i64, HashMap<Key, Recorded>> = HashMap::new();
+        let mut to_send = Vec::new();
+        let mut superseded = Vec::new();
+        for r in &plan.reminders {
+            let Some(incident) = world.incidents.get(&r.incident) else {
+                continue;
+            };
+            let rows = match recorded.entry(incident.pk) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(txn.deliveries(incident.pk)?)
+                }
+            };
+            let (kind, level) = (r.kind.as_str(), r.level.key());
+            let mut claims = Vec::new();
+            for (c, channel) in channels.iter().enumerate() {
+                let key: Key = (kind.to_string(), level.clone(), channel.to_string());
+                match ledger::decide(rows.get(&key), r.send, now) {
+                    Decision::Skip => {}
+                    Decision::Claim => claims.push(c),
+                    Decision::Supersede => superseded.push((incident.pk, c, r)),
+                }
+            }
+            if !claims.is_empty() {
+                let action = match r.level {
+                    due::Level::Action(id) => world.actions.get(&id),
+                    _ => None,
+                };
+                let context = message::context(r, incident, action, at);
+                let message = Message::render(self.templates, context)?;
+                to_send.push((incident.pk, r, message, claims));
+            }
+        }
+        if self.dry_run {
+            return Ok(to_send
+                .into_iter()
+                .map(|(_, _, message, claims)| Job {
+                    message,
+                    claims: claims.into_iter().map(|c| (c, 0)).collect(),
+                })
+                .collect());
+        }
+        self.record_breaches(txn, plan, world, at, now)?;
+        for (pk, c, r) in superseded {
+            let level = r.level.key();
+            let key = (r.kind.as_str(), level.as_str(), channels[c]);
+            txn.put_delivery(pk, key, r.due_at, State::Sent, now)?;
+        }
+        let mut jobs = Vec::new();
+        for (pk, r, message, claims) in to_send {
+            let level = r.level.key();
+            let mut rows = Vec::new();
+            for c in claims {
+                let key = (r.kind.as_str(), level.as_str(), channels[c]);
+                rows.push((c, txn.put_delivery(pk, key, r.due_at, State::Sending, now)?));
+            }
+            jobs.push(Job {
+                message,
+                claims: rows,
+            });
+        }
+        Ok(jobs)
+    }
+
+    /// Appends an `sla` timeline entry for each clock found past its deadline for the first time.
+    fn record_breaches(
+        &self,
+        txn: &Txn,
+        plan: &Plan,
+        world: &World,
+        at: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), RoundError> {
+        let actor = Actor {
+            author: self.author.to_string(),
+            now,
+        };
+        for b in &plan.breaches {
+            let Some(incident) = world.incidents.get(&b.incident) else {
+                continue;
+            };
+            if txn.sla_breach_recorded(incident.pk, b.kind.as_str(), b.deadline)? {
+                continue;
+            }
+            let mut change = Change::begin(txn, &actor, "the SLA breach", b.incident, Some(at))?;
+            change.sla_breach(b.kind.as_str(), b.deadline);
+            change.save(txn, &actor)?;
+        }
+        Ok(())
+    }
+
+    /// The reminder on stdout: its message on one line, or its context as one line of JSON
+    /// with the channels it goes to.
+    fn print(&self, job: &Job, channels: &[&str]) -> Result<(), CommandError> {
+        if self.json {
+            let mut v = job.message.json();
+            v["channels"] = job.claims.iter().map(|(c, _)| channels[*c]).collect();
+            output::out(&format!("{v}\n"))
+        } else {
+            output::out(&format!("{}\n", job.message.line()))
+        }
+    }
+
+    /// Hands each claimed reminder to its channel and records how it went: stdout first, then
+    /// every other channel at once, one thread each, so that a channel that hangs delays no
+    /// other. A channel's first failure ends its turn for this run: its remaining claims are
+    /// given up unsent rather than waiting out its timeout once per reminder.
+    fn deliver(
+        &self,
+        store: &mut Store,
+        jobs: &[Job],
+        channels: &[&str],
+        now: Timestamp,
+        outcome: &mut Outcome,
+    ) -> Result<(), RoundError> {
+        let mut printed = Vec::new();
+        let mut unprinted = Vec::new();
+        let mut queues: Vec<Vec<(i64, &Message)>> = vec![Vec::new(); channels.len()];
+        for job in jobs {
+            for (c, id) in &job.claims {
+                if *c > 0 {
+                    queues[*c].push((*id, &job.message));
+                    continue;
+                }
+                // A stdout that cannot be written gives its claims up, like any failed channel.
+                match self.print(job, channels) {
+                    Ok(()) => printed.push(*id),
+                    Err(e) => {
+                        output::status(&format!("warning: {}", e.line()));
+                        unprinted.push(*id);
+                    }
+                }
+            }
+        }
+        settle(store, &printed, true, now);
+        settle(store, &unprinted, false, now);
+        outcome.delivered += printed.len();
+        outcome.undelivered += unprinted.len();
+
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, i64, Option<Delivery>)>();
+        // Per channel: its first failure (and whether it is the config's fault), and how many
+        // reminders it did not deliver.
+        let mut problems: HashMap<usize, (String, bool, usize)> = HashMap::new();
+        std::thread::scope(|s| {
+            for (c, queue) in queues.iter().enumerate().skip(1) {
+                if queue.is_empty() {
+                    continue;
+                }
+                let channel = &self.settings.channels[c - 1];
+                let tx = tx.clone();
+                s.spawn(move || {
+                    let sender = Sender::new(channel);
+                    let mut broken = false;
+                    for (id, message) in queue {
+                        // None: not tried, the channel already failed in this run.
+                        let result = (!broken).then(|| sender.send(message));
+                        broken |= !matches!(result, Some(Delivery::Sent));
+                        if tx.send((c, *id, result)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            // Recorded as each arrives, so a crash loses no delivery already made.
+            for (c, id, result) in rx {
+                let sent = matches!(result, Some(Delivery::Sent));
+                settle(store, &[id], sent, now);
+                if sent {
+                    outcome.delivered += 1;
+                    continue;
+                }
+                outcome.undelivered += 1;
+                let entry = problems.entry(c).or_insert((String::new(), false, 0));
+                match result {
+                    Some(Delivery::Failed(why)) => (entry.0, entry.1) = (why, false),
+                    Some(Delivery::Misconfigured(why)) => (entry.0, entry.1) = (why, true),
+                    Some(Delivery::Sent) | None => {}
+                }
+                entry.2 += 1;
+            }
+        });
+        let mut problems: Vec<_> = problems.into_iter().collect();
+        problems.sort_by_key(|(c, _)| *c);
+        for (c, (why, misconfigured, unsent)) in problems {
+            let channel = &self.settings.channels[c - 1];
+            output::status(&problem_line(channel, &why, misconfigured, unsent));
+        }
+        Ok(())
+    }
+}
+
+/// One stderr line per channel that failed in a round: the channel, what went wrong, whose
+/// fault it is, and what happens to the reminders.
+fn problem_line(
+    channel: &crate::remind::Channel,
+    why: &str,
+    misconfigured: bool,
+    unsent: usize,
+) -> String {
+    let reminders = count(unsent, "reminder", "reminders");
+    let key = match channel.kind {
+        crate::remind::ChannelKind::Webhook { .. } => "url",
+        crate::remind::ChannelKind::Command { .. } => "run",
+    };
+    let name = &channel.name;
+    if misconfigured {
+        format!(
+            "error: notify channel {name}: {why}: a configuration error, check its {key} in the config; {reminders} not sent, tried again on the next run"
+        )
+    } else {
+        format!(
+            "warning: notify channel {name}: {why}; {reminders} not sent, tried again on the next run"
+        )
+    }
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
+/// Marks claimed deliveries sent, or gives the claims up for the next run, in one transaction.
+/// Tried again while another writer holds the lock: a claim left 'sending' would go out twice
+/// once it expired.
+fn settle(store: &mut Store, ids: &[i64], sent: bool, now: Timestamp) {
+    if ids.is_empty() {
+        return;
+    }
+    let mut last = None;
+    for _ in 0..MARK_TRIES {
+        let attempt = store.write().and_then(|txn| {
+            let sent_at = time::now().unwrap_or(now);
+            for id in ids {
+                if sent {
+                    txn.mark_delivered(*id, now, sent_at)?;
+                } else {
+                    txn.release_delivery(*id, now)?;
+                }
+            }
+            txn.commit()
+        });
+        match attempt {
+            Ok(()) => {
+                store.bound_wal();
+                return;
+            }
+            Err(StoreError::Locked(path)) => last = Some(StoreError::Locked(path)),
+            Err(e) => {
+                last = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(e) = last {
+        let what = if sent { "sent" } else { "not sent" };
+        output::status(&format!(
+            "warning: cannot record {} reminder(s) as {what}: {e}; they may go out again after {}",
+            ids.len(),
+            time::human_duration(ledger::CLAIM_EXPIRY.as_secs() as i64)
+        ));
+    }
+}
