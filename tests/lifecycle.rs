@@ -380,6 +380,9 @@ fn config_overrides_sla_targets() {
         show["sla"]["resolve_by"], "2026-11-30T10:00:00Z",
         "unset targets keep the guide's"
     );
+    let shown = env.run(&["config", "show"]);
+    assert!(shown.ok().contains("sla P2     respond 30m, resolve 1d\n"), "{}", shown.stdout);
+    assert!(shown.stdout.contains("post-mortem due 2d after resolution"), "{}", shown.stdout);
     let printed = env.run(&["config", "default"]);
     assert!(printed.ok().contains("[sla.P1]"));
 }

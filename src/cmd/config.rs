@@ -53,6 +53,39 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
                 "post-mortem due {} after resolution\n",
                 human_duration(s.policy.postmortem.as_secs() as i64)
             ));
+            let c = &s.collectors;
+            let mut sources: Vec<String> = Vec::new();
+            if let Some(k) = &c.kubernetes {
+                sources.push(format!("kubernetes ({})", k.namespaces.join(", ")));
+            }
+            sources.extend(c.databases.iter().map(|d| format!("database {}", d.name)));
+            sources.extend(c.redis.iter().map(|r| format!("redis {}", r.name)));
+            sources.extend(c.commands.iter().map(|x| format!("command {}", x.name)));
+            text.push_str(&format!(
+                "snapshots  {}\n",
+                if sources.is_empty() {
+                    "(no collectors)".to_string()
+                } else {
+                    sources.join(", ")
+                }
+            ));
+            let r = &s.reminders;
+            text.push_str(&format!(
+                "reminders  approaching at {:.0}% of a window; repeat P1 {}, P2 {}, P3 {}; stale after {}\n",
+                r.approaching * 100.0,
+                human_duration(r.repeat_p1.as_secs() as i64),
+                human_duration(r.repeat_p2.as_secs() as i64),
+                human_duration(r.repeat_p3.as_secs() as i64),
+                human_duration(r.stale.as_secs() as i64),
+            ));
+            let channels: Vec<&str> = s.channels.iter().map(|c| c.name.as_str()).collect();
+            text.push_str(&format!(
+                "notify     stdout{}\n",
+                channels
+                    .iter()
+                    .map(|c| format!(", {c}"))
+                    .collect::<String>()
+            ));
             output::out(&text)
         }
     }
