@@ -16,7 +16,10 @@ fn main() {
 
 /// Whether this machine's glibc (`getconf GNU_LIBC_VERSION`: "glibc 2.36") is at least `major.minor`.
 fn glibc_at_least(major: u32, minor: u32) -> bool {
-    let Ok(out) = std::process::Command::new("getconf").arg("GNU_LIBC_VERSION").output() else {
+    let Ok(out) = std::process::Command::new("getconf")
+        .arg("GNU_LIBC_VERSION")
+        .output()
+    else {
         return false;
     };
     let text = String::from_utf8_lossy(&out.stdout);

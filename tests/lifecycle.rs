@@ -381,8 +381,16 @@ fn config_overrides_sla_targets() {
         "unset targets keep the guide's"
     );
     let shown = env.run(&["config", "show"]);
-    assert!(shown.ok().contains("sla P2     respond 30m, resolve 1d\n"), "{}", shown.stdout);
-    assert!(shown.stdout.contains("post-mortem due 2d after resolution"), "{}", shown.stdout);
+    assert!(
+        shown.ok().contains("sla P2     respond 30m, resolve 1d\n"),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown.stdout.contains("post-mortem due 2d after resolution"),
+        "{}",
+        shown.stdout
+    );
     let printed = env.run(&["config", "default"]);
     assert!(printed.ok().contains("[sla.P1]"));
 }
