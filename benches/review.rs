@@ -7,7 +7,7 @@
 //!
 //! It builds, in a temporary directory, the database of benches/cli.rs (100,000 incidents over
 //! two years and 2,000,000 timeline events; the generator is copied below) plus the similarity
-//! keys the store keeps and some 30,000 action items. Then it times whole processes, spawn to
+//! keys the store keeps and about 37,000 action items. Then it times whole processes, spawn to
 //! exit: `incident review --week W --format json` for the last complete week (about 960
 //! incidents opened, a Monday's review) and, for scale, the same week a year earlier; each next
 //! to the `sqlite3` shell reading a .sql file with the very statements the store runs
@@ -445,7 +445,8 @@ fn print_table(cases: &[Case], samples: &[Vec<Duration>]) {
 /// index, or any read of the timeline, is flagged.
 fn print_plans(db: &Path, week: &Week) {
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let tables = ["incidents", "action_items", "events", "a", "i", "e"];
+    // The tables and the aliases the statements give them (other names are subqueries).
+    let tables = ["incidents", "action_items", "events", "i", "e"];
     for (name, sql) in Txn::review_statements() {
         println!("\nEXPLAIN QUERY PLAN of `{name}`:");
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();

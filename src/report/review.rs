@@ -642,6 +642,16 @@ fn sla(data: &ReviewData, policy: &Policy) -> Value {
         .filter(|c| c.current)
         .map(|c| c.respond.met + c.respond.breached + c.respond.running)
         .sum();
+    // "1 respond clock and 2 fix clocks": the undecided clocks the shares leave out.
+    let running: Vec<String> = clocks
+        .iter()
+        .zip(["respond", "fix"])
+        .filter_map(|((_, clock), label)| {
+            let n = sum(true, None, *clock).running;
+            (n > 0).then(|| format!("{n} {label} clock{}", if n == 1 { "" } else { "s" }))
+        })
+        .collect();
+    out.insert("running_text".into(), running.join(" and ").into());
     out.insert("opened".into(), opened.into());
     out.insert("any".into(), (opened > 0).into());
     let rows: Vec<Value> = data
