@@ -5,9 +5,9 @@
 mod common;
 
 use common::Env;
+use common::golden::assert_golden;
 use common::services::service;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
 
 /// Runs one command as `author` at the moment `now`, and expects it to succeed.
 fn step(env: &mut Env, now: &str, author: &str, args: &[&str]) {
@@ -163,90 +163,6 @@ fn oct7_outage() -> Env {
     env.at("2026-11-29T10:00:00Z");
     env.author = "alice".into();
     env
-}
-
-fn golden_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name)
-}
-
-/// Compares `actual` with tests/golden/`name` byte for byte; `UPDATE_GOLDEN=1` rewrites the
-/// file instead (review the change with `git diff tests/golden`).
-#[track_caller]
-fn assert_golden(name: &str, actual: &str) {
-    let path = golden_path(name);
-    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        eprintln!("UPDATE_GOLDEN=1: wrote {}", path.display());
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {}: {e}; run with UPDATE_GOLDEN=1 to create it",
-            path.display()
-        )
-    });
-    if expected != actual {
-        panic!(
-            "{} differs from the output (- golden, + output); if the change is intended, \
-             rerun with UPDATE_GOLDEN=1 and review `git diff tests/golden`\n{}",
-            path.display(),
-            line_diff(&expected, actual)
-        );
-    }
-}
-
-/// A unified-style line diff with three lines of context, from a longest common subsequence.
-fn line_diff(a: &str, b: &str) -> String {
-    let (a, b): (Vec<&str>, Vec<&str>) = (a.split('\n').collect(), b.split('\n').collect());
-    let (n, m) = (a.len(), b.len());
-    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    // (tag, line number in the golden file, text)
-    let mut ops: Vec<(char, usize, &str)> = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < n || j < m {
-        if i < n && j < m && a[i] == b[j] {
-            ops.push((' ', i + 1, a[i]));
-            i += 1;
-            j += 1;
-        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            ops.push(('-', i + 1, a[i]));
-            i += 1;
-        } else {
-            ops.push(('+', i + 1, b[j]));
-            j += 1;
-        }
-    }
-    let near_change = |k: usize| {
-        let lo = k.saturating_sub(3);
-        let hi = (k + 3).min(ops.len() - 1);
-        ops[lo..=hi].iter().any(|(tag, _, _)| *tag != ' ')
-    };
-    let mut out = String::new();
-    let mut gap = true;
-    for (k, (tag, line, text)) in ops.iter().enumerate() {
-        if !near_change(k) {
-            gap = true;
-            continue;
-        }
-        if gap {
-            out.push_str(&format!("@@ golden line {line} @@\n"));
-            gap = false;
-        }
-        out.push_str(&format!("{tag}{text}\n"));
-    }
-    out
 }
 
 #[test]
