@@ -166,6 +166,31 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// A just-opened incident, for unit tests of the logic that reads incidents.
+    #[cfg(test)]
+    pub fn opened(number: i64, severity: Severity, at: Timestamp) -> Incident {
+        Incident {
+            pk: number,
+            uuid: format!("u{number}"),
+            number,
+            title: "Data collection stopped".into(),
+            description: String::new(),
+            severity,
+            status: Status::Open,
+            root_cause: String::new(),
+            resolution: String::new(),
+            prevention: String::new(),
+            lessons_learned: String::new(),
+            detected_at: at,
+            opened_at: at,
+            acknowledged_at: None,
+            resolved_at: None,
+            closed_at: None,
+            created_by: "alice".into(),
+            updated_at: at,
+        }
+    }
+
     pub fn field(&self, f: Field) -> &str {
         match f {
             Field::Title => &self.title,

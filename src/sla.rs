@@ -163,26 +163,7 @@ mod tests {
     }
 
     fn incident(severity: Severity, opened: &str) -> Incident {
-        Incident {
-            pk: 1,
-            uuid: "u".into(),
-            number: 1,
-            title: "t".into(),
-            description: String::new(),
-            severity,
-            status: Status::Open,
-            root_cause: String::new(),
-            resolution: String::new(),
-            prevention: String::new(),
-            lessons_learned: String::new(),
-            detected_at: t(opened),
-            opened_at: t(opened),
-            acknowledged_at: None,
-            resolved_at: None,
-            closed_at: None,
-            created_by: "a".into(),
-            updated_at: t(opened),
-        }
+        Incident::opened(1, severity, t(opened))
     }
 
     #[test]

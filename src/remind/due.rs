@@ -329,26 +329,7 @@ mod tests {
     }
 
     fn incident(number: i64, severity: Severity, opened: &str) -> Incident {
-        Incident {
-            pk: number,
-            uuid: format!("u{number}"),
-            number,
-            title: "Data collection stopped".into(),
-            description: String::new(),
-            severity,
-            status: Status::Open,
-            root_cause: String::new(),
-            resolution: String::new(),
-            prevention: String::new(),
-            lessons_learned: String::new(),
-            detected_at: t(opened),
-            opened_at: t(opened),
-            acknowledged_at: None,
-            resolved_at: None,
-            closed_at: None,
-            created_by: "alice".into(),
-            updated_at: t(opened),
-        }
+        Incident::opened(number, severity, t(opened))
     }
 
     fn subject(i: Incident) -> Subject {
