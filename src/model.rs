@@ -229,6 +229,12 @@ pub enum EventKind {
     /// `incident remind` found an SLA clock past its deadline: `field` is the clock (respond,
     /// resolve, postmortem), `new` its deadline.
     Sla,
+    /// A log was attached: `field` is its number within the incident, `new` the SHA-256 of
+    /// its content, `text` its name, size and lines.
+    Attachment,
+    /// `incident exec` ran a command: `field` is its run number, `new` how it ended ("0",
+    /// "signal 9"), `text` the (redacted) command line with its exit and duration.
+    Command,
 }
 
 impl EventKind {
@@ -242,6 +248,8 @@ impl EventKind {
             EventKind::Snapshot => "snapshot",
             EventKind::Action => "action",
             EventKind::Sla => "sla",
+            EventKind::Attachment => "attachment",
+            EventKind::Command => "command",
         }
     }
 
@@ -255,6 +263,8 @@ impl EventKind {
             EventKind::Snapshot,
             EventKind::Action,
             EventKind::Sla,
+            EventKind::Attachment,
+            EventKind::Command,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -373,6 +383,16 @@ impl Event {
                     .map(crate::time::display)
                     .unwrap_or_else(|| new.to_string());
                 with_text(format!("{clock} deadline {deadline} breached"))
+            }
+            EventKind::Attachment => {
+                let k = self.field.as_deref().unwrap_or("?");
+                // The first 12 hex digits tell attachments apart; `logs` and the JSON have all.
+                let short = new.get(..12).unwrap_or(new);
+                format!("attached log {k}: {} sha256:{short}", self.text)
+            }
+            EventKind::Command => {
+                let k = self.field.as_deref().unwrap_or("?");
+                format!("command {k}: {}", self.text)
             }
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),

@@ -10,11 +10,8 @@ struct Rule {
     re: Regex,
 }
 
-static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
-    let rule = |name, pattern: &str| Rule {
-        name,
-        re: Regex::new(pattern).expect("redaction patterns are valid"),
-    };
+static PATTERNS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
+    let rule = |name, pattern| (name, pattern);
     vec![
         rule(
             "private-key",
@@ -61,6 +58,28 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             r#"(?i)\b[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)[a-z0-9_.-]*['"]?\s*[:=]\s*['"]?(?P<s>[^\s'",;&}]+)"#,
         ),
     ]
+});
+
+static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    PATTERNS
+        .iter()
+        .map(|(name, pattern)| Rule {
+            name,
+            re: Regex::new(pattern).expect("redaction patterns are valid"),
+        })
+        .collect()
+});
+
+/// The same rules over bytes, for logs that need not be UTF-8: a match never spans an invalid
+/// byte, and bytes around the matches are kept exactly as they were.
+static BYTE_RULES: LazyLock<Vec<(&'static str, regex::bytes::Regex)>> = LazyLock::new(|| {
+    PATTERNS
+        .iter()
+        .map(|(name, pattern)| {
+            let re = regex::bytes::Regex::new(pattern).expect("redaction patterns are valid");
+            (*name, re)
+        })
+        .collect()
 });
 
 /// Redacts text with the rules plus the literal values of secrets the config references.
@@ -110,6 +129,47 @@ impl Redactor {
                 .into_owned();
         }
         out
+    }
+
+    /// Redacts bytes (a chunk of a log, command output) and counts the secrets replaced. Bytes
+    /// with nothing to redact come back borrowed and unchanged, invalid UTF-8 included.
+    pub fn redact_bytes<'b>(&self, data: &'b [u8]) -> (std::borrow::Cow<'b, [u8]>, u64) {
+        use std::borrow::Cow;
+        let mut out: Cow<'b, [u8]> = Cow::Borrowed(data);
+        let mut count = 0u64;
+        for secret in &self.secrets {
+            let re = regex::bytes::Regex::new(&regex::escape(secret));
+            if let Ok(re) = re
+                && re.is_match(&out)
+            {
+                count += re.find_iter(&out).count() as u64;
+                out = Cow::Owned(re.replace_all(&out, &b"[REDACTED:env]"[..]).into_owned());
+            }
+        }
+        for (name, re) in BYTE_RULES.iter() {
+            if !re.is_match(&out) {
+                continue;
+            }
+            let replaced = re
+                .replace_all(&out, |c: &regex::bytes::Captures| {
+                    let whole = c.get(0).expect("group 0 always matches");
+                    let secret = c.name("s").expect("every rule has group s");
+                    if secret.as_bytes().starts_with(b"[REDACTED:") {
+                        return whole.as_bytes().to_vec();
+                    }
+                    count += 1;
+                    let start = secret.start() - whole.start();
+                    let end = secret.end() - whole.start();
+                    let w = whole.as_bytes();
+                    let mut v = w[..start].to_vec();
+                    v.extend_from_slice(format!("[REDACTED:{name}]").as_bytes());
+                    v.extend_from_slice(&w[end..]);
+                    v
+                })
+                .into_owned();
+            out = Cow::Owned(replaced);
+        }
+        (out, count)
     }
 
     /// Redacts every string in a JSON value, keys included.
@@ -207,6 +267,22 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(r(input), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn bytes_are_redacted_like_text_and_otherwise_kept_exactly() {
+        let redactor = Redactor::new(["hunter2-env-secret".to_string()]);
+        let input = b"ok \xff\xfe line\npassword=letmein hunter2-env-secret\n";
+        let (out, count) = redactor.redact_bytes(input);
+        assert_eq!(
+            &out[..],
+            &b"ok \xff\xfe line\npassword=[REDACTED:secret-value] [REDACTED:env]\n"[..]
+        );
+        assert_eq!(count, 2);
+        let clean = b"GET /health 200 \xc3\x28 3ms\n";
+        let (out, count) = redactor.redact_bytes(clean);
+        assert!(matches!(out, std::borrow::Cow::Borrowed(_)));
+        assert_eq!((&out[..], count), (&clean[..], 0));
     }
 
     #[test]

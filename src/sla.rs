@@ -155,7 +155,6 @@ impl Clocks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Status;
     use crate::time::from_rfc3339;
 
     fn t(s: &str) -> Timestamp {

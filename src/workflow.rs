@@ -242,6 +242,32 @@ impl Change {
         );
     }
 
+    /// Records that log `seq` was attached: its name, size, lines and content hash.
+    pub fn attachment(&mut self, seq: i64, name: &str, size: u64, lines: u64, hash: &str) {
+        self.push(
+            EventKind::Attachment,
+            Some(seq.to_string()),
+            None,
+            Some(hash.to_string()),
+            format!(
+                "{name} ({size} bytes, {lines} line{})",
+                if lines == 1 { "" } else { "s" }
+            ),
+        );
+    }
+
+    /// Records command run `seq`: `ended` is "0", "1", "signal 9"; `text` the command line
+    /// (already redacted) with how it ended and how long it took.
+    pub fn command(&mut self, seq: i64, ended: &str, text: String) {
+        self.push(
+            EventKind::Command,
+            Some(seq.to_string()),
+            None,
+            Some(ended.to_string()),
+            text,
+        );
+    }
+
     /// Adds an action item to the incident; returns its id.
     pub fn add_action(&mut self, txn: &Txn, actor: &Actor, action: &NewAction) -> Result<i64> {
         let text = action.text.trim();
@@ -435,7 +461,12 @@ impl Change {
         let fields_unchanged = self.events.iter().all(|e| {
             matches!(
                 e.kind,
-                EventKind::Note | EventKind::Snapshot | EventKind::Action | EventKind::Sla
+                EventKind::Note
+                    | EventKind::Snapshot
+                    | EventKind::Action
+                    | EventKind::Sla
+                    | EventKind::Attachment
+                    | EventKind::Command
             )
         });
         if !fields_unchanged {

@@ -2,12 +2,16 @@
 
 mod ack;
 mod action;
+mod attach;
 mod check;
 mod close;
 mod config;
 mod evidence;
+mod exec;
+mod gc;
 mod list;
 mod log;
+mod logs;
 mod note;
 mod open;
 mod postmortem;
@@ -66,6 +70,14 @@ pub enum Command {
     Review(review::Args),
     /// Deliver the SLA reminders that are due, once each (exit 2 while anything is breached)
     Remind(remind::Args),
+    /// Attach log files (or stdin) to an incident: compressed, stored once per content
+    Attach(attach::Args),
+    /// List an incident's attached logs, or print one (optionally grepped or tailed)
+    Logs(logs::Args),
+    /// Run a command with its output shown live, and record it in the timeline
+    Exec(exec::Args),
+    /// Remove stored logs and output nothing refers to any more, and reclaim the space
+    Gc(gc::Args),
     /// List, show or export the report templates, to customise them
     #[command(subcommand)]
     Template(template::Command),
@@ -93,6 +105,10 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Postmortem(args) => postmortem::run(&app, args),
         Command::Review(args) => review::run(&app, args),
         Command::Remind(args) => remind::run(&app, args),
+        Command::Attach(args) => attach::run(&app, args),
+        Command::Logs(args) => logs::run(&app, args),
+        Command::Exec(args) => exec::run(&app, args),
+        Command::Gc(args) => gc::run(&app, args),
         Command::Template(cmd) => template::run(&app, cmd),
         Command::Config(args) => config::run(&app, args),
     }
@@ -128,20 +144,25 @@ impl App {
         Ok(Store::open(&self.settings.db, mode)?)
     }
 
-    /// Runs `f` in one write transaction and commits only if it succeeds: a refused change
-    /// leaves the database as it was.
-    pub fn write<T>(
-        &self,
-        f: impl FnOnce(&Txn, &Actor) -> Result<T, WorkflowError>,
-    ) -> Result<T, CommandError> {
-        let actor = Actor {
+    /// Who is acting, and now.
+    pub fn actor(&self) -> Actor {
+        Actor {
             author: self
                 .settings
                 .author
                 .clone()
                 .unwrap_or_else(crate::config::fallback_author),
             now: self.now,
-        };
+        }
+    }
+
+    /// Runs `f` in one write transaction and commits only if it succeeds: a refused change
+    /// leaves the database as it was.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&Txn, &Actor) -> Result<T, WorkflowError>,
+    ) -> Result<T, CommandError> {
+        let actor = self.actor();
         let mut store = self.store(Mode::ReadWrite)?;
         let txn = store.write()?;
         let value = f(&txn, &actor)?;

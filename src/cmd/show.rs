@@ -168,11 +168,11 @@ fn render(
         };
         let author = format!("{:<who$}", e.author);
         s.push_str(&format!(
-            "  {}  {author}  {:<8}  {first}{recorded}\n",
+            "  {}  {author}  {:<10}  {first}{recorded}\n",
             display(e.at),
             e.kind.as_str()
         ));
-        let indent = " ".repeat(2 + 16 + 2 + who + 2 + 8 + 2);
+        let indent = " ".repeat(2 + 16 + 2 + who + 2 + 10 + 2);
         for more in lines {
             s.push_str(&format!("{indent}{more}\n"));
         }

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         Some(fill_similarity_keys),
     ),
     (include_str!("migrations/0004_reminders.sql"), None),
+    (include_str!("migrations/0005_blobs.sql"), None),
 ];
 
 type Step = fn(&rusqlite::Transaction) -> rusqlite::Result<()>;

@@ -1,6 +1,7 @@
 //! The SQLite file behind a small transaction API: commands read and write through `Txn`, never SQL.
 
 mod actions;
+mod blobs;
 mod deliveries;
 mod migrations;
 mod review;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use actions::{ActionFilter, NewAction};
+pub use blobs::{Attachment, BlobInfo, BlobWriter, CHUNK_SIZE, Chunker, Collected, NewCommandRun};
 pub use migrations::{LATEST_VERSION, SCHEMA};
 
 /// Long enough to ride out another responder's write (a commit takes milliseconds) and a

@@ -1,0 +1,187 @@
+//! `incident logs`: list an incident's attached logs, or stream one back, grepped or tailed,
+//! a chunk at a time so that a 1 GB log prints with bounded memory.
+
+use super::App;
+use crate::cli::incident_number;
+use crate::error::{CommandError, exit};
+use crate::output;
+use crate::store::{Attachment, Mode};
+use crate::workflow::WorkflowError;
+use std::collections::VecDeque;
+use std::io::Write;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The incident number
+    #[arg(value_parser = incident_number)]
+    pub number: i64,
+    /// The log to print, K as listed by `incident logs N` [default: the only one]
+    #[arg(long, short = 'a', value_name = "K")]
+    pub attachment: Option<i64>,
+    /// Only lines matching this regular expression
+    #[arg(long, value_name = "PATTERN")]
+    pub grep: Option<String>,
+    /// Only the last N lines (of those matching --grep, with it)
+    #[arg(long, value_name = "N")]
+    pub tail: Option<usize>,
+}
+
+pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let grep = args
+        .grep
+        .as_deref()
+        .map(|p| {
+            regex::bytes::Regex::new(p).map_err(|e| {
+                // The regex crate explains over several lines with a caret; its last line says it.
+                let why = e.to_string();
+                let why = why.lines().last().unwrap_or("").trim();
+                let why = why.strip_prefix("error: ").unwrap_or(why);
+                CommandError::new(format!(
+                    "--grep '{p}' is not a valid regular expression: {why}"
+                ))
+                .with_hint("it is a Rust regex; escape special characters with \\")
+            })
+        })
+        .transpose()?;
+    let mut store = app.store(Mode::Read)?;
+    let txn = store.read()?;
+    let incident = txn
+        .incident(args.number)?
+        .ok_or(WorkflowError::NotFound(args.number))?;
+    let attachments = txn.attachments(incident.pk)?;
+    let filtering = grep.is_some() || args.tail.is_some();
+    let chosen = match args.attachment {
+        Some(k) => Some(attachments.iter().find(|a| a.seq == k).ok_or_else(|| {
+            CommandError::new(format!("incident {} has no log {k}", args.number))
+                .with_hint(format!("`incident logs {}` lists its logs", args.number))
+        })?),
+        None if filtering && attachments.len() == 1 => attachments.first(),
+        None if filtering => {
+            return Err(CommandError::new(format!(
+                "incident {} has {} logs; --grep and --tail read one",
+                args.number,
+                attachments.len()
+            ))
+            .with_hint(format!(
+                "pick one with --attachment K (`incident logs {}` lists them)",
+                args.number
+            )));
+        }
+        None => None,
+    };
+    let Some(attachment) = chosen else {
+        return list(args.number, &attachments);
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    match (&grep, args.tail) {
+        (None, None) => txn.read_blob(attachment.blob.id, 1, |chunk| {
+            out.write_all(chunk).map_err(write_error)
+        })?,
+        (grep, tail) => {
+            // Without --grep, --tail N needs only the chunks holding the last N lines.
+            let from_line = match (grep, tail) {
+                (None, Some(n)) => attachment.blob.lines.saturating_sub(n as u64).max(1),
+                _ => 1,
+            };
+            let mut ring: VecDeque<Vec<u8>> = VecDeque::new();
+            let mut emit = |line: &[u8]| -> Result<(), CommandError> {
+                let body = line.strip_suffix(b"\n").unwrap_or(line);
+                if grep.as_ref().is_some_and(|re| !re.is_match(body)) {
+                    return Ok(());
+                }
+                match tail {
+                    None => out.write_all(line).map_err(write_error),
+                    Some(0) => Ok(()),
+                    Some(n) => {
+                        // The ring holds at most N lines: memory is bounded by the tail asked
+                        // for, not by the log.
+                        if ring.len() == n
+                            && let Some(mut old) = ring.pop_front()
+                        {
+                            old.clear();
+                            old.extend_from_slice(line);
+                            ring.push_back(old);
+                        } else {
+                            ring.push_back(line.to_vec());
+                        }
+                        Ok(())
+                    }
+                }
+            };
+            let mut carry: Vec<u8> = Vec::new();
+            txn.read_blob(attachment.blob.id, from_line, |chunk| {
+                let mut rest = chunk;
+                while let Some(i) = rest.iter().position(|b| *b == b'\n') {
+                    let (line, after) = rest.split_at(i + 1);
+                    if carry.is_empty() {
+                        emit(line)?;
+                    } else {
+                        carry.extend_from_slice(line);
+                        emit(&carry)?;
+                        carry.clear();
+                    }
+                    rest = after;
+                }
+                carry.extend_from_slice(rest);
+                Ok::<(), CommandError>(())
+            })?;
+            if !carry.is_empty() {
+                emit(&carry)?;
+            }
+            for line in &ring {
+                out.write_all(line).map_err(write_error)?;
+            }
+        }
+    }
+    out.flush().map_err(write_error)
+}
+
+/// A closed pipe (`incident logs 3 -a 1 | head`) ends the output quietly, like `cat`.
+fn write_error(e: std::io::Error) -> CommandError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CommandError::exit(exit::OK)
+    } else {
+        CommandError::new(format!("cannot write to stdout: {e}"))
+    }
+}
+
+fn list(number: i64, attachments: &[Attachment]) -> Result<(), CommandError> {
+    if attachments.is_empty() {
+        output::status(&format!(
+            "incident {number} has no attached logs; `incident attach {number} FILE` adds one"
+        ));
+        return Ok(());
+    }
+    let mut rows = vec![
+        ["K", "NAME", "SIZE", "LINES", "ADDED", "BY"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for a in attachments {
+        rows.push(vec![
+            a.seq.to_string(),
+            a.name.clone(),
+            human_bytes(a.blob.size),
+            a.blob.lines.to_string(),
+            crate::time::display(a.added_at),
+            a.added_by.clone(),
+        ]);
+    }
+    output::out(&output::table(&rows, |_, _, cell| cell.to_string()))
+}
+
+/// `512 B`, `1.5 KiB`, `12.0 MiB`.
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
