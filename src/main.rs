@@ -14,6 +14,11 @@ fn main() -> ExitCode {
             let _ = e.print();
             return ExitCode::from(exit::OK);
         }
+        // `incident` alone, or `incident action`: the help, as it is, but not a success.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(exit::ERROR);
+        }
         Err(e) => Err(CommandError::from_clap(&e)),
     };
     match result {

@@ -313,6 +313,13 @@ fn usage_errors_exit_1_and_help_exits_0() {
         help.stdout
             .contains("Exit codes: 0 success, 1 error, 2 (remind) an SLA deadline has passed.")
     );
+    let bare = env.run(&["action"]);
+    assert_eq!(bare.code, 1);
+    assert!(
+        bare.stderr.contains("Usage: incident action [OPTIONS] <COMMAND>\n"),
+        "the help as it is: {}",
+        bare.stderr
+    );
     let stdin_not_utf8 = env.run_stdin(&["note", "1", "-"], "");
     assert_eq!(stdin_not_utf8.code, 1);
 }
