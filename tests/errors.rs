@@ -316,7 +316,8 @@ fn usage_errors_exit_1_and_help_exits_0() {
     let bare = env.run(&["action"]);
     assert_eq!(bare.code, 1);
     assert!(
-        bare.stderr.contains("Usage: incident action [OPTIONS] <COMMAND>\n"),
+        bare.stderr
+            .contains("Usage: incident action [OPTIONS] <COMMAND>\n"),
         "the help as it is: {}",
         bare.stderr
     );
