@@ -19,6 +19,7 @@ mod remind;
 mod reopen;
 mod resolve;
 mod review;
+mod search;
 mod shared;
 mod show;
 mod sla;
@@ -78,6 +79,8 @@ pub enum Command {
     Exec(exec::Args),
     /// Remove stored logs and output nothing refers to any more, and reclaim the space
     Gc(gc::Args),
+    /// Full-text search over fields, notes, snapshots, attached logs and command output
+    Search(search::Args),
     /// List, show or export the report templates, to customise them
     #[command(subcommand)]
     Template(template::Command),
@@ -109,6 +112,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Logs(args) => logs::run(&app, args),
         Command::Exec(args) => exec::run(&app, args),
         Command::Gc(args) => gc::run(&app, args),
+        Command::Search(args) => search::run(&app, args),
         Command::Template(cmd) => template::run(&app, cmd),
         Command::Config(args) => config::run(&app, args),
     }

@@ -330,6 +330,7 @@ impl<'a> Txn<'a> {
                 author
             ],
         )?;
+        super::search::index_blob(&self.tx, blob_id)?;
         Ok(seq)
     }
 
@@ -395,6 +396,7 @@ impl<'a> Txn<'a> {
                 author
             ],
         )?;
+        super::search::index_command_run(&self.tx, self.tx.last_insert_rowid())?;
         Ok(seq)
     }
 
@@ -410,6 +412,7 @@ impl<'a> Txn<'a> {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        super::search::forget_blobs(&self.tx, ORPHANS)?;
         let chunks = self.tx.execute(
             &format!("DELETE FROM blob_chunks WHERE blob_id IN ({ORPHANS})"),
             [],

@@ -17,6 +17,10 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
     ),
     (include_str!("migrations/0004_reminders.sql"), None),
     (include_str!("migrations/0005_blobs.sql"), None),
+    (
+        include_str!("migrations/0006_search.sql"),
+        Some(super::search::backfill),
+    ),
 ];
 
 type Step = fn(&rusqlite::Transaction) -> rusqlite::Result<()>;
@@ -147,6 +151,89 @@ mod tests {
         assert_eq!(
             keys,
             ("collection data stopped".into(), "stuck updater".into())
+        );
+    }
+
+    #[test]
+    fn version_6_indexes_everything_recorded_before_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_stepwise(&mut conn, 5).unwrap();
+        let log = "line one\nline two\nERROR upstream binance timeout\n";
+        let chunk = zstd::bulk::compress(log.as_bytes(), 3).unwrap();
+        let output = zstd::bulk::compress(b"pod/updater-5c deleted\n", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO incidents (uuid, number, title, description, severity, status, detected_at,
+                 opened_at, created_by, updated_at)
+             VALUES ('u', 7, 'Updater stuck', 'prices stale', 'P1', 'OPEN', '2026-11-29T09:00:00Z',
+                 '2026-11-29T09:00:00Z', 'a', '2026-11-29T09:00:00Z');
+             INSERT INTO events (incident_pk, at, recorded_at, author, kind, text)
+             VALUES (1, '2026-11-29T09:05:00Z', 'x', 'a', 'note', 'restarted the scheduler');
+             INSERT INTO snapshots (incident_pk, seq, taken_at, duration_ms, summary)
+             VALUES (1, 1, '2026-11-29T09:01:00Z', 5, 'kubernetes ok');
+             INSERT INTO snapshot_items (snapshot_id, collector, name, status, duration_ms, raw)
+             VALUES (1, 'logs', 'app=updater', 'ok', 5, 'panic: deadlock detected');
+             INSERT INTO blobs (hash, size, lines, stored) VALUES ('h1', 44, 3, 10), ('h2', 23, 1, 10);",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO blob_chunks (blob_id, seq, first_line, lines, size, data)
+             VALUES (1, 0, 1, 3, ?1, ?2), (2, 0, 1, 1, ?3, ?4)",
+            rusqlite::params![log.len() as i64, chunk, 23, output],
+        )
+        .unwrap();
+        conn.execute_batch(
+            "INSERT INTO attachments (incident_pk, seq, name, blob_id, added_at, added_by)
+             VALUES (1, 1, 'app.log', 1, '2026-11-29T09:10:00Z', 'a');
+             INSERT INTO command_runs (incident_pk, seq, command, started_at, duration_ms, exit_code,
+                 output_blob_id, output_bytes, output_cap, run_by)
+             VALUES (1, 1, 'kubectl delete pod updater-5c', '2026-11-29T09:20:00Z', 9, 0, 2, 23,
+                 1048576, 'a');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let txn = crate::store::Txn {
+            tx: conn.transaction().unwrap(),
+            path: std::path::Path::new(":memory:"),
+        };
+        let search = |query: &str| -> Vec<String> {
+            txn.search(&crate::store::SearchQuery {
+                query,
+                incident: None,
+                since: None,
+                kind: None,
+                limit: 10,
+                mark: ("[", "]"),
+            })
+            .unwrap()
+            .iter()
+            .map(|h| {
+                format!(
+                    "{} {} {} {:?} {}",
+                    h.number, h.kind, h.reference, h.line, h.snippet
+                )
+            })
+            .collect()
+        };
+        assert_eq!(
+            search("binance"),
+            ["7 log attachment 1 Some(3) ERROR upstream [binance] timeout"]
+        );
+        assert_eq!(
+            search("scheduler"),
+            ["7 note  None restarted the [scheduler]"]
+        );
+        assert_eq!(search("stale"), ["7 field description None prices [stale]"]);
+        assert_eq!(
+            search("deadlock"),
+            ["7 snapshot snapshot 1 logs/app=updater None panic: [deadlock] detected"]
+        );
+        assert_eq!(
+            search("updater*"),
+            [
+                "7 field title None [Updater] stuck",
+                "7 command command 1 Some(1) pod/[updater]-5c deleted",
+                "7 command command 1 None kubectl delete pod [updater]-5c",
+            ]
         );
     }
 

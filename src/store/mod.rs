@@ -6,6 +6,7 @@ mod deliveries;
 mod migrations;
 mod review;
 mod rows;
+mod search;
 
 use crate::model::{Event, EventKind, Incident, Severity, Status};
 use crate::sla::Policy;
@@ -18,6 +19,7 @@ use std::time::Duration;
 pub use actions::{ActionFilter, NewAction};
 pub use blobs::{Attachment, BlobInfo, BlobWriter, CHUNK_SIZE, Chunker, Collected, NewCommandRun};
 pub use migrations::{LATEST_VERSION, SCHEMA};
+pub use search::{Hit, SearchError, SearchQuery};
 
 /// Long enough to ride out another responder's write (a commit takes milliseconds) and a
 /// WAL checkpoint, short enough that a stuck process is reported rather than waited on forever.
@@ -321,6 +323,7 @@ impl Txn<'_> {
             .query_row(rusqlite::params_from_iter(rows::incident_values(i)), |r| {
                 r.get(0)
             })?;
+        search::index_fields(&self.tx, pk)?;
         Ok(pk)
     }
 
@@ -348,6 +351,9 @@ impl Txn<'_> {
                 e.new,
                 e.text,
             ])?;
+        if e.kind == EventKind::Note {
+            search::index_note(&self.tx, incident_pk, &time::to_rfc3339(e.at), &e.text)?;
+        }
         Ok(())
     }
 
@@ -482,6 +488,7 @@ impl Txn<'_> {
                 item.raw,
             ])?;
         }
+        search::index_snapshot(&self.tx, id)?;
         Ok(seq)
     }
 

@@ -1,0 +1,233 @@
+//! `incident search` end to end: every kind of text is found, ranked, filtered and pointed to.
+
+mod common;
+
+use common::Env;
+
+fn write_config(env: &Env, text: &str) {
+    let dir = env.home().join(".config/incident");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), text).unwrap();
+}
+
+fn opened() -> Env {
+    let env = Env::new();
+    env.run(&["open", "P2", "Collectors lagging"]).ok();
+    env
+}
+
+fn results(env: &Env, args: &[&str]) -> Vec<serde_json::Value> {
+    let mut all = vec!["search", "--json"];
+    all.extend_from_slice(args);
+    env.json(&all)["results"].as_array().unwrap().clone()
+}
+
+fn wheres(env: &Env, args: &[&str]) -> Vec<String> {
+    results(env, args)
+        .iter()
+        .map(|r| format!("{} {}", r["incident"], r["where"].as_str().unwrap()))
+        .collect()
+}
+
+#[test]
+fn finds_a_word_in_a_note_with_a_bracketed_snippet() {
+    let env = opened();
+    env.run(&["note", "1", "updater pod in CrashLoopBackOff since 09:40"])
+        .ok();
+    let out = env.run(&["search", "crashloopbackoff"]);
+    let out = out.ok();
+    assert!(
+        out.contains("incident 1  note  note at 2026-11-29 10:00"),
+        "{out}"
+    );
+    assert!(out.contains("[CrashLoopBackOff]"), "{out}");
+    assert!(!out.contains('\x1b'), "no colour off a terminal: {out}");
+}
+
+#[test]
+fn finds_a_word_in_a_snapshot_log_tail() {
+    let env = Env::new();
+    write_config(
+        &env,
+        r#"
+[[command]]
+name = "updater-logs"
+run = ["sh", "-c", "echo 'INFO start'; echo 'ERROR deadlock detected on price_data'"]
+"#,
+    );
+    env.run(&["open", "P1", "Data collection stopped"]).ok();
+    let hits = results(&env, &["deadlock"]);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["kind"], "snapshot");
+    assert_eq!(hits[0]["where"], "snapshot 1 command/updater-logs");
+    assert!(
+        hits[0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("[deadlock] detected"),
+        "{hits:?}"
+    );
+}
+
+#[test]
+fn finds_a_word_in_an_attached_log_at_its_line() {
+    let env = opened();
+    let mut log = String::new();
+    for i in 1..=30_000 {
+        log.push_str(&format!(
+            "2026-11-29T09:{:02}:00Z INFO tick {i} ok\n",
+            i % 60
+        ));
+    }
+    log.push_str("2026-11-29T09:59:00Z ERROR upstream timeout talking to binance\n");
+    log.push_str("2026-11-29T09:59:01Z INFO done\n");
+    assert!(log.len() > 1 << 20, "more than one chunk");
+    env.run_stdin(&["attach", "1", "-", "--name", "updater.log"], &log)
+        .ok();
+    let hits = results(&env, &["binance"]);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["kind"], "log");
+    assert_eq!(hits[0]["where"], "attachment 1 line 30001");
+    assert_eq!(hits[0]["line"], 30001);
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(lines[30000].contains("binance"));
+    // Attached again (deduplicated), it is found for both incidents, indexed once.
+    env.run(&["open", "P3", "Again"]).ok();
+    env.run_stdin(&["attach", "2", "-"], &log).ok();
+    assert_eq!(
+        wheres(&env, &["binance"]),
+        ["2 attachment 1 line 30001", "1 attachment 1 line 30001"]
+    );
+}
+
+#[test]
+fn finds_exec_output() {
+    let env = opened();
+    let run = env.run(&[
+        "exec",
+        "1",
+        "--",
+        "sh",
+        "-c",
+        "echo 'job.batch/backfill-7f created'",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let hits = results(&env, &["--kind", "command", "backfill"]);
+    let wheres: Vec<&str> = hits.iter().map(|h| h["where"].as_str().unwrap()).collect();
+    assert!(wheres.contains(&"command 1 output line 1"), "{hits:?}");
+}
+
+#[test]
+fn an_exact_phrase_ranks_first() {
+    let env = opened();
+    env.run(&[
+        "note",
+        "1",
+        "refused at first, then the connection was slow; connection retried, refused again",
+    ])
+    .ok();
+    env.run(&["note", "1", "dial tcp 10.0.0.5:3306: connection refused"])
+        .ok();
+    let hits = results(&env, &["connection refused"]);
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert_eq!(hits[0]["exact"], true);
+    assert!(
+        hits[0]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("[connection] [refused]"),
+        "{hits:?}"
+    );
+    assert_eq!(hits[1]["exact"], false);
+    // A quoted phrase finds only that.
+    assert_eq!(results(&env, &["\"connection refused\""]).len(), 1);
+}
+
+#[test]
+fn prefix_queries_match_word_starts() {
+    let env = opened();
+    env.run(&["update", "1", "--description", "crypto_prices table stale"])
+        .ok();
+    env.run(&["note", "1", "cryptography is not involved"]).ok();
+    let hits = results(&env, &["crypt*"]);
+    let kinds: Vec<&str> = hits.iter().map(|h| h["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 2, "{hits:?}");
+    assert!(
+        kinds.contains(&"field") && kinds.contains(&"note"),
+        "{hits:?}"
+    );
+    assert!(results(&env, &["crypt"]).is_empty());
+}
+
+#[test]
+fn kind_incident_and_since_filter() {
+    let mut env = opened();
+    env.run(&["note", "1", "redis latency high"]).ok();
+    env.run(&["open", "P3", "Redis latency alarms"]).ok();
+    env.at("2026-11-29T12:00:00Z");
+    env.run(&["note", "2", "redis latency back to normal"]).ok();
+    assert_eq!(results(&env, &["redis"]).len(), 3);
+    assert_eq!(
+        wheres(&env, &["redis", "--kind", "field"]),
+        ["2 field title"]
+    );
+    assert_eq!(
+        wheres(&env, &["redis", "--incident", "1"]),
+        ["1 note at 2026-11-29 10:00"]
+    );
+    assert_eq!(
+        wheres(&env, &["redis", "--since", "2026-11-29T11:00:00Z"]),
+        ["2 note at 2026-11-29 12:00"]
+    );
+    assert_eq!(results(&env, &["redis", "--limit", "1"]).len(), 1);
+    // A field edit replaces what is indexed.
+    env.run(&["update", "2", "--title", "Memcached latency"])
+        .ok();
+    assert!(results(&env, &["redis", "--kind", "field"]).is_empty());
+    assert_eq!(results(&env, &["memcached"]).len(), 1);
+}
+
+#[test]
+fn a_malformed_query_is_a_one_line_error() {
+    let env = opened();
+    for q in ["\"unclosed", "AND", "nosuch:word", " "] {
+        let run = env.run(&["search", q]);
+        let err = run.err();
+        assert!(!err.contains("fts5") && !err.contains("SQL"), "{err}");
+        assert!(err.contains("double quotes"), "{err}");
+    }
+}
+
+#[test]
+fn json_shape() {
+    let env = opened();
+    env.run(&["note", "1", "restarted the updater"]).ok();
+    let doc = env.json(&["search", "updater", "--json"]);
+    assert_eq!(doc["query"], "updater");
+    let hit = &doc["results"][0];
+    let mut keys: Vec<&str> = hit
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "at", "exact", "incident", "kind", "line", "score", "snippet", "where"
+        ]
+    );
+    assert_eq!(hit["incident"], 1);
+    assert_eq!(hit["at"], "2026-11-29T10:00:00Z");
+    assert!(hit["score"].is_f64());
+    assert!(hit["line"].is_null());
+    assert_eq!(hit["snippet"], "restarted the [updater]");
+    // Nothing found: an empty list, and no database created by a read.
+    let fresh = Env::new();
+    assert_eq!(
+        fresh.json(&["search", "x", "--json"])["results"],
+        serde_json::json!([])
+    );
+    assert!(!fresh.db().exists());
+}
