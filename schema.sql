@@ -233,3 +233,11 @@ CREATE VIRTUAL TABLE search USING fts5(
     contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+
+-- Notes are indexed in batches when `search` runs, not by `note` itself: a note stays one
+-- insert on the hot path. The events up to this id are in the index.
+CREATE TABLE search_state (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    notes_through INTEGER NOT NULL
+);
+INSERT INTO search_state (id, notes_through) VALUES (1, 0);

@@ -231,3 +231,36 @@ fn json_shape() {
     );
     assert!(!fresh.db().exists());
 }
+
+#[test]
+fn notes_reach_the_index_when_search_runs_not_when_written() {
+    let env = opened();
+    let docs = || -> i64 {
+        rusqlite::Connection::open(env.db())
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM search_docs WHERE kind = 'note'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    env.run(&["note", "1", "first clue: zookeeper session expired"])
+        .ok();
+    assert_eq!(docs(), 0, "note itself stays one insert");
+    assert_eq!(results(&env, &["zookeeper"]).len(), 1);
+    assert_eq!(docs(), 1);
+    env.run(&["note", "1", "second clue: zookeeper quorum lost"])
+        .ok();
+    assert_eq!(
+        results(&env, &["zookeeper"]).len(),
+        2,
+        "the next search catches up"
+    );
+    assert_eq!(
+        results(&env, &["zookeeper"]).len(),
+        2,
+        "and indexes nothing twice"
+    );
+    assert_eq!(docs(), 2);
+}

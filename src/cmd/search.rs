@@ -53,6 +53,14 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         limit: args.limit,
         mark: (&mark.0, &mark.1),
     };
+    // Notes are indexed here rather than when written, so that `note` stays one insert. No
+    // database, nothing to catch up on (and a search creates none).
+    if app.settings.db.exists() {
+        let mut store = app.store(Mode::ReadWrite)?;
+        let txn = store.write()?;
+        txn.index_pending_notes()?;
+        txn.commit()?;
+    }
     let mut store = app.store(Mode::Read)?;
     let txn = store.read()?;
     let hits = txn.search(&query).map_err(|e| match e {

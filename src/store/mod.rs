@@ -351,10 +351,14 @@ impl Txn<'_> {
                 e.new,
                 e.text,
             ])?;
-        if e.kind == EventKind::Note {
-            search::index_note(&self.tx, incident_pk, &time::to_rfc3339(e.at), &e.text)?;
-        }
+        // Notes reach the search index in batches (`index_pending_notes`), keeping `note` one
+        // insert.
         Ok(())
+    }
+
+    /// Brings the search index up to date with the notes written since the last search.
+    pub fn index_pending_notes(&self) -> Result<usize, StoreError> {
+        Ok(search::index_pending_notes(&self.tx)?)
     }
 
     /// An incident's whole timeline in the order things happened.

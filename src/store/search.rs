@@ -96,6 +96,27 @@ pub(super) fn index_fields(conn: &Connection, incident_pk: i64) -> rusqlite::Res
     Ok(())
 }
 
+/// Indexes the notes written since the last time, and moves the mark past them.
+pub(super) fn index_pending_notes(conn: &Connection) -> rusqlite::Result<usize> {
+    let through: i64 = conn.query_row(
+        "SELECT notes_through FROM search_state WHERE id = 1",
+        [],
+        |r| r.get(0),
+    )?;
+    let notes: Vec<(i64, i64, String, String)> = conn
+        .prepare("SELECT id, incident_pk, at, text FROM events WHERE id > ?1 AND kind = 'note' ORDER BY id")?
+        .query_map([through], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    for (_, pk, at, text) in &notes {
+        index_note(conn, *pk, at, text)?;
+    }
+    conn.execute(
+        "UPDATE search_state SET notes_through = (SELECT coalesce(max(id), 0) FROM events) WHERE id = 1",
+        [],
+    )?;
+    Ok(notes.len())
+}
+
 pub(super) fn index_note(
     conn: &Connection,
     incident_pk: i64,
@@ -247,13 +268,7 @@ pub(super) fn backfill(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
     for pk in ids("SELECT pk FROM incidents ORDER BY pk")? {
         index_fields(tx, pk)?;
     }
-    let notes: Vec<(i64, String, String)> = tx
-        .prepare("SELECT incident_pk, at, text FROM events WHERE kind = 'note' ORDER BY id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    for (pk, at, text) in notes {
-        index_note(tx, pk, &at, &text)?;
-    }
+    index_pending_notes(tx)?;
     for id in ids("SELECT id FROM snapshots WHERE incident_pk IS NOT NULL ORDER BY id")? {
         index_snapshot(tx, id)?;
     }
