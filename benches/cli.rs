@@ -65,7 +65,7 @@ fn main() {
         );
     }
     let cases = cases(&db, home, baseline);
-    let samples = measure(&cases, home);
+    let samples = measure(&cases, |c, round| (c.make)(round), WARMUP, RUNS, home);
     let wal_after_rounds = file_size(&wal_path(&db));
     print_table(&cases, &samples);
 
@@ -452,22 +452,6 @@ fn cases(db: &Path, home: &Path, baseline: bool) -> Vec<Case> {
         cases.retain(|c| c.side == Side::Incident);
     }
     cases
-}
-
-/// Runs every case once per round, in order, for WARMUP + RUNS rounds; keeps the last RUNS.
-/// Interleaving puts every case under the same conditions (page cache, CPU frequency, other
-/// load) instead of giving one side a quiet minute and the other a busy one.
-fn measure(cases: &[Case], scratch: &Path) -> Vec<Vec<Duration>> {
-    let mut samples = vec![Vec::with_capacity(RUNS); cases.len()];
-    for round in 0..WARMUP + RUNS {
-        for (case, samples) in cases.iter().zip(&mut samples) {
-            let took = timed((case.make)(round), scratch);
-            if round >= WARMUP {
-                samples.push(took);
-            }
-        }
-    }
-    samples
 }
 
 fn print_table(cases: &[Case], samples: &[Vec<Duration>]) {

@@ -96,7 +96,7 @@ fn main() {
             });
         }
     }
-    let samples = measure(&cases, home);
+    let samples = measure(&cases, |c, round| (c.command)(round), WARMUP, RUNS, home);
     print_table(&cases, &samples);
     print_plans(&db, &busy);
     println!(
@@ -344,21 +344,6 @@ struct Case {
     row: String,
     side: Side,
     command: Box<dyn Fn(usize) -> Command>,
-}
-
-/// Runs every case once per round, in order, for WARMUP + RUNS rounds; keeps the last RUNS.
-/// Interleaving puts both sides under the same conditions (page cache, CPU frequency, load).
-fn measure(cases: &[Case], scratch: &Path) -> Vec<Vec<Duration>> {
-    let mut samples = vec![Vec::with_capacity(RUNS); cases.len()];
-    for round in 0..WARMUP + RUNS {
-        for (case, samples) in cases.iter().zip(&mut samples) {
-            let took = timed((case.command)(round), scratch);
-            if round >= WARMUP {
-                samples.push(took);
-            }
-        }
-    }
-    samples
 }
 
 fn print_table(cases: &[Case], samples: &[Vec<Duration>]) {

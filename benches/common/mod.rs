@@ -572,3 +572,25 @@ pub fn values(items: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Runs every case once per round, in order, for `warmup + runs` rounds; keeps the last `runs`.
+/// Interleaving puts every case under the same conditions (page cache, CPU frequency, other
+/// load) instead of giving one side a quiet minute and the other a busy one.
+pub fn measure<C>(
+    cases: &[C],
+    command: impl Fn(&C, usize) -> Command,
+    warmup: usize,
+    runs: usize,
+    scratch: &Path,
+) -> Vec<Vec<Duration>> {
+    let mut samples = vec![Vec::with_capacity(runs); cases.len()];
+    for round in 0..warmup + runs {
+        for (case, samples) in cases.iter().zip(&mut samples) {
+            let took = timed(command(case, round), scratch);
+            if round >= warmup {
+                samples.push(took);
+            }
+        }
+    }
+    samples
+}
