@@ -241,3 +241,17 @@ CREATE TABLE search_state (
     notes_through INTEGER NOT NULL
 );
 INSERT INTO search_state (id, notes_through) VALUES (1, 0);
+
+-- The health monitor (version 7).
+
+CREATE TABLE monitor (
+    incident_pk    INTEGER PRIMARY KEY REFERENCES incidents (pk),
+    last_check_at  TEXT NOT NULL,
+    last_score     REAL NOT NULL,
+    -- The severity the last check implied; NULL when it found the system healthy.
+    last_severity  TEXT CHECK (last_severity IN ('P1', 'P2', 'P3')),
+    -- Healthy checks in a row since the last unhealthy one.
+    healthy_streak INTEGER NOT NULL DEFAULT 0,
+    -- When "health recovered" went into the timeline; NULL again once health degrades.
+    recovered_at   TEXT
+);

@@ -235,6 +235,9 @@ pub enum EventKind {
     /// `incident exec` ran a command: `field` is its run number, `new` how it ended ("0",
     /// "signal 9"), `text` the (redacted) command line with its exit and duration.
     Command,
+    /// The health monitor's verdict changed: `field` is `score`, `recovered` or `degraded`,
+    /// `old` and `new` the previous and new score, `text` the verdict.
+    Health,
 }
 
 impl EventKind {
@@ -250,6 +253,7 @@ impl EventKind {
             EventKind::Sla => "sla",
             EventKind::Attachment => "attachment",
             EventKind::Command => "command",
+            EventKind::Health => "health",
         }
     }
 
@@ -265,6 +269,7 @@ impl EventKind {
             EventKind::Sla,
             EventKind::Attachment,
             EventKind::Command,
+            EventKind::Health,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -394,6 +399,12 @@ impl Event {
                 let k = self.field.as_deref().unwrap_or("?");
                 format!("command {k}: {}", self.text)
             }
+            EventKind::Health => match (self.field.as_deref(), old) {
+                (Some("recovered"), _) => format!("health recovered: {}", self.text),
+                (Some("degraded"), _) => format!("health degraded again: {}", self.text),
+                (_, "") => format!("health {new}: {}", self.text),
+                (_, old) => format!("health {old} → {new}: {}", self.text),
+            },
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),
             EventKind::Field => {

@@ -268,6 +268,17 @@ impl Change {
         );
     }
 
+    /// Records the health monitor's verdict: `what` is `score`, `recovered` or `degraded`.
+    pub fn health(&mut self, what: &str, old: Option<f64>, new: f64, verdict: String) {
+        self.push(
+            EventKind::Health,
+            Some(what.to_string()),
+            old.map(|s| format!("{s:.1}")),
+            Some(format!("{new:.1}")),
+            verdict,
+        );
+    }
+
     /// Adds an action item to the incident; returns its id.
     pub fn add_action(&mut self, txn: &Txn, actor: &Actor, action: &NewAction) -> Result<i64> {
         let text = action.text.trim();
@@ -467,6 +478,7 @@ impl Change {
                     | EventKind::Sla
                     | EventKind::Attachment
                     | EventKind::Command
+                    | EventKind::Health
             )
         });
         if !fields_unchanged {

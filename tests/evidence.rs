@@ -207,14 +207,19 @@ fn check_needs_collectors_and_prints_without_an_incident() {
         &env,
         "[[command]]\nname = \"monitor\"\nrun = [\"sh\", \"-c\", \"echo score 91; exit 2\"]\n",
     );
+    // A failing command costs the commands weight (10): score 90, P3, exit code 2.
     let check = env.run(&["check"]);
-    let out = check.ok();
+    assert_eq!(check.code, 2, "{}", check.stderr);
+    let out = &check.stdout;
     assert!(out.contains("monitor exit 2"), "{out}");
     assert!(out.contains("score 91"), "{out}");
+    assert!(out.contains("HEALTH 90.0/100: P3 (score 90.0 below 95)"), "{out}");
     assert!(!env.db().exists(), "check stores nothing");
-    let json = env.json(&["check", "--json"]);
+    let run = env.run(&["check", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["items"][0]["data"]["exit_code"], 2);
     assert_eq!(json["findings"][0]["level"], "warning");
+    assert_eq!(json["health"]["severity"], "P3");
 }
 
 #[test]

@@ -6,11 +6,12 @@ use crate::error::CommandError;
 use crate::model::Severity;
 use crate::output::{self, Paint};
 use crate::sla;
-use crate::workflow::{self, NewIncident};
+use crate::workflow::{self, Change, NewIncident};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// P1 (critical), P2 (high) or P3 (medium)
+    /// P1 (critical), P2 (high) or P3 (medium); `auto` takes a snapshot and sets it from the
+    /// health score and data age
     pub severity: String,
     /// What is wrong, in a line
     pub title: String,
@@ -26,12 +27,24 @@ pub struct Args {
     /// Do not take a diagnostic snapshot, even if collectors are configured
     #[arg(long)]
     pub no_snapshot: bool,
+    /// With `auto`: open even when the system looks healthy (as P3)
+    #[arg(long)]
+    pub force: bool,
     /// Print the new incident as JSON
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    if args.severity.trim().eq_ignore_ascii_case("auto") {
+        return auto(app, args);
+    }
+    if args.force {
+        return Err(
+            CommandError::new("--force only goes with `incident open auto`")
+                .with_hint("`incident open auto TITLE --force` opens even when health looks fine"),
+        );
+    }
     let severity: Severity = args.severity.parse()?;
     let description = args
         .description
@@ -80,4 +93,84 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         output::out(&super::evidence::findings_text(&snap.findings, &paint))?;
     }
     Ok(())
+}
+
+/// `open auto`: the snapshot comes first, and the severity from its health; the incident, its
+/// snapshot and the verdict are written in one transaction.
+fn auto(app: &App, args: Args) -> Result<(), CommandError> {
+    if args.no_snapshot {
+        return Err(CommandError::new(
+            "`open auto` takes its severity from a snapshot, so --no-snapshot cannot go with it",
+        )
+        .with_hint("name the severity instead: `incident open P2 TITLE --no-snapshot`"));
+    }
+    super::snapshot::require_collectors(app)?;
+    let description = args
+        .description
+        .as_deref()
+        .map(super::shared::text_arg)
+        .transpose()?
+        .unwrap_or_default();
+    let opened_at = app.time(args.at.as_deref())?;
+    let detected_at = app.time(args.detected.as_deref())?;
+    let snap = super::snapshot::collect(app, None)?;
+    let settings = &app.settings;
+    let health =
+        crate::health::assess(&snap.items, &settings.collectors, &settings.health, app.now);
+    let verdict = health.verdict(&settings.health, &settings.collectors.data_age);
+    let severity = match (health.severity, args.force) {
+        (Some(s), _) => s,
+        (None, true) => Severity::P3,
+        (None, false) => {
+            return Err(CommandError::new(format!(
+                "nothing to open: the checks find the system {verdict}"
+            ))
+            .with_hint(format!(
+                "`incident check` shows the breakdown; add --force to open it anyway (as P3), or name a severity: `incident open P3 {:?}`",
+                args.title
+            )));
+        }
+    };
+    let new = NewIncident {
+        severity,
+        title: args.title,
+        description,
+        opened_at,
+        detected_at,
+    };
+    let (incident, seq) = app.write(|txn, actor| {
+        let incident = workflow::open(txn, actor, new)?;
+        let mut change = Change::begin(
+            txn,
+            actor,
+            "the snapshot",
+            incident.number,
+            Some(snap.taken_at.max(incident.opened_at)),
+        )?;
+        let seq = txn.insert_snapshot(Some(incident.pk), &snap)?;
+        change.snapshot(seq, &snap.summary);
+        change.health("score", None, health.score, verdict.clone());
+        Ok((change.save(txn, actor)?, seq))
+    })?;
+    let policy = &settings.policy;
+    if args.json {
+        let mut v = crate::view::incident(&incident, policy, app.now);
+        v["snapshot"] = serde_json::json!({"seq": seq, "summary": snap.summary});
+        v["health"] = serde_json::json!(health);
+        v["health"]["verdict"] = verdict.into();
+        return output::out_json(&v);
+    }
+    let paint = Paint::stdout();
+    let c = sla::clocks(&incident, policy, app.now);
+    output::out(&format!(
+        "{} {}: {} {}\n  respond {}\n  fix     {}\n  snapshot {seq}: {}\n",
+        paint.bold("incident"),
+        paint.bold(&incident.number.to_string()),
+        incident.severity,
+        incident.title,
+        clock_line(&c.respond, &paint),
+        clock_line(&c.resolve, &paint),
+        snap.summary,
+    ))?;
+    output::out(&super::check::breakdown(&health, &verdict, &paint))
 }

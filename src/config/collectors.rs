@@ -468,6 +468,8 @@ timeout = "30s"
             s.db,
             std::path::PathBuf::from("/h/.local/share/incident/incidents.db")
         );
+        // The values documented are the defaults the code uses.
+        assert_eq!(s.health, crate::health::HealthSettings::default());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! file, which beats the defaults.
 
 mod collectors;
+mod health;
 mod reminders;
 
 use crate::collect::Collectors;
@@ -75,6 +76,8 @@ pub struct Settings {
     pub reminders: crate::remind::Reminders,
     /// Where reminders go besides stdout.
     pub channels: Vec<crate::remind::Channel>,
+    /// How the health score and the severity it implies are computed.
+    pub health: crate::health::HealthSettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +98,7 @@ struct FileConfig {
     reminders: Option<reminders::RemindersFile>,
     #[serde(default)]
     notify: Vec<Spanned<reminders::NotifyFile>>,
+    health: Option<health::HealthFile>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -192,16 +196,22 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
                 .map(|d| d.join("incident").join("templates"))
                 .filter(|d| d.is_dir())
         });
-    let (policy, collectors, (reminders, channels)) = match (&config_file, &text) {
+    let (policy, collectors, (reminders, channels), health) = match (&config_file, &text) {
         (Some(path), Some(text)) => {
             let src = Source { path, text };
             (
                 policy(&src, file.sla.as_ref())?,
                 collectors::resolve(&src, &file)?,
                 reminders::resolve(&src, file.reminders.as_ref(), &file.notify)?,
+                health::resolve(&src, file.health.as_ref())?,
             )
         }
-        _ => (Policy::default(), Collectors::default(), Default::default()),
+        _ => (
+            Policy::default(),
+            Collectors::default(),
+            Default::default(),
+            Default::default(),
+        ),
     };
     Ok(Settings {
         db,
@@ -212,6 +222,7 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
         collectors,
         reminders,
         channels,
+        health,
     })
 }
 

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         include_str!("migrations/0006_search.sql"),
         Some(super::search::backfill),
     ),
+    (include_str!("migrations/0007_monitor.sql"), None),
 ];
 
 type Step = fn(&rusqlite::Transaction) -> rusqlite::Result<()>;

@@ -4,9 +4,12 @@ mod actions;
 mod blobs;
 mod deliveries;
 mod migrations;
+mod monitor;
 mod review;
 mod rows;
 mod search;
+
+pub use monitor::MonitorState;
 
 use crate::model::{Event, EventKind, Incident, Severity, Status};
 use crate::sla::Policy;
