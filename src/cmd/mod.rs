@@ -8,7 +8,9 @@ mod close;
 mod config;
 mod evidence;
 mod exec;
+mod export;
 mod gc;
+mod import;
 mod list;
 mod log;
 mod logs;
@@ -81,6 +83,10 @@ pub enum Command {
     Gc(gc::Args),
     /// Full-text search over fields, notes, snapshots, attached logs and command output
     Search(search::Args),
+    /// Write incidents with everything recorded about them to a file, to import elsewhere
+    Export(export::Args),
+    /// Read incidents from an export file; those already here are skipped
+    Import(import::Args),
     /// List, show or export the report templates, to customise them
     #[command(subcommand)]
     Template(template::Command),
@@ -113,6 +119,8 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Exec(args) => exec::run(&app, args),
         Command::Gc(args) => gc::run(&app, args),
         Command::Search(args) => search::run(&app, args),
+        Command::Export(args) => export::run(&app, args),
+        Command::Import(args) => import::run(&app, args),
         Command::Template(cmd) => template::run(&app, cmd),
         Command::Config(args) => config::run(&app, args),
     }

@@ -8,6 +8,7 @@ mod monitor;
 mod review;
 mod rows;
 mod search;
+pub mod transfer;
 
 pub use monitor::MonitorState;
 

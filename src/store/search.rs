@@ -35,7 +35,7 @@ fn io_error(e: std::io::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
 }
 
-fn add_doc(
+pub(super) fn add_doc(
     conn: &Connection,
     kind: &str,
     incident_pk: Option<i64>,
