@@ -455,3 +455,38 @@ fn watch_checks_until_sigterm_and_keeps_one_incident() {
     );
     assert_eq!(incidents(&env).len(), 1);
 }
+
+/// The ConfigMaps in deploy/ carry configs the binary accepts (a typo there would only show in
+/// the cluster, at 3 a.m.).
+#[test]
+fn deploy_manifests_carry_valid_configs() {
+    let env = Env::new();
+    for manifest in ["deploy/monitor-cronjob.yaml", "deploy/remind-cronjob.yaml"] {
+        let yaml = std::fs::read_to_string(manifest).unwrap();
+        let mut lines = yaml.lines().skip_while(|l| l.trim() != "config.toml: |");
+        let key = lines
+            .next()
+            .unwrap_or_else(|| panic!("{manifest}: no config.toml"));
+        let indent = key.len() - key.trim_start().len() + 2;
+        let toml: String = lines
+            .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() >= indent)
+            .map(|l| format!("{}\n", l.get(indent..).unwrap_or("")))
+            .collect();
+        let path = env.home().join("deployed.toml");
+        std::fs::write(&path, &toml).unwrap();
+        let run = env
+            .command(&["--config", path.to_str().unwrap(), "config", "show"])
+            .env("CRYPTO_DB_PASSWORD", "x")
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{manifest}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        if manifest.contains("monitor") {
+            let shown = String::from_utf8_lossy(&run.stdout);
+            assert!(shown.contains("crypto_prices"), "{shown}");
+        }
+    }
+}

@@ -78,6 +78,21 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
                 human_duration(r.repeat_p3.as_secs() as i64),
                 human_duration(r.stale.as_secs() as i64),
             ));
+            let h = &s.health;
+            let w = &h.weights;
+            let a = &c.data_age;
+            text.push_str(&format!(
+                "health     P1 below {} or data over {}, P2 below {} or over {}, P3 below {} or over {}; recovered after {} healthy checks\n\
+                 weights    freshness {}, pods {}, cronjobs {}, jobs {}, databases {}, redis {}, commands {}\n",
+                h.below[0],
+                human_duration(a.critical.as_secs() as i64),
+                h.below[1],
+                human_duration(a.warning.as_secs() as i64),
+                h.below[2],
+                human_duration(a.info.as_secs() as i64),
+                h.recover_after,
+                w.freshness, w.pods, w.cronjobs, w.jobs, w.databases, w.redis, w.commands,
+            ));
             let channels: Vec<&str> = s.channels.iter().map(|c| c.name.as_str()).collect();
             text.push_str(&format!(
                 "notify     stdout{}\n",
