@@ -490,3 +490,48 @@ fn deploy_manifests_carry_valid_configs() {
         }
     }
 }
+
+/// Reachability and freshness through the real collectors: Redis up and one nobody listens
+/// on cost half the Redis weight; PostgreSQL reporting a lag of 2 h 0 m 1 s makes it P2.
+#[test]
+fn redis_and_postgres_signals_come_from_the_real_services() {
+    let Some(redis) = service("Redis", "INCIDENT_TEST_REDIS_URL", "redis://127.0.0.1:6379") else {
+        return;
+    };
+    let Some(pg) = service(
+        "PostgreSQL",
+        "INCIDENT_TEST_POSTGRES_URL",
+        "postgres://postgres@127.0.0.1:5432/test",
+    ) else {
+        return;
+    };
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let env = Env::new();
+    write_config(
+        &env,
+        &format!(
+            "[[redis]]\nname = \"cache\"\nurl = \"{redis}\"\ntimeout = \"2s\"\n[[redis]]\nname = \"gone\"\nurl = \"redis://127.0.0.1:{port}\"\ntimeout = \"2s\"\n[[database]]\nname = \"pg\"\nurl = \"{pg}\"\ntimeout = \"5s\"\n[[database.freshness]]\nname = \"lag\"\nquery = \"SELECT 7201\"\nreturns = \"lag_seconds\"\n"
+        ),
+    );
+    let run = env.run(&["check", "--json"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let h = &v["health"];
+    assert_eq!(h["data_age"], 7201);
+    assert_eq!(
+        (h["by_age"].as_str(), h["severity"].as_str()),
+        (Some("P2"), Some("P2"))
+    );
+    // Freshness at warning: half of 40; one of two Redis down: half of 5.
+    assert_eq!(h["score"], 77.5);
+    let redis_signal = h["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "redis")
+        .unwrap();
+    assert_eq!(redis_signal["costs"][0]["subject"], "redis/gone");
+    assert_eq!(redis_signal["lost"], 2.5);
+}

@@ -857,3 +857,74 @@ async fn kubeconfig_problems_are_named() {
         Some("kubeconfig has no context 'prod-eu'")
     );
 }
+
+/// What the collector brings back is what the health score reads: the faithful server's prod
+/// namespace (2 of 4 pods not ready, its one CronJob 5 days late, its one Job failed) costs
+/// pods 10 of 20, cronjobs 10 of 10 and jobs 5 of 5; a cluster that never answers costs all 35.
+#[tokio::test]
+async fn health_scores_what_the_cluster_shows() {
+    use incident::collect::Collectors;
+    use incident::health::{HealthSettings, assess};
+    let clock = Clock::now();
+    let (port, _) = serve(faithful_route(Clock(clock.0)));
+    let dir = tempfile::tempdir().unwrap();
+    let kube = settings(
+        &kubeconfig(dir.path(), port, "standin"),
+        &["prod"],
+        vec![],
+        Duration::from_secs(5),
+    );
+    let collectors = Collectors {
+        kubernetes: Some(kube.clone()),
+        ..Collectors::default()
+    };
+    let now = chrono::Utc::now();
+    let health = assess(
+        &collect(&kube).await,
+        &collectors,
+        &HealthSettings::default(),
+        now,
+    );
+    let lost: Vec<(&str, f64, usize)> = health
+        .signals
+        .iter()
+        .map(|s| (s.name, s.lost, s.targets))
+        .collect();
+    assert_eq!(
+        lost,
+        [("pods", 10.0, 4), ("cronjobs", 10.0, 1), ("jobs", 5.0, 1)]
+    );
+    assert_eq!(health.score, 75.0);
+    assert_eq!(health.severity, Some(incident::model::Severity::P2));
+    let subjects: Vec<&str> = health.signals[0]
+        .costs
+        .iter()
+        .map(|c| c.subject.as_str())
+        .collect();
+    assert_eq!(
+        subjects,
+        ["pod/api-5c4-pending", "pod/materialized-updater-7f9-crash"]
+    );
+
+    let port = silent_server();
+    let silent = settings(
+        &kubeconfig(dir.path(), port, "standin"),
+        &["prod"],
+        vec![],
+        Duration::from_secs(1),
+    );
+    let health = assess(
+        &collect(&silent).await,
+        &collectors,
+        &HealthSettings::default(),
+        now,
+    );
+    assert_eq!(health.score, 65.0);
+    assert!(
+        health.signals[0].costs[0]
+            .reason
+            .starts_with("namespace prod no answer"),
+        "{:?}",
+        health.signals[0].costs
+    );
+}
