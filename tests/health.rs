@@ -382,7 +382,7 @@ fn recovery_is_told_once_and_a_relapse_is_noted() {
     let mut env = Env::new();
     write_config(
         &env,
-        "[[command]]\nname = \"probe\"\nrun = [\"sh\", \"-c\", \"exit $(cat $HOME/code)\"]\n[health]\nrecover_after = 2\n",
+        "[[command]]\nname = \"probe\"\nrun = [\"sh\", \"-c\", \"exit $(cat $HOME/code)\"]\n[health]\nrecover_after = 2\n[[notify]]\nname = \"pager\"\nkind = \"command\"\nrun = [\"sh\", \"-c\", \"cat >> $HOME/told; echo >> $HOME/told\"]\n",
     );
     let code = env.home().join("code");
     let check = |env: &mut Env, minute: u32, exit: &str| -> Value {
@@ -420,6 +420,22 @@ fn recovery_is_told_once_and_a_relapse_is_noted() {
     assert!(
         text.contains("health recovered: healthy (score 100.0) for 2 checks in a row"),
         "{text}"
+    );
+    // The responder heard of the opening, the recovery and the relapse, once each.
+    let told = std::fs::read_to_string(env.home().join("told")).unwrap();
+    let lines: Vec<&str> = told.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 3, "{told}");
+    assert!(
+        lines[0].starts_with("health monitor opened incident 1 (P3)"),
+        "{told}"
+    );
+    assert!(
+        lines[1].starts_with("incident 1: health recovered"),
+        "{told}"
+    );
+    assert!(
+        lines[2].starts_with("incident 1: health degraded again"),
+        "{told}"
     );
 }
 

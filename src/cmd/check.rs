@@ -186,7 +186,7 @@ fn tell(app: &App, o: &Outcome, health: &Health, verdict: &str) {
         )
     } else if o.recovered {
         format!(
-            "incident {n}: health recovered ({verdict} for {} checks in a row); `incident resolve {n}` once the cause is confirmed",
+            "incident {n}: health recovered: {verdict} for {} checks in a row; `incident resolve {n}` once the cause is confirmed",
             o.healthy_streak
         )
     } else if o.degraded {
