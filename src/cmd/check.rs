@@ -70,7 +70,13 @@ pub fn exit_code(severity: Severity) -> u8 {
 
 /// One check: collect, score, act as the monitor if asked, print. Returns the severity.
 fn once(app: &App, args: &Args) -> Result<Option<Severity>, CommandError> {
-    let snap = super::snapshot::collect(app, None)?;
+    // The monitor's incident, if one is open: its last snapshot tells restarts since then.
+    let kept = if args.open && app.settings.db.exists() {
+        app.read(|txn| Ok(txn.monitor_incident()?))?.map(|(i, _)| i)
+    } else {
+        None
+    };
+    let snap = super::snapshot::collect(app, kept.as_ref())?;
     let settings = &app.settings;
     let health = health::assess(&snap.items, &settings.collectors, &settings.health, app.now);
     let verdict = health.verdict(&settings.health, &settings.collectors.data_age);
