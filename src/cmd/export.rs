@@ -129,15 +129,22 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         .map(|p| format!(" to {}", p.display()))
         .unwrap_or_default();
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    // The Markdown lists logs and command runs without their content.
+    let content = match format {
+        Format::Json => format!(
+            "; {} of log and output content",
+            plural(counts.content, "byte", "bytes")
+        ),
+        Format::Markdown => String::new(),
+    };
     output::status(&format!(
-        "exported {} ({}, {}, {}, {}, {}; {} of log and output content){to}: {bytes} bytes",
+        "exported {} ({}, {}, {}, {}, {}{content}){to}: {bytes} bytes",
         plural(counts.incidents, "incident", "incidents"),
         plural(counts.events, "event", "events"),
         plural(counts.snapshots, "snapshot", "snapshots"),
         plural(counts.actions, "action item", "action items"),
         plural(counts.logs, "log", "logs"),
         plural(counts.commands, "command run", "command runs"),
-        plural(counts.content, "byte", "bytes"),
     ));
     Ok(())
 }

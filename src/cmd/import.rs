@@ -56,7 +56,8 @@ struct Importer<'t, 'a> {
     skipped: Vec<(String, i64, i64, String)>,
     /// (incident pk, id in the file, id here)
     actions_renumbered: Vec<(i64, i64, i64)>,
-    new_blobs: Vec<i64>,
+    /// Blobs stored by this import: (id, compressed bytes).
+    new_blobs: Vec<(i64, u64)>,
     blobs_existing: u64,
     bytes_stored: u64,
 }
@@ -73,8 +74,14 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         args.file.clone()
     };
     let nothing = "nothing was imported";
+    let mut spool = None;
     let reader: Box<dyn Read> = if args.file == "-" {
-        Box::new(std::io::stdin())
+        // Read whole before the database is locked: an import holds the write lock while it
+        // reads, and stdin may be a slow pipe from another machine.
+        let spooled = Spool::of_stdin()?;
+        let file = spooled.open()?;
+        spool = Some(spooled);
+        Box::new(file)
     } else {
         let path = std::path::Path::new(&args.file);
         let cannot = |e: String| {
@@ -132,10 +139,13 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     for (i, number) in importer.deferred.iter().zip(&renumbered) {
         importer.imported[*i].number = *number;
     }
+    let new_blobs: Vec<i64> = importer.new_blobs.iter().map(|(id, _)| *id).collect();
     let dropped = txn
-        .drop_unused_blobs(&importer.new_blobs)
+        .drop_unused_blobs(&new_blobs)
         .map_err(|e| problem_error(&name, Problem::Transfer(e)))?;
-    let stored = importer.new_blobs.len() as u64 - dropped;
+    importer.new_blobs.retain(|(id, _)| !dropped.contains(id));
+    let stored = importer.new_blobs.len() as u64;
+    importer.bytes_stored = importer.new_blobs.iter().map(|(_, bytes)| bytes).sum();
     let outcome = Outcome::from(importer);
     if !outcome.imported.is_empty() {
         // Notes are indexed in batches (see store::search); the imported ones are indexed now,
@@ -145,7 +155,48 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         store.bound_wal();
     }
     // Nothing imported: the transaction is dropped, and the database stays as it was.
+    drop(spool);
     report(&args, &name, &outcome, stored)
+}
+
+/// Stdin copied to a private temporary file, removed when dropped.
+struct Spool {
+    path: std::path::PathBuf,
+}
+
+impl Spool {
+    fn of_stdin() -> Result<Spool, CommandError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path =
+            std::env::temp_dir().join(format!("incident-import-{}.json", std::process::id()));
+        let cannot = |e: std::io::Error| {
+            CommandError::new(format!("cannot read stdin into {}: {e}", path.display()))
+                .with_hint("set TMPDIR to a writable directory with room, or import from a file; nothing was imported")
+        };
+        let _ = std::fs::remove_file(&path);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(cannot)?;
+        let spool = Spool { path: path.clone() };
+        std::io::copy(&mut std::io::stdin().lock(), &mut file).map_err(cannot)?;
+        Ok(spool)
+    }
+
+    fn open(&self) -> Result<std::fs::File, CommandError> {
+        std::fs::File::open(&self.path).map_err(|e| {
+            CommandError::new(format!("cannot read {}: {e}", self.path.display()))
+                .with_hint("nothing was imported")
+        })
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// What the import did, once the file is read.
@@ -425,8 +476,7 @@ impl<'de> Visitor<'de> for Blob<'_, '_, '_> {
         if blob.existed {
             importer.blobs_existing += 1;
         } else {
-            importer.new_blobs.push(blob.id);
-            importer.bytes_stored += blob.stored;
+            importer.new_blobs.push((blob.id, blob.stored));
         }
         Ok(())
     }
@@ -519,20 +569,27 @@ fn report(args: &Args, name: &str, i: &Outcome, stored: u64) -> Result<(), Comma
     }
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let renumbered = i.imported.iter().filter(|d| d.number != d.from).count();
-    output::status(&format!(
-        "imported {} incident{} from {name}{}, skipped {} already here; stored {stored} new log or output content{} ({} bytes compressed), {} already stored",
-        i.imported.len(),
-        plural(i.imported.len()),
-        if renumbered > 0 {
-            format!(" ({renumbered} renumbered)")
-        } else {
-            String::new()
-        },
-        i.skipped.len(),
-        plural(stored as usize),
-        i.bytes_stored,
-        i.blobs_existing
-    ));
+    if i.imported.is_empty() {
+        output::status(&format!(
+            "nothing to import from {name}: {} incident{} already here, the database is unchanged",
+            i.skipped.len(),
+            plural(i.skipped.len())
+        ));
+    } else {
+        output::status(&format!(
+            "imported {} incident{} from {name}{}, skipped {} already here; logs and output: {stored} stored ({} bytes compressed), {} already here",
+            i.imported.len(),
+            plural(i.imported.len()),
+            if renumbered > 0 {
+                format!(" ({renumbered} renumbered)")
+            } else {
+                String::new()
+            },
+            i.skipped.len(),
+            i.bytes_stored,
+            i.blobs_existing
+        ));
+    }
     if !args.json {
         return Ok(());
     }

@@ -819,9 +819,9 @@ impl<'a> Txn<'a> {
     }
 
     /// Removes blobs this import stored that no imported attachment or command run used (a
-    /// file may carry content only skipped incidents refer to).
-    pub fn drop_unused_blobs(&self, ids: &[i64]) -> Result<u64> {
-        let mut dropped = 0;
+    /// file may carry content only skipped incidents refer to); returns those removed.
+    pub fn drop_unused_blobs(&self, ids: &[i64]) -> Result<Vec<i64>> {
+        let mut dropped = Vec::new();
         for id in ids {
             let used: bool = self
                 .tx
@@ -837,7 +837,7 @@ impl<'a> Txn<'a> {
                 self.tx
                     .prepare_cached("DELETE FROM blobs WHERE id = ?1")?
                     .execute([id])?;
-                dropped += 1;
+                dropped.push(*id);
             }
         }
         Ok(dropped)
