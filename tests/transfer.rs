@@ -491,6 +491,16 @@ fn a_bad_file_is_refused_and_the_database_left_untouched() {
         ("bad JSON", "{\"format\": nope}".into(), "is not valid JSON"),
         ("empty", "".into(), "is empty"),
         (
+            "trailing",
+            format!("{good}x"),
+            "is not valid JSON: trailing characters",
+        ),
+        (
+            "not an object",
+            "{\"format\":\"incident-export\",\"version\":1,\"incidents\":[1]}".into(),
+            "is not a valid incident export",
+        ),
+        (
             "other format",
             "{\"format\":\"other\",\"version\":1}".into(),
             "its format is 'other'",
@@ -608,4 +618,30 @@ fn markdown_export_is_for_reading() {
         !md.contains("xxxxxxxx"),
         "log content is not in the Markdown"
     );
+}
+
+#[test]
+fn a_file_partly_imported_already_brings_only_what_is_missing() {
+    let env = rich();
+    let file = exported(&env);
+    let two = env.home().join("two.json");
+    env.run(&["export", "2", "--out", two.to_str().unwrap()])
+        .ok();
+    let target = env.home().join("other.db");
+    on(&env, &target, &["import", two.to_str().unwrap()]).ok();
+
+    let report = json_on(&env, &target, &["import", file.to_str().unwrap(), "--json"]);
+    let numbers = |key: &str| -> Vec<i64> {
+        report[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["number"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(numbers("imported"), [1, 3]);
+    assert_eq!(numbers("skipped"), [2]);
+    assert_eq!(report["content"]["already_stored"], 1, "{report}");
+    assert_eq!(report["content"]["stored"], 1, "{report}");
+    assert_eq!(views(&env, &target), views(&env, &env.db()));
 }

@@ -44,7 +44,6 @@ struct Counts {
     actions: u64,
     logs: u64,
     commands: u64,
-    blobs: u64,
     /// Uncompressed bytes of the logs and output carried.
     content: u64,
 }
@@ -252,7 +251,6 @@ fn write_json(
     for (i, blob) in blobs.iter().enumerate() {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
         write_blob(txn, blob, out)?;
-        counts.blobs += 1;
         counts.content += blob.size as u64;
     }
     out.write_all(b"\n],\n\"incidents\":[")?;

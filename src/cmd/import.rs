@@ -168,12 +168,11 @@ impl Spool {
     fn of_stdin() -> Result<Spool, CommandError> {
         use std::os::unix::fs::OpenOptionsExt;
         let path =
-            std::env::temp_dir().join(format!("incident-import-{}.json", std::process::id()));
+            std::env::temp_dir().join(format!("incident-import-{}.json", uuid::Uuid::new_v4()));
         let cannot = |e: std::io::Error| {
             CommandError::new(format!("cannot read stdin into {}: {e}", path.display()))
                 .with_hint("set TMPDIR to a writable directory with room, or import from a file; nothing was imported")
         };
-        let _ = std::fs::remove_file(&path);
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -225,10 +224,7 @@ fn sniff(name: &str, reader: &mut impl BufRead) -> Result<(), CommandError> {
     let buf = reader.fill_buf().map_err(|e| {
         CommandError::new(format!("cannot read {name}: {e}")).with_hint("nothing was imported")
     })?;
-    let first = buf
-        .iter()
-        .copied()
-        .find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF));
+    let first = buf.iter().copied().find(|b| !b.is_ascii_whitespace());
     match first {
         Some(b'{') => Ok(()),
         None => Err(
