@@ -620,7 +620,12 @@ fn report(args: &Args, name: &str, i: &Outcome, stored: u64) -> Result<(), Comma
         "file": name,
         "imported": imported,
         "skipped": skipped,
-        "renumbered": renumbered,
+        "renumbered": i
+            .imported
+            .iter()
+            .filter(|d| d.number != d.from)
+            .map(|d| serde_json::json!({"id": d.uuid, "file_number": d.from, "number": d.number}))
+            .collect::<Vec<_>>(),
         "actions_renumbered": actions,
         "content": {
             "stored": stored,
