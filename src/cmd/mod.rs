@@ -62,7 +62,7 @@ pub enum Command {
     Log(log::Args),
     /// Collect evidence into an incident now; list or diff its snapshots
     Snapshot(snapshot::Args),
-    /// Collect from everything configured and print it, without an incident
+    /// Score the health of everything configured (exit code by severity); --open is the monitor
     Check(check::Args),
     /// Action items: the follow-ups that keep it from happening again
     #[command(subcommand)]
