@@ -372,3 +372,74 @@ fn attaching_a_large_log_keeps_memory_bounded() {
     let lines = count(&env, "SELECT lines FROM blobs");
     assert!(lines > 1_000_000, "{lines}");
 }
+
+/// A password the config refers to as `${VAR}`: attach has no rule for a bare value, so only
+/// knowing the config's secrets keeps it out.
+const DB_PASSWORD: &str = "Zq7HunterTwo42";
+
+/// A config whose database url takes its password from the environment.
+fn with_secret_config(env: &Env) {
+    let dir = env.home().join(".config/incident");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        "[[database]]\nname = \"prices\"\nurl = \"mysql://app:${INCIDENT_TEST_DB_PASSWORD}@127.0.0.1:1/prices\"\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn values_of_the_configs_secrets_never_reach_the_database_or_the_output() {
+    let env = opened();
+    with_secret_config(&env);
+    let file = env.home().join("app.log");
+    std::fs::write(
+        &file,
+        format!(
+            "2026-11-29T09:00:00Z INFO connecting with {DB_PASSWORD} to the replica\n\
+             2026-11-29T09:00:01Z ERROR login failed for {DB_PASSWORD}\n"
+        ),
+    )
+    .unwrap();
+    let out = env
+        .command(&["attach", "1", file.to_str().unwrap()])
+        .env("INCIDENT_TEST_DB_PASSWORD", DB_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("(2 secrets redacted)"), "{stderr}");
+
+    // Neither the text nor the search index's lowercase token of it, in the file or the WAL.
+    let (db, wal) = env.db_bytes(&env.db());
+    for bytes in [&db, &wal] {
+        for needle in [DB_PASSWORD.to_string(), DB_PASSWORD.to_lowercase()] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} is in the database"
+            );
+        }
+    }
+    let printed = String::from_utf8(logs(&env, &["logs", "1", "--attachment", "1"])).unwrap();
+    assert_eq!(
+        printed,
+        "2026-11-29T09:00:00Z INFO connecting with [REDACTED:env] to the replica\n\
+         2026-11-29T09:00:01Z ERROR login failed for [REDACTED:env]\n"
+    );
+    let found = env.run(&["search", DB_PASSWORD]);
+    assert!(!found.stdout.contains(DB_PASSWORD), "{}", found.stdout);
+    assert!(found.stderr.contains("nothing matches"), "{}", found.stderr);
+    let found = env.run(&["search", "login failed"]);
+    assert!(found.ok().contains("[REDACTED:env]"), "{}", found.stdout);
+}
+
+#[test]
+fn an_unset_variable_of_the_config_does_not_stop_an_attach() {
+    let env = opened();
+    with_secret_config(&env);
+    let out = env
+        .command(&["attach", "1", "-", "--name", "tail"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}

@@ -182,3 +182,128 @@ fn a_killed_command_exits_128_plus_the_signal_and_ctrl_c_still_records() {
     assert_eq!((runs[0].1, runs[0].2), (None, Some(9)));
     assert_eq!((runs[1].1, runs[1].2), (None, Some(2)));
 }
+
+/// A password the config refers to as `${VAR}`, which no generic rule would catch.
+const DB_PASSWORD: &str = "Zq7HunterTwo42";
+
+#[test]
+fn values_of_the_configs_secrets_are_redacted_from_the_command_and_its_output() {
+    let env = opened();
+    let dir = env.home().join(".config/incident");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        "[[redis]]\nname = \"cache\"\nurl = \"redis://:${INCIDENT_TEST_REDIS_PASSWORD}@127.0.0.1:1\"\n",
+    )
+    .unwrap();
+    let out = env
+        .command(&[
+            "exec",
+            "1",
+            "--",
+            "sh",
+            "-c",
+            "echo \"auth $INCIDENT_TEST_REDIS_PASSWORD\"; echo checked",
+            DB_PASSWORD,
+        ])
+        .env("INCIDENT_TEST_REDIS_PASSWORD", DB_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    // Live output is the command's own and passes through as it was.
+    assert!(String::from_utf8_lossy(&out.stdout).contains(DB_PASSWORD));
+
+    let recorded = runs(&env);
+    assert_eq!(recorded.len(), 1);
+    let (command, _, _, _, output) = &recorded[0];
+    assert!(!command.contains(DB_PASSWORD), "{command}");
+    assert!(command.contains("[REDACTED:env]"), "{command}");
+    assert_eq!(output, b"auth [REDACTED:env]\nchecked\n");
+    let (db, wal) = env.db_bytes(&env.db());
+    for bytes in [&db, &wal] {
+        for needle in [DB_PASSWORD.to_string(), DB_PASSWORD.to_lowercase()] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} is in the database"
+            );
+        }
+    }
+    for args in [
+        &["search", DB_PASSWORD][..],
+        &["show", "1"],
+        &["logs", "1", "--command", "1"],
+    ] {
+        let run = env.run(args);
+        assert!(
+            !run.stdout.contains(DB_PASSWORD),
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn the_cap_comes_from_the_config() {
+    let env = opened();
+    let dir = env.home().join(".config/incident");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "[exec]\nmax_output = 100\n").unwrap();
+    let run = env.run(&["exec", "1", "--", "sh", "-c", "seq 1 100"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let runs = runs(&env);
+    let (_, _, _, bytes, out) = &runs[0];
+    assert_eq!(*bytes, 292);
+    let kept: String = (1..=100).map(|i| format!("{i}\n")).collect::<String>()[..100].into();
+    assert_eq!(
+        String::from_utf8_lossy(out),
+        format!("{kept}\n[output cut at 100 bytes; 192 more bytes not kept]\n")
+    );
+    let listed = env.run(&["logs", "1"]);
+    assert!(listed.ok().contains("(cut)"), "{}", listed.stdout);
+}
+
+#[test]
+fn logs_lists_command_runs_and_prints_their_output_as_recorded() {
+    let env = opened();
+    // Output without a final newline, bytes that are not UTF-8, stderr interleaved (the pauses
+    // fix the order the two pipes are read in).
+    let script = "printf 'restarted pod\\n'; sleep 0.2; printf 'warn: slow\\n' >&2; sleep 0.2; \
+                  printf '\\377tail'";
+    env.run(&["exec", "1", "--", "sh", "-c", script]).ok();
+    env.run(&["exec", "1", "--", "sh", "-c", "echo second; exit 4"]);
+    let file = env.home().join("pod.log");
+    std::fs::write(&file, "a log line\n").unwrap();
+    env.run(&["attach", "1", file.to_str().unwrap()]).ok();
+
+    let listed = env.run(&["logs", "1"]);
+    let text = listed.ok();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("K  NAME"), "{text}");
+    assert!(lines[1].contains("pod.log"), "{text}");
+    assert_eq!(lines[2], "", "{text}");
+    assert!(lines[3].starts_with("CMD  COMMAND"), "{text}");
+    assert!(lines[4].starts_with("1    sh -c 'printf"), "{text}");
+    assert!(
+        lines[5].starts_with("2    sh -c 'echo second; exit 4'"),
+        "{text}"
+    );
+    assert!(lines[5].contains(" 4 "), "{text}");
+
+    let out = env
+        .command(&["logs", "1", "--command", "1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (_, _, _, _, recorded) = &runs(&env)[0];
+    assert_eq!(&out.stdout, recorded);
+    assert_eq!(out.stdout, b"restarted pod\nwarn: slow\n\xfftail");
+    let out = env
+        .command(&["logs", "1", "--command", "1", "--grep", "warn"])
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, b"warn: slow\n");
+
+    env.run(&["logs", "1", "--command", "3"]).err();
+    let both = env.run(&["logs", "1", "--command", "1", "--attachment", "1"]);
+    assert!(both.err().contains("give one"), "{}", both.stderr);
+}

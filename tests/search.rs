@@ -264,3 +264,82 @@ fn notes_reach_the_index_when_search_runs_not_when_written() {
     );
     assert_eq!(docs(), 2);
 }
+
+#[test]
+fn action_items_are_found_as_kind_action() {
+    let env = opened();
+    env.run(&[
+        "action",
+        "add",
+        "1",
+        "Alert on replication lag before customers notice",
+        "--owner",
+        "bob",
+    ])
+    .ok();
+    let hits = results(&env, &["replication"]);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["kind"], "action");
+    assert_eq!(hits[0]["where"], "action 1");
+    assert_eq!(
+        hits[0]["snippet"],
+        "Alert on [replication] lag before customers notice"
+    );
+    assert_eq!(wheres(&env, &["--kind", "action", "lag"]), ["1 action 1"]);
+    assert!(wheres(&env, &["--kind", "note", "lag"]).is_empty());
+}
+
+#[test]
+fn action_items_written_before_they_were_indexed_are_found_once() {
+    let env = opened();
+    env.run(&["note", "1", "first note"]).ok();
+    // As a version without action items in the index left them: in the table, not indexed.
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute(
+        "INSERT INTO action_items (incident_pk, text, kind, created_at, created_by)
+         VALUES (1, 'Rotate the kafka credentials', 'prevent', '2026-11-29T10:00:00Z', 'bob')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    assert_eq!(wheres(&env, &["kafka"]), ["1 action 1"]);
+    env.run(&["action", "add", "1", "Kafka lag alert"]).ok();
+    assert_eq!(
+        wheres(&env, &["kafka"]).len(),
+        2,
+        "each action item once: {:?}",
+        wheres(&env, &["kafka"])
+    );
+}
+
+#[test]
+fn imported_action_items_are_found() {
+    let env = opened();
+    env.run(&["open", "P3", "Slow dashboard"]).ok();
+    env.run(&["action", "add", "2", "Cache the dashboard queries"])
+        .ok();
+    env.run(&["action", "add", "1", "Page on replication lag"])
+        .ok();
+    let file = env.home().join("one.json");
+    env.run(&["export", "1", "--out", file.to_str().unwrap()])
+        .ok();
+    let two = env.home().join("two.json");
+    env.run(&["export", "2", "--out", two.to_str().unwrap()])
+        .ok();
+    // Into another database: the later action item (id 2) first, then the earlier one (id 1),
+    // which keeps its lower id.
+    let other = env.home().join("other.db");
+    let other = other.to_str().unwrap();
+    env.run(&["--db", other, "import", file.to_str().unwrap()])
+        .ok();
+    env.run(&["--db", other, "search", "replication"]).ok();
+    env.run(&["--db", other, "import", two.to_str().unwrap()])
+        .ok();
+    let found = env.json(&["--db", other, "search", "--json", "dashboard"]);
+    let results = found["results"].as_array().unwrap();
+    let kinds: Vec<&str> = results
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"action"), "{found}");
+}

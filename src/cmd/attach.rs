@@ -6,6 +6,7 @@ use crate::cli::incident_number;
 use crate::error::CommandError;
 use crate::output;
 use crate::redact::Redactor;
+use crate::remind::ChannelKind;
 use crate::store::{Chunker, Mode};
 use crate::workflow::Change;
 use std::io::Read;
@@ -32,9 +33,7 @@ struct Source {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let sources = open_sources(&args)?;
     let actor = app.actor();
-    // The rules without the config's secret values: those are only known to collectors, and
-    // loading them would make attaching depend on the config's environment variables.
-    let redactor = Redactor::default();
+    let redactor = redactor(app);
     let mut store = app.store(Mode::ReadWrite)?;
     // One transaction for every file: all are attached or, on an error or Ctrl-C, none.
     let txn = store.write()?;
@@ -87,6 +86,34 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         output::status(&line);
     }
     Ok(())
+}
+
+/// The rules plus the values of the secrets the config refers to as `${VAR}` (database and
+/// Redis urls, command arguments, notification urls and commands), as snapshots redact them: a
+/// log or a command's output holds a database password as easily as a collector's error does.
+/// A variable that is not set has no value to hide and is skipped, so that attaching never
+/// depends on the collectors' environment.
+pub(super) fn redactor(app: &App) -> Redactor {
+    let settings = &app.settings;
+    let collectors = &settings.collectors;
+    let mut texts: Vec<&str> = Vec::new();
+    texts.extend(collectors.databases.iter().map(|d| d.url.as_str()));
+    texts.extend(collectors.redis.iter().map(|r| r.url.as_str()));
+    for command in &collectors.commands {
+        texts.extend(command.run.iter().map(String::as_str));
+    }
+    for channel in &settings.channels {
+        match &channel.kind {
+            ChannelKind::Webhook { url, .. } => texts.push(url),
+            ChannelKind::Command { run } => texts.extend(run.iter().map(String::as_str)),
+        }
+    }
+    let values = texts
+        .into_iter()
+        .flat_map(crate::collect::env_references)
+        .filter_map(|name| std::env::var(name).ok())
+        .filter(|value| !value.is_empty());
+    Redactor::new(values)
 }
 
 fn open_sources(args: &Args) -> Result<Vec<Source>, CommandError> {

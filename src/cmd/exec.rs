@@ -5,7 +5,6 @@ use super::App;
 use crate::cli::incident_number;
 use crate::error::CommandError;
 use crate::output;
-use crate::redact::Redactor;
 use crate::store::{Chunker, Mode, NewCommandRun};
 use crate::workflow::{Change, WorkflowError};
 use std::io::{Read, Write};
@@ -14,9 +13,6 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-
-/// Output bytes kept per run (stdout and stderr together); the rest is counted, not kept.
-pub const OUTPUT_CAP: usize = 1024 * 1024;
 
 /// The shell's codes for a command that could not be started.
 const NOT_FOUND: u8 = 127;
@@ -47,7 +43,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         txn.incident(args.number)?
             .ok_or(WorkflowError::NotFound(args.number))
     })?;
-    let redactor = Redactor::default();
+    let redactor = super::attach::redactor(app);
     let command_line = redactor.redact(&shell_words(&args.command));
 
     // Ctrl-C reaches the command from the terminal (it stays in the terminal's process group);
@@ -80,16 +76,18 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
                 code,
             }
         })?;
+    // Output bytes kept (stdout and stderr together); the rest is counted, not kept.
+    let cap = app.settings.exec_max_output;
     let capture = Arc::new(Mutex::new(Capture::default()));
     let pumps = [
         child
             .stdout
             .take()
-            .map(|pipe| pump(pipe, Box::new(std::io::stdout()), Arc::clone(&capture))),
+            .map(|pipe| pump(pipe, Box::new(std::io::stdout()), Arc::clone(&capture), cap)),
         child
             .stderr
             .take()
-            .map(|pipe| pump(pipe, Box::new(std::io::stderr()), Arc::clone(&capture))),
+            .map(|pipe| pump(pipe, Box::new(std::io::stderr()), Arc::clone(&capture), cap)),
     ];
     let status = child.wait();
     // The pipes close when the command (and anything it left running) is done with them.
@@ -123,7 +121,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         }
         kept.extend_from_slice(
             format!(
-                "[output cut at {OUTPUT_CAP} bytes; {} more bytes not kept]\n",
+                "[output cut at {cap} bytes; {} more bytes not kept]\n",
                 capture.total - capture.kept.len() as u64
             )
             .as_bytes(),
@@ -162,7 +160,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             signal,
             output_blob_id: blob.id,
             output_bytes: capture.total,
-            output_cap: OUTPUT_CAP as u64,
+            output_cap: cap as u64,
         };
         let seq = txn.insert_command_run(change.incident.pk, &run, &actor.author)?;
         change.command(seq, &ended, text.clone());
@@ -213,6 +211,7 @@ fn pump(
     mut pipe: impl Read + Send + 'static,
     mut to: Box<dyn Write + Send>,
     capture: Arc<Mutex<Capture>>,
+    cap: usize,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 64 * 1024];
@@ -231,7 +230,7 @@ fn pump(
                 Ok(c) => c,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            let room = OUTPUT_CAP.saturating_sub(c.kept.len());
+            let room = cap.saturating_sub(c.kept.len());
             let keep = n.min(room);
             c.kept.extend_from_slice(&buf[..keep]);
             c.total += n as u64;

@@ -1,5 +1,5 @@
-//! `incident logs`: list an incident's attached logs, or stream one back, grepped or tailed,
-//! a chunk at a time so that a 1 GB log prints with bounded memory.
+//! `incident logs`: list an incident's attached logs and recorded command output, or stream one
+//! back, grepped or tailed, a chunk at a time so that a 1 GB log prints with bounded memory.
 
 use super::App;
 use crate::cli::incident_number;
@@ -18,6 +18,9 @@ pub struct Args {
     /// The log to print, K as listed by `incident logs N` [default: the only one]
     #[arg(long, short = 'a', value_name = "K")]
     pub attachment: Option<i64>,
+    /// The recorded output of command K (`incident exec`), as listed by `incident logs N`
+    #[arg(long, value_name = "K")]
+    pub command: Option<i64>,
     /// Only lines matching this regular expression
     #[arg(long, value_name = "PATTERN")]
     pub grep: Option<String>,
@@ -49,14 +52,37 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         .incident(args.number)?
         .ok_or(WorkflowError::NotFound(args.number))?;
     let attachments = txn.attachments(incident.pk)?;
+    let runs = txn.command_runs(incident.pk)?;
     let filtering = grep.is_some() || args.tail.is_some();
-    let chosen = match args.attachment {
-        Some(k) => Some(attachments.iter().find(|a| a.seq == k).ok_or_else(|| {
-            CommandError::new(format!("incident {} has no log {k}", args.number))
-                .with_hint(format!("`incident logs {}` lists its logs", args.number))
-        })?),
-        None if filtering && attachments.len() == 1 => attachments.first(),
-        None if filtering => {
+    let listed = |what: &str| {
+        CommandError::new(format!("incident {} has no {what}", args.number))
+            .with_hint(format!("`incident logs {}` lists them", args.number))
+    };
+    // The blob to print and its line count.
+    let chosen = match (args.attachment, args.command) {
+        (Some(_), Some(_)) => {
+            return Err(
+                CommandError::new("--attachment and --command each name what to print")
+                    .with_hint("give one of them"),
+            );
+        }
+        (Some(k), None) => Some(
+            attachments
+                .iter()
+                .find(|a| a.seq == k)
+                .map(|a| (a.blob.id, a.blob.lines))
+                .ok_or_else(|| listed(&format!("log {k}")))?,
+        ),
+        (None, Some(k)) => Some(
+            runs.iter()
+                .find(|r| r.seq == k)
+                .map(|r| (r.output.id, r.output.lines))
+                .ok_or_else(|| listed(&format!("command {k}")))?,
+        ),
+        (None, None) if filtering && attachments.len() == 1 => {
+            attachments.first().map(|a| (a.blob.id, a.blob.lines))
+        }
+        (None, None) if filtering => {
             return Err(CommandError::new(format!(
                 "incident {} has {} logs; --grep and --tail read one",
                 args.number,
@@ -67,21 +93,45 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
                 args.number
             )));
         }
-        None => None,
+        (None, None) => None,
     };
-    let Some(attachment) = chosen else {
-        return list(args.number, &attachments);
+    let Some((blob_id, blob_lines)) = chosen else {
+        let runs: Vec<Vec<String>> = runs
+            .iter()
+            .map(|r| {
+                let exit = match (r.exit_code, r.signal) {
+                    (Some(code), _) => code.to_string(),
+                    (None, Some(sig)) => format!("signal {sig}"),
+                    _ => "?".into(),
+                };
+                let cut = if r.output_bytes > r.output_cap {
+                    " (cut)"
+                } else {
+                    ""
+                };
+                vec![
+                    r.seq.to_string(),
+                    one_line(&r.command),
+                    format!("{}{cut}", human_bytes(r.output.size)),
+                    r.output.lines.to_string(),
+                    exit,
+                    crate::time::display(r.started_at),
+                    r.run_by.clone(),
+                ]
+            })
+            .collect();
+        return list(args.number, &attachments, runs);
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     match (&grep, args.tail) {
-        (None, None) => txn.read_blob(attachment.blob.id, 1, |chunk| {
+        (None, None) => txn.read_blob(blob_id, 1, |chunk| {
             out.write_all(chunk).map_err(write_error)
         })?,
         (grep, tail) => {
             // Without --grep, --tail N needs only the chunks holding the last N lines.
             let from_line = match (grep, tail) {
-                (None, Some(n)) => attachment.blob.lines.saturating_sub(n as u64).max(1),
+                (None, Some(n)) => blob_lines.saturating_sub(n as u64).max(1),
                 _ => 1,
             };
             let mut ring: VecDeque<Vec<u8>> = VecDeque::new();
@@ -110,7 +160,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
                 }
             };
             let mut carry: Vec<u8> = Vec::new();
-            txn.read_blob(attachment.blob.id, from_line, |chunk| {
+            txn.read_blob(blob_id, from_line, |chunk| {
                 let mut rest = chunk;
                 while let Some(i) = rest.iter().position(|b| *b == b'\n') {
                     let (line, after) = rest.split_at(i + 1);
@@ -146,13 +196,50 @@ fn write_error(e: std::io::Error) -> CommandError {
     }
 }
 
-fn list(number: i64, attachments: &[Attachment]) -> Result<(), CommandError> {
-    if attachments.is_empty() {
+/// The attached logs, then the commands run (their rows made by the caller).
+fn list(
+    number: i64,
+    attachments: &[Attachment],
+    runs: Vec<Vec<String>>,
+) -> Result<(), CommandError> {
+    if attachments.is_empty() && runs.is_empty() {
         output::status(&format!(
-            "incident {number} has no attached logs; `incident attach {number} FILE` adds one"
+            "incident {number} has no attached logs or command output; `incident attach {number} FILE` adds a log, `incident exec {number} -- COMMAND` records a command"
         ));
         return Ok(());
     }
+    let mut text = String::new();
+    if !attachments.is_empty() {
+        text.push_str(&attachment_table(attachments));
+    }
+    if !runs.is_empty() {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        let mut rows = vec![
+            ["CMD", "COMMAND", "OUTPUT", "LINES", "EXIT", "RAN", "BY"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        rows.extend(runs);
+        text.push_str(&output::table(&rows, |_, _, cell| cell.to_string()));
+    }
+    output::out(&text)
+}
+
+/// A command line on one line, cut to fit a table row.
+fn one_line(command: &str) -> String {
+    const WIDTH: usize = 60;
+    let flat = command.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= WIDTH {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(WIDTH - 1).collect();
+    cut.push('…');
+    cut
+}
+
+fn attachment_table(attachments: &[Attachment]) -> String {
     let mut rows = vec![
         ["K", "NAME", "SIZE", "LINES", "ADDED", "BY"]
             .map(String::from)
@@ -168,7 +255,7 @@ fn list(number: i64, attachments: &[Attachment]) -> Result<(), CommandError> {
             a.added_by.clone(),
         ]);
     }
-    output::out(&output::table(&rows, |_, _, cell| cell.to_string()))
+    output::table(&rows, |_, _, cell| cell.to_string())
 }
 
 /// `512 B`, `1.5 KiB`, `12.0 MiB`.

@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Only one kind of text
-    #[arg(long, value_parser = ["note", "log", "snapshot", "command", "field"])]
+    #[arg(long, value_parser = ["note", "log", "snapshot", "command", "field", "action"])]
     pub kind: Option<String>,
     /// At most this many results
     #[arg(long, value_name = "N", default_value_t = 20)]
@@ -55,13 +55,21 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     };
     // Notes are indexed here rather than when written, so that `note` stays one insert. No
     // database, nothing to catch up on (and a search creates none).
-    if app.settings.db.exists() {
+    let mut store = if app.settings.db.exists() {
         let mut store = app.store(Mode::ReadWrite)?;
-        let txn = store.write()?;
-        txn.index_pending_notes()?;
-        txn.commit()?;
-    }
-    let mut store = app.store(Mode::Read)?;
+        let pending = store.read()?.notes_pending()?;
+        if pending {
+            let txn = store.write()?;
+            txn.index_pending_notes()?;
+            txn.commit()?;
+            // A first search over many notes writes a large WAL; left there, every later
+            // command would read all of it when it starts.
+            store.bound_wal();
+        }
+        store
+    } else {
+        app.store(Mode::Read)?
+    };
     let txn = store.read()?;
     let hits = txn.search(&query).map_err(|e| match e {
         SearchError::Query(why) => {

@@ -78,6 +78,8 @@ pub struct Settings {
     pub channels: Vec<crate::remind::Channel>,
     /// How the health score and the severity it implies are computed.
     pub health: crate::health::HealthSettings,
+    /// Output bytes `incident exec` keeps per run (stdout and stderr together).
+    pub exec_max_output: usize,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,7 +101,18 @@ struct FileConfig {
     #[serde(default)]
     notify: Vec<Spanned<reminders::NotifyFile>>,
     health: Option<health::HealthFile>,
+    exec: Option<ExecFile>,
 }
+
+/// `[exec]`: what `incident exec` records.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExecFile {
+    max_output: Option<usize>,
+}
+
+/// Output bytes `incident exec` keeps per run unless `[exec] max_output` says otherwise.
+pub const DEFAULT_EXEC_MAX_OUTPUT: usize = 1024 * 1024;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -223,6 +236,11 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
         reminders,
         channels,
         health,
+        exec_max_output: file
+            .exec
+            .as_ref()
+            .and_then(|e| e.max_output)
+            .unwrap_or(DEFAULT_EXEC_MAX_OUTPUT),
     })
 }
 

@@ -50,7 +50,9 @@ impl Txn<'_> {
                 author
             ],
         )?;
-        Ok(self.tx.last_insert_rowid())
+        let id = self.tx.last_insert_rowid();
+        super::search::index_action(&self.tx, id)?;
+        Ok(id)
     }
 
     pub fn action(&self, id: i64) -> Result<Option<ActionItem>, StoreError> {

@@ -7,9 +7,10 @@ use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 
-/// Input bytes per chunk: big enough that zstd compresses well and a 1 GB log is a thousand
-/// rows, small enough that a chunk and its compressed copy stay a few MiB of memory.
-pub const CHUNK_SIZE: usize = 1 << 20;
+/// Input bytes per chunk: big enough that zstd compresses well and a 1 GB log is a few thousand
+/// rows, small enough that a search decompresses little to show a hit's line (each result
+/// shown decompresses its chunk: 1 MiB chunks made that most of a search's time).
+pub const CHUNK_SIZE: usize = 256 << 10;
 
 /// A newline in the last quarter of a full buffer is "near": the chunk ends there, so chunks
 /// hold whole lines (a later search index can point at lines) unless a line is very long.
@@ -204,6 +205,24 @@ pub struct Attachment {
     pub added_by: String,
 }
 
+/// A command run recorded with an incident (`incident exec`).
+#[derive(Debug, Clone)]
+pub struct CommandRun {
+    /// Its number within the incident: `incident logs N --command K`.
+    pub seq: i64,
+    pub command: String,
+    pub started_at: Timestamp,
+    pub duration_ms: u64,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    /// What was kept of its output (redacted, up to the cap, with the cut stated).
+    pub output: BlobInfo,
+    /// Bytes the command wrote, kept or not.
+    pub output_bytes: u64,
+    pub output_cap: u64,
+    pub run_by: String,
+}
+
 /// A command run about to be recorded.
 #[derive(Debug, Clone)]
 pub struct NewCommandRun {
@@ -358,6 +377,43 @@ impl<'a> Txn<'a> {
                         size: r.get::<_, i64>(7)? as u64,
                         lines: r.get::<_, i64>(8)? as u64,
                         stored: r.get::<_, i64>(9)? as u64,
+                        existed: true,
+                    },
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// An incident's command runs, in the order they were run.
+    pub fn command_runs(&self, incident_pk: i64) -> Result<Vec<CommandRun>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT r.seq, r.command, r.started_at, r.duration_ms, r.exit_code, r.signal,
+                    r.output_bytes, r.output_cap, r.run_by,
+                    b.id, b.hash, b.size, b.lines, b.stored
+             FROM command_runs r JOIN blobs b ON b.id = r.output_blob_id
+             WHERE r.incident_pk = ?1 ORDER BY r.seq",
+        )?;
+        let rows = stmt
+            .query_map([incident_pk], |r| {
+                let started_at: String = r.get(2)?;
+                Ok(CommandRun {
+                    seq: r.get(0)?,
+                    command: r.get(1)?,
+                    started_at: time::from_rfc3339(&started_at)
+                        .ok_or_else(|| bad_time(2, &started_at))?,
+                    duration_ms: r.get::<_, i64>(3)?.max(0) as u64,
+                    exit_code: r.get(4)?,
+                    signal: r.get(5)?,
+                    output_bytes: r.get::<_, i64>(6)?.max(0) as u64,
+                    output_cap: r.get::<_, i64>(7)?.max(0) as u64,
+                    run_by: r.get(8)?,
+                    output: BlobInfo {
+                        id: r.get(9)?,
+                        hash: r.get(10)?,
+                        size: r.get::<_, i64>(11)? as u64,
+                        lines: r.get::<_, i64>(12)? as u64,
+                        stored: r.get::<_, i64>(13)? as u64,
                         existed: true,
                     },
                 })

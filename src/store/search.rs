@@ -96,8 +96,93 @@ pub(super) fn index_fields(conn: &Connection, incident_pk: i64) -> rusqlite::Res
     Ok(())
 }
 
-/// Indexes the notes written since the last time, and moves the mark past them.
+/// An action item's text, under `action ID` (the id `incident action done` takes), counted in
+/// the mark (see `ACTIONS_MARK`).
+pub(super) fn index_action(conn: &Connection, action_id: i64) -> rusqlite::Result<()> {
+    add_action_doc(conn, action_id)?;
+    conn.prepare_cached(
+        "UPDATE search_docs SET body = CAST(body AS INTEGER) + 1
+         WHERE incident_pk IS NULL AND kind = 'mark' AND ref = 'action_items'",
+    )?
+    .execute([])?;
+    Ok(())
+}
+
+fn add_action_doc(conn: &Connection, action_id: i64) -> rusqlite::Result<()> {
+    let (incident_pk, text, at): (i64, String, String) = conn
+        .prepare_cached("SELECT incident_pk, text, created_at FROM action_items WHERE id = ?1")?
+        .query_row([action_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let reference = format!("action {action_id}");
+    add_doc(
+        conn,
+        "action",
+        Some(incident_pk),
+        &reference,
+        &at,
+        None,
+        &text,
+    )
+}
+
+/// How many action items are in the index: a `search_docs` row of kind `mark` (never in the
+/// index itself, so never a result) whose body is the count. `action add` indexes its item and
+/// counts it; an item written any other way (by a version before action items were
+/// searchable, or by `import`, which keeps ids from the file) leaves the count behind the
+/// table's, and the next search indexes what is missing. No migration needed; ids are no
+/// high-water mark here, as an import can add ids below the highest.
+const ACTIONS_MARK: &str = "SELECT id, CAST(body AS INTEGER) FROM search_docs
+     WHERE incident_pk IS NULL AND kind = 'mark' AND ref = 'action_items'";
+
+/// Whether some action items are not counted in the index.
+fn actions_pending(conn: &Connection) -> rusqlite::Result<bool> {
+    let counted: i64 = conn
+        .prepare_cached(ACTIONS_MARK)?
+        .query_row([], |r| r.get(1))
+        .optional()?
+        .unwrap_or(0);
+    conn.prepare_cached("SELECT count(*) <> ?1 FROM action_items")?
+        .query_row([counted], |r| r.get(0))
+}
+
+/// Indexes the action items that are not, and sets the count.
+fn index_unindexed_actions(conn: &Connection) -> rusqlite::Result<()> {
+    let unindexed: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT a.id FROM action_items a WHERE NOT EXISTS (
+                 SELECT 1 FROM search_docs d
+                 WHERE d.incident_pk = a.incident_pk AND d.kind = 'action'
+                   AND d.ref = 'action ' || a.id)
+             ORDER BY a.id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in unindexed {
+        add_action_doc(conn, id)?;
+    }
+    let count: i64 = conn.query_row("SELECT count(*) FROM action_items", [], |r| r.get(0))?;
+    let mark: Option<i64> = conn
+        .prepare_cached(ACTIONS_MARK)?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    match mark {
+        Some(id) => conn.execute(
+            "UPDATE search_docs SET body = ?2 WHERE id = ?1",
+            params![id, count.to_string()],
+        )?,
+        None => conn.execute(
+            "INSERT INTO search_docs (kind, ref, body) VALUES ('mark', 'action_items', ?1)",
+            [count.to_string()],
+        )?,
+    };
+    Ok(())
+}
+
+/// Indexes the notes written since the last time, and moves the mark past them (and the
+/// action items written without being indexed, likewise).
 pub(super) fn index_pending_notes(conn: &Connection) -> rusqlite::Result<usize> {
+    if actions_pending(conn)? {
+        index_unindexed_actions(conn)?;
+    }
     let through: i64 = conn.query_row(
         "SELECT notes_through FROM search_state WHERE id = 1",
         [],
@@ -289,7 +374,7 @@ pub struct SearchQuery<'q> {
     /// Only this incident (its number).
     pub incident: Option<i64>,
     pub since: Option<Timestamp>,
-    /// field, note, snapshot, command, log.
+    /// field, note, snapshot, command, log, action.
     pub kind: Option<&'q str>,
     pub limit: usize,
     /// What goes around each hit in the snippets.
@@ -300,10 +385,10 @@ pub struct SearchQuery<'q> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub number: i64,
-    /// field, note, snapshot, command, log.
+    /// field, note, snapshot, command, log, action.
     pub kind: String,
     /// Which one within the incident: 'root_cause', 'snapshot 1 logs/app=updater',
-    /// 'attachment 2', 'command 3'.
+    /// 'attachment 2', 'command 3', 'action 7'.
     pub reference: String,
     /// The line of a log or command output the snippet is from.
     pub line: Option<u64>,
@@ -371,6 +456,19 @@ fn plain_query_error(e: &rusqlite::Error) -> Option<String> {
 }
 
 impl Txn<'_> {
+    /// Whether notes (or action items, see `index_unindexed_actions`) were written since the
+    /// index last caught up: a search that finds none writes nothing (and so waits for no lock
+    /// and syncs nothing).
+    pub fn notes_pending(&self) -> Result<bool, StoreError> {
+        let notes: bool = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE kind = 'note'
+                 AND id > (SELECT notes_through FROM search_state WHERE id = 1))",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(notes || actions_pending(&self.tx)?)
+    }
+
     /// Ranked matches: exact phrase first, then bm25, then newest.
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
         let phrase = phrase_of(q.query);
@@ -379,33 +477,55 @@ impl Txn<'_> {
         } else {
             "(?6 IS NOT NULL)"
         };
+        // Every hit is ranked, so what each costs matters: a common word has tens of thousands.
+        // One pass over them: the CROSS JOIN keeps the planner driving from the hits (it would
+        // rather scan the incidents table), a chunk's attachments and command runs come from
+        // a small table built first, and the incidents are looked up for the shown results
+        // only (a random read into a large table each). Ties on score and time go to the
+        // newer incident by its pk, which grows with its number.
+        let incident_pk: Option<i64> = match q.incident {
+            Some(number) => {
+                let pk = self
+                    .tx
+                    .prepare_cached("SELECT pk FROM incidents WHERE number = ?1")?
+                    .query_row([number], |r| r.get(0))
+                    .optional()?;
+                if pk.is_none() {
+                    return Ok(Vec::new());
+                }
+                pk
+            }
+            None => None,
+        };
         let sql = format!(
-            "WITH hits AS MATERIALIZED (
-                 SELECT rowid AS id, bm25(search) AS score FROM search WHERE search MATCH ?1
+            "WITH owners AS MATERIALIZED (
+                 SELECT blob_id, 'log' AS kind, incident_pk, 'attachment ' || seq AS ref,
+                        added_at AS at
+                 FROM attachments
+                 UNION ALL
+                 SELECT output_blob_id, 'command', incident_pk, 'command ' || seq, started_at
+                 FROM command_runs
              ),
-             found AS (
-                 SELECT h.id, h.score, d.kind, d.incident_pk, d.ref, d.at, NULL AS chunk_id,
+             best AS (
+                 SELECT h.id, h.score, coalesce(o.kind, d.kind) AS kind,
+                        coalesce(o.incident_pk, d.incident_pk) AS incident_pk,
+                        coalesce(o.ref, d.ref) AS ref, coalesce(o.at, d.at) AS at, d.chunk_id,
                         {exact} AS exact
-                 FROM hits h JOIN search_docs d ON d.id = h.id WHERE d.chunk_id IS NULL
-                 UNION ALL
-                 SELECT h.id, h.score, 'log', a.incident_pk, 'attachment ' || a.seq, a.added_at,
-                        d.chunk_id, {exact}
-                 FROM hits h JOIN search_docs d ON d.id = h.id
-                      JOIN blob_chunks c ON c.id = d.chunk_id
-                      JOIN attachments a ON a.blob_id = c.blob_id
-                 UNION ALL
-                 SELECT h.id, h.score, 'command', r.incident_pk, 'command ' || r.seq,
-                        r.started_at, d.chunk_id, {exact}
-                 FROM hits h JOIN search_docs d ON d.id = h.id
-                      JOIN blob_chunks c ON c.id = d.chunk_id
-                      JOIN command_runs r ON r.output_blob_id = c.blob_id
+                 FROM (SELECT rowid AS id, bm25(search) AS score FROM search
+                       WHERE search MATCH ?1) h
+                      CROSS JOIN search_docs d ON d.id = h.id
+                      LEFT JOIN blob_chunks c ON c.id = d.chunk_id
+                      LEFT JOIN owners o ON o.blob_id = c.blob_id
+                 WHERE (d.chunk_id IS NULL OR o.blob_id IS NOT NULL)
+                   AND (?2 IS NULL OR coalesce(o.incident_pk, d.incident_pk) = ?2)
+                   AND (?3 IS NULL OR coalesce(o.at, d.at) >= ?3)
+                   AND (?4 IS NULL OR coalesce(o.kind, d.kind) = ?4)
+                 ORDER BY exact DESC, h.score, at DESC, incident_pk DESC
+                 LIMIT ?5
              )
-             SELECT f.id, f.score, f.kind, i.number, f.ref, f.at, f.chunk_id, f.exact
-             FROM found f JOIN incidents i ON i.pk = f.incident_pk
-             WHERE (?2 IS NULL OR i.number = ?2) AND (?3 IS NULL OR f.at >= ?3)
-               AND (?4 IS NULL OR f.kind = ?4)
-             ORDER BY f.exact DESC, f.score, f.at DESC, i.number DESC
-             LIMIT ?5"
+             SELECT b.id, b.score, b.kind, i.number, b.ref, b.at, b.chunk_id, b.exact
+             FROM best b CROSS JOIN incidents i ON i.pk = b.incident_pk
+             ORDER BY b.exact DESC, b.score, b.at DESC, i.number DESC"
         );
         let since = q.since.map(time::to_rfc3339);
         type Row = (i64, f64, String, i64, String, String, Option<i64>, bool);
@@ -415,7 +535,7 @@ impl Txn<'_> {
             .query_map(
                 params![
                     q.query,
-                    q.incident,
+                    incident_pk,
                     since,
                     q.kind,
                     q.limit as i64,
@@ -442,14 +562,28 @@ impl Txn<'_> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        // The lines of the logs' hits first, on every core: decompressing a chunk and finding
+        // its line is most of a search's time once the index has answered.
+        let finder = LineFinder::of(q.query);
+        let chunks = rows
+            .iter()
+            .map(|r| r.6.map(|chunk| self.stored_chunk(chunk)).transpose())
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let lines = find_lines(&chunks, finder.as_ref(), q.mark);
         self.tx.execute_batch(&format!(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_hit USING fts5(text, tokenize = '{TOKENIZE}')"
         ))?;
         let mut hits = Vec::with_capacity(rows.len());
-        for (id, score, kind, number, reference, at, chunk_id, exact) in rows {
-            let (line, snippet) = match chunk_id {
-                Some(chunk) => self.chunk_snippet(chunk, q)?,
-                None => (None, self.body_snippet(id, q)?),
+        for ((row, chunk), line) in rows.into_iter().zip(chunks).zip(lines) {
+            let (id, score, kind, number, reference, at, _, exact) = row;
+            let (line, snippet) = match (chunk, line) {
+                (Some(_), Some((line, snippet))) => (Some(line), snippet),
+                (Some(chunk), None) => {
+                    let plain =
+                        zstd::bulk::decompress(&chunk.data, chunk.size).map_err(io_error)?;
+                    self.fts_line_snippet(chunk.first_line, &plain, q)?
+                }
+                (None, _) => (None, self.body_snippet(id, q)?),
             };
             hits.push(Hit {
                 number,
@@ -464,6 +598,18 @@ impl Txn<'_> {
         }
         self.tx.execute_batch("DROP TABLE temp.search_hit")?;
         Ok(hits)
+    }
+
+    fn stored_chunk(&self, chunk: i64) -> rusqlite::Result<StoredChunk> {
+        self.tx
+            .prepare_cached("SELECT first_line, size, data FROM blob_chunks WHERE id = ?1")?
+            .query_row([chunk], |r| {
+                Ok(StoredChunk {
+                    first_line: r.get::<_, i64>(0)?.max(0) as u64,
+                    size: r.get::<_, i64>(1)?.max(0) as usize,
+                    data: r.get(2)?,
+                })
+            })
     }
 
     /// The best-matching few words of a stored text, on one line.
@@ -488,18 +634,15 @@ impl Txn<'_> {
         Ok(snippet.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 
-    /// The line of a chunk the query matches best, and its number in the log.
-    fn chunk_snippet(
+    /// The line of a chunk the query matches best by FTS5's own rules: the candidate lines go
+    /// into a temporary FTS5 table and the query runs over them.
+    fn fts_line_snippet(
         &self,
-        chunk: i64,
+        first_line: u64,
+        plain: &[u8],
         q: &SearchQuery,
     ) -> rusqlite::Result<(Option<u64>, String)> {
-        let (first_line, size, data): (i64, i64, Vec<u8>) = self
-            .tx
-            .prepare_cached("SELECT first_line, size, data FROM blob_chunks WHERE id = ?1")?
-            .query_row([chunk], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        let plain = zstd::bulk::decompress(&data, size.max(0) as usize).map_err(io_error)?;
-        let text = String::from_utf8_lossy(&plain);
+        let text = String::from_utf8_lossy(plain);
         let terms = terms_of(q.query);
         self.tx.execute("DELETE FROM temp.search_hit", [])?;
         let mut insert = self
@@ -542,27 +685,268 @@ impl Txn<'_> {
                 .optional()
                 .unwrap_or(None);
             if let Some((i, line)) = best {
-                return Ok((Some(first_line as u64 + i as u64), window(&line, q.mark.0)));
+                return Ok((Some(first_line + i as u64), window(&line, q.mark.0)));
             }
         }
         Ok(match first_candidate {
-            Some((i, line)) => (Some(first_line as u64 + i as u64), window(line, "")),
-            None => (Some(first_line as u64), String::new()),
+            Some((i, line)) => (Some(first_line + i as u64), window(line, "")),
+            None => (Some(first_line), String::new()),
         })
+    }
+}
+
+/// A chunk of a log or command output as stored: compressed.
+struct StoredChunk {
+    first_line: u64,
+    size: usize,
+    data: Vec<u8>,
+}
+
+/// Each chunk's matching line and its number, with the line cut and highlighted for the
+/// snippet; None where the finder cannot say (the caller asks FTS5 then). Split over the
+/// cores, as the chunks are independent.
+fn find_lines(
+    chunks: &[Option<StoredChunk>],
+    finder: Option<&LineFinder>,
+    mark: (&str, &str),
+) -> Vec<Option<(u64, String)>> {
+    let Some(finder) = finder else {
+        return chunks.iter().map(|_| None).collect();
+    };
+    let one = |chunk: &StoredChunk| -> Option<(u64, String)> {
+        let plain = zstd::bulk::decompress(&chunk.data, chunk.size).ok()?;
+        let (start, end) = finder.best_line(&plain)?;
+        let before = plain[..start].iter().filter(|b| **b == b'\n').count() as u64;
+        let (line, first) = finder.highlight(&plain[start..end], mark);
+        Some((chunk.first_line + before, window_at(&line, first)))
+    };
+    let work = chunks.iter().filter(|c| c.is_some()).count();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if work < 2 || threads < 2 {
+        return chunks.iter().map(|c| c.as_ref().and_then(one)).collect();
+    }
+    let per_thread = chunks.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = chunks
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|c| c.as_ref().and_then(one))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// One thing a query looks for, as FTS5 would tokenize it: a word, a prefix (`crypto*`) or a
+/// phrase of several (lowercase, letters and digits only).
+#[derive(Debug)]
+struct Term {
+    re: regex::bytes::Regex,
+    /// The last word may be followed by more letters (`crypto*`).
+    prefix: bool,
+}
+
+impl Term {
+    fn new(words: &[String], prefix: bool) -> Option<Term> {
+        if words.is_empty() {
+            return None;
+        }
+        let pattern = words
+            .iter()
+            .map(|w| regex::escape(w))
+            .collect::<Vec<_>>()
+            .join(r"(?-u:[^0-9A-Za-z\x80-\xFF])+");
+        let re = regex::bytes::RegexBuilder::new(&pattern)
+            .case_insensitive(true)
+            .build()
+            .ok()?;
+        Some(Term { re, prefix })
+    }
+
+    /// Where the term occurs in `hay` as whole tokens, a prefix's token taken whole.
+    fn find_iter<'h>(&'h self, hay: &'h [u8]) -> impl Iterator<Item = (usize, usize)> + 'h {
+        let token = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
+        self.re.find_iter(hay).filter_map(move |m| {
+            if m.start() > 0 && token(hay[m.start() - 1]) {
+                return None;
+            }
+            let mut end = m.end();
+            if self.prefix {
+                while end < hay.len() && token(hay[end]) {
+                    end += 1;
+                }
+            } else if end < hay.len() && token(hay[end]) {
+                return None;
+            }
+            Some((m.start(), end))
+        })
+    }
+}
+
+/// The terms of a query of plain words, phrases and prefixes (and AND, OR, NOT, NEAR between
+/// them), to find the line of a chunk they match without tokenizing the chunk's lines.
+#[derive(Debug)]
+struct LineFinder {
+    /// The exact phrase: one in quotes, or the query's plain words in their order.
+    phrase: Option<Term>,
+    /// Every term that must occur (those after NOT are left out).
+    terms: Vec<Term>,
+}
+
+impl LineFinder {
+    /// None for a query whose syntax this does not cover (column filters, `^`, `+`, `{…}`)
+    /// or whose words are not ASCII (FTS5 folds diacritics, a byte pattern does not).
+    fn of(query: &str) -> Option<LineFinder> {
+        if !query.is_ascii() || query.contains([':', '^', '+', '{', '}']) {
+            return None;
+        }
+        let words = |text: &str| -> Vec<String> {
+            text.split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_ascii_lowercase)
+                .collect()
+        };
+        let mut terms = Vec::new();
+        let mut quoted = None;
+        let mut negated = false;
+        for (i, part) in query.split('"').enumerate() {
+            if i % 2 == 1 {
+                let phrase = part.trim_end();
+                let term = Term::new(&words(phrase), false)?;
+                if !std::mem::take(&mut negated) {
+                    if quoted.is_none() {
+                        quoted = Term::new(&words(phrase), false);
+                    }
+                    terms.push(term);
+                }
+                continue;
+            }
+            for bare in part.split(|c: char| c.is_whitespace() || "(),".contains(c)) {
+                match bare {
+                    "" | "AND" | "OR" | "NEAR" => continue,
+                    "NOT" => {
+                        negated = true;
+                        continue;
+                    }
+                    _ => {}
+                }
+                let prefix = bare.ends_with('*');
+                let ws = words(bare.trim_end_matches('*'));
+                if ws.is_empty() || std::mem::take(&mut negated) {
+                    continue;
+                }
+                terms.push(Term::new(&ws, prefix)?);
+            }
+        }
+        if terms.is_empty() {
+            return None;
+        }
+        let phrase = match quoted {
+            Some(p) => Some(p),
+            None => phrase_of(query).and_then(|p| Term::new(&words(&p), false)),
+        };
+        Some(LineFinder { phrase, terms })
+    }
+
+    /// The byte range of the best line of `text` (without its newline).
+    fn best_line(&self, text: &[u8]) -> Option<(usize, usize)> {
+        let line_of = |at: usize| {
+            let start = text[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1);
+            let end = text[at..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(text.len(), |i| at + i);
+            (start, end)
+        };
+        if let Some(phrase) = &self.phrase
+            && let Some((at, _)) = phrase.find_iter(text).next()
+        {
+            return Some(line_of(at));
+        }
+        // The first line holding every term, among the first few lines holding the first.
+        let mut last = None;
+        for (at, _) in self.terms[0].find_iter(text).take(CANDIDATE_LINES) {
+            let (start, end) = line_of(at);
+            if last == Some(start) {
+                continue;
+            }
+            last = Some(start);
+            let line = &text[start..end];
+            if self.terms[1..]
+                .iter()
+                .all(|t| t.find_iter(line).next().is_some())
+            {
+                return Some((start, end));
+            }
+        }
+        self.terms
+            .iter()
+            .filter_map(|t| t.find_iter(text).next())
+            .map(|(at, _)| at)
+            .min()
+            .map(line_of)
+    }
+
+    /// The line with every occurrence of a term (or the phrase) between the marks, and where
+    /// the first mark is (the text may hold the marks' characters too: `[` in JSON).
+    fn highlight(&self, line: &[u8], mark: (&str, &str)) -> (String, Option<usize>) {
+        let mut spans: Vec<(usize, usize)> = self
+            .phrase
+            .iter()
+            .chain(&self.terms)
+            .flat_map(|t| t.find_iter(line))
+            .collect();
+        spans.sort_unstable();
+        let mut out = String::with_capacity(line.len() + 16);
+        let mut first = None;
+        let mut done = 0;
+        for (start, end) in spans {
+            if start < done {
+                continue;
+            }
+            out.push_str(&String::from_utf8_lossy(&line[done..start]));
+            first.get_or_insert(out.len());
+            out.push_str(mark.0);
+            out.push_str(&String::from_utf8_lossy(&line[start..end]));
+            out.push_str(mark.1);
+            done = end;
+        }
+        out.push_str(&String::from_utf8_lossy(&line[done..]));
+        (out, first)
     }
 }
 
 /// A line cut to about LINE_WINDOW characters around its first `mark`, trimmed.
 fn window(line: &str, mark: &str) -> String {
+    let at = match mark {
+        "" => None,
+        m => line.find(m),
+    };
+    window_at(line, at)
+}
+
+/// A line cut to about LINE_WINDOW characters around byte `at` (its first hit), trimmed.
+fn window_at(line: &str, at: Option<usize>) -> String {
+    let lead = line.len() - line.trim_start().len();
     let line = line.trim();
     let chars: Vec<char> = line.chars().collect();
     if chars.len() <= LINE_WINDOW {
         return line.to_string();
     }
-    let at = match mark {
-        "" => 0,
-        m => line.find(m).map_or(0, |b| line[..b].chars().count()),
-    };
+    let at = at
+        .map(|b| b.saturating_sub(lead).min(line.len()))
+        .filter(|b| line.is_char_boundary(*b))
+        .map_or(0, |b| line[..b].chars().count());
     let start = at.saturating_sub(LINE_WINDOW / 3);
     let end = (start + LINE_WINDOW).min(chars.len());
     let mut out: String = chars[start..end].iter().collect();
