@@ -2,7 +2,7 @@
 //! `sqlite3` shell loading the same lines into an FTS5 table, and `incident search` over those
 //! logs plus 100,000 incidents next to ripgrep searching the same logs as plain files.
 //!
-//! Run it with `cargo bench --bench logs` (about 10 minutes on two cores once built, most of it
+//! Run it with `cargo bench --bench logs` (about 5 minutes on two cores once built, most of it
 //! the ingest runs). It needs `/usr/bin/sqlite3` (`apt-get install sqlite3`), `/usr/bin/rg`
 //! (`apt-get install ripgrep`) and GNU `/usr/bin/time` (`apt-get install time`, for peak
 //! memory), and stops with exit code 2 naming what is missing. `INCIDENT_BENCH_LOG_MB=100`
