@@ -20,9 +20,8 @@ mod common;
 
 use common::*;
 use rusqlite::{Connection, OpenFlags};
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The incident every note goes to and `show` prints: one from the middle of the log.
@@ -103,42 +102,6 @@ fn main() {
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
-
-/// A command for a child process in a controlled environment: nothing from the caller's shell
-/// (INCIDENT_DB, INCIDENT_CONFIG, INCIDENT_NOW, INCIDENT_AUTHOR, XDG_*, GIT_*, NO_COLOR, a
-/// ~/.sqliterc) reaches it. HOME and the working directory are the temporary directory, so no
-/// user config is read and `git config` does not find this repository's `.git`.
-fn child(program: impl AsRef<OsStr>, home: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env_clear()
-        // git may live in /usr/local/bin, so keep the caller's search path.
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        // The author `incident` falls back to when git has no user.name.
-        .env("USER", "bench")
-        .env("TZ", "UTC")
-        .env("LC_ALL", "C")
-        .current_dir(home)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    cmd
-}
-
-/// Runs a child that must succeed and returns its stdout.
-fn output(mut cmd: Command) -> String {
-    let out = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed with {}:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn print_versions(baseline: bool, home: &Path) {
     let shell = if baseline {

@@ -115,22 +115,6 @@ fn env_number(name: &str, default: u64) -> u64 {
 // ---------------------------------------------------------------------------------------------
 // Child processes
 
-/// A child in a controlled environment: nothing from the caller's shell (INCIDENT_*, XDG_*, a
-/// ~/.sqliterc, a ripgrep config) reaches it.
-fn child(program: impl AsRef<OsStr>, home: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("USER", "bench")
-        .env("TZ", "UTC")
-        .env("LC_ALL", "C")
-        .current_dir(home)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    cmd
-}
-
 /// `incident --db DB --author bench ARGS…`
 fn incident(db: &Path, home: &Path, args: &[&OsStr]) -> Command {
     let mut cmd = child(BIN, home);
@@ -139,22 +123,6 @@ fn incident(db: &Path, home: &Path, args: &[&OsStr]) -> Command {
         .args(["--author", "bench"])
         .args(args);
     cmd
-}
-
-/// Runs a child that must succeed and returns its stdout.
-fn output(mut cmd: Command) -> String {
-    let out = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed with {}:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn version(program: &str, home: &Path) -> String {

@@ -27,9 +27,8 @@ use incident::store::Txn;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, params};
 use serde_json::Value as Json;
-use std::ffi::OsStr;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const WARMUP: usize = 3;
@@ -264,38 +263,6 @@ fn check(db: &Path, home: &Path, week: &Week, sql: &Path, baseline: bool) -> Jso
 
 // ---------------------------------------------------------------------------------------------
 // Child processes (as in benches/cli.rs)
-
-/// A command for a child process in a controlled environment: nothing from the caller's shell
-/// reaches it, HOME and the working directory are the temporary directory, and TZ is UTC.
-fn child(program: impl AsRef<OsStr>, home: &Path) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("USER", "bench")
-        .env("TZ", "UTC")
-        .env("LC_ALL", "C")
-        .current_dir(home)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    cmd
-}
-
-/// Runs a child that must succeed and returns its stdout.
-fn output(mut cmd: Command) -> String {
-    let out = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "{cmd:?} failed with {}:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn print_versions(baseline: bool, home: &Path) {
     let shell = if baseline {

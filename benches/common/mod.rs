@@ -5,9 +5,10 @@
 
 use chrono::DateTime;
 use rusqlite::params;
+use std::ffi::OsStr;
 use std::fs::File;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_incident");
@@ -593,4 +594,38 @@ pub fn measure<C>(
         }
     }
     samples
+}
+
+/// A command for a child process in a controlled environment: nothing from the caller's shell
+/// (INCIDENT_*, XDG_*, a ~/.sqliterc, a ripgrep config) reaches it, HOME and the working
+/// directory are the temporary directory, TZ is UTC, and `USER` is the author `incident`
+/// falls back to when git has no user.name.
+pub fn child(program: impl AsRef<OsStr>, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("USER", "bench")
+        .env("TZ", "UTC")
+        .env("LC_ALL", "C")
+        .current_dir(home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    cmd
+}
+
+/// Runs a child that must succeed and returns its stdout.
+pub fn output(mut cmd: Command) -> String {
+    let out = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed with {}:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
