@@ -210,8 +210,20 @@ fn bad_attach_input_leaves_the_database_untouched() {
 #[test]
 fn ctrl_c_in_the_middle_of_an_attach_leaves_nothing() {
     let env = opened();
-    let mut child = env
-        .command(&["attach", "1", "-"])
+    let mut cmd = env.command(&["attach", "1", "-"]);
+    // A shell starts background jobs with SIGINT ignored, and a child inherits that: restore
+    // the default a terminal's Ctrl-C meets, so the test means the same however it is run.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            nix::sys::signal::signal(
+                nix::sys::signal::Signal::SIGINT,
+                nix::sys::signal::SigHandler::SigDfl,
+            )
+            .map(|_| ())
+            .map_err(std::io::Error::from)
+        });
+    }
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
