@@ -213,7 +213,10 @@ fn check_needs_collectors_and_prints_without_an_incident() {
     let out = &check.stdout;
     assert!(out.contains("monitor exit 2"), "{out}");
     assert!(out.contains("score 91"), "{out}");
-    assert!(out.contains("HEALTH 90.0/100: P3 (score 90.0 below 95)"), "{out}");
+    assert!(
+        out.contains("HEALTH 90.0/100: P3 (score 90.0 below 95)"),
+        "{out}"
+    );
     assert!(!env.db().exists(), "check stores nothing");
     let run = env.run(&["check", "--json"]);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
