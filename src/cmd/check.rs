@@ -11,10 +11,8 @@ use crate::monitor::{self, Outcome};
 use crate::output::{self, Paint};
 use crate::remind::deliver::{Outcome as Delivery, Sender};
 use crate::remind::message::Message;
-use crate::time::{self, human_millis};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use crate::time;
+use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -43,9 +41,6 @@ pub struct Args {
     )]
     pub interval: String,
 }
-
-/// How often a sleeping `--watch` looks at the stop flag: a signal ends it within this.
-const WATCH_STEP: Duration = Duration::from_millis(50);
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     super::snapshot::require_collectors(app)?;
@@ -243,20 +238,9 @@ fn watch(app: &App, args: &Args) -> Result<(), CommandError> {
             "--interval {} is too short: checks take seconds",
             args.interval
         ))
-        .with_hint("use --interval 30s or longer"));
+        .with_hint("use --interval 1s or longer (5m suits a monitor)"));
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|e| {
-            CommandError::new(format!("cannot watch for SIGINT and SIGTERM: {e}"))
-                .with_hint("run `incident check --open` from cron instead of --watch")
-        })?;
-    }
-    output::status(&format!(
-        "checking health every {}; SIGINT or SIGTERM stops",
-        human_millis(interval.as_millis() as u64)
-    ));
-    while !stop.load(Ordering::SeqCst) {
+    super::shared::watch(interval, "checking health", "incident check --open", || {
         let now_app = App {
             settings: app.settings.clone(),
             now: time::now()?,
@@ -267,10 +251,6 @@ fn watch(app: &App, args: &Args) -> Result<(), CommandError> {
                 e.line()
             ));
         }
-        let wake = Instant::now() + interval;
-        while !stop.load(Ordering::SeqCst) && Instant::now() < wake {
-            std::thread::sleep(WATCH_STEP.min(wake.saturating_duration_since(Instant::now())));
-        }
-    }
-    Ok(())
+        Ok(())
+    })
 }

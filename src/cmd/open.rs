@@ -3,7 +3,7 @@
 use super::App;
 use super::shared::clock_line;
 use crate::error::CommandError;
-use crate::model::Severity;
+use crate::model::{Incident, Severity};
 use crate::output::{self, Paint};
 use crate::sla;
 use crate::workflow::{self, Change, NewIncident};
@@ -64,16 +64,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let paint = Paint::stdout();
     if !args.json {
         // Printed before the snapshot starts: the number is what a responder needs first.
-        let c = sla::clocks(&incident, policy, app.now);
-        output::out(&format!(
-            "{} {}: {} {}\n  respond {}\n  fix     {}\n",
-            paint.bold("incident"),
-            paint.bold(&incident.number.to_string()),
-            incident.severity,
-            incident.title,
-            clock_line(&c.respond, &paint),
-            clock_line(&c.resolve, &paint),
-        ))?;
+        output::out(&opened_text(app, &incident, &paint))?;
     }
     let collectors = &app.settings.collectors;
     let snapshot = if !args.no_snapshot && collectors.on_open && !collectors.is_empty() {
@@ -161,16 +152,24 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         return output::out_json(&v);
     }
     let paint = Paint::stdout();
-    let c = sla::clocks(&incident, policy, app.now);
     output::out(&format!(
-        "{} {}: {} {}\n  respond {}\n  fix     {}\n  snapshot {seq}: {}\n",
+        "{}  snapshot {seq}: {}\n",
+        opened_text(app, &incident, &paint),
+        snap.summary
+    ))?;
+    output::out(&super::check::breakdown(&health, &verdict, &paint))
+}
+
+/// "incident 12: P1 title" and both deadlines: what a responder needs first.
+fn opened_text(app: &App, incident: &Incident, paint: &Paint) -> String {
+    let c = sla::clocks(incident, &app.settings.policy, app.now);
+    format!(
+        "{} {}: {} {}\n  respond {}\n  fix     {}\n",
         paint.bold("incident"),
         paint.bold(&incident.number.to_string()),
         incident.severity,
         incident.title,
-        clock_line(&c.respond, &paint),
-        clock_line(&c.resolve, &paint),
-        snap.summary,
-    ))?;
-    output::out(&super::check::breakdown(&health, &verdict, &paint))
+        clock_line(&c.respond, paint),
+        clock_line(&c.resolve, paint),
+    )
 }

@@ -6,10 +6,8 @@ use crate::error::CommandError;
 use crate::output;
 use crate::remind::round::{Round, RoundError};
 use crate::render::Templates;
-use crate::time::{self, display, human_millis};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use crate::time::{self, display};
+use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -41,9 +39,6 @@ pub struct Args {
 /// How long a `--watch` check waits for another writer before reporting the database locked
 /// and trying again at the next check; a one-off run waits the store's usual 10 s.
 const WATCH_LOCK_WAIT: Duration = Duration::from_secs(1);
-
-/// How often a sleeping `--watch` looks at the stop flag: a signal ends it within this.
-const WATCH_STEP: Duration = Duration::from_millis(50);
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let templates = Templates::new(app.settings.templates.as_deref());
@@ -82,31 +77,23 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
 /// restarts it and shows why.
 fn watch(round: &Round, interval: &str) -> Result<(), CommandError> {
     let interval = time::parse_duration(interval)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop)).map_err(|e| {
-            CommandError::new(format!("cannot watch for SIGINT and SIGTERM: {e}"))
-                .with_hint("run `incident remind` from cron instead of --watch")
-        })?;
-    }
-    output::status(&format!(
-        "checking for reminders every {}; SIGINT or SIGTERM stops",
-        human_millis(interval.as_millis() as u64)
-    ));
-    while !stop.load(Ordering::SeqCst) {
-        let now = time::now()?;
-        match round.run(now, now) {
-            Ok(_) => {}
-            Err(RoundError::Locked(e)) => output::status(&format!(
-                "error: {}; trying again at the next check",
-                e.message
-            )),
-            Err(RoundError::Failed(e)) => return Err(e),
-        }
-        let wake = Instant::now() + interval;
-        while !stop.load(Ordering::SeqCst) && Instant::now() < wake {
-            std::thread::sleep(WATCH_STEP.min(wake.saturating_duration_since(Instant::now())));
-        }
-    }
-    Ok(())
+    super::shared::watch(
+        interval,
+        "checking for reminders",
+        "incident remind",
+        || {
+            let now = time::now()?;
+            match round.run(now, now) {
+                Ok(_) => Ok(()),
+                Err(RoundError::Locked(e)) => {
+                    output::status(&format!(
+                        "error: {}; trying again at the next check",
+                        e.message
+                    ));
+                    Ok(())
+                }
+                Err(RoundError::Failed(e)) => Err(e),
+            }
+        },
+    )
 }
