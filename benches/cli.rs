@@ -159,30 +159,7 @@ impl std::fmt::Display for Generated {
 /// Creates the database with the real binary, fills it, checkpoints it and closes it, so every
 /// round starts from one compact file.
 fn generate(db: &Path, home: &Path) -> Generated {
-    let now = unix_now();
-    // Two years of incidents up to an hour ago. The seed, made by the binary, is incident 1 and
-    // the oldest: its clock is pinned to the start so numbers and open times rise together.
-    let start = now - 730 * 86_400;
-    let mut seed = child(BIN, home);
-    seed.env("INCIDENT_NOW", rfc3339(start))
-        .arg("--db")
-        .arg(db)
-        .args(["--author", "bench", "open", "P2", "seed"]);
-    timed(seed, home);
-
-    let mut conn = Connection::open(db).expect("open the seeded database");
-    // Throwaway data: durability during the fill buys nothing.
-    conn.pragma_update(None, "synchronous", "OFF").unwrap();
-    conn.pragma_update(None, "cache_size", -512 * 1024).unwrap();
-    let tx = conn.transaction().unwrap();
-    let max_events = insert_incidents(&tx, start, now - 3_600, now);
-    insert_events(&tx, max_events);
-    tx.commit().unwrap();
-
-    let busy: i64 = conn
-        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(busy, 0, "the checkpoint after the fill was blocked");
+    let (conn, _) = fill(db, home, |_| {});
     let generated = describe(&conn);
     conn.close().map_err(|(_, e)| e).unwrap();
     generated

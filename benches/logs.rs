@@ -922,45 +922,30 @@ fn check_results(db: &Path, home: &Path, logs: &Logs, queries: &[Query]) -> Vec<
 /// store would have put them (the fill writes SQL straight into the tables; notes are indexed
 /// by the first search, as they are after `incident note`).
 fn fill_incidents(db: &Path, home: &Path) {
-    let now = unix_now();
-    let start = now - 730 * 86_400;
-    let mut seed = incident(db, home, &["open", "P2", "seed"].map(OsStr::new));
-    seed.env("INCIDENT_NOW", rfc3339(start));
-    timed(seed, home);
-
-    let mut conn = Connection::open(db).expect("open the seeded database");
-    conn.pragma_update(None, "synchronous", "OFF").unwrap();
-    conn.pragma_update(None, "cache_size", -512 * 1024).unwrap();
-    let tx = conn.transaction().unwrap();
-    let max_events = insert_incidents(&tx, start, now - 3_600, now);
-    insert_events(&tx, max_events);
-    for field in ["description", "root_cause", "resolution"] {
+    let (conn, _) = fill(db, home, |tx| {
+        for field in ["description", "root_cause", "resolution"] {
+            tx.execute(
+                &format!(
+                    "INSERT INTO search_docs (kind, incident_pk, ref, at, body)
+                     SELECT 'field', pk, '{field}', updated_at, {field} FROM incidents
+                     WHERE pk > 1 AND {field} <> ''"
+                ),
+                [],
+            )
+            .unwrap();
+        }
         tx.execute(
-            &format!(
-                "INSERT INTO search_docs (kind, incident_pk, ref, at, body)
-                 SELECT 'field', pk, '{field}', updated_at, {field} FROM incidents
-                 WHERE pk > 1 AND {field} <> ''"
-            ),
+            "INSERT INTO search_docs (kind, incident_pk, ref, at, body)
+             SELECT 'field', pk, 'title', updated_at, title FROM incidents WHERE pk > 1",
             [],
         )
         .unwrap();
-    }
-    tx.execute(
-        "INSERT INTO search_docs (kind, incident_pk, ref, at, body)
-         SELECT 'field', pk, 'title', updated_at, title FROM incidents WHERE pk > 1",
-        [],
-    )
-    .unwrap();
-    tx.execute(
-        "INSERT INTO search (rowid, text) SELECT id, body FROM search_docs WHERE kind = 'field'
-             AND incident_pk > 1",
-        [],
-    )
-    .unwrap();
-    tx.commit().unwrap();
-    let busy: i64 = conn
-        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+        tx.execute(
+            "INSERT INTO search (rowid, text) SELECT id, body FROM search_docs WHERE kind = 'field'
+                 AND incident_pk > 1",
+            [],
+        )
         .unwrap();
-    assert_eq!(busy, 0, "the checkpoint after the fill was blocked");
+    });
     conn.close().map_err(|(_, e)| e).unwrap();
 }
