@@ -47,20 +47,33 @@ pub struct HealthSettings {
     pub weights: Weights,
     /// A score below `below[0]` is P1, below `below[1]` P2, below `below[2]` P3.
     pub below: [f64; 3],
-    /// Finds a score a command printed ("Health score: 72.5/100"); its first group is the number.
-    pub score_pattern: Regex,
+    /// Finds a score a command printed ("Health score: 72.5/100"); its first group is the
+    /// number. None is DEFAULT_SCORE_PATTERN (see `score_pattern`).
+    pub score_pattern: Option<Regex>,
     /// `check --open` says health recovered after this many healthy checks in a row.
     pub recover_after: u32,
 }
 
 pub const DEFAULT_SCORE_PATTERN: &str = r"(?i)health score\D{0,20}?(\d{1,3}(?:\.\d+)?)";
 
+/// Compiled when a check first needs it: every command loads the settings, and compiling it
+/// there cost each of them a millisecond (measured: a third of `incident search`'s start-up).
+static DEFAULT_PATTERN: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    Regex::new(DEFAULT_SCORE_PATTERN).expect("the default pattern is valid")
+});
+
+impl HealthSettings {
+    pub fn score_pattern(&self) -> &Regex {
+        self.score_pattern.as_ref().unwrap_or(&DEFAULT_PATTERN)
+    }
+}
+
 impl Default for HealthSettings {
     fn default() -> Self {
         HealthSettings {
             weights: Weights::default(),
             below: [60.0, 80.0, 95.0],
-            score_pattern: Regex::new(DEFAULT_SCORE_PATTERN).expect("the default pattern is valid"),
+            score_pattern: None,
             recover_after: 3,
         }
     }
@@ -70,7 +83,7 @@ impl PartialEq for HealthSettings {
     fn eq(&self, other: &Self) -> bool {
         self.weights == other.weights
             && self.below == other.below
-            && self.score_pattern.as_str() == other.score_pattern.as_str()
+            && self.score_pattern().as_str() == other.score_pattern().as_str()
             && self.recover_after == other.recover_after
     }
 }
@@ -225,7 +238,7 @@ pub fn assess(
         &mut signals,
         "commands",
         w.commands,
-        commands(items, collectors, &settings.score_pattern),
+        commands(items, collectors, settings.score_pattern()),
     );
     let lost: f64 = signals.iter().map(|s| s.lost).sum();
     let score = ((100.0 - lost).clamp(0.0, 100.0) * 10.0).round() / 10.0;
@@ -682,10 +695,11 @@ mod tests {
 
     #[test]
     fn printed_scores_out_of_range_are_ignored() {
-        let p = HealthSettings::default().score_pattern;
-        assert_eq!(printed_score("health score: 250", &p), None);
-        assert_eq!(printed_score("HEALTH SCORE 87.5%", &p), Some(87.5));
-        assert_eq!(printed_score("no score here 42", &p), None);
+        let settings = HealthSettings::default();
+        let p = settings.score_pattern();
+        assert_eq!(printed_score("health score: 250", p), None);
+        assert_eq!(printed_score("HEALTH SCORE 87.5%", p), Some(87.5));
+        assert_eq!(printed_score("no score here 42", p), None);
     }
 
     #[test]

@@ -144,6 +144,62 @@ fn an_exact_phrase_ranks_first() {
 }
 
 #[test]
+fn written_text_comes_before_log_lines_and_log_lines_go_newest_first() {
+    let env = opened();
+    // Two logs, the word on every 5,000th line: several chunks of each.
+    let log = |name: &str| -> String {
+        (1..=40_000)
+            .map(|i| match i % 5_000 {
+                0 => format!("{name} {i} replica lag 31s\n"),
+                _ => format!("{name} {i} steady state ok\n"),
+            })
+            .collect()
+    };
+    env.run_stdin(&["attach", "1", "-", "--name", "older.log"], &log("older"))
+        .ok();
+    env.run_stdin(&["attach", "1", "-", "--name", "newer.log"], &log("newer"))
+        .ok();
+    env.run(&["note", "1", "replica lag climbing, failing over"])
+        .ok();
+    let hits = results(&env, &["lag"]);
+    assert_eq!(hits[0]["where"], "note at 2026-11-29 10:00", "{hits:?}");
+    assert!(hits[0]["score"].is_f64(), "{hits:?}");
+    // Then the lines: the newer log's last first, down to the older log's first.
+    let lines: Vec<&str> = hits[1..]
+        .iter()
+        .map(|h| h["snippet"].as_str().unwrap().split(' ').next().unwrap())
+        .collect();
+    assert_eq!(lines.len(), 16, "{hits:?}");
+    assert!(lines[..8].iter().all(|l| *l == "newer"), "{lines:?}");
+    assert!(lines[8..].iter().all(|l| *l == "older"), "{lines:?}");
+    let numbers: Vec<u64> = hits[1..9]
+        .iter()
+        .map(|h| h["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            40_000, 35_000, 30_000, 25_000, 20_000, 15_000, 10_000, 5_000
+        ]
+    );
+    assert!(hits[1..].iter().all(|h| h["score"].is_null()), "{hits:?}");
+    // The limit keeps the best: the note and the newest lines.
+    assert_eq!(
+        wheres(&env, &["lag", "--limit", "3"]),
+        [
+            "1 note at 2026-11-29 10:00",
+            "1 attachment 2 line 40000",
+            "1 attachment 2 line 35000"
+        ]
+    );
+    // --kind log: the lines alone.
+    let logs = results(&env, &["lag", "--kind", "log", "--limit", "2"]);
+    assert_eq!(logs.len(), 2, "{logs:?}");
+    assert!(logs.iter().all(|h| h["kind"] == "log"), "{logs:?}");
+    assert_eq!(logs[0]["where"], "attachment 2 line 40000");
+}
+
+#[test]
 fn prefix_queries_match_word_starts() {
     let env = opened();
     env.run(&["update", "1", "--description", "crypto_prices table stale"])

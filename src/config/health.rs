@@ -62,7 +62,7 @@ pub(super) fn resolve(
                 "health.score_pattern needs a group around the number, like (\\d+)".into(),
             ));
         }
-        h.score_pattern = re;
+        h.score_pattern = Some(re);
     }
     if let Some(n) = &file.recover_after {
         if !(1..=1000).contains(n.get_ref()) {
@@ -143,7 +143,7 @@ mod tests {
         assert_eq!(s.health.below, [50.0, 80.0, 95.0]);
         assert_eq!(s.health.weights.pods, 30.0);
         assert_eq!(s.health.weights.freshness, 40.0);
-        assert_eq!(s.health.score_pattern.as_str(), "score=(\\d+)");
+        assert_eq!(s.health.score_pattern().as_str(), "score=(\\d+)");
 
         for (text, line, needle) in [
             ("[health]\nscore_pattern = 'score'\n", 2, "group"),

@@ -10,7 +10,7 @@ use std::io::Read;
 /// Input bytes per chunk: big enough that zstd compresses well and a 1 GB log is a few thousand
 /// rows, small enough that a search decompresses little to show a hit's line (each result
 /// shown decompresses its chunk: 1 MiB chunks made that most of a search's time).
-pub const CHUNK_SIZE: usize = 256 << 10;
+pub const CHUNK_SIZE: usize = 64 << 10;
 
 /// A newline in the last quarter of a full buffer is "near": the chunk ends there, so chunks
 /// hold whole lines (a later search index can point at lines) unless a line is very long.

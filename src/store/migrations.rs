@@ -22,6 +22,10 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         Some(super::search::backfill),
     ),
     (include_str!("migrations/0007_monitor.sql"), None),
+    (
+        include_str!("migrations/0008_search_log.sql"),
+        Some(super::search::index_logs_apart),
+    ),
 ];
 
 type Step = fn(&rusqlite::Transaction) -> rusqlite::Result<()>;
@@ -232,8 +236,89 @@ mod tests {
             search("updater*"),
             [
                 "7 field title None [Updater] stuck",
-                "7 command command 1 Some(1) pod/[updater]-5c deleted",
                 "7 command command 1 None kubectl delete pod [updater]-5c",
+                "7 command command 1 Some(1) pod/[updater]-5c deleted",
+            ]
+        );
+    }
+
+    #[test]
+    fn version_8_moves_log_chunks_to_their_own_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_stepwise(&mut conn, 7).unwrap();
+        let log = "line one\nline two\nERROR upstream binance timeout\n";
+        let chunk = zstd::bulk::compress(log.as_bytes(), 3).unwrap();
+        let output = zstd::bulk::compress(b"pod/updater-5c deleted\n", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO incidents (uuid, number, title, severity, status, detected_at,
+                 opened_at, created_by, updated_at)
+             VALUES ('u', 7, 'Binance prices stale', 'P1', 'OPEN', '2026-11-29T09:00:00Z',
+                 '2026-11-29T09:00:00Z', 'a', '2026-11-29T09:00:00Z');
+             INSERT INTO blobs (hash, size, lines, stored) VALUES ('h1', 44, 3, 10), ('h2', 23, 1, 10);",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO blob_chunks (blob_id, seq, first_line, lines, size, data)
+             VALUES (1, 0, 1, 3, ?1, ?2), (2, 0, 1, 1, ?3, ?4)",
+            rusqlite::params![log.len() as i64, chunk, 23, output],
+        )
+        .unwrap();
+        // As versions 6 and 7 wrote them: the title and the log's chunk in `search`; the
+        // command run's output never indexed, and an action item (from an import) not yet.
+        conn.execute_batch(
+            "INSERT INTO attachments (incident_pk, seq, name, blob_id, added_at, added_by)
+             VALUES (1, 1, 'app.log', 1, '2026-11-29T09:10:00Z', 'a');
+             INSERT INTO command_runs (incident_pk, seq, command, started_at, duration_ms, exit_code,
+                 output_blob_id, output_bytes, output_cap, run_by)
+             VALUES (1, 1, 'kubectl delete pod updater-5c', '2026-11-29T09:20:00Z', 9, 0, 2, 23,
+                 1048576, 'a');
+             INSERT INTO action_items (incident_pk, text, kind, created_at, created_by)
+             VALUES (1, 'alert on binance staleness', 'detect', '2026-11-29T09:30:00Z', 'a');
+             INSERT INTO search_docs (id, kind, incident_pk, ref, at, body)
+             VALUES (1, 'field', 1, 'title', '2026-11-29T09:00:00Z', 'Binance prices stale');
+             INSERT INTO search (rowid, text) VALUES (1, 'Binance prices stale');
+             INSERT INTO search_docs (id, kind, chunk_id) VALUES (2, 'chunk', 1);
+             INSERT INTO search (rowid, text) VALUES (2, 'line one line two ERROR upstream binance timeout');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            count("SELECT count(*) FROM search('binance')"),
+            1,
+            "the title only"
+        );
+        assert_eq!(count("SELECT count(*) FROM search_log('binance')"), 1);
+        assert_eq!(count("SELECT count(*) FROM search_log('updater')"), 1);
+        assert_eq!(count("SELECT actions_written FROM search_state"), 1);
+        let txn = crate::store::Txn {
+            tx: conn.transaction().unwrap(),
+            path: std::path::Path::new(":memory:"),
+        };
+        assert!(
+            txn.notes_pending().unwrap(),
+            "the action item is not indexed yet"
+        );
+        txn.index_pending_notes().unwrap();
+        let found: Vec<String> = txn
+            .search(&crate::store::SearchQuery {
+                query: "binance",
+                incident: None,
+                since: None,
+                kind: None,
+                limit: 10,
+                mark: ("[", "]"),
+            })
+            .unwrap()
+            .iter()
+            .map(|h| format!("{} {} {:?}", h.kind, h.reference, h.line))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "field title None",
+                "action action 1 None",
+                "log attachment 1 Some(3)"
             ]
         );
     }

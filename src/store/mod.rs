@@ -140,8 +140,13 @@ impl Store {
         if version == 0 {
             self.enable_wal()?;
         }
-        if version < LATEST_VERSION && !migrations::migrate(&mut self.conn)? {
-            return Err(StoreError::Foreign(self.path.clone()));
+        if version < LATEST_VERSION {
+            if !migrations::migrate(&mut self.conn)? {
+                return Err(StoreError::Foreign(self.path.clone()));
+            }
+            // A migration that rewrote much (version 8 re-indexes every log) leaves a WAL that
+            // every later command would read at start.
+            self.bound_wal();
         }
         self.conn.pragma_update(None, "foreign_keys", true)?;
         Ok(())
