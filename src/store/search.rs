@@ -1,12 +1,14 @@
 //! Full-text search (SQLite FTS5) over everything recorded: incident fields, notes, snapshot
 //! texts, command lines, and the chunks of attached logs and command output.
 //!
-//! `search` is a contentless FTS5 index whose rowid is a `search_docs` row. Small texts keep
-//! their (already redacted) text in `search_docs.body`; a stored chunk is indexed once, however
-//! many attachments or command runs share its blob, and is joined to them when searched. The
-//! index is written in the same transaction as what it indexes, by the store methods that
-//! write it; snippets are cut afterwards from the few results shown, by running the query again
-//! over just their text in a temporary FTS5 table (a chunk line by line, for the line number).
+//! Two contentless FTS5 indexes whose rowids are `search_docs` rows: `search` for what was
+//! written (its already redacted text kept in `search_docs.body`), ranked by bm25, and
+//! `search_log` for the chunks of logs and command output, shown newest first. A chunk is
+//! indexed once, however many attachments or command runs share its blob, and is joined to
+//! them when searched. The indexes are written in the same transaction as what they index, by
+//! the store methods that write it; a hit's line and snippet are found afterwards in the few
+//! results shown (byte patterns over the decompressed chunk, or the query run again over just
+//! their text in a temporary FTS5 table).
 
 use super::{StoreError, Txn};
 use crate::time::{self, Timestamp};
@@ -659,7 +661,7 @@ impl Txn<'_> {
 
     /// Appends the newest log and command output chunks matching `query` to `rows`, up to the
     /// limit, skipping those already there. FTS5 walks `search_log` from its newest entry and
-    /// the walk stops once enough are found; bm25 is computed for those only.
+    /// the walk stops once enough are found; nothing is scored.
     fn log_rows(
         &self,
         query: &str,
@@ -909,7 +911,7 @@ fn find_lines(
     let Some(finder) = finder else {
         return chunks.iter().map(|_| None).collect();
     };
-    // One decompressor and one buffer per thread, reused: a fresh 256 KiB buffer per chunk
+    // One decompressor and one buffer per thread, reused: a fresh buffer per chunk
     // cost more in page faults than finding the line in it.
     let one = |dctx: &mut zstd::bulk::Decompressor, plain: &mut Vec<u8>, chunk: &StoredChunk| {
         plain.clear();

@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 pub const FORMAT: &str = "incident-export";
 pub const VERSION: u64 = 1;
 
-/// The largest chunk a file may declare. This binary cuts 256 KiB chunks (earlier ones cut
-/// 1 MiB, which import just as well); the bound keeps a damaged or hostile file from making
+/// The largest chunk a file may declare. This binary cuts 64 KiB chunks (earlier ones cut
+/// 256 KiB or 1 MiB, which import just as well); the bound keeps a damaged or hostile file from making
 /// import allocate without limit.
 const MAX_CHUNK: i64 = 64 << 20;
 
