@@ -197,6 +197,10 @@ fn written_text_comes_before_log_lines_and_log_lines_go_newest_first() {
     assert_eq!(logs.len(), 2, "{logs:?}");
     assert!(logs.iter().all(|h| h["kind"] == "log"), "{logs:?}");
     assert_eq!(logs[0]["where"], "attachment 2 line 40000");
+    // A prefix finds the same lines, newest first (its words read from the log index).
+    let by_prefix = wheres(&env, &["replic*", "--kind", "log"]);
+    assert_eq!(by_prefix.len(), 16, "{by_prefix:?}");
+    assert_eq!(by_prefix, wheres(&env, &["replica", "--kind", "log"]));
 }
 
 #[test]
