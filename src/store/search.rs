@@ -854,17 +854,20 @@ impl Txn<'_> {
             .tx
             .prepare_cached("SELECT coalesce(body, '') FROM search_docs WHERE id = ?1")?
             .query_row([id], |r| r.get(0))?;
-        self.tx.execute("DELETE FROM temp.search_hit", [])?;
+        // Cached statements: a search cuts up to its limit of snippets.
         self.tx
-            .execute("INSERT INTO temp.search_hit (text) VALUES (?1)", [&body])?;
+            .prepare_cached("DELETE FROM temp.search_hit")?
+            .execute([])?;
+        self.tx
+            .prepare_cached("INSERT INTO temp.search_hit (text) VALUES (?1)")?
+            .execute([&body])?;
         let snippet: Option<String> = self
             .tx
-            .query_row(
+            .prepare_cached(
                 "SELECT snippet(search_hit, 0, ?2, ?3, '…', 24) FROM temp.search_hit
                  WHERE search_hit MATCH ?1",
-                params![q.query, q.mark.0, q.mark.1],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![q.query, q.mark.0, q.mark.1], |r| r.get(0))
             .optional()?;
         let snippet = snippet.unwrap_or_else(|| body.chars().take(LINE_WINDOW).collect());
         Ok(snippet.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -880,7 +883,9 @@ impl Txn<'_> {
     ) -> rusqlite::Result<(Option<u64>, String)> {
         let text = String::from_utf8_lossy(plain);
         let terms = terms_of(q.query);
-        self.tx.execute("DELETE FROM temp.search_hit", [])?;
+        self.tx
+            .prepare_cached("DELETE FROM temp.search_hit")?
+            .execute([])?;
         let mut insert = self
             .tx
             .prepare_cached("INSERT INTO temp.search_hit (rowid, text) VALUES (?1, ?2)")?;
