@@ -204,6 +204,27 @@ fn written_text_comes_before_log_lines_and_log_lines_go_newest_first() {
 }
 
 #[test]
+fn words_with_punctuation_are_searched_as_typed() {
+    let env = opened();
+    env.run(&[
+        "note",
+        "1",
+        "deleted pod updater-5c; dial 10.0.0.5:3306 refused",
+    ])
+    .ok();
+    env.run(&["note", "1", "updater restarted on node 5c"]).ok();
+    for q in ["updater-5c", "10.0.0.5:3306", "10.0.0.5", "pod updater-5c*"] {
+        let hits = results(&env, &[q]);
+        assert_eq!(hits.len(), 1, "{q}: {hits:?}");
+        let snippet = hits[0]["snippet"].as_str().unwrap();
+        assert!(
+            snippet.starts_with("deleted") && snippet.contains('['),
+            "{q}: {hits:?}"
+        );
+    }
+}
+
+#[test]
 fn prefix_queries_match_word_starts() {
     let env = opened();
     env.run(&["update", "1", "--description", "crypto_prices table stale"])
@@ -250,7 +271,7 @@ fn kind_incident_and_since_filter() {
 #[test]
 fn a_malformed_query_is_a_one_line_error() {
     let env = opened();
-    for q in ["\"unclosed", "AND", "nosuch:word", " "] {
+    for q in ["\"unclosed", "AND", "lag OR", "(lag", " "] {
         let run = env.run(&["search", q]);
         let err = run.err();
         assert!(!err.contains("fts5") && !err.contains("SQL"), "{err}");

@@ -9,7 +9,8 @@ use crate::time;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Words (all must occur), "an exact phrase", a prefix* , or AND / OR / NOT between them
+    /// Words (all must occur), "an exact phrase", a prefix* , or AND / OR / NOT between them;
+    /// a word with punctuation (updater-5c, 10.0.0.5) is searched as typed
     pub query: String,
     /// Only this incident
     #[arg(long, value_parser = incident_number, value_name = "N")]

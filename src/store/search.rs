@@ -480,6 +480,55 @@ impl From<rusqlite::Error> for SearchError {
     }
 }
 
+/// The query with every word that holds punctuation put in double quotes: what responders
+/// search for is full of it (`updater-5c`, `10.0.0.5`, `req=cb892ffb`), and FTS5 would read
+/// the `-` of a pod name as a column filter and refuse a `.` outright. Quoted, such a word is
+/// the phrase of its parts, as the tokenizer splits the text it matches. Left alone: words of
+/// letters, digits and `_` (a trailing `*` kept outside the quotes), the operators, `^word`,
+/// and any query with NEAR(…), `{…}` or a double quote of its own left open.
+fn quote_punctuated(query: &str) -> String {
+    let plain = |w: &str| {
+        w.trim_start_matches('^')
+            .trim_end_matches('*')
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_')
+    };
+    if query.contains("NEAR") || query.contains(['{', '}']) || query.matches('"').count() % 2 == 1 {
+        return query.to_string();
+    }
+    let mut out = String::with_capacity(query.len() + 8);
+    for (i, part) in query.split('"').enumerate() {
+        if i > 0 {
+            out.push('"');
+        }
+        if i % 2 == 1 {
+            out.push_str(part);
+            continue;
+        }
+        let mut word = String::new();
+        let flush = |word: &mut String, out: &mut String| {
+            if !word.is_empty() && !plain(word) && word.chars().any(char::is_alphanumeric) {
+                let stem = word.trim_end_matches('*');
+                let star = &word[stem.len()..];
+                out.push_str(&format!("\"{stem}\"{star}"));
+            } else {
+                out.push_str(word);
+            }
+            word.clear();
+        };
+        for c in part.chars() {
+            if c.is_whitespace() || c == '(' || c == ')' {
+                flush(&mut word, &mut out);
+                out.push(c);
+            } else {
+                word.push(c);
+            }
+        }
+        flush(&mut word, &mut out);
+    }
+    out
+}
+
 /// A query's plain words as the phrase they make, when the query is two or more plain words:
 /// results holding the exact phrase rank first.
 fn phrase_of(query: &str) -> Option<String> {
@@ -539,6 +588,11 @@ impl Txn<'_> {
     /// and command output, newest first. For a query of plain words, whatever holds them as
     /// the exact phrase comes before the rest, in the same order.
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
+        let quoted = quote_punctuated(q.query);
+        let q = &SearchQuery {
+            query: &quoted,
+            ..q.clone()
+        };
         let incident_pk: Option<i64> = match q.incident {
             Some(number) => {
                 let pk = self
@@ -1295,6 +1349,28 @@ mod tests {
         assert_eq!(expand("crypto_repl*"), None, "a phrase to FTS5");
         assert_eq!(expand("NEAR(repl* lag)"), None);
         assert_eq!(expand("text:repl*"), None);
+    }
+
+    #[test]
+    fn words_with_punctuation_are_quoted() {
+        for (query, quoted) in [
+            ("updater-5c", r#""updater-5c""#),
+            ("dial 10.0.0.5 refused", r#"dial "10.0.0.5" refused"#),
+            (
+                "req=cb89* OR (pod-a AND lag)",
+                r#""req=cb89"* OR ("pod-a" AND lag)"#,
+            ),
+            (
+                r#""connection refused" crypto_prices"#,
+                r#""connection refused" crypto_prices"#,
+            ),
+            ("replica* NOT ^start", "replica* NOT ^start"),
+            ("NEAR(pod-a lag, 5)", "NEAR(pod-a lag, 5)"),
+            (r#"open "quote-d"#, r#"open "quote-d"#),
+            ("a - b", "a - b"),
+        ] {
+            assert_eq!(quote_punctuated(query), quoted, "{query}");
+        }
     }
 
     #[test]
