@@ -192,6 +192,20 @@ fn written_text_comes_before_log_lines_and_log_lines_go_newest_first() {
             "1 attachment 2 line 35000"
         ]
     );
+    // A full page says so on stderr, and how to see more.
+    let page = env.run(&["search", "lag", "--limit", "3"]);
+    assert_eq!(
+        page.stdout.matches("incident 1").count(),
+        3,
+        "{}",
+        page.stdout
+    );
+    assert!(
+        page.stderr
+            .contains("showing the first 3; --limit 15 shows more"),
+        "{}",
+        page.stderr
+    );
     // --kind log: the lines alone.
     let logs = results(&env, &["lag", "--kind", "log", "--limit", "2"]);
     assert_eq!(logs.len(), 2, "{logs:?}");

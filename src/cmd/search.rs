@@ -114,7 +114,16 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             h.snippet
         ));
     }
-    output::out(&text)
+    output::out(&text)?;
+    if hits.len() == args.limit {
+        // What was written comes first: a common word can fill the limit before any log line.
+        output::status(&format!(
+            "showing the first {}; --limit {} shows more, --kind log only log lines",
+            args.limit,
+            args.limit * 5
+        ));
+    }
+    Ok(())
 }
 
 /// Where in the incident the hit is: "attachment 2 line 1234", "note at 2026-11-29 10:05".
