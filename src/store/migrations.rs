@@ -159,25 +159,14 @@ mod tests {
         );
     }
 
-    #[test]
-    fn version_6_indexes_everything_recorded_before_it() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrate_stepwise(&mut conn, 5).unwrap();
+    /// An attached log (blob 1) and a command run's output (blob 2) of incident pk 1, stored
+    /// as version 5 and later store them.
+    fn log_and_command_run(conn: &Connection) {
         let log = "line one\nline two\nERROR upstream binance timeout\n";
         let chunk = zstd::bulk::compress(log.as_bytes(), 3).unwrap();
         let output = zstd::bulk::compress(b"pod/updater-5c deleted\n", 3).unwrap();
         conn.execute_batch(
-            "INSERT INTO incidents (uuid, number, title, description, severity, status, detected_at,
-                 opened_at, created_by, updated_at)
-             VALUES ('u', 7, 'Updater stuck', 'prices stale', 'P1', 'OPEN', '2026-11-29T09:00:00Z',
-                 '2026-11-29T09:00:00Z', 'a', '2026-11-29T09:00:00Z');
-             INSERT INTO events (incident_pk, at, recorded_at, author, kind, text)
-             VALUES (1, '2026-11-29T09:05:00Z', 'x', 'a', 'note', 'restarted the scheduler');
-             INSERT INTO snapshots (incident_pk, seq, taken_at, duration_ms, summary)
-             VALUES (1, 1, '2026-11-29T09:01:00Z', 5, 'kubernetes ok');
-             INSERT INTO snapshot_items (snapshot_id, collector, name, status, duration_ms, raw)
-             VALUES (1, 'logs', 'app=updater', 'ok', 5, 'panic: deadlock detected');
-             INSERT INTO blobs (hash, size, lines, stored) VALUES ('h1', 44, 3, 10), ('h2', 23, 1, 10);",
+            "INSERT INTO blobs (hash, size, lines, stored) VALUES ('h1', 44, 3, 10), ('h2', 23, 1, 10);",
         )
         .unwrap();
         conn.execute(
@@ -195,29 +184,55 @@ mod tests {
                  1048576, 'a');",
         )
         .unwrap();
-        migrate(&mut conn).unwrap();
+    }
+
+    /// What `search` finds for `query` after the migrations.
+    fn found(conn: &mut Connection, query: &str) -> Vec<crate::store::Hit> {
         let txn = crate::store::Txn {
             tx: conn.transaction().unwrap(),
             path: std::path::Path::new(":memory:"),
         };
-        let search = |query: &str| -> Vec<String> {
-            txn.search(&crate::store::SearchQuery {
-                query,
-                incident: None,
-                since: None,
-                kind: None,
-                limit: 10,
-                mark: ("[", "]"),
-            })
-            .unwrap()
-            .iter()
-            .map(|h| {
-                format!(
-                    "{} {} {} {:?} {}",
-                    h.number, h.kind, h.reference, h.line, h.snippet
-                )
-            })
-            .collect()
+        txn.index_pending_notes().unwrap();
+        txn.search(&crate::store::SearchQuery {
+            query,
+            incident: None,
+            since: None,
+            kind: None,
+            limit: 10,
+            mark: ("[", "]"),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn version_6_indexes_everything_recorded_before_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_stepwise(&mut conn, 5).unwrap();
+        conn.execute_batch(
+            "INSERT INTO incidents (uuid, number, title, description, severity, status, detected_at,
+                 opened_at, created_by, updated_at)
+             VALUES ('u', 7, 'Updater stuck', 'prices stale', 'P1', 'OPEN', '2026-11-29T09:00:00Z',
+                 '2026-11-29T09:00:00Z', 'a', '2026-11-29T09:00:00Z');
+             INSERT INTO events (incident_pk, at, recorded_at, author, kind, text)
+             VALUES (1, '2026-11-29T09:05:00Z', 'x', 'a', 'note', 'restarted the scheduler');
+             INSERT INTO snapshots (incident_pk, seq, taken_at, duration_ms, summary)
+             VALUES (1, 1, '2026-11-29T09:01:00Z', 5, 'kubernetes ok');
+             INSERT INTO snapshot_items (snapshot_id, collector, name, status, duration_ms, raw)
+             VALUES (1, 'logs', 'app=updater', 'ok', 5, 'panic: deadlock detected');",
+        )
+        .unwrap();
+        log_and_command_run(&conn);
+        migrate(&mut conn).unwrap();
+        let mut search = |query: &str| -> Vec<String> {
+            found(&mut conn, query)
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{} {} {} {:?} {}",
+                        h.number, h.kind, h.reference, h.line, h.snippet
+                    )
+                })
+                .collect()
         };
         assert_eq!(
             search("binance"),
@@ -246,33 +261,18 @@ mod tests {
     fn version_8_moves_log_chunks_to_their_own_index() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_stepwise(&mut conn, 7).unwrap();
-        let log = "line one\nline two\nERROR upstream binance timeout\n";
-        let chunk = zstd::bulk::compress(log.as_bytes(), 3).unwrap();
-        let output = zstd::bulk::compress(b"pod/updater-5c deleted\n", 3).unwrap();
         conn.execute_batch(
             "INSERT INTO incidents (uuid, number, title, severity, status, detected_at,
                  opened_at, created_by, updated_at)
              VALUES ('u', 7, 'Binance prices stale', 'P1', 'OPEN', '2026-11-29T09:00:00Z',
-                 '2026-11-29T09:00:00Z', 'a', '2026-11-29T09:00:00Z');
-             INSERT INTO blobs (hash, size, lines, stored) VALUES ('h1', 44, 3, 10), ('h2', 23, 1, 10);",
+                 '2026-11-29T09:00:00Z', 'a', '2026-11-29T09:00:00Z');",
         )
         .unwrap();
-        conn.execute(
-            "INSERT INTO blob_chunks (blob_id, seq, first_line, lines, size, data)
-             VALUES (1, 0, 1, 3, ?1, ?2), (2, 0, 1, 1, ?3, ?4)",
-            rusqlite::params![log.len() as i64, chunk, 23, output],
-        )
-        .unwrap();
+        log_and_command_run(&conn);
         // As versions 6 and 7 wrote them: the title and the log's chunk in `search`; the
         // command run's output never indexed, and an action item (from an import) not yet.
         conn.execute_batch(
-            "INSERT INTO attachments (incident_pk, seq, name, blob_id, added_at, added_by)
-             VALUES (1, 1, 'app.log', 1, '2026-11-29T09:10:00Z', 'a');
-             INSERT INTO command_runs (incident_pk, seq, command, started_at, duration_ms, exit_code,
-                 output_blob_id, output_bytes, output_cap, run_by)
-             VALUES (1, 1, 'kubectl delete pod updater-5c', '2026-11-29T09:20:00Z', 9, 0, 2, 23,
-                 1048576, 'a');
-             INSERT INTO action_items (incident_pk, text, kind, created_at, created_by)
+            "INSERT INTO action_items (incident_pk, text, kind, created_at, created_by)
              VALUES (1, 'alert on binance staleness', 'detect', '2026-11-29T09:30:00Z', 'a');
              INSERT INTO search_docs (id, kind, incident_pk, ref, at, body)
              VALUES (1, 'field', 1, 'title', '2026-11-29T09:00:00Z', 'Binance prices stale');
@@ -291,25 +291,12 @@ mod tests {
         assert_eq!(count("SELECT count(*) FROM search_log('binance')"), 1);
         assert_eq!(count("SELECT count(*) FROM search_log('updater')"), 1);
         assert_eq!(count("SELECT actions_written FROM search_state"), 1);
-        let txn = crate::store::Txn {
-            tx: conn.transaction().unwrap(),
-            path: std::path::Path::new(":memory:"),
-        };
-        assert!(
-            txn.notes_pending().unwrap(),
-            "the action item is not indexed yet"
+        assert_eq!(
+            count("SELECT count(*) FROM search_docs WHERE kind = 'action'"),
+            0,
+            "the action item waits for the next search"
         );
-        txn.index_pending_notes().unwrap();
-        let found: Vec<String> = txn
-            .search(&crate::store::SearchQuery {
-                query: "binance",
-                incident: None,
-                since: None,
-                kind: None,
-                limit: 10,
-                mark: ("[", "]"),
-            })
-            .unwrap()
+        let found: Vec<String> = found(&mut conn, "binance")
             .iter()
             .map(|h| format!("{} {} {:?}", h.kind, h.reference, h.line))
             .collect();

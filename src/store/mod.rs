@@ -141,6 +141,14 @@ impl Store {
             self.enable_wal()?;
         }
         if version < LATEST_VERSION {
+            if version > 0 {
+                // Once per release at most, but it can take a while on a large database
+                // (version 8 re-indexes every attached log: 26 s for 1 GB).
+                crate::output::status(&format!(
+                    "updating {} from schema version {version} to {LATEST_VERSION}…",
+                    self.path.display()
+                ));
+            }
             if !migrations::migrate(&mut self.conn)? {
                 return Err(StoreError::Foreign(self.path.clone()));
             }
