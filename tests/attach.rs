@@ -391,13 +391,9 @@ const DB_PASSWORD: &str = "Zq7HunterTwo42";
 
 /// A config whose database url takes its password from the environment.
 fn with_secret_config(env: &Env) {
-    let dir = env.home().join(".config/incident");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
+    env.write_config(
         "[[database]]\nname = \"prices\"\nurl = \"mysql://app:${INCIDENT_TEST_DB_PASSWORD}@127.0.0.1:1/prices\"\n",
-    )
-    .unwrap();
+    );
 }
 
 #[test]

@@ -143,13 +143,7 @@ fn refused_changes_leave_the_database_untouched() {
 fn a_malformed_config_names_file_and_line() {
     let env = seeded();
     let db = env.db();
-    let config = env.home().join(".config/incident/config.toml");
-    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
-    std::fs::write(
-        &config,
-        "[sla.P1]\nrespond = \"15m\"\nresolve = \"an hour\"\n",
-    )
-    .unwrap();
+    let config = env.write_config("[sla.P1]\nrespond = \"15m\"\nresolve = \"an hour\"\n");
     refused(
         &env,
         &db,

@@ -7,12 +7,6 @@ use common::Env;
 use common::services::service;
 use std::time::{Duration, Instant};
 
-fn write_config(env: &Env, text: &str) {
-    let dir = env.home().join(".config/incident");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), text).unwrap();
-}
-
 fn mysql_url() -> Option<String> {
     service(
         "MariaDB",
@@ -57,10 +51,8 @@ fn open_takes_a_snapshot_and_the_timeline_keeps_it() {
             ),
         ],
     );
-    write_config(
-        &env,
-        &format!(
-            r#"
+    env.write_config(&format!(
+        r#"
 [[database]]
 name = "crypto_prices"
 url = "{url}"
@@ -72,8 +64,7 @@ column = "ts"
 name = "ml-features"
 run = ["sh", "-c", "echo 'health score: 42'"]
 "#
-        ),
-    );
+    ));
     let open = env.run(&["open", "P1", "Data collection stopped"]);
     let out = open.ok();
     assert!(
@@ -131,8 +122,7 @@ run = ["sh", "-c", "echo 'health score: 42'"]
 #[test]
 fn a_hung_collector_never_holds_up_the_incident() {
     let env = Env::new();
-    write_config(
-        &env,
+    env.write_config(
         r#"
 [snapshot]
 deadline = "1500ms"
@@ -203,8 +193,7 @@ fn check_needs_collectors_and_prints_without_an_incident() {
     let env = Env::new();
     let none = env.run(&["check"]);
     assert!(none.err().contains("nothing to collect"), "{}", none.stderr);
-    write_config(
-        &env,
+    env.write_config(
         "[[command]]\nname = \"monitor\"\nrun = [\"sh\", \"-c\", \"echo score 91; exit 2\"]\n",
     );
     // A failing command costs the commands weight (10): score 90, P3, exit code 2.
@@ -243,7 +232,7 @@ run = ["sh", "-c", "echo Authorization: Bearer abcdEFGH12345678; echo password=H
             "[[database]]\nname = \"db\"\nurl = \"{url}\"\n[[database.freshness]]\nname = \"bad\"\nquery = \"SELEC ts FROM t WHERE password='MySqlSecret99' AND k='{token}'\"\n"
         ));
     }
-    write_config(&env, &config);
+    env.write_config(&config);
     let mut cmd = env.command(&["open", "P1", "Leaks"]);
     cmd.env("MONITOR_TOKEN", token);
     let open: common::Run = cmd.output().unwrap().into();
@@ -376,9 +365,7 @@ fn a_crashlooping_pod_recovers_between_two_snapshots() {
     let env = Env::new();
     let (port, recovered) = cluster::start();
     let kubeconfig = common::kube::kubeconfig(env.home(), port, "standin");
-    write_config(
-        &env,
-        &format!(
+    env.write_config(&format!(
             "[kubernetes]\nkubeconfig = \"{}\"\nnamespace = \"prod\"\ntimeout = \"5s\"\n[[kubernetes.logs]]\nselector = \"app=updater\"\ntail = 50\n",
             kubeconfig.display()
         ),

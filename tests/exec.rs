@@ -189,13 +189,9 @@ const DB_PASSWORD: &str = "Zq7HunterTwo42";
 #[test]
 fn values_of_the_configs_secrets_are_redacted_from_the_command_and_its_output() {
     let env = opened();
-    let dir = env.home().join(".config/incident");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
+    env.write_config(
         "[[redis]]\nname = \"cache\"\nurl = \"redis://:${INCIDENT_TEST_REDIS_PASSWORD}@127.0.0.1:1\"\n",
-    )
-    .unwrap();
+    );
     let out = env
         .command(&[
             "exec",
@@ -245,9 +241,7 @@ fn values_of_the_configs_secrets_are_redacted_from_the_command_and_its_output() 
 #[test]
 fn the_cap_comes_from_the_config() {
     let env = opened();
-    let dir = env.home().join(".config/incident");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), "[exec]\nmax_output = 100\n").unwrap();
+    env.write_config("[exec]\nmax_output = 100\n");
     let run = env.run(&["exec", "1", "--", "sh", "-c", "seq 1 100"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let runs = runs(&env);

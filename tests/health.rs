@@ -12,17 +12,9 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-fn write_config(env: &Env, text: &str) {
-    let dir = env.home().join(".config/incident");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), text).unwrap();
-}
-
 /// A config whose only collector is a command printing `score` as the guide's monitor does.
 fn scored(env: &Env, score: &str, sleep: &str) {
-    write_config(
-        env,
-        &format!(
+    env.write_config(&format!(
             "[[command]]\nname = \"ml-features\"\nrun = [\"sh\", \"-c\", \"sleep {sleep}; echo 'Overall health score: {score}/100'\"]\n[health.weights]\ncommands = 100\n"
         ),
     );
@@ -165,9 +157,7 @@ fn monitor_over_a_simulated_day_with_mariadb() {
     );
     let mut env = Env::new();
     env.author = "health-monitor".into();
-    write_config(
-        &env,
-        &format!(
+    env.write_config(&format!(
             "[[database]]\nname = \"prices\"\nurl = \"{url}\"\ntimeout = \"5s\"\n[[database.freshness]]\ntable = \"{table}\"\ncolumn = \"ts\"\n"
         ),
     );
@@ -380,9 +370,7 @@ fn monitor_notes_score_changes_only_and_reopens_after_a_human_resolves() {
 #[test]
 fn recovery_is_told_once_and_a_relapse_is_noted() {
     let mut env = Env::new();
-    write_config(
-        &env,
-        "[[command]]\nname = \"probe\"\nrun = [\"sh\", \"-c\", \"exit $(cat $HOME/code)\"]\n[health]\nrecover_after = 2\n[[notify]]\nname = \"pager\"\nkind = \"command\"\nrun = [\"sh\", \"-c\", \"cat >> $HOME/told; echo >> $HOME/told\"]\n",
+    env.write_config("[[command]]\nname = \"probe\"\nrun = [\"sh\", \"-c\", \"exit $(cat $HOME/code)\"]\n[health]\nrecover_after = 2\n[[notify]]\nname = \"pager\"\nkind = \"command\"\nrun = [\"sh\", \"-c\", \"cat >> $HOME/told; echo >> $HOME/told\"]\n",
     );
     let code = env.home().join("code");
     let check = |env: &mut Env, minute: u32, exit: &str| -> Value {
@@ -525,9 +513,7 @@ fn redis_and_postgres_signals_come_from_the_real_services() {
     let port = closed.local_addr().unwrap().port();
     drop(closed);
     let env = Env::new();
-    write_config(
-        &env,
-        &format!(
+    env.write_config(&format!(
             "[[redis]]\nname = \"cache\"\nurl = \"{redis}\"\ntimeout = \"2s\"\n[[redis]]\nname = \"gone\"\nurl = \"redis://127.0.0.1:{port}\"\ntimeout = \"2s\"\n[[database]]\nname = \"pg\"\nurl = \"{pg}\"\ntimeout = \"5s\"\n[[database.freshness]]\nname = \"lag\"\nquery = \"SELECT 7201\"\nreturns = \"lag_seconds\"\n"
         ),
     );

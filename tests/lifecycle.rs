@@ -367,13 +367,7 @@ fn a_severity_change_moves_both_deadlines() {
 #[test]
 fn config_overrides_sla_targets() {
     let env = Env::new();
-    let dir = env.home().join(".config/incident");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("config.toml"),
-        "[sla]\npostmortem = \"48h\"\n[sla.P2]\nrespond = \"30m\"\n",
-    )
-    .unwrap();
+    env.write_config("[sla]\npostmortem = \"48h\"\n[sla.P2]\nrespond = \"30m\"\n");
     let show = env.json(&["open", "P2", "lagging", "--json"]);
     assert_eq!(show["sla"]["respond_by"], "2026-11-29T10:30:00Z");
     assert_eq!(

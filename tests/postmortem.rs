@@ -514,29 +514,20 @@ fn a_fresh_incident_says_what_is_not_recorded_yet() {
     assert_eq!(c["evidence"]["first"], Value::Null);
 }
 
-fn write_config(env: &Env, text: &str) {
-    let dir = env.home().join(".config/incident");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), text).unwrap();
-}
-
 #[test]
 fn the_evidence_appendix_has_the_first_and_last_snapshots_and_what_changed() {
     let mut env = Env::new();
     // A collector that fails until the "fix" exists: the first snapshot finds it broken, the
     // last finds it answering again.
     let fixed = env.home().join("fixed");
-    write_config(
-        &env,
-        &format!(
-            r#"
+    env.write_config(&format!(
+        r#"
 [[command]]
 name = "updater"
 run = ["sh", "-c", "test -f '{}' || {{ echo CrashLoopBackOff; exit 3; }}"]
 "#,
-            fixed.display()
-        ),
-    );
+        fixed.display()
+    ));
     step(
         &mut env,
         "2026-11-29T09:00:00Z",
@@ -588,10 +579,8 @@ fn impact_reports_the_data_age_the_first_snapshot_measured() {
     let mut env = Env::new();
     // Queries that return fixed times, so the age is fixed by the pinned clock: the newest
     // price is from the moment collection stopped.
-    write_config(
-        &env,
-        &format!(
-            r#"
+    env.write_config(&format!(
+        r#"
 [[database]]
 name = "crypto_prices"
 url = "{url}"
@@ -602,8 +591,7 @@ query = "SELECT TIMESTAMP '2026-10-07 09:00:00'"
 name = "health"
 query = "SELECT TIMESTAMP '2026-10-12 09:10:00'"
 "#
-        ),
-    );
+    ));
     step(
         &mut env,
         "2026-10-12T09:20:00Z",

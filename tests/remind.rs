@@ -123,12 +123,6 @@ fn mailbox(name: &str, file: &Path) -> String {
     )
 }
 
-fn configure(env: &Env, text: &str) {
-    let dir = env.home().join(".config/incident");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), text).unwrap();
-}
-
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
@@ -140,7 +134,7 @@ fn every_channel_gets_each_due_reminder_once_however_often_remind_runs() {
     let mut env = Env::new();
     let hook = Hook::start();
     let inbox = env.home().join("inbox");
-    configure(&env, &(hook.notify("hook") + &mailbox("mail", &inbox)));
+    env.write_config(&(hook.notify("hook") + &mailbox("mail", &inbox)));
     env.run(&["open", "P1", "Data collection stopped", "--at", "-20m"])
         .ok();
 
@@ -206,7 +200,7 @@ fn every_channel_gets_each_due_reminder_once_however_often_remind_runs() {
 fn a_webhook_that_fails_then_hangs_gets_the_reminder_once_after_it_recovers() {
     let env = Env::new();
     let hook = Hook::start();
-    configure(&env, &hook.notify("hook"));
+    env.write_config(&hook.notify("hook"));
     env.run(&["open", "P1", "Data collection stopped", "--at", "-20m"])
         .ok();
 
@@ -270,7 +264,7 @@ fn a_4xx_is_a_configuration_error_and_one_bad_channel_does_not_stop_the_others()
     let refused = format!(
         "[[notify]]\nname = \"dead\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{dead}/hook\"\ntimeout = \"1s\"\n"
     );
-    configure(&env, &(bad.notify("bad") + &refused + &good.notify("good")));
+    env.write_config(&(bad.notify("bad") + &refused + &good.notify("good")));
     env.run(&["open", "P1", "Data collection stopped", "--at", "-20m"])
         .ok();
 
@@ -305,7 +299,7 @@ fn two_runs_started_together_deliver_each_reminder_once() {
     let mut env = Env::new();
     let hook = Hook::start();
     let inbox = env.home().join("inbox");
-    configure(&env, &(hook.notify("hook") + &mailbox("mail", &inbox)));
+    env.write_config(&(hook.notify("hook") + &mailbox("mail", &inbox)));
     let mut printed = Vec::new();
     for round in 0..6 {
         // Each round a new incident found late, and the earlier ones' repeats come due.
@@ -348,7 +342,7 @@ fn dry_run_shows_what_is_due_and_delivers_and_records_nothing() {
     let env = Env::new();
     let hook = Hook::start();
     let inbox = env.home().join("inbox");
-    configure(&env, &(hook.notify("hook") + &mailbox("mail", &inbox)));
+    env.write_config(&(hook.notify("hook") + &mailbox("mail", &inbox)));
     env.run(&["open", "P1", "Data collection stopped", "--at", "-20m"])
         .ok();
     let before = env.db_bytes(&env.db());
@@ -396,10 +390,10 @@ fn a_simulated_day_sends_approaching_breached_and_repeat_reminders_in_order() {
     let mut env = Env::new();
     let hook = Hook::start();
     // A 4 h post-mortem window, so that its deadline and one repeat fall within the day.
-    configure(
-        &env,
-        &format!("[sla]\npostmortem = \"4h\"\n{}", hook.notify("hook")),
-    );
+    env.write_config(&format!(
+        "[sla]\npostmortem = \"4h\"\n{}",
+        hook.notify("hook")
+    ));
     let start = incident::time::from_rfc3339("2026-11-29T09:00:00Z").unwrap();
     let mut at = start;
     let mut sent_at: Vec<(String, String)> = Vec::new();

@@ -4,12 +4,6 @@ mod common;
 
 use common::Env;
 
-fn write_config(env: &Env, text: &str) {
-    let dir = env.home().join(".config/incident");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), text).unwrap();
-}
-
 fn opened() -> Env {
     let env = Env::new();
     env.run(&["open", "P2", "Collectors lagging"]).ok();
@@ -47,8 +41,7 @@ fn finds_a_word_in_a_note_with_a_bracketed_snippet() {
 #[test]
 fn finds_a_word_in_a_snapshot_log_tail() {
     let env = Env::new();
-    write_config(
-        &env,
+    env.write_config(
         r#"
 [[command]]
 name = "updater-logs"

@@ -16,12 +16,6 @@ const QUERIES: [&str; 6] = [
     "prices",
 ];
 
-fn write_config(env: &Env, text: &str) {
-    let dir = env.home().join(".config/incident");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), text).unwrap();
-}
-
 /// A log with invalid UTF-8, a line longer than a stored chunk, and no final newline.
 fn awkward_log() -> Vec<u8> {
     let mut log = Vec::new();
@@ -37,8 +31,7 @@ fn awkward_log() -> Vec<u8> {
 /// from a command collector, an awkward log attached to two incidents, and a failing command.
 fn rich() -> Env {
     let mut env = Env::new();
-    write_config(
-        &env,
+    env.write_config(
         r#"
 [[command]]
 name = "health"

@@ -76,6 +76,15 @@ impl Env {
         self.dir.path()
     }
 
+    /// Writes the config file where `incident` looks with no --config or INCIDENT_CONFIG, and
+    /// returns its path.
+    pub fn write_config(&self, text: &str) -> PathBuf {
+        let path = self.home().join(".config/incident/config.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
     /// Where the database lands with no --db, INCIDENT_DB or config.
     pub fn db(&self) -> PathBuf {
         self.home().join(".local/share/incident/incidents.db")
