@@ -21,8 +21,8 @@ mod common;
 
 use chrono::{DateTime, Datelike, Duration as Span, Utc};
 use common::*;
+use incident::domain::sla::Policy;
 use incident::report::review::{Bounds, CAP};
-use incident::sla::Policy;
 use incident::store::Txn;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, params};
@@ -187,7 +187,7 @@ fn check(db: &Path, home: &Path, week: &Week, sql: &Path, baseline: bool) -> Jso
         .expect("the review prints JSON");
     assert_eq!(
         json["window"]["since"],
-        incident::time::to_rfc3339(week.since),
+        incident::domain::time::to_rfc3339(week.since),
         "the binary reviewed another window"
     );
     if baseline {
@@ -213,8 +213,8 @@ fn check(db: &Path, home: &Path, week: &Week, sql: &Path, baseline: bool) -> Jso
     }
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let (since, until) = (
-        incident::time::to_rfc3339(week.since),
-        incident::time::to_rfc3339(week.until()),
+        incident::domain::time::to_rfc3339(week.since),
+        incident::domain::time::to_rfc3339(week.until()),
     );
     let measures = [
         (

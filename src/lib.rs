@@ -1,24 +1,34 @@
 //! `incident`: a local-first incident workflow and log for on-call teams, in one SQLite file.
+//!
+//! # Module map
+//!
+//! Layers, lowest first. A module uses only those below it (`tests/it/layers.rs` checks):
+//!
+//! - [`domain`]: incidents, the timeline, the lifecycle's rules, SLA clocks, reminder
+//!   schedules. Pure: no I/O, no SQL, nothing printed.
+//! - [`evidence`]: what a snapshot holds and what to collect; findings, diffs, the health score,
+//!   redaction. Pure.
+//! - [`store`]: the SQLite file behind a transaction API. SQL only; owns its row and return
+//!   types; prints nothing.
+//! - [`collect`]: the collectors (Kubernetes, MySQL/MariaDB, PostgreSQL, Redis, commands): the
+//!   only async network I/O. Progress goes to a callback.
+//! - [`config`]: settings from flags, environment, file and defaults, resolved in one place.
+//! - [`report`]: JSON views and template contexts; the post-mortem, review and reminder text.
+//! - [`notify`]: delivering a reminder to a webhook or a command.
+//! - [`app`]: orchestration shared by commands: the write path, snapshots into incidents,
+//!   redaction set-up, reminder rounds, the health monitor. Prints nothing.
+//! - [`ui`]: the terminal: output, colours, progress, the text of clocks and evidence, the one
+//!   command error with its hint and exit code.
+//! - [`cmd`]: the command line: one file per subcommand (`Args` and `run`), dispatched from one
+//!   enum. A command never uses another command.
 
-pub mod cli;
+pub mod app;
 pub mod cmd;
 pub mod collect;
 pub mod config;
-pub mod diff;
-pub mod error;
-pub mod findings;
-pub mod health;
-pub mod model;
-pub mod monitor;
-pub mod output;
-pub mod redact;
-pub mod remind;
-pub mod render;
+pub mod domain;
+pub mod evidence;
+pub mod notify;
 pub mod report;
-pub mod similar;
-pub mod sla;
-pub mod snapshot;
 pub mod store;
-pub mod time;
-pub mod view;
-pub mod workflow;
+pub mod ui;

@@ -1,9 +1,9 @@
 //! Entry point: parse the command line, run the command, turn the outcome into an exit code.
 
 use clap::Parser;
-use incident::cli::Cli;
-use incident::error::{CommandError, exit};
-use incident::output;
+use incident::cmd::Cli;
+use incident::ui::error::{CommandError, exit};
+use incident::ui::output;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

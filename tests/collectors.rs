@@ -6,12 +6,12 @@ mod common;
 
 use common::services::service;
 use incident::collect::redis as redis_collector;
-use incident::collect::{
+use incident::collect::{command, database};
+use incident::domain::time::Timestamp;
+use incident::evidence::settings::{
     CommandSettings, DatabaseSettings, FreshnessCheck, FreshnessSource, RedisSettings, Returns,
-    command, database,
 };
-use incident::snapshot::{Item, ItemStatus};
-use incident::time::Timestamp;
+use incident::evidence::snapshot::{Item, ItemStatus};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection, PgConnection};
 use std::io::{Read, Write};

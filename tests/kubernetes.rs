@@ -5,8 +5,8 @@ mod common;
 
 use common::kube::{Reply, Seen, TOKEN, json_reply, kubeconfig, list, serve, status};
 use incident::collect::kubernetes::collect;
-use incident::collect::{KubeSettings, LogSource};
-use incident::snapshot::{Item, ItemStatus};
+use incident::evidence::settings::{KubeSettings, LogSource};
+use incident::evidence::snapshot::{Item, ItemStatus};
 use k8s_openapi::api::batch::v1::{
     CronJob, CronJobSpec, CronJobStatus, Job, JobCondition, JobStatus,
 };
@@ -65,7 +65,9 @@ impl Clock {
     }
 
     fn rfc3339_ago(&self, seconds: i64) -> String {
-        incident::time::to_rfc3339(chrono::DateTime::from_timestamp(self.0 - seconds, 0).unwrap())
+        incident::domain::time::to_rfc3339(
+            chrono::DateTime::from_timestamp(self.0 - seconds, 0).unwrap(),
+        )
     }
 }
 
@@ -863,8 +865,8 @@ async fn kubeconfig_problems_are_named() {
 /// pods 10 of 20, cronjobs 10 of 10 and jobs 5 of 5; a cluster that never answers costs all 35.
 #[tokio::test]
 async fn health_scores_what_the_cluster_shows() {
-    use incident::collect::Collectors;
-    use incident::health::{HealthSettings, assess};
+    use incident::evidence::health::{HealthSettings, assess};
+    use incident::evidence::settings::Collectors;
     let clock = Clock::now();
     let (port, _) = serve(faithful_route(Clock(clock.0)));
     let dir = tempfile::tempdir().unwrap();
@@ -895,7 +897,7 @@ async fn health_scores_what_the_cluster_shows() {
         [("pods", 10.0, 4), ("cronjobs", 10.0, 1), ("jobs", 5.0, 1)]
     );
     assert_eq!(health.score, 75.0);
-    assert_eq!(health.severity, Some(incident::model::Severity::P2));
+    assert_eq!(health.severity, Some(incident::domain::model::Severity::P2));
     let subjects: Vec<&str> = health.signals[0]
         .costs
         .iter()

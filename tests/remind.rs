@@ -394,13 +394,13 @@ fn a_simulated_day_sends_approaching_breached_and_repeat_reminders_in_order() {
         "[sla]\npostmortem = \"4h\"\n{}",
         hook.notify("hook")
     ));
-    let start = incident::time::from_rfc3339("2026-11-29T09:00:00Z").unwrap();
+    let start = incident::domain::time::from_rfc3339("2026-11-29T09:00:00Z").unwrap();
     let mut at = start;
     let mut sent_at: Vec<(String, String)> = Vec::new();
     let mut codes: Vec<(String, i32)> = Vec::new();
     while at <= start + chrono::Duration::hours(24) {
         let hhmm = at.format("%H:%M").to_string();
-        env.at(&incident::time::to_rfc3339(at));
+        env.at(&incident::domain::time::to_rfc3339(at));
         match hhmm.as_str() {
             "09:00" => {
                 env.run(&["open", "P1", "Data collection stopped"]).ok();

@@ -128,7 +128,7 @@ pub fn unix_now() -> i64 {
 
 /// The storage format, from the library itself: RFC 3339 UTC, whole seconds.
 pub fn rfc3339(epoch: i64) -> String {
-    incident::time::to_rfc3339(DateTime::from_timestamp(epoch, 0).expect("a valid time"))
+    incident::domain::time::to_rfc3339(DateTime::from_timestamp(epoch, 0).expect("a valid time"))
 }
 
 /// A file's size, 0 when it does not exist.
@@ -263,8 +263,8 @@ pub fn insert_incidents(tx: &rusqlite::Transaction, start: i64, end: i64, now: i
                 i.created_by,
                 rfc3339(i.updated()),
                 // The keys the store keeps on every write, from the library's own function.
-                incident::similar::key(&i.title),
-                incident::similar::key(i.root_cause),
+                incident::domain::similar::key(&i.title),
+                incident::domain::similar::key(i.root_cause),
             ])
             .unwrap();
         actions.add(&mut rng, number, &i, now);

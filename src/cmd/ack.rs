@@ -1,13 +1,13 @@
 //! `incident ack`: someone is on it; the response clock stops.
 
-use super::App;
-use super::shared::clock_state;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::output::{self, Paint};
-use crate::sla;
-use crate::time::display;
-use crate::workflow::Change;
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
+use crate::domain::sla;
+use crate::domain::time::display;
+use crate::ui::clock::clock_state;
+use crate::ui::error::CommandError;
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,9 +22,9 @@ pub struct Args {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let at = app.time(args.at.as_deref())?;
     let incident = app.write(|txn, actor| {
-        let mut change = Change::begin(txn, actor, "the acknowledgement", args.number, at)?;
+        let mut change = record::begin(txn, actor, "the acknowledgement", args.number, at)?;
         change.ack()?;
-        change.save(txn, actor)
+        record::save(txn, actor, change)
     })?;
     let paint = Paint::stdout();
     let c = sla::clocks(&incident, &app.settings.policy, app.now);

@@ -1,13 +1,15 @@
 //! `incident action`: follow-ups owned by someone, with a due date, tracked until done.
 
-use super::App;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::model::{ActionItem, ActionKind};
-use crate::output::{self, Paint};
-use crate::store::{ActionFilter, NewAction};
-use crate::time::{self, Timestamp, display};
-use crate::workflow::{Change, WorkflowError};
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
+use crate::domain::model::NewAction;
+use crate::domain::model::{ActionItem, ActionKind};
+use crate::domain::time::{self, Timestamp, display};
+use crate::domain::workflow::WorkflowError;
+use crate::store::ActionFilter;
+use crate::ui::error::CommandError;
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -89,13 +91,13 @@ fn add(app: &App, args: AddArgs) -> Result<(), CommandError> {
     };
     let number = args.number;
     let item = app.write(|txn, actor| {
-        let mut change = Change::begin(txn, actor, "the action item", number, None)?;
-        let id = change.add_action(txn, actor, &new)?;
-        change.save(txn, actor)?;
-        txn.action(id)?.ok_or(WorkflowError::NoAction(id))
+        let mut change = record::begin(txn, actor, "the action item", number, None)?;
+        let id = record::add_action(txn, actor, &mut change, &new)?;
+        record::save(txn, actor, change)?;
+        Ok(txn.action(id)?.ok_or(WorkflowError::NoAction(id))?)
     })?;
     if args.json {
-        return output::out_json(&crate::view::action(&item, app.now));
+        return output::out_json(&crate::report::view::action(&item, app.now));
     }
     let due = item
         .due_at
@@ -120,15 +122,15 @@ fn done(app: &App, args: DoneArgs) -> Result<(), CommandError> {
         let item = txn
             .action(args.id)?
             .ok_or(WorkflowError::NoAction(args.id))?;
-        let mut change = Change::begin(
+        let mut change = record::begin(
             txn,
             actor,
             "the action's completion",
             item.incident_number,
             at,
         )?;
-        change.action_done(txn, actor, &item)?;
-        change.save(txn, actor)?;
+        record::action_done(txn, actor, &mut change, &item)?;
+        record::save(txn, actor, change)?;
         Ok(item)
     })?;
     output::out(&format!(
@@ -141,7 +143,7 @@ fn list(app: &App, args: ListArgs) -> Result<(), CommandError> {
     let filter_incident = args.incident;
     let items = app.read(|txn| {
         let incident_pk = match filter_incident {
-            Some(n) => Some(txn.incident(n)?.ok_or(WorkflowError::NotFound(n))?.pk),
+            Some(n) => Some(record::load(txn, n)?.pk),
             None => None,
         };
         let filter = ActionFilter {
@@ -156,7 +158,7 @@ fn list(app: &App, args: ListArgs) -> Result<(), CommandError> {
         return output::out_json(&serde_json::Value::Array(
             items
                 .iter()
-                .map(|i| crate::view::action(i, app.now))
+                .map(|i| crate::report::view::action(i, app.now))
                 .collect(),
         ));
     }

@@ -1,14 +1,12 @@
 //! `incident attach`: keep logs with the incident, streamed in, redacted, compressed, and stored
 //! once however often the same content is attached.
 
-use super::App;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::output;
-use crate::redact::Redactor;
-use crate::remind::ChannelKind;
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
 use crate::store::{Chunker, Mode};
-use crate::workflow::Change;
+use crate::ui::error::CommandError;
+use crate::ui::output;
 use std::io::Read;
 
 #[derive(Debug, clap::Args)]
@@ -33,11 +31,11 @@ struct Source {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let sources = open_sources(&args)?;
     let actor = app.actor();
-    let redactor = redactor(app);
+    let redactor = crate::app::redaction::redactor(app);
     let mut store = app.store(Mode::ReadWrite)?;
     // One transaction for every file: all are attached or, on an error or Ctrl-C, none.
     let txn = store.write()?;
-    let mut change = Change::begin(&txn, &actor, "the attachment", args.number, None)?;
+    let mut change = record::begin(&txn, &actor, "the attachment", args.number, None)?;
     let mut reports = Vec::new();
     for source in sources {
         let read_error = |e: std::io::Error| {
@@ -79,41 +77,13 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         }
         reports.push(line);
     }
-    change.save(&txn, &actor)?;
+    record::save(&txn, &actor, change)?;
     txn.commit()?;
     store.bound_wal();
     for line in reports {
         output::status(&line);
     }
     Ok(())
-}
-
-/// The rules plus the values of the secrets the config refers to as `${VAR}` (database and
-/// Redis urls, command arguments, notification urls and commands), as snapshots redact them: a
-/// log or a command's output holds a database password as easily as a collector's error does.
-/// A variable that is not set has no value to hide and is skipped, so that attaching never
-/// depends on the collectors' environment.
-pub(super) fn redactor(app: &App) -> Redactor {
-    let settings = &app.settings;
-    let collectors = &settings.collectors;
-    let mut texts: Vec<&str> = Vec::new();
-    texts.extend(collectors.databases.iter().map(|d| d.url.as_str()));
-    texts.extend(collectors.redis.iter().map(|r| r.url.as_str()));
-    for command in &collectors.commands {
-        texts.extend(command.run.iter().map(String::as_str));
-    }
-    for channel in &settings.channels {
-        match &channel.kind {
-            ChannelKind::Webhook { url, .. } => texts.push(url),
-            ChannelKind::Command { run } => texts.extend(run.iter().map(String::as_str)),
-        }
-    }
-    let values = texts
-        .into_iter()
-        .flat_map(crate::collect::env_references)
-        .filter_map(|name| std::env::var(name).ok())
-        .filter(|value| !value.is_empty());
-    Redactor::new(values)
 }
 
 fn open_sources(args: &Args) -> Result<Vec<Source>, CommandError> {

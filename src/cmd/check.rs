@@ -2,16 +2,16 @@
 //! its health score with the breakdown and the severity it implies (the exit code says which),
 //! and with `--open` the health monitor that opens, escalates and follows an incident itself.
 
-use super::App;
-use super::evidence::snapshot_text;
-use crate::error::CommandError;
-use crate::health::{self, Health};
-use crate::model::Severity;
-use crate::monitor::{self, Outcome};
-use crate::output::{self, Paint};
-use crate::remind::deliver::{Outcome as Delivery, Sender};
-use crate::remind::message::Message;
-use crate::time;
+use crate::app::App;
+use crate::app::monitor::{self, Outcome};
+use crate::domain::model::Severity;
+use crate::domain::time;
+use crate::evidence::health::{self, Health};
+use crate::notify::{Outcome as Delivery, Sender};
+use crate::report::reminder::Message;
+use crate::ui::error::CommandError;
+use crate::ui::evidence::snapshot_text;
+use crate::ui::output::{self, Paint};
 use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
@@ -43,7 +43,7 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
-    super::snapshot::require_collectors(app)?;
+    crate::app::snapshot::require_collectors(app)?;
     if args.watch {
         return watch(app, &args);
     }
@@ -71,7 +71,8 @@ fn once(app: &App, args: &Args) -> Result<Option<Severity>, CommandError> {
     } else {
         None
     };
-    let snap = super::snapshot::collect(app, kept.as_ref())?;
+    let snap =
+        crate::app::snapshot::collect(app, kept.as_ref(), &mut crate::ui::progress::on_stderr())?;
     let settings = &app.settings;
     let health = health::assess(&snap.items, &settings.collectors, &settings.health, app.now);
     let verdict = health.verdict(&settings.health, &settings.collectors.data_age);
@@ -80,7 +81,7 @@ fn once(app: &App, args: &Args) -> Result<Option<Severity>, CommandError> {
             .title
             .clone()
             .unwrap_or_else(|| monitor::title(&health));
-        let description = breakdown(&health, &verdict, &Paint::plain());
+        let description = crate::ui::health::breakdown(&health, &verdict, &Paint::plain());
         let outcome = app.write(|txn, actor| {
             monitor::step(
                 txn,
@@ -110,50 +111,10 @@ fn once(app: &App, args: &Args) -> Result<Option<Severity>, CommandError> {
         let paint = Paint::stdout();
         let mut text = snapshot_text("health check", &snap, &paint);
         text.push('\n');
-        text.push_str(&breakdown(&health, &verdict, &paint));
+        text.push_str(&crate::ui::health::breakdown(&health, &verdict, &paint));
         output::out(&text)?;
     }
     Ok(health.severity)
-}
-
-/// "HEALTH 62.5/100: P2 (…)" and one line per signal: points lost of its weight, and what
-/// cost them.
-pub fn breakdown(health: &Health, verdict: &str, paint: &Paint) -> String {
-    let head = format!("HEALTH {:.1}/100", health.score);
-    let verdict = match health.severity {
-        None => paint.green(verdict),
-        Some(Severity::P3) => paint.yellow(verdict),
-        Some(_) => paint.red(verdict),
-    };
-    let mut out = format!("{}: {verdict}\n", paint.bold(&head));
-    for s in &health.signals {
-        let targets = format!(
-            "{} target{}",
-            s.targets,
-            if s.targets == 1 { "" } else { "s" }
-        );
-        let lost = if s.lost > 0.0 {
-            format!("-{:.1}", s.lost)
-        } else {
-            "0".to_string()
-        };
-        out.push_str(&format!(
-            "  {:<10} {lost:>6} of {:<4} {}\n",
-            s.name,
-            format!("{:.0}", s.weight),
-            paint.dim(&targets)
-        ));
-        for c in &s.costs {
-            out.push_str(&format!(
-                "    -{:.1} {}: {}\n",
-                c.points, c.subject, c.reason
-            ));
-        }
-    }
-    if health.signals.is_empty() {
-        out.push_str("  nothing configured that the score looks at\n");
-    }
-    out
 }
 
 fn monitor_json(o: &Outcome) -> serde_json::Value {
@@ -240,10 +201,11 @@ fn watch(app: &App, args: &Args) -> Result<(), CommandError> {
         ))
         .with_hint("use --interval 1s or longer (5m suits a monitor)"));
     }
-    super::shared::watch(interval, "checking health", "incident check --open", || {
+    crate::ui::watch::watch(interval, "checking health", "incident check --open", || {
         let now_app = App {
             settings: app.settings.clone(),
             now: time::now()?,
+            notice: app.notice,
         };
         if let Err(e) = once(&now_app, args) {
             output::status(&format!(

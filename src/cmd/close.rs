@@ -1,15 +1,15 @@
 //! `incident close`: the post-mortem is written; only a resolved incident with a root cause and a
 //! resolution can be closed.
 
-use super::App;
-use super::shared::clock_state;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::model::{Field, Status};
-use crate::output::{self, Paint};
-use crate::sla;
-use crate::time::display;
-use crate::workflow::Change;
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
+use crate::domain::model::{Field, Status};
+use crate::domain::sla;
+use crate::domain::time::display;
+use crate::ui::clock::clock_state;
+use crate::ui::error::CommandError;
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -36,7 +36,7 @@ pub struct Args {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let at = app.time(args.at.as_deref())?;
     let incident = app.write(|txn, actor| {
-        let mut change = Change::begin(txn, actor, "the close", args.number, at)?;
+        let mut change = record::begin(txn, actor, "the close", args.number, at)?;
         for (field, text) in [
             (Field::RootCause, &args.root_cause),
             (Field::Resolution, &args.resolution),
@@ -48,7 +48,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             }
         }
         change.set_status(Status::Closed, "")?;
-        change.save(txn, actor)
+        record::save(txn, actor, change)
     })?;
     let paint = Paint::stdout();
     let c = sla::clocks(&incident, &app.settings.policy, app.now);
@@ -61,7 +61,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         text.push_str(&format!("  post-mortem {}\n", clock_state(pm, &paint)));
     }
     output::out(&text)?;
-    let missing = super::shared::unrecorded(&incident, &[Field::Prevention, Field::LessonsLearned]);
+    let missing = incident.unrecorded(&[Field::Prevention, Field::LessonsLearned]);
     if !missing.is_empty() {
         output::status(&format!(
             "hint: no {} recorded yet: `incident update {} --prevention TEXT --lessons TEXT`",

@@ -1,11 +1,11 @@
 //! `incident config`: print the commented default config, or the settings in effect.
 
-use super::App;
+use crate::app::App;
 use crate::config::DEFAULT_CONFIG;
-use crate::error::CommandError;
-use crate::model::Severity;
-use crate::output;
-use crate::time::human_duration;
+use crate::domain::model::Severity;
+use crate::domain::time::human_duration;
+use crate::ui::error::CommandError;
+use crate::ui::output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,12 +1,12 @@
 //! `incident exec`: run a command as usual, its output shown as it comes, and record it in the
 //! timeline with its exit, duration and (redacted, capped) output: the fixes become evidence.
 
-use super::App;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::output;
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
 use crate::store::{Chunker, Mode, NewCommandRun};
-use crate::workflow::{Change, WorkflowError};
+use crate::ui::error::CommandError;
+use crate::ui::output;
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
@@ -39,11 +39,8 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             .with_hint("`incident exec N -- COMMAND [ARGS]...`"));
     };
     // Refused before anything runs: a typo in the number must not run `kubectl delete` unrecorded.
-    app.read(|txn| {
-        txn.incident(args.number)?
-            .ok_or(WorkflowError::NotFound(args.number))
-    })?;
-    let redactor = super::attach::redactor(app);
+    app.read(|txn| record::load(txn, args.number))?;
+    let redactor = crate::app::redaction::redactor(app);
     let command_line = redactor.redact(&shell_words(&args.command));
 
     // Ctrl-C reaches the command from the terminal (it stays in the terminal's process group);
@@ -134,7 +131,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             (None, Some(sig)) => format!("killed by signal {sig}"),
             _ => "ended".into(),
         },
-        crate::time::human_millis(duration_ms)
+        crate::domain::time::human_millis(duration_ms)
     );
 
     let actor = app.actor();
@@ -142,7 +139,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         let mut store = app.store(Mode::ReadWrite)?;
         let txn = store.write()?;
         // The run happened at the start of this command (app.now), which is also `at`.
-        let mut change = Change::begin(&txn, &actor, "the command", args.number, None)?;
+        let mut change = record::begin(&txn, &actor, "the command", args.number, None)?;
         let mut writer = txn.blob_writer()?;
         let mut chunker = Chunker::new(&kept[..]);
         while let Some(chunk) = chunker
@@ -164,7 +161,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         };
         let seq = txn.insert_command_run(change.incident.pk, &run, &actor.author)?;
         change.command(seq, &ended, text.clone());
-        change.save(&txn, &actor)?;
+        record::save(&txn, &actor, change)?;
         txn.commit()?;
         store.bound_wal();
         Ok(seq)

@@ -1,15 +1,15 @@
 //! `incident export`: incidents with everything recorded about them, as JSON for `incident
 //! import` on another machine, or as Markdown to read. Streamed a chunk of log at a time.
 
-use super::App;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::model::Event;
-use crate::output;
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
+use crate::domain::model::Event;
+use crate::domain::time;
 use crate::store::transfer::{self, BlobRecord, IncidentRecord};
 use crate::store::{Mode, StoreError, Txn};
-use crate::time;
-use crate::workflow::WorkflowError;
+use crate::ui::error::CommandError;
+use crate::ui::output;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -90,7 +90,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     } else {
         let mut pks = Vec::new();
         for n in &args.numbers {
-            let pk = txn.incident(*n)?.ok_or(WorkflowError::NotFound(*n))?.pk;
+            let pk = record::load(&txn, *n)?.pk;
             if !pks.contains(&pk) {
                 pks.push(pk);
             }

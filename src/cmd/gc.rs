@@ -1,9 +1,9 @@
 //! `incident gc`: remove stored content nothing refers to any more and give the space back.
 
-use super::App;
-use crate::error::CommandError;
-use crate::output;
+use crate::app::App;
 use crate::store::Mode;
+use crate::ui::error::CommandError;
+use crate::ui::output;
 use std::path::Path;
 
 #[derive(Debug, clap::Args)]

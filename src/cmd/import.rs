@@ -3,13 +3,13 @@
 //! taken here gets the next free number. The file is read as a stream: a log's content passes
 //! through a chunk at a time, checked against its SHA-256, and is stored once per hash.
 
-use super::App;
-use crate::error::CommandError;
-use crate::output;
+use crate::app::App;
 use crate::store::transfer::{
     self, BlobRecord, ChunkRecord, Imported, IncidentRecord, TransferError,
 };
 use crate::store::{Mode, Txn};
+use crate::ui::error::CommandError;
+use crate::ui::output;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 use std::io::{BufRead, Read};

@@ -1,12 +1,12 @@
 //! `incident list`: a compact table of incidents, newest first.
 
-use super::App;
-use crate::error::CommandError;
-use crate::model::{Incident, Severity, Status};
-use crate::output::{self, Paint};
-use crate::sla::{self, Clocks, Policy};
+use crate::app::App;
+use crate::domain::model::{Incident, Severity, Status};
+use crate::domain::sla::{self, Clocks, Policy};
+use crate::domain::time::{Timestamp, display, human_duration};
 use crate::store::ListFilter;
-use crate::time::{Timestamp, display, human_duration};
+use crate::ui::error::CommandError;
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -51,7 +51,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if args.json {
         let items: Vec<_> = incidents
             .iter()
-            .map(|i| crate::view::incident(i, policy, app.now))
+            .map(|i| crate::report::view::incident(i, policy, app.now))
             .collect();
         output::out_json(&serde_json::Value::Array(items))?;
     } else if incidents.is_empty() {

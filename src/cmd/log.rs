@@ -1,9 +1,9 @@
 //! `incident log`: the incident in the guide's Incident Log Template, rendered from a template.
 
-use super::App;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::time;
+use super::args::incident_number;
+use crate::app::App;
+use crate::domain::time;
+use crate::ui::error::CommandError;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -23,13 +23,13 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
-    let (incident, timeline) = super::shared::incident_and_timeline(app, args.number)?;
+    let (incident, timeline) = app.incident_and_timeline(args.number)?;
     let context = serde_json::json!({
-        "incident": crate::view::incident_with_timeline(&incident, &timeline, &app.settings.policy, app.now),
+        "incident": crate::report::view::incident_with_timeline(&incident, &timeline, &app.settings.policy, app.now),
         "generated_at": time::to_rfc3339(app.now),
     });
-    super::shared::emit_report(
-        app,
+    crate::ui::report::emit_report(
+        app.settings.templates.as_deref(),
         &args.template,
         &context,
         args.context,

@@ -1,12 +1,12 @@
 //! `incident logs`: list an incident's attached logs and recorded command output, or stream one
 //! back, grepped or tailed, a chunk at a time so that a 1 GB log prints with bounded memory.
 
-use super::App;
-use crate::cli::incident_number;
-use crate::error::{CommandError, exit};
-use crate::output;
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
 use crate::store::{Attachment, Mode};
-use crate::workflow::WorkflowError;
+use crate::ui::error::{CommandError, exit};
+use crate::ui::output;
 use std::collections::VecDeque;
 use std::io::Write;
 
@@ -48,9 +48,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         .transpose()?;
     let mut store = app.store(Mode::Read)?;
     let txn = store.read()?;
-    let incident = txn
-        .incident(args.number)?
-        .ok_or(WorkflowError::NotFound(args.number))?;
+    let incident = record::load(&txn, args.number)?;
     let attachments = txn.attachments(incident.pk)?;
     let runs = txn.command_runs(incident.pk)?;
     let filtering = grep.is_some() || args.tail.is_some();
@@ -115,7 +113,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
                     format!("{}{cut}", human_bytes(r.output.size)),
                     r.output.lines.to_string(),
                     exit,
-                    crate::time::display(r.started_at),
+                    crate::domain::time::display(r.started_at),
                     r.run_by.clone(),
                 ]
             })
@@ -251,7 +249,7 @@ fn attachment_table(attachments: &[Attachment]) -> String {
             a.name.clone(),
             human_bytes(a.blob.size),
             a.blob.lines.to_string(),
-            crate::time::display(a.added_at),
+            crate::domain::time::display(a.added_at),
             a.added_by.clone(),
         ]);
     }

@@ -2,11 +2,11 @@
 
 mod ack;
 mod action;
+mod args;
 mod attach;
 mod check;
 mod close;
 mod config;
-mod evidence;
 mod exec;
 mod export;
 mod gc;
@@ -22,19 +22,49 @@ mod reopen;
 mod resolve;
 mod review;
 mod search;
-mod shared;
 mod show;
 mod sla;
 mod snapshot;
 mod template;
 mod update;
 
-use crate::cli::{Cli, GlobalArgs};
-use crate::config::{Flags, Settings};
-use crate::error::CommandError;
-use crate::store::{Mode, Store, Txn};
-use crate::time::{self, Timestamp};
-use crate::workflow::{Actor, WorkflowError};
+use crate::app::App;
+use crate::config::Flags;
+use crate::domain::time;
+use crate::ui::error::CommandError;
+use std::path::PathBuf;
+
+pub use args::incident_number;
+
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "incident",
+    version,
+    about = "Record incidents from open to close in one SQLite file, with SLA clocks and the guide's log template",
+    after_help = "TIME is RFC 3339 (2026-11-29T04:48:00Z), 'YYYY-MM-DD HH:MM' in local time, or relative (-15m, -2h, -5d; +7d for due dates).\nExit codes: 0 success, 1 error, 2 (remind) an SLA deadline has passed."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// The database file [env: INCIDENT_DB] [default: $XDG_DATA_HOME/incident/incidents.db]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The config file [env: INCIDENT_CONFIG] [default: $XDG_CONFIG_HOME/incident/config.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Who the change is recorded as [env: INCIDENT_AUTHOR] [default: git user.name, else $USER]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub author: Option<String>,
+    /// A directory of templates that override the built-in ones [env: INCIDENT_TEMPLATES]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub template_dir: Option<PathBuf>,
+}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -95,7 +125,19 @@ pub enum Command {
 }
 
 pub fn run(cli: Cli) -> Result<(), CommandError> {
-    let app = App::new(&cli.global)?;
+    let global = &cli.global;
+    let flags = Flags {
+        db: global.db.clone(),
+        config: global.config.clone(),
+        author: global.author.clone(),
+        template_dir: global.template_dir.clone(),
+    };
+    let settings = crate::config::load(&flags, &|k| std::env::var(k).ok())?;
+    let app = App {
+        settings,
+        now: time::now()?,
+        notice: crate::ui::output::status,
+    };
     match cli.command {
         Command::Open(args) => open::run(&app, args),
         Command::Ack(args) => ack::run(&app, args),
@@ -123,73 +165,5 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Import(args) => import::run(&app, args),
         Command::Template(cmd) => template::run(&app, cmd),
         Command::Config(args) => config::run(&app, args),
-    }
-}
-
-/// What every command starts from: the settings and the moment it runs.
-pub struct App {
-    pub settings: Settings,
-    pub now: Timestamp,
-}
-
-impl App {
-    fn new(global: &GlobalArgs) -> Result<App, CommandError> {
-        let flags = Flags {
-            db: global.db.clone(),
-            config: global.config.clone(),
-            author: global.author.clone(),
-            template_dir: global.template_dir.clone(),
-        };
-        let settings = crate::config::load(&flags, &|k| std::env::var(k).ok())?;
-        Ok(App {
-            settings,
-            now: time::now()?,
-        })
-    }
-
-    /// Parses a TIME argument against this command's clock.
-    pub fn time(&self, arg: Option<&str>) -> Result<Option<Timestamp>, CommandError> {
-        Ok(arg.map(|s| time::parse_time(s, self.now)).transpose()?)
-    }
-
-    pub fn store(&self, mode: Mode) -> Result<Store, CommandError> {
-        Ok(Store::open(&self.settings.db, mode)?)
-    }
-
-    /// Who is acting, and now.
-    pub fn actor(&self) -> Actor {
-        Actor {
-            author: self
-                .settings
-                .author
-                .clone()
-                .unwrap_or_else(crate::config::fallback_author),
-            now: self.now,
-        }
-    }
-
-    /// Runs `f` in one write transaction and commits only if it succeeds: a refused change
-    /// leaves the database as it was.
-    pub fn write<T>(
-        &self,
-        f: impl FnOnce(&Txn, &Actor) -> Result<T, WorkflowError>,
-    ) -> Result<T, CommandError> {
-        let actor = self.actor();
-        let mut store = self.store(Mode::ReadWrite)?;
-        let txn = store.write()?;
-        let value = f(&txn, &actor)?;
-        txn.commit()?;
-        store.bound_wal();
-        Ok(value)
-    }
-
-    /// Runs `f` in one read transaction.
-    pub fn read<T>(
-        &self,
-        f: impl FnOnce(&Txn) -> Result<T, WorkflowError>,
-    ) -> Result<T, CommandError> {
-        let mut store = self.store(Mode::Read)?;
-        let txn = store.read()?;
-        Ok(f(&txn)?)
     }
 }

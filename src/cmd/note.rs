@@ -1,11 +1,11 @@
 //! `incident note`: add what was seen or done to the timeline.
 
-use super::App;
-use super::shared::text_arg;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::output;
-use crate::workflow::Change;
+use super::args::incident_number;
+use super::args::text_arg;
+use crate::app::App;
+use crate::app::record;
+use crate::ui::error::CommandError;
+use crate::ui::output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,9 +23,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let text = text_arg(&args.text)?;
     let at = app.time(args.at.as_deref())?;
     app.write(|txn, actor| {
-        let mut change = Change::begin(txn, actor, "the note", args.number, at)?;
+        let mut change = record::begin(txn, actor, "the note", args.number, at)?;
         change.note(&text)?;
-        change.save(txn, actor)
+        record::save(txn, actor, change)
     })?;
     output::status(&format!("noted on incident {}", args.number));
     Ok(())

@@ -1,12 +1,13 @@
 //! `incident open`: record a new incident and start both SLA clocks.
 
-use super::App;
-use super::shared::clock_line;
-use crate::error::CommandError;
-use crate::model::{Incident, Severity};
-use crate::output::{self, Paint};
-use crate::sla;
-use crate::workflow::{self, Change, NewIncident};
+use crate::app::App;
+use crate::app::record;
+use crate::domain::model::{Incident, Severity};
+use crate::domain::sla;
+use crate::domain::workflow::NewIncident;
+use crate::ui::clock::clock_line;
+use crate::ui::error::CommandError;
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -49,7 +50,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let description = args
         .description
         .as_deref()
-        .map(super::shared::text_arg)
+        .map(super::args::text_arg)
         .transpose()?
         .unwrap_or_default();
     let new = NewIncident {
@@ -59,7 +60,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         opened_at: app.time(args.at.as_deref())?,
         detected_at: app.time(args.detected.as_deref())?,
     };
-    let incident = app.write(|txn, actor| workflow::open(txn, actor, new))?;
+    let incident = app.write(|txn, actor| record::open(txn, actor, new))?;
     let policy = &app.settings.policy;
     let paint = Paint::stdout();
     if !args.json {
@@ -68,12 +69,12 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     }
     let collectors = &app.settings.collectors;
     let snapshot = if !args.no_snapshot && collectors.on_open && !collectors.is_empty() {
-        super::snapshot::take_or_warn(app, &incident)
+        crate::app::snapshot::take_or_warn(app, &incident, &mut crate::ui::progress::on_stderr())
     } else {
         None
     };
     if args.json {
-        let mut v = crate::view::incident(&incident, policy, app.now);
+        let mut v = crate::report::view::incident(&incident, policy, app.now);
         v["snapshot"] = snapshot
             .map(|(seq, s)| serde_json::json!({"seq": seq, "summary": s.summary}))
             .unwrap_or_default();
@@ -81,7 +82,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     }
     if let Some((seq, snap)) = snapshot {
         output::out(&format!("  snapshot {seq}: {}\n", snap.summary))?;
-        output::out(&super::evidence::findings_text(&snap.findings, &paint))?;
+        output::out(&crate::ui::evidence::findings_text(&snap.findings, &paint))?;
     }
     Ok(())
 }
@@ -95,19 +96,23 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         )
         .with_hint("name the severity instead: `incident open P2 TITLE --no-snapshot`"));
     }
-    super::snapshot::require_collectors(app)?;
+    crate::app::snapshot::require_collectors(app)?;
     let description = args
         .description
         .as_deref()
-        .map(super::shared::text_arg)
+        .map(super::args::text_arg)
         .transpose()?
         .unwrap_or_default();
     let opened_at = app.time(args.at.as_deref())?;
     let detected_at = app.time(args.detected.as_deref())?;
-    let snap = super::snapshot::collect(app, None)?;
+    let snap = crate::app::snapshot::collect(app, None, &mut crate::ui::progress::on_stderr())?;
     let settings = &app.settings;
-    let health =
-        crate::health::assess(&snap.items, &settings.collectors, &settings.health, app.now);
+    let health = crate::evidence::health::assess(
+        &snap.items,
+        &settings.collectors,
+        &settings.health,
+        app.now,
+    );
     let verdict = health.verdict(&settings.health, &settings.collectors.data_age);
     let severity = match (health.severity, args.force) {
         (Some(s), _) => s,
@@ -130,8 +135,8 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         detected_at,
     };
     let (incident, seq) = app.write(|txn, actor| {
-        let incident = workflow::open(txn, actor, new)?;
-        let mut change = Change::begin(
+        let incident = record::open(txn, actor, new)?;
+        let mut change = record::begin(
             txn,
             actor,
             "the snapshot",
@@ -141,11 +146,11 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         let seq = txn.insert_snapshot(Some(incident.pk), &snap)?;
         change.snapshot(seq, &snap.summary);
         change.health("score", None, health.score, verdict.clone());
-        Ok((change.save(txn, actor)?, seq))
+        Ok((record::save(txn, actor, change)?, seq))
     })?;
     let policy = &settings.policy;
     if args.json {
-        let mut v = crate::view::incident(&incident, policy, app.now);
+        let mut v = crate::report::view::incident(&incident, policy, app.now);
         v["snapshot"] = serde_json::json!({"seq": seq, "summary": snap.summary});
         v["health"] = serde_json::json!(health);
         v["health"]["verdict"] = verdict.into();
@@ -157,7 +162,7 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         opened_text(app, &incident, &paint),
         snap.summary
     ))?;
-    output::out(&super::check::breakdown(&health, &verdict, &paint))
+    output::out(&crate::ui::health::breakdown(&health, &verdict, &paint))
 }
 
 /// "incident 12: P1 title" and both deadlines: what a responder needs first.

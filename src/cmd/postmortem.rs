@@ -1,8 +1,9 @@
 //! `incident postmortem`: the first draft of an incident's post-mortem.
 
-use super::App;
-use crate::cli::incident_number;
-use crate::error::CommandError;
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
+use crate::ui::error::CommandError;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -29,7 +30,13 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let format = Format::parse(&args.format)?;
     let number = args.number;
     let context = app.read(|txn| {
-        crate::report::postmortem::context(txn, number, &app.settings.policy, app.now)
+        let incident = record::load(txn, number)?;
+        Ok(crate::report::postmortem::context(
+            txn,
+            &incident,
+            &app.settings.policy,
+            app.now,
+        )?)
     })?;
     let template = match args.template {
         Some(name) => name,
@@ -38,7 +45,13 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             format.default_template(severity).to_string()
         }
     };
-    super::shared::emit_report(app, &template, &context, args.context, args.out.as_deref())
+    crate::ui::report::emit_report(
+        app.settings.templates.as_deref(),
+        &template,
+        &context,
+        args.context,
+        args.out.as_deref(),
+    )
 }
 
 /// The output formats, each with its built-in template.

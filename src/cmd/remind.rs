@@ -1,12 +1,12 @@
 //! `incident remind`: deliver the SLA reminders that are due, once each, and say whether
 //! anything is breached (exit code 2); `--watch` does it again every interval until stopped.
 
-use super::App;
-use crate::error::CommandError;
-use crate::output;
-use crate::remind::round::{Round, RoundError};
-use crate::render::Templates;
-use crate::time::{self, display};
+use crate::app::App;
+use crate::app::remind::{Round, RoundError};
+use crate::domain::time::{self, display};
+use crate::report::render::Templates;
+use crate::ui::error::CommandError;
+use crate::ui::output;
 use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
@@ -45,13 +45,15 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     // The timeline's SLA entries name who ran the check when that is configured; a cron job
     // or sidecar is nobody in particular.
     let author = app.settings.author.as_deref().unwrap_or("incident remind");
+    let out = |text: &str| output::out(text).map_err(|e| e.message);
     let round = Round {
-        settings: &app.settings,
+        app,
         templates: &templates,
         author,
         json: args.json,
         dry_run: args.dry_run,
         lock_wait: args.watch.then_some(WATCH_LOCK_WAIT),
+        out: &out,
     };
     if args.watch {
         return watch(&round, &args.interval);
@@ -67,7 +69,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     }
     let outcome = round.run(at, app.now)?;
     if outcome.breached {
-        return Err(CommandError::exit(crate::error::exit::BREACHED));
+        return Err(CommandError::exit(crate::ui::error::exit::BREACHED));
     }
     Ok(())
 }
@@ -77,7 +79,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
 /// restarts it and shows why.
 fn watch(round: &Round, interval: &str) -> Result<(), CommandError> {
     let interval = time::parse_duration(interval)?;
-    super::shared::watch(
+    crate::ui::watch::watch(
         interval,
         "checking for reminders",
         "incident remind",
@@ -86,13 +88,10 @@ fn watch(round: &Round, interval: &str) -> Result<(), CommandError> {
             match round.run(now, now) {
                 Ok(_) => Ok(()),
                 Err(RoundError::Locked(e)) => {
-                    output::status(&format!(
-                        "error: {}; trying again at the next check",
-                        e.message
-                    ));
+                    output::status(&format!("error: {e}; trying again at the next check"));
                     Ok(())
                 }
-                Err(RoundError::Failed(e)) => Err(e),
+                Err(e) => Err(e.into()),
             }
         },
     )

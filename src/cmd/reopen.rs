@@ -1,12 +1,12 @@
 //! `incident reopen`: the problem is back; a resolved or closed incident returns to INVESTIGATING.
 
-use super::App;
-use super::shared::clock_line;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::output::{self, Paint};
-use crate::sla;
-use crate::workflow::Change;
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
+use crate::domain::sla;
+use crate::ui::clock::clock_line;
+use crate::ui::error::CommandError;
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,9 +24,9 @@ pub struct Args {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let at = app.time(args.at.as_deref())?;
     let incident = app.write(|txn, actor| {
-        let mut change = Change::begin(txn, actor, "the reopening", args.number, at)?;
+        let mut change = record::begin(txn, actor, "the reopening", args.number, at)?;
         change.reopen(args.reason.as_deref().unwrap_or(""))?;
-        change.save(txn, actor)
+        record::save(txn, actor, change)
     })?;
     let paint = Paint::stdout();
     let c = sla::clocks(&incident, &app.settings.policy, app.now);

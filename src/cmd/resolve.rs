@@ -1,14 +1,14 @@
 //! `incident resolve`: the fix is in; the fix clock stops.
 
-use super::App;
-use super::shared::{clock_line, clock_state};
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::model::{Field, Status};
-use crate::output::{self, Paint};
-use crate::sla;
-use crate::time::display;
-use crate::workflow::Change;
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
+use crate::domain::model::{Field, Status};
+use crate::domain::sla;
+use crate::domain::time::display;
+use crate::ui::clock::{clock_line, clock_state};
+use crate::ui::error::CommandError;
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,7 +32,7 @@ pub struct Args {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let at = app.time(args.at.as_deref())?;
     let incident = app.write(|txn, actor| {
-        let mut change = Change::begin(txn, actor, "the resolution", args.number, at)?;
+        let mut change = record::begin(txn, actor, "the resolution", args.number, at)?;
         if let Some(text) = &args.root_cause {
             change.set_field(Field::RootCause, text)?;
         }
@@ -40,7 +40,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             change.set_field(Field::Resolution, text)?;
         }
         change.set_status(Status::Resolved, "")?;
-        change.save(txn, actor)
+        record::save(txn, actor, change)
     })?;
     let paint = Paint::stdout();
     let c = sla::clocks(&incident, &app.settings.policy, app.now);
@@ -62,11 +62,15 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if !args.no_snapshot
         && collectors.on_resolve
         && !collectors.is_empty()
-        && let Some((seq, snap)) = super::snapshot::take_or_warn(app, &incident)
+        && let Some((seq, snap)) = crate::app::snapshot::take_or_warn(
+            app,
+            &incident,
+            &mut crate::ui::progress::on_stderr(),
+        )
     {
         output::out(&format!("  snapshot {seq}: {}\n", snap.summary))?;
     }
-    let missing = super::shared::unrecorded(&incident, &[Field::RootCause, Field::Resolution]);
+    let missing = incident.unrecorded(&[Field::RootCause, Field::Resolution]);
     if !missing.is_empty() {
         output::status(&format!(
             "hint: closing needs a {}: `incident update {} --root-cause TEXT --resolution TEXT`",

@@ -1,8 +1,8 @@
 //! `incident review`: the weekly review.
 
-use super::App;
-use crate::error::CommandError;
+use crate::app::App;
 use crate::report::review::{self, Window, WindowError};
+use crate::ui::error::CommandError;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -70,7 +70,7 @@ fn window(app: &App, args: &Args) -> Result<Window, CommandError> {
         (Some(week), _, _) => Window::parse_week(week),
         (None, Some(since), Some(until)) => {
             let time = |flag: &str, arg: &str| {
-                crate::time::parse_time(arg, app.now).map_err(|e| {
+                crate::domain::time::parse_time(arg, app.now).map_err(|e| {
                     CommandError::new(format!("{flag}: {e}"))
                         .with_hint("the window runs from --since up to --until, like --since 2026-11-23 --until 2026-11-30")
                 })
@@ -96,15 +96,26 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         _ => "review.md".into(),
     };
     let window = window(app, &args)?;
-    let context = app.read(|txn| review::context(txn, &window, &app.settings.policy, app.now))?;
+    let context = app.read(|txn| {
+        Ok(review::context(
+            txn,
+            &window,
+            &app.settings.policy,
+            app.now,
+        )?)
+    })?;
     match (format, &args.out) {
         // JSON is the context itself, whole to a file like any report.
         (Format::Json, Some(path)) if !args.context => {
-            super::shared::write_whole(path, &format!("{context:#}\n"))
+            crate::ui::report::write_whole(path, &format!("{context:#}\n"))
         }
-        (Format::Json, _) => crate::output::out_json(&context),
-        _ => {
-            super::shared::emit_report(app, &template, &context, args.context, args.out.as_deref())
-        }
+        (Format::Json, _) => crate::ui::output::out_json(&context),
+        _ => crate::ui::report::emit_report(
+            app.settings.templates.as_deref(),
+            &template,
+            &context,
+            args.context,
+            args.out.as_deref(),
+        ),
     }
 }

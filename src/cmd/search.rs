@@ -1,11 +1,11 @@
 //! `incident search`: full-text search over everything recorded, best match first.
 
-use super::App;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::output::{self, Paint};
+use super::args::incident_number;
+use crate::app::App;
+use crate::domain::time;
 use crate::store::{Hit, Mode, SearchError, SearchQuery};
-use crate::time;
+use crate::ui::error::CommandError;
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

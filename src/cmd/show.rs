@@ -1,15 +1,15 @@
 //! `incident show`: every field, the SLA clocks and the whole timeline of one incident.
 
-use super::App;
-use super::shared::clock_line;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::model::{ActionItem, Event, Field, Incident};
-use crate::output::{self, Paint};
-use crate::sla;
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
+use crate::domain::model::{ActionItem, Event, Field, Incident};
+use crate::domain::sla;
+use crate::domain::time::display;
 use crate::store::ActionFilter;
-use crate::time::display;
-use crate::workflow::WorkflowError;
+use crate::ui::clock::clock_line;
+use crate::ui::error::CommandError;
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,7 +26,7 @@ pub struct Args {
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if let Some(seq) = args.snapshot {
-        let stored = super::snapshot::load(app, args.number, Some(seq))?;
+        let stored = crate::app::snapshot::load(app, args.number, Some(seq))?;
         if args.json {
             return output::out_json(&serde_json::json!({
                 "incident": args.number,
@@ -35,7 +35,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             }));
         }
         let title = format!("snapshot {} of incident {}", stored.seq, args.number);
-        return output::out(&super::evidence::snapshot_text(
+        return output::out(&crate::ui::evidence::snapshot_text(
             &title,
             &stored.snapshot,
             &Paint::stdout(),
@@ -43,9 +43,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     }
     let number = args.number;
     let (incident, timeline, actions) = app.read(|txn| {
-        let incident = txn
-            .incident(number)?
-            .ok_or(WorkflowError::NotFound(number))?;
+        let incident = record::load(txn, number)?;
         let timeline = txn.timeline(incident.pk)?;
         let actions = txn.actions(&ActionFilter {
             incident_pk: Some(incident.pk),
@@ -55,10 +53,11 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     })?;
     let policy = &app.settings.policy;
     if args.json {
-        let mut v = crate::view::incident_with_timeline(&incident, &timeline, policy, app.now);
+        let mut v =
+            crate::report::view::incident_with_timeline(&incident, &timeline, policy, app.now);
         v["actions"] = actions
             .iter()
-            .map(|a| crate::view::action(a, app.now))
+            .map(|a| crate::report::view::action(a, app.now))
             .collect();
         return output::out_json(&v);
     }
@@ -79,7 +78,8 @@ fn render(
     paint: &Paint,
 ) -> String {
     let c = sla::clocks(i, &app.settings.policy, app.now);
-    let time = |t: Option<crate::time::Timestamp>| t.map(display).unwrap_or_else(|| "-".into());
+    let time =
+        |t: Option<crate::domain::time::Timestamp>| t.map(display).unwrap_or_else(|| "-".into());
     let mut s = format!(
         "{}  {}\n",
         paint.bold(&format!(

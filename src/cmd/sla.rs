@@ -1,11 +1,11 @@
 //! `incident sla`: every unresolved incident with its deadlines, breached first.
 
-use super::App;
-use super::shared::clock_state;
-use crate::error::CommandError;
-use crate::output::{self, Paint};
-use crate::sla;
-use crate::time::display;
+use crate::app::App;
+use crate::domain::sla;
+use crate::domain::time::display;
+use crate::ui::clock::clock_state;
+use crate::ui::error::CommandError;
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -37,7 +37,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if args.json {
         let items: Vec<_> = rows
             .iter()
-            .map(|(i, _)| crate::view::incident(i, policy, at))
+            .map(|(i, _)| crate::report::view::incident(i, policy, at))
             .collect();
         return output::out_json(&serde_json::Value::Array(items));
     }

@@ -1,15 +1,11 @@
 //! `incident snapshot`: collect evidence into an incident, list its snapshots, or diff two.
 
-use super::App;
-use super::evidence::{diff_text, snapshot_text};
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::model::Incident;
-use crate::output::{self, Paint};
-use crate::snapshot::Snapshot;
-use crate::store::StoredSnapshot;
-use crate::workflow::{Change, WorkflowError};
-use std::io::IsTerminal;
+use super::args::incident_number;
+use crate::app::record;
+use crate::app::{App, snapshot};
+use crate::ui::error::CommandError;
+use crate::ui::evidence::{diff_text, snapshot_text};
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -55,9 +51,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if args.list {
         return list(app, number, args.json);
     }
-    let incident = app.read(|txn| txn.incident(number)?.ok_or(WorkflowError::NotFound(number)))?;
-    require_collectors(app)?;
-    let (seq, snap) = take(app, &incident)?;
+    let incident = app.read(|txn| record::load(txn, number))?;
+    snapshot::require_collectors(app)?;
+    let (seq, snap) = snapshot::take(app, &incident, &mut crate::ui::progress::on_stderr())?;
     if args.json {
         return output::out_json(
             &serde_json::json!({"incident": number, "seq": seq, "snapshot": snap}),
@@ -70,80 +66,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     ))
 }
 
-/// Refuses when nothing is configured to collect, saying how to configure it.
-pub(super) fn require_collectors(app: &App) -> Result<(), CommandError> {
-    if app.settings.collectors.is_empty() {
-        return Err(CommandError::new(
-            "nothing to collect: the config has no [kubernetes], [[database]], [[redis]] or [[command]]",
-        )
-        .with_hint("`incident config default` shows how to add them"));
-    }
-    Ok(())
-}
-
-/// Collects a snapshot now (no database lock is held meanwhile), derives its findings against
-/// the incident's previous snapshot, and stores it with a timeline event in one transaction.
-pub(super) fn take(app: &App, incident: &Incident) -> Result<(i64, Snapshot), CommandError> {
-    let snap = collect(app, Some(incident))?;
-    let number = incident.number;
-    let summary = snap.summary.clone();
-    let seq = app.write(|txn, actor| {
-        let mut change = Change::begin(txn, actor, "the snapshot", number, Some(snap.taken_at))?;
-        let seq = txn.insert_snapshot(Some(change.incident.pk), &snap)?;
-        change.snapshot(seq, &summary);
-        change.save(txn, actor)?;
-        Ok(seq)
-    })?;
-    Ok((seq, snap))
-}
-
-/// Takes a snapshot for a command whose real work is already done (open, resolve): a failure
-/// to collect or store it is reported and does not fail the command.
-pub(super) fn take_or_warn(app: &App, incident: &Incident) -> Option<(i64, Snapshot)> {
-    match take(app, incident) {
-        Ok(taken) => Some(taken),
-        Err(e) => {
-            output::status(&format!(
-                "warning: incident {} is recorded, but its snapshot was not: {}",
-                incident.number,
-                e.line()
-            ));
-            None
-        }
-    }
-}
-
-/// Collects a snapshot; with an incident, its previous snapshot tells restarts since then.
-pub(super) fn collect(app: &App, incident: Option<&Incident>) -> Result<Snapshot, CommandError> {
-    let collectors = &app.settings.collectors;
-    let previous = match incident {
-        Some(i) => app.read(|txn| Ok(txn.snapshot(i.pk, None)?))?,
-        None => None,
-    };
-    let progress = std::io::stderr().is_terminal();
-    let (items, duration_ms) =
-        crate::collect::collect(collectors, &|k| std::env::var(k).ok(), app.now, progress);
-    let findings = crate::findings::derive(
-        &items,
-        previous.as_ref().map(|p| p.snapshot.items.as_slice()),
-        app.now,
-        &collectors.data_age,
-    );
-    let summary = crate::findings::summary(&items, &findings);
-    Ok(Snapshot {
-        taken_at: app.now,
-        duration_ms,
-        items,
-        findings,
-        summary,
-    })
-}
-
 fn list(app: &App, number: i64, json: bool) -> Result<(), CommandError> {
     let snaps = app.read(|txn| {
-        let incident = txn
-            .incident(number)?
-            .ok_or(WorkflowError::NotFound(number))?;
+        let incident = record::load(txn, number)?;
         Ok(txn.snapshots(incident.pk)?)
     })?;
     if json {
@@ -152,7 +77,7 @@ fn list(app: &App, number: i64, json: bool) -> Result<(), CommandError> {
             .map(|s| {
                 serde_json::json!({
                     "seq": s.seq,
-                    "taken_at": crate::time::to_rfc3339(s.snapshot.taken_at),
+                    "taken_at": crate::domain::time::to_rfc3339(s.snapshot.taken_at),
                     "duration_ms": s.snapshot.duration_ms,
                     "summary": s.snapshot.summary,
                     "findings": s.snapshot.findings,
@@ -173,7 +98,7 @@ fn list(app: &App, number: i64, json: bool) -> Result<(), CommandError> {
             format!(
                 "{:>3}  {}  {}\n",
                 s.seq,
-                crate::time::display(s.snapshot.taken_at),
+                crate::domain::time::display(s.snapshot.taken_at),
                 s.snapshot.summary
             )
         })
@@ -181,31 +106,10 @@ fn list(app: &App, number: i64, json: bool) -> Result<(), CommandError> {
     output::out(&text)
 }
 
-/// Loads snapshot `seq` (None: the latest) of incident `number`, with a clear error if missing.
-pub(super) fn load(
-    app: &App,
-    number: i64,
-    seq: Option<i64>,
-) -> Result<StoredSnapshot, CommandError> {
-    let found = app.read(|txn| {
-        let incident = txn
-            .incident(number)?
-            .ok_or(WorkflowError::NotFound(number))?;
-        Ok(txn.snapshot(incident.pk, seq)?)
-    })?;
-    found.ok_or_else(|| {
-        let which = seq
-            .map(|s| format!("snapshot {s}"))
-            .unwrap_or_else(|| "any snapshot".into());
-        CommandError::new(format!("incident {number} has no {which}"))
-            .with_hint(format!("`incident snapshot {number} --list` lists them"))
-    })
-}
-
 fn diff(app: &App, args: DiffArgs) -> Result<(), CommandError> {
-    let from = load(app, args.number, Some(args.from.unwrap_or(1)))?;
-    let to = load(app, args.number, args.to)?;
-    let changes = crate::diff::diff(&from.snapshot.items, &to.snapshot.items);
+    let from = snapshot::load(app, args.number, Some(args.from.unwrap_or(1)))?;
+    let to = snapshot::load(app, args.number, args.to)?;
+    let changes = crate::evidence::diff::diff(&from.snapshot.items, &to.snapshot.items);
     if args.json {
         return output::out_json(&serde_json::json!({
             "incident": args.number,
@@ -218,9 +122,9 @@ fn diff(app: &App, args: DiffArgs) -> Result<(), CommandError> {
         "incident {}: snapshot {} ({}) → snapshot {} ({})",
         args.number,
         from.seq,
-        crate::time::display(from.snapshot.taken_at),
+        crate::domain::time::display(from.snapshot.taken_at),
         to.seq,
-        crate::time::display(to.snapshot.taken_at)
+        crate::domain::time::display(to.snapshot.taken_at)
     );
     output::out(&diff_text(&title, &changes, &Paint::stdout()))
 }

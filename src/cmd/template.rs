@@ -1,9 +1,9 @@
 //! `incident template`: the report templates, to read and to start customising from.
 
-use super::App;
-use crate::error::CommandError;
-use crate::output;
-use crate::render::BUILTIN;
+use crate::app::App;
+use crate::report::render::BUILTIN;
+use crate::ui::error::CommandError;
+use crate::ui::output;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Subcommand)]

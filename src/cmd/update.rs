@@ -1,13 +1,14 @@
 //! `incident update`: change any field, the severity or the status, as one timeline entry each.
 
-use super::App;
-use super::shared::clock_line;
-use crate::cli::incident_number;
-use crate::error::CommandError;
-use crate::model::{Field, Severity, Status};
-use crate::output::{self, Paint};
-use crate::sla;
-use crate::workflow::{Change, WorkflowError};
+use super::args::incident_number;
+use crate::app::App;
+use crate::app::record;
+use crate::domain::model::{Field, Severity, Status};
+use crate::domain::sla;
+use crate::domain::workflow::WorkflowError;
+use crate::ui::clock::clock_line;
+use crate::ui::error::CommandError;
+use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -55,9 +56,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let number = args.number;
     let (incident, changed) = app.write(|txn, actor| {
         if status.is_none() && severity.is_none() && fields.is_empty() {
-            return Err(WorkflowError::NothingToUpdate(number));
+            return Err(WorkflowError::NothingToUpdate(number).into());
         }
-        let mut change = Change::begin(txn, actor, "the update", number, at)?;
+        let mut change = record::begin(txn, actor, "the update", number, at)?;
         // Fields first, so `--root-cause … --resolution … --status CLOSED` closes in one go.
         for (field, value) in &fields {
             change.set_field(*field, value)?;
@@ -69,7 +70,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             change.set_status(status, "")?;
         }
         let changed = !change.is_empty();
-        Ok((change.save(txn, actor)?, changed))
+        Ok((record::save(txn, actor, change)?, changed))
     })?;
     if !changed {
         output::status(&format!(

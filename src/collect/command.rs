@@ -5,8 +5,9 @@
 //! counts are what the command wrote, kept or not. `raw` is stdout, then `--- stderr ---` and
 //! stderr if there was any, then a line saying where the output was cut if it was.
 
-use super::{CommandSettings, io_message};
-use crate::snapshot::{Item, ItemStatus};
+use crate::domain::text::io_message;
+use crate::evidence::settings::CommandSettings;
+use crate::evidence::snapshot::{Item, ItemStatus};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde_json::json;
@@ -138,7 +139,7 @@ fn verdict(
     limit: Duration,
 ) -> (ItemStatus, Option<String>) {
     if timed_out {
-        let limit = crate::time::human_millis(limit.as_millis() as u64);
+        let limit = crate::domain::time::human_millis(limit.as_millis() as u64);
         return (
             ItemStatus::Timeout,
             Some(format!(

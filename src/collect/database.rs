@@ -4,10 +4,11 @@
 //! [{"name", "newest": RFC 3339|null, "age_seconds": n|null, "error": str|null}]}`. The item is
 //! ok once connected; a check that fails carries its own error.
 
-use super::{DatabaseSettings, FreshnessCheck, FreshnessSource, Returns};
-use super::{Stop, io_message};
-use crate::snapshot::Item;
-use crate::time::{Timestamp, human_millis, to_rfc3339};
+use super::Stop;
+use crate::domain::text::io_message;
+use crate::domain::time::{Timestamp, human_millis, to_rfc3339};
+use crate::evidence::settings::{DatabaseSettings, FreshnessCheck, FreshnessSource, Returns};
+use crate::evidence::snapshot::Item;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, TimeDelta, Utc};
 use serde_json::{Value, json};
 use sqlx::mysql::{MySqlConnectOptions, MySqlDatabaseError, MySqlRow};

@@ -11,8 +11,8 @@
 mod logs;
 mod namespace;
 
-use super::KubeSettings;
-use crate::snapshot::Item;
+use crate::evidence::settings::KubeSettings;
+use crate::evidence::snapshot::Item;
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::{Client, Config};
 use std::future::Future;
@@ -113,7 +113,7 @@ impl Cx {
         match failure {
             Failure::Timeout => format!(
                 "timed out after {}",
-                crate::time::human_millis(
+                crate::domain::time::human_millis(
                     u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX)
                 )
             ),
@@ -336,7 +336,7 @@ fn snippet(text: &str, max: usize) -> String {
 
 /// RFC 3339 UTC, whole seconds; kube hands out `jiff` timestamps, the crate speaks chrono.
 fn rfc3339(timestamp: k8s_openapi::jiff::Timestamp) -> Option<String> {
-    chrono::DateTime::from_timestamp(timestamp.as_second(), 0).map(crate::time::to_rfc3339)
+    chrono::DateTime::from_timestamp(timestamp.as_second(), 0).map(crate::domain::time::to_rfc3339)
 }
 
 #[cfg(test)]

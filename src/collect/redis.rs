@@ -3,9 +3,10 @@
 //! `data` is `{"latency_ms": f64, "version", "role", "uptime_seconds", "connected_clients",
 //! "used_memory_human", "keys": {"db0": n, …}}`; a field INFO lacks is null.
 
-use super::RedisSettings;
-use super::{Stop, io_message};
-use crate::snapshot::Item;
+use super::Stop;
+use crate::domain::text::io_message;
+use crate::evidence::settings::RedisSettings;
+use crate::evidence::snapshot::Item;
 use redis::{AsyncConnectionConfig, ErrorKind, RedisError};
 use serde_json::{Map, Value, json};
 use std::time::Duration;

@@ -1,8 +1,8 @@
 //! The collector sections of the config: `[kubernetes]`, `[[database]]`, `[[redis]]`,
-//! `[[command]]` and `[snapshot]`, checked and resolved into `collect::Collectors`.
+//! `[[command]]` and `[snapshot]`, checked and resolved into `evidence::settings::Collectors`.
 
 use super::{ConfigError, FileConfig, Source};
-use crate::collect::{
+use crate::evidence::settings::{
     Collectors, CommandSettings, DEFAULT_TIMEOUT, DataAgeThresholds, DatabaseSettings,
     FreshnessCheck, FreshnessSource, KubeSettings, LogSource, RedisSettings, Returns,
 };
@@ -341,8 +341,8 @@ fn data_age(src: &Source, age: &DataAgeFile) -> Result<DataAgeThresholds, Config
 
 #[cfg(test)]
 mod tests {
-    use crate::collect::{FreshnessSource, Returns};
     use crate::config::{Flags, load};
+    use crate::evidence::settings::{FreshnessSource, Returns};
     use std::path::Path;
 
     fn load_text(
@@ -469,7 +469,7 @@ timeout = "30s"
             std::path::PathBuf::from("/h/.local/share/incident/incidents.db")
         );
         // The values documented are the defaults the code uses.
-        assert_eq!(s.health, crate::health::HealthSettings::default());
+        assert_eq!(s.health, crate::evidence::health::HealthSettings::default());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! recovered.
 
 use super::{ConfigError, Source};
-use crate::health::HealthSettings;
+use crate::evidence::health::HealthSettings;
 use serde::Deserialize;
 use toml::Spanned;
 

@@ -5,10 +5,10 @@ mod collectors;
 mod health;
 mod reminders;
 
-use crate::collect::Collectors;
-use crate::model::Severity;
-use crate::sla::Policy;
-use crate::time;
+use crate::domain::model::Severity;
+use crate::domain::sla::Policy;
+use crate::domain::time;
+use crate::evidence::settings::Collectors;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -73,11 +73,11 @@ pub struct Settings {
     pub policy: Policy,
     /// What a snapshot collects; empty unless the config names collectors.
     pub collectors: Collectors,
-    pub reminders: crate::remind::Reminders,
+    pub reminders: crate::domain::remind::Reminders,
     /// Where reminders go besides stdout.
-    pub channels: Vec<crate::remind::Channel>,
+    pub channels: Vec<crate::domain::remind::Channel>,
     /// How the health score and the severity it implies are computed.
-    pub health: crate::health::HealthSettings,
+    pub health: crate::evidence::health::HealthSettings,
     /// Output bytes `incident exec` keeps per run (stdout and stderr together).
     pub exec_max_output: usize,
 }

@@ -1,7 +1,7 @@
 //! The `[reminders]` and `[[notify]]` sections of the config.
 
 use super::{ConfigError, Source};
-use crate::remind::{Channel, ChannelKind, Reminders, WebhookFormat};
+use crate::domain::remind::{Channel, ChannelKind, Reminders, WebhookFormat};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -133,7 +133,7 @@ pub(super) fn resolve(
 #[cfg(test)]
 mod tests {
     use crate::config::{Flags, load};
-    use crate::remind::{ChannelKind, WebhookFormat};
+    use crate::domain::remind::{ChannelKind, WebhookFormat};
 
     fn load_text(text: &str) -> Result<crate::config::Settings, crate::config::ConfigError> {
         let dir = tempfile::tempdir().unwrap();

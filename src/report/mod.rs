@@ -1,4 +1,8 @@
-//! Reports drafted from what was recorded: the post-mortem and the weekly review.
+//! Reports drafted from what was recorded: the JSON views (`--json` and template contexts), the
+//! post-mortem, the weekly review and the reminder text, rendered from minijinja templates.
 
 pub mod postmortem;
+pub mod reminder;
+pub mod render;
 pub mod review;
+pub mod view;

@@ -4,26 +4,22 @@
 //! the raw values (RFC 3339 times, seconds) for people writing their own templates, and adds
 //! the sentences a template would struggle to build (durations to the minute, SLA outcomes).
 
-use crate::model::{ActionItem, Event, EventKind, Incident};
-use crate::sla::{Clock, ClockState, Policy};
-use crate::snapshot::{ItemStatus, Snapshot};
-use crate::store::{ActionFilter, StoredSnapshot, Txn};
-use crate::time::{self, Timestamp};
-use crate::workflow::WorkflowError;
+use crate::domain::model::{ActionItem, Event, EventKind, Incident};
+use crate::domain::sla::{Clock, ClockState, Policy};
+use crate::domain::time::{self, Timestamp};
+use crate::evidence::snapshot::{ItemStatus, Snapshot};
+use crate::store::{ActionFilter, StoreError, StoredSnapshot, Txn};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// The JSON the post-mortem templates receive for incident `number`. Everything is read in
-/// the caller's one read transaction, so the draft is one consistent moment of the log.
+/// The JSON the post-mortem templates receive for `incident`. Everything is read in the
+/// caller's one read transaction, so the draft is one consistent moment of the log.
 pub fn context(
     txn: &Txn,
-    number: i64,
+    incident: &Incident,
     policy: &Policy,
     now: Timestamp,
-) -> Result<serde_json::Value, WorkflowError> {
-    let incident = txn
-        .incident(number)?
-        .ok_or(WorkflowError::NotFound(number))?;
+) -> Result<serde_json::Value, StoreError> {
     let timeline = txn.timeline(incident.pk)?;
     let mut actions = txn.actions(&ActionFilter {
         incident_pk: Some(incident.pk),
@@ -41,15 +37,15 @@ pub fn context(
         _ => None,
     };
 
-    let view = crate::view::incident_with_timeline(&incident, &timeline, policy, now);
+    let view = crate::report::view::incident_with_timeline(incident, &timeline, policy, now);
     Ok(json!({
         "generated_at": time::to_rfc3339(now),
         "timezone": local_offset(incident.opened_at),
         "incident": view,
         "responders": responders(&timeline),
-        "duration": duration(&incident, now),
-        "sla": sla(&incident, policy, now),
-        "detection": detection(&incident, &timeline, policy),
+        "duration": duration(incident, now),
+        "sla": sla(incident, policy, now),
+        "detection": detection(incident, &timeline, policy),
         "impact": {
             "description": incident.description,
             "data_age": first.as_ref().map(|s| data_age(&s.snapshot)).unwrap_or_default(),
@@ -59,7 +55,7 @@ pub fn context(
         "actions": actions.iter().map(|a| action(a, now)).collect::<Vec<_>>(),
         "action_counts": action_counts(&actions, now),
         "evidence": evidence(&snapshots, first.as_ref(), last.as_ref()),
-        "missing": missing(&incident, &actions),
+        "missing": missing(incident, &actions),
         "hints": hints(incident.number),
     }))
 }
@@ -205,7 +201,7 @@ fn clock(c: &Clock, start: Timestamp, target: Duration, words: &ClockWords) -> V
 
 /// The response, fix and post-mortem clocks at `now`, as `sla::clocks` evaluates them.
 fn sla(i: &Incident, policy: &Policy, now: Timestamp) -> Value {
-    let c = crate::sla::clocks(i, policy, now);
+    let c = crate::domain::sla::clocks(i, policy, now);
     let target = policy.target(i.severity);
     let postmortem = match (c.postmortem, i.resolved_at.filter(|t| *t <= now)) {
         (Some(p), Some(resolved)) => clock(&p, resolved, policy.postmortem, &POSTMORTEM),
@@ -293,7 +289,7 @@ fn detection(i: &Incident, timeline: &[Event], policy: &Policy) -> Value {
 /// A timeline event as the incident view gives it, plus whether it was written down a minute
 /// or more after the time it happened (as `show` marks it).
 fn timeline_entry(e: &Event) -> Value {
-    let mut v = crate::view::event(e);
+    let mut v = crate::report::view::event(e);
     v["recorded_late"] = Value::Bool((e.recorded_at - e.at).num_seconds() >= 60);
     v
 }
@@ -344,7 +340,7 @@ fn action(a: &ActionItem, now: Timestamp) -> Value {
         (None, Some(s)) => ("overdue", format!("overdue by {}", span(s))),
         (None, None) => ("open", "open".to_string()),
     };
-    let mut v = crate::view::action(a, now);
+    let mut v = crate::report::view::action(a, now);
     v["overdue_seconds"] = json!(overdue_seconds);
     v["state"] = json!(state);
     v["state_text"] = json!(state_text);
@@ -380,7 +376,7 @@ fn evidence(
     last: Option<&StoredSnapshot>,
 ) -> Value {
     let changes = match (first, last) {
-        (Some(a), Some(b)) => crate::diff::diff(&a.snapshot.items, &b.snapshot.items),
+        (Some(a), Some(b)) => crate::evidence::diff::diff(&a.snapshot.items, &b.snapshot.items),
         _ => Vec::new(),
     };
     json!({
@@ -439,7 +435,7 @@ fn hints(number: i64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::{Finding, Item, Level};
+    use crate::evidence::snapshot::{Finding, Item, Level};
 
     #[test]
     fn spans_keep_every_unit_between_the_largest_and_the_smallest() {

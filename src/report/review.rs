@@ -5,11 +5,10 @@
 //! aggregates into the template context (figures with their change against the previous window,
 //! already worded, so templates stay simple) and lays out the charts' SVG geometry.
 
-use crate::model::Severity;
-use crate::sla::Policy;
-use crate::store::Txn;
-use crate::time::{self, Timestamp, human_duration};
-use crate::workflow::WorkflowError;
+use crate::domain::model::Severity;
+use crate::domain::sla::Policy;
+use crate::domain::time::{self, Timestamp, human_duration};
+use crate::store::{StoreError, Txn};
 use chrono::{Datelike, Days, Local, LocalResult, NaiveDate, TimeZone, Weekday};
 use serde_json::{Value, json};
 
@@ -393,7 +392,7 @@ pub fn context(
     window: &Window,
     policy: &Policy,
     now: Timestamp,
-) -> Result<Value, WorkflowError> {
+) -> Result<Value, StoreError> {
     let previous = window.previous();
     let bounds = Bounds::new(window, &previous, now);
     let data = txn.review(&bounds, policy)?;
@@ -453,7 +452,7 @@ fn secs(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
-fn policy_json(t: crate::sla::Target) -> Value {
+fn policy_json(t: crate::domain::sla::Target) -> Value {
     json!({
         "respond_seconds": t.respond.as_secs(),
         "resolve_seconds": t.resolve.as_secs(),

@@ -1,8 +1,8 @@
 //! Action items in the store.
 
 use super::{StoreError, Txn, rows};
-use crate::model::{ActionItem, ActionKind};
-use crate::time::{self, Timestamp};
+use crate::domain::model::{ActionItem, NewAction};
+use crate::domain::time::{self, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
 const COLUMNS: &str = "a.id, i.number, a.text, a.kind, a.owner, a.due_at, a.created_at, a.created_by, \
@@ -17,15 +17,6 @@ pub struct ActionFilter {
     pub overdue_at: Option<Timestamp>,
     pub owner: Option<String>,
     pub incident_pk: Option<i64>,
-}
-
-/// An action item about to be added.
-#[derive(Debug, Clone)]
-pub struct NewAction {
-    pub text: String,
-    pub kind: ActionKind,
-    pub owner: Option<String>,
-    pub due_at: Option<Timestamp>,
 }
 
 impl Txn<'_> {

@@ -2,7 +2,7 @@
 //! command output. Written and read a chunk at a time, so a 1 GB log never sits in memory.
 
 use super::{Store, StoreError, Txn};
-use crate::time::{self, Timestamp};
+use crate::domain::time::{self, Timestamp};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::io::Read;

@@ -2,9 +2,9 @@
 //! that make each reminder go out once per channel.
 
 use super::{BUSY_TIMEOUT, Store, StoreError, Txn, rows};
-use crate::model::Incident;
-use crate::remind::ledger::{Key, Recorded, State};
-use crate::time::{self, Timestamp};
+use crate::domain::model::Incident;
+use crate::domain::remind::ledger::{Key, Recorded, State};
+use crate::domain::time::{self, Timestamp};
 use rusqlite::params;
 use std::collections::HashMap;
 use std::time::Duration;

@@ -41,8 +41,8 @@ fn fill_similarity_keys(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
     for (pk, title, root_cause) in rows {
         update.execute(rusqlite::params![
             pk,
-            crate::similar::key(&title),
-            crate::similar::key(&root_cause)
+            crate::domain::similar::key(&title),
+            crate::domain::similar::key(&root_cause)
         ])?;
     }
     Ok(())

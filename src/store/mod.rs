@@ -12,15 +12,15 @@ pub mod transfer;
 
 pub use monitor::MonitorState;
 
-use crate::model::{Event, EventKind, Incident, Severity, Status};
-use crate::sla::Policy;
-use crate::snapshot::Snapshot;
-use crate::time::{self, Timestamp};
+use crate::domain::model::{Event, Incident, NewEvent, Severity, Status};
+use crate::domain::sla::Policy;
+use crate::domain::time::{self, Timestamp};
+use crate::evidence::snapshot::Snapshot;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use actions::{ActionFilter, NewAction};
+pub use actions::ActionFilter;
 pub use blobs::{Attachment, BlobInfo, BlobWriter, CHUNK_SIZE, Chunker, Collected, NewCommandRun};
 pub use migrations::{LATEST_VERSION, SCHEMA};
 pub use search::{Hit, SearchError, SearchQuery};
@@ -55,6 +55,27 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+impl StoreError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            StoreError::Io { .. } => {
+                "check the path and its permissions, or choose another with --db or INCIDENT_DB"
+            }
+            StoreError::NotSqlite(_) | StoreError::Foreign(_) => {
+                "point --db or INCIDENT_DB at an incident database; this file was left as it is"
+            }
+            StoreError::TooNew { .. } => {
+                "use a newer incident binary (`cargo install --path .` from an up-to-date checkout); this one left the file as it is"
+            }
+            StoreError::Locked(_) => {
+                "another incident command is still writing; try again in a moment"
+            }
+            StoreError::Sqlite(_) => "nothing was written; `incident --help` lists the commands",
+        }
+    }
+}
+
 /// The incident database.
 pub struct Store {
     conn: Connection,
@@ -69,8 +90,27 @@ pub enum Mode {
     Read,
 }
 
+/// An existing database about to be migrated to this binary's schema: once per release at
+/// most, but it can take a while on a large database (version 8 re-indexes every attached log:
+/// 26 s for 1 GB), so whoever opens the store is told first.
+#[derive(Debug, Clone, Copy)]
+pub struct Migrating<'a> {
+    pub path: &'a Path,
+    pub from: i64,
+    pub to: i64,
+}
+
 impl Store {
     pub fn open(path: &Path, mode: Mode) -> Result<Store, StoreError> {
+        Store::open_with(path, mode, &|_| {})
+    }
+
+    /// Opens the store; `migrating` hears of a migration before it starts.
+    pub fn open_with(
+        path: &Path,
+        mode: Mode,
+        migrating: &dyn Fn(Migrating),
+    ) -> Result<Store, StoreError> {
         let exists = path.exists();
         if path.is_dir() {
             return Err(StoreError::Io {
@@ -104,14 +144,14 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         };
-        store.prepare().map_err(|e| match e {
+        store.prepare(migrating).map_err(|e| match e {
             StoreError::Sqlite(e) => classify(e, path),
             other => other,
         })?;
         Ok(store)
     }
 
-    fn prepare(&mut self) -> Result<(), StoreError> {
+    fn prepare(&mut self, migrating: &dyn Fn(Migrating)) -> Result<(), StoreError> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // Every command is a new process, so the checkpoint SQLite runs when the last
         // connection closes would be paid by every note (two more fsyncs and deleting and
@@ -142,12 +182,11 @@ impl Store {
         }
         if version < LATEST_VERSION {
             if version > 0 {
-                // Once per release at most, but it can take a while on a large database
-                // (version 8 re-indexes every attached log: 26 s for 1 GB).
-                crate::output::status(&format!(
-                    "updating {} from schema version {version} to {LATEST_VERSION}…",
-                    self.path.display()
-                ));
+                migrating(Migrating {
+                    path: &self.path,
+                    from: version,
+                    to: LATEST_VERSION,
+                });
             }
             if !migrations::migrate(&mut self.conn)? {
                 return Err(StoreError::Foreign(self.path.clone()));
@@ -289,17 +328,6 @@ pub struct StoredSnapshot {
     pub snapshot: Snapshot,
 }
 
-/// An event about to be appended to an incident's timeline.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub at: Timestamp,
-    pub kind: EventKind,
-    pub field: Option<String>,
-    pub old: Option<String>,
-    pub new: Option<String>,
-    pub text: String,
-}
-
 pub struct Txn<'a> {
     tx: rusqlite::Transaction<'a>,
     path: &'a Path,
@@ -423,7 +451,7 @@ impl Txn<'_> {
             // a clock is breached once its stop (or now, if it has not stopped by now) is past
             // open + target for the current severity.
             let now = bind(time::to_rfc3339(*now));
-            let target = |f: fn(&crate::sla::Target) -> Duration| {
+            let target = |f: fn(&crate::domain::sla::Target) -> Duration| {
                 format!(
                     "CASE severity WHEN 'P1' THEN {} WHEN 'P2' THEN {} ELSE {} END",
                     f(&policy.p1).as_secs(),

@@ -2,8 +2,8 @@
 //! its last check of it saw.
 
 use super::{StoreError, Txn, rows};
-use crate::model::{Incident, Severity};
-use crate::time::{self, Timestamp};
+use crate::domain::model::{Incident, Severity};
+use crate::domain::time::{self, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
 /// What the monitor's last check of its incident saw.

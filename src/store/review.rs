@@ -8,13 +8,13 @@
 //! whole seconds, which sorts like the times it stands for.
 
 use super::{StoreError, Txn};
-use crate::model::Severity;
+use crate::domain::model::Severity;
+use crate::domain::sla::Policy;
+use crate::domain::time::{self, Timestamp};
 use crate::report::review::{
     Backlog, Bounds, Breach, ClockCounts, Compliance, DayCount, Earlier, Listed, OpenAction,
     OwnerLoad, PostmortemDue, Recurrence, Recurring, ReviewData, Tally, TimeStat, Unresolved,
 };
-use crate::sla::Policy;
-use crate::time::{self, Timestamp};
 use rusqlite::Row;
 use rusqlite::types::{FromSqlError, Type, Value};
 

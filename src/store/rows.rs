@@ -1,7 +1,7 @@
 //! Turning database rows into model values.
 
-use crate::model::{Event, EventKind, Incident};
-use crate::time;
+use crate::domain::model::{Event, EventKind, Incident};
+use crate::domain::time;
 use rusqlite::Row;
 use rusqlite::types::{FromSqlError, Type, Value};
 use std::sync::LazyLock;
@@ -69,8 +69,8 @@ pub fn incident_values(i: &Incident) -> [Value; 19] {
         opt(i.closed_at),
         Value::Text(i.created_by.clone()),
         ts(i.updated_at),
-        Value::Text(crate::similar::key(&i.title)),
-        Value::Text(crate::similar::key(&i.root_cause)),
+        Value::Text(crate::domain::similar::key(&i.title)),
+        Value::Text(crate::domain::similar::key(&i.root_cause)),
     ]
 }
 
@@ -139,7 +139,7 @@ pub fn snapshot(row: &Row) -> rusqlite::Result<super::StoredSnapshot> {
     Ok(super::StoredSnapshot {
         id: row.get(0)?,
         seq: row.get(1)?,
-        snapshot: crate::snapshot::Snapshot {
+        snapshot: crate::evidence::snapshot::Snapshot {
             taken_at: ts(row, 2)?,
             duration_ms: row.get::<_, i64>(3)? as u64,
             items: Vec::new(),
@@ -149,11 +149,11 @@ pub fn snapshot(row: &Row) -> rusqlite::Result<super::StoredSnapshot> {
     })
 }
 
-pub fn item(row: &Row) -> rusqlite::Result<crate::snapshot::Item> {
-    use crate::snapshot::ItemStatus;
+pub fn item(row: &Row) -> rusqlite::Result<crate::evidence::snapshot::Item> {
+    use crate::evidence::snapshot::ItemStatus;
     let status: String = row.get(2)?;
     let data: String = row.get(5)?;
-    Ok(crate::snapshot::Item {
+    Ok(crate::evidence::snapshot::Item {
         collector: row.get(0)?,
         name: row.get(1)?,
         status: match status.as_str() {
@@ -169,9 +169,9 @@ pub fn item(row: &Row) -> rusqlite::Result<crate::snapshot::Item> {
     })
 }
 
-pub fn action(row: &Row) -> rusqlite::Result<crate::model::ActionItem> {
+pub fn action(row: &Row) -> rusqlite::Result<crate::domain::model::ActionItem> {
     let kind: String = row.get(3)?;
-    Ok(crate::model::ActionItem {
+    Ok(crate::domain::model::ActionItem {
         id: row.get(0)?,
         incident_number: row.get(1)?,
         text: row.get(2)?,

@@ -11,7 +11,7 @@
 //! their text in a temporary FTS5 table).
 
 use super::{StoreError, Txn};
-use crate::time::{self, Timestamp};
+use crate::domain::time::{self, Timestamp};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// The tokenizer of `search` (schema.sql), repeated for the temporary table snippets use.

@@ -7,8 +7,8 @@
 //! and command output by their content hash.
 
 use super::{StoreError, Txn, search};
-use crate::model::{ActionKind, EventKind, Severity, Status};
-use crate::time;
+use crate::domain::model::{ActionKind, EventKind, Severity, Status};
+use crate::domain::time;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -647,8 +647,8 @@ impl<'a> Txn<'a> {
                     rec.closed_at,
                     rec.created_by,
                     rec.updated_at,
-                    crate::similar::key(&rec.title),
-                    crate::similar::key(&rec.root_cause),
+                    crate::domain::similar::key(&rec.title),
+                    crate::domain::similar::key(&rec.root_cause),
                 ],
                 |r| r.get(0),
             )?;
@@ -853,7 +853,7 @@ fn index_fields(tx: &rusqlite::Connection, pk: i64, rec: &IncidentRecord) -> Res
         .iter()
         .find(|e| e.kind == "opened")
         .map_or(rec.updated_at.as_str(), |e| e.recorded_at.as_str());
-    for field in crate::model::Field::ALL {
+    for field in crate::domain::model::Field::ALL {
         let key = field.key();
         let at = rec
             .events
@@ -862,12 +862,12 @@ fn index_fields(tx: &rusqlite::Connection, pk: i64, rec: &IncidentRecord) -> Res
             .find(|e| e.kind == "field" && e.field.as_deref() == Some(key))
             .map_or(opened, |e| e.recorded_at.as_str());
         let text = match field {
-            crate::model::Field::Title => &rec.title,
-            crate::model::Field::Description => &rec.description,
-            crate::model::Field::RootCause => &rec.root_cause,
-            crate::model::Field::Resolution => &rec.resolution,
-            crate::model::Field::Prevention => &rec.prevention,
-            crate::model::Field::LessonsLearned => &rec.lessons_learned,
+            crate::domain::model::Field::Title => &rec.title,
+            crate::domain::model::Field::Description => &rec.description,
+            crate::domain::model::Field::RootCause => &rec.root_cause,
+            crate::domain::model::Field::Resolution => &rec.resolution,
+            crate::domain::model::Field::Prevention => &rec.prevention,
+            crate::domain::model::Field::LessonsLearned => &rec.lessons_learned,
         };
         search::add_doc(tx, "field", Some(pk), key, at, None, text)?;
     }

@@ -13,8 +13,8 @@
 //! previous run is the one that says why. The item is `ok` when any log came back.
 
 use super::{Cx, Failure};
-use crate::collect::LogSource;
-use crate::snapshot::Item;
+use crate::evidence::settings::LogSource;
+use crate::evidence::snapshot::Item;
 use futures::AsyncReadExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;

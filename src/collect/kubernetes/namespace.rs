@@ -20,7 +20,7 @@
 //! warnings only, newest first, at most [`MAX_EVENTS`].
 
 use super::{Cx, Failure, rfc3339};
-use crate::snapshot::Item;
+use crate::evidence::snapshot::Item;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ContainerStatus, Event, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};

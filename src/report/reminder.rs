@@ -1,11 +1,11 @@
 //! A reminder in words: the context `templates/reminder.txt` receives, the text it renders, and
 //! the bodies sent to webhooks.
 
-use crate::model::{ActionItem, Incident};
-use crate::remind::WebhookFormat;
-use crate::remind::due::{Kind, Reminder};
-use crate::render::{RenderError, Templates};
-use crate::time::{self, Timestamp};
+use crate::domain::model::{ActionItem, Incident};
+use crate::domain::remind::WebhookFormat;
+use crate::domain::remind::due::{Kind, Reminder};
+use crate::domain::time::{self, Timestamp};
+use crate::report::render::{RenderError, Templates};
 use serde_json::{Value, json};
 
 /// The template every reminder is rendered with.
@@ -63,13 +63,15 @@ pub fn context(
     let late = r.level.late();
     // How late, how much is left, or (stale) how long it has been quiet.
     let seconds = match (r.kind, &r.level) {
-        (Kind::Stale, crate::remind::due::Level::Stale(since)) => (at - *since).num_seconds(),
+        (Kind::Stale, crate::domain::remind::due::Level::Stale(since)) => {
+            (at - *since).num_seconds()
+        }
         _ if late => (at - r.deadline).num_seconds(),
         _ => (r.deadline - at).num_seconds(),
     }
     .max(0);
     let since = match &r.level {
-        crate::remind::due::Level::Stale(since) => Some(time::to_rfc3339(*since)),
+        crate::domain::remind::due::Level::Stale(since) => Some(time::to_rfc3339(*since)),
         _ => None,
     };
     json!({
@@ -115,7 +117,7 @@ fn next_command(r: &Reminder, i: &Incident) -> String {
             }
             cmd
         }
-        (Kind::Action, crate::remind::due::Level::Action(id)) => {
+        (Kind::Action, crate::domain::remind::due::Level::Action(id)) => {
             format!("incident action done {id}")
         }
         (Kind::Action, _) => "incident action list --overdue".into(),
@@ -126,9 +128,9 @@ fn next_command(r: &Reminder, i: &Incident) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Severity, Status};
-    use crate::remind::due::Level;
-    use crate::time::from_rfc3339;
+    use crate::domain::model::{Severity, Status};
+    use crate::domain::remind::due::Level;
+    use crate::domain::time::from_rfc3339;
 
     fn t(s: &str) -> Timestamp {
         from_rfc3339(s).unwrap()
@@ -254,7 +256,7 @@ mod tests {
             id: 7,
             incident_number: 3,
             text: "Deploy the health monitor".into(),
-            kind: crate::model::ActionKind::Detect,
+            kind: crate::domain::model::ActionKind::Detect,
             owner: Some("bob".into()),
             due_at: Some(t("2026-12-01T12:00:00Z")),
             created_at: t("2026-11-29T12:00:00Z"),

@@ -1,6 +1,10 @@
-//! What the config says about reminders: when they are due, and where they go.
+//! SLA reminders: what the config says about them (when they are due, where they go), what is
+//! due at a moment (`due`), and what the deliveries ledger says about each (`ledger`).
 
-use crate::model::Severity;
+pub mod due;
+pub mod ledger;
+
+use crate::domain::model::Severity;
 use std::time::Duration;
 
 /// `[reminders]`.

@@ -1,6 +1,6 @@
 //! The incident record of the guide's Incident Log Template and its timeline events.
 
-use crate::time::Timestamp;
+use crate::domain::time::Timestamp;
 use std::fmt;
 use std::str::FromStr;
 
@@ -202,6 +202,15 @@ impl Incident {
         }
     }
 
+    /// The labels of those of `fields` that the incident has not recorded yet.
+    pub fn unrecorded(&self, fields: &[Field]) -> Vec<&'static str> {
+        fields
+            .iter()
+            .filter(|f| self.field(**f).is_empty())
+            .map(|f| f.label())
+            .collect()
+    }
+
     pub fn field_mut(&mut self, f: Field) -> &mut String {
         match f {
             Field::Title => &mut self.title,
@@ -341,6 +350,26 @@ impl ActionItem {
     }
 }
 
+/// An action item about to be added.
+#[derive(Debug, Clone)]
+pub struct NewAction {
+    pub text: String,
+    pub kind: ActionKind,
+    pub owner: Option<String>,
+    pub due_at: Option<Timestamp>,
+}
+
+/// An event about to be appended to an incident's timeline.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub at: Timestamp,
+    pub kind: EventKind,
+    pub field: Option<String>,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub text: String,
+}
+
 /// One timeline entry. `field`/`old`/`new` carry what changed; `text` what the author wrote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -384,8 +413,8 @@ impl Event {
                     Some("postmortem") => "post-mortem",
                     _ => "SLA",
                 };
-                let deadline = crate::time::from_rfc3339(new)
-                    .map(crate::time::display)
+                let deadline = crate::domain::time::from_rfc3339(new)
+                    .map(crate::domain::time::display)
                     .unwrap_or_else(|| new.to_string());
                 with_text(format!("{clock} deadline {deadline} breached"))
             }

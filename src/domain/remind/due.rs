@@ -6,10 +6,10 @@
 //! sent; the levels it supersedes are returned too, marked `send: false`, so that they are
 //! recorded as delivered and never go out later.
 
-use crate::model::{ActionItem, Incident};
-use crate::remind::Reminders;
-use crate::sla::{self, ClockState, Policy};
-use crate::time::{self, Timestamp};
+use crate::domain::model::{ActionItem, Incident};
+use crate::domain::remind::Reminders;
+use crate::domain::sla::{self, ClockState, Policy};
+use crate::domain::time::{self, Timestamp};
 use std::fmt;
 use std::time::Duration;
 
@@ -321,8 +321,8 @@ fn span(d: Duration) -> chrono::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ActionKind, Severity, Status};
-    use crate::time::from_rfc3339;
+    use crate::domain::model::{ActionKind, Severity, Status};
+    use crate::domain::time::from_rfc3339;
 
     fn t(s: &str) -> Timestamp {
         from_rfc3339(s).unwrap()

@@ -1,10 +1,12 @@
 //! The one error a command returns: what went wrong, what to do about it, and the exit code.
 
+use crate::app::AppError;
+use crate::app::remind::RoundError;
 use crate::config::ConfigError;
-use crate::render::RenderError;
+use crate::domain::time::TimeError;
+use crate::domain::workflow::WorkflowError;
+use crate::report::render::RenderError;
 use crate::store::StoreError;
-use crate::time::TimeError;
-use crate::workflow::WorkflowError;
 
 /// Exit codes, documented in the README.
 pub mod exit {
@@ -77,55 +79,60 @@ impl CommandError {
 
 impl From<WorkflowError> for CommandError {
     fn from(e: WorkflowError) -> Self {
-        match e {
-            WorkflowError::Store(store) => store.into(),
-            other => {
-                let hint = other.hint();
-                CommandError {
-                    message: other.to_string(),
-                    hint,
-                    code: exit::ERROR,
-                }
-            }
+        let hint = e.hint();
+        CommandError {
+            message: e.to_string(),
+            hint,
+            code: exit::ERROR,
         }
     }
 }
 
 impl From<StoreError> for CommandError {
     fn from(e: StoreError) -> Self {
-        let hint = match &e {
-            StoreError::Io { .. } => {
-                "check the path and its permissions, or choose another with --db or INCIDENT_DB"
-            }
-            StoreError::NotSqlite(_) | StoreError::Foreign(_) => {
-                "point --db or INCIDENT_DB at an incident database; this file was left as it is"
-            }
-            StoreError::TooNew { .. } => {
-                "use a newer incident binary (`cargo install --path .` from an up-to-date checkout); this one left the file as it is"
-            }
-            StoreError::Locked(_) => {
-                "another incident command is still writing; try again in a moment"
-            }
-            StoreError::Sqlite(_) => "nothing was written; `incident --help` lists the commands",
-        };
-        CommandError::new(e.to_string()).with_hint(hint)
+        CommandError::new(e.to_string()).with_hint(e.hint())
     }
 }
 
-impl From<crate::model::BadSeverity> for CommandError {
-    fn from(e: crate::model::BadSeverity) -> Self {
+impl From<AppError> for CommandError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Workflow(e) => e.into(),
+            AppError::Store(e) => e.into(),
+            other => CommandError {
+                message: other.to_string(),
+                hint: other.hint(),
+                code: exit::ERROR,
+            },
+        }
+    }
+}
+
+impl From<RoundError> for CommandError {
+    fn from(e: RoundError) -> Self {
+        match e {
+            RoundError::Locked(e) => e.into(),
+            RoundError::App(e) => e.into(),
+            RoundError::Render(e) => e.into(),
+            RoundError::Output(message) => CommandError::new(message),
+        }
+    }
+}
+
+impl From<crate::domain::model::BadSeverity> for CommandError {
+    fn from(e: crate::domain::model::BadSeverity) -> Self {
         CommandError::new(e.to_string())
     }
 }
 
-impl From<crate::model::BadActionKind> for CommandError {
-    fn from(e: crate::model::BadActionKind) -> Self {
+impl From<crate::domain::model::BadActionKind> for CommandError {
+    fn from(e: crate::domain::model::BadActionKind) -> Self {
         CommandError::new(e.to_string())
     }
 }
 
-impl From<crate::model::BadStatus> for CommandError {
-    fn from(e: crate::model::BadStatus) -> Self {
+impl From<crate::domain::model::BadStatus> for CommandError {
+    fn from(e: crate::domain::model::BadStatus) -> Self {
         CommandError::new(e.to_string())
     }
 }

@@ -190,7 +190,7 @@ impl Redactor {
     }
 
     /// Redacts everything a collector brought back.
-    pub fn redact_item(&self, item: &mut crate::snapshot::Item) {
+    pub fn redact_item(&self, item: &mut crate::evidence::snapshot::Item) {
         item.raw = self.redact(&item.raw);
         item.error = item.error.as_deref().map(|e| self.redact(e));
         self.redact_json(&mut item.data);

@@ -1,7 +1,7 @@
 //! SLA policy and clocks: pure functions of an incident's times, its severity and "now".
 
-use crate::model::{Incident, Severity};
-use crate::time::Timestamp;
+use crate::domain::model::{Incident, Severity};
+use crate::domain::time::Timestamp;
 use std::time::Duration;
 
 /// Response and fix targets for one severity.
@@ -155,7 +155,7 @@ impl Clocks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::from_rfc3339;
+    use crate::domain::time::from_rfc3339;
 
     fn t(s: &str) -> Timestamp {
         from_rfc3339(s).unwrap()

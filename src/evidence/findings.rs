@@ -1,9 +1,9 @@
 //! What a responder looks at first in a snapshot: findings derived from its items, and the
 //! one-line summary that goes into the timeline.
 
-use crate::collect::DataAgeThresholds;
-use crate::snapshot::{Finding, Item, ItemStatus, Level};
-use crate::time::{Timestamp, from_rfc3339, human_duration};
+use crate::domain::time::{Timestamp, from_rfc3339, human_duration};
+use crate::evidence::settings::DataAgeThresholds;
+use crate::evidence::snapshot::{Finding, Item, ItemStatus, Level};
 use serde_json::Value;
 
 fn finding(level: Level, subject: String, message: String) -> Finding {

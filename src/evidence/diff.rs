@@ -1,8 +1,8 @@
 //! What changed between two snapshots: pods that restarted, recovered or vanished, cronjobs
 //! that ran, data age before and after, services that came back or went away.
 
-use crate::snapshot::{Item, ItemStatus};
-use crate::time::{from_rfc3339, human_duration};
+use crate::domain::time::{from_rfc3339, human_duration};
+use crate::evidence::snapshot::{Item, ItemStatus};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -146,7 +146,7 @@ fn kubernetes(before: Option<&Item>, after: Option<&Item>, out: &mut Vec<Change>
         );
         if !now.is_empty() && now != was {
             let when = from_rfc3339(now)
-                .map(crate::time::display)
+                .map(crate::domain::time::display)
                 .unwrap_or_else(|| now.to_string());
             out.push(change(
                 format!("cronjob/{name}"),

@@ -7,18 +7,16 @@
 //! to commit and then finds every row taken. A failed delivery deletes its row, so the next run
 //! claims it again; a 'sending' row left by a process that died expires (`ledger::CLAIM_EXPIRY`).
 
-use crate::config::Settings;
-use crate::error::CommandError;
-use crate::model::{ActionItem, Incident};
-use crate::output;
-use crate::remind::deliver::{Outcome as Delivery, Sender};
-use crate::remind::due::{self, Plan, Subject};
-use crate::remind::ledger::{self, Decision, Key, Recorded, State};
-use crate::remind::message::{self, Message};
-use crate::render::{RenderError, Templates};
+use super::{App, AppError, record};
+use crate::domain::model::{ActionItem, Incident};
+use crate::domain::remind::due::{self, Plan, Subject};
+use crate::domain::remind::ledger::{self, Decision, Key, Recorded, State};
+use crate::domain::time::{self, Timestamp};
+use crate::domain::workflow::{Actor, WorkflowError};
+use crate::notify::{Outcome as Delivery, Sender};
+use crate::report::reminder::{self, Message};
+use crate::report::render::{RenderError, Templates};
 use crate::store::{ActionFilter, Mode, Store, StoreError, Txn};
-use crate::time::{self, Timestamp};
-use crate::workflow::{Actor, Change, WorkflowError};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -31,7 +29,7 @@ const MARK_TRIES: u32 = 3;
 
 /// How a round runs.
 pub struct Round<'a> {
-    pub settings: &'a Settings,
+    pub app: &'a App,
     pub templates: &'a Templates,
     /// Who the timeline's SLA breach entries are recorded as.
     pub author: &'a str,
@@ -41,6 +39,8 @@ pub struct Round<'a> {
     pub dry_run: bool,
     /// How long claiming waits for another writer's lock; `None` for the store's default.
     pub lock_wait: Option<Duration>,
+    /// Writes a reminder to stdout; the error says why stdout cannot be written.
+    pub out: &'a dyn Fn(&str) -> Result<(), String>,
 }
 
 /// What a round did.
@@ -55,47 +55,40 @@ pub struct Outcome {
 }
 
 /// Why a round stopped. A locked database is worth another try; the rest is not.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RoundError {
-    Locked(CommandError),
-    Failed(CommandError),
+    #[error(transparent)]
+    Locked(StoreError),
+    #[error(transparent)]
+    App(AppError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// stdout cannot be written.
+    #[error("{0}")]
+    Output(String),
 }
 
 impl From<StoreError> for RoundError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Locked(_) => RoundError::Locked(e.into()),
-            other => RoundError::Failed(other.into()),
+            StoreError::Locked(_) => RoundError::Locked(e),
+            other => RoundError::App(AppError::Store(other)),
+        }
+    }
+}
+
+impl From<AppError> for RoundError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Store(e) => e.into(),
+            other => RoundError::App(other),
         }
     }
 }
 
 impl From<WorkflowError> for RoundError {
     fn from(e: WorkflowError) -> Self {
-        match e {
-            WorkflowError::Store(e) => e.into(),
-            other => RoundError::Failed(other.into()),
-        }
-    }
-}
-
-impl From<RenderError> for RoundError {
-    fn from(e: RenderError) -> Self {
-        RoundError::Failed(e.into())
-    }
-}
-
-impl From<CommandError> for RoundError {
-    fn from(e: CommandError) -> Self {
-        RoundError::Failed(e)
-    }
-}
-
-impl From<RoundError> for CommandError {
-    fn from(e: RoundError) -> Self {
-        match e {
-            RoundError::Locked(e) | RoundError::Failed(e) => e,
-        }
+        RoundError::App(AppError::Workflow(e))
     }
 }
 
@@ -116,13 +109,13 @@ impl Round<'_> {
     /// Runs one round evaluated at `at`; `now` is the clock claims are stamped with.
     pub fn run(&self, at: Timestamp, now: Timestamp) -> Result<Outcome, RoundError> {
         // Reminders never create a database: without one, nothing is due.
-        if !self.settings.db.exists() {
+        if !self.app.settings.db.exists() {
             return Ok(Outcome::default());
         }
-        let mut store = Store::open(&self.settings.db, Mode::ReadWrite)?;
+        let mut store = self.app.store(Mode::ReadWrite)?;
         store.set_lock_wait(self.lock_wait)?;
         let channels: Vec<&str> = std::iter::once(STDOUT)
-            .chain(self.settings.channels.iter().map(|c| c.name.as_str()))
+            .chain(self.app.settings.channels.iter().map(|c| c.name.as_str()))
             .collect();
         let (breaches, jobs) = {
             let txn = if self.dry_run {
@@ -145,7 +138,7 @@ impl Round<'_> {
             for job in &jobs {
                 self.print(job, &channels)?;
             }
-            output::status(&format!(
+            (self.app.notice)(&format!(
                 "dry run at {}: {} to deliver, {} past {} deadline; nothing was sent or recorded",
                 time::display(at),
                 count(jobs.len(), "reminder", "reminders"),
@@ -184,8 +177,8 @@ impl Round<'_> {
         let plan = due::due(
             &subjects,
             &actions,
-            &self.settings.policy,
-            &self.settings.reminders,
+            &self.app.settings.policy,
+            &self.app.settings.reminders,
             at,
         );
         let mut incidents: HashMap<i64, Incident> = subjects
@@ -244,7 +237,7 @@ impl Round<'_> {
                     due::Level::Action(id) => world.actions.get(&id),
                     _ => None,
                 };
-                let context = message::context(r, incident, action, at);
+                let context = reminder::context(r, incident, action, at);
                 let message = Message::render(self.templates, context)?;
                 to_send.push((incident.pk, r, message, claims));
             }
@@ -300,23 +293,24 @@ impl Round<'_> {
             if txn.sla_breach_recorded(incident.pk, b.kind.as_str(), b.deadline)? {
                 continue;
             }
-            let mut change = Change::begin(txn, &actor, "the SLA breach", b.incident, Some(at))?;
+            let mut change = record::begin(txn, &actor, "the SLA breach", b.incident, Some(at))?;
             change.sla_breach(b.kind.as_str(), b.deadline);
-            change.save(txn, &actor)?;
+            record::save(txn, &actor, change)?;
         }
         Ok(())
     }
 
     /// The reminder on stdout: its message on one line, or its context as one line of JSON
     /// with the channels it goes to.
-    fn print(&self, job: &Job, channels: &[&str]) -> Result<(), CommandError> {
-        if self.json {
+    fn print(&self, job: &Job, channels: &[&str]) -> Result<(), RoundError> {
+        let text = if self.json {
             let mut v = job.message.json();
             v["channels"] = job.claims.iter().map(|(c, _)| channels[*c]).collect();
-            output::out(&format!("{v}\n"))
+            format!("{v}\n")
         } else {
-            output::out(&format!("{}\n", job.message.line()))
-        }
+            format!("{}\n", job.message.line())
+        };
+        (self.out)(&text).map_err(RoundError::Output)
     }
 
     /// Hands each claimed reminder to its channel and records how it went: stdout first, then
@@ -344,14 +338,14 @@ impl Round<'_> {
                 match self.print(job, channels) {
                     Ok(()) => printed.push(*id),
                     Err(e) => {
-                        output::status(&format!("warning: {}", e.line()));
+                        (self.app.notice)(&format!("warning: {e}"));
                         unprinted.push(*id);
                     }
                 }
             }
         }
-        settle(store, &printed, true, now);
-        settle(store, &unprinted, false, now);
+        settle(store, &printed, true, now, self.app.notice);
+        settle(store, &unprinted, false, now, self.app.notice);
         outcome.delivered += printed.len();
         outcome.undelivered += unprinted.len();
 
@@ -364,7 +358,7 @@ impl Round<'_> {
                 if queue.is_empty() {
                     continue;
                 }
-                let channel = &self.settings.channels[c - 1];
+                let channel = &self.app.settings.channels[c - 1];
                 let tx = tx.clone();
                 s.spawn(move || {
                     let sender = Sender::new(channel);
@@ -383,7 +377,7 @@ impl Round<'_> {
             // Recorded as each arrives, so a crash loses no delivery already made.
             for (c, id, result) in rx {
                 let sent = matches!(result, Some(Delivery::Sent));
-                settle(store, &[id], sent, now);
+                settle(store, &[id], sent, now, self.app.notice);
                 if sent {
                     outcome.delivered += 1;
                     continue;
@@ -401,8 +395,8 @@ impl Round<'_> {
         let mut problems: Vec<_> = problems.into_iter().collect();
         problems.sort_by_key(|(c, _)| *c);
         for (c, (why, misconfigured, unsent)) in problems {
-            let channel = &self.settings.channels[c - 1];
-            output::status(&problem_line(channel, &why, misconfigured, unsent));
+            let channel = &self.app.settings.channels[c - 1];
+            (self.app.notice)(&problem_line(channel, &why, misconfigured, unsent));
         }
         Ok(())
     }
@@ -411,15 +405,15 @@ impl Round<'_> {
 /// One stderr line per channel that failed in a round: the channel, what went wrong, whose
 /// fault it is, and what happens to the reminders.
 fn problem_line(
-    channel: &crate::remind::Channel,
+    channel: &crate::domain::remind::Channel,
     why: &str,
     misconfigured: bool,
     unsent: usize,
 ) -> String {
     let reminders = count(unsent, "reminder", "reminders");
     let key = match channel.kind {
-        crate::remind::ChannelKind::Webhook { .. } => "url",
-        crate::remind::ChannelKind::Command { .. } => "run",
+        crate::domain::remind::ChannelKind::Webhook { .. } => "url",
+        crate::domain::remind::ChannelKind::Command { .. } => "run",
     };
     let name = &channel.name;
     if misconfigured {
@@ -443,7 +437,7 @@ fn count(n: usize, one: &str, many: &str) -> String {
 /// Marks claimed deliveries sent, or gives the claims up for the next run, in one transaction.
 /// Tried again while another writer holds the lock: a claim left 'sending' would go out twice
 /// once it expired.
-fn settle(store: &mut Store, ids: &[i64], sent: bool, now: Timestamp) {
+fn settle(store: &mut Store, ids: &[i64], sent: bool, now: Timestamp, notice: fn(&str)) {
     if ids.is_empty() {
         return;
     }
@@ -474,7 +468,7 @@ fn settle(store: &mut Store, ids: &[i64], sent: bool, now: Timestamp) {
     }
     if let Some(e) = last {
         let what = if sent { "sent" } else { "not sent" };
-        output::status(&format!(
+        notice(&format!(
             "warning: cannot record {} reminder(s) as {what}: {e}; they may go out again after {}",
             ids.len(),
             time::human_duration(ledger::CLAIM_EXPIRY.as_secs() as i64)

@@ -1,6 +1,6 @@
 //! Writing to the terminal: data to stdout, status to stderr, colour only where it helps.
 
-use crate::error::CommandError;
+use crate::ui::error::CommandError;
 use std::io::{IsTerminal, Write};
 
 /// Colours for one stream: on only for a terminal, and never with NO_COLOR set.

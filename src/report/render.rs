@@ -1,25 +1,28 @@
 //! Reports rendered from minijinja templates: built into the binary, overridable from a directory.
 
-use crate::time;
+use crate::domain::time;
 use minijinja::{Environment, UndefinedBehavior, value::Serde};
 use std::path::{Path, PathBuf};
 
 /// The built-in templates, by name. A file of the same name in the user's templates directory
 /// replaces one.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("log.txt", include_str!("../templates/log.txt")),
-    ("postmortem.md", include_str!("../templates/postmortem.md")),
+    ("log.txt", include_str!("../../templates/log.txt")),
+    (
+        "postmortem.md",
+        include_str!("../../templates/postmortem.md"),
+    ),
     (
         "postmortem.html",
-        include_str!("../templates/postmortem.html"),
+        include_str!("../../templates/postmortem.html"),
     ),
     (
         "postmortem-lite.md",
-        include_str!("../templates/postmortem-lite.md"),
+        include_str!("../../templates/postmortem-lite.md"),
     ),
-    ("review.md", include_str!("../templates/review.md")),
-    ("review.html", include_str!("../templates/review.html")),
-    ("reminder.txt", include_str!("../templates/reminder.txt")),
+    ("review.md", include_str!("../../templates/review.md")),
+    ("review.html", include_str!("../../templates/review.html")),
+    ("reminder.txt", include_str!("../../templates/reminder.txt")),
 ];
 
 #[derive(Debug, thiserror::Error)]

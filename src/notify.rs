@@ -2,9 +2,9 @@
 //! stdin, each under the channel's timeout. The outcome says whether to record it as sent,
 //! retry it on the next run, or report the channel as misconfigured.
 
-use crate::remind::message::Message;
-use crate::remind::{Channel, ChannelKind, WebhookFormat};
-use crate::time::human_millis;
+use crate::domain::remind::{Channel, ChannelKind, WebhookFormat};
+use crate::domain::time::human_millis;
+use crate::report::reminder::Message;
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
@@ -40,7 +40,7 @@ impl<'a> Sender<'a> {
         let env = |k: &str| std::env::var(k).ok();
         match (&self.channel.kind, &self.agent) {
             (ChannelKind::Webhook { url, format }, Some(agent)) => {
-                match crate::collect::expand_env(url, &env) {
+                match crate::domain::env::expand_env(url, &env) {
                     Ok((url, _)) => post(agent, &url, *format, message, self.channel.timeout),
                     Err(var) => Outcome::Misconfigured(unset(&var, "url")),
                 }
@@ -48,7 +48,7 @@ impl<'a> Sender<'a> {
             (ChannelKind::Command { run }, _) => {
                 let mut argv = Vec::with_capacity(run.len());
                 for arg in run {
-                    match crate::collect::expand_env(arg, &env) {
+                    match crate::domain::env::expand_env(arg, &env) {
                         Ok((arg, _)) => argv.push(arg),
                         Err(var) => return Outcome::Misconfigured(unset(&var, "run")),
                     }
@@ -129,7 +129,7 @@ fn post(
         Err(ureq::Error::BadUri(_) | ureq::Error::Http(_)) => {
             Outcome::Misconfigured("its url is not a valid http(s) URL".into())
         }
-        Err(ureq::Error::Io(e)) => Outcome::Failed(crate::collect::io_message(&e)),
+        Err(ureq::Error::Io(e)) => Outcome::Failed(crate::domain::text::io_message(&e)),
         Err(ureq::Error::ConnectionFailed) => Outcome::Failed("cannot connect".into()),
         Err(ureq::Error::HostNotFound) => Outcome::Failed("host not found".into()),
         Err(e) => Outcome::Failed(e.to_string()),
@@ -158,7 +158,7 @@ fn command(argv: &[String], text: &str, timeout: Duration) -> Outcome {
         Err(e) => {
             return Outcome::Misconfigured(format!(
                 "cannot run '{program}': {}",
-                crate::collect::io_message(&e)
+                crate::domain::text::io_message(&e)
             ));
         }
     };
@@ -193,7 +193,7 @@ fn command(argv: &[String], text: &str, timeout: Duration) -> Outcome {
             Err(e) => {
                 return Outcome::Failed(format!(
                     "cannot wait for '{program}': {}",
-                    crate::collect::io_message(&e)
+                    crate::domain::text::io_message(&e)
                 ));
             }
         }

@@ -6,11 +6,11 @@
 //! configured to look at cost nothing. Severity is the stricter of the one the score implies
 //! and the one the oldest data implies.
 
-use crate::collect::{Collectors, DataAgeThresholds};
-use crate::findings::{age_level, late};
-use crate::model::Severity;
-use crate::snapshot::{Item, ItemStatus, Level};
-use crate::time::{Timestamp, from_rfc3339, human_duration};
+use crate::domain::model::Severity;
+use crate::domain::time::{Timestamp, from_rfc3339, human_duration};
+use crate::evidence::findings::{age_level, late};
+use crate::evidence::settings::{Collectors, DataAgeThresholds};
+use crate::evidence::snapshot::{Item, ItemStatus, Level};
 use regex::Regex;
 use serde::Serialize;
 use serde_json::Value;
@@ -485,8 +485,8 @@ pub fn printed_score(output: &str, pattern: &Regex) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::{DatabaseSettings, FreshnessCheck, FreshnessSource, Returns};
-    use crate::snapshot::Item;
+    use crate::evidence::settings::{DatabaseSettings, FreshnessCheck, FreshnessSource, Returns};
+    use crate::evidence::snapshot::Item;
     use serde_json::json;
     use std::time::Duration;
 
@@ -614,7 +614,7 @@ mod tests {
     #[test]
     fn pods_cost_the_share_not_ready_and_finished_pods_do_not_count() {
         let collectors = Collectors {
-            kubernetes: Some(crate::collect::KubeSettings {
+            kubernetes: Some(crate::evidence::settings::KubeSettings {
                 context: None,
                 kubeconfig: None,
                 namespaces: vec!["ns".into()],
@@ -667,7 +667,7 @@ mod tests {
     #[test]
     fn a_command_that_prints_a_score_costs_in_proportion() {
         let collectors = Collectors {
-            commands: vec![crate::collect::CommandSettings {
+            commands: vec![crate::evidence::settings::CommandSettings {
                 name: "ml".into(),
                 run: vec!["true".into()],
                 timeout: Duration::from_secs(1),

@@ -2,11 +2,12 @@
 //! decided and written in one transaction, so that two monitors running at once still keep
 //! one incident between them.
 
-use crate::health::{Health, HealthSettings};
-use crate::model::{Incident, Severity};
-use crate::snapshot::Snapshot;
+use super::{AppError, record};
+use crate::domain::model::{Incident, Severity};
+use crate::domain::workflow::{Actor, NewIncident};
+use crate::evidence::health::{Health, HealthSettings};
+use crate::evidence::snapshot::Snapshot;
 use crate::store::{MonitorState, Txn};
-use crate::workflow::{self, Actor, Change, NewIncident, WorkflowError};
 
 /// What one check did.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +54,7 @@ pub fn step(
     verdict: &str,
     title: &str,
     description: &str,
-) -> Result<Outcome, WorkflowError> {
+) -> Result<Outcome, AppError> {
     let mut out = Outcome {
         incident: None,
         opened: false,
@@ -68,7 +69,7 @@ pub fn step(
         let Some(severity) = health.severity else {
             return Ok(out);
         };
-        let incident = workflow::open(
+        let incident = record::open(
             txn,
             actor,
             NewIncident {
@@ -79,11 +80,11 @@ pub fn step(
                 detected_at: None,
             },
         )?;
-        let mut change = Change::begin(txn, actor, "the health check", incident.number, None)?;
+        let mut change = record::begin(txn, actor, "the health check", incident.number, None)?;
         let seq = txn.insert_snapshot(Some(incident.pk), snap)?;
         change.snapshot(seq, &snap.summary);
         change.health("score", None, health.score, verdict.to_string());
-        let incident = change.save(txn, actor)?;
+        let incident = record::save(txn, actor, change)?;
         txn.save_monitor(
             incident.pk,
             &MonitorState {
@@ -107,7 +108,7 @@ pub fn step(
         healthy_streak: 0,
         recovered_at: state.recovered_at,
     };
-    let mut change = Change::begin(txn, actor, "the health check", incident.number, None)?;
+    let mut change = record::begin(txn, actor, "the health check", incident.number, None)?;
     match health.severity {
         None => {
             next.healthy_streak = state.healthy_streak.saturating_add(1);
@@ -162,7 +163,7 @@ pub fn step(
             ),
         );
     }
-    let incident = change.save(txn, actor)?;
+    let incident = record::save(txn, actor, change)?;
     txn.save_monitor(incident.pk, &next)?;
     out.healthy_streak = next.healthy_streak;
     out.incident = Some(incident);

@@ -1,7 +1,7 @@
 //! What the deliveries table says about one reminder on one channel, and what a run does about
 //! it: the rule that makes each reminder go out once per channel across concurrent runs.
 
-use crate::time::Timestamp;
+use crate::domain::time::Timestamp;
 use std::time::Duration;
 
 /// A delivery row's state.
@@ -75,7 +75,7 @@ pub fn decide(recorded: Option<&Recorded>, send: bool, now: Timestamp) -> Decisi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::from_rfc3339;
+    use crate::domain::time::from_rfc3339;
 
     #[test]
     fn sent_rows_are_final_and_sending_ones_expire_after_five_minutes() {

@@ -1,9 +1,9 @@
 //! Snapshots and their diffs, printed for people.
 
-use crate::diff::Change;
-use crate::output::{Paint, table};
-use crate::snapshot::{Finding, Item, ItemStatus, Level, Snapshot};
-use crate::time::{Timestamp, display, from_rfc3339, human_duration, human_millis};
+use crate::domain::time::{Timestamp, display, from_rfc3339, human_duration, human_millis};
+use crate::evidence::diff::Change;
+use crate::evidence::snapshot::{Finding, Item, ItemStatus, Level, Snapshot};
+use crate::ui::output::{Paint, table};
 use serde_json::Value;
 
 fn s(v: &Value, key: &str) -> String {

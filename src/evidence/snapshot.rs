@@ -1,6 +1,6 @@
 //! Diagnostic snapshots: what each collector saw, and the findings a responder looks at first.
 
-use crate::time::Timestamp;
+use crate::domain::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// How a collector ended.
@@ -81,7 +81,7 @@ impl Item {
             duration_ms,
             error: Some(format!(
                 "no answer within {}",
-                crate::time::human_millis(duration_ms)
+                crate::domain::time::human_millis(duration_ms)
             )),
             data: serde_json::Value::Null,
             raw: String::new(),

@@ -1,9 +1,11 @@
 //! The incident lifecycle: which changes are legal, in what time order, and the timeline events
-//! each one appends in the same transaction as the fields it changes.
+//! each one appends. Pure: `app::record` loads the incident, and writes the changed fields and
+//! the events in one transaction.
 
-use crate::model::{ActionItem, EventKind, Field, Incident, Severity, Status};
-use crate::store::{NewAction, NewEvent, StoreError, Txn};
-use crate::time::{self, Timestamp};
+use crate::domain::model::{
+    ActionItem, EventKind, Field, Incident, NewAction, NewEvent, Severity, Status,
+};
+use crate::domain::time::{self, Timestamp};
 
 /// Who is acting, and the moment the command runs.
 #[derive(Debug, Clone)]
@@ -57,8 +59,6 @@ pub enum WorkflowError {
     ActionDone { id: i64, at: Timestamp },
     #[error("nothing to update: no field, severity or status was given")]
     NothingToUpdate(i64),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 impl WorkflowError {
@@ -98,7 +98,6 @@ impl WorkflowError {
             WorkflowError::NothingToUpdate(number) => format!(
                 "pass at least one of --status, --severity, --title, --description, --root-cause, --resolution, --prevention, --lessons (`incident update {number} --help`)"
             ),
-            WorkflowError::Store(_) => return None,
         })
     }
 }
@@ -117,7 +116,13 @@ pub struct NewIncident {
     pub detected_at: Option<Timestamp>,
 }
 
-pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident> {
+/// A new incident numbered `number`, known everywhere by `uuid`, and its `opened` event.
+pub fn open(
+    number: i64,
+    uuid: String,
+    actor: &Actor,
+    new: NewIncident,
+) -> Result<(Incident, NewEvent)> {
     let title = new.title.trim().to_string();
     if title.is_empty() {
         return Err(WorkflowError::Empty("title"));
@@ -125,7 +130,6 @@ pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident> {
     let opened_at = new.opened_at.unwrap_or(actor.now);
     not_future("the open", opened_at, actor.now)?;
     let detected_at = new.detected_at.unwrap_or(opened_at);
-    let number = txn.next_number()?;
     if detected_at > opened_at {
         return Err(WorkflowError::OutOfOrder {
             number,
@@ -135,9 +139,9 @@ pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident> {
             before_at: detected_at,
         });
     }
-    let mut incident = Incident {
+    let incident = Incident {
         pk: 0,
-        uuid: uuid::Uuid::new_v4().to_string(),
+        uuid,
         number,
         title: title.clone(),
         description: new.description.trim().to_string(),
@@ -155,7 +159,6 @@ pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident> {
         created_by: actor.author.clone(),
         updated_at: actor.now,
     };
-    incident.pk = txn.save_incident(&incident)?;
     let opened = NewEvent {
         at: opened_at,
         kind: EventKind::Opened,
@@ -164,8 +167,7 @@ pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident> {
         new: Some(new.severity.to_string()),
         text: title,
     };
-    txn.append_event(incident.pk, &actor.author, actor.now, &opened)?;
-    Ok(incident)
+    Ok((incident, opened))
 }
 
 /// A change to one incident being assembled: the new fields and the events that explain them.
@@ -176,18 +178,15 @@ pub struct Change {
 }
 
 impl Change {
-    /// Loads incident `number` for a change happening at `at` (default now); `what` names the
-    /// change in errors ("the note", "the acknowledgement").
-    pub fn begin(
-        txn: &Txn,
+    /// Starts a change to `incident` happening at `at` (default now); `what` names the change
+    /// in errors ("the note", "the acknowledgement").
+    pub fn new(
+        incident: Incident,
         actor: &Actor,
         what: &'static str,
-        number: i64,
         at: Option<Timestamp>,
     ) -> Result<Change> {
-        let incident = txn
-            .incident(number)?
-            .ok_or(WorkflowError::NotFound(number))?;
+        let number = incident.number;
         let at = at.unwrap_or(actor.now);
         not_future(what, at, actor.now)?;
         if at < incident.opened_at {
@@ -204,6 +203,11 @@ impl Change {
             events: Vec::new(),
             at,
         })
+    }
+
+    /// When the change happens.
+    pub fn at(&self) -> Timestamp {
+        self.at
     }
 
     pub fn is_empty(&self) -> bool {
@@ -279,15 +283,19 @@ impl Change {
         );
     }
 
-    /// Adds an action item to the incident; returns its id.
-    pub fn add_action(&mut self, txn: &Txn, actor: &Actor, action: &NewAction) -> Result<i64> {
+    /// The action item as it will be stored (text trimmed), or why it cannot be.
+    pub fn check_action(action: &NewAction) -> Result<NewAction> {
         let text = action.text.trim();
         if text.is_empty() {
             return Err(WorkflowError::Empty("action item"));
         }
         let mut action = action.clone();
         action.text = text.to_string();
-        let id = txn.insert_action(self.incident.pk, &action, &actor.author, self.at)?;
+        Ok(action)
+    }
+
+    /// Records that action item `id` (as `check_action` returned it) was added.
+    pub fn action_added(&mut self, id: i64, action: &NewAction) {
         let mut detail = vec![action.kind.as_str().to_string()];
         if let Some(owner) = &action.owner {
             detail.push(format!("owner {owner}"));
@@ -302,11 +310,10 @@ impl Change {
             Some("added".into()),
             format!("{} ({})", action.text, detail.join(", ")),
         );
-        Ok(id)
     }
 
     /// Marks action item `id` of this incident done.
-    pub fn action_done(&mut self, txn: &Txn, actor: &Actor, action: &ActionItem) -> Result<()> {
+    pub fn action_done(&mut self, action: &ActionItem) -> Result<()> {
         if let Some(at) = action.done_at {
             return Err(WorkflowError::ActionDone { id: action.id, at });
         }
@@ -317,7 +324,6 @@ impl Change {
                 action.created_at,
             ));
         }
-        txn.mark_action_done(action.id, &actor.author, self.at)?;
         self.push(
             EventKind::Action,
             Some(action.id.to_string()),
@@ -462,11 +468,9 @@ impl Change {
         Ok(())
     }
 
-    /// Writes the incident's new fields and appends its events, in the caller's transaction.
-    pub fn save(mut self, txn: &Txn, actor: &Actor) -> Result<Incident> {
-        if self.events.is_empty() {
-            return Ok(self.incident);
-        }
+    /// The incident as changed, the events that explain the change, and whether any of its
+    /// fields changed (then `updated_at` is now).
+    pub fn finish(mut self, actor: &Actor) -> (Incident, Vec<NewEvent>, bool) {
         // Notes, snapshots, action items and SLA breaches add to the timeline without changing
         // the incident's fields.
         let fields_unchanged = self.events.iter().all(|e| {
@@ -483,12 +487,8 @@ impl Change {
         });
         if !fields_unchanged {
             self.incident.updated_at = actor.now;
-            txn.save_incident(&self.incident)?;
         }
-        for event in &self.events {
-            txn.append_event(self.incident.pk, &actor.author, actor.now, event)?;
-        }
-        Ok(self.incident)
+        (self.incident, self.events, !fields_unchanged)
     }
 
     fn push(

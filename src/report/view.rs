@@ -1,8 +1,8 @@
 //! The JSON view of an incident: what `--json` prints and what templates receive.
 
-use crate::model::{ActionItem, Event, Incident};
-use crate::sla::{self, Clock, Policy};
-use crate::time::{self, Timestamp};
+use crate::domain::model::{ActionItem, Event, Incident};
+use crate::domain::sla::{self, Clock, Policy};
+use crate::domain::time::{self, Timestamp};
 use serde_json::{Value, json};
 
 fn ts(t: Option<Timestamp>) -> Value {

@@ -1,0 +1,129 @@
+//! Orchestration: what a command does with the layers below, shared by every command that does
+//! it — opening the store for one transaction, taking a snapshot into an incident, setting up
+//! redaction, a reminder round, a health monitor step. Nothing here prints: status lines go
+//! through the `notice` callback the command line gives, progress through callbacks.
+
+pub mod monitor;
+pub mod record;
+pub mod redaction;
+pub mod remind;
+pub mod snapshot;
+
+use crate::config::Settings;
+use crate::domain::model::{Event, Incident};
+use crate::domain::time::{self, TimeError, Timestamp};
+use crate::domain::workflow::{Actor, WorkflowError};
+use crate::store::{Mode, Store, StoreError, Txn};
+
+pub use record::load;
+
+/// Why orchestration stopped: a change the lifecycle refuses, the store failing, or something
+/// asked for that is not there.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Workflow(#[from] WorkflowError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "nothing to collect: the config has no [kubernetes], [[database]], [[redis]] or [[command]]"
+    )]
+    NothingToCollect,
+    #[error("incident {number} has no {}", match seq { Some(s) => format!("snapshot {s}"), None => "any snapshot".into() })]
+    NoSnapshot { number: i64, seq: Option<i64> },
+}
+
+impl AppError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            AppError::Workflow(e) => e.hint(),
+            AppError::Store(e) => Some(e.hint().to_string()),
+            AppError::NothingToCollect => {
+                Some("`incident config default` shows how to add them".into())
+            }
+            AppError::NoSnapshot { number, .. } => {
+                Some(format!("`incident snapshot {number} --list` lists them"))
+            }
+        }
+    }
+
+    /// One line: the problem, then what to do about it.
+    pub fn line(&self) -> String {
+        match self.hint() {
+            Some(hint) => format!("{self}; {hint}"),
+            None => self.to_string(),
+        }
+    }
+}
+
+/// What every command starts from: the settings, the moment it runs, and where status lines go.
+pub struct App {
+    pub settings: Settings,
+    pub now: Timestamp,
+    /// Says something to the person at the terminal (stderr), never data.
+    pub notice: fn(&str),
+}
+
+impl App {
+    /// Parses a TIME argument against this command's clock.
+    pub fn time(&self, arg: Option<&str>) -> Result<Option<Timestamp>, TimeError> {
+        arg.map(|s| time::parse_time(s, self.now)).transpose()
+    }
+
+    /// Opens the database; a migration of an existing one says so first (it can take a while).
+    pub fn store(&self, mode: Mode) -> Result<Store, StoreError> {
+        let notice = self.notice;
+        Store::open_with(&self.settings.db, mode, &|m| {
+            notice(&format!(
+                "updating {} from schema version {} to {}…",
+                m.path.display(),
+                m.from,
+                m.to
+            ))
+        })
+    }
+
+    /// Who is acting, and now.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            author: self
+                .settings
+                .author
+                .clone()
+                .unwrap_or_else(crate::config::fallback_author),
+            now: self.now,
+        }
+    }
+
+    /// Runs `f` in one write transaction and commits only if it succeeds: a refused change
+    /// leaves the database as it was.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&Txn, &Actor) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let actor = self.actor();
+        let mut store = self.store(Mode::ReadWrite)?;
+        let txn = store.write()?;
+        let value = f(&txn, &actor)?;
+        txn.commit()?;
+        store.bound_wal();
+        Ok(value)
+    }
+
+    /// Runs `f` in one read transaction.
+    pub fn read<T>(&self, f: impl FnOnce(&Txn) -> Result<T, AppError>) -> Result<T, AppError> {
+        let mut store = self.store(Mode::Read)?;
+        let txn = store.read()?;
+        f(&txn)
+    }
+
+    /// One incident and its whole timeline, read in one transaction.
+    pub fn incident_and_timeline(&self, number: i64) -> Result<(Incident, Vec<Event>), AppError> {
+        self.read(|txn| {
+            let incident = load(txn, number)?;
+            let timeline = txn.timeline(incident.pk)?;
+            Ok((incident, timeline))
+        })
+    }
+}

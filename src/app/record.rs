@@ -1,0 +1,75 @@
+//! The write path of every change to an incident: load it, let `domain::workflow` decide what
+//! the change is, then write the changed fields and the events that explain them, in the
+//! caller's one transaction.
+
+use super::AppError;
+use crate::domain::model::{ActionItem, Incident, NewAction};
+use crate::domain::time::Timestamp;
+use crate::domain::workflow::{self, Actor, Change, NewIncident, WorkflowError};
+use crate::store::Txn;
+
+/// Incident `number`, or the error every command gives for one that does not exist.
+pub fn load(txn: &Txn, number: i64) -> Result<Incident, AppError> {
+    Ok(txn
+        .incident(number)?
+        .ok_or(WorkflowError::NotFound(number))?)
+}
+
+/// Opens a new incident under the next free number.
+pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident, AppError> {
+    let number = txn.next_number()?;
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let (mut incident, opened) = workflow::open(number, uuid, actor, new)?;
+    incident.pk = txn.save_incident(&incident)?;
+    txn.append_event(incident.pk, &actor.author, actor.now, &opened)?;
+    Ok(incident)
+}
+
+/// Loads incident `number` for a change happening at `at` (default now); `what` names the
+/// change in errors ("the note", "the acknowledgement").
+pub fn begin(
+    txn: &Txn,
+    actor: &Actor,
+    what: &'static str,
+    number: i64,
+    at: Option<Timestamp>,
+) -> Result<Change, AppError> {
+    Ok(Change::new(load(txn, number)?, actor, what, at)?)
+}
+
+/// Writes the incident's new fields (if any changed) and appends its events.
+pub fn save(txn: &Txn, actor: &Actor, change: Change) -> Result<Incident, AppError> {
+    let (incident, events, fields_changed) = change.finish(actor);
+    if fields_changed {
+        txn.save_incident(&incident)?;
+    }
+    for event in &events {
+        txn.append_event(incident.pk, &actor.author, actor.now, event)?;
+    }
+    Ok(incident)
+}
+
+/// Adds an action item to the change's incident; returns its id.
+pub fn add_action(
+    txn: &Txn,
+    actor: &Actor,
+    change: &mut Change,
+    action: &NewAction,
+) -> Result<i64, AppError> {
+    let action = Change::check_action(action)?;
+    let id = txn.insert_action(change.incident.pk, &action, &actor.author, change.at())?;
+    change.action_added(id, &action);
+    Ok(id)
+}
+
+/// Marks action item `action` of the change's incident done.
+pub fn action_done(
+    txn: &Txn,
+    actor: &Actor,
+    change: &mut Change,
+    action: &ActionItem,
+) -> Result<(), AppError> {
+    change.action_done(action)?;
+    txn.mark_action_done(action.id, &actor.author, change.at())?;
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! The domain: incidents, their timeline, the lifecycle's rules, SLA clocks and reminder
+//! schedules. Pure logic: no I/O, no SQL, nothing printed; everything above builds on it.
+
+pub mod env;
+pub mod model;
+pub mod remind;
+pub mod similar;
+pub mod sla;
+pub mod text;
+pub mod time;
+pub mod workflow;

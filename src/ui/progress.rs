@@ -1,0 +1,77 @@
+//! A snapshot's progress on stderr: a line per finished collector, and one line (redrawn in
+//! place) naming those still running. Only on a terminal.
+
+use crate::collect::Progress;
+use crate::domain::time::human_millis;
+use crate::evidence::snapshot::ItemStatus;
+use crate::ui::output::Paint;
+use std::io::{IsTerminal, Write};
+
+/// Prints what `collect` reports, when stderr is a terminal.
+pub struct Status {
+    on: bool,
+    paint: Paint,
+}
+
+impl Status {
+    /// On only for a terminal: piped stderr gets no progress lines.
+    pub fn stderr() -> Status {
+        Status {
+            on: std::io::stderr().is_terminal(),
+            paint: Paint::stderr(),
+        }
+    }
+
+    pub fn show(&mut self, progress: Progress) {
+        if !self.on {
+            return;
+        }
+        match progress {
+            Progress::Finished { items, elapsed_ms } => {
+                self.clear();
+                let mut err = std::io::stderr().lock();
+                for item in items {
+                    let mark = match item.status {
+                        ItemStatus::Ok => self.paint.green("ok     "),
+                        ItemStatus::Failed => self.paint.red("failed "),
+                        ItemStatus::Timeout => self.paint.red("timeout"),
+                    };
+                    let why = item
+                        .error
+                        .as_deref()
+                        .map(|e| format!(": {e}"))
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        err,
+                        "  {mark} {} {}{why}",
+                        item.label(),
+                        self.paint.dim(&human_millis(elapsed_ms))
+                    );
+                }
+            }
+            Progress::Waiting { labels, elapsed_ms } => {
+                let line = format!(
+                    "  … waiting for {} ({})",
+                    labels.join(", "),
+                    human_millis(elapsed_ms)
+                );
+                let _ = write!(
+                    std::io::stderr().lock(),
+                    "\r\x1b[2K{}",
+                    self.paint.dim(&line)
+                );
+            }
+            Progress::Done => self.clear(),
+        }
+    }
+
+    fn clear(&mut self) {
+        let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+    }
+}
+
+/// The progress callback a command hands to a snapshot: shown on stderr when it is a terminal.
+pub fn on_stderr() -> impl for<'a> FnMut(Progress<'a>) {
+    let mut status = Status::stderr();
+    move |p| status.show(p)
+}
