@@ -285,3 +285,8 @@ CREATE TRIGGER action_items_removed AFTER DELETE ON action_items
 BEGIN
     UPDATE search_state SET actions_written = actions_written - 1 WHERE id = 1;
 END;
+
+-- Events carry what their columns cannot hold (version 9): an `opened` event's description and
+-- detection time, as JSON, so that an incident can be rebuilt from its timeline alone
+-- (`projection::replay`). NULL for other kinds and for events written before.
+ALTER TABLE events ADD COLUMN detail TEXT;

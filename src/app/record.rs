@@ -21,7 +21,7 @@ pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident, AppE
     let uuid = uuid::Uuid::new_v4().to_string();
     let (mut incident, opened) = workflow::open(number, uuid, actor, new)?;
     incident.pk = txn.save_incident(&incident)?;
-    txn.append_event(incident.pk, &actor.author, actor.now, &opened)?;
+    txn.append_event(incident.pk, &opened)?;
     Ok(incident)
 }
 
@@ -38,13 +38,13 @@ pub fn begin(
 }
 
 /// Writes the incident's new fields (if any changed) and appends its events.
-pub fn save(txn: &Txn, actor: &Actor, change: Change) -> Result<Incident, AppError> {
-    let (incident, events, fields_changed) = change.finish(actor);
+pub fn save(txn: &Txn, _actor: &Actor, change: Change) -> Result<Incident, AppError> {
+    let (incident, events, fields_changed) = change.finish()?;
     if fields_changed {
         txn.save_incident(&incident)?;
     }
     for event in &events {
-        txn.append_event(incident.pk, &actor.author, actor.now, event)?;
+        txn.append_event(incident.pk, event)?;
     }
     Ok(incident)
 }

@@ -2,7 +2,9 @@
 //! schedules. Pure logic: no I/O, no SQL, nothing printed; everything above builds on it.
 
 pub mod env;
+pub mod event;
 pub mod model;
+pub mod projection;
 pub mod remind;
 pub mod similar;
 pub mod sla;

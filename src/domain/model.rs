@@ -1,6 +1,9 @@
 //! The incident record of the guide's Incident Log Template and its timeline events.
 
 use crate::domain::time::Timestamp;
+
+// TEMPORARY while other branches still import them from here; removed after the merge.
+pub use crate::domain::event::{Event, EventKind};
 use std::fmt;
 use std::str::FromStr;
 
@@ -223,68 +226,6 @@ impl Incident {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EventKind {
-    Opened,
-    Note,
-    Status,
-    Severity,
-    Field,
-    /// A diagnostic snapshot was taken: `new` is its number, `text` its summary.
-    Snapshot,
-    /// An action item was added (`old` empty) or done (`old` "open"): `field` is its id.
-    Action,
-    /// `incident remind` found an SLA clock past its deadline: `field` is the clock (respond,
-    /// resolve, postmortem), `new` its deadline.
-    Sla,
-    /// A log was attached: `field` is its number within the incident, `new` the SHA-256 of
-    /// its content, `text` its name, size and lines.
-    Attachment,
-    /// `incident exec` ran a command: `field` is its run number, `new` how it ended ("0",
-    /// "signal 9"), `text` the (redacted) command line with its exit and duration.
-    Command,
-    /// The health monitor's verdict changed: `field` is `score`, `recovered` or `degraded`,
-    /// `old` and `new` the previous and new score, `text` the verdict.
-    Health,
-}
-
-impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Opened => "opened",
-            EventKind::Note => "note",
-            EventKind::Status => "status",
-            EventKind::Severity => "severity",
-            EventKind::Field => "field",
-            EventKind::Snapshot => "snapshot",
-            EventKind::Action => "action",
-            EventKind::Sla => "sla",
-            EventKind::Attachment => "attachment",
-            EventKind::Command => "command",
-            EventKind::Health => "health",
-        }
-    }
-
-    pub fn from_key(s: &str) -> Option<EventKind> {
-        [
-            EventKind::Opened,
-            EventKind::Note,
-            EventKind::Status,
-            EventKind::Severity,
-            EventKind::Field,
-            EventKind::Snapshot,
-            EventKind::Action,
-            EventKind::Sla,
-            EventKind::Attachment,
-            EventKind::Command,
-            EventKind::Health,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
-
 /// What an action item does about the problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -357,100 +298,4 @@ pub struct NewAction {
     pub kind: ActionKind,
     pub owner: Option<String>,
     pub due_at: Option<Timestamp>,
-}
-
-/// An event about to be appended to an incident's timeline.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub at: Timestamp,
-    pub kind: EventKind,
-    pub field: Option<String>,
-    pub old: Option<String>,
-    pub new: Option<String>,
-    pub text: String,
-}
-
-/// One timeline entry. `field`/`old`/`new` carry what changed; `text` what the author wrote.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    pub at: Timestamp,
-    pub recorded_at: Timestamp,
-    pub author: String,
-    pub kind: EventKind,
-    pub field: Option<String>,
-    pub old: Option<String>,
-    pub new: Option<String>,
-    pub text: String,
-}
-
-impl Event {
-    /// The one-line description shown in timelines and given as `text` in JSON.
-    pub fn summary(&self) -> String {
-        let old = self.old.as_deref().unwrap_or("");
-        let new = self.new.as_deref().unwrap_or("");
-        let with_text = |head: String| {
-            if self.text.is_empty() {
-                head
-            } else {
-                format!("{head}: {}", self.text)
-            }
-        };
-        match self.kind {
-            EventKind::Opened => with_text(new.to_string()),
-            EventKind::Note => self.text.clone(),
-            EventKind::Snapshot => format!("#{new} {}", self.text),
-            EventKind::Action => {
-                let id = self.field.as_deref().unwrap_or("?");
-                match new {
-                    "done" => format!("action {id} done: {}", self.text),
-                    _ => format!("action {id} added: {}", self.text),
-                }
-            }
-            EventKind::Sla => {
-                let clock = match self.field.as_deref() {
-                    Some("respond") => "response",
-                    Some("resolve") => "fix",
-                    Some("postmortem") => "post-mortem",
-                    _ => "SLA",
-                };
-                let deadline = crate::domain::time::from_rfc3339(new)
-                    .map(crate::domain::time::display)
-                    .unwrap_or_else(|| new.to_string());
-                with_text(format!("{clock} deadline {deadline} breached"))
-            }
-            EventKind::Attachment => {
-                let k = self.field.as_deref().unwrap_or("?");
-                // The first 12 hex digits tell attachments apart; `logs` and the JSON have all.
-                let short = new.get(..12).unwrap_or(new);
-                format!("attached log {k}: {} sha256:{short}", self.text)
-            }
-            EventKind::Command => {
-                let k = self.field.as_deref().unwrap_or("?");
-                format!("command {k}: {}", self.text)
-            }
-            EventKind::Health => match (self.field.as_deref(), old) {
-                (Some("recovered"), _) => format!("health recovered: {}", self.text),
-                (Some("degraded"), _) => format!("health degraded again: {}", self.text),
-                (_, "") => format!("health {new}: {}", self.text),
-                (_, old) => format!("health {old} → {new}: {}", self.text),
-            },
-            EventKind::Status => with_text(format!("{old} → {new}")),
-            EventKind::Severity => with_text(format!("{old} → {new}")),
-            EventKind::Field => {
-                let label = self
-                    .field
-                    .as_deref()
-                    .and_then(Field::from_key)
-                    .map(Field::label)
-                    .unwrap_or("field");
-                if new.is_empty() {
-                    format!("{label} cleared")
-                } else if old.is_empty() {
-                    format!("{label} set: {new}")
-                } else {
-                    format!("{label} changed: {new} (was: {old})")
-                }
-            }
-        }
-    }
 }

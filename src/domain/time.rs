@@ -102,6 +102,28 @@ pub fn from_rfc3339(s: &str) -> Option<Timestamp> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// Serde for an optional time in the storage form ([`to_rfc3339`]): `"2026-11-29T04:48:51Z"`.
+pub mod rfc3339_option {
+    use super::{Timestamp, from_rfc3339, to_rfc3339};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&to_rfc3339(*t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        let text: Option<String> = Option::deserialize(d)?;
+        text.map(|t| {
+            from_rfc3339(&t)
+                .ok_or_else(|| serde::de::Error::custom(format!("'{t}' is not an RFC 3339 time")))
+        })
+        .transpose()
+    }
+}
+
 /// How people read a time in tables and reports: local, to the minute (the guide's `YYYY-MM-DD HH:MM`).
 pub fn display(t: Timestamp) -> String {
     t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()

@@ -1,10 +1,11 @@
 //! The incident lifecycle: which changes are legal, in what time order, and the timeline events
-//! each one appends. Pure: `app::record` loads the incident, and writes the changed fields and
-//! the events in one transaction.
+//! each one appends. Each event changes the incident only through `projection::apply`, so the
+//! fields are always what the timeline says. Pure: `app::record` loads the incident, and
+//! writes the changed fields and the events in one transaction.
 
-use crate::domain::model::{
-    ActionItem, EventKind, Field, Incident, NewAction, NewEvent, Severity, Status,
-};
+use crate::domain::event::{Detail, Event, EventKind};
+use crate::domain::model::{ActionItem, Field, Incident, NewAction, Severity, Status};
+use crate::domain::projection::{self, ProjectionError, Seed};
 use crate::domain::time::{self, Timestamp};
 
 /// Who is acting, and the moment the command runs.
@@ -59,6 +60,12 @@ pub enum WorkflowError {
     ActionDone { id: i64, at: Timestamp },
     #[error("nothing to update: no field, severity or status was given")]
     NothingToUpdate(i64),
+    /// A change whose events do not describe the incident: a bug, not a user's mistake.
+    #[error("incident {number}: {source}")]
+    Projection {
+        number: i64,
+        source: ProjectionError,
+    },
 }
 
 impl WorkflowError {
@@ -95,6 +102,7 @@ impl WorkflowError {
             WorkflowError::Empty(_) => "write something, or pipe it in with `-`".into(),
             WorkflowError::NoAction(_) => "`incident action list` shows the action items".into(),
             WorkflowError::ActionDone { .. } => "`incident action list --open` shows those still to do".into(),
+            WorkflowError::Projection { .. } => return None,
             WorkflowError::NothingToUpdate(number) => format!(
                 "pass at least one of --status, --severity, --title, --description, --root-cause, --resolution, --prevention, --lessons (`incident update {number} --help`)"
             ),
@@ -116,13 +124,14 @@ pub struct NewIncident {
     pub detected_at: Option<Timestamp>,
 }
 
-/// A new incident numbered `number`, known everywhere by `uuid`, and its `opened` event.
+/// A new incident numbered `number`, known everywhere by `uuid` (the store gives it its row
+/// key), and its `opened` event, which carries everything the incident starts with.
 pub fn open(
     number: i64,
     uuid: String,
     actor: &Actor,
     new: NewIncident,
-) -> Result<(Incident, NewEvent)> {
+) -> Result<(Incident, Event)> {
     let title = new.title.trim().to_string();
     if title.is_empty() {
         return Err(WorkflowError::Empty("title"));
@@ -139,42 +148,41 @@ pub fn open(
             before_at: detected_at,
         });
     }
-    let incident = Incident {
-        pk: 0,
-        uuid,
-        number,
-        title: title.clone(),
-        description: new.description.trim().to_string(),
-        severity: new.severity,
-        status: Status::Open,
-        root_cause: String::new(),
-        resolution: String::new(),
-        prevention: String::new(),
-        lessons_learned: String::new(),
-        detected_at,
-        opened_at,
-        acknowledged_at: None,
-        resolved_at: None,
-        closed_at: None,
-        created_by: actor.author.clone(),
-        updated_at: actor.now,
-    };
-    let opened = NewEvent {
+    let opened = Event {
         at: opened_at,
+        recorded_at: actor.now,
+        author: actor.author.clone(),
         kind: EventKind::Opened,
         field: None,
         old: None,
         new: Some(new.severity.to_string()),
         text: title,
+        detail: Some(Detail {
+            description: Some(new.description.trim().to_string()),
+            detected_at: Some(detected_at),
+        }),
     };
+    let seed = Seed {
+        pk: 0,
+        uuid,
+        number,
+        description: String::new(),
+        detected_at: None,
+    };
+    let incident = projection::open(&seed, &opened)
+        .map_err(|source| WorkflowError::Projection { number, source })?;
     Ok((incident, opened))
 }
 
-/// A change to one incident being assembled: the new fields and the events that explain them.
+/// A change to one incident being assembled: the events that explain it, and the incident as
+/// they leave it.
 pub struct Change {
     pub incident: Incident,
-    events: Vec<NewEvent>,
+    events: Vec<Event>,
     at: Timestamp,
+    actor: Actor,
+    /// The first event that did not apply; `finish` reports it.
+    broken: Option<ProjectionError>,
 }
 
 impl Change {
@@ -202,6 +210,8 @@ impl Change {
             incident,
             events: Vec::new(),
             at,
+            actor: actor.clone(),
+            broken: None,
         })
     }
 
@@ -344,7 +354,6 @@ impl Change {
         if old == value {
             return Ok(());
         }
-        *self.incident.field_mut(field) = value.to_string();
         self.push(
             EventKind::Field,
             Some(field.key().to_string()),
@@ -360,7 +369,6 @@ impl Change {
         if old == severity {
             return;
         }
-        self.incident.severity = severity;
         self.push(
             EventKind::Severity,
             None,
@@ -401,8 +409,9 @@ impl Change {
         self.set_status(Status::Investigating, reason)
     }
 
-    /// Moves the incident to `to`, stopping or restarting the clocks that go with it.
-    /// `text` is a reason kept with the event (reopen).
+    /// Moves the incident to `to`, if the lifecycle allows it at this time; the clocks that
+    /// stop or restart with it are `projection::apply`'s. `text` is a reason kept with the
+    /// event (reopen).
     pub fn set_status(&mut self, to: Status, text: &str) -> Result<()> {
         let number = self.incident.number;
         let from = self.incident.status;
@@ -412,11 +421,8 @@ impl Change {
             return Err(WorkflowError::Already { number, status: to });
         }
         match (from, to) {
-            // Acknowledge: the response clock stops.
-            (Status::Open, Status::Investigating) => {
-                self.incident.acknowledged_at = Some(at);
-            }
-            // Reopen: the fix did not hold, so the fix clock runs again.
+            (Status::Open, Status::Investigating) => {}
+            // A reopening cannot come before what it undoes.
             (Status::Resolved | Status::Closed, Status::Investigating) => {
                 let last = self.incident.closed_at.or(self.incident.resolved_at);
                 if let Some(last) = last.filter(|t| at < *t) {
@@ -427,16 +433,11 @@ impl Change {
                     };
                     return Err(self.out_of_order("the reopening", before, last));
                 }
-                self.incident.resolved_at = None;
-                self.incident.closed_at = None;
             }
-            // Resolve: the fix clock stops, and the response clock too if nobody acknowledged.
             (Status::Open | Status::Investigating, Status::Resolved) => {
                 if let Some(ack) = self.incident.acknowledged_at.filter(|t| at < *t) {
                     return Err(self.out_of_order("the resolution", "the acknowledgement", ack));
                 }
-                self.incident.acknowledged_at.get_or_insert(at);
-                self.incident.resolved_at = Some(at);
             }
             (Status::Resolved, Status::Closed) => {
                 let missing: Vec<&str> = [Field::RootCause, Field::Resolution]
@@ -453,11 +454,9 @@ impl Change {
                 if let Some(resolved) = self.incident.resolved_at.filter(|t| at < *t) {
                     return Err(self.out_of_order("the close", "the resolution", resolved));
                 }
-                self.incident.closed_at = Some(at);
             }
             _ => return Err(illegal()),
         }
-        self.incident.status = to;
         self.push(
             EventKind::Status,
             None,
@@ -469,28 +468,19 @@ impl Change {
     }
 
     /// The incident as changed, the events that explain the change, and whether any of its
-    /// fields changed (then `updated_at` is now).
-    pub fn finish(mut self, actor: &Actor) -> (Incident, Vec<NewEvent>, bool) {
-        // Notes, snapshots, action items and SLA breaches add to the timeline without changing
-        // the incident's fields.
-        let fields_unchanged = self.events.iter().all(|e| {
-            matches!(
-                e.kind,
-                EventKind::Note
-                    | EventKind::Snapshot
-                    | EventKind::Action
-                    | EventKind::Sla
-                    | EventKind::Attachment
-                    | EventKind::Command
-                    | EventKind::Health
-            )
-        });
-        if !fields_unchanged {
-            self.incident.updated_at = actor.now;
+    /// fields changed (then its `updated_at` is now).
+    pub fn finish(self) -> Result<(Incident, Vec<Event>, bool)> {
+        if let Some(source) = self.broken {
+            return Err(WorkflowError::Projection {
+                number: self.incident.number,
+                source,
+            });
         }
-        (self.incident, self.events, !fields_unchanged)
+        let fields_changed = self.events.iter().any(|e| e.kind.changes_fields());
+        Ok((self.incident, self.events, fields_changed))
     }
 
+    /// Appends an event and applies it: the one way a change alters the incident.
     fn push(
         &mut self,
         kind: EventKind,
@@ -499,14 +489,24 @@ impl Change {
         new: Option<String>,
         text: String,
     ) {
-        self.events.push(NewEvent {
+        let event = Event {
             at: self.at,
+            recorded_at: self.actor.now,
+            author: self.actor.author.clone(),
             kind,
             field,
             old,
             new,
             text,
-        });
+            detail: None,
+        };
+        match projection::apply(&self.incident, &event) {
+            Ok(next) => self.incident = next,
+            Err(e) => {
+                self.broken.get_or_insert(e);
+            }
+        }
+        self.events.push(event);
     }
 
     fn out_of_order(

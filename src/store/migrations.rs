@@ -26,6 +26,7 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         include_str!("migrations/0008_search_log.sql"),
         Some(super::search::index_logs_apart),
     ),
+    (include_str!("migrations/0009_event_detail.sql"), None),
 ];
 
 type Step = fn(&rusqlite::Transaction) -> rusqlite::Result<()>;

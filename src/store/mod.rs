@@ -12,7 +12,8 @@ pub mod transfer;
 
 pub use monitor::MonitorState;
 
-use crate::domain::model::{Event, Incident, NewEvent, Severity, Status};
+use crate::domain::event::Event;
+use crate::domain::model::{Incident, Severity, Status};
 use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
 use crate::evidence::snapshot::Snapshot;
@@ -372,29 +373,29 @@ impl Txn<'_> {
         Ok(pk)
     }
 
-    pub fn append_event(
-        &self,
-        incident_pk: i64,
-        author: &str,
-        recorded_at: Timestamp,
-        e: &NewEvent,
-    ) -> Result<(), StoreError> {
+    /// Appends an event to an incident's timeline: the one INSERT into `events`.
+    pub fn append_event(&self, incident_pk: i64, e: &Event) -> Result<(), StoreError> {
+        let detail = e
+            .detail
+            .as_ref()
+            .map(|d| serde_json::to_string(d).unwrap_or_else(|_| "{}".into()));
         self.tx
             .prepare_cached(
                 "INSERT INTO events (incident_pk, at, recorded_at, author, kind, field, old_value,
-                     new_value, text)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     new_value, text, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 incident_pk,
                 time::to_rfc3339(e.at),
-                time::to_rfc3339(recorded_at),
-                author,
+                time::to_rfc3339(e.recorded_at),
+                e.author,
                 e.kind.as_str(),
                 e.field,
                 e.old,
                 e.new,
                 e.text,
+                detail,
             ])?;
         // Notes reach the search index in batches (`index_pending_notes`), keeping `note` one
         // insert.
@@ -409,8 +410,21 @@ impl Txn<'_> {
     /// An incident's whole timeline in the order things happened.
     pub fn timeline(&self, incident_pk: i64) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT at, recorded_at, author, kind, field, old_value, new_value, text
+            "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail
              FROM events WHERE incident_pk = ?1 ORDER BY at, id",
+        )?;
+        let events = stmt
+            .query_map([incident_pk], rows::event)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(events)
+    }
+
+    /// An incident's timeline in the order it was recorded: the order `projection::replay`
+    /// applies it in.
+    pub fn events_as_recorded(&self, incident_pk: i64) -> Result<Vec<Event>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail
+             FROM events WHERE incident_pk = ?1 ORDER BY id",
         )?;
         let events = stmt
             .query_map([incident_pk], rows::event)?

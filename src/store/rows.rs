@@ -1,6 +1,7 @@
 //! Turning database rows into model values.
 
-use crate::domain::model::{Event, EventKind, Incident};
+use crate::domain::event::{Event, EventKind};
+use crate::domain::model::Incident;
 use crate::domain::time;
 use rusqlite::Row;
 use rusqlite::types::{FromSqlError, Type, Value};
@@ -131,6 +132,12 @@ pub fn event(row: &Row) -> rusqlite::Result<Event> {
         old: row.get(5)?,
         new: row.get(6)?,
         text: row.get(7)?,
+        detail: match row.get::<_, Option<String>>(8)? {
+            Some(json) => {
+                Some(serde_json::from_str(&json).map_err(|_| bad(8, "event detail", &json))?)
+            }
+            None => None,
+        },
     })
 }
 

@@ -1,0 +1,359 @@
+//! One projection of events: an incident is what its timeline says. [`apply`] is the only code
+//! that changes an incident's fields for an event; the workflow builds every change with it,
+//! import replays a file's timeline through it, and [`replay`] rebuilds an incident from its
+//! stored events (which a merged, shared timeline needs).
+//!
+//! Events are applied in the order they were recorded, not the order of their (backdatable)
+//! times: a root cause corrected later wins even if the correction is dated earlier.
+
+use crate::domain::event::{Event, EventKind};
+use crate::domain::model::{Field, Incident, Severity, Status};
+use crate::domain::time::Timestamp;
+
+/// A timeline that does not describe an incident.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("its timeline does not begin with its opening")]
+    NotOpened,
+    #[error("its timeline opens it twice")]
+    OpenedTwice,
+    #[error("a {kind} event has {what} '{value}'")]
+    Bad {
+        kind: &'static str,
+        what: &'static str,
+        value: String,
+    },
+    #[error("a status event goes from {from} to {to}, but the incident was {was}")]
+    StatusFrom {
+        from: Status,
+        to: Status,
+        was: Status,
+    },
+    #[error("a status event goes from {from} to {to}, which the lifecycle does not allow")]
+    Transition { from: Status, to: Status },
+}
+
+type Result<T> = std::result::Result<T, ProjectionError>;
+
+/// What an incident is before its first event: what only the store knows (row key, number and
+/// UUID), and, for an `opened` event written before version 9 (which carries no detail), the
+/// description and detection time the incident was opened with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seed {
+    pub pk: i64,
+    pub uuid: String,
+    pub number: i64,
+    pub description: String,
+    pub detected_at: Option<Timestamp>,
+}
+
+impl Seed {
+    /// The seed of a stored incident: its identity, and the description and detection time it
+    /// was opened with — the first description change's old value, or the description now.
+    pub fn of(incident: &Incident, events: &[Event]) -> Seed {
+        let description = events
+            .iter()
+            .find(|e| e.kind == EventKind::Field && e.field.as_deref() == Some("description"))
+            .map(|e| e.old.clone().unwrap_or_default())
+            .unwrap_or_else(|| incident.description.clone());
+        Seed {
+            pk: incident.pk,
+            uuid: incident.uuid.clone(),
+            number: incident.number,
+            description,
+            detected_at: Some(incident.detected_at),
+        }
+    }
+}
+
+/// The incident an `opened` event creates.
+pub fn open(seed: &Seed, event: &Event) -> Result<Incident> {
+    if event.kind != EventKind::Opened {
+        return Err(ProjectionError::NotOpened);
+    }
+    let detail = event.detail.clone().unwrap_or_default();
+    let legacy = event.detail.is_none();
+    let description = match (detail.description, legacy) {
+        (Some(d), _) => d,
+        (None, true) => seed.description.clone(),
+        (None, false) => String::new(),
+    };
+    let detected_at = match (detail.detected_at, legacy) {
+        (Some(t), _) => t,
+        (None, true) => seed.detected_at.unwrap_or(event.at),
+        (None, false) => event.at,
+    };
+    Ok(Incident {
+        pk: seed.pk,
+        uuid: seed.uuid.clone(),
+        number: seed.number,
+        title: event.text.clone(),
+        description,
+        severity: severity(event, event.new.as_deref())?,
+        status: Status::Open,
+        root_cause: String::new(),
+        resolution: String::new(),
+        prevention: String::new(),
+        lessons_learned: String::new(),
+        detected_at,
+        opened_at: event.at,
+        acknowledged_at: None,
+        resolved_at: None,
+        closed_at: None,
+        created_by: event.author.clone(),
+        updated_at: event.recorded_at,
+    })
+}
+
+/// The incident after `event`. Events that only add to the timeline (notes, snapshots, action
+/// items, SLA breaches, attachments, commands, health) leave it as it is.
+pub fn apply(incident: &Incident, event: &Event) -> Result<Incident> {
+    let mut next = incident.clone();
+    match event.kind {
+        EventKind::Opened => return Err(ProjectionError::OpenedTwice),
+        EventKind::Status => status(&mut next, event)?,
+        EventKind::Severity => next.severity = severity(event, event.new.as_deref())?,
+        EventKind::Field => {
+            let key = event.field.as_deref().unwrap_or("");
+            let field = Field::from_key(key).ok_or_else(|| bad(event, "field", key))?;
+            *next.field_mut(field) = event.new.clone().unwrap_or_default();
+        }
+        EventKind::Note
+        | EventKind::Snapshot
+        | EventKind::Action
+        | EventKind::Sla
+        | EventKind::Attachment
+        | EventKind::Command
+        | EventKind::Health => {}
+    }
+    if event.kind.changes_fields() {
+        next.updated_at = event.recorded_at;
+    }
+    Ok(next)
+}
+
+/// The incident a whole timeline describes, `events` in the order they were recorded.
+pub fn replay(seed: &Seed, events: &[Event]) -> Result<Incident> {
+    let (first, rest) = events.split_first().ok_or(ProjectionError::NotOpened)?;
+    let mut incident = open(seed, first)?;
+    for event in rest {
+        incident = apply(&incident, event)?;
+    }
+    Ok(incident)
+}
+
+/// A status change and the clocks it stops or restarts.
+fn status(incident: &mut Incident, event: &Event) -> Result<()> {
+    let parse = |what: &'static str, value: Option<&str>| -> Result<Status> {
+        let value = value.unwrap_or("");
+        value
+            .parse::<Status>()
+            .ok()
+            .filter(|s| s.as_str() == value)
+            .ok_or_else(|| bad(event, what, value))
+    };
+    let from = parse("old status", event.old.as_deref())?;
+    let to = parse("new status", event.new.as_deref())?;
+    if from != incident.status {
+        return Err(ProjectionError::StatusFrom {
+            from,
+            to,
+            was: incident.status,
+        });
+    }
+    let at = event.at;
+    match (from, to) {
+        // Acknowledge: the response clock stops.
+        (Status::Open, Status::Investigating) => incident.acknowledged_at = Some(at),
+        // Reopen: the fix did not hold, so the fix clock runs again.
+        (Status::Resolved | Status::Closed, Status::Investigating) => {
+            incident.resolved_at = None;
+            incident.closed_at = None;
+        }
+        // Resolve: the fix clock stops, and the response clock too if nobody acknowledged.
+        (Status::Open | Status::Investigating, Status::Resolved) => {
+            incident.acknowledged_at.get_or_insert(at);
+            incident.resolved_at = Some(at);
+        }
+        (Status::Resolved, Status::Closed) => incident.closed_at = Some(at),
+        _ => return Err(ProjectionError::Transition { from, to }),
+    }
+    incident.status = to;
+    Ok(())
+}
+
+fn severity(event: &Event, value: Option<&str>) -> Result<Severity> {
+    let value = value.unwrap_or("");
+    value
+        .parse::<Severity>()
+        .ok()
+        .filter(|s| s.as_str() == value)
+        .ok_or_else(|| bad(event, "severity", value))
+}
+
+fn bad(event: &Event, what: &'static str, value: &str) -> ProjectionError {
+    ProjectionError::Bad {
+        kind: event.kind.as_str(),
+        what,
+        value: value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::Detail;
+    use crate::domain::time::from_rfc3339;
+
+    fn t(s: &str) -> Timestamp {
+        from_rfc3339(s).unwrap()
+    }
+
+    fn seed() -> Seed {
+        Seed {
+            pk: 7,
+            uuid: "u7".into(),
+            number: 3,
+            description: "from the row".into(),
+            detected_at: Some(t("2026-10-07T08:00:00Z")),
+        }
+    }
+
+    fn event(kind: EventKind, at: &str, old: Option<&str>, new: Option<&str>) -> Event {
+        Event {
+            at: t(at),
+            recorded_at: t("2026-10-08T00:00:00Z"),
+            author: "alice".into(),
+            kind,
+            field: None,
+            old: old.map(str::to_string),
+            new: new.map(str::to_string),
+            text: String::new(),
+            detail: None,
+        }
+    }
+
+    fn opened(detail: Option<Detail>) -> Event {
+        Event {
+            text: "Data collection stopped".into(),
+            detail,
+            ..event(EventKind::Opened, "2026-10-07T09:00:00Z", None, Some("P1"))
+        }
+    }
+
+    #[test]
+    fn an_opening_with_its_detail_needs_nothing_from_the_row() {
+        let detail = Detail {
+            description: Some("prices stale".into()),
+            detected_at: Some(t("2026-10-02T09:00:00Z")),
+        };
+        let i = open(&seed(), &opened(Some(detail))).unwrap();
+        assert_eq!(i.description, "prices stale");
+        assert_eq!(i.detected_at, t("2026-10-02T09:00:00Z"));
+        assert_eq!(i.opened_at, t("2026-10-07T09:00:00Z"));
+        assert_eq!((i.severity, i.status), (Severity::P1, Status::Open));
+        assert_eq!(i.created_by, "alice");
+        assert_eq!((i.pk, i.number, i.uuid.as_str()), (7, 3, "u7"));
+        // An empty detail means the defaults: no description, detected when opened.
+        let i = open(&seed(), &opened(Some(Detail::default()))).unwrap();
+        assert_eq!((i.description.as_str(), i.detected_at), ("", i.opened_at));
+        // No detail (written before version 9): the seed's.
+        let i = open(&seed(), &opened(None)).unwrap();
+        assert_eq!(i.description, "from the row");
+        assert_eq!(i.detected_at, t("2026-10-07T08:00:00Z"));
+    }
+
+    #[test]
+    fn status_changes_stop_and_restart_the_clocks() {
+        let mut i = open(&seed(), &opened(None)).unwrap();
+        let step = |i: &Incident, at: &str, from: &str, to: &str| {
+            apply(i, &event(EventKind::Status, at, Some(from), Some(to))).unwrap()
+        };
+        i = step(&i, "2026-10-07T09:10:00Z", "OPEN", "INVESTIGATING");
+        assert_eq!(i.acknowledged_at, Some(t("2026-10-07T09:10:00Z")));
+        i = step(&i, "2026-10-07T11:00:00Z", "INVESTIGATING", "RESOLVED");
+        assert_eq!(i.resolved_at, Some(t("2026-10-07T11:00:00Z")));
+        i = step(&i, "2026-10-07T12:00:00Z", "RESOLVED", "CLOSED");
+        assert_eq!(i.closed_at, Some(t("2026-10-07T12:00:00Z")));
+        assert_eq!(i.updated_at, t("2026-10-08T00:00:00Z"));
+        i = step(&i, "2026-10-08T09:00:00Z", "CLOSED", "INVESTIGATING");
+        assert_eq!((i.resolved_at, i.closed_at), (None, None));
+        assert_eq!(i.acknowledged_at, Some(t("2026-10-07T09:10:00Z")));
+        assert_eq!(i.status, Status::Investigating);
+        // Resolving an incident nobody acknowledged stops the response clock too.
+        let fresh = open(&seed(), &opened(None)).unwrap();
+        let r = step(&fresh, "2026-10-07T10:00:00Z", "OPEN", "RESOLVED");
+        assert_eq!(r.acknowledged_at, Some(t("2026-10-07T10:00:00Z")));
+    }
+
+    #[test]
+    fn fields_and_severity_follow_their_events_and_notes_change_nothing() {
+        let i = open(&seed(), &opened(None)).unwrap();
+        let mut set = event(
+            EventKind::Field,
+            "2026-10-07T10:00:00Z",
+            Some(""),
+            Some("disk"),
+        );
+        set.field = Some("root_cause".into());
+        let i = apply(&i, &set).unwrap();
+        assert_eq!(i.root_cause, "disk");
+        let sev = event(
+            EventKind::Severity,
+            "2026-10-07T10:00:00Z",
+            Some("P1"),
+            Some("P2"),
+        );
+        let i = apply(&i, &sev).unwrap();
+        assert_eq!(i.severity, Severity::P2);
+        let mut note = event(EventKind::Note, "2026-10-09T10:00:00Z", None, None);
+        note.recorded_at = t("2026-10-09T10:00:00Z");
+        assert_eq!(apply(&i, &note).unwrap(), i);
+    }
+
+    #[test]
+    fn timelines_that_describe_no_incident_are_refused() {
+        let i = open(&seed(), &opened(None)).unwrap();
+        assert_eq!(
+            replay(&seed(), &[]).unwrap_err(),
+            ProjectionError::NotOpened
+        );
+        assert_eq!(
+            apply(&i, &opened(None)).unwrap_err(),
+            ProjectionError::OpenedTwice
+        );
+        let wrong_from = event(
+            EventKind::Status,
+            "2026-10-07T10:00:00Z",
+            Some("RESOLVED"),
+            Some("CLOSED"),
+        );
+        assert!(matches!(
+            apply(&i, &wrong_from),
+            Err(ProjectionError::StatusFrom { .. })
+        ));
+        let skip = event(
+            EventKind::Status,
+            "2026-10-07T10:00:00Z",
+            Some("OPEN"),
+            Some("CLOSED"),
+        );
+        assert!(matches!(
+            apply(&i, &skip),
+            Err(ProjectionError::Transition { .. })
+        ));
+        let mut unknown = event(EventKind::Field, "2026-10-07T10:00:00Z", None, Some("x"));
+        unknown.field = Some("colour".into());
+        assert_eq!(
+            apply(&i, &unknown).unwrap_err().to_string(),
+            "a field event has field 'colour'"
+        );
+        let sev = event(
+            EventKind::Severity,
+            "2026-10-07T10:00:00Z",
+            Some("P1"),
+            Some("p9"),
+        );
+        assert!(apply(&i, &sev).is_err());
+    }
+}
