@@ -3,6 +3,7 @@
 use super::args::incident_number;
 use crate::app::App;
 use crate::app::record;
+use crate::domain::model::Severity;
 use crate::ui::error::CommandError;
 use std::path::PathBuf;
 
@@ -29,21 +30,15 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     // Checked before the database is opened: a typo costs nothing.
     let format = Format::parse(&args.format)?;
     let number = args.number;
-    let context = app.read(|txn| {
+    let (severity, context) = app.read(|txn| {
         let incident = record::load(txn, number)?;
-        Ok(crate::report::postmortem::context(
-            txn,
-            &incident,
-            &app.settings.policy,
-            app.now,
-        )?)
+        let context =
+            crate::report::postmortem::context(txn, &incident, &app.settings.policy, app.now)?;
+        Ok((incident.severity, context))
     })?;
     let template = match args.template {
         Some(name) => name,
-        None => {
-            let severity = context["incident"]["severity"].as_str().unwrap_or("");
-            format.default_template(severity).to_string()
-        }
+        None => format.default_template(severity).to_string(),
     };
     crate::ui::report::emit_report(
         app.settings.templates.as_deref(),
@@ -73,9 +68,9 @@ impl Format {
     }
 
     /// A P3 is a minor issue: a lighter write-up is enough for it, and more likely written.
-    fn default_template(self, severity: &str) -> &'static str {
+    fn default_template(self, severity: Severity) -> &'static str {
         match (self, severity) {
-            (Format::Markdown, "P3") => "postmortem-lite.md",
+            (Format::Markdown, Severity::P3) => "postmortem-lite.md",
             (Format::Markdown, _) => "postmortem.md",
             (Format::Html, _) => "postmortem.html",
         }
