@@ -3,6 +3,10 @@
 //! redaction, a reminder round, a health monitor step. Nothing here prints: status lines go
 //! through the `notice` callback the command line gives, progress through callbacks.
 
+pub mod attach;
+pub mod check;
+pub mod exec;
+pub mod logs;
 pub mod monitor;
 pub mod record;
 pub mod redaction;

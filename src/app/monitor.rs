@@ -4,13 +4,14 @@
 
 use super::{AppError, record};
 use crate::domain::model::{Incident, Severity};
-use crate::domain::workflow::{Actor, NewIncident};
+use crate::domain::time::Timestamp;
+use crate::domain::workflow::{Actor, Change, NewIncident};
 use crate::evidence::health::{Health, HealthSettings};
 use crate::evidence::snapshot::Snapshot;
 use crate::store::{MonitorState, Txn};
 
 /// What one check did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outcome {
     /// The monitor's incident after the check; `None` while healthy with nothing open.
     pub incident: Option<Incident>,
@@ -42,65 +43,83 @@ pub fn title(health: &Health) -> String {
     }
 }
 
-/// Applies one check to the monitor's incident. `description` is the breakdown, used when
-/// an incident is opened; `verdict` is the one-line verdict the timeline records.
-#[allow(clippy::too_many_arguments)]
-pub fn step(
+/// One check, as the monitor applies it.
+#[derive(Debug, Clone, Copy)]
+pub struct Check<'a> {
+    pub snap: &'a Snapshot,
+    pub health: &'a Health,
+    pub settings: &'a HealthSettings,
+    /// The one-line verdict the timeline records.
+    pub verdict: &'a str,
+    /// The title of an incident opened by this check.
+    pub title: &'a str,
+    /// The breakdown, the description of an incident opened by this check.
+    pub description: &'a str,
+}
+
+/// Applies one check to the monitor's incident: opens one when there is none and health is
+/// P3 or worse, or else follows the one it keeps.
+pub fn step(txn: &Txn, actor: &Actor, check: &Check) -> Result<Outcome, AppError> {
+    match txn.monitor_incident()? {
+        None => open(txn, actor, check),
+        Some((incident, state)) => follow(txn, actor, check, incident, &state),
+    }
+}
+
+/// No incident kept: opens one if health calls for it, with this check's snapshot.
+fn open(txn: &Txn, actor: &Actor, check: &Check) -> Result<Outcome, AppError> {
+    let Check { snap, health, .. } = *check;
+    let Some(severity) = health.severity else {
+        return Ok(Outcome::default());
+    };
+    let incident = record::open(
+        txn,
+        actor,
+        NewIncident {
+            severity,
+            title: check.title.to_string(),
+            description: check.description.to_string(),
+            opened_at: None,
+            detected_at: None,
+        },
+    )?;
+    let mut change = record::begin(txn, actor, "the health check", incident.number, None)?;
+    let seq = txn.insert_snapshot(Some(incident.pk), snap)?;
+    change.snapshot(seq, &snap.summary);
+    change.health("score", None, health.score, check.verdict.to_string());
+    let incident = record::save(txn, actor, change)?;
+    txn.save_monitor(
+        incident.pk,
+        &MonitorState {
+            last_check_at: actor.now,
+            last_score: health.score,
+            last_severity: health.severity,
+            healthy_streak: 0,
+            recovered_at: None,
+        },
+    )?;
+    Ok(Outcome {
+        opened: true,
+        snapshot: Some(seq),
+        incident: Some(incident),
+        ..Outcome::default()
+    })
+}
+
+/// The kept incident: escalates it, files the snapshot and notes a changed score, a recovery
+/// or a relapse. A healthy check after the recovery is recorded only counts.
+fn follow(
     txn: &Txn,
     actor: &Actor,
-    snap: &Snapshot,
-    health: &Health,
-    settings: &HealthSettings,
-    verdict: &str,
-    title: &str,
-    description: &str,
+    check: &Check,
+    incident: Incident,
+    state: &MonitorState,
 ) -> Result<Outcome, AppError> {
+    let Check { snap, health, .. } = *check;
     let mut out = Outcome {
-        incident: None,
-        opened: false,
-        snapshot: None,
-        escalated_from: None,
-        previous_score: None,
-        recovered: false,
-        degraded: false,
-        healthy_streak: 0,
+        previous_score: Some(state.last_score),
+        ..Outcome::default()
     };
-    let Some((incident, state)) = txn.monitor_incident()? else {
-        let Some(severity) = health.severity else {
-            return Ok(out);
-        };
-        let incident = record::open(
-            txn,
-            actor,
-            NewIncident {
-                severity,
-                title: title.to_string(),
-                description: description.to_string(),
-                opened_at: None,
-                detected_at: None,
-            },
-        )?;
-        let mut change = record::begin(txn, actor, "the health check", incident.number, None)?;
-        let seq = txn.insert_snapshot(Some(incident.pk), snap)?;
-        change.snapshot(seq, &snap.summary);
-        change.health("score", None, health.score, verdict.to_string());
-        let incident = record::save(txn, actor, change)?;
-        txn.save_monitor(
-            incident.pk,
-            &MonitorState {
-                last_check_at: actor.now,
-                last_score: health.score,
-                last_severity: health.severity,
-                healthy_streak: 0,
-                recovered_at: None,
-            },
-        )?;
-        out.opened = true;
-        out.snapshot = Some(seq);
-        out.incident = Some(incident);
-        return Ok(out);
-    };
-    out.previous_score = Some(state.last_score);
     let mut next = MonitorState {
         last_check_at: actor.now,
         last_score: health.score,
@@ -134,6 +153,27 @@ pub fn step(
     let seq = txn.insert_snapshot(Some(incident.pk), snap)?;
     change.snapshot(seq, &snap.summary);
     out.snapshot = Some(seq);
+    note_health(&mut change, check, state, &mut next, &mut out, actor.now);
+    let incident = record::save(txn, actor, change)?;
+    txn.save_monitor(incident.pk, &next)?;
+    out.healthy_streak = next.healthy_streak;
+    out.incident = Some(incident);
+    Ok(out)
+}
+
+/// The timeline's health event for a check on the kept incident: degraded again, a changed
+/// score, and recovered once healthy for `recover_after` checks in a row.
+fn note_health(
+    change: &mut Change,
+    check: &Check,
+    state: &MonitorState,
+    next: &mut MonitorState,
+    out: &mut Outcome,
+    now: Timestamp,
+) {
+    let Check {
+        health, verdict, ..
+    } = *check;
     if out.degraded {
         change.health(
             "degraded",
@@ -149,8 +189,8 @@ pub fn step(
             verdict.to_string(),
         );
     }
-    if health.severity.is_none() && next.healthy_streak >= settings.recover_after {
-        next.recovered_at = Some(actor.now);
+    if health.severity.is_none() && next.healthy_streak >= check.settings.recover_after {
+        next.recovered_at = Some(now);
         out.recovered = true;
         change.health(
             "recovered",
@@ -163,9 +203,4 @@ pub fn step(
             ),
         );
     }
-    let incident = record::save(txn, actor, change)?;
-    txn.save_monitor(incident.pk, &next)?;
-    out.healthy_streak = next.healthy_streak;
-    out.incident = Some(incident);
-    Ok(out)
 }

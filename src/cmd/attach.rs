@@ -3,11 +3,9 @@
 
 use super::args::incident_number;
 use crate::app::App;
-use crate::app::record;
-use crate::store::{Chunker, Mode};
+use crate::app::attach::{self, AttachError, Attached, Source};
 use crate::ui::error::CommandError;
 use crate::ui::output;
-use std::io::Read;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,68 +20,41 @@ pub struct Args {
     pub name: Option<String>,
 }
 
-/// A log to read, opened before the database so that a wrong path leaves nothing behind.
-struct Source {
-    name: String,
-    reader: Box<dyn Read>,
-}
-
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    // Opened before the database, so that a wrong path leaves nothing behind.
     let sources = open_sources(&args)?;
-    let actor = app.actor();
-    let redactor = crate::app::redaction::redactor(app);
-    let mut store = app.store(Mode::ReadWrite)?;
-    // One transaction for every file: all are attached or, on an error or Ctrl-C, none.
-    let txn = store.write()?;
-    let mut change = record::begin(&txn, &actor, "the attachment", args.number, None)?;
-    let mut reports = Vec::new();
-    for source in sources {
-        let read_error = |e: std::io::Error| {
-            CommandError::new(format!("cannot read {}: {e}", source.name))
-                .with_hint("nothing was attached")
-        };
-        let mut writer = txn.blob_writer()?;
-        let mut chunker = Chunker::new(source.reader);
-        let mut redactions = 0;
-        while let Some(chunk) = chunker.next_chunk().map_err(read_error)? {
-            let (clean, n) = redactor.redact_bytes(chunk);
-            redactions += n;
-            writer.push(&clean)?;
-        }
-        let blob = writer.finish()?;
-        let seq = txn.insert_attachment(
-            change.incident.pk,
-            &source.name,
-            blob.id,
-            redactions,
-            &actor.author,
-            actor.now,
-        )?;
-        change.attachment(seq, &source.name, blob.size, blob.lines, &blob.hash);
-        let mut line = format!(
-            "attached {} to incident {} as log {seq}: {} bytes, {} line{}, sha256 {}",
-            source.name,
-            args.number,
-            blob.size,
-            blob.lines,
-            if blob.lines == 1 { "" } else { "s" },
-            blob.hash
-        );
-        if blob.existed {
-            line.push_str(" (already stored; kept once)");
-        }
-        if redactions > 0 {
-            line.push_str(&format!(" ({redactions} secrets redacted)"));
-        }
-        reports.push(line);
-    }
-    record::save(&txn, &actor, change)?;
-    txn.commit()?;
-    store.bound_wal();
-    for line in reports {
-        output::status(&line);
+    let attached = attach::attach(app, args.number, sources).map_err(|e| match e {
+        AttachError::App(e) => CommandError::from(e),
+        e => CommandError {
+            hint: e.hint(),
+            ..CommandError::new(e.to_string())
+        },
+    })?;
+    for a in &attached {
+        output::status(&report(args.number, a));
     }
     Ok(())
+}
+
+/// "attached app.log to incident 3 as log 1: 120 bytes, 2 lines, sha256 …".
+fn report(number: i64, a: &Attached) -> String {
+    let blob = &a.blob;
+    let mut line = format!(
+        "attached {} to incident {number} as log {}: {} bytes, {} line{}, sha256 {}",
+        a.name,
+        a.seq,
+        blob.size,
+        blob.lines,
+        if blob.lines == 1 { "" } else { "s" },
+        blob.hash
+    );
+    if blob.existed {
+        line.push_str(" (already stored; kept once)");
+    }
+    if a.redactions > 0 {
+        line.push_str(&format!(" ({} secrets redacted)", a.redactions));
+    }
+    line
 }
 
 fn open_sources(args: &Args) -> Result<Vec<Source>, CommandError> {

@@ -3,12 +3,10 @@
 //! and with `--open` the health monitor that opens, escalates and follows an incident itself.
 
 use crate::app::App;
-use crate::app::monitor::{self, Outcome};
+use crate::app::check::{AsMonitor, Checked};
+use crate::app::monitor::Outcome;
 use crate::domain::model::Severity;
 use crate::domain::time;
-use crate::evidence::health::{self, Health};
-use crate::notify::{Outcome as Delivery, Sender};
-use crate::report::reminder::Message;
 use crate::ui::error::CommandError;
 use crate::ui::evidence::snapshot_text;
 use crate::ui::output::{self, Paint};
@@ -65,40 +63,22 @@ pub fn exit_code(severity: Severity) -> u8 {
 
 /// One check: collect, score, act as the monitor if asked, print. Returns the severity.
 fn once(app: &App, args: &Args) -> Result<Option<Severity>, CommandError> {
-    // The monitor's incident, if one is open: its last snapshot tells restarts since then.
-    let kept = if args.open && app.settings.db.exists() {
-        app.read(|txn| Ok(txn.monitor_incident()?))?.map(|(i, _)| i)
-    } else {
-        None
-    };
-    let snap =
-        crate::app::snapshot::collect(app, kept.as_ref(), &mut crate::ui::progress::on_stderr())?;
-    let settings = &app.settings;
-    let health = health::assess(&snap.items, &settings.collectors, &settings.health, app.now);
-    let verdict = health.verdict(&settings.health, &settings.collectors.data_age);
-    let outcome = if args.open {
-        let title = args
-            .title
-            .clone()
-            .unwrap_or_else(|| monitor::title(&health));
-        let description = crate::ui::health::breakdown(&health, &verdict, &Paint::plain());
-        let outcome = app.write(|txn, actor| {
-            monitor::step(
-                txn,
-                actor,
-                &snap,
-                &health,
-                &settings.health,
-                &verdict,
-                &title,
-                &description,
-            )
-        })?;
-        tell(app, &outcome, &health, &verdict);
-        Some(outcome)
-    } else {
-        None
-    };
+    let describe =
+        |health: &_, verdict: &str| crate::ui::health::breakdown(health, verdict, &Paint::plain());
+    let as_monitor = args.open.then(|| AsMonitor {
+        title: args.title.clone(),
+        describe: &describe,
+    });
+    let Checked {
+        snap,
+        health,
+        verdict,
+        outcome,
+    } = crate::app::check::check(
+        app,
+        as_monitor.as_ref(),
+        &mut crate::ui::progress::on_stderr(),
+    )?;
     if args.json {
         let mut v = serde_json::json!(snap);
         v["health"] = serde_json::json!(health);
@@ -129,64 +109,6 @@ fn monitor_json(o: &Outcome) -> serde_json::Value {
         "degraded": o.degraded,
         "healthy_streak": o.healthy_streak,
     })
-}
-
-/// What the monitor did that a responder must hear about: said on stderr and sent to every
-/// [[notify]] channel (a failed delivery is reported, and the next change is sent anyway).
-fn tell(app: &App, o: &Outcome, health: &Health, verdict: &str) {
-    let Some(incident) = &o.incident else { return };
-    let n = incident.number;
-    let what = if o.opened {
-        format!(
-            "health monitor opened incident {n} ({}): {}; `incident ack {n}` to take it",
-            incident.severity, incident.title
-        )
-    } else if let Some(from) = o.escalated_from {
-        format!(
-            "health monitor escalated incident {n} from {from} to {}: {verdict}",
-            incident.severity
-        )
-    } else if o.recovered {
-        format!(
-            "incident {n}: health recovered: {verdict} for {} checks in a row; `incident resolve {n}` once the cause is confirmed",
-            o.healthy_streak
-        )
-    } else if o.degraded {
-        format!("incident {n}: health degraded again after recovering: {verdict}")
-    } else {
-        if let Some(prev) = o.previous_score.filter(|p| *p != health.score) {
-            output::status(&format!(
-                "incident {n}: health {prev:.1} → {:.1}",
-                health.score
-            ));
-        }
-        return;
-    };
-    output::status(&what);
-    let message = Message {
-        text: what,
-        context: serde_json::json!({
-            "kind": "health",
-            "incident": n,
-            "severity": incident.severity.as_str(),
-            "title": incident.title,
-            "score": health.score,
-            "verdict": verdict,
-            "opened": o.opened,
-            "escalated_from": o.escalated_from.map(Severity::as_str),
-            "recovered": o.recovered,
-            "at": time::to_rfc3339(app.now),
-        }),
-    };
-    for channel in &app.settings.channels {
-        match Sender::new(channel).send(&message) {
-            Delivery::Sent => {}
-            Delivery::Failed(e) | Delivery::Misconfigured(e) => output::status(&format!(
-                "warning: could not tell channel '{}': {e}",
-                channel.name
-            )),
-        }
-    }
 }
 
 /// Checks every `interval` until SIGINT or SIGTERM; each check runs on its own clock reading.

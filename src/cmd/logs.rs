@@ -3,11 +3,11 @@
 
 use super::args::incident_number;
 use crate::app::App;
+use crate::app::logs::{self, Filter, Log};
 use crate::app::record;
-use crate::store::{Attachment, Mode};
+use crate::store::{Attachment, CommandRun, Mode};
 use crate::ui::error::{CommandError, exit};
 use crate::ui::output;
-use std::collections::VecDeque;
 use std::io::Write;
 
 #[derive(Debug, clap::Args)]
@@ -30,159 +30,91 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
-    let grep = args
-        .grep
-        .as_deref()
-        .map(|p| {
-            regex::bytes::Regex::new(p).map_err(|e| {
-                // The regex crate explains over several lines with a caret; its last line says it.
-                let why = e.to_string();
-                let why = why.lines().last().unwrap_or("").trim();
-                let why = why.strip_prefix("error: ").unwrap_or(why);
-                CommandError::new(format!(
-                    "--grep '{p}' is not a valid regular expression: {why}"
-                ))
-                .with_hint("it is a Rust regex; escape special characters with \\")
-            })
-        })
-        .transpose()?;
+    let grep = args.grep.as_deref().map(regex).transpose()?;
     let mut store = app.store(Mode::Read)?;
     let txn = store.read()?;
     let incident = record::load(&txn, args.number)?;
     let attachments = txn.attachments(incident.pk)?;
     let runs = txn.command_runs(incident.pk)?;
     let filtering = grep.is_some() || args.tail.is_some();
+    let Some(log) = chosen(&args, &attachments, &runs, filtering)? else {
+        return list(args.number, &attachments, &runs);
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let filter = Filter {
+        grep: grep.as_ref(),
+        tail: args.tail,
+    };
+    logs::read(&txn, log, filter, |bytes| {
+        out.write_all(bytes).map_err(write_error)
+    })?;
+    out.flush().map_err(write_error)
+}
+
+/// The --grep pattern, or an error saying on one line why it is not a regular expression.
+fn regex(pattern: &str) -> Result<regex::bytes::Regex, CommandError> {
+    regex::bytes::Regex::new(pattern).map_err(|e| {
+        // The regex crate explains over several lines with a caret; its last line says it.
+        let why = e.to_string();
+        let why = why.lines().last().unwrap_or("").trim();
+        let why = why.strip_prefix("error: ").unwrap_or(why);
+        CommandError::new(format!(
+            "--grep '{pattern}' is not a valid regular expression: {why}"
+        ))
+        .with_hint("it is a Rust regex; escape special characters with \\")
+    })
+}
+
+/// The log to print, or None to list them all.
+fn chosen(
+    args: &Args,
+    attachments: &[Attachment],
+    runs: &[CommandRun],
+    filtering: bool,
+) -> Result<Option<Log>, CommandError> {
     let listed = |what: &str| {
         CommandError::new(format!("incident {} has no {what}", args.number))
             .with_hint(format!("`incident logs {}` lists them", args.number))
     };
-    // The blob to print and its line count.
-    let chosen = match (args.attachment, args.command) {
-        (Some(_), Some(_)) => {
-            return Err(
-                CommandError::new("--attachment and --command each name what to print")
-                    .with_hint("give one of them"),
-            );
-        }
-        (Some(k), None) => Some(
-            attachments
-                .iter()
-                .find(|a| a.seq == k)
-                .map(|a| (a.blob.id, a.blob.lines))
-                .ok_or_else(|| listed(&format!("log {k}")))?,
-        ),
-        (None, Some(k)) => Some(
-            runs.iter()
-                .find(|r| r.seq == k)
-                .map(|r| (r.output.id, r.output.lines))
-                .ok_or_else(|| listed(&format!("command {k}")))?,
-        ),
-        (None, None) if filtering && attachments.len() == 1 => {
-            attachments.first().map(|a| (a.blob.id, a.blob.lines))
-        }
-        (None, None) if filtering => {
-            return Err(CommandError::new(format!(
-                "incident {} has {} logs; --grep and --tail read one",
-                args.number,
-                attachments.len()
-            ))
-            .with_hint(format!(
-                "pick one with --attachment K (`incident logs {}` lists them)",
-                args.number
-            )));
-        }
-        (None, None) => None,
+    let attachment = |a: &Attachment| Log {
+        blob_id: a.blob.id,
+        lines: a.blob.lines,
     };
-    let Some((blob_id, blob_lines)) = chosen else {
-        let runs: Vec<Vec<String>> = runs
+    match (args.attachment, args.command) {
+        (Some(_), Some(_)) => Err(CommandError::new(
+            "--attachment and --command each name what to print",
+        )
+        .with_hint("give one of them")),
+        (Some(k), None) => attachments
             .iter()
+            .find(|a| a.seq == k)
+            .map(|a| Some(attachment(a)))
+            .ok_or_else(|| listed(&format!("log {k}"))),
+        (None, Some(k)) => runs
+            .iter()
+            .find(|r| r.seq == k)
             .map(|r| {
-                let exit = match (r.exit_code, r.signal) {
-                    (Some(code), _) => code.to_string(),
-                    (None, Some(sig)) => format!("signal {sig}"),
-                    _ => "?".into(),
-                };
-                let cut = if r.output_bytes > r.output_cap {
-                    " (cut)"
-                } else {
-                    ""
-                };
-                vec![
-                    r.seq.to_string(),
-                    one_line(&r.command),
-                    format!("{}{cut}", human_bytes(r.output.size)),
-                    r.output.lines.to_string(),
-                    exit,
-                    crate::domain::time::display(r.started_at),
-                    r.run_by.clone(),
-                ]
+                Some(Log {
+                    blob_id: r.output.id,
+                    lines: r.output.lines,
+                })
             })
-            .collect();
-        return list(args.number, &attachments, runs);
-    };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    match (&grep, args.tail) {
-        (None, None) => txn.read_blob(blob_id, 1, |chunk| {
-            out.write_all(chunk).map_err(write_error)
-        })?,
-        (grep, tail) => {
-            // Without --grep, --tail N needs only the chunks holding the last N lines.
-            let from_line = match (grep, tail) {
-                (None, Some(n)) => blob_lines.saturating_sub(n as u64).max(1),
-                _ => 1,
-            };
-            let mut ring: VecDeque<Vec<u8>> = VecDeque::new();
-            let mut emit = |line: &[u8]| -> Result<(), CommandError> {
-                let body = line.strip_suffix(b"\n").unwrap_or(line);
-                if grep.as_ref().is_some_and(|re| !re.is_match(body)) {
-                    return Ok(());
-                }
-                match tail {
-                    None => out.write_all(line).map_err(write_error),
-                    Some(0) => Ok(()),
-                    Some(n) => {
-                        // The ring holds at most N lines: memory is bounded by the tail asked
-                        // for, not by the log.
-                        if ring.len() == n
-                            && let Some(mut old) = ring.pop_front()
-                        {
-                            old.clear();
-                            old.extend_from_slice(line);
-                            ring.push_back(old);
-                        } else {
-                            ring.push_back(line.to_vec());
-                        }
-                        Ok(())
-                    }
-                }
-            };
-            let mut carry: Vec<u8> = Vec::new();
-            txn.read_blob(blob_id, from_line, |chunk| {
-                let mut rest = chunk;
-                while let Some(i) = rest.iter().position(|b| *b == b'\n') {
-                    let (line, after) = rest.split_at(i + 1);
-                    if carry.is_empty() {
-                        emit(line)?;
-                    } else {
-                        carry.extend_from_slice(line);
-                        emit(&carry)?;
-                        carry.clear();
-                    }
-                    rest = after;
-                }
-                carry.extend_from_slice(rest);
-                Ok::<(), CommandError>(())
-            })?;
-            if !carry.is_empty() {
-                emit(&carry)?;
-            }
-            for line in &ring {
-                out.write_all(line).map_err(write_error)?;
-            }
+            .ok_or_else(|| listed(&format!("command {k}"))),
+        (None, None) if filtering && attachments.len() == 1 => {
+            Ok(attachments.first().map(attachment))
         }
+        (None, None) if filtering => Err(CommandError::new(format!(
+            "incident {} has {} logs; --grep and --tail read one",
+            args.number,
+            attachments.len()
+        ))
+        .with_hint(format!(
+            "pick one with --attachment K (`incident logs {}` lists them)",
+            args.number
+        ))),
+        (None, None) => Ok(None),
     }
-    out.flush().map_err(write_error)
 }
 
 /// A closed pipe (`incident logs 3 -a 1 | head`) ends the output quietly, like `cat`.
@@ -194,12 +126,8 @@ fn write_error(e: std::io::Error) -> CommandError {
     }
 }
 
-/// The attached logs, then the commands run (their rows made by the caller).
-fn list(
-    number: i64,
-    attachments: &[Attachment],
-    runs: Vec<Vec<String>>,
-) -> Result<(), CommandError> {
+/// The attached logs, then the commands run.
+fn list(number: i64, attachments: &[Attachment], runs: &[CommandRun]) -> Result<(), CommandError> {
     if attachments.is_empty() && runs.is_empty() {
         output::status(&format!(
             "incident {number} has no attached logs or command output; `incident attach {number} FILE` adds a log, `incident exec {number} -- COMMAND` records a command"
@@ -219,10 +147,32 @@ fn list(
                 .map(String::from)
                 .to_vec(),
         ];
-        rows.extend(runs);
+        rows.extend(runs.iter().map(run_row));
         text.push_str(&output::table(&rows, |_, _, cell| cell.to_string()));
     }
     output::out(&text)
+}
+
+fn run_row(r: &CommandRun) -> Vec<String> {
+    let exit = match (r.exit_code, r.signal) {
+        (Some(code), _) => code.to_string(),
+        (None, Some(sig)) => format!("signal {sig}"),
+        _ => "?".into(),
+    };
+    let cut = if r.output_bytes > r.output_cap {
+        " (cut)"
+    } else {
+        ""
+    };
+    vec![
+        r.seq.to_string(),
+        one_line(&r.command),
+        format!("{}{cut}", human_bytes(r.output.size)),
+        r.output.lines.to_string(),
+        exit,
+        crate::domain::time::display(r.started_at),
+        r.run_by.clone(),
+    ]
 }
 
 /// A command line on one line, cut to fit a table row.

@@ -96,118 +96,175 @@ const DEFAULT_MAX_OUTPUT: usize = 256 * 1024;
 
 pub(super) fn resolve(src: &Source, file: &FileConfig) -> Result<Collectors, ConfigError> {
     let mut c = Collectors::default();
-    let mut default_timeout = DEFAULT_TIMEOUT;
-    if let Some(snap) = &file.snapshot {
-        if let Some(t) = &snap.timeout {
-            default_timeout = src.duration("snapshot.timeout", t)?;
-        }
-        if let Some(d) = &snap.deadline {
-            c.deadline = src.duration("snapshot.deadline", d)?;
-        }
-        c.on_open = snap.on_open.unwrap_or(c.on_open);
-        c.on_resolve = snap.on_resolve.unwrap_or(c.on_resolve);
-        if let Some(age) = &snap.data_age {
-            c.data_age = data_age(src, age)?;
-        }
-    }
-    let timeout = |key: &str, t: &Option<Spanned<String>>| -> Result<Duration, ConfigError> {
-        t.as_ref()
-            .map_or(Ok(default_timeout), |t| src.duration(key, t))
+    let mut timeouts = Timeouts {
+        src,
+        default: DEFAULT_TIMEOUT,
     };
+    if let Some(snap) = &file.snapshot {
+        timeouts.default = snapshot(src, snap, &mut c)?;
+    }
     if let Some(k) = &file.kubernetes {
         c.kubernetes = Some(kubernetes(
             src,
             k,
-            timeout("kubernetes.timeout", &k.timeout)?,
+            timeouts.get("kubernetes.timeout", &k.timeout)?,
         )?);
     }
-    let mut names = std::collections::HashSet::new();
+    let mut names = Names::default();
     for db in &file.database {
-        let name = db.name.get_ref().trim().to_string();
-        if !names.insert(("database", name.clone())) || name.is_empty() {
-            return Err(src.invalid(
-                db.name.span().start,
-                format!("database name '{name}' is empty or used twice"),
-            ));
-        }
-        let scheme = db.url.get_ref().split("://").next().unwrap_or("");
-        if !["mysql", "mariadb", "postgres", "postgresql"].contains(&scheme)
-            || !db.url.get_ref().contains("://")
-        {
-            return Err(src.invalid(
-                db.url.span().start,
-                format!("database '{name}': url must start with mysql://, mariadb://, postgres:// or postgresql://"),
-            ));
-        }
-        if has_clear_password(db.url.get_ref()) {
-            return Err(src.invalid(
-                db.url.span().start,
-                clear_password_message("database", &name),
-            ));
-        }
-        let freshness = db
-            .freshness
-            .iter()
-            .map(|f| freshness(src, &name, f))
-            .collect::<Result<Vec<_>, _>>()?;
-        c.databases.push(DatabaseSettings {
-            name,
-            url: db.url.get_ref().clone(),
-            timeout: timeout(
-                &format!("database '{}' timeout", db.name.get_ref()),
-                &db.timeout,
-            )?,
-            freshness,
-        });
+        c.databases.push(database(&timeouts, &mut names, db)?);
     }
     for r in &file.redis {
-        let name = r.name.get_ref().trim().to_string();
-        if !names.insert(("redis", name.clone())) || name.is_empty() {
-            return Err(src.invalid(
-                r.name.span().start,
-                format!("redis name '{name}' is empty or used twice"),
-            ));
-        }
-        if !r.url.get_ref().starts_with("redis://") && !r.url.get_ref().starts_with("rediss://") {
-            return Err(src.invalid(
-                r.url.span().start,
-                format!("redis '{name}': url must start with redis://"),
-            ));
-        }
-        if has_clear_password(r.url.get_ref()) {
-            return Err(src.invalid(r.url.span().start, clear_password_message("redis", &name)));
-        }
-        c.redis.push(RedisSettings {
-            name,
-            url: r.url.get_ref().clone(),
-            timeout: timeout(&format!("redis '{}' timeout", r.name.get_ref()), &r.timeout)?,
-        });
+        c.redis.push(redis(&timeouts, &mut names, r)?);
     }
     for cmd in &file.command {
-        let name = cmd.name.get_ref().trim().to_string();
-        if !names.insert(("command", name.clone())) || name.is_empty() {
-            return Err(src.invalid(
-                cmd.name.span().start,
-                format!("command name '{name}' is empty or used twice"),
-            ));
-        }
-        if cmd.run.get_ref().is_empty() || cmd.run.get_ref()[0].trim().is_empty() {
-            return Err(src.invalid(
-                cmd.run.span().start,
-                format!("command '{name}': run needs a program, like run = [\"python3\", \"monitor.py\"]"),
-            ));
-        }
-        c.commands.push(CommandSettings {
-            name,
-            run: cmd.run.get_ref().clone(),
-            timeout: timeout(
-                &format!("command '{}' timeout", cmd.name.get_ref()),
-                &cmd.timeout,
-            )?,
-            max_output: cmd.max_output.unwrap_or(DEFAULT_MAX_OUTPUT),
-        });
+        c.commands.push(command(&timeouts, &mut names, cmd)?);
     }
     Ok(c)
+}
+
+/// `[snapshot]` into `c`; returns the collectors' default timeout.
+fn snapshot(
+    src: &Source,
+    snap: &SnapshotFile,
+    c: &mut Collectors,
+) -> Result<Duration, ConfigError> {
+    let mut default_timeout = DEFAULT_TIMEOUT;
+    if let Some(t) = &snap.timeout {
+        default_timeout = src.duration("snapshot.timeout", t)?;
+    }
+    if let Some(d) = &snap.deadline {
+        c.deadline = src.duration("snapshot.deadline", d)?;
+    }
+    c.on_open = snap.on_open.unwrap_or(c.on_open);
+    c.on_resolve = snap.on_resolve.unwrap_or(c.on_resolve);
+    if let Some(age) = &snap.data_age {
+        c.data_age = data_age(src, age)?;
+    }
+    Ok(default_timeout)
+}
+
+/// A collector's timeout: its own, or `[snapshot] timeout`, or the built-in one.
+struct Timeouts<'a> {
+    src: &'a Source<'a>,
+    default: Duration,
+}
+
+impl Timeouts<'_> {
+    fn get(&self, key: &str, t: &Option<Spanned<String>>) -> Result<Duration, ConfigError> {
+        t.as_ref()
+            .map_or(Ok(self.default), |t| self.src.duration(key, t))
+    }
+}
+
+/// The names taken so far: each kind of collector needs its own, non-empty names.
+#[derive(Default)]
+struct Names(std::collections::HashSet<(&'static str, String)>);
+
+impl Names {
+    /// `name`, trimmed, unless it is empty or its kind has it already.
+    fn claim(
+        &mut self,
+        src: &Source,
+        kind: &'static str,
+        name: &Spanned<String>,
+    ) -> Result<String, ConfigError> {
+        let trimmed = name.get_ref().trim().to_string();
+        if !self.0.insert((kind, trimmed.clone())) || trimmed.is_empty() {
+            return Err(src.invalid(
+                name.span().start,
+                format!("{kind} name '{trimmed}' is empty or used twice"),
+            ));
+        }
+        Ok(trimmed)
+    }
+}
+
+fn database(
+    timeouts: &Timeouts,
+    names: &mut Names,
+    db: &DatabaseFile,
+) -> Result<DatabaseSettings, ConfigError> {
+    let src = timeouts.src;
+    let name = names.claim(src, "database", &db.name)?;
+    let scheme = db.url.get_ref().split("://").next().unwrap_or("");
+    if !["mysql", "mariadb", "postgres", "postgresql"].contains(&scheme)
+        || !db.url.get_ref().contains("://")
+    {
+        return Err(src.invalid(
+            db.url.span().start,
+            format!("database '{name}': url must start with mysql://, mariadb://, postgres:// or postgresql://"),
+        ));
+    }
+    if has_clear_password(db.url.get_ref()) {
+        return Err(src.invalid(
+            db.url.span().start,
+            clear_password_message("database", &name),
+        ));
+    }
+    let freshness = db
+        .freshness
+        .iter()
+        .map(|f| freshness(src, &name, f))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(DatabaseSettings {
+        name,
+        url: db.url.get_ref().clone(),
+        timeout: timeouts.get(
+            &format!("database '{}' timeout", db.name.get_ref()),
+            &db.timeout,
+        )?,
+        freshness,
+    })
+}
+
+fn redis(
+    timeouts: &Timeouts,
+    names: &mut Names,
+    r: &RedisFile,
+) -> Result<RedisSettings, ConfigError> {
+    let src = timeouts.src;
+    let name = names.claim(src, "redis", &r.name)?;
+    if !r.url.get_ref().starts_with("redis://") && !r.url.get_ref().starts_with("rediss://") {
+        return Err(src.invalid(
+            r.url.span().start,
+            format!("redis '{name}': url must start with redis://"),
+        ));
+    }
+    if has_clear_password(r.url.get_ref()) {
+        return Err(src.invalid(r.url.span().start, clear_password_message("redis", &name)));
+    }
+    Ok(RedisSettings {
+        name,
+        url: r.url.get_ref().clone(),
+        timeout: timeouts.get(&format!("redis '{}' timeout", r.name.get_ref()), &r.timeout)?,
+    })
+}
+
+fn command(
+    timeouts: &Timeouts,
+    names: &mut Names,
+    cmd: &CommandFile,
+) -> Result<CommandSettings, ConfigError> {
+    let src = timeouts.src;
+    let name = names.claim(src, "command", &cmd.name)?;
+    if cmd.run.get_ref().is_empty() || cmd.run.get_ref()[0].trim().is_empty() {
+        return Err(src.invalid(
+            cmd.run.span().start,
+            format!(
+                "command '{name}': run needs a program, like run = [\"python3\", \"monitor.py\"]"
+            ),
+        ));
+    }
+    Ok(CommandSettings {
+        name,
+        run: cmd.run.get_ref().clone(),
+        timeout: timeouts.get(
+            &format!("command '{}' timeout", cmd.name.get_ref()),
+            &cmd.timeout,
+        )?,
+        max_output: cmd.max_output.unwrap_or(DEFAULT_MAX_OUTPUT),
+    })
 }
 
 /// Whether a URL carries a password written out, rather than a `${VAR}` reference.

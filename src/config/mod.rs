@@ -141,35 +141,11 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
         .map(PathBuf::from)
         .or_else(|| home.as_ref().map(|h| h.join(".config")));
 
-    // A config named by flag or environment must exist; the default one is optional.
     let explicit = flags
         .config
         .clone()
         .or_else(|| var(CONFIG_ENV).map(PathBuf::from));
-    let (config_file, text) = match explicit {
-        Some(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-                path: path.clone(),
-                source,
-            })?;
-            (Some(path), Some(text))
-        }
-        None => {
-            let path = config_home
-                .as_ref()
-                .map(|d| d.join("incident").join("config.toml"));
-            match path.as_ref().map(std::fs::read_to_string) {
-                Some(Ok(text)) => (path, Some(text)),
-                Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(ConfigError::Read {
-                        path: path.unwrap(),
-                        source: e,
-                    });
-                }
-                _ => (None, None),
-            }
-        }
-    };
+    let (config_file, text) = read_config(explicit, config_home.as_deref())?;
     let file = match (&config_file, &text) {
         (Some(path), Some(text)) => parse(path, text)?,
         _ => FileConfig::default(),
@@ -209,39 +185,77 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
                 .map(|d| d.join("incident").join("templates"))
                 .filter(|d| d.is_dir())
         });
-    let (policy, collectors, (reminders, channels), health) = match (&config_file, &text) {
-        (Some(path), Some(text)) => {
-            let src = Source { path, text };
-            (
-                policy(&src, file.sla.as_ref())?,
-                collectors::resolve(&src, &file)?,
-                reminders::resolve(&src, file.reminders.as_ref(), &file.notify)?,
-                health::resolve(&src, file.health.as_ref())?,
-            )
-        }
-        _ => (
-            Policy::default(),
-            Collectors::default(),
-            Default::default(),
-            Default::default(),
-        ),
+    let sections = match (&config_file, &text) {
+        (Some(path), Some(text)) => Sections::resolve(&Source { path, text }, &file)?,
+        _ => Sections::default(),
     };
     Ok(Settings {
         db,
         config_file,
         author,
         templates,
-        policy,
-        collectors,
-        reminders,
-        channels,
-        health,
+        policy: sections.policy,
+        collectors: sections.collectors,
+        reminders: sections.reminders,
+        channels: sections.channels,
+        health: sections.health,
         exec_max_output: file
             .exec
             .as_ref()
             .and_then(|e| e.max_output)
             .unwrap_or(DEFAULT_EXEC_MAX_OUTPUT),
     })
+}
+
+/// The config file and its text. A config named by flag or environment (`explicit`) must
+/// exist; the default one, under `config_home`, is optional.
+fn read_config(
+    explicit: Option<PathBuf>,
+    config_home: Option<&Path>,
+) -> Result<(Option<PathBuf>, Option<String>), ConfigError> {
+    if let Some(path) = explicit {
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        return Ok((Some(path), Some(text)));
+    }
+    let Some(path) = config_home.map(|d| d.join("incident").join("config.toml")) else {
+        return Ok((None, None));
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok((Some(path), Some(text))),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(ConfigError::Read { path, source: e })
+        }
+        Err(_) => Ok((None, None)),
+    }
+}
+
+/// The settings the file's sections give, checked against its text; the defaults without a file.
+#[derive(Default)]
+struct Sections {
+    policy: Policy,
+    collectors: Collectors,
+    reminders: crate::domain::remind::Reminders,
+    channels: Vec<crate::domain::remind::Channel>,
+    health: crate::evidence::health::HealthSettings,
+}
+
+impl Sections {
+    fn resolve(src: &Source, file: &FileConfig) -> Result<Sections, ConfigError> {
+        // Checked in this order: of several mistakes, the first one met is the one reported.
+        let policy = policy(src, file.sla.as_ref())?;
+        let collectors = collectors::resolve(src, file)?;
+        let (reminders, channels) = reminders::resolve(src, file.reminders.as_ref(), &file.notify)?;
+        Ok(Sections {
+            policy,
+            collectors,
+            reminders,
+            channels,
+            health: health::resolve(src, file.health.as_ref())?,
+        })
+    }
 }
 
 fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {

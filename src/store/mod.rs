@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use actions::ActionFilter;
-pub use blobs::{Attachment, BlobInfo, BlobWriter, CHUNK_SIZE, Chunker, Collected, NewCommandRun};
+pub use blobs::{
+    Attachment, BlobInfo, BlobWriter, CHUNK_SIZE, Chunker, Collected, CommandRun, NewCommandRun,
+};
 pub use migrations::{LATEST_VERSION, SCHEMA};
 pub use search::{Hit, SearchError, SearchQuery};
 

@@ -1,0 +1,110 @@
+//! Attaching logs to an incident (`incident attach`): each one streamed into the store a chunk
+//! at a time, redacted, compressed and stored once however often the same content comes, all
+//! of them in one transaction.
+
+use super::{App, AppError, record};
+use crate::evidence::redact::Redactor;
+use crate::store::{BlobInfo, Chunker, Mode, StoreError, Txn};
+use std::io::Read;
+
+/// A log to attach: the name it is listed under and where to read it.
+pub struct Source {
+    pub name: String,
+    pub reader: Box<dyn Read>,
+}
+
+/// A log that was attached.
+#[derive(Debug, Clone)]
+pub struct Attached {
+    pub name: String,
+    /// Its number within the incident.
+    pub seq: i64,
+    pub blob: BlobInfo,
+    /// Secrets replaced in it.
+    pub redactions: u64,
+}
+
+/// Why nothing was attached.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    #[error("cannot read {name}: {source}")]
+    Read {
+        name: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<StoreError> for AttachError {
+    fn from(e: StoreError) -> Self {
+        AttachError::App(e.into())
+    }
+}
+
+impl AttachError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            AttachError::Read { .. } => Some("nothing was attached".into()),
+            AttachError::App(e) => e.hint(),
+        }
+    }
+}
+
+/// Attaches every source to incident `number` in one transaction: all are attached or, on an
+/// error or Ctrl-C, none.
+pub fn attach(app: &App, number: i64, sources: Vec<Source>) -> Result<Vec<Attached>, AttachError> {
+    let actor = app.actor();
+    let redactor = super::redaction::redactor(app);
+    let mut store = app.store(Mode::ReadWrite)?;
+    let txn = store.write()?;
+    let mut change = record::begin(&txn, &actor, "the attachment", number, None)?;
+    let mut attached = Vec::new();
+    for source in sources {
+        let (blob, redactions) = store_redacted(&txn, &source.name, source.reader, &redactor)?;
+        let seq = txn.insert_attachment(
+            change.incident.pk,
+            &source.name,
+            blob.id,
+            redactions,
+            &actor.author,
+            actor.now,
+        )?;
+        change.attachment(seq, &source.name, blob.size, blob.lines, &blob.hash);
+        attached.push(Attached {
+            name: source.name,
+            seq,
+            blob,
+            redactions,
+        });
+    }
+    record::save(&txn, &actor, change)?;
+    txn.commit()?;
+    store.bound_wal();
+    Ok(attached)
+}
+
+/// Streams `reader` (called `name` in errors) into a new blob a chunk at a time, each chunk
+/// redacted, so that a 1 GB log never sits in memory. Returns the blob and the secrets replaced.
+pub fn store_redacted(
+    txn: &Txn,
+    name: &str,
+    reader: impl Read,
+    redactor: &Redactor,
+) -> Result<(BlobInfo, u64), AttachError> {
+    let mut writer = txn.blob_writer()?;
+    let mut chunker = Chunker::new(reader);
+    let mut redactions = 0;
+    loop {
+        let chunk = chunker.next_chunk().map_err(|source| AttachError::Read {
+            name: name.to_string(),
+            source,
+        })?;
+        let Some(chunk) = chunk else { break };
+        let (clean, n) = redactor.redact_bytes(chunk);
+        redactions += n;
+        writer.push(&clean)?;
+    }
+    Ok((writer.finish()?, redactions))
+}
