@@ -4,7 +4,7 @@
 
 use super::{App, AppError, record};
 use crate::evidence::redact::Redactor;
-use crate::store::{BlobInfo, Chunker, Mode, StoreError, Txn};
+use crate::store::{BlobInfo, Chunker, StoreError, Txn};
 use std::io::Read;
 
 /// A log to attach: the name it is listed under and where to read it.
@@ -55,34 +55,31 @@ impl AttachError {
 /// Attaches every source to incident `number` in one transaction: all are attached or, on an
 /// error or Ctrl-C, none.
 pub fn attach(app: &App, number: i64, sources: Vec<Source>) -> Result<Vec<Attached>, AttachError> {
-    let actor = app.actor();
     let redactor = super::redaction::redactor(app);
-    let mut store = app.store(Mode::ReadWrite)?;
-    let txn = store.write()?;
-    let mut change = record::begin(&txn, &actor, "the attachment", number, None)?;
-    let mut attached = Vec::new();
-    for source in sources {
-        let (blob, redactions) = store_redacted(&txn, &source.name, source.reader, &redactor)?;
-        let seq = txn.insert_attachment(
-            change.incident.pk,
-            &source.name,
-            blob.id,
-            redactions,
-            &actor.author,
-            actor.now,
-        )?;
-        change.attachment(seq, &source.name, blob.size, blob.lines, &blob.hash);
-        attached.push(Attached {
-            name: source.name,
-            seq,
-            blob,
-            redactions,
-        });
-    }
-    record::save(&txn, &actor, change)?;
-    txn.commit()?;
-    store.bound_wal();
-    Ok(attached)
+    app.write_with(|txn, actor| {
+        let mut change = record::begin(txn, actor, "the attachment", number, None)?;
+        let mut attached = Vec::new();
+        for source in sources {
+            let (blob, redactions) = store_redacted(txn, &source.name, source.reader, &redactor)?;
+            let seq = txn.insert_attachment(
+                change.incident.pk,
+                &source.name,
+                blob.id,
+                redactions,
+                &actor.author,
+                actor.now,
+            )?;
+            change.attachment(seq, &source.name, blob.size, blob.lines, &blob.hash);
+            attached.push(Attached {
+                name: source.name,
+                seq,
+                blob,
+                redactions,
+            });
+        }
+        record::save(txn, actor, change)?;
+        Ok(attached)
+    })
 }
 
 /// Streams `reader` (called `name` in errors) into a new blob a chunk at a time, each chunk

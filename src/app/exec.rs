@@ -4,7 +4,7 @@
 
 use super::{App, AppError, record};
 use crate::evidence::redact::Redactor;
-use crate::store::{Chunker, Mode, NewCommandRun};
+use crate::store::{Chunker, NewCommandRun};
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
@@ -175,33 +175,30 @@ pub fn record(
 ) -> Result<i64, ExecError> {
     let output = run.stored_output(redactor);
     let text = run.text(command_line);
-    let actor = app.actor();
-    let mut store = app.store(Mode::ReadWrite)?;
-    let txn = store.write()?;
-    // The run happened at the start of this command (app.now), which is also `at`.
-    let mut change = record::begin(&txn, &actor, "the command", number, None)?;
-    let mut writer = txn.blob_writer()?;
-    let mut chunker = Chunker::new(&output[..]);
-    while let Some(chunk) = chunker.next_chunk().map_err(ExecError::Output)? {
-        writer.push(chunk)?;
-    }
-    let blob = writer.finish()?;
-    let new = NewCommandRun {
-        command: command_line.to_string(),
-        started_at: actor.now,
-        duration_ms: run.duration_ms,
-        exit_code: run.exit_code,
-        signal: run.signal,
-        output_blob_id: blob.id,
-        output_bytes: run.total,
-        output_cap: run.cap as u64,
-    };
-    let seq = txn.insert_command_run(change.incident.pk, &new, &actor.author)?;
-    change.command(seq, &run.ended(), text);
-    record::save(&txn, &actor, change)?;
-    txn.commit()?;
-    store.bound_wal();
-    Ok(seq)
+    app.write_with(|txn, actor| {
+        // The run happened at the start of this command (app.now), which is also `at`.
+        let mut change = record::begin(txn, actor, "the command", number, None)?;
+        let mut writer = txn.blob_writer()?;
+        let mut chunker = Chunker::new(&output[..]);
+        while let Some(chunk) = chunker.next_chunk().map_err(ExecError::Output)? {
+            writer.push(chunk)?;
+        }
+        let blob = writer.finish()?;
+        let new = NewCommandRun {
+            command: command_line.to_string(),
+            started_at: actor.now,
+            duration_ms: run.duration_ms,
+            exit_code: run.exit_code,
+            signal: run.signal,
+            output_blob_id: blob.id,
+            output_bytes: run.total,
+            output_cap: run.cap as u64,
+        };
+        let seq = txn.insert_command_run(change.incident.pk, &new, &actor.author)?;
+        change.command(seq, &run.ended(), text);
+        record::save(txn, actor, change)?;
+        Ok(seq)
+    })
 }
 
 /// What the command wrote, stdout and stderr interleaved as they arrived, up to the cap.

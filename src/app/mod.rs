@@ -106,6 +106,14 @@ impl App {
         &self,
         f: impl FnOnce(&Txn, &Actor) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
+        self.write_with(f)
+    }
+
+    /// [`App::write`] for work with errors of its own (reading a file while writing, say).
+    pub fn write_with<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Txn, &Actor) -> Result<T, E>,
+    ) -> Result<T, E> {
         let actor = self.actor();
         let mut store = self.store(Mode::ReadWrite)?;
         let txn = store.write()?;
