@@ -15,6 +15,8 @@
 //! - [`config`]: settings from flags, environment, file and defaults, resolved in one place.
 //! - [`report`]: JSON views and template contexts; the post-mortem, review and reminder text.
 //! - [`notify`]: delivering a reminder to a webhook or a command.
+//! - [`transfer`]: the export file format: records, their JSON reader and writer, the
+//!   Markdown rendering. Writes through the store's inserts, the same the commands use.
 //! - [`app`]: orchestration shared by commands: the write path, snapshots into incidents,
 //!   redaction set-up, reminder rounds, the health monitor. Prints nothing.
 //! - [`ui`]: the terminal: output, colours, progress, the text of clocks and evidence, the one
@@ -31,4 +33,5 @@ pub mod evidence;
 pub mod notify;
 pub mod report;
 pub mod store;
+pub mod transfer;
 pub mod ui;

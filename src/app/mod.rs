@@ -12,6 +12,7 @@ pub mod record;
 pub mod redaction;
 pub mod remind;
 pub mod snapshot;
+pub mod transfer;
 
 use crate::config::Settings;
 use crate::domain::model::{Event, Incident};

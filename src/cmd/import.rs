@@ -4,15 +4,11 @@
 //! through a chunk at a time, checked against its SHA-256, and is stored once per hash.
 
 use crate::app::App;
-use crate::store::transfer::{
-    self, BlobRecord, ChunkRecord, Imported, IncidentRecord, TransferError,
-};
-use crate::store::{Mode, Txn};
+use crate::app::transfer::{self, Imported};
+use crate::transfer::{ImportError, VERSION};
 use crate::ui::error::CommandError;
 use crate::ui::output;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use std::fmt;
-use std::io::{BufRead, Read};
+use std::io::Read;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,48 +20,7 @@ pub struct Args {
     pub json: bool,
 }
 
-/// Why reading the file stopped, kept aside while serde unwinds with a placeholder error.
-enum Problem {
-    NotAnExport(String),
-    Newer(u64),
-    Transfer(TransferError),
-}
-
-/// An incident written by this import.
-struct Done {
-    uuid: String,
-    title: String,
-    /// Its number in the file, and here.
-    from: i64,
-    number: i64,
-    pk: i64,
-}
-
-/// The import as it goes: the transaction it writes in, and what it did so far.
-struct Importer<'t, 'a> {
-    txn: &'t Txn<'a>,
-    format: bool,
-    version: bool,
-    /// The largest action item id in the file: ids taken here move past it.
-    max_action_id: i64,
-    problem: Option<Problem>,
-    imported: Vec<Done>,
-    /// Those imported under a placeholder number, numbered once all are in.
-    deferred: Vec<usize>,
-    /// (uuid, number in the file, number here, title)
-    skipped: Vec<(String, i64, i64, String)>,
-    /// (incident pk, id in the file, id here)
-    actions_renumbered: Vec<(i64, i64, i64)>,
-    /// Blobs stored by this import: (id, compressed bytes).
-    new_blobs: Vec<(i64, u64)>,
-    blobs_existing: u64,
-    bytes_stored: u64,
-}
-
-fn stop<E: de::Error>(slot: &mut Option<Problem>, problem: Problem) -> E {
-    *slot = Some(problem);
-    E::custom("import stopped")
-}
+const NOTHING: &str = "nothing was imported";
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let name = if args.file == "-" {
@@ -73,7 +28,6 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     } else {
         args.file.clone()
     };
-    let nothing = "nothing was imported";
     let mut spool = None;
     let reader: Box<dyn Read> = if args.file == "-" {
         // Read whole before the database is locked: an import holds the write lock while it
@@ -86,77 +40,17 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         let path = std::path::Path::new(&args.file);
         let cannot = |e: String| {
             CommandError::new(format!("cannot read {name}: {e}"))
-                .with_hint(format!("check the path; {nothing}"))
+                .with_hint(format!("check the path; {NOTHING}"))
         };
         if path.is_dir() {
             return Err(cannot("it is a directory".into()));
         }
         Box::new(std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?)
     };
-    let mut reader = std::io::BufReader::with_capacity(256 * 1024, reader);
-    sniff(&name, &mut reader)?;
-
-    let mut store = app.store(Mode::ReadWrite)?;
-    let txn = store.write()?;
-    let mut importer = Importer {
-        txn: &txn,
-        format: false,
-        version: false,
-        max_action_id: 0,
-        problem: None,
-        imported: Vec::new(),
-        deferred: Vec::new(),
-        skipped: Vec::new(),
-        actions_renumbered: Vec::new(),
-        new_blobs: Vec::new(),
-        blobs_existing: 0,
-        bytes_stored: 0,
-    };
-    let mut de = serde_json::Deserializer::from_reader(reader);
-    let parsed = (&mut importer).deserialize(&mut de).and_then(|()| de.end());
-    if let Err(e) = parsed {
-        // The transaction is dropped unfinished: nothing the file held so far is kept.
-        return Err(match importer.problem.take() {
-            Some(problem) => problem_error(&name, problem),
-            None => json_error(&name, &e),
-        });
-    }
-    if !importer.format || !importer.version {
-        return Err(problem_error(
-            &name,
-            Problem::NotAnExport("no format".into()),
-        ));
-    }
-    let renumbered = {
-        let pks: Vec<i64> = importer
-            .deferred
-            .iter()
-            .map(|i| importer.imported[*i].pk)
-            .collect();
-        txn.number_deferred(&pks)
-            .map_err(|e| problem_error(&name, Problem::Transfer(e)))?
-    };
-    for (i, number) in importer.deferred.iter().zip(&renumbered) {
-        importer.imported[*i].number = *number;
-    }
-    let new_blobs: Vec<i64> = importer.new_blobs.iter().map(|(id, _)| *id).collect();
-    let dropped = txn
-        .drop_unused_blobs(&new_blobs)
-        .map_err(|e| problem_error(&name, Problem::Transfer(e)))?;
-    importer.new_blobs.retain(|(id, _)| !dropped.contains(id));
-    let stored = importer.new_blobs.len() as u64;
-    importer.bytes_stored = importer.new_blobs.iter().map(|(_, bytes)| bytes).sum();
-    let outcome = Outcome::from(importer);
-    if !outcome.imported.is_empty() {
-        // Notes are indexed in batches (see store::search); the imported ones are indexed now,
-        // so that they are found as soon as the import is in.
-        txn.index_pending_notes()?;
-        txn.commit()?;
-        store.bound_wal();
-    }
-    // Nothing imported: the transaction is dropped, and the database stays as it was.
+    let reader = std::io::BufReader::with_capacity(256 * 1024, reader);
+    let imported = transfer::import(app, reader).map_err(|e| error(&name, e))?;
     drop(spool);
-    report(&args, &name, &outcome, stored)
+    report(&args, &name, &imported)
 }
 
 /// Stdin copied to a private temporary file, removed when dropped.
@@ -198,350 +92,56 @@ impl Drop for Spool {
     }
 }
 
-/// What the import did, once the file is read.
-struct Outcome {
-    imported: Vec<Done>,
-    skipped: Vec<(String, i64, i64, String)>,
-    actions_renumbered: Vec<(i64, i64, i64)>,
-    blobs_existing: u64,
-    bytes_stored: u64,
-}
-
-impl From<Importer<'_, '_>> for Outcome {
-    fn from(i: Importer) -> Self {
-        Outcome {
-            imported: i.imported,
-            skipped: i.skipped,
-            actions_renumbered: i.actions_renumbered,
-            blobs_existing: i.blobs_existing,
-            bytes_stored: i.bytes_stored,
+fn error(name: &str, e: ImportError) -> CommandError {
+    let again = format!("export it again from the source database; {NOTHING}");
+    let not_export = format!("give a file `incident export` wrote; {NOTHING}");
+    match e {
+        ImportError::Read(e) => {
+            CommandError::new(format!("cannot read {name}: {e}")).with_hint(NOTHING)
         }
-    }
-}
-
-/// Refuses early what is plainly not a JSON export, before the database is opened.
-fn sniff(name: &str, reader: &mut impl BufRead) -> Result<(), CommandError> {
-    let buf = reader.fill_buf().map_err(|e| {
-        CommandError::new(format!("cannot read {name}: {e}")).with_hint("nothing was imported")
-    })?;
-    let first = buf.iter().copied().find(|b| !b.is_ascii_whitespace());
-    match first {
-        Some(b'{') => Ok(()),
-        None => Err(
+        ImportError::Empty => {
             CommandError::new(format!("{name} is empty: not an incident export"))
-                .with_hint("give a file `incident export` wrote; nothing was imported"),
-        ),
-        Some(b'#') => Err(CommandError::new(format!(
+                .with_hint(not_export)
+        }
+        ImportError::Markdown => CommandError::new(format!(
             "{name} is a Markdown export, which is for reading; import reads the JSON export"
         ))
-        .with_hint(
-            "export with `incident export … --format json` (the default); nothing was imported",
+        .with_hint(format!(
+            "export with `incident export … --format json` (the default); {NOTHING}"
         )),
-        Some(_) => Err(problem_error(name, Problem::NotAnExport("not JSON".into()))),
-    }
-}
-
-fn problem_error(name: &str, problem: Problem) -> CommandError {
-    let nothing = "nothing was imported";
-    match problem {
-        Problem::NotAnExport(what) => CommandError::new(format!(
-            "{name} is not an incident export ({what})"
-        ))
-        .with_hint(format!("give a file `incident export` wrote; {nothing}")),
-        Problem::Newer(version) => CommandError::new(format!(
-            "{name} is an export of version {version}, newer than this incident binary reads ({})",
-            transfer::VERSION
+        ImportError::NotAnExport(what) => {
+            CommandError::new(format!("{name} is not an incident export ({what})"))
+                .with_hint(not_export)
+        }
+        ImportError::Newer(version) => CommandError::new(format!(
+            "{name} is an export of version {version}, newer than this incident binary reads ({VERSION})"
         ))
         .with_hint(format!(
-            "import it with a newer incident binary (`cargo install --path .` from an up-to-date checkout); {nothing}"
+            "import it with a newer incident binary (`cargo install --path .` from an up-to-date checkout); {NOTHING}"
         )),
-        Problem::Transfer(TransferError::Invalid(why)) => {
-            CommandError::new(format!("{name}: {why}")).with_hint(format!(
-                "export it again from the source database; {nothing}"
-            ))
-        }
-        Problem::Transfer(TransferError::Store(e)) => e.into(),
+        ImportError::Invalid(why) => CommandError::new(format!("{name}: {why}")).with_hint(again),
+        ImportError::Store(e) => e.into(),
+        ImportError::Json(e) => json_error(name, &e),
     }
 }
 
 fn json_error(name: &str, e: &serde_json::Error) -> CommandError {
     use serde_json::error::Category;
-    let hint = "nothing was imported";
     match e.classify() {
-        Category::Io => CommandError::new(format!("cannot read {name}: {e}")).with_hint(hint),
+        Category::Io => CommandError::new(format!("cannot read {name}: {e}")).with_hint(NOTHING),
         Category::Syntax => {
-            CommandError::new(format!("{name} is not valid JSON: {e}")).with_hint(hint)
+            CommandError::new(format!("{name} is not valid JSON: {e}")).with_hint(NOTHING)
         }
         Category::Eof => CommandError::new(format!("{name} ends early (cut short?): {e}"))
-            .with_hint(format!("export it again; {hint}")),
-        Category::Data => {
-            CommandError::new(format!("{name} is not a valid incident export: {e}")).with_hint(hint)
-        }
+            .with_hint(format!("export it again; {NOTHING}")),
+        Category::Data => CommandError::new(format!("{name} is not a valid incident export: {e}"))
+            .with_hint(NOTHING),
     }
 }
 
-impl Importer<'_, '_> {
-    fn header<E: de::Error>(&mut self) -> Result<(), E> {
-        if self.format && self.version {
-            Ok(())
-        } else {
-            Err(stop(
-                &mut self.problem,
-                Problem::NotAnExport("it does not start with its format and version".into()),
-            ))
-        }
-    }
-
-    fn incident(&mut self, record: IncidentRecord) -> Result<(), TransferError> {
-        let placeholder = -(self.deferred.len() as i64 + 1);
-        match self
-            .txn
-            .import_incident(&record, placeholder, self.max_action_id)?
-        {
-            Imported::Skipped { number } => {
-                self.skipped
-                    .push((record.uuid, record.number, number, record.title));
-            }
-            Imported::New {
-                pk,
-                deferred,
-                actions_renumbered,
-            } => {
-                if deferred {
-                    self.deferred.push(self.imported.len());
-                }
-                for (from, to) in actions_renumbered {
-                    self.actions_renumbered.push((pk, from, to));
-                }
-                self.imported.push(Done {
-                    uuid: record.uuid,
-                    title: record.title,
-                    from: record.number,
-                    number: record.number,
-                    pk,
-                });
-            }
-        }
-        Ok(())
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for &mut Importer<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for &mut Importer<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an incident export (a JSON object)")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "format" => {
-                    let format: String = map.next_value()?;
-                    if format != transfer::FORMAT {
-                        let what = format!("its format is '{format}'");
-                        return Err(stop(&mut self.problem, Problem::NotAnExport(what)));
-                    }
-                    self.format = true;
-                }
-                "version" => {
-                    if !self.format {
-                        return self.header();
-                    }
-                    let version: u64 = map.next_value()?;
-                    if version > transfer::VERSION {
-                        return Err(stop(&mut self.problem, Problem::Newer(version)));
-                    }
-                    if version == 0 {
-                        let what = "version 0".to_string();
-                        return Err(stop(&mut self.problem, Problem::NotAnExport(what)));
-                    }
-                    self.version = true;
-                }
-                "max_action_id" => self.max_action_id = map.next_value()?,
-                "blobs" => {
-                    self.header()?;
-                    map.next_value_seed(Blobs(&mut *self))?;
-                }
-                "incidents" => {
-                    self.header()?;
-                    map.next_value_seed(Incidents(&mut *self))?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The file's `blobs`: the content of logs and command output, each stored as it is read.
-struct Blobs<'i, 't, 'a>(&'i mut Importer<'t, 'a>);
-
-impl<'de> DeserializeSeed<'de> for Blobs<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Blobs<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of stored contents")
-    }
-
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
-        while seq.next_element_seed(Blob(&mut *self.0))?.is_some() {}
-        Ok(())
-    }
-}
-
-struct Blob<'i, 't, 'a>(&'i mut Importer<'t, 'a>);
-
-impl<'de> DeserializeSeed<'de> for Blob<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Blob<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a stored content: its sha256, sizes and chunks")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let importer = self.0;
-        let mut sha256: Option<String> = None;
-        let (mut size, mut lines, mut stored) = (None, None, None);
-        let mut done = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "sha256" => sha256 = Some(map.next_value()?),
-                "size" => size = Some(map.next_value()?),
-                "lines" => lines = Some(map.next_value()?),
-                "stored" => stored = Some(map.next_value()?),
-                "chunks" => {
-                    let (Some(sha256), Some(size), Some(lines), Some(stored)) =
-                        (sha256.clone(), size, lines, stored)
-                    else {
-                        return Err(de::Error::custom(
-                            "a content's sha256, size, lines and stored must come before its chunks",
-                        ));
-                    };
-                    let declared = BlobRecord {
-                        id: 0,
-                        sha256,
-                        size,
-                        lines,
-                        stored,
-                    };
-                    let txn = importer.txn;
-                    let mut blob = txn
-                        .import_blob(declared)
-                        .map_err(|e| stop(&mut importer.problem, Problem::Transfer(e)))?;
-                    map.next_value_seed(Chunks {
-                        blob: &mut blob,
-                        problem: &mut importer.problem,
-                    })?;
-                    let blob = blob
-                        .finish()
-                        .map_err(|e| stop(&mut importer.problem, Problem::Transfer(e)))?;
-                    done = Some(blob);
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        let Some(blob) = done else {
-            return Err(de::Error::missing_field("chunks"));
-        };
-        if blob.existed {
-            importer.blobs_existing += 1;
-        } else {
-            importer.new_blobs.push((blob.id, blob.stored));
-        }
-        Ok(())
-    }
-}
-
-/// A content's chunks, each checked and stored before the next is read.
-struct Chunks<'b, 't, 'a> {
-    blob: &'b mut transfer::BlobImport<'t, 'a>,
-    problem: &'b mut Option<Problem>,
-}
-
-impl<'de> DeserializeSeed<'de> for Chunks<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Chunks<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of chunks")
-    }
-
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
-        while let Some(chunk) = seq.next_element::<ChunkRecord>()? {
-            self.blob
-                .push(&chunk)
-                .map_err(|e| stop(self.problem, Problem::Transfer(e)))?;
-        }
-        Ok(())
-    }
-}
-
-/// The file's `incidents`, each written as it is read.
-struct Incidents<'i, 't, 'a>(&'i mut Importer<'t, 'a>);
-
-impl<'de> DeserializeSeed<'de> for Incidents<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Incidents<'_, '_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of incidents")
-    }
-
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
-        while let Some(record) = seq.next_element::<IncidentRecord>()? {
-            self.0
-                .incident(record)
-                .map_err(|e| stop(&mut self.0.problem, Problem::Transfer(e)))?;
-        }
-        Ok(())
-    }
-}
-
-fn report(args: &Args, name: &str, i: &Outcome, stored: u64) -> Result<(), CommandError> {
-    let number_of = |pk: i64| {
-        i.imported
-            .iter()
-            .find(|d| d.pk == pk)
-            .map_or(0, |d| d.number)
-    };
+fn report(args: &Args, name: &str, i: &Imported) -> Result<(), CommandError> {
+    let stored = i.stored;
+    let number_of = |pk: i64| number_here(i, pk);
     for d in &i.imported {
         if d.number == d.from {
             output::status(&format!("incident {} imported: {}", d.number, d.title));
@@ -552,15 +152,18 @@ fn report(args: &Args, name: &str, i: &Outcome, stored: u64) -> Result<(), Comma
             ));
         }
     }
-    for (pk, from, to) in &i.actions_renumbered {
+    for m in &i.actions_renumbered {
         output::status(&format!(
             "action item {from} of incident {} imported as {to} ({from} is taken here)",
-            number_of(*pk)
+            number_of(m.incident_pk),
+            from = m.from,
+            to = m.to
         ));
     }
-    for (_, from, here, _) in &i.skipped {
+    for s in &i.skipped {
         output::status(&format!(
-            "incident {from} skipped: already here as incident {here} (same id)"
+            "incident {} skipped: already here as incident {} (same id)",
+            s.from, s.number
         ));
     }
     let plural = |n: usize| if n == 1 { "" } else { "s" };
@@ -586,9 +189,23 @@ fn report(args: &Args, name: &str, i: &Outcome, stored: u64) -> Result<(), Comma
             i.blobs_existing
         ));
     }
-    if !args.json {
-        return Ok(());
+    if args.json {
+        output::out_json(&json(name, i))?;
     }
+    Ok(())
+}
+
+/// The number here of the imported incident with row key `pk`.
+fn number_here(i: &Imported, pk: i64) -> i64 {
+    i.imported
+        .iter()
+        .find(|d| d.pk == pk)
+        .map_or(0, |d| d.number)
+}
+
+/// The report as JSON.
+fn json(name: &str, i: &Imported) -> serde_json::Value {
+    let number_of = |pk: i64| number_here(i, pk);
     let imported: Vec<_> = i
         .imported
         .iter()
@@ -605,18 +222,18 @@ fn report(args: &Args, name: &str, i: &Outcome, stored: u64) -> Result<(), Comma
     let skipped: Vec<_> = i
         .skipped
         .iter()
-        .map(|(uuid, from, here, title)| {
-            serde_json::json!({"number": here, "file_number": from, "id": uuid, "title": title})
+        .map(|s| {
+            serde_json::json!({"number": s.number, "file_number": s.from, "id": s.uuid, "title": s.title})
         })
         .collect();
     let actions: Vec<_> = i
         .actions_renumbered
         .iter()
-        .map(|(pk, from, to)| {
-            serde_json::json!({"incident": number_of(*pk), "file_id": from, "id": to})
+        .map(|m| {
+            serde_json::json!({"incident": number_of(m.incident_pk), "file_id": m.from, "id": m.to})
         })
         .collect();
-    output::out_json(&serde_json::json!({
+    serde_json::json!({
         "file": name,
         "imported": imported,
         "skipped": skipped,
@@ -628,9 +245,9 @@ fn report(args: &Args, name: &str, i: &Outcome, stored: u64) -> Result<(), Comma
             .collect::<Vec<_>>(),
         "actions_renumbered": actions,
         "content": {
-            "stored": stored,
+            "stored": i.stored,
             "already_stored": i.blobs_existing,
             "stored_bytes": i.bytes_stored,
         },
-    }))
+    })
 }

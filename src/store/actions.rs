@@ -1,7 +1,7 @@
 //! Action items in the store.
 
 use super::{StoreError, Txn, rows};
-use crate::domain::model::{ActionItem, NewAction};
+use crate::domain::model::{ActionItem, ActionKind, NewAction};
 use crate::domain::time::{self, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
@@ -19,8 +19,23 @@ pub struct ActionFilter {
     pub incident_pk: Option<i64>,
 }
 
+/// An action item as written, without its incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRow {
+    /// The number users type; 0 takes the next free one.
+    pub id: i64,
+    pub text: String,
+    pub kind: ActionKind,
+    pub owner: Option<String>,
+    pub due_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub done_at: Option<Timestamp>,
+    pub done_by: Option<String>,
+}
+
 impl Txn<'_> {
-    /// Adds an action item to an incident and returns its id.
+    /// Adds an action item to an incident, indexed for search at once; returns its id.
     pub fn insert_action(
         &self,
         incident_pk: i64,
@@ -28,22 +43,48 @@ impl Txn<'_> {
         author: &str,
         at: Timestamp,
     ) -> Result<i64, StoreError> {
-        self.tx.execute(
-            "INSERT INTO action_items (incident_pk, text, kind, owner, due_at, created_at, created_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                incident_pk,
-                action.text,
-                action.kind.as_str(),
-                action.owner,
-                action.due_at.map(time::to_rfc3339),
-                time::to_rfc3339(at),
-                author
-            ],
+        let id = self.insert_action_row(
+            incident_pk,
+            &ActionRow {
+                id: 0,
+                text: action.text.clone(),
+                kind: action.kind,
+                owner: action.owner.clone(),
+                due_at: action.due_at,
+                created_at: at,
+                created_by: author.to_string(),
+                done_at: None,
+                done_by: None,
+            },
         )?;
-        let id = self.tx.last_insert_rowid();
         super::search::index_action(&self.tx, id)?;
         Ok(id)
+    }
+
+    /// Writes an action item row and returns its id: the one write of `action_items`, for
+    /// `action add` and `import` alike. It is not indexed here: `insert_action` indexes and
+    /// counts it, and one written without (import) is indexed by the next search (see
+    /// `search::ACTIONS_MARK`).
+    pub fn insert_action_row(&self, incident_pk: i64, a: &ActionRow) -> Result<i64, StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO action_items (id, incident_pk, text, kind, owner, due_at, created_at,
+                     created_by, done_at, done_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                (a.id != 0).then_some(a.id),
+                incident_pk,
+                a.text,
+                a.kind.as_str(),
+                a.owner,
+                a.due_at.map(time::to_rfc3339),
+                time::to_rfc3339(a.created_at),
+                a.created_by,
+                a.done_at.map(time::to_rfc3339),
+                a.done_by
+            ])?;
+        Ok(self.tx.last_insert_rowid())
     }
 
     pub fn action(&self, id: i64) -> Result<Option<ActionItem>, StoreError> {

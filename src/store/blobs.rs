@@ -113,25 +113,22 @@ impl<'t, 'a> BlobWriter<'t, 'a> {
             source: e,
         })?;
         let lines = data.iter().filter(|b| **b == b'\n').count() as u64;
-        self.txn
-            .tx
-            .prepare_cached(
-                "INSERT INTO blob_chunks (blob_id, seq, first_line, lines, size, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                self.id,
-                self.seq,
-                (self.newlines + 1) as i64,
-                lines as i64,
-                data.len() as i64,
-                compressed
-            ])?;
+        let stored = compressed.len() as u64;
+        self.txn.insert_chunk(
+            self.id,
+            &ChunkRow {
+                seq: self.seq,
+                first_line: (self.newlines + 1) as i64,
+                lines: lines as i64,
+                size: data.len() as i64,
+                data: compressed,
+            },
+        )?;
         self.hasher.update(data);
         self.seq += 1;
         self.size += data.len() as u64;
         self.newlines += lines;
-        self.stored += compressed.len() as u64;
+        self.stored += stored;
         self.ends_with_newline = data.last() == Some(&b'\n');
         Ok(())
     }
@@ -146,42 +143,12 @@ impl<'t, 'a> BlobWriter<'t, 'a> {
             .map(|b| format!("{b:02x}"))
             .collect();
         let lines = self.newlines + u64::from(self.size > 0 && !self.ends_with_newline);
-        let tx = &self.txn.tx;
-        let existing = tx
-            .prepare_cached("SELECT id, size, lines, stored FROM blobs WHERE hash = ?1")?
-            .query_row([&hash], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })
-            .optional()?;
-        if let Some((id, size, lines, stored)) = existing {
-            tx.prepare_cached("DELETE FROM blob_chunks WHERE blob_id = ?1")?
-                .execute([self.id])?;
-            tx.prepare_cached("DELETE FROM blobs WHERE id = ?1")?
-                .execute([self.id])?;
-            return Ok(BlobInfo {
-                id,
-                hash,
-                size: size as u64,
-                lines: lines as u64,
-                stored: stored as u64,
-                existed: true,
-            });
+        if let Some(existing) = self.txn.blob(&hash)? {
+            self.txn.delete_blob(self.id)?;
+            return Ok(existing);
         }
-        tx.prepare_cached(
-            "UPDATE blobs SET hash = ?2, size = ?3, lines = ?4, stored = ?5 WHERE id = ?1",
-        )?
-        .execute(params![
-            self.id,
-            hash,
-            self.size as i64,
-            lines as i64,
-            self.stored as i64
-        ])?;
+        self.txn
+            .set_blob(self.id, &hash, self.size, lines, self.stored)?;
         Ok(BlobInfo {
             id: self.id,
             hash,
@@ -191,6 +158,21 @@ impl<'t, 'a> BlobWriter<'t, 'a> {
             existed: false,
         })
     }
+}
+
+/// One stored chunk of a blob: zstd-compressed, with where it starts and what it holds once
+/// decompressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkRow {
+    /// Its place in the blob, from 0.
+    pub seq: i64,
+    /// The line it starts in, from 1, and the newlines it holds.
+    pub first_line: i64,
+    pub lines: i64,
+    /// Uncompressed bytes.
+    pub size: i64,
+    /// The compressed bytes.
+    pub data: Vec<u8>,
 }
 
 /// A log attached to an incident.
@@ -237,6 +219,33 @@ pub struct NewCommandRun {
     pub output_cap: u64,
 }
 
+/// An attachment as written: its number within the incident and the blob it files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentRow {
+    pub seq: i64,
+    pub name: String,
+    pub blob_id: i64,
+    pub redactions: i64,
+    pub added_at: Timestamp,
+    pub added_by: String,
+}
+
+/// A command run as written, its numbers as wide as their columns (an imported run keeps
+/// what its file says).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandRunRow {
+    pub seq: i64,
+    pub command: String,
+    pub started_at: Timestamp,
+    pub duration_ms: i64,
+    pub exit_code: Option<i64>,
+    pub signal: Option<i64>,
+    pub output_blob_id: i64,
+    pub output_bytes: i64,
+    pub output_cap: i64,
+    pub run_by: String,
+}
+
 /// What `gc` removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Collected {
@@ -250,9 +259,7 @@ impl<'a> Txn<'a> {
     /// Starts a blob; nothing is visible to others until the transaction commits.
     pub fn blob_writer<'t>(&'t self) -> Result<BlobWriter<'t, 'a>, StoreError> {
         let provisional = format!("pending:{}", uuid::Uuid::new_v4());
-        self.tx
-            .prepare_cached("INSERT INTO blobs (hash) VALUES (?1)")?
-            .execute([provisional])?;
+        let id = self.insert_blob(&provisional)?;
         let compressor = zstd::bulk::Compressor::new(ZSTD_LEVEL).map_err(|e| StoreError::Io {
             action: "start compressing for",
             path: self.path.to_path_buf(),
@@ -260,7 +267,7 @@ impl<'a> Txn<'a> {
         })?;
         Ok(BlobWriter {
             txn: self,
-            id: self.tx.last_insert_rowid(),
+            id,
             seq: 0,
             hasher: Sha256::new(),
             size: 0,
@@ -269,6 +276,78 @@ impl<'a> Txn<'a> {
             stored: 0,
             compressor,
         })
+    }
+
+    /// A new blob row under `hash`, its sizes and chunks to come; returns its id.
+    pub fn insert_blob(&self, hash: &str) -> Result<i64, StoreError> {
+        self.tx
+            .prepare_cached("INSERT INTO blobs (hash) VALUES (?1)")?
+            .execute([hash])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Appends a chunk to blob `blob_id`.
+    pub fn insert_chunk(&self, blob_id: i64, chunk: &ChunkRow) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO blob_chunks (blob_id, seq, first_line, lines, size, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                blob_id,
+                chunk.seq,
+                chunk.first_line,
+                chunk.lines,
+                chunk.size,
+                chunk.data
+            ])?;
+        Ok(())
+    }
+
+    /// Gives a blob whose chunks are all in its hash and sizes.
+    pub fn set_blob(
+        &self,
+        id: i64,
+        hash: &str,
+        size: u64,
+        lines: u64,
+        stored: u64,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "UPDATE blobs SET hash = ?2, size = ?3, lines = ?4, stored = ?5 WHERE id = ?1",
+            )?
+            .execute(params![id, hash, size as i64, lines as i64, stored as i64])?;
+        Ok(())
+    }
+
+    /// The stored blob with this content, if there is one.
+    pub fn blob(&self, hash: &str) -> Result<Option<BlobInfo>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT id, size, lines, stored FROM blobs WHERE hash = ?1")?
+            .query_row([hash], |r| {
+                Ok(BlobInfo {
+                    id: r.get(0)?,
+                    hash: hash.to_string(),
+                    size: r.get::<_, i64>(1)? as u64,
+                    lines: r.get::<_, i64>(2)? as u64,
+                    stored: r.get::<_, i64>(3)? as u64,
+                    existed: true,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Removes a blob and its chunks (one nothing refers to).
+    pub fn delete_blob(&self, id: i64) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("DELETE FROM blob_chunks WHERE blob_id = ?1")?
+            .execute([id])?;
+        self.tx
+            .prepare_cached("DELETE FROM blobs WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
     }
 
     /// Hands blob `id`'s content to `f` one decompressed chunk at a time, in order, starting
@@ -336,21 +415,44 @@ impl<'a> Txn<'a> {
             [incident_pk],
             |r| r.get(0),
         )?;
-        self.tx.execute(
-            "INSERT INTO attachments (incident_pk, seq, name, blob_id, redactions, added_at, added_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                incident_pk,
+        self.insert_attachment_row(
+            incident_pk,
+            &AttachmentRow {
                 seq,
-                name,
+                name: name.to_string(),
                 blob_id,
-                redactions as i64,
-                time::to_rfc3339(at),
-                author
-            ],
+                redactions: redactions as i64,
+                added_at: at,
+                added_by: author.to_string(),
+            },
         )?;
-        super::search::index_blob(&self.tx, blob_id)?;
         Ok(seq)
+    }
+
+    /// Writes an attachment row and indexes its content (once per blob): the one write of
+    /// `attachments`, for `attach` and `import` alike.
+    pub fn insert_attachment_row(
+        &self,
+        incident_pk: i64,
+        a: &AttachmentRow,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO attachments (incident_pk, seq, name, blob_id, redactions, added_at,
+                     added_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                incident_pk,
+                a.seq,
+                a.name,
+                a.blob_id,
+                a.redactions,
+                time::to_rfc3339(a.added_at),
+                a.added_by
+            ])?;
+        super::search::index_blob(&self.tx, a.blob_id)?;
+        Ok(())
     }
 
     /// An incident's attachments, in the order they were attached.
@@ -434,26 +536,52 @@ impl<'a> Txn<'a> {
             [incident_pk],
             |r| r.get(0),
         )?;
-        self.tx.execute(
-            "INSERT INTO command_runs (incident_pk, seq, command, started_at, duration_ms,
-                 exit_code, signal, output_blob_id, output_bytes, output_cap, run_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                incident_pk,
+        self.insert_command_run_row(
+            incident_pk,
+            &CommandRunRow {
                 seq,
+                command: run.command.clone(),
+                started_at: run.started_at,
+                duration_ms: run.duration_ms as i64,
+                exit_code: run.exit_code.map(i64::from),
+                signal: run.signal.map(i64::from),
+                output_blob_id: run.output_blob_id,
+                output_bytes: run.output_bytes as i64,
+                output_cap: run.output_cap as i64,
+                run_by: author.to_string(),
+            },
+        )?;
+        Ok(seq)
+    }
+
+    /// Writes a command run row and indexes its command line and output: the one write of
+    /// `command_runs`, for `exec` and `import` alike.
+    pub fn insert_command_run_row(
+        &self,
+        incident_pk: i64,
+        run: &CommandRunRow,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO command_runs (incident_pk, seq, command, started_at, duration_ms,
+                     exit_code, signal, output_blob_id, output_bytes, output_cap, run_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                incident_pk,
+                run.seq,
                 run.command,
                 time::to_rfc3339(run.started_at),
-                run.duration_ms as i64,
+                run.duration_ms,
                 run.exit_code,
                 run.signal,
                 run.output_blob_id,
-                run.output_bytes as i64,
-                run.output_cap as i64,
-                author
-            ],
-        )?;
+                run.output_bytes,
+                run.output_cap,
+                run.run_by
+            ])?;
         super::search::index_command_run(&self.tx, self.tx.last_insert_rowid())?;
-        Ok(seq)
+        Ok(())
     }
 
     /// Removes every blob no attachment or command run refers to.
@@ -483,7 +611,7 @@ impl<'a> Txn<'a> {
     }
 }
 
-fn bad_time(idx: usize, value: &str) -> rusqlite::Error {
+pub(super) fn bad_time(idx: usize, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         idx,
         rusqlite::types::Type::Text,

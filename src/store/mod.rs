@@ -16,14 +16,15 @@ use crate::domain::event::Event;
 use crate::domain::model::{Incident, Severity, Status};
 use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
-use crate::evidence::snapshot::Snapshot;
+use crate::evidence::snapshot::{ItemStatus, Snapshot};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use actions::ActionFilter;
+pub use actions::{ActionFilter, ActionRow};
 pub use blobs::{
-    Attachment, BlobInfo, BlobWriter, CHUNK_SIZE, Chunker, Collected, CommandRun, NewCommandRun,
+    Attachment, AttachmentRow, BlobInfo, BlobWriter, CHUNK_SIZE, ChunkRow, Chunker, Collected,
+    CommandRun, CommandRunRow, NewCommandRun,
 };
 pub use migrations::{LATEST_VERSION, SCHEMA};
 pub use search::{Hit, SearchError, SearchQuery};
@@ -331,6 +332,60 @@ pub struct StoredSnapshot {
     pub snapshot: Snapshot,
 }
 
+/// A snapshot as written: its number within the incident, and its JSON columns as JSON, so
+/// that what is read is written back unchanged (an import stores the findings its file holds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotRow {
+    pub seq: i64,
+    pub taken_at: Timestamp,
+    pub duration_ms: i64,
+    pub summary: String,
+    pub findings: serde_json::Value,
+    pub items: Vec<ItemRow>,
+}
+
+/// A snapshot item as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRow {
+    pub collector: String,
+    pub name: String,
+    pub status: ItemStatus,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    pub data: serde_json::Value,
+    pub raw: String,
+}
+
+impl SnapshotRow {
+    /// A collected snapshot as snapshot `seq`.
+    fn of(seq: i64, snap: &Snapshot) -> SnapshotRow {
+        // Findings that cannot be JSON (none can) are stored as `[]` rather than lose the
+        // snapshot.
+        let findings = serde_json::to_value(&snap.findings)
+            .unwrap_or_else(|_| serde_json::Value::Array(Vec::new()));
+        SnapshotRow {
+            seq,
+            taken_at: snap.taken_at,
+            duration_ms: snap.duration_ms as i64,
+            summary: snap.summary.clone(),
+            findings,
+            items: snap
+                .items
+                .iter()
+                .map(|i| ItemRow {
+                    collector: i.collector.clone(),
+                    name: i.name.clone(),
+                    status: i.status,
+                    duration_ms: i.duration_ms as i64,
+                    error: i.error.clone(),
+                    data: i.data.clone(),
+                    raw: i.raw.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 pub struct Txn<'a> {
     tx: rusqlite::Transaction<'a>,
     path: &'a Path,
@@ -340,6 +395,11 @@ impl Txn<'_> {
     pub fn commit(self) -> Result<(), StoreError> {
         let path = self.path;
         self.tx.commit().map_err(|e| classify(e, path))
+    }
+
+    /// The database file, for errors that name it.
+    pub fn path(&self) -> &Path {
+        self.path
     }
 
     pub fn incident(&self, number: i64) -> Result<Option<Incident>, StoreError> {
@@ -523,19 +583,30 @@ impl Txn<'_> {
             [incident_pk],
             |r| r.get(0),
         )?;
-        let findings = serde_json::to_string(&snap.findings).unwrap_or_else(|_| "[]".into());
-        self.tx.execute(
-            "INSERT INTO snapshots (incident_pk, seq, taken_at, duration_ms, summary, findings)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
+        self.insert_snapshot_row(incident_pk, &SnapshotRow::of(seq, snap))?;
+        Ok(seq)
+    }
+
+    /// Writes a snapshot row and its items' rows, and indexes them: the one write of
+    /// `snapshots` and `snapshot_items`, for every command that takes a snapshot and `import`.
+    pub fn insert_snapshot_row(
+        &self,
+        incident_pk: Option<i64>,
+        snap: &SnapshotRow,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO snapshots (incident_pk, seq, taken_at, duration_ms, summary, findings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
                 incident_pk,
-                seq,
+                snap.seq,
                 time::to_rfc3339(snap.taken_at),
-                snap.duration_ms as i64,
+                snap.duration_ms,
                 snap.summary,
-                findings
-            ],
-        )?;
+                snap.findings.to_string()
+            ])?;
         let id = self.tx.last_insert_rowid();
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO snapshot_items (snapshot_id, collector, name, status, duration_ms, error, data, raw)
@@ -547,14 +618,14 @@ impl Txn<'_> {
                 item.collector,
                 item.name,
                 item.status.as_str(),
-                item.duration_ms as i64,
+                item.duration_ms,
                 item.error,
                 item.data.to_string(),
                 item.raw,
             ])?;
         }
         search::index_snapshot(&self.tx, id)?;
-        Ok(seq)
+        Ok(())
     }
 
     /// An incident's snapshots without their items, oldest first.

@@ -1,0 +1,189 @@
+//! One incident from an export file written here, each of its rows through the store's insert
+//! for that table, the same ones the commands use.
+
+use super::record::IncidentRecord;
+use super::{Result, invalid};
+use crate::domain::event::{Event, EventKind};
+use crate::domain::model::{Field, Incident};
+use crate::domain::projection::{Seed, replay};
+use crate::domain::time::{self, Timestamp};
+use crate::store::Txn;
+
+/// What became of one imported incident.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Imported {
+    /// Its UUID is already here (as this number): nothing was written.
+    Skipped { number: i64 },
+    /// Written under its own number, or (`deferred`) under a placeholder until it is given
+    /// the next free one, once every incident that keeps its own number is in.
+    New {
+        pk: i64,
+        deferred: bool,
+        /// Action items whose id was taken here: (id in the file, id here).
+        actions_renumbered: Vec<(i64, i64)>,
+    },
+}
+
+/// Writes an incident from a file, unless its UUID is already here. Its number is kept when
+/// free; otherwise it waits under `placeholder`. Its logs and command output must be stored
+/// already (the file carries them first). Everything written reaches the search index in this
+/// transaction, but for action items and notes, which the caller indexes in one pass.
+/// `max_action_id` is the largest action item id in the file (0 when it does not say).
+pub fn incident(
+    txn: &Txn,
+    rec: &IncidentRecord,
+    placeholder: i64,
+    max_action_id: i64,
+) -> Result<Imported> {
+    rec.validate()?;
+    if let Some(number) = txn.number_of_uuid(&rec.uuid)? {
+        return Ok(Imported::Skipped { number });
+    }
+    let taken = txn.incident(rec.number)?.is_some();
+    let number = if taken { placeholder } else { rec.number };
+    let timeline = rec
+        .events
+        .iter()
+        .map(|e| e.event(e.field.clone()))
+        .collect::<Result<Vec<_>>>()?;
+    let pk = txn.save_incident(&rebuilt(rec, number, &timeline)?)?;
+    txn.date_indexed_fields(pk, &field_times(rec)?)?;
+    let actions_renumbered = actions(txn, pk, rec, max_action_id)?;
+    events(txn, pk, timeline, &actions_renumbered)?;
+    for s in &rec.snapshots {
+        txn.insert_snapshot_row(Some(pk), &s.row()?)?;
+    }
+    let blob = |what: &str, seq: i64, hash: &str| -> Result<i64> {
+        txn.blob(hash)?.map(|b| b.id).ok_or_else(|| {
+            invalid(format!(
+                "incident {} ({}): {what} {seq} refers to content sha256 {hash}, which the file does not carry",
+                rec.number, rec.uuid
+            ))
+        })
+    };
+    for a in &rec.attachments {
+        let blob_id = blob("attachment", a.seq, &a.sha256)?;
+        txn.insert_attachment_row(pk, &a.row(blob_id)?)?;
+    }
+    for r in &rec.command_runs {
+        let blob_id = blob("command run", r.seq, &r.sha256)?;
+        txn.insert_command_run_row(pk, &r.row(blob_id)?)?;
+    }
+    Ok(Imported::New {
+        pk,
+        deferred: taken,
+        actions_renumbered,
+    })
+}
+
+/// The incident's action items. Action ids are global: one taken here gets a new one past
+/// every id here and in the file (so that it takes none a later incident of the file keeps);
+/// returns those moved, (id in the file, id here).
+fn actions(
+    txn: &Txn,
+    pk: i64,
+    rec: &IncidentRecord,
+    max_action_id: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let mut renumbered = Vec::new();
+    for a in &rec.actions {
+        let id = txn.free_action_id(a.id, max_action_id)?;
+        txn.insert_action_row(pk, &a.row(id)?)?;
+        if id != a.id {
+            renumbered.push((a.id, id));
+        }
+    }
+    Ok(renumbered)
+}
+
+/// The incident its timeline describes (`projection::replay`, as every write path builds it),
+/// which must be the incident the file says: a file whose fields do not follow from its
+/// timeline is refused rather than planted.
+fn rebuilt(rec: &IncidentRecord, number: i64, timeline: &[Event]) -> Result<Incident> {
+    let me = format!("incident {} ({})", rec.number, rec.uuid);
+    let stated = rec.incident(number)?;
+    // Openings written before version 9 carry no description or detection time: the
+    // record's own stand in for them.
+    let seed = Seed::of(&stated, timeline);
+    let incident = replay(&seed, timeline).map_err(|e| invalid(format!("{me}: {e}")))?;
+    if let Some((field, said, follows)) = first_difference(&stated, &incident) {
+        return Err(invalid(format!(
+            "{me}: its {field} is '{said}', but its timeline says '{follows}'"
+        )));
+    }
+    Ok(incident)
+}
+
+/// The first field in which two versions of an incident differ, with both values.
+fn first_difference(a: &Incident, b: &Incident) -> Option<(&'static str, String, String)> {
+    let ts = |t: Option<Timestamp>| t.map(time::to_rfc3339).unwrap_or_default();
+    let fields: [(&'static str, String, String); 11] = [
+        ("severity", a.severity.to_string(), b.severity.to_string()),
+        ("status", a.status.to_string(), b.status.to_string()),
+        (
+            "detected_at",
+            ts(Some(a.detected_at)),
+            ts(Some(b.detected_at)),
+        ),
+        ("opened_at", ts(Some(a.opened_at)), ts(Some(b.opened_at))),
+        (
+            "acknowledged_at",
+            ts(a.acknowledged_at),
+            ts(b.acknowledged_at),
+        ),
+        ("resolved_at", ts(a.resolved_at), ts(b.resolved_at)),
+        ("closed_at", ts(a.closed_at), ts(b.closed_at)),
+        ("created_by", a.created_by.clone(), b.created_by.clone()),
+        ("updated_at", ts(Some(a.updated_at)), ts(Some(b.updated_at))),
+        ("uuid", a.uuid.clone(), b.uuid.clone()),
+        ("number", a.number.to_string(), b.number.to_string()),
+    ];
+    let texts = Field::ALL
+        .into_iter()
+        .map(|f| (f.key(), a.field(f).to_string(), b.field(f).to_string()));
+    fields.into_iter().chain(texts).find(|(_, x, y)| x != y)
+}
+
+/// The incident's timeline, in the order it was recorded; an event about an action item that
+/// moved follows it.
+fn events(txn: &Txn, pk: i64, timeline: Vec<Event>, moved: &[(i64, i64)]) -> Result<()> {
+    for mut event in timeline {
+        if event.kind == EventKind::Action
+            && let Some(to) = event.field.as_deref().and_then(|old| {
+                moved
+                    .iter()
+                    .find(|(from, _)| from.to_string() == old)
+                    .map(|(_, to)| to.to_string())
+            })
+        {
+            event.field = Some(to);
+        }
+        txn.append_event(pk, &event)?;
+    }
+    Ok(())
+}
+
+/// When each field was last set, for the search index (as the writes that set them date
+/// them): the last `field` event that changed it, else the opening.
+fn field_times(rec: &IncidentRecord) -> Result<Vec<(&'static str, Timestamp)>> {
+    let opened = rec
+        .events
+        .iter()
+        .find(|e| e.kind == "opened")
+        .map_or(rec.updated_at.as_str(), |e| e.recorded_at.as_str());
+    Field::ALL
+        .iter()
+        .map(|field| {
+            let key = field.key();
+            let at = rec
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.kind == "field" && e.field.as_deref() == Some(key))
+                .map_or(opened, |e| e.recorded_at.as_str());
+            let at = time::from_rfc3339(at)
+                .ok_or_else(|| invalid(format!("'{at}' is not a stored time")))?;
+            Ok((key, at))
+        })
+        .collect()
+}

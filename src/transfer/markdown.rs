@@ -1,0 +1,208 @@
+//! The Markdown export, for people: each incident's fields, timeline, snapshots, action items,
+//! logs and commands. The content of logs is not included; `incident logs` prints it.
+
+use super::export::{Counts, Failure};
+use super::record::{
+    ActionRecord, AttachmentRecord, CommandRunRecord, IncidentRecord, SnapshotRecord,
+};
+use crate::domain::model::Event;
+use crate::domain::time::{self, Timestamp};
+use crate::store::Txn;
+use std::io::{Result, Write};
+
+pub fn write(
+    txn: &Txn,
+    pks: &[i64],
+    now: Timestamp,
+    out: &mut dyn Write,
+) -> std::result::Result<Counts, Failure> {
+    let mut counts = Counts::default();
+    writeln!(out, "# Incident export\n")?;
+    writeln!(
+        out,
+        "{} incident{}, exported {}.",
+        pks.len(),
+        if pks.len() == 1 { "" } else { "s" },
+        time::display(now)
+    )?;
+    for pk in pks {
+        let r = IncidentRecord::read(txn, *pk)?;
+        let timeline = txn.timeline(*pk)?;
+        counts.add(&r);
+        incident(&r, &timeline, out)?;
+    }
+    Ok(counts)
+}
+
+/// A stored time as people read it.
+fn when(t: &str) -> String {
+    time::from_rfc3339(t)
+        .map(time::display)
+        .unwrap_or_else(|| t.to_string())
+}
+
+fn opt(t: &Option<String>) -> String {
+    t.as_deref().map(when).unwrap_or_else(|| "-".into())
+}
+
+fn incident(r: &IncidentRecord, timeline: &[Event], out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "\n## Incident #{}: {}\n", r.number, one_line(&r.title))?;
+    writeln!(out, "| | |\n|---|---|")?;
+    for (label, value) in [
+        ("Id", r.uuid.clone()),
+        ("Severity", r.severity.clone()),
+        ("Status", r.status.clone()),
+        ("Detected", when(&r.detected_at)),
+        (
+            "Opened",
+            format!("{} by {}", when(&r.opened_at), r.created_by),
+        ),
+        ("Acknowledged", opt(&r.acknowledged_at)),
+        ("Resolved", opt(&r.resolved_at)),
+        ("Closed", opt(&r.closed_at)),
+    ] {
+        writeln!(out, "| {label} | {} |", cell(&value))?;
+    }
+    for (label, text) in [
+        ("Description", &r.description),
+        ("Root cause", &r.root_cause),
+        ("Resolution", &r.resolution),
+        ("Prevention", &r.prevention),
+        ("Lessons learned", &r.lessons_learned),
+    ] {
+        if !text.is_empty() {
+            writeln!(out, "\n### {label}\n\n{text}")?;
+        }
+    }
+    write_timeline(timeline, out)?;
+    snapshots(&r.snapshots, out)?;
+    actions(&r.actions, out)?;
+    logs(&r.attachments, out)?;
+    commands(&r.command_runs, out)
+}
+
+fn write_timeline(timeline: &[Event], out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "\n### Timeline\n")?;
+    for e in timeline {
+        let summary = e.summary();
+        let mut lines = summary.lines();
+        writeln!(
+            out,
+            "- {} {} ({}): {}",
+            time::display(e.at),
+            e.kind.as_str(),
+            e.author,
+            lines.next().unwrap_or_default()
+        )?;
+        for more in lines {
+            writeln!(out, "  {more}")?;
+        }
+    }
+    Ok(())
+}
+
+fn snapshots(snapshots: &[SnapshotRecord], out: &mut dyn Write) -> Result<()> {
+    if snapshots.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n### Snapshots\n")?;
+    for s in snapshots {
+        let failed = s.items.iter().filter(|i| i.status != "ok").count();
+        writeln!(
+            out,
+            "- #{} {}: {} ({} item{}{})",
+            s.seq,
+            when(&s.taken_at),
+            one_line(&s.summary),
+            s.items.len(),
+            if s.items.len() == 1 { "" } else { "s" },
+            if failed > 0 {
+                format!(", {failed} not ok")
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    Ok(())
+}
+
+fn actions(actions: &[ActionRecord], out: &mut dyn Write) -> Result<()> {
+    if actions.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n### Action items\n")?;
+    for a in actions {
+        let mut detail = vec![a.kind.clone()];
+        if let Some(owner) = &a.owner {
+            detail.push(format!("owner {owner}"));
+        }
+        if let Some(due) = &a.due_at {
+            detail.push(format!("due {}", when(due)));
+        }
+        if let Some(done) = &a.done_at {
+            detail.push(format!("done {}", when(done)));
+        }
+        writeln!(
+            out,
+            "- [{}] {} {} ({})",
+            if a.done_at.is_some() { "x" } else { " " },
+            a.id,
+            one_line(&a.text),
+            detail.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+fn logs(attachments: &[AttachmentRecord], out: &mut dyn Write) -> Result<()> {
+    if attachments.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n### Logs\n")?;
+    for a in attachments {
+        writeln!(
+            out,
+            "- {} `{}` attached {} by {}, sha256 {}",
+            a.seq,
+            one_line(&a.name),
+            when(&a.added_at),
+            a.added_by,
+            a.sha256
+        )?;
+    }
+    Ok(())
+}
+
+fn commands(runs: &[CommandRunRecord], out: &mut dyn Write) -> Result<()> {
+    if runs.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n### Commands\n")?;
+    for c in runs {
+        let ended = match (c.exit_code, c.signal) {
+            (_, Some(signal)) => format!("signal {signal}"),
+            (Some(code), None) => format!("exit {code}"),
+            (None, None) => "exit ?".into(),
+        };
+        writeln!(
+            out,
+            "- {} `{}` {} by {}: {ended}, {}, {} bytes of output",
+            c.seq,
+            one_line(&c.command),
+            when(&c.started_at),
+            c.run_by,
+            time::human_millis(c.duration_ms.max(0) as u64),
+            c.output_bytes
+        )?;
+    }
+    Ok(())
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A value inside a Markdown table row.
+fn cell(s: &str) -> String {
+    one_line(s).replace('|', "\\|")
+}
