@@ -1,16 +1,15 @@
 //! The command collector: a configured argv with a timeout, its exit code, duration and output.
 //!
-//! `data` is `{"argv": [...], "exit_code": n|null, "signal": n|null, "timed_out": bool,
-//! "duration_ms": n, "stdout_bytes": n, "stderr_bytes": n, "truncated": bool}`, where the byte
-//! counts are what the command wrote, kept or not. `raw` is stdout, then `--- stderr ---` and
-//! stderr if there was any, then a line saying where the output was cut if it was.
+//! Its data is [`CommandData`], where the byte counts are what the command wrote, kept or not.
+//! `raw` is stdout, then `--- stderr ---` and stderr if there was any, then a line saying where
+//! the output was cut if it was.
 
 use crate::domain::text::io_message;
+use crate::evidence::data::{CollectorData, CommandData};
 use crate::evidence::settings::CommandSettings;
 use crate::evidence::snapshot::{Item, ItemStatus};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use serde_json::json;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -18,7 +17,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::{Instant, timeout, timeout_at};
 
-const COLLECTOR: &str = "command";
+const COLLECTOR: &str = CommandData::COLLECTOR;
 
 /// How long the pipes get to reach end of file after the command's process group is gone. The
 /// pipe buffers still hold output then; only a process that left the group keeps them open.
@@ -111,16 +110,16 @@ pub async fn collect(settings: &CommandSettings) -> Item {
     };
     let exit_code = status.and_then(|s| s.code());
     let signal = status.and_then(|s| s.signal());
-    let data = json!({
-        "argv": settings.run,
-        "exit_code": exit_code,
-        "signal": signal,
-        "timed_out": timed_out,
-        "duration_ms": duration_ms,
-        "stdout_bytes": capture.stdout_total,
-        "stderr_bytes": capture.stderr_total,
-        "truncated": capture.dropped > 0,
-    });
+    let data = CommandData {
+        argv: settings.run.clone(),
+        exit_code,
+        signal,
+        timed_out,
+        duration_ms,
+        stdout_bytes: capture.stdout_total,
+        stderr_bytes: capture.stderr_total,
+        truncated: capture.dropped > 0,
+    };
     let (status, error) = verdict(status, timed_out, settings.timeout);
     Item {
         collector: COLLECTOR.to_string(),
@@ -128,7 +127,7 @@ pub async fn collect(settings: &CommandSettings) -> Item {
         status,
         duration_ms,
         error,
-        data,
+        data: crate::evidence::data::stored(&data),
         raw: capture.render(),
     }
 }

@@ -1,16 +1,15 @@
 //! The SQL database collector (sqlx: MySQL/MariaDB, PostgreSQL): reachability, version, freshness.
 //!
-//! `data` is `{"engine": "mysql"|"postgres", "version": str, "latency_ms": f64, "freshness":
-//! [{"name", "newest": RFC 3339|null, "age_seconds": n|null, "error": str|null}]}`. The item is
-//! ok once connected; a check that fails carries its own error.
+//! Its data is [`DatabaseData`]. The item is ok once connected; a check that fails carries its
+//! own error.
 
 use super::Stop;
 use crate::domain::text::io_message;
 use crate::domain::time::{Timestamp, human_millis, to_rfc3339};
+use crate::evidence::data::{DatabaseData, FreshnessData};
 use crate::evidence::settings::{DatabaseSettings, FreshnessCheck, FreshnessSource, Returns};
 use crate::evidence::snapshot::Item;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, TimeDelta, Utc};
-use serde_json::{Value, json};
 use sqlx::mysql::{MySqlConnectOptions, MySqlDatabaseError, MySqlRow};
 use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgRow};
 use sqlx::{
@@ -21,8 +20,6 @@ use std::str::FromStr;
 use std::time::Duration;
 use tokio::time::{Instant, timeout_at};
 
-const COLLECTOR: &str = "database";
-
 /// Connects, measures the round trip, reads the version and runs the freshness checks, all
 /// within `settings.timeout`. `url` is the configured URL with `${VAR}` already expanded.
 pub async fn collect(settings: &DatabaseSettings, url: &str, now: Timestamp) -> Item {
@@ -30,7 +27,7 @@ pub async fn collect(settings: &DatabaseSettings, url: &str, now: Timestamp) -> 
     let deadline = started + settings.timeout;
     let outcome = gather(settings, url, now, deadline).await;
     let duration_ms = started.elapsed().as_millis() as u64;
-    super::item(COLLECTOR, &settings.name, duration_ms, outcome)
+    super::item(&settings.name, duration_ms, outcome)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -69,7 +66,7 @@ async fn gather(
     url: &str,
     now: Timestamp,
     deadline: Instant,
-) -> Result<Value, Stop> {
+) -> Result<DatabaseData, Stop> {
     let engine = Engine::from_url(url).map_err(Stop::Failed)?;
     let mut conn = timeout_at(deadline, Conn::open(engine, url, settings.timeout))
         .await
@@ -116,19 +113,20 @@ async fn gather(
                 },
             }
         };
+        let name = Some(check.name.clone());
         freshness.push(match result {
-            Ok((newest, age)) => json!({
-                "name": check.name,
-                "newest": to_rfc3339(newest),
-                "age_seconds": age,
-                "error": null,
-            }),
-            Err(e) => json!({
-                "name": check.name,
-                "newest": null,
-                "age_seconds": null,
-                "error": e,
-            }),
+            Ok((newest, age)) => FreshnessData {
+                name,
+                newest: Some(to_rfc3339(newest)),
+                age_seconds: Some(age),
+                error: None,
+            },
+            Err(e) => FreshnessData {
+                name,
+                newest: None,
+                age_seconds: None,
+                error: Some(e),
+            },
         });
     }
     if !abandoned {
@@ -137,12 +135,12 @@ async fn gather(
         let _ = timeout_at(deadline, conn.close()).await;
     }
 
-    Ok(json!({
-        "engine": engine.name(),
-        "version": version,
-        "latency_ms": latency_ms,
-        "freshness": freshness,
-    }))
+    Ok(DatabaseData {
+        engine: Some(engine.name().to_string()),
+        version: Some(version),
+        latency_ms: Some(latency_ms),
+        freshness,
+    })
 }
 
 /// Milliseconds to one decimal. A round trip that happened is never shown as 0.

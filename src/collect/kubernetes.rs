@@ -1,8 +1,10 @@
 //! The Kubernetes collector (kube-rs): pods, cronjobs, jobs, warning events and log tails.
 //!
-//! One `kubernetes` item per namespace (see [`namespace`] for its `data`) and one `logs` item
-//! per log source (see [`logs`]). Warning events come from core/v1 `events`, the API
-//! `kubectl get events` reads, with `count` and `lastTimestamp` as the responder knows them.
+//! One `kubernetes` item per namespace ([`namespace`]; its data is
+//! [`NamespaceData`](crate::evidence::data::NamespaceData)) and one `logs` item per log source
+//! ([`logs`]; [`LogsData`](crate::evidence::data::LogsData)). Warning events come from core/v1
+//! `events`, the API `kubectl get events` reads, with `count` and `lastTimestamp` as the
+//! responder knows them.
 //!
 //! Everything runs under one deadline, `settings.timeout` from the start of [`collect`]: the
 //! client is built against it, every API call is cut at it, and an item's `duration_ms` counts

@@ -7,6 +7,7 @@ pub mod kubernetes;
 pub mod redis;
 
 use crate::domain::time::Timestamp;
+use crate::evidence::data::CollectorData;
 use crate::evidence::redact::Redactor;
 use crate::evidence::settings::Collectors;
 use crate::evidence::snapshot::Item;
@@ -262,16 +263,15 @@ pub(crate) enum Stop {
     Timeout,
 }
 
-/// The item of a collector that yields structured data or stops short.
-pub(crate) fn item(
-    collector: &str,
+/// The item of a collector that yields its data or stops short.
+pub(crate) fn item<T: CollectorData>(
     name: &str,
     duration_ms: u64,
-    outcome: Result<serde_json::Value, Stop>,
+    outcome: Result<T, Stop>,
 ) -> Item {
     match outcome {
-        Ok(data) => Item::ok(collector, name, duration_ms, data, String::new()),
-        Err(Stop::Failed(e)) => Item::failed(collector, name, duration_ms, e),
-        Err(Stop::Timeout) => Item::timeout(collector, name, duration_ms),
+        Ok(data) => Item::collected(name, duration_ms, &data, String::new()),
+        Err(Stop::Failed(e)) => Item::failed(T::COLLECTOR, name, duration_ms, e),
+        Err(Stop::Timeout) => Item::timeout(T::COLLECTOR, name, duration_ms),
     }
 }

@@ -1,18 +1,15 @@
 //! The Redis collector: PING with latency, and an INFO summary.
 //!
-//! `data` is `{"latency_ms": f64, "version", "role", "uptime_seconds", "connected_clients",
-//! "used_memory_human", "keys": {"db0": n, …}}`; a field INFO lacks is null.
+//! Its data is [`RedisData`]: the round trip, and [`RedisInfo`] beside it.
 
 use super::Stop;
 use crate::domain::text::io_message;
+use crate::evidence::data::{Keyspace, RedisData, RedisInfo};
 use crate::evidence::settings::RedisSettings;
 use crate::evidence::snapshot::Item;
 use redis::{AsyncConnectionConfig, ErrorKind, RedisError};
-use serde_json::{Map, Value, json};
 use std::time::Duration;
 use tokio::time::{Instant, timeout_at};
-
-const COLLECTOR: &str = "redis";
 
 /// PINGs and reads INFO within `settings.timeout`. `url` has `${VAR}` already expanded.
 pub async fn collect(settings: &RedisSettings, url: &str) -> Item {
@@ -23,10 +20,10 @@ pub async fn collect(settings: &RedisSettings, url: &str) -> Item {
         Err(_) => Err(Stop::Timeout),
     };
     let duration_ms = started.elapsed().as_millis() as u64;
-    super::item(COLLECTOR, &settings.name, duration_ms, outcome)
+    super::item(&settings.name, duration_ms, outcome)
 }
 
-async fn gather(url: &str, timeout: Duration) -> Result<Value, Stop> {
+async fn gather(url: &str, timeout: Duration) -> Result<RedisData, Stop> {
     let client = redis::Client::open(url)
         .map_err(|e| Stop::Failed(format!("cannot use the Redis URL: {}", describe(&e))))?;
     let addr = client.get_connection_info().addr().to_string();
@@ -51,10 +48,10 @@ async fn gather(url: &str, timeout: Duration) -> Result<Value, Stop> {
         .query_async(&mut conn)
         .await
         .map_err(|e| stop(&e, &addr))?;
-    let mut data = Map::new();
-    data.insert("latency_ms".into(), json!(latency_ms));
-    data.extend(summarize(&info));
-    Ok(Value::Object(data))
+    Ok(RedisData {
+        latency_ms: Some(latency_ms),
+        info: summarize(&info),
+    })
 }
 
 fn stop(e: &RedisError, addr: &str) -> Stop {
@@ -86,14 +83,15 @@ fn describe(e: &RedisError) -> String {
 }
 
 /// The fields of INFO a responder looks at.
-fn summarize(info: &str) -> Map<String, Value> {
+fn summarize(info: &str) -> RedisInfo {
     let field = |name: &str| {
         info.lines()
             .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
             .map(str::trim)
     };
+    let text = |name: &str| field(name).map(str::to_string);
     let int = |name: &str| field(name).and_then(|v| v.parse::<i64>().ok());
-    let mut keys = Map::new();
+    let mut keys = Vec::new();
     for line in info.lines() {
         let Some((db, stats)) = line.trim().split_once(':') else {
             continue;
@@ -109,32 +107,30 @@ fn summarize(info: &str) -> Map<String, Value> {
             .find_map(|kv| kv.strip_prefix("keys="))
             .and_then(|n| n.parse::<i64>().ok());
         if let Some(count) = count {
-            keys.insert(db.to_string(), json!(count));
+            keys.push((db.to_string(), count));
         }
     }
-    let mut data = Map::new();
-    data.insert("version".into(), json!(field("redis_version")));
-    data.insert("role".into(), json!(field("role")));
-    data.insert("uptime_seconds".into(), json!(int("uptime_in_seconds")));
-    data.insert("connected_clients".into(), json!(int("connected_clients")));
-    data.insert(
-        "used_memory_human".into(),
-        json!(field("used_memory_human")),
-    );
-    data.insert("keys".into(), Value::Object(keys));
-    data
+    RedisInfo {
+        version: text("redis_version"),
+        role: text("role"),
+        uptime_seconds: int("uptime_in_seconds"),
+        connected_clients: int("connected_clients"),
+        used_memory_human: text("used_memory_human"),
+        keys: Some(Keyspace(keys)),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn info_is_summarized() {
         let info = "# Server\r\nredis_version:7.0.15\r\nuptime_in_seconds:1448\r\n# Clients\r\nconnected_clients:3\r\n\
                     # Memory\r\nused_memory:1\r\nused_memory_human:1.02M\r\n# Replication\r\nrole:master\r\n\
                     # Keyspace\r\ndb0:keys=12,expires=1,avg_ttl=0\r\ndb3:keys=2,expires=0,avg_ttl=0\r\n";
-        let data = Value::Object(summarize(info));
+        let data = serde_json::to_value(summarize(info)).unwrap();
         assert_eq!(
             data,
             json!({

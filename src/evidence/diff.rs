@@ -2,9 +2,9 @@
 //! that ran, data age before and after, services that came back or went away.
 
 use crate::domain::time::{from_rfc3339, human_duration};
+use crate::evidence::data::{CollectorData, DatabaseData, NamespaceData, PodData};
 use crate::evidence::snapshot::{Item, ItemStatus};
 use serde::Serialize;
-use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
@@ -23,28 +23,21 @@ fn change(subject: String, what: &str, detail: String) -> Change {
     }
 }
 
-fn list<'a>(item: Option<&'a Item>, key: &str) -> &'a [Value] {
-    item.and_then(|i| i.data.get(key))
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+fn healthy(pod: &PodData) -> bool {
+    pod.ready && pod.waiting().is_empty()
 }
 
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-fn healthy(pod: &Value) -> bool {
-    pod.get("ready").and_then(Value::as_bool).unwrap_or(false)
-        && str_of(pod, "waiting_reason").is_empty()
-}
-
-fn pod_state(pod: &Value) -> String {
-    match str_of(pod, "waiting_reason") {
+fn pod_state(pod: &PodData) -> String {
+    match pod.waiting() {
         "" if healthy(pod) => "ready".into(),
-        "" => format!("not ready ({})", str_of(pod, "phase")),
+        "" => format!("not ready ({})", pod.phase()),
         reason => reason.to_string(),
     }
+}
+
+/// An item's data, or nothing seen when there is no item.
+fn data<T: CollectorData>(item: Option<&Item>) -> T {
+    item.map(Item::data_as).unwrap_or_default()
 }
 
 /// The changes from snapshot `a` to snapshot `b`.
@@ -95,17 +88,15 @@ pub fn diff(a: &[Item], b: &[Item]) -> Vec<Change> {
 }
 
 fn kubernetes(before: Option<&Item>, after: Option<&Item>, out: &mut Vec<Change>) {
-    let (pods_a, pods_b) = (list(before, "pods"), list(after, "pods"));
+    let (before, after): (NamespaceData, NamespaceData) = (data(before), data(after));
+    let (pods_a, pods_b) = (before.pods(), after.pods());
     for p in pods_a {
-        let name = str_of(p, "name");
+        let name = p.name();
         let subject = format!("pod/{name}");
-        match pods_b.iter().find(|q| str_of(q, "name") == name) {
+        match pods_b.iter().find(|q| q.name() == name) {
             None => out.push(change(subject, "vanished", format!("was {}", pod_state(p)))),
             Some(q) => {
-                let (ra, rb) = (
-                    p.get("restarts").and_then(Value::as_i64).unwrap_or(0),
-                    q.get("restarts").and_then(Value::as_i64).unwrap_or(0),
-                );
+                let (ra, rb) = (p.restarts.unwrap_or(0), q.restarts.unwrap_or(0));
                 if rb > ra {
                     out.push(change(
                         subject.clone(),
@@ -130,20 +121,18 @@ fn kubernetes(before: Option<&Item>, after: Option<&Item>, out: &mut Vec<Change>
         }
     }
     for q in pods_b {
-        let name = str_of(q, "name");
-        if !pods_a.iter().any(|p| str_of(p, "name") == name) {
+        let name = q.name();
+        if !pods_a.iter().any(|p| p.name() == name) {
             out.push(change(format!("pod/{name}"), "appeared", pod_state(q)));
         }
     }
-    for cj in list(after, "cronjobs") {
-        let name = str_of(cj, "name");
-        let earlier = list(before, "cronjobs")
-            .iter()
-            .find(|c| str_of(c, "name") == name);
-        let (was, now) = (
-            earlier.map(|c| str_of(c, "last_schedule")).unwrap_or(""),
-            str_of(cj, "last_schedule"),
-        );
+    for cj in after.cronjobs() {
+        let name = cj.name();
+        let earlier = before.cronjobs().iter().find(|c| c.name() == name);
+        let was = earlier
+            .and_then(|c| c.last_schedule.as_deref())
+            .unwrap_or("");
+        let now = cj.last_schedule.as_deref().unwrap_or("");
         if !now.is_empty() && now != was {
             let when = from_rfc3339(now)
                 .map(crate::domain::time::display)
@@ -158,14 +147,15 @@ fn kubernetes(before: Option<&Item>, after: Option<&Item>, out: &mut Vec<Change>
 }
 
 fn freshness(subject: &str, before: Option<&Item>, after: Option<&Item>, out: &mut Vec<Change>) {
-    for check in list(after, "freshness") {
-        let name = str_of(check, "name");
-        let age = |c: &Value| c.get("age_seconds").and_then(Value::as_i64);
-        let was = list(before, "freshness")
+    let (before, after): (DatabaseData, DatabaseData) = (data(before), data(after));
+    for check in &after.freshness {
+        let name = check.name();
+        let was = before
+            .freshness
             .iter()
-            .find(|c| str_of(c, "name") == name)
-            .and_then(age);
-        let (Some(was), Some(now)) = (was, age(check)) else {
+            .find(|c| c.name() == name)
+            .and_then(|c| c.age_seconds);
+        let (Some(was), Some(now)) = (was, check.age_seconds) else {
             continue;
         };
         if was == now {

@@ -2,9 +2,9 @@
 //! one-line summary that goes into the timeline.
 
 use crate::domain::time::{Timestamp, from_rfc3339, human_duration};
+use crate::evidence::data::{CommandData, DatabaseData, NamespaceData};
 use crate::evidence::settings::DataAgeThresholds;
 use crate::evidence::snapshot::{Finding, Item, ItemStatus, Level};
-use serde_json::Value;
 
 fn finding(level: Level, subject: String, message: String) -> Finding {
     Finding {
@@ -12,25 +12,6 @@ fn finding(level: Level, subject: String, message: String) -> Finding {
         subject,
         message,
     }
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-fn n(v: &Value, key: &str) -> i64 {
-    v.get(key).and_then(Value::as_i64).unwrap_or(0)
-}
-
-fn items<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
-
-fn ts(v: &Value, key: &str) -> Option<Timestamp> {
-    v.get(key).and_then(Value::as_str).and_then(from_rfc3339)
 }
 
 /// Derives the findings of a snapshot. `previous` is the incident's previous snapshot, to tell
@@ -76,18 +57,20 @@ pub fn derive(
 }
 
 fn kubernetes(item: &Item, previous: Option<&[Item]>, now: Timestamp, out: &mut Vec<Finding>) {
-    let before = previous.and_then(|p| {
+    let data: NamespaceData = item.data_as();
+    let before: Option<NamespaceData> = previous.and_then(|p| {
         p.iter()
             .find(|i| i.collector == "kubernetes" && i.name == item.name)
+            .map(Item::data_as)
     });
-    for pod in items(&item.data, "pods") {
-        let name = s(pod, "name");
+    for pod in data.pods() {
+        let name = pod.name();
         let subject = format!("pod/{name}");
-        let phase = s(pod, "phase");
-        let waiting = s(pod, "waiting_reason");
-        let restarts = n(pod, "restarts");
+        let phase = pod.phase();
+        let waiting = pod.waiting();
+        let restarts = pod.restarts.unwrap_or(0);
         if waiting == "CrashLoopBackOff" {
-            let last = match s(pod, "last_termination_reason") {
+            let last = match pod.last_termination_reason.as_deref().unwrap_or_default() {
                 "" => String::new(),
                 r => format!(", last exit: {r}"),
             };
@@ -96,9 +79,7 @@ fn kubernetes(item: &Item, previous: Option<&[Item]>, now: Timestamp, out: &mut 
                 subject.clone(),
                 format!("CrashLoopBackOff ({restarts} restarts{last})"),
             ));
-        } else if phase != "Succeeded"
-            && !pod.get("ready").and_then(Value::as_bool).unwrap_or(false)
-        {
+        } else if phase != "Succeeded" && !pod.ready {
             let why = if waiting.is_empty() {
                 phase.to_string()
             } else {
@@ -111,9 +92,9 @@ fn kubernetes(item: &Item, previous: Option<&[Item]>, now: Timestamp, out: &mut 
             ));
         }
         let earlier = before
-            .map(|b| items(&b.data, "pods"))
-            .and_then(|pods| pods.iter().find(|p| s(p, "name") == name))
-            .map(|p| n(p, "restarts"));
+            .as_ref()
+            .and_then(|b| b.pods().iter().find(|p| p.name() == name))
+            .map(|p| p.restarts.unwrap_or(0));
         if let Some(earlier) = earlier.filter(|e| restarts > *e) {
             out.push(finding(
                 Level::Warning,
@@ -125,30 +106,27 @@ fn kubernetes(item: &Item, previous: Option<&[Item]>, now: Timestamp, out: &mut 
             ));
         }
     }
-    for cj in items(&item.data, "cronjobs") {
-        let subject = format!("cronjob/{}", s(cj, "name"));
-        if cj
-            .get("suspended")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-        {
+    for cj in data.cronjobs() {
+        let subject = format!("cronjob/{}", cj.name());
+        if cj.suspended.unwrap_or(false) {
             out.push(finding(Level::Warning, subject.clone(), "suspended".into()));
             continue;
         }
-        if let Some(message) = late(s(cj, "schedule"), ts(cj, "last_schedule"), now) {
+        let schedule = cj.schedule.as_deref().unwrap_or_default();
+        let last = cj.last_schedule.as_deref().and_then(from_rfc3339);
+        if let Some(message) = late(schedule, last, now) {
             out.push(finding(Level::Warning, subject, message));
         }
     }
-    for job in items(&item.data, "jobs") {
-        let completed = job.get("completed_at").is_some_and(|v| !v.is_null());
-        if n(job, "failed") > 0 && !completed && n(job, "active") == 0 {
-            let reason = match s(job, "failed_reason") {
+    for job in data.jobs() {
+        if job.gave_up() {
+            let reason = match job.failed_reason.as_deref().unwrap_or_default() {
                 "" => String::new(),
                 r => format!(" ({r})"),
             };
             out.push(finding(
                 Level::Warning,
-                format!("job/{}", s(job, "name")),
+                format!("job/{}", job.name()),
                 format!("failed{reason}"),
             ));
         }
@@ -174,9 +152,9 @@ pub fn late(schedule: &str, last: Option<Timestamp>, now: Timestamp) -> Option<S
 }
 
 fn freshness(item: &Item, t: &DataAgeThresholds, out: &mut Vec<Finding>) {
-    for check in items(&item.data, "freshness") {
-        let subject = format!("{}/{}", item.label(), s(check, "name"));
-        if let Some(error) = check.get("error").and_then(Value::as_str) {
+    for check in item.data_as::<DatabaseData>().freshness {
+        let subject = format!("{}/{}", item.label(), check.name());
+        if let Some(error) = check.error {
             out.push(finding(
                 Level::Warning,
                 subject,
@@ -184,7 +162,7 @@ fn freshness(item: &Item, t: &DataAgeThresholds, out: &mut Vec<Finding>) {
             ));
             continue;
         }
-        let Some(age) = check.get("age_seconds").and_then(Value::as_i64) else {
+        let Some(age) = check.age_seconds else {
             continue;
         };
         if let Some((level, limit)) = age_level(age, t) {
@@ -231,7 +209,7 @@ pub fn summary(items_now: &[Item], findings: &[Finding]) -> String {
                 "kubernetes" => parts.push(format!("kubernetes {state}")),
                 "logs" => {}
                 "command" if item.status == ItemStatus::Failed => {
-                    let code = item.data.get("exit_code").and_then(Value::as_i64);
+                    let code = item.data_as::<CommandData>().exit_code;
                     parts.push(match code {
                         Some(code) => format!("{name} exit {code}"),
                         None => format!("{name} failed"),
@@ -242,66 +220,13 @@ pub fn summary(items_now: &[Item], findings: &[Finding]) -> String {
             continue;
         }
         match item.collector.as_str() {
-            "kubernetes" => {
-                let pods = items(&item.data, "pods");
-                let mut notes = Vec::new();
-                let crash = pods
-                    .iter()
-                    .filter(|p| s(p, "waiting_reason") == "CrashLoopBackOff")
-                    .count();
-                let not_ready = findings
-                    .iter()
-                    .filter(|f| f.subject.starts_with("pod/") && f.message.starts_with("not ready"))
-                    .count();
-                if crash > 0 {
-                    notes.push(format!("{crash} CrashLoopBackOff"));
-                }
-                if not_ready > 0 {
-                    notes.push(format!("{not_ready} not ready"));
-                }
-                parts.push(counted(pods.len(), "pod", &notes));
-                let cronjobs = items(&item.data, "cronjobs");
-                if !cronjobs.is_empty() {
-                    let late: Vec<&Finding> = findings
-                        .iter()
-                        .filter(|f| {
-                            f.subject.starts_with("cronjob/") && f.message.starts_with("late")
-                        })
-                        .collect();
-                    let suspended = findings
-                        .iter()
-                        .filter(|f| f.subject.starts_with("cronjob/") && f.message == "suspended")
-                        .count();
-                    let mut notes = Vec::new();
-                    if let Some(first) = late.first() {
-                        let detail = first
-                            .message
-                            .split(" (schedule")
-                            .next()
-                            .unwrap_or("")
-                            .trim_start_matches("late: ");
-                        notes.push(format!("{} late: {detail}", late.len()));
-                    }
-                    if suspended > 0 {
-                        notes.push(format!("{suspended} suspended"));
-                    }
-                    parts.push(counted(cronjobs.len(), "cronjob", &notes));
-                }
-                let failed_jobs = findings
-                    .iter()
-                    .filter(|f| f.subject.starts_with("job/"))
-                    .count();
-                if failed_jobs > 0 {
-                    parts.push(format!(
-                        "{failed_jobs} job{} failed",
-                        if failed_jobs == 1 { "" } else { "s" }
-                    ));
-                }
-            }
+            "kubernetes" => kubernetes_summary(item, findings, &mut parts),
             "database" => {
-                let oldest = items(&item.data, "freshness")
+                let oldest = item
+                    .data_as::<DatabaseData>()
+                    .freshness
                     .iter()
-                    .filter_map(|c| c.get("age_seconds").and_then(Value::as_i64))
+                    .filter_map(|c| c.age_seconds)
                     .max();
                 parts.push(match oldest {
                     Some(age) => format!("{name} ok (data age {})", human_duration(age)),
@@ -320,6 +245,64 @@ pub fn summary(items_now: &[Item], findings: &[Finding]) -> String {
     }
 }
 
+/// A namespace's part of the summary: its pods, cronjobs and failed jobs, with what the
+/// findings said of them.
+fn kubernetes_summary(item: &Item, findings: &[Finding], parts: &mut Vec<String>) {
+    let data: NamespaceData = item.data_as();
+    let pods = data.pods();
+    let mut notes = Vec::new();
+    let crash = pods
+        .iter()
+        .filter(|p| p.waiting() == "CrashLoopBackOff")
+        .count();
+    let not_ready = findings
+        .iter()
+        .filter(|f| f.subject.starts_with("pod/") && f.message.starts_with("not ready"))
+        .count();
+    if crash > 0 {
+        notes.push(format!("{crash} CrashLoopBackOff"));
+    }
+    if not_ready > 0 {
+        notes.push(format!("{not_ready} not ready"));
+    }
+    parts.push(counted(pods.len(), "pod", &notes));
+    let cronjobs = data.cronjobs();
+    if !cronjobs.is_empty() {
+        let late: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.subject.starts_with("cronjob/") && f.message.starts_with("late"))
+            .collect();
+        let suspended = findings
+            .iter()
+            .filter(|f| f.subject.starts_with("cronjob/") && f.message == "suspended")
+            .count();
+        let mut notes = Vec::new();
+        if let Some(first) = late.first() {
+            let detail = first
+                .message
+                .split(" (schedule")
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("late: ");
+            notes.push(format!("{} late: {detail}", late.len()));
+        }
+        if suspended > 0 {
+            notes.push(format!("{suspended} suspended"));
+        }
+        parts.push(counted(cronjobs.len(), "cronjob", &notes));
+    }
+    let failed_jobs = findings
+        .iter()
+        .filter(|f| f.subject.starts_with("job/"))
+        .count();
+    if failed_jobs > 0 {
+        parts.push(format!(
+            "{failed_jobs} job{} failed",
+            if failed_jobs == 1 { "" } else { "s" }
+        ));
+    }
+}
+
 fn counted(count: usize, what: &str, notes: &[String]) -> String {
     let plural = if count == 1 { "" } else { "s" };
     if notes.is_empty() {
@@ -332,7 +315,7 @@ fn counted(count: usize, what: &str, notes: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn t(s: &str) -> Timestamp {
         from_rfc3339(s).unwrap()

@@ -8,12 +8,12 @@
 
 use crate::domain::model::Severity;
 use crate::domain::time::{Timestamp, from_rfc3339, human_duration};
+use crate::evidence::data::{DatabaseData, NamespaceData};
 use crate::evidence::findings::{age_level, late};
 use crate::evidence::settings::{Collectors, DataAgeThresholds};
 use crate::evidence::snapshot::{Item, ItemStatus, Level};
 use regex::Regex;
 use serde::Serialize;
-use serde_json::Value;
 
 /// The points each signal can cost. The defaults add up to 100.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -303,11 +303,10 @@ fn freshness(items: &[Item], collectors: &Collectors) -> (Targets, Option<i64>) 
     let mut oldest: Option<i64> = None;
     for db in &collectors.databases {
         let item = find(items, "database", &db.name);
-        let checks: &[Value] = item
-            .and_then(|i| i.data.get("freshness"))
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let checks = item
+            .map(Item::data_as::<DatabaseData>)
+            .unwrap_or_default()
+            .freshness;
         for check in &db.freshness {
             let subject = format!("database/{}/{}", db.name, check.name);
             if let Some(why) = unreadable(item) {
@@ -316,14 +315,10 @@ fn freshness(items: &[Item], collectors: &Collectors) -> (Targets, Option<i64>) 
             }
             let seen = checks
                 .iter()
-                .find(|c| c.get("name").and_then(Value::as_str) == Some(check.name.as_str()));
-            let age = seen
-                .and_then(|c| c.get("age_seconds"))
-                .and_then(Value::as_i64);
-            let Some(age) = age else {
+                .find(|c| c.name.as_deref() == Some(check.name.as_str()));
+            let Some(age) = seen.and_then(|c| c.age_seconds) else {
                 let error = seen
-                    .and_then(|c| c.get("error"))
-                    .and_then(Value::as_str)
+                    .and_then(|c| c.error.as_deref())
                     .unwrap_or("no data age");
                 out.push((subject, 1.0, format!("check failed: {error}")));
                 continue;
@@ -352,17 +347,6 @@ struct Kube {
     jobs: Targets,
 }
 
-fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
-
-fn text<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
 /// Pods, cronjobs and jobs of every namespace; a namespace that could not be read costs each
 /// of the three as one bad target.
 fn kubernetes(items: &[Item], now: Timestamp) -> Kube {
@@ -381,49 +365,44 @@ fn kubernetes(items: &[Item], now: Timestamp) -> Kube {
             k.jobs.push((format!("namespace/{ns}"), 1.0, why));
             continue;
         }
-        for pod in list(&item.data, "pods") {
-            let phase = text(pod, "phase");
+        let data: NamespaceData = item.data_as();
+        for pod in data.pods() {
+            let phase = pod.phase();
             // Finished pods (a job's) are not meant to be ready.
             if phase == "Succeeded" || phase == "Failed" {
                 continue;
             }
-            let ready = pod.get("ready").and_then(Value::as_bool).unwrap_or(false);
-            let waiting = text(pod, "waiting_reason");
-            let reason = match (ready, waiting) {
+            let reason = match (pod.ready, pod.waiting()) {
                 (true, _) => String::new(),
                 (false, "") => format!("not ready ({phase})"),
                 (false, w) => format!("not ready ({phase}, {w})"),
             };
             k.pods.push((
-                format!("pod/{}", text(pod, "name")),
-                if ready { 0.0 } else { 1.0 },
+                format!("pod/{}", pod.name()),
+                if pod.ready { 0.0 } else { 1.0 },
                 reason,
             ));
         }
-        for cj in list(&item.data, "cronjobs") {
-            let subject = format!("cronjob/{}", text(cj, "name"));
-            let last = cj
-                .get("last_schedule")
-                .and_then(Value::as_str)
-                .and_then(from_rfc3339);
-            if cj.get("suspended").and_then(Value::as_bool) == Some(true) {
+        for cj in data.cronjobs() {
+            let subject = format!("cronjob/{}", cj.name());
+            let last = cj.last_schedule.as_deref().and_then(from_rfc3339);
+            let schedule = cj.schedule.as_deref().unwrap_or_default();
+            if cj.suspended == Some(true) {
                 k.cronjobs.push((subject, 1.0, "suspended".into()));
-            } else if let Some(why) = late(text(cj, "schedule"), last, now) {
+            } else if let Some(why) = late(schedule, last, now) {
                 k.cronjobs.push((subject, 1.0, why));
             } else {
                 k.cronjobs.push((subject, 0.0, String::new()));
             }
         }
-        for job in list(&item.data, "jobs") {
-            let n = |key: &str| job.get(key).and_then(Value::as_i64).unwrap_or(0);
-            let completed = job.get("completed_at").is_some_and(|v| !v.is_null());
-            let failing = n("failed") > 0 && !completed && n("active") == 0;
-            let reason = match text(job, "failed_reason") {
+        for job in data.jobs() {
+            let failing = job.gave_up();
+            let reason = match job.failed_reason.as_deref().unwrap_or_default() {
                 "" => "failed".to_string(),
                 r => format!("failed ({r})"),
             };
             k.jobs.push((
-                format!("job/{}", text(job, "name")),
+                format!("job/{}", job.name()),
                 if failing { 1.0 } else { 0.0 },
                 if failing { reason } else { String::new() },
             ));

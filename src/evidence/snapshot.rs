@@ -1,6 +1,7 @@
 //! Diagnostic snapshots: what each collector saw, and the findings a responder looks at first.
 
 use crate::domain::time::Timestamp;
+use crate::evidence::data::CollectorData;
 use serde::{Deserialize, Serialize};
 
 /// How a collector ended.
@@ -29,8 +30,9 @@ impl ItemStatus {
 /// `collector` is one of `kubernetes` (one item per namespace: pods, cronjobs, jobs, warning
 /// events), `logs` (one item per configured log source), `database`, `redis`, `command`.
 /// `name` identifies the target within its collector (a namespace, a selector, a configured
-/// name). `data` is structured JSON (documented per collector in its module); `raw` is text as
-/// the target printed it (log tails, command output). Both are redacted before they are stored.
+/// name). `data` is the collector's data as stored (JSON): read it with [`Item::data_as`], as
+/// the struct of [`crate::evidence::data`] for its collector. `raw` is text as the target
+/// printed it (log tails, command output). Both are redacted before they are stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub collector: String,
@@ -59,6 +61,32 @@ impl Item {
             data,
             raw,
         }
+    }
+
+    /// An `ok` item of the collector whose data this is.
+    pub fn collected<T: CollectorData>(
+        name: &str,
+        duration_ms: u64,
+        data: &T,
+        raw: String,
+    ) -> Item {
+        Item::ok(
+            T::COLLECTOR,
+            name,
+            duration_ms,
+            crate::evidence::data::stored(data),
+            raw,
+        )
+    }
+
+    /// The item's data as its collector's struct, read once per use. Nothing seen (the
+    /// default) when the item is another collector's, holds no data (a failed item's `null`),
+    /// or holds JSON no collector wrote.
+    pub fn data_as<T: CollectorData>(&self) -> T {
+        if self.collector != T::COLLECTOR {
+            return T::default();
+        }
+        T::deserialize(&self.data).unwrap_or_default()
     }
 
     pub fn failed(collector: &str, name: &str, duration_ms: u64, error: impl Into<String>) -> Item {

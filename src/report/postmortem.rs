@@ -7,6 +7,7 @@
 use crate::domain::model::{ActionItem, Event, EventKind, Incident};
 use crate::domain::sla::{Clock, ClockState, Policy};
 use crate::domain::time::{self, Timestamp};
+use crate::evidence::data::DatabaseData;
 use crate::evidence::snapshot::{ItemStatus, Snapshot};
 use crate::store::{ActionFilter, StoreError, StoredSnapshot, Txn};
 use serde_json::{Value, json};
@@ -304,10 +305,9 @@ pub fn data_age(snap: &Snapshot) -> Vec<Value> {
         .iter()
         .filter(|i| i.collector == "database" && i.status == ItemStatus::Ok);
     for item in databases {
-        let checks = item.data.get("freshness").and_then(Value::as_array);
-        for check in checks.into_iter().flatten() {
-            let name = check.get("name").and_then(Value::as_str).unwrap_or("");
-            let Some(age) = check.get("age_seconds").and_then(Value::as_i64) else {
+        for check in item.data_as::<DatabaseData>().freshness {
+            let name = check.name();
+            let Some(age) = check.age_seconds else {
                 continue;
             };
             let subject = format!("{}/{name}", item.label());

@@ -1,31 +1,39 @@
 //! Snapshots and their diffs, printed for people.
 
 use crate::domain::time::{Timestamp, display, from_rfc3339, human_duration, human_millis};
+use crate::evidence::data::{CommandData, DatabaseData, NamespaceData, RedisData};
 use crate::evidence::diff::Change;
 use crate::evidence::snapshot::{Finding, Item, ItemStatus, Level, Snapshot};
 use crate::ui::output::{Paint, table};
-use serde_json::Value;
 
-fn s(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(x)) => x.clone(),
-        Some(Value::Null) | None => "-".into(),
-        Some(other) => other.to_string(),
-    }
+/// A value as the collector stored it, `-` when it did not.
+fn or_dash(value: Option<impl ToString>) -> String {
+    value.map_or_else(|| "-".into(), |v| v.to_string())
 }
 
-fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+/// Milliseconds as the JSON holds them: `1.0` stays `1.0`.
+fn millis(value: Option<f64>) -> String {
+    or_dash(value.and_then(serde_json::Number::from_f64))
 }
 
-fn when(v: &Value, key: &str, now: Timestamp) -> String {
-    match v.get(key).and_then(Value::as_str).and_then(from_rfc3339) {
+/// How long ago an RFC 3339 time was, `-` when there is none.
+fn ago(time: Option<&str>, now: Timestamp) -> String {
+    match time.and_then(from_rfc3339) {
         Some(t) => format!("{} ago", human_duration((now - t).num_seconds())),
         None => "-".into(),
     }
+}
+
+/// Text indented by two spaces, line by line.
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// A table of `header` and `rows`, indented.
+fn indented_table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let mut all = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+    all.extend(rows);
+    indent(&table(&all, |_, _, c| c.to_string()))
 }
 
 fn level(f: &Finding, paint: &Paint) -> String {
@@ -78,161 +86,154 @@ fn item_text(item: &Item, now: Timestamp, paint: &Paint) -> String {
     if let Some(error) = &item.error {
         out.push_str(&format!("  {error}\n"));
     }
-    let d = &item.data;
-    let indent = |text: String| -> String { text.lines().map(|l| format!("  {l}\n")).collect() };
+    let ok = item.status == ItemStatus::Ok;
     match item.collector.as_str() {
-        "kubernetes" if item.status == ItemStatus::Ok => {
-            let mut rows = vec![
-                [
-                    "POD",
-                    "READY",
-                    "STATUS",
-                    "RESTARTS",
-                    "LAST EXIT",
-                    "STARTED",
-                    "NODE",
-                ]
-                .map(String::from)
-                .to_vec(),
-            ];
-            for p in list(d, "pods") {
-                let status = match p.get("waiting_reason").and_then(Value::as_str) {
-                    Some(w) => w.to_string(),
-                    None => s(p, "phase"),
-                };
-                rows.push(vec![
-                    s(p, "name"),
-                    format!("{}/{}", s(p, "ready_containers"), s(p, "containers")),
-                    status,
-                    s(p, "restarts"),
-                    s(p, "last_termination_reason"),
-                    when(p, "started_at", now),
-                    s(p, "node"),
-                ]);
-            }
-            out.push_str(&indent(table(&rows, |_, _, c| c.to_string())));
-            if !list(d, "cronjobs").is_empty() {
-                let mut rows = vec![
-                    [
-                        "CRONJOB",
-                        "SCHEDULE",
-                        "SUSPENDED",
-                        "LAST SCHEDULE",
-                        "LAST SUCCESS",
-                        "ACTIVE",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                ];
-                for c in list(d, "cronjobs") {
-                    rows.push(vec![
-                        s(c, "name"),
-                        s(c, "schedule"),
-                        s(c, "suspended"),
-                        when(c, "last_schedule", now),
-                        when(c, "last_successful", now),
-                        s(c, "active"),
-                    ]);
-                }
-                out.push_str(&indent(table(&rows, |_, _, c| c.to_string())));
-            }
-            if !list(d, "jobs").is_empty() {
-                let mut rows = vec![
-                    ["JOB", "SUCCEEDED", "FAILED", "ACTIVE", "STARTED", "REASON"]
-                        .map(String::from)
-                        .to_vec(),
-                ];
-                for j in list(d, "jobs") {
-                    rows.push(vec![
-                        s(j, "name"),
-                        s(j, "succeeded"),
-                        s(j, "failed"),
-                        s(j, "active"),
-                        when(j, "started_at", now),
-                        s(j, "failed_reason"),
-                    ]);
-                }
-                out.push_str(&indent(table(&rows, |_, _, c| c.to_string())));
-            }
-            if !list(d, "events").is_empty() {
-                out.push_str("  WARNING EVENTS\n");
-                for e in list(d, "events") {
-                    out.push_str(&format!(
-                        "  {} {} x{} {}: {}\n",
-                        when(e, "last_seen", now),
-                        s(e, "object"),
-                        s(e, "count"),
-                        s(e, "reason"),
-                        s(e, "message")
-                    ));
-                }
-            }
-            for e in list(d, "errors") {
-                out.push_str(&format!("  partial: {}\n", e.as_str().unwrap_or_default()));
-            }
-        }
-        "database" if item.status == ItemStatus::Ok => {
-            out.push_str(&format!(
-                "  {} {}, round trip {} ms\n",
-                s(d, "engine"),
-                s(d, "version"),
-                s(d, "latency_ms")
-            ));
-            for c in list(d, "freshness") {
-                match c.get("error").and_then(Value::as_str) {
-                    Some(e) => out.push_str(&format!("  {}: {e}\n", s(c, "name"))),
-                    None => {
-                        let newest = c
-                            .get("newest")
-                            .and_then(Value::as_str)
-                            .and_then(from_rfc3339)
-                            .map(display);
-                        let age = c
-                            .get("age_seconds")
-                            .and_then(Value::as_i64)
-                            .map(human_duration);
-                        out.push_str(&format!(
-                            "  {}: newest {}, data age {}\n",
-                            s(c, "name"),
-                            newest.unwrap_or_else(|| "-".into()),
-                            age.unwrap_or_else(|| "-".into())
-                        ));
-                    }
-                }
-            }
-        }
-        "redis" if item.status == ItemStatus::Ok => {
-            out.push_str(&format!(
-                "  redis {} ({}), round trip {} ms, {} clients, {} memory, keys {}\n",
-                s(d, "version"),
-                s(d, "role"),
-                s(d, "latency_ms"),
-                s(d, "connected_clients"),
-                s(d, "used_memory_human"),
-                d.get("keys")
-                    .map(Value::to_string)
-                    .unwrap_or_else(|| "-".into())
-            ));
-        }
-        "command" => {
-            let argv: Vec<String> = list(d, "argv")
-                .iter()
-                .filter_map(|a| a.as_str().map(String::from))
-                .collect();
-            if !argv.is_empty() {
-                out.push_str(&format!(
-                    "  $ {}   (exit {})\n",
-                    argv.join(" "),
-                    s(d, "exit_code")
-                ));
-            }
-        }
+        "kubernetes" if ok => out.push_str(&namespace_text(&item.data_as(), now)),
+        "database" if ok => out.push_str(&database_text(&item.data_as())),
+        "redis" if ok => out.push_str(&redis_text(&item.data_as())),
+        "command" => out.push_str(&command_text(&item.data_as())),
         _ => {}
     }
     if !item.raw.is_empty() {
-        out.push_str(&indent(item.raw.trim_end().to_string()));
+        out.push_str(&indent(item.raw.trim_end()));
     }
     out
+}
+
+/// Pods (always, a header alone when there are none), cronjobs, jobs, warning events and the
+/// lists that could not be read.
+fn namespace_text(d: &NamespaceData, now: Timestamp) -> String {
+    let pods = d.pods().iter().map(|p| {
+        vec![
+            or_dash(p.name.as_deref()),
+            format!("{}/{}", or_dash(p.ready_containers), or_dash(p.containers)),
+            match &p.waiting_reason {
+                Some(w) => w.clone(),
+                None => or_dash(p.phase.as_deref()),
+            },
+            or_dash(p.restarts),
+            or_dash(p.last_termination_reason.as_deref()),
+            ago(p.started_at.as_deref(), now),
+            or_dash(p.node.as_deref()),
+        ]
+    });
+    let mut out = indented_table(
+        &[
+            "POD",
+            "READY",
+            "STATUS",
+            "RESTARTS",
+            "LAST EXIT",
+            "STARTED",
+            "NODE",
+        ],
+        pods,
+    );
+    if !d.cronjobs().is_empty() {
+        let cronjobs = d.cronjobs().iter().map(|c| {
+            vec![
+                or_dash(c.name.as_deref()),
+                or_dash(c.schedule.as_deref()),
+                or_dash(c.suspended),
+                ago(c.last_schedule.as_deref(), now),
+                ago(c.last_successful.as_deref(), now),
+                or_dash(c.active),
+            ]
+        });
+        out.push_str(&indented_table(
+            &[
+                "CRONJOB",
+                "SCHEDULE",
+                "SUSPENDED",
+                "LAST SCHEDULE",
+                "LAST SUCCESS",
+                "ACTIVE",
+            ],
+            cronjobs,
+        ));
+    }
+    if !d.jobs().is_empty() {
+        let jobs = d.jobs().iter().map(|j| {
+            vec![
+                or_dash(j.name.as_deref()),
+                or_dash(j.succeeded),
+                or_dash(j.failed),
+                or_dash(j.active),
+                ago(j.started_at.as_deref(), now),
+                or_dash(j.failed_reason.as_deref()),
+            ]
+        });
+        out.push_str(&indented_table(
+            &["JOB", "SUCCEEDED", "FAILED", "ACTIVE", "STARTED", "REASON"],
+            jobs,
+        ));
+    }
+    if !d.events().is_empty() {
+        out.push_str("  WARNING EVENTS\n");
+        for e in d.events() {
+            out.push_str(&format!(
+                "  {} {} x{} {}: {}\n",
+                ago(e.last_seen.as_deref(), now),
+                or_dash(e.object.as_deref()),
+                or_dash(e.count),
+                or_dash(e.reason.as_deref()),
+                or_dash(e.message.as_deref())
+            ));
+        }
+    }
+    for e in &d.errors {
+        out.push_str(&format!("  partial: {e}\n"));
+    }
+    out
+}
+
+/// The server, its round trip, and each freshness check's newest row and data age.
+fn database_text(d: &DatabaseData) -> String {
+    let mut out = format!(
+        "  {} {}, round trip {} ms\n",
+        or_dash(d.engine.as_deref()),
+        or_dash(d.version.as_deref()),
+        millis(d.latency_ms)
+    );
+    for c in &d.freshness {
+        let name = or_dash(c.name.as_deref());
+        match &c.error {
+            Some(e) => out.push_str(&format!("  {name}: {e}\n")),
+            None => {
+                let newest = c.newest.as_deref().and_then(from_rfc3339).map(display);
+                out.push_str(&format!(
+                    "  {name}: newest {}, data age {}\n",
+                    or_dash(newest),
+                    or_dash(c.age_seconds.map(human_duration))
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn redis_text(d: &RedisData) -> String {
+    format!(
+        "  redis {} ({}), round trip {} ms, {} clients, {} memory, keys {}\n",
+        or_dash(d.info.version.as_deref()),
+        or_dash(d.info.role.as_deref()),
+        millis(d.latency_ms),
+        or_dash(d.info.connected_clients),
+        or_dash(d.info.used_memory_human.as_deref()),
+        or_dash(d.info.keys.as_ref())
+    )
+}
+
+/// The command line and its exit code (the output follows as the item's raw text).
+fn command_text(d: &CommandData) -> String {
+    if d.argv.is_empty() {
+        return String::new();
+    }
+    format!(
+        "  $ {}   (exit {})\n",
+        d.argv.join(" "),
+        or_dash(d.exit_code)
+    )
 }
 
 /// A diff, one change per line.

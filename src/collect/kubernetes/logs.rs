@@ -1,25 +1,19 @@
 //! Log tails: the pods of a label selector (or one pod by name), like `kubectl logs --tail`.
 //!
-//! `data` of a `logs` item:
-//!
-//! ```json
-//! {"namespace": "prod", "selector": "app=updater", "pod": null,
-//!  "pods": [{"pod", "container", "previous", "lines", "bytes", "error"}]}
-//! ```
-//!
-//! `raw` is the text, each part headed `==> POD/CONTAINER <==` (` (previous)` for the last
-//! run of a restarted container), as `tail` heads files. A restarted container's previous run
-//! comes before its current one: that is the order they ran in, and in a CrashLoopBackOff the
-//! previous run is the one that says why. The item is `ok` when any log came back.
+//! Its data is [`LogsData`], one [`LogData`] per log asked for. `raw` is the text, each part
+//! headed `==> POD/CONTAINER <==` (` (previous)` for the last run of a restarted container), as
+//! `tail` heads files. A restarted container's previous run comes before its current one: that
+//! is the order they ran in, and in a CrashLoopBackOff the previous run is the one that says
+//! why. The item is `ok` when any log came back.
 
 use super::{Cx, Failure};
+use crate::evidence::data::{LogData, LogsData};
 use crate::evidence::settings::LogSource;
 use crate::evidence::snapshot::Item;
 use futures::AsyncReadExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::{ListParams, LogParams};
-use serde_json::{Value, json};
 
 /// The item's name: the selector, else `pod/NAME`.
 pub(super) fn source_name(source: &LogSource) -> String {
@@ -95,15 +89,15 @@ pub(super) async fn collect(cx: &Cx, source: &LogSource) -> Item {
         }
     }
 
-    let data = json!({
-        "namespace": source.namespace,
-        "selector": source.selector,
-        "pod": source.pod,
-        "pods": entries,
-    });
+    let data = LogsData {
+        namespace: source.namespace.clone(),
+        selector: source.selector.clone(),
+        pod: source.pod.clone(),
+        pods: entries,
+    };
     let duration_ms = cx.elapsed_ms();
     if failures.len() < fetches.len() {
-        return Item::ok("logs", &name, duration_ms, data, raw);
+        return Item::collected(&name, duration_ms, &data, raw);
     }
     let mut item = if fetches.is_empty() {
         let what = source.selector.as_deref().unwrap_or_default();
@@ -121,7 +115,7 @@ pub(super) async fn collect(cx: &Cx, source: &LogSource) -> Item {
     } else {
         Item::timeout("logs", &name, duration_ms)
     };
-    item.data = data;
+    item.data = crate::evidence::data::stored(&data);
     item
 }
 
@@ -205,13 +199,13 @@ async fn read(
     .await
 }
 
-fn entry(fetch: &Fetch, lines: usize, bytes: usize, error: Option<String>) -> Value {
-    json!({
-        "pod": fetch.pod,
-        "container": fetch.container,
-        "previous": fetch.previous,
-        "lines": lines,
-        "bytes": bytes,
-        "error": error,
-    })
+fn entry(fetch: &Fetch, lines: usize, bytes: usize, error: Option<String>) -> LogData {
+    LogData {
+        pod: fetch.pod.clone(),
+        container: fetch.container.clone(),
+        previous: fetch.previous,
+        lines: lines as u64,
+        bytes: bytes as u64,
+        error,
+    }
 }

@@ -1,32 +1,18 @@
 //! One namespace as the guide's first look shows it: pods, cronjobs, jobs and warning events.
 //!
-//! `data` of a `kubernetes` item:
-//!
-//! ```json
-//! {"namespace": "prod",
-//!  "pods": [{"name", "phase", "ready", "ready_containers", "containers", "restarts",
-//!            "waiting_reason", "last_termination_reason", "started_at", "node", "owner"}],
-//!  "cronjobs": [{"name", "schedule", "time_zone", "suspended", "last_schedule",
-//!                "last_successful", "active"}],
-//!  "jobs": [{"name", "cronjob", "succeeded", "failed", "active", "started_at",
-//!            "completed_at", "failed_reason"}],
-//!  "events": [{"type", "reason", "object", "message", "count", "last_seen"}],
-//!  "errors": ["cronjobs: forbidden: …"]}
-//! ```
-//!
-//! The item is `ok` when the pods came back; a list that did not is `null`, and says why in
-//! `errors`. `waiting_reason` falls back to an init container's when the regular containers
-//! only wait for init (`PodInitializing`), since that is the one that is stuck. `events` are
-//! warnings only, newest first, at most [`MAX_EVENTS`].
+//! Its data is [`NamespaceData`]. The item is `ok` when the pods came back; a list that did not
+//! is `null`, and says why in `errors`. `waiting_reason` falls back to an init container's when
+//! the regular containers only wait for init (`PodInitializing`), since that is the one that is
+//! stuck. `events` are warnings only, newest first, at most [`MAX_EVENTS`].
 
 use super::{Cx, Failure, rfc3339};
+use crate::evidence::data::{CronJobData, EventData, JobData, NamespaceData, PodData};
 use crate::evidence::snapshot::Item;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ContainerStatus, Event, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};
 use kube::Api;
 use kube::api::ListParams;
-use serde_json::{Value, json};
 
 pub(super) const MAX_EVENTS: usize = 50;
 
@@ -45,40 +31,28 @@ pub(super) async fn collect(cx: &Cx, namespace: &str) -> Item {
     );
 
     let mut errors = Vec::new();
-    let mut section = |what: &str, result: Result<Vec<Value>, Failure>| match result {
-        Ok(values) => Value::Array(values),
-        Err(failure) => {
-            errors.push(format!("{what}: {}", cx.message(&failure)));
-            Value::Null
-        }
-    };
     let pods_failure = pods.as_ref().err().cloned();
-    let pods_json = section(
-        "pods",
-        pods.map(|list| list.items.iter().map(pod).collect()),
-    );
-    let cronjobs_json = section(
-        "cronjobs",
-        cronjobs.map(|list| list.items.iter().map(cronjob).collect()),
-    );
-    let jobs_json = section(
-        "jobs",
-        jobs.map(|list| list.items.iter().map(job).collect()),
-    );
-    let events_json = section("events", events.map(|list| warning_events(&list.items)));
+    let pods = pods.map(|list| list.items.iter().map(pod).collect());
+    let pods = section(cx, &mut errors, "pods", pods);
+    let cronjobs = cronjobs.map(|list| list.items.iter().map(cronjob).collect());
+    let cronjobs = section(cx, &mut errors, "cronjobs", cronjobs);
+    let jobs = jobs.map(|list| list.items.iter().map(job).collect());
+    let jobs = section(cx, &mut errors, "jobs", jobs);
+    let events = events.map(|list| warning_events(&list.items));
+    let events = section(cx, &mut errors, "events", events);
     let nothing_came_back = errors.len() == 4;
-    let data = json!({
-        "namespace": namespace,
-        "pods": pods_json,
-        "cronjobs": cronjobs_json,
-        "jobs": jobs_json,
-        "events": events_json,
-        "errors": errors,
-    });
+    let data = NamespaceData {
+        namespace: namespace.to_string(),
+        pods,
+        cronjobs,
+        jobs,
+        events,
+        errors,
+    };
 
     let duration_ms = cx.elapsed_ms();
     let Some(failure) = pods_failure else {
-        return Item::ok("kubernetes", namespace, duration_ms, data, String::new());
+        return Item::collected(namespace, duration_ms, &data, String::new());
     };
     let mut item = match failure {
         Failure::Timeout => Item::timeout("kubernetes", namespace, duration_ms),
@@ -86,12 +60,28 @@ pub(super) async fn collect(cx: &Cx, namespace: &str) -> Item {
     };
     // What did come back is still evidence (events while pods are forbidden, say).
     if !nothing_came_back {
-        item.data = data;
+        item.data = crate::evidence::data::stored(&data);
     }
     item
 }
 
-fn pod(pod: &Pod) -> Value {
+/// A list that came back, or `None` with why it did not in `errors`.
+fn section<T>(
+    cx: &Cx,
+    errors: &mut Vec<String>,
+    what: &str,
+    result: Result<Vec<T>, Failure>,
+) -> Option<Vec<T>> {
+    match result {
+        Ok(values) => Some(values),
+        Err(failure) => {
+            errors.push(format!("{what}: {}", cx.message(&failure)));
+            None
+        }
+    }
+}
+
+fn pod(pod: &Pod) -> PodData {
     let status = pod.status.as_ref();
     let spec = pod.spec.as_ref();
     let statuses: &[ContainerStatus] = status
@@ -108,19 +98,19 @@ fn pod(pod: &Pod) -> Value {
                 .any(|c| c.type_ == "Ready" && c.status == "True")
         });
     let restarts: i64 = statuses.iter().map(|c| i64::from(c.restart_count)).sum();
-    json!({
-        "name": pod.metadata.name,
-        "phase": status.and_then(|s| s.phase.clone()),
-        "ready": ready,
-        "ready_containers": statuses.iter().filter(|c| c.ready).count(),
-        "containers": spec.map_or(statuses.len(), |s| s.containers.len()),
-        "restarts": restarts,
-        "waiting_reason": waiting_reason(statuses, init_statuses),
-        "last_termination_reason": last_termination_reason(statuses),
-        "started_at": time(status.and_then(|s| s.start_time.as_ref())),
-        "node": spec.and_then(|s| s.node_name.clone()),
-        "owner": owner(pod.metadata.owner_references.as_deref()),
-    })
+    PodData {
+        name: pod.metadata.name.clone(),
+        phase: status.and_then(|s| s.phase.clone()),
+        ready,
+        ready_containers: Some(statuses.iter().filter(|c| c.ready).count() as u64),
+        containers: Some(spec.map_or(statuses.len(), |s| s.containers.len()) as u64),
+        restarts: Some(restarts),
+        waiting_reason: waiting_reason(statuses, init_statuses),
+        last_termination_reason: last_termination_reason(statuses),
+        started_at: time(status.and_then(|s| s.start_time.as_ref())),
+        node: spec.and_then(|s| s.node_name.clone()),
+        owner: owner(pod.metadata.owner_references.as_deref()),
+    }
 }
 
 fn waiting_reason(
@@ -166,21 +156,21 @@ fn owner(owners: Option<&[OwnerReference]>) -> Option<String> {
     Some(format!("{}/{}", owner.kind, owner.name))
 }
 
-fn cronjob(cronjob: &CronJob) -> Value {
+fn cronjob(cronjob: &CronJob) -> CronJobData {
     let spec = cronjob.spec.as_ref();
     let status = cronjob.status.as_ref();
-    json!({
-        "name": cronjob.metadata.name,
-        "schedule": spec.map(|s| s.schedule.clone()),
-        "time_zone": spec.and_then(|s| s.time_zone.clone()),
-        "suspended": spec.and_then(|s| s.suspend).unwrap_or(false),
-        "last_schedule": time(status.and_then(|s| s.last_schedule_time.as_ref())),
-        "last_successful": time(status.and_then(|s| s.last_successful_time.as_ref())),
-        "active": status.and_then(|s| s.active.as_ref()).map_or(0, Vec::len),
-    })
+    CronJobData {
+        name: cronjob.metadata.name.clone(),
+        schedule: spec.map(|s| s.schedule.clone()),
+        time_zone: spec.and_then(|s| s.time_zone.clone()),
+        suspended: Some(spec.and_then(|s| s.suspend).unwrap_or(false)),
+        last_schedule: time(status.and_then(|s| s.last_schedule_time.as_ref())),
+        last_successful: time(status.and_then(|s| s.last_successful_time.as_ref())),
+        active: Some(status.and_then(|s| s.active.as_ref()).map_or(0, Vec::len) as u64),
+    }
 }
 
-fn job(job: &Job) -> Value {
+fn job(job: &Job) -> JobData {
     let status = job.status.as_ref();
     let cronjob = job
         .metadata
@@ -198,21 +188,22 @@ fn job(job: &Job) -> Value {
                 .find(|c| c.type_ == "Failed" && c.status == "True")
         })
         .map(|c| c.reason.clone());
-    json!({
-        "name": job.metadata.name,
-        "cronjob": cronjob,
-        "succeeded": status.and_then(|s| s.succeeded).unwrap_or(0),
-        "failed": status.and_then(|s| s.failed).unwrap_or(0),
-        "active": status.and_then(|s| s.active).unwrap_or(0),
-        "started_at": time(status.and_then(|s| s.start_time.as_ref())),
-        "completed_at": time(status.and_then(|s| s.completion_time.as_ref())),
-        "failed_reason": failed_reason.flatten(),
-    })
+    let count = |n: Option<i32>| Some(i64::from(n.unwrap_or(0)));
+    JobData {
+        name: job.metadata.name.clone(),
+        cronjob,
+        succeeded: count(status.and_then(|s| s.succeeded)),
+        failed: count(status.and_then(|s| s.failed)),
+        active: count(status.and_then(|s| s.active)),
+        started_at: time(status.and_then(|s| s.start_time.as_ref())),
+        completed_at: time(status.and_then(|s| s.completion_time.as_ref())),
+        failed_reason: failed_reason.flatten(),
+    }
 }
 
 /// Warnings only (the field selector asks for them; a server that ignores it is filtered here
 /// too), newest first, at most [`MAX_EVENTS`].
-fn warning_events(events: &[Event]) -> Vec<Value> {
+fn warning_events(events: &[Event]) -> Vec<EventData> {
     let mut warnings: Vec<(Option<k8s_openapi::jiff::Timestamp>, &Event)> = events
         .iter()
         .filter(|e| e.type_.as_deref() == Some("Warning"))
@@ -231,18 +222,18 @@ fn warning_events(events: &[Event]) -> Vec<Value> {
                 .and_then(|s| s.count)
                 .max(e.count)
                 .unwrap_or(1);
-            json!({
-                "type": e.type_,
-                "reason": e.reason,
-                "object": format!(
+            EventData {
+                kind: e.type_.clone(),
+                reason: e.reason.clone(),
+                object: Some(format!(
                     "{}/{}",
                     object.kind.as_deref().unwrap_or("?"),
                     object.name.as_deref().unwrap_or("?")
-                ),
-                "message": e.message,
-                "count": count,
-                "last_seen": seen.and_then(rfc3339),
-            })
+                )),
+                message: e.message.clone(),
+                count: Some(i64::from(count)),
+                last_seen: seen.and_then(rfc3339),
+            }
         })
         .collect()
 }
