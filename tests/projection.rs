@@ -242,3 +242,81 @@ fn every_incident_rebuilds_from_its_timeline() {
     let states: BTreeSet<_> = incidents.iter().map(|i| i.status.as_str()).collect();
     assert!(states.len() >= 3, "{states:?}");
 }
+
+/// An export of one incident opened with a description and an earlier detection, then
+/// acknowledged and resolved; returns the file's text.
+fn exported_one(env: &Env) -> String {
+    env.run_stdin(
+        &[
+            "open",
+            "P2",
+            "Redis evictions (db0)",
+            "--no-snapshot",
+            "--at",
+            "-2h",
+            "--detected",
+            "-3h",
+            "--description",
+            "-",
+        ],
+        "maxmemory reached\r\nused_memory=4.00G",
+    )
+    .ok();
+    env.run(&["ack", "1"]).ok();
+    env.run(&["resolve", "1", "--resolution", "raised maxmemory"])
+        .ok();
+    let file = env.home().join("one.json");
+    env.run(&["export", "1", "--out", file.to_str().unwrap()])
+        .ok();
+    std::fs::read_to_string(file).unwrap()
+}
+
+#[test]
+fn an_import_whose_fields_do_not_follow_from_its_timeline_is_refused() {
+    let env = Env::new();
+    let good = exported_one(&env);
+    let target = env.home().join("other.db");
+    let db = target.to_str().unwrap();
+    env.run(&["--db", db, "open", "P3", "Local one", "--no-snapshot"])
+        .ok();
+    let before = env.db_bytes(&target);
+    let planted = env.home().join("planted.json");
+    // The file says CLOSED; its timeline ends RESOLVED.
+    std::fs::write(
+        &planted,
+        good.replacen("\"status\":\"RESOLVED\"", "\"status\":\"CLOSED\"", 1),
+    )
+    .unwrap();
+    let run = env.run(&["--db", db, "import", planted.to_str().unwrap()]);
+    let err = run.err();
+    assert!(
+        err.contains("its status is 'CLOSED', but its timeline says 'RESOLVED'"),
+        "{err}"
+    );
+    assert_eq!(env.db_bytes(&target), before, "the database is untouched");
+}
+
+#[test]
+fn an_export_from_before_opening_details_imports_with_its_own_fields() {
+    let env = Env::new();
+    let good = exported_one(&env);
+    let mut file: serde_json::Value = serde_json::from_str(&good).unwrap();
+    let opened = &mut file["incidents"][0]["events"][0];
+    assert_eq!(opened["kind"], "opened");
+    assert!(opened["detail"].is_object(), "{opened}");
+    // As a binary before version 9 wrote it: no detail on the opening.
+    opened.as_object_mut().unwrap().remove("detail");
+    let old = env.home().join("old.json");
+    std::fs::write(&old, file.to_string()).unwrap();
+    let target = env.home().join("other.db");
+    let db = target.to_str().unwrap();
+    env.run(&["--db", db, "import", old.to_str().unwrap()]).ok();
+    let here = env.json(&["show", "1", "--json"]);
+    let there = env.json(&["--db", db, "show", "1", "--json"]);
+    assert_eq!(there, here);
+    assert_eq!(
+        there["description"],
+        "maxmemory reached\r\nused_memory=4.00G"
+    );
+    assert_ne!(there["detected_at"], there["opened_at"]);
+}
