@@ -15,7 +15,8 @@ pub mod snapshot;
 pub mod transfer;
 
 use crate::config::Settings;
-use crate::domain::model::{Event, Incident};
+use crate::domain::event::Event;
+use crate::domain::model::Incident;
 use crate::domain::time::{self, TimeError, Timestamp};
 use crate::domain::workflow::{Actor, WorkflowError};
 use crate::store::{Mode, Store, StoreError, Txn};

@@ -3,7 +3,8 @@
 use super::args::incident_number;
 use crate::app::App;
 use crate::app::record;
-use crate::domain::model::{ActionItem, Event, Field, Incident};
+use crate::domain::event::Event;
+use crate::domain::model::{ActionItem, Field, Incident};
 use crate::domain::sla;
 use crate::domain::time::display;
 use crate::store::ActionFilter;

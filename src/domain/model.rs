@@ -1,9 +1,6 @@
 //! The incident record of the guide's Incident Log Template and its timeline events.
 
 use crate::domain::time::Timestamp;
-
-// TEMPORARY while other branches still import them from here; removed after the merge.
-pub use crate::domain::event::{Event, EventKind};
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,6 +1,7 @@
 //! The JSON view of an incident: what `--json` prints and what templates receive.
 
-use crate::domain::model::{ActionItem, Event, Incident};
+use crate::domain::event::Event;
+use crate::domain::model::{ActionItem, Incident};
 use crate::domain::sla::{self, Clock, Policy};
 use crate::domain::time::{self, Timestamp};
 use serde_json::{Value, json};

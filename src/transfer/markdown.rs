@@ -5,7 +5,7 @@ use super::export::{Counts, Failure};
 use super::record::{
     ActionRecord, AttachmentRecord, CommandRunRecord, IncidentRecord, SnapshotRecord,
 };
-use crate::domain::model::Event;
+use crate::domain::event::Event;
 use crate::domain::time::{self, Timestamp};
 use crate::store::Txn;
 use std::io::{Result, Write};

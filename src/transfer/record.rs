@@ -5,7 +5,8 @@
 
 use super::{Result, TransferError, invalid};
 use crate::domain::event::Detail;
-use crate::domain::model::{ActionKind, EventKind, Severity, Status};
+use crate::domain::event::EventKind;
+use crate::domain::model::{ActionKind, Severity, Status};
 use crate::domain::time;
 use serde::{Deserialize, Serialize};
 
