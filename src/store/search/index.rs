@@ -1,0 +1,345 @@
+//! Writing the indexes, in the transaction that records what they index: incident fields,
+//! notes (in batches), action items, snapshots, command lines and the chunks of blobs.
+
+use super::io_error;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Incident fields indexed, by their column names (also `Field::key`).
+const FIELDS: [&str; 6] = [
+    "title",
+    "description",
+    "root_cause",
+    "resolution",
+    "prevention",
+    "lessons_learned",
+];
+
+pub(in crate::store) fn add_doc(
+    conn: &Connection,
+    kind: &str,
+    incident_pk: Option<i64>,
+    reference: &str,
+    at: &str,
+    chunk_id: Option<i64>,
+    text: &str,
+) -> rusqlite::Result<()> {
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    // A chunk's text is its compressed data; anything else keeps it here.
+    let body = chunk_id.is_none().then_some(text);
+    conn.prepare_cached(
+        "INSERT INTO search_docs (kind, incident_pk, ref, at, body, chunk_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![kind, incident_pk, reference, at, body, chunk_id])?;
+    let id = conn.last_insert_rowid();
+    let index = match chunk_id {
+        Some(_) => "INSERT INTO search_log (rowid, text) VALUES (?1, ?2)",
+        None => "INSERT INTO search (rowid, text) VALUES (?1, ?2)",
+    };
+    conn.prepare_cached(index)?.execute(params![id, text])?;
+    Ok(())
+}
+
+fn remove_doc(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM search WHERE rowid = ?1")?
+        .execute([id])?;
+    conn.prepare_cached("DELETE FROM search_docs WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+/// Re-indexes the incident's fields whose text differs from what is indexed.
+pub(in crate::store) fn index_fields(conn: &Connection, incident_pk: i64) -> rusqlite::Result<()> {
+    let row: Vec<String> = conn
+        .prepare_cached(
+            "SELECT title, description, root_cause, resolution, prevention, lessons_learned,
+                    updated_at
+             FROM incidents WHERE pk = ?1",
+        )?
+        .query_row([incident_pk], |r| (0..7).map(|i| r.get(i)).collect())?;
+    let at = &row[6];
+    for (field, text) in FIELDS.iter().zip(&row) {
+        let indexed: Option<(i64, Option<String>)> = conn
+            .prepare_cached(
+                "SELECT id, body FROM search_docs
+                 WHERE incident_pk = ?1 AND kind = 'field' AND ref = ?2",
+            )?
+            .query_row(params![incident_pk, field], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        match indexed {
+            Some((_, Some(body))) if body == *text => continue,
+            Some((id, _)) => remove_doc(conn, id)?,
+            None => {}
+        }
+        add_doc(conn, "field", Some(incident_pk), field, at, None, text)?;
+    }
+    Ok(())
+}
+
+/// An action item's text, under `action ID` (the id `incident action done` takes), counted in
+/// the mark (see `ACTIONS_MARK`).
+pub(in crate::store) fn index_action(conn: &Connection, action_id: i64) -> rusqlite::Result<()> {
+    add_action_doc(conn, action_id)?;
+    conn.prepare_cached(
+        "UPDATE search_docs SET body = CAST(body AS INTEGER) + 1
+         WHERE incident_pk IS NULL AND kind = 'mark' AND ref = 'action_items'",
+    )?
+    .execute([])?;
+    Ok(())
+}
+
+fn add_action_doc(conn: &Connection, action_id: i64) -> rusqlite::Result<()> {
+    let (incident_pk, text, at): (i64, String, String) = conn
+        .prepare_cached("SELECT incident_pk, text, created_at FROM action_items WHERE id = ?1")?
+        .query_row([action_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let reference = format!("action {action_id}");
+    add_doc(
+        conn,
+        "action",
+        Some(incident_pk),
+        &reference,
+        &at,
+        None,
+        &text,
+    )
+}
+
+/// How many action items are in the index: a `search_docs` row of kind `mark` (never in the
+/// index itself, so never a result) whose body is the count. `action add` indexes its item and
+/// counts it; an item written any other way (by a version before action items were
+/// searchable, or by `import`, which keeps ids from the file) leaves the count behind the
+/// table's, and the next search indexes what is missing. No migration needed; ids are no
+/// high-water mark here, as an import can add ids below the highest.
+const ACTIONS_MARK: &str = "SELECT id, CAST(body AS INTEGER) FROM search_docs
+     WHERE incident_pk IS NULL AND kind = 'mark' AND ref = 'action_items'";
+
+/// Whether some action items are not counted in the index: the count triggers keep (version
+/// 8) against the mark's.
+pub(super) fn actions_pending(conn: &Connection) -> rusqlite::Result<bool> {
+    let counted: i64 = conn
+        .prepare_cached(ACTIONS_MARK)?
+        .query_row([], |r| r.get(1))
+        .optional()?
+        .unwrap_or(0);
+    conn.prepare_cached("SELECT actions_written <> ?1 FROM search_state WHERE id = 1")?
+        .query_row([counted], |r| r.get(0))
+}
+
+/// Indexes the action items that are not, and sets the count.
+fn index_unindexed_actions(conn: &Connection) -> rusqlite::Result<()> {
+    let unindexed: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT a.id FROM action_items a WHERE NOT EXISTS (
+                 SELECT 1 FROM search_docs d
+                 WHERE d.incident_pk = a.incident_pk AND d.kind = 'action'
+                   AND d.ref = 'action ' || a.id)
+             ORDER BY a.id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in unindexed {
+        add_action_doc(conn, id)?;
+    }
+    let count: i64 = conn.query_row("SELECT count(*) FROM action_items", [], |r| r.get(0))?;
+    let mark: Option<i64> = conn
+        .prepare_cached(ACTIONS_MARK)?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    match mark {
+        Some(id) => conn.execute(
+            "UPDATE search_docs SET body = ?2 WHERE id = ?1",
+            params![id, count.to_string()],
+        )?,
+        None => conn.execute(
+            "INSERT INTO search_docs (kind, ref, body) VALUES ('mark', 'action_items', ?1)",
+            [count.to_string()],
+        )?,
+    };
+    Ok(())
+}
+
+/// Indexes the notes written since the last time, and moves the mark past them (and the
+/// action items written without being indexed, likewise).
+pub(in crate::store) fn index_pending_notes(conn: &Connection) -> rusqlite::Result<usize> {
+    if actions_pending(conn)? {
+        index_unindexed_actions(conn)?;
+    }
+    index_new_notes(conn)
+}
+
+/// Indexes the notes written since the last time and moves the mark past them.
+pub(super) fn index_new_notes(conn: &Connection) -> rusqlite::Result<usize> {
+    let through: i64 = conn.query_row(
+        "SELECT notes_through FROM search_state WHERE id = 1",
+        [],
+        |r| r.get(0),
+    )?;
+    let notes: Vec<(i64, i64, String, String)> = conn
+        .prepare("SELECT id, incident_pk, at, text FROM events WHERE id > ?1 AND kind = 'note' ORDER BY id")?
+        .query_map([through], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    for (_, pk, at, text) in &notes {
+        index_note(conn, *pk, at, text)?;
+    }
+    conn.execute(
+        "UPDATE search_state SET notes_through = (SELECT coalesce(max(id), 0) FROM events) WHERE id = 1",
+        [],
+    )?;
+    Ok(notes.len())
+}
+
+fn index_note(conn: &Connection, incident_pk: i64, at: &str, text: &str) -> rusqlite::Result<()> {
+    add_doc(conn, "note", Some(incident_pk), "", at, None, text)
+}
+
+/// A snapshot's summary and findings, and each item's error and raw text (log tails, command
+/// output); a snapshot taken without an incident is not indexed.
+pub(in crate::store) fn index_snapshot(
+    conn: &Connection,
+    snapshot_id: i64,
+) -> rusqlite::Result<()> {
+    let Some((incident_pk, seq, at, summary, findings)) = conn
+        .prepare_cached(
+            "SELECT incident_pk, seq, taken_at, summary, findings FROM snapshots
+             WHERE id = ?1 AND incident_pk IS NOT NULL",
+        )?
+        .query_row([snapshot_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let mut text = summary;
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&findings) {
+        strings(&value, &mut text);
+    }
+    let reference = format!("snapshot {seq}");
+    add_doc(
+        conn,
+        "snapshot",
+        Some(incident_pk),
+        &reference,
+        &at,
+        None,
+        &text,
+    )?;
+    let items: Vec<(String, String, String)> = conn
+        .prepare_cached(
+            "SELECT collector, name, coalesce(error, '') || char(10) || raw
+             FROM snapshot_items WHERE snapshot_id = ?1 ORDER BY id",
+        )?
+        .query_map([snapshot_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (collector, name, text) in items {
+        let text = text.trim_start_matches('\n');
+        add_doc(
+            conn,
+            "snapshot",
+            Some(incident_pk),
+            &format!("{reference} {collector}/{name}"),
+            &at,
+            None,
+            text,
+        )?;
+    }
+    Ok(())
+}
+
+/// Every string in a JSON value, a line each.
+fn strings(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::String(s) => {
+            out.push('\n');
+            out.push_str(s);
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+/// A command run's command line, and its output's chunks.
+pub(in crate::store) fn index_command_run(conn: &Connection, run_id: i64) -> rusqlite::Result<()> {
+    let blob_id = index_command_line(conn, run_id)?;
+    index_blob(conn, blob_id)
+}
+
+/// A command run's command line; returns its output's blob.
+pub(super) fn index_command_line(conn: &Connection, run_id: i64) -> rusqlite::Result<i64> {
+    let (incident_pk, seq, command, at, blob_id): (i64, i64, String, String, i64) = conn
+        .prepare_cached(
+            "SELECT incident_pk, seq, command, started_at, output_blob_id
+             FROM command_runs WHERE id = ?1",
+        )?
+        .query_row([run_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+    add_doc(
+        conn,
+        "command",
+        Some(incident_pk),
+        &format!("command {seq}"),
+        &at,
+        None,
+        &command,
+    )?;
+    Ok(blob_id)
+}
+
+/// Indexes a blob's chunks, unless they are already: content is indexed once per blob.
+pub(in crate::store) fn index_blob(conn: &Connection, blob_id: i64) -> rusqlite::Result<()> {
+    let indexed: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM search_docs d JOIN blob_chunks c ON c.id = d.chunk_id
+                            WHERE c.blob_id = ?1)",
+        )?
+        .query_row([blob_id], |r| r.get(0))?;
+    if indexed {
+        return Ok(());
+    }
+    let mut decompressor = zstd::bulk::Decompressor::new().map_err(io_error)?;
+    let mut stmt = conn
+        .prepare_cached("SELECT id, size, data FROM blob_chunks WHERE blob_id = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([blob_id])?;
+    while let Some(row) = rows.next()? {
+        let plain = chunk_text(&mut decompressor, row.get(1)?, row.get_ref(2)?.as_blob()?)?;
+        add_doc(conn, "chunk", None, "", "", Some(row.get(0)?), &plain)?;
+    }
+    Ok(())
+}
+
+/// A stored chunk's text, as indexed: its decompressed bytes, invalid UTF-8 replaced.
+pub(super) fn chunk_text(
+    decompressor: &mut zstd::bulk::Decompressor,
+    size: i64,
+    data: &[u8],
+) -> rusqlite::Result<String> {
+    let plain = decompressor
+        .decompress(data, size.max(0) as usize)
+        .map_err(io_error)?;
+    Ok(String::from_utf8_lossy(&plain).into_owned())
+}
+
+/// Drops the index entries of the chunks of the blobs `blobs_sql` selects (ids), before `gc`
+/// deletes them.
+pub(in crate::store) fn forget_blobs(conn: &Connection, blobs_sql: &str) -> rusqlite::Result<()> {
+    let docs = format!(
+        "SELECT d.id FROM search_docs d JOIN blob_chunks c ON c.id = d.chunk_id
+         WHERE c.blob_id IN ({blobs_sql})"
+    );
+    conn.execute(
+        &format!("DELETE FROM search_log WHERE rowid IN ({docs})"),
+        [],
+    )?;
+    conn.execute(&format!("DELETE FROM search_docs WHERE id IN ({docs})"), [])?;
+    Ok(())
+}
