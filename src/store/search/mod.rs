@@ -23,8 +23,8 @@ mod run;
 mod snippet;
 
 pub(super) use index::{
-    add_doc, forget_blobs, index_action, index_blob, index_command_run, index_fields,
-    index_pending_notes, index_snapshot,
+    forget_blobs, index_action, index_blob, index_command_run, index_fields, index_pending_notes,
+    index_snapshot,
 };
 pub(super) use migrate::{backfill, index_logs_apart};
 
