@@ -5,9 +5,10 @@ mod blobs;
 mod deliveries;
 mod migrations;
 mod monitor;
-mod review;
+pub mod review;
 mod rows;
 mod search;
+mod sla;
 pub mod transfer;
 
 pub use monitor::MonitorState;
@@ -17,6 +18,7 @@ use crate::domain::model::{Incident, Severity, Status};
 use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
 use crate::evidence::snapshot::{ItemStatus, Snapshot};
+use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -312,13 +314,32 @@ fn classify(e: rusqlite::Error, path: &Path) -> StoreError {
     }
 }
 
+/// Binds each of the statement's parameters by its name (`:since`, `:p1_respond`) from `params`,
+/// which may hold more than the statement uses.
+fn bind_named<N: AsRef<str>>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: &[(N, Value)],
+) -> rusqlite::Result<()> {
+    for i in 1..=stmt.parameter_count() {
+        let name = stmt.parameter_name(i).unwrap_or("?");
+        let value = params
+            .iter()
+            .find(|(n, _)| n.as_ref() == name)
+            .map(|(_, v)| v)
+            .ok_or_else(|| rusqlite::Error::InvalidParameterName(name.to_string()))?;
+        stmt.raw_bind_parameter(i, value)?;
+    }
+    Ok(())
+}
+
 /// Which incidents `list` shows.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub statuses: Vec<Status>,
     pub severities: Vec<Severity>,
     pub since: Option<Timestamp>,
-    /// Only incidents whose respond or fix clock is breached under this policy at this moment.
+    /// Only incidents whose respond or fix clock is breached under this policy at this moment
+    /// (`sla::Clocks::breached`).
     pub breached: Option<(Policy, Timestamp)>,
     /// At most this many, newest first; `None` for all.
     pub limit: Option<u64>,
@@ -496,18 +517,19 @@ impl Txn<'_> {
 
     /// Incidents matching the filter, newest first, and whether the limit left some out.
     pub fn list(&self, filter: &ListFilter) -> Result<(Vec<Incident>, bool), StoreError> {
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        // Numbered placeholders, so one bound value can be used several times.
-        let mut bind = |v: String| {
-            args.push(v.into());
-            format!("?{}", args.len())
+        let mut params: Vec<(String, Value)> = Vec::new();
+        // Named parameters, so one bound value can be used several times.
+        let mut bind = |name: String, v: String| {
+            params.push((name.clone(), Value::Text(v)));
+            name
         };
         let mut clauses: Vec<String> = Vec::new();
         if !filter.statuses.is_empty() {
             let marks: Vec<String> = filter
                 .statuses
                 .iter()
-                .map(|s| bind(s.as_str().into()))
+                .enumerate()
+                .map(|(i, s)| bind(format!(":status{i}"), s.as_str().into()))
                 .collect();
             clauses.push(format!("status IN ({})", marks.join(", ")));
         }
@@ -515,36 +537,29 @@ impl Txn<'_> {
             let marks: Vec<String> = filter
                 .severities
                 .iter()
-                .map(|s| bind(s.as_str().into()))
+                .enumerate()
+                .map(|(i, s)| bind(format!(":severity{i}"), s.as_str().into()))
                 .collect();
             clauses.push(format!("severity IN ({})", marks.join(", ")));
         }
         if let Some(since) = filter.since {
-            clauses.push(format!("opened_at >= {}", bind(time::to_rfc3339(since))));
+            let since = bind(":since".into(), time::to_rfc3339(since));
+            clauses.push(format!("opened_at >= {since}"));
         }
         if let Some((policy, now)) = &filter.breached {
-            // The rule of sla::clock, in SQL so that the filter loads no row it will not print:
-            // a clock is breached once its stop (or now, if it has not stopped by now) is past
-            // open + target for the current severity.
-            let now = bind(time::to_rfc3339(*now));
-            let target = |f: fn(&crate::domain::sla::Target) -> Duration| {
-                format!(
-                    "CASE severity WHEN 'P1' THEN {} WHEN 'P2' THEN {} ELSE {} END",
-                    f(&policy.p1).as_secs(),
-                    f(&policy.p2).as_secs(),
-                    f(&policy.p3).as_secs()
-                )
-            };
-            let stop = |column: &str| {
-                format!("unixepoch(CASE WHEN {column} <= {now} THEN {column} ELSE {now} END)")
-            };
+            // `sla::Clocks::breached` in SQL (store::sla), so that the filter loads no row it
+            // will not print.
+            let now = sla::Moment::At(&bind(":now".into(), time::to_rfc3339(*now)));
             clauses.push(format!(
-                "({} - unixepoch(opened_at) > {} OR {} - unixepoch(opened_at) > {})",
-                stop("acknowledged_at"),
-                target(|t| t.respond),
-                stop("resolved_at"),
-                target(|t| t.resolve)
+                "({} OR {})",
+                sla::Clock::Respond.at(now).breached(),
+                sla::Clock::Resolve.at(now).breached()
             ));
+            params.extend(
+                sla::parameters(policy)
+                    .into_iter()
+                    .map(|(n, v)| (n.into(), v)),
+            );
         }
         let where_sql = if clauses.is_empty() {
             String::new()
@@ -561,8 +576,10 @@ impl Txn<'_> {
             rows::INCIDENT_COLUMNS
         );
         let mut stmt = self.tx.prepare(&sql)?;
+        bind_named(&mut stmt, &params)?;
         let mut incidents = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), rows::incident)?
+            .raw_query()
+            .mapped(rows::incident)
             .collect::<Result<Vec<_>, _>>()?;
         let more = filter.limit.is_some_and(|n| incidents.len() as u64 > n);
         if more {
