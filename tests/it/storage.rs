@@ -1,8 +1,6 @@
 //! What the database file looks like after many short-lived commands.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 
 #[test]
 fn the_wal_stays_bounded_across_many_processes() {
