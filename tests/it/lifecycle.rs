@@ -1,8 +1,6 @@
 //! An outage recorded from open to close through the real binary, and what each step prints.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 
 #[test]
 fn an_outage_from_open_to_close() {

@@ -1,9 +1,7 @@
 //! `incident exec` end to end: output passes through, the run is recorded redacted, and the
 //! command's exit code (or 128+signal) is the process's.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 use std::process::Stdio;
 
 fn opened() -> Env {

@@ -1,9 +1,7 @@
 //! The Kubernetes collector against stand-in API servers on 127.0.0.1: a faithful one serving
 //! k8s-openapi objects, one that never answers, one that answers garbage, and nobody at all.
 
-mod common;
-
-use common::kube::{Reply, Seen, TOKEN, json_reply, kubeconfig, list, serve, status};
+use crate::common::kube::{Reply, Seen, TOKEN, json_reply, kubeconfig, list, serve, status};
 use incident::collect::kubernetes::collect;
 use incident::evidence::settings::{KubeSettings, LogSource};
 use incident::evidence::snapshot::{Item, ItemStatus};

@@ -1,10 +1,8 @@
 //! The database, Redis and command collectors against real services on loopback, stand-in
 //! servers that never answer, and real processes. Service tests skip (or fail with
-//! INCIDENT_REQUIRE_SERVICES=1) when their service is down; see tests/common/services.rs.
+//! INCIDENT_REQUIRE_SERVICES=1) when their service is down; see tests/it/common/services.rs.
 
-mod common;
-
-use common::services::service;
+use crate::common::services::service;
 use incident::collect::redis as redis_collector;
 use incident::collect::{command, database};
 use incident::domain::time::Timestamp;

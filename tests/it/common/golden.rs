@@ -1,15 +1,15 @@
-//! Golden files: rendered reports compared byte for byte with tests/golden/.
+//! Golden files: rendered reports compared byte for byte with tests/it/golden/.
 
 use std::path::{Path, PathBuf};
 
 pub fn golden_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
+        .join("tests/it/golden")
         .join(name)
 }
 
-/// Compares `actual` with tests/golden/`name`; `UPDATE_GOLDEN=1` rewrites the file instead
-/// (then review it with `git diff tests/golden`).
+/// Compares `actual` with tests/it/golden/`name`; `UPDATE_GOLDEN=1` rewrites the file instead
+/// (then review it with `git diff tests/it/golden`).
 #[track_caller]
 pub fn assert_golden(name: &str, actual: &str) {
     let path = golden_path(name);
@@ -28,7 +28,7 @@ pub fn assert_golden(name: &str, actual: &str) {
     if expected != actual {
         panic!(
             "{} differs from the output (- golden, + output); if the change is intended, rerun \
-             with UPDATE_GOLDEN=1 and review `git diff tests/golden`\n{}",
+             with UPDATE_GOLDEN=1 and review `git diff tests/it/golden`\n{}",
             path.display(),
             line_diff(&expected, actual)
         );

@@ -1,10 +1,8 @@
 //! Snapshots through the real binary: taken at open, stored with a timeline event, listed,
 //! shown, diffed; never blocking the incident; and never storing a secret.
 
-mod common;
-
-use common::Env;
-use common::services::service;
+use crate::common::Env;
+use crate::common::services::service;
 use std::time::{Duration, Instant};
 
 fn mysql_url() -> Option<String> {
@@ -235,7 +233,7 @@ run = ["sh", "-c", "echo Authorization: Bearer abcdEFGH12345678; echo password=H
     env.write_config(&config);
     let mut cmd = env.command(&["open", "P1", "Leaks"]);
     cmd.env("MONITOR_TOKEN", token);
-    let open: common::Run = cmd.output().unwrap().into();
+    let open: crate::common::Run = cmd.output().unwrap().into();
     open.ok();
     let secrets = [
         "abcdEFGH12345678",
@@ -292,7 +290,7 @@ mod cluster {
     //! A stand-in cluster for the binary: one deployment's pod that crash-loops until told to
     //! recover, a CronJob last scheduled five days ago, and logs with secrets in them.
 
-    use super::common::kube::{Reply, Seen, json_reply, list, serve};
+    use crate::common::kube::{Reply, Seen, json_reply, list, serve};
     use k8s_openapi::api::batch::v1::CronJob;
     use k8s_openapi::api::core::v1::{Event, Pod};
     use serde_json::json;
@@ -364,7 +362,7 @@ mod cluster {
 fn a_crashlooping_pod_recovers_between_two_snapshots() {
     let env = Env::new();
     let (port, recovered) = cluster::start();
-    let kubeconfig = common::kube::kubeconfig(env.home(), port, "standin");
+    let kubeconfig = crate::common::kube::kubeconfig(env.home(), port, "standin");
     env.write_config(&format!(
             "[kubernetes]\nkubeconfig = \"{}\"\nnamespace = \"prod\"\ntimeout = \"5s\"\n[[kubernetes.logs]]\nselector = \"app=updater\"\ntail = 50\n",
             kubeconfig.display()

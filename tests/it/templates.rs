@@ -1,8 +1,6 @@
 //! `incident log` through the real binary: user overrides, the template context, broken templates.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 
 #[test]
 fn a_user_template_replaces_the_builtin_and_sees_the_documented_context() {

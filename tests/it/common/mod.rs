@@ -1,7 +1,5 @@
 //! The end-to-end harness: the real binary in a temp HOME, with a pinned clock and author.
 
-#![allow(dead_code)]
-
 pub mod golden;
 pub mod kube;
 pub mod services;

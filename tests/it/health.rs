@@ -2,10 +2,8 @@
 //! monitor (`check --open`) over a simulated day against a real MariaDB table, run concurrently,
 //! and under `--watch`.
 
-mod common;
-
-use common::Env;
-use common::services::service;
+use crate::common::Env;
+use crate::common::services::service;
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection};
 use std::process::Stdio;

@@ -1,8 +1,6 @@
 //! Two responders writing at the same moment: both succeed, nothing is lost.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 use std::process::Stdio;
 
 #[test]

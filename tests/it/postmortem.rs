@@ -2,11 +2,9 @@
 //! golden files, the context's numbers worked out by hand, HTML escaping, the P3 variant,
 //! --out and broken templates, and what a post-mortem says when nothing was recorded.
 
-mod common;
-
-use common::Env;
-use common::golden::assert_golden;
-use common::services::service;
+use crate::common::Env;
+use crate::common::golden::assert_golden;
+use crate::common::services::service;
 use serde_json::{Value, json};
 
 /// Runs one command as `author` at the moment `now`, and expects it to succeed.

@@ -1,9 +1,7 @@
 //! Action items through the real binary: added, listed, done, in the timeline; and templates
 //! listed, shown and exported for customising.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 
 #[test]
 fn action_items_from_add_to_done() {

@@ -1,9 +1,7 @@
 //! What the database file looks like after many short-lived commands, and what a database an
 //! older version wrote still reads.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 
 #[test]
 fn the_wal_stays_bounded_across_many_processes() {

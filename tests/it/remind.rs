@@ -2,9 +2,7 @@
 //! test and a command, each exactly once, through failures, hangs, concurrent runs and a
 //! simulated day; `--watch` survives a held write lock and stops on SIGTERM.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -65,7 +63,7 @@ impl Hook {
                 };
                 let reply = if code == 404 { "no_such_hook" } else { "ok" };
                 // Written by hand to say `Connection: close`, which tiny_http drops (see
-                // tests/common/kube.rs): concurrent runs must not queue behind kept-alive ones.
+                // tests/it/common/kube.rs): concurrent runs must not queue behind kept-alive ones.
                 let head = format!(
                     "HTTP/1.1 {code} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
                     tiny_http::StatusCode(code).default_reason_phrase(),

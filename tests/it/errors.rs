@@ -1,8 +1,6 @@
 //! Bad input: a one-line error with a hint, exit 1, and the database left byte for byte as it was.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 use std::path::Path;
 
 /// An environment with two incidents: 1 investigating, 2 resolved without a root cause.

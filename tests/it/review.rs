@@ -1,10 +1,8 @@
 //! `incident review` through the real binary: two hand-built weeks (2026-W47 and 2026-W48, in
 //! UTC) and every figure of the W48 review checked against arithmetic done by hand.
 
-mod common;
-
-use common::Env;
-use common::golden::assert_golden;
+use crate::common::Env;
+use crate::common::golden::assert_golden;
 use serde_json::{Value, json};
 
 /// When the reviews are run: the Tuesday after W48.

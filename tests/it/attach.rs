@@ -1,9 +1,7 @@
 //! Attached logs end to end: storing once per content, byte-exact round trips, grep and tail,
 //! redaction, gc, and bounded memory on a large log.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 use std::io::Write;
 use std::process::Stdio;
 

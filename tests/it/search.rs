@@ -1,8 +1,6 @@
 //! `incident search` end to end: every kind of text is found, ranked, filtered and pointed to.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 
 fn opened() -> Env {
     let env = Env::new();

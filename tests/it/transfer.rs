@@ -2,9 +2,7 @@
 //! back the same, importing twice changes nothing, taken numbers move, and a bad file is refused
 //! with the database untouched.
 
-mod common;
-
-use common::{Env, Run};
+use crate::common::{Env, Run};
 use std::path::{Path, PathBuf};
 
 const QUERIES: [&str; 6] = [

@@ -1,0 +1,24 @@
+//! The integration tests, compiled as one test binary (`--test it`) so that kube, sqlx and
+//! tokio are linked once rather than once per file. Each file is a module: filter by it, e.g.
+//! `cargo test --test it -- lifecycle::`.
+
+mod common;
+
+mod actions;
+mod attach;
+mod collectors;
+mod concurrency;
+mod errors;
+mod evidence;
+mod exec;
+mod health;
+mod kubernetes;
+mod lifecycle;
+mod postmortem;
+mod readme;
+mod remind;
+mod review;
+mod search;
+mod storage;
+mod templates;
+mod transfer;
