@@ -39,10 +39,12 @@ fn the_wal_stays_bounded_across_many_processes() {
 fn version_2_database(path: &std::path::Path) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch(include_str!("../src/store/migrations/0001_initial.sql"))
+    conn.execute_batch(include_str!("../../src/store/migrations/0001_initial.sql"))
         .unwrap();
-    conn.execute_batch(include_str!("../src/store/migrations/0002_snapshots.sql"))
-        .unwrap();
+    conn.execute_batch(include_str!(
+        "../../src/store/migrations/0002_snapshots.sql"
+    ))
+    .unwrap();
     conn.pragma_update(None, "user_version", 2).unwrap();
     conn.execute_batch(
         "INSERT INTO incidents (uuid, number, title, severity, status, detected_at, opened_at,

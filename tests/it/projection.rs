@@ -1,9 +1,7 @@
 //! One projection of events: every incident the binary wrote can be rebuilt from its timeline
 //! alone (`domain::projection::replay`), and equals the stored row.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 use incident::domain::event::EventKind;
 use incident::domain::projection::{Seed, replay};
 use incident::store::{Mode, Store};
