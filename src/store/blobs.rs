@@ -471,7 +471,7 @@ impl<'a> Txn<'a> {
                     name: r.get(1)?,
                     redactions: r.get::<_, i64>(2)? as u64,
                     added_at: time::from_rfc3339(&added_at)
-                        .ok_or_else(|| bad_time(3, &added_at))?,
+                        .ok_or_else(|| super::rows::bad(3, "time", &added_at))?,
                     added_by: r.get(4)?,
                     blob: BlobInfo {
                         id: r.get(5)?,
@@ -503,7 +503,7 @@ impl<'a> Txn<'a> {
                     seq: r.get(0)?,
                     command: r.get(1)?,
                     started_at: time::from_rfc3339(&started_at)
-                        .ok_or_else(|| bad_time(2, &started_at))?,
+                        .ok_or_else(|| super::rows::bad(2, "time", &started_at))?,
                     duration_ms: r.get::<_, i64>(3)?.max(0) as u64,
                     exit_code: r.get(4)?,
                     signal: r.get(5)?,
@@ -609,14 +609,6 @@ impl<'a> Txn<'a> {
             stored: stored as u64,
         })
     }
-}
-
-pub(super) fn bad_time(idx: usize, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        idx,
-        rusqlite::types::Type::Text,
-        format!("bad time '{value}'").into(),
-    )
 }
 
 impl Store {

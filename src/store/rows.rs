@@ -3,6 +3,7 @@
 use crate::domain::event::{Event, EventKind};
 use crate::domain::model::Incident;
 use crate::domain::time;
+use crate::evidence::snapshot::ItemStatus;
 use rusqlite::Row;
 use rusqlite::types::{FromSqlError, Type, Value};
 use std::sync::LazyLock;
@@ -75,7 +76,8 @@ pub fn incident_values(i: &Incident) -> [Value; 19] {
     ]
 }
 
-fn bad(idx: usize, what: &str, value: &str) -> rusqlite::Error {
+/// A column whose text is not what the store writes there: the row cannot be read.
+pub(super) fn bad(idx: usize, what: &str, value: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         idx,
         Type::Text,
@@ -83,30 +85,53 @@ fn bad(idx: usize, what: &str, value: &str) -> rusqlite::Error {
     )
 }
 
-fn ts(row: &Row, idx: usize) -> rusqlite::Result<time::Timestamp> {
+/// A stored time (what `time::to_rfc3339` wrote).
+pub(super) fn ts(row: &Row, idx: usize) -> rusqlite::Result<time::Timestamp> {
     let s: String = row.get(idx)?;
     time::from_rfc3339(&s).ok_or_else(|| bad(idx, "time", &s))
 }
 
-fn opt_ts(row: &Row, idx: usize) -> rusqlite::Result<Option<time::Timestamp>> {
+pub(super) fn opt_ts(row: &Row, idx: usize) -> rusqlite::Result<Option<time::Timestamp>> {
     let s: Option<String> = row.get(idx)?;
     s.map(|s| time::from_rfc3339(&s).ok_or_else(|| bad(idx, "time", &s)))
         .transpose()
 }
 
+/// A column holding one of a type's stored names (a severity, a status, an action kind).
+pub(super) fn parsed<T: std::str::FromStr>(
+    row: &Row,
+    idx: usize,
+    what: &str,
+) -> rusqlite::Result<T> {
+    let s: String = row.get(idx)?;
+    s.parse().map_err(|_| bad(idx, what, &s))
+}
+
+/// A JSON column, read as JSON and never rewritten.
+pub(super) fn json(row: &Row, idx: usize, what: &str) -> rusqlite::Result<serde_json::Value> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|_| bad(idx, what, &text))
+}
+
+pub(super) fn item_status(row: &Row, idx: usize) -> rusqlite::Result<ItemStatus> {
+    let s: String = row.get(idx)?;
+    match s.as_str() {
+        "ok" => Ok(ItemStatus::Ok),
+        "failed" => Ok(ItemStatus::Failed),
+        "timeout" => Ok(ItemStatus::Timeout),
+        _ => Err(bad(idx, "item status", &s)),
+    }
+}
+
 pub fn incident(row: &Row) -> rusqlite::Result<Incident> {
-    let severity: String = row.get(5)?;
-    let status: String = row.get(6)?;
     Ok(Incident {
         pk: row.get(0)?,
         uuid: row.get(1)?,
         number: row.get(2)?,
         title: row.get(3)?,
         description: row.get(4)?,
-        severity: severity
-            .parse()
-            .map_err(|_| bad(5, "severity", &severity))?,
-        status: status.parse().map_err(|_| bad(6, "status", &status))?,
+        severity: parsed(row, 5, "severity")?,
+        status: parsed(row, 6, "status")?,
         root_cause: row.get(7)?,
         resolution: row.get(8)?,
         prevention: row.get(9)?,
@@ -157,32 +182,23 @@ pub fn snapshot(row: &Row) -> rusqlite::Result<super::StoredSnapshot> {
 }
 
 pub fn item(row: &Row) -> rusqlite::Result<crate::evidence::snapshot::Item> {
-    use crate::evidence::snapshot::ItemStatus;
-    let status: String = row.get(2)?;
-    let data: String = row.get(5)?;
     Ok(crate::evidence::snapshot::Item {
         collector: row.get(0)?,
         name: row.get(1)?,
-        status: match status.as_str() {
-            "ok" => ItemStatus::Ok,
-            "failed" => ItemStatus::Failed,
-            "timeout" => ItemStatus::Timeout,
-            _ => return Err(bad(2, "item status", &status)),
-        },
+        status: item_status(row, 2)?,
         duration_ms: row.get::<_, i64>(3)? as u64,
         error: row.get(4)?,
-        data: serde_json::from_str(&data).map_err(|_| bad(5, "item data", &data))?,
+        data: json(row, 5, "item data")?,
         raw: row.get(6)?,
     })
 }
 
 pub fn action(row: &Row) -> rusqlite::Result<crate::domain::model::ActionItem> {
-    let kind: String = row.get(3)?;
     Ok(crate::domain::model::ActionItem {
         id: row.get(0)?,
         incident_number: row.get(1)?,
         text: row.get(2)?,
-        kind: kind.parse().map_err(|_| bad(3, "action kind", &kind))?,
+        kind: parsed(row, 3, "action kind")?,
         owner: row.get(4)?,
         due_at: opt_ts(row, 5)?,
         created_at: ts(row, 6)?,

@@ -4,55 +4,13 @@
 
 use super::{
     ActionRow, AttachmentRow, BlobInfo, ChunkRow, CommandRunRow, ItemRow, SnapshotRow, StoreError,
-    Txn, blobs::bad_time, rows,
+    Txn, rows,
 };
-use crate::domain::model::{ActionKind, Incident};
+use crate::domain::model::Incident;
 use crate::domain::time::{self, Timestamp};
-use crate::evidence::snapshot::ItemStatus;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, params};
 
 type Result<T> = std::result::Result<T, StoreError>;
-
-fn stored_time(r: &Row, idx: usize) -> rusqlite::Result<Timestamp> {
-    let s: String = r.get(idx)?;
-    time::from_rfc3339(&s).ok_or_else(|| bad_time(idx, &s))
-}
-
-fn stored_opt_time(r: &Row, idx: usize) -> rusqlite::Result<Option<Timestamp>> {
-    let s: Option<String> = r.get(idx)?;
-    s.map(|s| time::from_rfc3339(&s).ok_or_else(|| bad_time(idx, &s)))
-        .transpose()
-}
-
-fn json_column(r: &Row, idx: usize) -> rusqlite::Result<serde_json::Value> {
-    let text: String = r.get(idx)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn bad(idx: usize, what: &str, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        idx,
-        rusqlite::types::Type::Text,
-        format!("bad {what} '{value}'").into(),
-    )
-}
-
-fn action_kind(r: &Row, idx: usize) -> rusqlite::Result<ActionKind> {
-    let s: String = r.get(idx)?;
-    s.parse().map_err(|_| bad(idx, "action kind", &s))
-}
-
-fn item_status(r: &Row, idx: usize) -> rusqlite::Result<ItemStatus> {
-    let s: String = r.get(idx)?;
-    match s.as_str() {
-        "ok" => Ok(ItemStatus::Ok),
-        "failed" => Ok(ItemStatus::Failed),
-        "timeout" => Ok(ItemStatus::Timeout),
-        _ => Err(bad(idx, "item status", &s)),
-    }
-}
 
 impl Txn<'_> {
     /// Every incident's row key, by number.
@@ -99,10 +57,10 @@ impl Txn<'_> {
                     r.get(0)?,
                     SnapshotRow {
                         seq: r.get(1)?,
-                        taken_at: stored_time(r, 2)?,
+                        taken_at: rows::ts(r, 2)?,
                         duration_ms: r.get(3)?,
                         summary: r.get(4)?,
-                        findings: json_column(r, 5)?,
+                        findings: rows::json(r, 5, "JSON")?,
                         items: Vec::new(),
                     },
                 ))
@@ -119,10 +77,10 @@ impl Txn<'_> {
                     Ok(ItemRow {
                         collector: r.get(0)?,
                         name: r.get(1)?,
-                        status: item_status(r, 2)?,
+                        status: rows::item_status(r, 2)?,
                         duration_ms: r.get(3)?,
                         error: r.get(4)?,
-                        data: json_column(r, 5)?,
+                        data: rows::json(r, 5, "JSON")?,
                         raw: r.get(6)?,
                     })
                 })?
@@ -144,12 +102,12 @@ impl Txn<'_> {
                 Ok(ActionRow {
                     id: r.get(0)?,
                     text: r.get(1)?,
-                    kind: action_kind(r, 2)?,
+                    kind: rows::parsed(r, 2, "action kind")?,
                     owner: r.get(3)?,
-                    due_at: stored_opt_time(r, 4)?,
-                    created_at: stored_time(r, 5)?,
+                    due_at: rows::opt_ts(r, 4)?,
+                    created_at: rows::ts(r, 5)?,
                     created_by: r.get(6)?,
-                    done_at: stored_opt_time(r, 7)?,
+                    done_at: rows::opt_ts(r, 7)?,
                     done_by: r.get(8)?,
                 })
             })?
@@ -172,7 +130,7 @@ impl Txn<'_> {
                         name: r.get(1)?,
                         blob_id: r.get(2)?,
                         redactions: r.get(3)?,
-                        added_at: stored_time(r, 4)?,
+                        added_at: rows::ts(r, 4)?,
                         added_by: r.get(5)?,
                     },
                     r.get(6)?,
@@ -196,7 +154,7 @@ impl Txn<'_> {
                     CommandRunRow {
                         seq: r.get(0)?,
                         command: r.get(1)?,
-                        started_at: stored_time(r, 2)?,
+                        started_at: rows::ts(r, 2)?,
                         duration_ms: r.get(3)?,
                         exit_code: r.get(4)?,
                         signal: r.get(5)?,

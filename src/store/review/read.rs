@@ -8,8 +8,8 @@ use super::types::{
 use crate::domain::model::Severity;
 use crate::domain::time::{self, Timestamp};
 use crate::store::StoreError;
+use crate::store::rows::{bad, opt_ts, parsed, ts};
 use rusqlite::Row;
-use rusqlite::types::{FromSqlError, Type};
 
 pub(super) fn tally(r: &Row) -> rusqlite::Result<Tally> {
     Ok(Tally {
@@ -170,28 +170,8 @@ pub(super) fn recurring(query: &Query<'_, '_>) -> Result<Recurring, StoreError> 
     Ok(out)
 }
 
-fn bad(idx: usize, what: &str, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        idx,
-        Type::Text,
-        Box::new(FromSqlError::Other(format!("bad {what} '{value}'").into())),
-    )
-}
-
 fn severity(row: &Row, idx: usize) -> rusqlite::Result<Severity> {
-    let s: String = row.get(idx)?;
-    s.parse().map_err(|_| bad(idx, "severity", &s))
-}
-
-fn ts(row: &Row, idx: usize) -> rusqlite::Result<Timestamp> {
-    let s: String = row.get(idx)?;
-    time::from_rfc3339(&s).ok_or_else(|| bad(idx, "time", &s))
-}
-
-fn opt_ts(row: &Row, idx: usize) -> rusqlite::Result<Option<Timestamp>> {
-    let s: Option<String> = row.get(idx)?;
-    s.map(|s| time::from_rfc3339(&s).ok_or_else(|| bad(idx, "time", &s)))
-        .transpose()
+    parsed(row, idx, "severity")
 }
 
 fn from_epoch(idx: usize, secs: i64) -> rusqlite::Result<Timestamp> {
