@@ -610,6 +610,45 @@ enum Ingest {
 fn ingest(home: &Path, logs: &Logs, runs: usize) {
     let attach_db = home.join("attach.db");
     let import_db = home.join("import.db");
+    let script = write_import_script(home, logs);
+
+    println!("\ningest: {runs} runs of each side, alternating, each from an empty database");
+    let sides = [Ingest::Attach, Ingest::Import];
+    let samples = measure(
+        &sides,
+        |side, round| match side {
+            Ingest::Attach => {
+                remove_db(&attach_db);
+                let open = ["open", "P2", "logs"].map(OsStr::new);
+                output(incident(&attach_db, home, &open));
+                let mut args = vec![OsStr::new("attach"), OsStr::new("1")];
+                args.extend(logs.files.iter().map(|f| f.as_os_str()));
+                with_peak_memory(
+                    &incident(&attach_db, home, &args),
+                    &rss_file(home, *side, round),
+                )
+            }
+            Ingest::Import => {
+                remove_db(&import_db);
+                let mut shell = child(SQLITE3, home);
+                shell.arg(&import_db);
+                let mut cmd = with_peak_memory(&shell, &rss_file(home, *side, round));
+                cmd.stdin(File::open(&script).expect("open the import script"));
+                cmd
+            }
+        },
+        0,
+        runs,
+        home,
+    );
+
+    check_both_sides_hold_every_line(&attach_db, &import_db, logs);
+    print_ingest_table(home, logs, runs, &samples);
+}
+
+/// The `sqlite3` shell's side: a script importing every log file line by line into an FTS5
+/// table with `incident`'s tokenizer, in WAL mode and one transaction.
+fn write_import_script(home: &Path, logs: &Logs) -> PathBuf {
     let script = home.join("import.sql");
     let mut sql = String::from(
         "PRAGMA journal_mode = WAL;\n\
@@ -623,44 +662,22 @@ fn ingest(home: &Path, logs: &Logs, runs: usize) {
     }
     sql.push_str("COMMIT;\n");
     std::fs::write(&script, sql).expect("write the import script");
+    script
+}
 
-    let rss = |side: Ingest, round: usize| {
-        let name = if side == Ingest::Attach {
-            "attach"
-        } else {
-            "import"
-        };
-        home.join(format!("rss-{name}-{round}.txt"))
+/// Where GNU time writes the peak memory of one side's run.
+fn rss_file(home: &Path, side: Ingest, round: usize) -> PathBuf {
+    let name = if side == Ingest::Attach {
+        "attach"
+    } else {
+        "import"
     };
-    println!("\ningest: {runs} runs of each side, alternating, each from an empty database");
-    let sides = [Ingest::Attach, Ingest::Import];
-    let samples = measure(
-        &sides,
-        |side, round| match side {
-            Ingest::Attach => {
-                remove_db(&attach_db);
-                let open = ["open", "P2", "logs"].map(OsStr::new);
-                output(incident(&attach_db, home, &open));
-                let mut args = vec![OsStr::new("attach"), OsStr::new("1")];
-                args.extend(logs.files.iter().map(|f| f.as_os_str()));
-                with_peak_memory(&incident(&attach_db, home, &args), &rss(*side, round))
-            }
-            Ingest::Import => {
-                remove_db(&import_db);
-                let mut shell = child(SQLITE3, home);
-                shell.arg(&import_db);
-                let mut cmd = with_peak_memory(&shell, &rss(*side, round));
-                cmd.stdin(File::open(&script).expect("open the import script"));
-                cmd
-            }
-        },
-        0,
-        runs,
-        home,
-    );
+    home.join(format!("rss-{name}-{round}.txt"))
+}
 
-    // Both sides hold every line: the blob counts them, the FTS5 table has a row each.
-    let attach = Connection::open(&attach_db).expect("open the attach database");
+/// Both sides hold every line: the blob counts them, the FTS5 table has a row each.
+fn check_both_sides_hold_every_line(attach_db: &Path, import_db: &Path, logs: &Logs) {
+    let attach = Connection::open(attach_db).expect("open the attach database");
     let (blob_bytes, blob_lines, stored): (i64, i64, i64) = attach
         .query_row(
             "SELECT sum(size), sum(lines), sum(stored) FROM blobs",
@@ -672,7 +689,7 @@ fn ingest(home: &Path, logs: &Logs, runs: usize) {
         (blob_bytes as u64, blob_lines as u64),
         (logs.bytes, logs.lines)
     );
-    let import = Connection::open(&import_db).expect("open the import database");
+    let import = Connection::open(import_db).expect("open the import database");
     let rows: i64 = import
         .query_row("SELECT count(*) FROM logs", [], |r| r.get(0))
         .unwrap();
@@ -684,16 +701,19 @@ fn ingest(home: &Path, logs: &Logs, runs: usize) {
         "incident: {} stored (zstd) of {}; database {}; sqlite3: database {}",
         mib(stored as u64),
         mib(blob_bytes as u64),
-        mib(file_size(&attach_db)),
-        mib(file_size(&import_db))
+        mib(file_size(attach_db)),
+        mib(file_size(import_db))
     );
+}
 
+/// Every run's time, then the table: median time, throughput and peak memory of each side.
+fn print_ingest_table(home: &Path, logs: &Logs, runs: usize, samples: &[Vec<Duration>]) {
     let mb = logs.bytes as f64 / 1e6;
     let row = |side: Ingest, s: &[Duration]| {
         let secs: Vec<f64> = s.iter().map(Duration::as_secs_f64).collect();
         let (median_ms, _) = stats(s);
         let peak = (0..runs)
-            .map(|round| read_rss_kb(&rss(side, round)))
+            .map(|round| read_rss_kb(&rss_file(home, side, round)))
             .max()
             .unwrap_or(0);
         (median_ms / 1e3, secs, peak)

@@ -17,7 +17,7 @@
 
 use std::io::Write;
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,41 +30,21 @@ fn main() {
     let my = std::env::var("INCIDENT_TEST_MYSQL_URL")
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into());
 
+    concurrent_collectors(dir.path(), &pg, &my);
+    open_against_a_black_hole(dir.path());
+}
+
+/// Part 1: four slow collectors, timed as `incident check --json`, with the median ratio.
+fn concurrent_collectors(dir: &Path, pg: &str, my: &str) {
     let slow = slow_api_server(Duration::from_secs(1));
-    let config = dir.path().join("four.toml");
-    write(
-        &config,
-        &format!(
-            r#"
-[kubernetes]
-kubeconfig = "{}"
-namespace = "crypto-data-collection"
-[[database]]
-name = "postgres"
-url = "{pg}"
-[[database.freshness]]
-name = "slow"
-query = "SELECT now() FROM pg_sleep(1)"
-[[database]]
-name = "mariadb"
-url = "{my}"
-[[database.freshness]]
-name = "slow"
-query = "SELECT NOW() FROM (SELECT SLEEP(1)) AS s"
-[[command]]
-name = "sleep"
-run = ["sleep", "1"]
-"#,
-            kubeconfig(dir.path(), "slow", slow).display()
-        ),
-    );
+    let config = four_collectors_config(dir, pg, my, slow);
     println!("four collectors of about 1 s each, `incident check --json`, {RUNS} runs:\n");
     println!("| run | wall s | slowest collector s | sum of collectors s | wall / slowest |");
     println!("|---:|---:|---:|---:|---:|");
     let mut ratios = Vec::new();
     for run in 1..=RUNS {
         let start = Instant::now();
-        let out = incident(dir.path(), &config)
+        let out = incident(dir, &config)
             .args(["check", "--json"])
             .output()
             .expect("incident runs");
@@ -99,14 +79,50 @@ run = ["sleep", "1"]
         "\nmedian wall / slowest collector: {:.2} (goal ≤ 1.1)\n",
         ratios[ratios.len() / 2]
     );
+}
 
+/// The config of part 1: the stand-in API server on `slow`, two databases and a command, each
+/// taking about 1 s.
+fn four_collectors_config(dir: &Path, pg: &str, my: &str, slow: u16) -> PathBuf {
+    let config = dir.join("four.toml");
+    write(
+        &config,
+        &format!(
+            r#"
+[kubernetes]
+kubeconfig = "{}"
+namespace = "crypto-data-collection"
+[[database]]
+name = "postgres"
+url = "{pg}"
+[[database.freshness]]
+name = "slow"
+query = "SELECT now() FROM pg_sleep(1)"
+[[database]]
+name = "mariadb"
+url = "{my}"
+[[database.freshness]]
+name = "slow"
+query = "SELECT NOW() FROM (SELECT SLEEP(1)) AS s"
+[[command]]
+name = "sleep"
+run = ["sleep", "1"]
+"#,
+            kubeconfig(dir, "slow", slow).display()
+        ),
+    );
+    config
+}
+
+/// Part 2: `incident open` against a black-holed API server with a 2 s collector timeout.
+fn open_against_a_black_hole(dir: &Path) {
     let hole = black_hole();
-    let config = dir.path().join("hole.toml");
+    let config = dir.join("hole.toml");
     write(
         &config,
         &format!(
             "[kubernetes]\nkubeconfig = \"{}\"\nnamespace = \"crypto-data-collection\"\ntimeout = \"2s\"\n",
-            kubeconfig(dir.path(), "hole", hole).display()
+            kubeconfig(dir, "hole", hole).display()
         ),
     );
     println!(
@@ -114,9 +130,9 @@ run = ["sleep", "1"]
     );
     let mut walls = Vec::new();
     for run in 1..=RUNS {
-        let db = dir.path().join(format!("open{run}.db"));
+        let db = dir.join(format!("open{run}.db"));
         let start = Instant::now();
-        let out = incident(dir.path(), &config)
+        let out = incident(dir, &config)
             .arg("--db")
             .arg(&db)
             .args(["open", "P1", "Data collection stopped"])
@@ -163,7 +179,7 @@ fn write(path: &Path, text: &str) {
         .expect("write a file");
 }
 
-fn kubeconfig(dir: &Path, name: &str, port: u16) -> std::path::PathBuf {
+fn kubeconfig(dir: &Path, name: &str, port: u16) -> PathBuf {
     let path = dir.join(format!("{name}.kubeconfig"));
     write(
         &path,

@@ -153,75 +153,108 @@ fn monitor_over_a_simulated_day_with_mariadb() {
         &url,
         &format!("CREATE TABLE {table} (ts DATETIME NOT NULL)"),
     );
+    let mut env = monitored_prices(&url, &table);
+    let day = chrono::DateTime::parse_from_rfc3339("2026-11-28T00:00:00Z").unwrap();
+    let mut opened_at = None;
+    for t in check_times() {
+        check_at(&mut env, &url, &table, day, t, &mut opened_at);
+    }
+    assert_one_incident_escalated_then_recovered(&env);
+    assert_snapshots_until_recovery(&env);
+    sql(&url, &format!("DROP TABLE {table}"));
+}
+
+/// A monitor whose only collector is the freshness of `table`, author `health-monitor`.
+fn monitored_prices(url: &str, table: &str) -> Env {
     let mut env = Env::new();
     env.author = "health-monitor".into();
     env.write_config(&format!(
             "[[database]]\nname = \"prices\"\nurl = \"{url}\"\ntimeout = \"5s\"\n[[database.freshness]]\ntable = \"{table}\"\ncolumn = \"ts\"\n"
         ),
     );
-    let day = chrono::DateTime::parse_from_rfc3339("2026-11-28T00:00:00Z").unwrap();
+    env
+}
+
+/// Seconds into the day of each check: every 15 minutes, and one second past 07:00, 08:00 and
+/// 10:00 (just over the 1 h, 2 h and 4 h thresholds).
+fn check_times() -> Vec<i64> {
     let mut times: Vec<i64> = (1..=96).map(|q| q * 900).collect();
     for extra in [7, 8, 10] {
         times.push(extra * 3_600 + 1);
     }
     times.sort();
-    let mut opened_at = None;
-    for t in times {
-        let now = day + chrono::Duration::seconds(t);
-        let hour = t as f64 / 3_600.0;
-        let fresh = hour <= 6.0 || hour >= 12.0;
-        if fresh {
-            sql(
-                &url,
-                &format!(
-                    "INSERT INTO {table} VALUES ('{}')",
-                    now.format("%Y-%m-%d %H:%M:%S")
-                ),
-            );
-        }
-        env.at(&now.to_rfc3339());
-        // The data's age, as the check sees it: rows stop at 06:00 and resume at 12:00.
-        let age = if fresh { 0 } else { t - 6 * 3_600 };
-        let (expected_code, expected) = match age {
-            a if a > 4 * 3_600 => (4, Some("P1")),
-            a if a > 2 * 3_600 => (3, Some("P2")),
-            a if a > 3_600 => (2, Some("P3")),
-            _ => (0, None),
-        };
-        let run = env.run(&["check", "--open", "--json"]);
-        assert_eq!(run.code, expected_code, "at {now}: {}", run.stderr);
-        let v: Value = serde_json::from_str(&run.stdout).unwrap();
-        assert_eq!(v["health"]["data_age"].as_i64(), Some(age), "at {now}");
-        let list = incidents(&env);
-        match (expected, opened_at) {
-            (None, None) => assert!(list.is_empty(), "no incident while fresh, at {now}"),
-            (Some(_), None) => {
-                assert_eq!(
-                    t,
-                    7 * 3_600 + 1,
-                    "opened the first second data is over 1 h old"
-                );
-                assert_eq!(v["monitor"]["opened"], true);
-                assert!(
-                    run.stderr.contains("health monitor opened incident 1 (P3)"),
-                    "{}",
-                    run.stderr
-                );
-                opened_at = Some(t);
-            }
-            _ => {
-                assert_eq!(v["monitor"]["opened"], false, "at {now}");
-                assert_eq!(v["monitor"]["incident"], 1);
-            }
-        }
-        assert!(
-            list.len() <= 1,
-            "one incident throughout, at {now}: {list:?}"
+    times
+}
+
+/// One check `t` seconds into `day`: a row first while the data flows, then `check --open`,
+/// and what it must have decided.
+fn check_at(
+    env: &mut Env,
+    url: &str,
+    table: &str,
+    day: chrono::DateTime<chrono::FixedOffset>,
+    t: i64,
+    opened_at: &mut Option<i64>,
+) {
+    let now = day + chrono::Duration::seconds(t);
+    let hour = t as f64 / 3_600.0;
+    let fresh = hour <= 6.0 || hour >= 12.0;
+    if fresh {
+        sql(
+            url,
+            &format!(
+                "INSERT INTO {table} VALUES ('{}')",
+                now.format("%Y-%m-%d %H:%M:%S")
+            ),
         );
-        if let (Some(want), Some(i)) = (expected, list.first()) {
-            assert_eq!(i["severity"], want, "escalated at {now}");
+    }
+    env.at(&now.to_rfc3339());
+    // The data's age, as the check sees it: rows stop at 06:00 and resume at 12:00.
+    let age = if fresh { 0 } else { t - 6 * 3_600 };
+    let (expected_code, expected) = match age {
+        a if a > 4 * 3_600 => (4, Some("P1")),
+        a if a > 2 * 3_600 => (3, Some("P2")),
+        a if a > 3_600 => (2, Some("P3")),
+        _ => (0, None),
+    };
+    let run = env.run(&["check", "--open", "--json"]);
+    assert_eq!(run.code, expected_code, "at {now}: {}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["health"]["data_age"].as_i64(), Some(age), "at {now}");
+    let list = incidents(env);
+    match (expected, *opened_at) {
+        (None, None) => assert!(list.is_empty(), "no incident while fresh, at {now}"),
+        (Some(_), None) => {
+            assert_eq!(
+                t,
+                7 * 3_600 + 1,
+                "opened the first second data is over 1 h old"
+            );
+            assert_eq!(v["monitor"]["opened"], true);
+            assert!(
+                run.stderr.contains("health monitor opened incident 1 (P3)"),
+                "{}",
+                run.stderr
+            );
+            *opened_at = Some(t);
+        }
+        _ => {
+            assert_eq!(v["monitor"]["opened"], false, "at {now}");
+            assert_eq!(v["monitor"]["incident"], 1);
         }
     }
+    assert!(
+        list.len() <= 1,
+        "one incident throughout, at {now}: {list:?}"
+    );
+    if let (Some(want), Some(i)) = (expected, list.first()) {
+        assert_eq!(i["severity"], want, "escalated at {now}");
+    }
+}
+
+/// The incident stays open at P1, and its timeline holds the opening, each escalation and the
+/// recovery, at the checks that saw them.
+fn assert_one_incident_escalated_then_recovered(env: &Env) {
     let show = env.json(&["show", "1", "--json"]);
     assert_eq!(
         show["status"], "OPEN",
@@ -260,7 +293,10 @@ fn monitor_over_a_simulated_day_with_mariadb() {
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
     assert_eq!(marks, expected);
-    // Snapshots from opening until recovery (07:00:01 … 12:30, two extra checks), none after.
+}
+
+/// Snapshots from opening until recovery (07:00:01 … 12:30, two extra checks), none after.
+fn assert_snapshots_until_recovery(env: &Env) {
     let snapshots = env.json(&["snapshot", "1", "--list", "--json"]);
     let taken: Vec<&str> = snapshots
         .as_array()
@@ -275,7 +311,6 @@ fn monitor_over_a_simulated_day_with_mariadb() {
         25,
         "07:00:01, 07:15…12:30 (22), 08:00:01 and 10:00:01: {taken:?}"
     );
-    sql(&url, &format!("DROP TABLE {table}"));
 }
 
 #[test]

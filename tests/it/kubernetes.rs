@@ -408,9 +408,35 @@ async fn a_faithful_server_yields_pods_cronjobs_jobs_events_and_logs() {
     let expected_five_days_ago = clock.rfc3339_ago(5 * DAY);
     let (port, seen) = serve(faithful_route(Clock(clock.0)));
     let dir = tempfile::tempdir().unwrap();
+    let settings = faithful_settings(dir.path(), port);
+
+    let items = collect(&settings).await;
+
+    assert_eq!(items.len(), 4, "{items:#?}");
+    let prod = item(&items, "kubernetes", "prod");
+    assert_eq!(prod.status, ItemStatus::Ok, "{prod:#?}");
+    assert_eq!(prod.error, None);
+    assert_eq!(prod.raw, "");
+    let data = &prod.data;
+    assert_eq!(data["namespace"], "prod");
+    assert_eq!(data["errors"], json!([]));
+
+    assert_prod_pods(&data["pods"], &clock);
+    assert_prod_cronjobs_jobs_and_events(data, &clock, &expected_five_days_ago);
+    assert_staging_lists_what_it_may(&items);
+    assert_log_items(&items);
+
+    let seen = seen.lock().unwrap().clone();
+    assert_every_request_authorized_and_events_filtered(&seen);
+    assert_log_requests(&seen);
+}
+
+/// Namespaces prod and staging, in the context `standin`; logs of the pods matching
+/// `app=updater` and of the one pending pod.
+fn faithful_settings(dir: &Path, port: u16) -> KubeSettings {
     let mut settings = settings(
         // The current context points nowhere: the named one must be the one used.
-        &kubeconfig(dir.path(), port, "nowhere"),
+        &kubeconfig(dir, port, "nowhere"),
         &["prod", "staging"],
         vec![
             selector_source("prod", "app=updater"),
@@ -427,19 +453,10 @@ async fn a_faithful_server_yields_pods_cronjobs_jobs_events_and_logs() {
         Duration::from_secs(5),
     );
     settings.context = Some("standin".to_string());
+    settings
+}
 
-    let items = collect(&settings).await;
-
-    assert_eq!(items.len(), 4, "{items:#?}");
-    let prod = item(&items, "kubernetes", "prod");
-    assert_eq!(prod.status, ItemStatus::Ok, "{prod:#?}");
-    assert_eq!(prod.error, None);
-    assert_eq!(prod.raw, "");
-    let data = &prod.data;
-    assert_eq!(data["namespace"], "prod");
-    assert_eq!(data["errors"], json!([]));
-
-    let pods = &data["pods"];
+fn assert_prod_pods(pods: &Value, clock: &Clock) {
     assert_eq!(pods.as_array().unwrap().len(), 4);
     assert_eq!(
         by_name(pods, "materialized-updater-7f9-crash"),
@@ -479,7 +496,9 @@ async fn a_faithful_server_yields_pods_cronjobs_jobs_events_and_logs() {
             "owner": null,
         })
     );
+}
 
+fn assert_prod_cronjobs_jobs_and_events(data: &Value, clock: &Clock, expected_five_days_ago: &str) {
     assert_eq!(
         data["cronjobs"],
         json!([{
@@ -526,9 +545,11 @@ async fn a_faithful_server_yields_pods_cronjobs_jobs_events_and_logs() {
             },
         ])
     );
+}
 
-    // A forbidden list is an error in the item, not a failed item: the pods came back.
-    let staging = item(&items, "kubernetes", "staging");
+/// A forbidden list is an error in the item, not a failed item: the pods came back.
+fn assert_staging_lists_what_it_may(items: &[Item]) {
+    let staging = item(items, "kubernetes", "staging");
     assert_eq!(staging.status, ItemStatus::Ok, "{staging:#?}");
     assert_eq!(staging.data["pods"], json!([]));
     assert_eq!(staging.data["cronjobs"], Value::Null);
@@ -538,8 +559,10 @@ async fn a_faithful_server_yields_pods_cronjobs_jobs_events_and_logs() {
             "cronjobs: forbidden: cronjobs.batch is forbidden: User \"oncall\" cannot list resource \"cronjobs\" in API group \"batch\" in the namespace \"staging\""
         ])
     );
+}
 
-    let logs = item(&items, "logs", "app=updater");
+fn assert_log_items(items: &[Item]) {
+    let logs = item(items, "logs", "app=updater");
     assert_eq!(logs.status, ItemStatus::Ok, "{logs:#?}");
     assert_eq!(
         logs.data,
@@ -571,15 +594,16 @@ async fn a_faithful_server_yields_pods_cronjobs_jobs_events_and_logs() {
          tick 2\n"
     );
 
-    let pending = item(&items, "logs", "pod/api-5c4-pending");
+    let pending = item(items, "logs", "pod/api-5c4-pending");
     assert_eq!(pending.status, ItemStatus::Failed, "{pending:#?}");
     let refusal = "bad request: container \"api\" in pod \"api-5c4-pending\" is waiting to start: ContainerCreating";
     assert_eq!(pending.error.as_deref(), Some(refusal));
     assert_eq!(pending.data["pods"][0]["error"], refusal);
     assert_eq!(pending.raw, "");
+}
 
-    let seen = seen.lock().unwrap().clone();
-    for request in &seen {
+fn assert_every_request_authorized_and_events_filtered(seen: &[Seen]) {
+    for request in seen {
         assert_eq!(
             request.authorization.as_deref(),
             Some(format!("Bearer {TOKEN}").as_str()),
@@ -594,6 +618,9 @@ async fn a_faithful_server_yields_pods_cronjobs_jobs_events_and_logs() {
         events.query.get("fieldSelector").map(String::as_str),
         Some("type=Warning")
     );
+}
+
+fn assert_log_requests(seen: &[Seen]) {
     let log_requests: Vec<&Seen> = seen.iter().filter(|s| s.path.ends_with("/log")).collect();
     let query = |pod: &str, previous: bool| {
         log_requests

@@ -21,8 +21,18 @@ fn step(env: &mut Env, now: &str, author: &str, args: &[&str]) {
 /// closed within the post-mortem's 24 hours. The report is drafted on 2026-11-29 at 10:00.
 fn oct7_outage() -> Env {
     let mut env = Env::new();
+    open_and_investigate(&mut env);
+    resolve_and_follow_up(&mut env);
+    env.at("2026-11-29T10:00:00Z");
+    env.author = "alice".into();
+    env
+}
+
+/// Oct 12 until the fix: opened backdated, acknowledged, a piped note, severity changes, a
+/// note to escape, the root cause and what was done.
+fn open_and_investigate(env: &mut Env) {
     step(
-        &mut env,
+        env,
         "2026-10-12T09:20:00Z",
         "alice",
         &[
@@ -37,7 +47,7 @@ fn oct7_outage() -> Env {
     );
     // Recorded 40 s after the stated time: on time, so not marked as written down late.
     step(
-        &mut env,
+        env,
         "2026-10-12T09:30:40Z",
         "bob",
         &["ack", "1", "--at", "2026-10-12 09:30"],
@@ -50,13 +60,13 @@ fn oct7_outage() -> Env {
     )
     .ok();
     step(
-        &mut env,
+        env,
         "2026-10-12T09:40:00Z",
         "bob",
         &["update", "1", "--severity", "P2"],
     );
     step(
-        &mut env,
+        env,
         "2026-10-12T09:45:00Z",
         "carol",
         &[
@@ -66,13 +76,13 @@ fn oct7_outage() -> Env {
         ],
     );
     step(
-        &mut env,
+        env,
         "2026-10-12T09:50:00Z",
         "carol",
         &["update", "1", "--severity", "P1"],
     );
     step(
-        &mut env,
+        env,
         "2026-10-12T10:15:00Z",
         "bob",
         &[
@@ -83,7 +93,7 @@ fn oct7_outage() -> Env {
         ],
     );
     step(
-        &mut env,
+        env,
         "2026-10-12T10:30:00Z",
         "bob",
         &[
@@ -92,8 +102,12 @@ fn oct7_outage() -> Env {
             "Deleted the materialized-updater pod; backfill running",
         ],
     );
+}
+
+/// The resolution, two action items, the close within 24 h, and one action item done.
+fn resolve_and_follow_up(env: &mut Env) {
     step(
-        &mut env,
+        env,
         "2026-10-12T11:00:30Z",
         "bob",
         &[
@@ -106,7 +120,7 @@ fn oct7_outage() -> Env {
         ],
     );
     step(
-        &mut env,
+        env,
         "2026-10-12T11:30:00Z",
         "carol",
         &[
@@ -123,7 +137,7 @@ fn oct7_outage() -> Env {
         ],
     );
     step(
-        &mut env,
+        env,
         "2026-10-12T11:35:00Z",
         "bob",
         &[
@@ -140,7 +154,7 @@ fn oct7_outage() -> Env {
         ],
     );
     step(
-        &mut env,
+        env,
         "2026-10-13T10:00:00Z",
         "alice",
         &[
@@ -153,14 +167,11 @@ fn oct7_outage() -> Env {
         ],
     );
     step(
-        &mut env,
+        env,
         "2026-10-16T15:00:00Z",
         "carol",
         &["action", "done", "1"],
     );
-    env.at("2026-11-29T10:00:00Z");
-    env.author = "alice".into();
-    env
 }
 
 #[test]

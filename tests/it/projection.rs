@@ -45,12 +45,24 @@ fn run(env: &Env, args: &[&str]) -> String {
 /// moments), field changes and corrections, severity changes, action items, a command and a
 /// log, resolve, close, reopen.
 fn work_one(env: &mut Env, dice: &mut Dice, number: usize, day: u32) {
-    let at = |h: u32, m: u32| format!("2026-11-{day:02}T{h:02}:{m:02}:00Z");
+    let n = number.to_string();
+    let severity = open_and_ack(env, dice, &n, day);
+    investigate(env, dice, &n, day, severity);
+    resolve_close_reopen(env, dice, &n, day);
+}
+
+/// `hh:mm` on day `day` of November 2026.
+fn moment(day: u32, h: u32, m: u32) -> String {
+    format!("2026-11-{day:02}T{h:02}:{m:02}:00Z")
+}
+
+/// Opens incident `n` (its severity is returned) and, most of the time, acknowledges it.
+fn open_and_ack(env: &mut Env, dice: &mut Dice, n: &str, day: u32) -> &'static str {
+    let at = |h: u32, m: u32| moment(day, h, m);
     env.at(&at(9, 0));
     let severity = ["P1", "P2", "P3"][dice.roll(3) as usize];
     let title = TITLES[dice.roll(TITLES.len() as u64) as usize];
     let description = DESCRIPTIONS[dice.roll(DESCRIPTIONS.len() as u64) as usize];
-    let n = number.to_string();
     let mut open = vec!["open", severity, title, "--no-snapshot"];
     let opened_at = at(8, 30);
     let detected = at(7, 45);
@@ -68,14 +80,21 @@ fn work_one(env: &mut Env, dice: &mut Dice, number: usize, day: u32) {
     }
     env.at(&at(9, 5 + dice.roll(20) as u32));
     if dice.roll(4) > 0 {
-        run(env, &["ack", &n]);
+        run(env, &["ack", n]);
     }
+    severity
+}
+
+/// A note, then by the dice: the root cause and its backdated correction, a severity change,
+/// new title and description, an action item, a command.
+fn investigate(env: &mut Env, dice: &mut Dice, n: &str, day: u32, severity: &str) {
+    let at = |h: u32, m: u32| moment(day, h, m);
     env.at(&at(10, 0));
     run(
         env,
         &[
             "note",
-            &n,
+            n,
             "restarted materialized-updater (pod/materialized-updater-7f9c6d)",
         ],
     );
@@ -84,7 +103,7 @@ fn work_one(env: &mut Env, dice: &mut Dice, number: usize, day: u32) {
             env,
             &[
                 "update",
-                &n,
+                n,
                 "--root-cause",
                 "date range stuck at 2025-10-02",
             ],
@@ -95,7 +114,7 @@ fn work_one(env: &mut Env, dice: &mut Dice, number: usize, day: u32) {
             env,
             &[
                 "update",
-                &n,
+                n,
                 "--root-cause",
                 "checkpoint table not advancing",
                 "--at",
@@ -106,7 +125,7 @@ fn work_one(env: &mut Env, dice: &mut Dice, number: usize, day: u32) {
     if dice.roll(3) == 0 {
         let to = ["P1", "P2", "P3"][dice.roll(3) as usize];
         if to != severity {
-            run(env, &["update", &n, "--severity", to]);
+            run(env, &["update", n, "--severity", to]);
         }
     }
     if dice.roll(3) == 0 {
@@ -114,7 +133,7 @@ fn work_one(env: &mut Env, dice: &mut Dice, number: usize, day: u32) {
             env,
             &[
                 "update",
-                &n,
+                n,
                 "--title",
                 "Data collection stopped for 5 days",
                 "--description",
@@ -128,7 +147,7 @@ fn work_one(env: &mut Env, dice: &mut Dice, number: usize, day: u32) {
             &[
                 "action",
                 "add",
-                &n,
+                n,
                 "alert on data age > 2h",
                 "--owner",
                 "bob",
@@ -138,15 +157,21 @@ fn work_one(env: &mut Env, dice: &mut Dice, number: usize, day: u32) {
         );
     }
     if dice.roll(3) == 0 {
-        run(env, &["exec", &n, "--", "true"]);
+        run(env, &["exec", n, "--", "true"]);
     }
+}
+
+/// By the dice: resolve, then close with a note written two days later, then reopen and
+/// resolve again.
+fn resolve_close_reopen(env: &mut Env, dice: &mut Dice, n: &str, day: u32) {
+    let at = |h: u32, m: u32| moment(day, h, m);
     if dice.roll(2) == 0 {
         env.at(&at(11, 0));
         run(
             env,
             &[
                 "resolve",
-                &n,
+                n,
                 "--root-cause",
                 "stuck checkpoint (cron)",
                 "--resolution",
@@ -158,13 +183,13 @@ fn work_one(env: &mut Env, dice: &mut Dice, number: usize, day: u32) {
             env.at(&format!("2026-11-{:02}T16:00:00Z", day + 2));
             run(
                 env,
-                &["note", &n, "post-mortem draft shared", "--at", &at(11, 30)],
+                &["note", n, "post-mortem draft shared", "--at", &at(11, 30)],
             );
             run(
                 env,
                 &[
                     "close",
-                    &n,
+                    n,
                     "--prevention",
                     "alert on checkpoint age",
                     "--lessons",
@@ -173,8 +198,8 @@ fn work_one(env: &mut Env, dice: &mut Dice, number: usize, day: u32) {
             );
             if dice.roll(3) == 0 {
                 env.at(&format!("2026-11-{:02}T09:00:00Z", day + 3));
-                run(env, &["reopen", &n, "--reason", "stuck again after deploy"]);
-                run(env, &["resolve", &n]);
+                run(env, &["reopen", n, "--reason", "stuck again after deploy"]);
+                run(env, &["resolve", n]);
             }
         }
     }

@@ -381,6 +381,58 @@ fn dry_run_shows_what_is_due_and_delivers_and_records_nothing() {
     );
 }
 
+/// What the responders did at `hhmm` on the simulated day, before that step's `remind`.
+fn responders_act(env: &Env, hhmm: &str) {
+    match hhmm {
+        "09:00" => {
+            env.run(&["open", "P1", "Data collection stopped"]).ok();
+            env.run(&["open", "P2", "Data collection degraded"]).ok();
+        }
+        "09:30" => {
+            env.run(&["ack", "1"]).ok();
+        }
+        "11:10" => {
+            env.run(&[
+                "resolve",
+                "1",
+                "--root-cause",
+                "updater stuck",
+                "--resolution",
+                "restarted it",
+            ])
+            .ok();
+            env.run(&[
+                "action",
+                "add",
+                "1",
+                "Alert on data age",
+                "--due",
+                "+10h50m",
+            ])
+            .ok();
+        }
+        "12:30" => {
+            env.run(&["ack", "2"]).ok();
+        }
+        "15:00" => {
+            env.run(&["note", "2", "still degraded; watching the collector"])
+                .ok();
+        }
+        "20:00" => {
+            env.run(&[
+                "close",
+                "1",
+                "--prevention",
+                "age alert",
+                "--lessons",
+                "watch it",
+            ])
+            .ok();
+        }
+        _ => {}
+    }
+}
+
 /// Runs `remind` at each step of a day with the pinned clock, doing what the responders did
 /// at that time first, and checks the exact sequence the webhook received and each exit code.
 #[test]
@@ -399,54 +451,7 @@ fn a_simulated_day_sends_approaching_breached_and_repeat_reminders_in_order() {
     while at <= start + chrono::Duration::hours(24) {
         let hhmm = at.format("%H:%M").to_string();
         env.at(&incident::domain::time::to_rfc3339(at));
-        match hhmm.as_str() {
-            "09:00" => {
-                env.run(&["open", "P1", "Data collection stopped"]).ok();
-                env.run(&["open", "P2", "Data collection degraded"]).ok();
-            }
-            "09:30" => {
-                env.run(&["ack", "1"]).ok();
-            }
-            "11:10" => {
-                env.run(&[
-                    "resolve",
-                    "1",
-                    "--root-cause",
-                    "updater stuck",
-                    "--resolution",
-                    "restarted it",
-                ])
-                .ok();
-                env.run(&[
-                    "action",
-                    "add",
-                    "1",
-                    "Alert on data age",
-                    "--due",
-                    "+10h50m",
-                ])
-                .ok();
-            }
-            "12:30" => {
-                env.run(&["ack", "2"]).ok();
-            }
-            "15:00" => {
-                env.run(&["note", "2", "still degraded; watching the collector"])
-                    .ok();
-            }
-            "20:00" => {
-                env.run(&[
-                    "close",
-                    "1",
-                    "--prevention",
-                    "age alert",
-                    "--lessons",
-                    "watch it",
-                ])
-                .ok();
-            }
-            _ => {}
-        }
+        responders_act(&env, &hhmm);
         let before = hook.delivered().len();
         let run = env.run(&["remind"]);
         assert_eq!(run.stderr, "", "{hhmm}");

@@ -37,6 +37,18 @@ fn two_weeks() -> Env {
     let mut env = Env::new();
     let e = &mut env;
     // 2026-W47
+    w47_monday_to_wednesday(e);
+    w47_wednesday_to_saturday(e);
+    // 2026-W48
+    w48_tuesday_to_friday(e);
+    w48_weekend(e);
+    // Completions recorded afterwards, backdated.
+    completions_recorded_afterwards(e);
+    env
+}
+
+/// #1 (P1) opened, resolved and closed with two action items; #2 (P2) from open to close.
+fn w47_monday_to_wednesday(e: &mut Env) {
     at(
         e,
         "2026-11-16T08:00:00Z",
@@ -107,6 +119,10 @@ fn two_weeks() -> Env {
         ],
     );
     at(e, "2026-11-18T09:00:00Z", &["close", "2"]);
+}
+
+/// #3 (P3) opened and resolved, with an action item; #4 (P2) from open to close.
+fn w47_wednesday_to_saturday(e: &mut Env) {
     at(
         e,
         "2026-11-18T12:00:00Z",
@@ -156,7 +172,11 @@ fn two_weeks() -> Env {
         ],
     );
     at(e, "2026-11-21T16:00:00Z", &["close", "4"]);
-    // 2026-W48
+}
+
+/// #5 (P2) resolved, reopened and resolved again; #3 closed; #6 (P1) from open to close with
+/// an action item; #7 (P2) opened, acknowledged and resolved; #8 (P3) opened and acknowledged.
+fn w48_tuesday_to_friday(e: &mut Env) {
     at(
         e,
         "2026-11-24T10:00:00Z",
@@ -236,6 +256,11 @@ fn two_weeks() -> Env {
         ],
     );
     at(e, "2026-11-27T16:00:00Z", &["ack", "8"]);
+}
+
+/// #9 (P1), the outage found late; #10 (P3) opened and left; #7 closed with an action item;
+/// #11 (P2) opened, acknowledged and resolved.
+fn w48_weekend(e: &mut Env) {
     // The outage found late, as on the guide's October 7: collection had stopped on Monday and
     // nobody noticed for five days. Opened backdated, acknowledged when found.
     at(
@@ -298,7 +323,10 @@ fn two_weeks() -> Env {
             "Throttled the batch import",
         ],
     );
-    // Completions recorded afterwards, backdated.
+}
+
+/// Action items 1 and 2 marked done at the review, dated when they were done.
+fn completions_recorded_afterwards(e: &mut Env) {
     at(
         e,
         REVIEW_AT,
@@ -309,7 +337,6 @@ fn two_weeks() -> Env {
         REVIEW_AT,
         &["action", "done", "2", "--at", "2026-11-26T12:00:00Z"],
     );
-    env
 }
 
 /// The value at a JSON pointer, or a panic naming the pointer.
@@ -364,6 +391,15 @@ fn the_w48_review_matches_the_figures_worked_out_by_hand() {
     assert_eq!(pair(&r, "/counts/closed/P3"), (1, 0));
     assert_eq!(get(&r, "/counts/closed/total/text"), "3 (±0)");
 
+    // Each group of checks owns a copy of the review, so its checks read `r` as written here.
+    assert_times(r.clone());
+    assert_sla(r.clone());
+    assert_left_at_the_end(r.clone());
+    assert_recurring_and_the_chart(r);
+}
+
+/// Time to acknowledge, to resolve and to close the post-mortem, by severity, with W47's.
+fn assert_times(r: Value) {
     // Nearest rank: median at rank ceil(n/2), p90 at rank ceil(0.9 n), times ascending.
     let stat = |measure: &str, group: &str| {
         let t = get(&r, &format!("/times/{measure}/{group}"));
@@ -455,7 +491,11 @@ fn the_w48_review_matches_the_figures_worked_out_by_hand() {
         get(&r, "/times/postmortem/all/median_text"),
         "22h 30m (▲4h 30m)"
     );
+}
 
+/// The SLA shares by clock and severity, and every breach.
+fn assert_sla(r: Value) {
+    let (m, h, d) = (60, 3_600, 86_400);
     // SLA, incidents opened in the window, clocks at the window's end (met / decided).
     let share = |clock: &str, group: &str| {
         let s = get(&r, &format!("/sla/{clock}/{group}"));
@@ -526,7 +566,11 @@ fn the_w48_review_matches_the_figures_worked_out_by_hand() {
         "2026-11-28T00:30:00Z"
     );
     assert_eq!(get(&r, "/sla/breaches/rows/4/stopped_at"), Value::Null);
+}
 
+/// Unresolved incidents, overdue post-mortems and open action items at the end of the week.
+fn assert_left_at_the_end(r: Value) {
+    let (h, d) = (3_600, 86_400);
     // Left at the end of W48 (11-30 00:00): #8 and #10 unresolved; none at the end of W47.
     assert_eq!(pair(&r, "/at_end/unresolved/count"), (2, 0));
     let rows = get(&r, "/at_end/unresolved/rows");
@@ -587,7 +631,9 @@ fn the_w48_review_matches_the_figures_worked_out_by_hand() {
             {"owner": "chen", "open": 1, "overdue": 0},
         ])
     );
+}
 
+fn assert_recurring_and_the_chart(r: Value) {
     // Recurring: #6 "data collection stopped again" says what #1 "Data collection stopped"
     // said, by title and by root cause; nothing in W47 recurred.
     assert_eq!(pair(&r, "/recurring/count"), (1, 0));

@@ -36,6 +36,15 @@ name = "health"
 run = ["sh", "-c", "echo 'health score: 42'; echo 'prices stale'"]
 "#,
     );
+    open_three(&mut env);
+    respond(&mut env);
+    resolve_close_reopen(&mut env);
+    env.at("2026-11-29T10:00:00Z");
+    env
+}
+
+/// At 08:00: a P1 with a description and a detection time (and a snapshot), a P2 and a P3.
+fn open_three(env: &mut Env) {
     env.at("2026-11-29T08:00:00Z");
     env.run(&[
         "open",
@@ -51,6 +60,11 @@ run = ["sh", "-c", "echo 'health score: 42'; echo 'prices stale'"]
         .ok();
     env.run(&["open", "P3", "Slow dashboard", "--no-snapshot"])
         .ok();
+}
+
+/// At 08:10: an ack, notes (one piped in, one backdated), field updates, action items, the
+/// awkward log attached twice, a failing command and a snapshot.
+fn respond(env: &mut Env) {
     env.at("2026-11-29T08:10:00Z");
     env.run(&["ack", "1"]).ok();
     env.run(&["note", "1", "updater pod in CrashLoopBackOff"])
@@ -112,6 +126,10 @@ run = ["sh", "-c", "echo 'health score: 42'; echo 'prices stale'"]
     ]);
     assert_eq!(exec.code, 3, "{}", exec.stderr);
     env.run(&["snapshot", "1"]).ok();
+}
+
+/// From 09:00: #1 resolved and closed, #2 resolved with its action done, #1 reopened.
+fn resolve_close_reopen(env: &mut Env) {
     env.at("2026-11-29T09:00:00Z");
     env.run(&["resolve", "1", "--resolution", "cleaned the disk"])
         .ok();
@@ -129,8 +147,6 @@ run = ["sh", "-c", "echo 'health score: 42'; echo 'prices stale'"]
     env.at("2026-11-29T09:30:00Z");
     env.run(&["reopen", "1", "--reason", "disk full again"])
         .ok();
-    env.at("2026-11-29T10:00:00Z");
-    env
 }
 
 /// Runs with the database at `db` instead of the default one.
