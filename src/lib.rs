@@ -2,10 +2,13 @@
 //!
 //! # Module map
 //!
-//! Layers, lowest first. A module uses only those below it (`tests/it/layers.rs` checks):
+//! Layers, lowest first: a module uses only modules listed before it, never one after it
+//! (`tests/it/layers.rs` checks; ARCHITECTURE.md walks a write, a collection and a report
+//! through them):
 //!
-//! - [`domain`]: incidents, the timeline, the lifecycle's rules, SLA clocks, reminder
-//!   schedules. Pure: no I/O, no SQL, nothing printed.
+//! - [`domain`]: incidents, the timeline and the one projection of its events onto an
+//!   incident, the lifecycle's rules, SLA clocks, reminder schedules. Pure: no I/O, no SQL,
+//!   nothing printed.
 //! - [`evidence`]: what a snapshot holds and what to collect; findings, diffs, the health score,
 //!   redaction. Pure.
 //! - [`store`]: the SQLite file behind a transaction API. SQL only; owns its row and return
