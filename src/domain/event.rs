@@ -63,22 +63,42 @@ impl EventKind {
         }
     }
 
+    /// Every kind, in the order reports list them. The compiler cannot check that a list is
+    /// complete, so `every_kind_is_listed` does (through the exhaustive `as_str`).
+    pub const ALL: [EventKind; 11] = [
+        EventKind::Opened,
+        EventKind::Note,
+        EventKind::Status,
+        EventKind::Severity,
+        EventKind::Field,
+        EventKind::Snapshot,
+        EventKind::Action,
+        EventKind::Sla,
+        EventKind::Attachment,
+        EventKind::Command,
+        EventKind::Health,
+    ];
+
     pub fn from_key(s: &str) -> Option<EventKind> {
-        [
-            EventKind::Opened,
-            EventKind::Note,
-            EventKind::Status,
-            EventKind::Severity,
-            EventKind::Field,
-            EventKind::Snapshot,
-            EventKind::Action,
-            EventKind::Sla,
-            EventKind::Attachment,
-            EventKind::Command,
-            EventKind::Health,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// What reports call the kind (a timeline's "**Note** …", the review's activity table).
+    /// Defined here, once, so no template can lack the label of a kind added later.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Opened => "Opened",
+            EventKind::Note => "Note",
+            EventKind::Status => "Status",
+            EventKind::Severity => "Severity",
+            EventKind::Field => "Edit",
+            EventKind::Snapshot => "Snapshot",
+            EventKind::Action => "Action",
+            EventKind::Sla => "SLA",
+            EventKind::Attachment => "Attachment",
+            EventKind::Command => "Command",
+            EventKind::Health => "Health",
+        }
     }
 }
 
@@ -183,5 +203,44 @@ impl Event {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventKind;
+
+    /// An exhaustive match: a new kind does not compile until it is given the next number
+    /// here, and it belongs at that place in `EventKind::ALL` (whose length is its type).
+    fn position(kind: EventKind) -> usize {
+        match kind {
+            EventKind::Opened => 0,
+            EventKind::Note => 1,
+            EventKind::Status => 2,
+            EventKind::Severity => 3,
+            EventKind::Field => 4,
+            EventKind::Snapshot => 5,
+            EventKind::Action => 6,
+            EventKind::Sla => 7,
+            EventKind::Attachment => 8,
+            EventKind::Command => 9,
+            EventKind::Health => 10,
+        }
+    }
+
+    #[test]
+    fn every_kind_is_listed_once_with_a_key_and_a_label() {
+        for (i, kind) in EventKind::ALL.into_iter().enumerate() {
+            assert_eq!(position(kind), i, "{kind:?} out of place in EventKind::ALL");
+            assert_eq!(EventKind::from_key(kind.as_str()), Some(kind));
+            assert!(!kind.label().is_empty());
+        }
+        let labels: std::collections::HashSet<_> =
+            EventKind::ALL.iter().map(|k| k.label()).collect();
+        assert_eq!(
+            labels.len(),
+            EventKind::ALL.len(),
+            "two kinds share a label"
+        );
     }
 }

@@ -69,6 +69,7 @@ pub fn event(e: &Event) -> Value {
         "recorded_at": time::to_rfc3339(e.recorded_at),
         "author": e.author,
         "kind": e.kind,
+        "label": e.kind.label(),
         "text": e.summary(),
         "field": e.field,
         "old": e.old,

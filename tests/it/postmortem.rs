@@ -365,12 +365,13 @@ fn a_p3_gets_the_lite_variant_unless_a_template_is_named() {
     ] {
         assert!(!lite.contains(section), "lite has no {section}: {lite}");
     }
-    // Its timeline keeps the notes and status changes, not the field edits.
+    // Its timeline is the whole timeline, as the full document's (issue 13: every kind
+    // renders everywhere), field edits included.
     assert!(
         lite.contains("**Note** Panel queries time out after 30s"),
         "{lite}"
     );
-    assert!(!lite.contains("root cause set"), "{lite}");
+    assert!(lite.contains("**Edit** root cause set"), "{lite}");
     assert!(
         lite.contains("- Not acknowledged yet, 3h so far against a target of 24h: 21h left.\n"),
         "{lite}"

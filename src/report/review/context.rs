@@ -4,6 +4,7 @@
 use super::charts::{per_day_chart, resolve_chart};
 use super::window::Window;
 use super::wording::{count, duration_text, share};
+use crate::domain::event::EventKind;
 use crate::domain::model::Severity;
 use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp, human_duration};
@@ -77,6 +78,7 @@ pub fn build(
         "sla": sla(data, policy),
         "at_end": at_end(data, bounds.as_of),
         "recurring": recurring(data),
+        "activity": activity(data),
         "charts": {
             "per_day": per_day_chart(window, data),
             "resolve": resolve_chart(data, policy),
@@ -122,6 +124,22 @@ fn counts(data: &ReviewData) -> Value {
     out.insert("any".into(), any.into());
     out.insert("previous_any".into(), previous_any.into());
     Value::Object(out)
+}
+
+/// Every timeline kind, zero or not, in `EventKind::ALL` order: a kind added later shows up
+/// in the review without a template change.
+fn activity(data: &ReviewData) -> Value {
+    let mut total = (0, 0);
+    let kinds: Vec<Value> = EventKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let row = data.activity.iter().find(|k| k.kind == kind);
+            let (c, p) = row.map_or((0, 0), |k| (k.current, k.previous));
+            total = (total.0 + c, total.1 + p);
+            json!({"kind": kind.as_str(), "label": kind.label(), "count": count(c, p)})
+        })
+        .collect();
+    json!({"any": total.0 > 0 || total.1 > 0, "kinds": kinds, "total": count(total.0, total.1)})
 }
 
 fn times(data: &ReviewData) -> Value {

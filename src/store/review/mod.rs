@@ -8,8 +8,9 @@ mod sql;
 mod types;
 
 pub use types::{
-    Backlog, Bounds, Breach, CAP, ClockCounts, Compliance, DayCount, Earlier, Listed, OpenAction,
-    OwnerLoad, PostmortemDue, Recurrence, Recurring, ReviewData, Tally, TimeStat, Unresolved,
+    Backlog, Bounds, Breach, CAP, ClockCounts, Compliance, DayCount, Earlier, KindCount, Listed,
+    OpenAction, OwnerLoad, PostmortemDue, Recurrence, Recurring, ReviewData, Tally, TimeStat,
+    Unresolved,
 };
 
 use super::{StoreError, Txn, bind_named};
@@ -61,6 +62,7 @@ impl Txn<'_> {
             owners: run(sql.owners).listed(3, read::owner_load)?,
             recurring: read::recurring(&run(sql.recurring))?,
             per_day: run(sql.per_day).all(read::day_count)?,
+            activity: run(sql.activity).all(read::kind_count)?,
         })
     }
 }

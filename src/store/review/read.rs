@@ -2,9 +2,10 @@
 
 use super::Query;
 use super::types::{
-    Backlog, Breach, ClockCounts, Compliance, DayCount, Earlier, OpenAction, OwnerLoad,
+    Backlog, Breach, ClockCounts, Compliance, DayCount, Earlier, KindCount, OpenAction, OwnerLoad,
     PostmortemDue, Recurrence, Recurring, Tally, TimeStat, Unresolved,
 };
+use crate::domain::event::EventKind;
 use crate::domain::model::Severity;
 use crate::domain::time::{self, Timestamp};
 use crate::store::StoreError;
@@ -17,6 +18,17 @@ pub(super) fn tally(r: &Row) -> rusqlite::Result<Tally> {
         severity: severity(r, 1)?,
         current: r.get(2)?,
         previous: r.get(3)?,
+    })
+}
+
+pub(super) fn kind_count(r: &Row) -> rusqlite::Result<KindCount> {
+    Ok(KindCount {
+        kind: {
+            let key: String = r.get(0)?;
+            EventKind::from_key(&key).ok_or_else(|| bad(0, "event kind", &key))?
+        },
+        current: r.get(1)?,
+        previous: r.get(2)?,
     })
 }
 

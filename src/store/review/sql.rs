@@ -298,6 +298,16 @@ SELECT date(opened_at, 'localtime') AS day, severity, count(*)
 FROM incidents WHERE opened_at >= :since AND opened_at < :until
 GROUP BY day, severity ORDER BY day, severity";
 
+/// Timeline entries by kind on the incidents opened in the window (up to `:as_of`) and in the
+/// one before (up to `:since`): what the responders recorded, each window as it stood at its
+/// end. Driven by the opened_at index and each incident's events index, as the counts are.
+const ACTIVITY: &str = "\
+SELECT e.kind, sum(i.opened_at >= :since) AS current, sum(i.opened_at < :since) AS previous
+FROM incidents i JOIN events e ON e.incident_pk = i.pk
+WHERE i.opened_at >= :prev_since AND i.opened_at < :until
+  AND e.at < CASE WHEN i.opened_at >= :since THEN :as_of ELSE :since END
+GROUP BY e.kind";
+
 /// The review's statements, built once.
 pub(super) struct Statements {
     pub counts: &'static str,
@@ -311,6 +321,7 @@ pub(super) struct Statements {
     pub owners: &'static str,
     pub recurring: &'static str,
     pub per_day: &'static str,
+    pub activity: &'static str,
 }
 
 pub(super) static SQL: LazyLock<Statements> = LazyLock::new(|| Statements {
@@ -325,10 +336,11 @@ pub(super) static SQL: LazyLock<Statements> = LazyLock::new(|| Statements {
     owners: OWNERS,
     recurring: RECURRING,
     per_day: PER_DAY,
+    activity: ACTIVITY,
 });
 
 /// The review's statements by name, in the order [`crate::store::Txn::review`] runs them.
-pub(super) static BY_NAME: LazyLock<[(&str, &str); 11]> = LazyLock::new(|| {
+pub(super) static BY_NAME: LazyLock<[(&str, &str); 12]> = LazyLock::new(|| {
     let s: &'static Statements = &SQL;
     [
         ("counts", s.counts),
@@ -342,5 +354,6 @@ pub(super) static BY_NAME: LazyLock<[(&str, &str); 11]> = LazyLock::new(|| {
         ("owners", s.owners),
         ("recurring", s.recurring),
         ("per_day", s.per_day),
+        ("activity", s.activity),
     ]
 });

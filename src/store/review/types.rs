@@ -1,6 +1,7 @@
 //! What the weekly review's statements return: the store's own types, which the report turns
 //! into the template context.
 
+use crate::domain::event::EventKind;
 use crate::domain::model::Severity;
 use crate::domain::time::Timestamp;
 
@@ -180,6 +181,14 @@ pub struct DayCount {
     pub count: i64,
 }
 
+/// Timeline entries of one kind on the incidents opened in the window and the one before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KindCount {
+    pub kind: EventKind,
+    pub current: i64,
+    pub previous: i64,
+}
+
 /// Everything the store aggregates for a review.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReviewData {
@@ -194,4 +203,5 @@ pub struct ReviewData {
     pub owners: Listed<OwnerLoad>,
     pub recurring: Recurring,
     pub per_day: Vec<DayCount>,
+    pub activity: Vec<KindCount>,
 }
