@@ -20,6 +20,9 @@
 //! - [`notify`]: delivering a reminder to a webhook or a command.
 //! - [`transfer`]: the export file format: records, their JSON reader and writer, the
 //!   Markdown rendering. Writes through the store's inserts, the same the commands use.
+//! - [`team`]: the team log in PostgreSQL that working copies share: its schema, and the
+//!   connection every sync uses. Async network I/O, like `collect`; bounded by a timeout;
+//!   prints nothing.
 //! - [`app`]: orchestration shared by commands: the write path, snapshots into incidents,
 //!   redaction set-up, reminder rounds, the health monitor. Prints nothing.
 //! - [`ui`]: the terminal: output, colours, progress, the text of clocks and evidence, the one
@@ -36,5 +39,6 @@ pub mod evidence;
 pub mod notify;
 pub mod report;
 pub mod store;
+pub mod team;
 pub mod transfer;
 pub mod ui;

@@ -41,6 +41,15 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
                 "templates  {}\n",
                 templates.as_deref().unwrap_or("(built-in)")
             ));
+            match &s.team {
+                Some(t) => text.push_str(&format!(
+                    "team log   {} (schema {}, timeout {})\n",
+                    crate::team::display_url(&t.url),
+                    t.schema,
+                    humantime::format_duration(t.timeout)
+                )),
+                None => text.push_str("team log   (none; this copy alone)\n"),
+            }
             for sev in Severity::ALL {
                 let t = s.policy.target(sev);
                 text.push_str(&format!(

@@ -25,6 +25,7 @@ mod search;
 mod show;
 mod sla;
 mod snapshot;
+mod team;
 mod template;
 mod update;
 
@@ -64,6 +65,9 @@ pub struct GlobalArgs {
     /// A directory of templates that override the built-in ones [env: INCIDENT_TEMPLATES]
     #[arg(long, global = true, value_name = "DIR")]
     pub template_dir: Option<PathBuf>,
+    /// Work on this machine's copy alone: no team log for this command, whatever the config
+    #[arg(long, global = true)]
+    pub offline: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -122,6 +126,9 @@ pub enum Command {
     Template(template::Command),
     /// Print the default config or the settings in effect
     Config(config::Args),
+    /// The team log in PostgreSQL: create it, upgrade it, see its state
+    #[command(subcommand)]
+    Team(team::Command),
 }
 
 pub fn run(cli: Cli) -> Result<(), CommandError> {
@@ -131,6 +138,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         config: global.config.clone(),
         author: global.author.clone(),
         template_dir: global.template_dir.clone(),
+        offline: global.offline,
     };
     let settings = crate::config::load(&flags, &|k| std::env::var(k).ok())?;
     let app = App {
@@ -165,5 +173,6 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Import(args) => import::run(&app, args),
         Command::Template(cmd) => template::run(&app, cmd),
         Command::Config(args) => config::run(&app, args),
+        Command::Team(cmd) => team::run(&app, cmd),
     }
 }

@@ -262,6 +262,17 @@ impl Conn {
     }
 }
 
+/// Why a PostgreSQL connection failed, in one line that names the user, database and address
+/// but never the URL (it may hold a password). The team log's connection words its errors so.
+pub fn postgres_connect_error(options: &PgConnectOptions, e: &sqlx::Error) -> String {
+    Target {
+        user: options.get_username().to_string(),
+        database: options.get_database().map(str::to_string),
+        addr: address(options.get_host(), options.get_port(), options.get_socket()),
+    }
+    .connect_error(e)
+}
+
 /// What the errors of a connection attempt name: never the URL, which may hold a password.
 struct Target {
     user: String,

@@ -268,7 +268,7 @@ fn command(
 }
 
 /// Whether a URL carries a password written out, rather than a `${VAR}` reference.
-fn has_clear_password(url: &str) -> bool {
+pub(super) fn has_clear_password(url: &str) -> bool {
     let Some((_, rest)) = url.split_once("://") else {
         return false;
     };

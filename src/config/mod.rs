@@ -4,6 +4,9 @@
 mod collectors;
 mod health;
 mod reminders;
+mod team;
+
+pub use team::{DEFAULT_SCHEMA, DEFAULT_TIMEOUT, TEAM_URL_ENV, TeamSettings};
 
 use crate::domain::model::Severity;
 use crate::domain::sla::Policy;
@@ -36,6 +39,8 @@ pub enum ConfigError {
     },
     #[error("no place for the database: neither HOME nor XDG_DATA_HOME is set")]
     NoHome,
+    #[error("${var}: {message}")]
+    Env { var: &'static str, message: String },
 }
 
 impl ConfigError {
@@ -48,6 +53,9 @@ impl ConfigError {
                 Some("`incident config default` prints a valid, commented config".into())
             }
             ConfigError::NoHome => Some(format!("pass --db PATH or set ${DB_ENV}")),
+            ConfigError::Env { var, .. } => Some(format!(
+                "fix ${var}, or set it empty (or pass --offline) to work without the team log"
+            )),
         }
     }
 }
@@ -59,6 +67,8 @@ pub struct Flags {
     pub config: Option<PathBuf>,
     pub author: Option<String>,
     pub template_dir: Option<PathBuf>,
+    /// `--offline`: no team log for this command, whatever the config says.
+    pub offline: bool,
 }
 
 /// Everything a command needs to know about where and how to work.
@@ -80,6 +90,8 @@ pub struct Settings {
     pub health: crate::evidence::health::HealthSettings,
     /// Output bytes `incident exec` keeps per run (stdout and stderr together).
     pub exec_max_output: usize,
+    /// The team log, if there is one for this command.
+    pub team: Option<TeamSettings>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,6 +114,7 @@ struct FileConfig {
     notify: Vec<Spanned<reminders::NotifyFile>>,
     health: Option<health::HealthFile>,
     exec: Option<ExecFile>,
+    team: Option<team::TeamFile>,
 }
 
 /// `[exec]`: what `incident exec` records.
@@ -185,10 +198,21 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
                 .map(|d| d.join("incident").join("templates"))
                 .filter(|d| d.is_dir())
         });
-    let sections = match (&config_file, &text) {
-        (Some(path), Some(text)) => Sections::resolve(&Source { path, text }, &file)?,
-        _ => Sections::default(),
+    let source = match (&config_file, &text) {
+        (Some(path), Some(text)) => Some(Source { path, text }),
+        _ => None,
     };
+    let sections = match &source {
+        Some(src) => Sections::resolve(src, &file)?,
+        None => Sections::default(),
+    };
+    // Not `var`: an empty INCIDENT_TEAM_URL means "no team", not "unset".
+    let team = team::resolve(
+        source.as_ref(),
+        file.team.as_ref(),
+        env(TEAM_URL_ENV),
+        flags.offline,
+    )?;
     Ok(Settings {
         db,
         config_file,
@@ -204,6 +228,7 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
             .as_ref()
             .and_then(|e| e.max_output)
             .unwrap_or(DEFAULT_EXEC_MAX_OUTPUT),
+        team,
     })
 }
 
@@ -373,13 +398,15 @@ mod tests {
         write(
             dir.path(),
             ".config/incident/config.toml",
-            "db = \"~/file.db\"\nauthor = \"file-author\"\ntemplates = \"tpl\"\n[sla.P1]\nrespond = \"5m\"\n",
+            "db = \"~/file.db\"\nauthor = \"file-author\"\ntemplates = \"tpl\"\n[sla.P1]\nrespond = \"5m\"\n[team]\nurl = \"postgres://file@db/x\"\n",
         );
         // Defaults, then the file.
         let s = load(&Flags::default(), &env_of(&[("HOME", home)])).unwrap();
         assert_eq!(s.db, dir.path().join("file.db"));
         assert_eq!(s.author.as_deref(), Some("file-author"));
         assert_eq!(s.templates, Some(dir.path().join(".config/incident/tpl")));
+        assert_eq!(s.team.as_ref().unwrap().url, "postgres://file@db/x");
+        assert_eq!(s.team.as_ref().unwrap().timeout, DEFAULT_TIMEOUT);
         assert_eq!(s.policy.p1.respond.as_secs(), 300);
         assert_eq!(
             s.policy.p1.resolve.as_secs(),
@@ -392,8 +419,10 @@ mod tests {
             (DB_ENV, "/env.db"),
             (AUTHOR_ENV, "env-author"),
             (TEMPLATES_ENV, "/env-tpl"),
+            (TEAM_URL_ENV, "postgres://env@db/x"),
         ]);
         let s = load(&Flags::default(), &env).unwrap();
+        assert_eq!(s.team.unwrap().url, "postgres://env@db/x");
         assert_eq!(s.db, PathBuf::from("/env.db"));
         assert_eq!(s.author.as_deref(), Some("env-author"));
         assert_eq!(s.templates, Some(PathBuf::from("/env-tpl")));
@@ -403,8 +432,10 @@ mod tests {
             config: None,
             author: Some("flag-author".into()),
             template_dir: Some("/flag-tpl".into()),
+            offline: true,
         };
         let s = load(&flags, &env).unwrap();
+        assert_eq!(s.team, None, "--offline beats the environment and the file");
         assert_eq!(s.db, PathBuf::from("/flag.db"));
         assert_eq!(s.author.as_deref(), Some("flag-author"));
         assert_eq!(s.templates, Some(PathBuf::from("/flag-tpl")));

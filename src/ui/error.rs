@@ -143,6 +143,16 @@ impl From<TimeError> for CommandError {
     }
 }
 
+impl From<crate::team::TeamError> for CommandError {
+    fn from(e: crate::team::TeamError) -> Self {
+        let err = CommandError::new(e.to_string());
+        match e.hint() {
+            Some(hint) => err.with_hint(hint),
+            None => err,
+        }
+    }
+}
+
 impl From<ConfigError> for CommandError {
     fn from(e: ConfigError) -> Self {
         let hint = e.hint();

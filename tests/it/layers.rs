@@ -19,30 +19,36 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("notify", &["domain", "report"]),
     ("transfer", &["domain", "evidence", "store", "report"]),
     (
+        "team",
+        &["domain", "evidence", "store", "collect", "config"],
+    ),
+    (
         "app",
         &[
             "domain", "evidence", "store", "collect", "config", "report", "notify", "transfer",
+            "team",
         ],
     ),
     (
         "ui",
         &[
             "domain", "evidence", "store", "collect", "config", "report", "notify", "transfer",
-            "app",
+            "team", "app",
         ],
     ),
     (
         "cmd",
         &[
             "domain", "evidence", "store", "collect", "config", "report", "notify", "transfer",
-            "app", "ui",
+            "team", "app", "ui",
         ],
     ),
 ];
 
 /// The layers below the terminal: they report through return values and callbacks.
 const SILENT: &[&str] = &[
-    "domain", "evidence", "store", "collect", "config", "report", "notify", "transfer", "app",
+    "domain", "evidence", "store", "collect", "config", "report", "notify", "transfer", "team",
+    "app",
 ];
 
 /// In `src/cmd/`, the files that are not commands: the dispatch and the argument parsers.

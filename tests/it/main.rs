@@ -23,5 +23,6 @@ mod remind;
 mod review;
 mod search;
 mod storage;
+mod team;
 mod templates;
 mod transfer;

@@ -1,0 +1,94 @@
+//! `incident team`: create, upgrade and inspect the team log in PostgreSQL.
+
+use crate::app::App;
+use crate::team::{Team, display_url};
+use crate::ui::error::CommandError;
+use crate::ui::output;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Create the team log's schema in PostgreSQL ([team] url and schema); run as its owner
+    Init,
+    /// Upgrade the team log's schema to this binary's version; run as its owner
+    Migrate,
+    /// The team log: where it is (without secrets), its version, and who pushed lately
+    Status {
+        /// One JSON object, for scripts
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
+    let Some(settings) = &app.settings.team else {
+        return Err(CommandError::new("no team log is configured").with_hint(
+            "add [team] url = \"postgres://incident@db.example/incidents\" to the config \
+             (`incident config default` documents it), or set $INCIDENT_TEAM_URL; \
+             --offline turns it off",
+        ));
+    };
+    let mut team = Team::connect(settings, &|k| std::env::var(k).ok())?;
+    let shown = display_url(&settings.url);
+    match cmd {
+        Command::Init => {
+            let done = team.init()?;
+            output::status(&format!(
+                "created the team log '{}' at version {} in {shown}",
+                done.schema, done.to
+            ));
+            Ok(())
+        }
+        Command::Migrate => {
+            let done = team.migrate()?;
+            let line = if done.newer_than_known {
+                format!(
+                    "the team log '{}' is at version {}, newer than this binary knows ({}); it still accepts this binary, nothing to do",
+                    done.schema,
+                    done.from,
+                    crate::team::schema::latest()
+                )
+            } else if done.from == done.to {
+                format!(
+                    "the team log '{}' is up to date (version {})",
+                    done.schema, done.to
+                )
+            } else {
+                format!(
+                    "upgraded the team log '{}' from version {} to {}",
+                    done.schema, done.from, done.to
+                )
+            };
+            output::status(&line);
+            Ok(())
+        }
+        Command::Status { json } => {
+            let status = team.status(&settings.url)?;
+            if json {
+                let value = serde_json::to_value(&status)
+                    .map_err(|e| CommandError::new(format!("cannot write JSON: {e}")))?;
+                return output::out_json(&value);
+            }
+            let mut text = format!(
+                "team log   {}\nschema     {} (version {}, accepts incident {} and newer)\nholds      {} incidents, {} events\n",
+                status.url,
+                status.schema,
+                status.version,
+                status.min_binary,
+                status.incidents,
+                status.events
+            );
+            if status.clients.is_empty() {
+                text.push_str("pushed     nobody in the last 7 days\n");
+            }
+            for c in &status.clients {
+                text.push_str(&format!(
+                    "pushed     {} ({}) at {}\n",
+                    c.author,
+                    c.client_id,
+                    c.last_push.as_deref().unwrap_or("-")
+                ));
+            }
+            output::out(&text)
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! The team log: a schema in PostgreSQL that every working copy shares. Beside `collect`, the
+//! only async network I/O; it prints nothing and returns what happened. Every connection and
+//! every round trip is bounded by `[team] timeout`, so a command run during an outage never
+//! waits longer than that for a database it cannot reach.
+//!
+//! By job: `schema` holds the numbered steps of the team schema and the version rule.
+
+pub mod schema;
+
+use crate::config::TeamSettings;
+use crate::domain::env::expand_env;
+use serde::Serialize;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Row};
+use std::future::Future;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// This binary's version, compared with the oldest one the team schema accepts.
+pub const BINARY_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    #[error("team log unreachable ({0})")]
+    Unreachable(String),
+    #[error("team url: {0}")]
+    Url(String),
+    #[error("team log: {0}")]
+    Query(String),
+    #[error("the team log has no schema '{0}' yet")]
+    NotInitialised(String),
+    #[error("the team log '{schema}' already exists, at version {version}")]
+    Exists { schema: String, version: i64 },
+    #[error(
+        "the team log '{schema}' (version {version}) needs incident {min_binary} or newer; this is {BINARY_VERSION}"
+    )]
+    TooNew {
+        schema: String,
+        version: i64,
+        min_binary: String,
+    },
+}
+
+impl TeamError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            TeamError::Unreachable(_) => Some(
+                "check [team] url and that PostgreSQL is up; --offline works on this copy alone"
+                    .into(),
+            ),
+            TeamError::Url(_) => Some("fix [team] url or $INCIDENT_TEAM_URL".into()),
+            TeamError::Query(_) => None,
+            TeamError::NotInitialised(_) => {
+                Some("create it with `incident team init` (as the schema's owner)".into())
+            }
+            TeamError::Exists { .. } => {
+                Some("`incident team migrate` upgrades it; `incident team status` shows it".into())
+            }
+            TeamError::TooNew { min_binary, .. } => Some(format!(
+                "upgrade incident to {min_binary} or newer (teammates have moved the team log on)"
+            )),
+        }
+    }
+}
+
+/// What `team init` and `team migrate` did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Migrated {
+    pub schema: String,
+    pub from: i64,
+    pub to: i64,
+    /// The schema is newer than this binary knows, and this binary may still use it.
+    pub newer_than_known: bool,
+}
+
+/// What `team status` shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// The url with any password replaced.
+    pub url: String,
+    pub schema: String,
+    pub version: i64,
+    pub min_binary: String,
+    pub incidents: i64,
+    pub events: i64,
+    /// Working copies that pushed in the last 7 days: (client id, author, last push).
+    pub clients: Vec<ClientSeen>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClientSeen {
+    pub client_id: String,
+    pub author: String,
+    pub last_push: Option<String>,
+}
+
+/// The url as it may be shown: the password (written or from `${VAR}`) becomes `***`.
+pub fn display_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// One connection to the team log, with the runtime that drives it.
+pub struct Team {
+    runtime: tokio::runtime::Runtime,
+    conn: PgConnection,
+    schema: String,
+    timeout: Duration,
+}
+
+impl Team {
+    /// Connects within the timeout. `env` expands the url's `${VAR}` references.
+    pub fn connect(
+        settings: &TeamSettings,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Team, TeamError> {
+        let (url, _secrets) = expand_env(&settings.url, env)
+            .map_err(|var| TeamError::Url(format!("the environment variable {var} is not set")))?;
+        let options = PgConnectOptions::from_str(&url)
+            .map_err(|e| TeamError::Url(format!("malformed: {}", one_line(&e.to_string()))))?
+            .application_name("incident");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| TeamError::Unreachable(format!("cannot start the async runtime: {e}")))?;
+        let timeout = settings.timeout;
+        let conn = runtime
+            .block_on(async {
+                match tokio::time::timeout(timeout, options.connect()).await {
+                    Ok(Ok(conn)) => Ok(conn),
+                    Ok(Err(e)) => Err(crate::collect::database::postgres_connect_error(
+                        &options, &e,
+                    )),
+                    Err(_) => Err(format!(
+                        "no answer within {}",
+                        humantime::format_duration(timeout)
+                    )),
+                }
+            })
+            .map_err(TeamError::Unreachable)?;
+        Ok(Team {
+            runtime,
+            conn,
+            schema: settings.schema.clone(),
+            timeout,
+        })
+    }
+
+    /// Runs one round trip within the timeout.
+    fn round<T>(
+        &mut self,
+        f: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, TeamError> {
+        let timeout = self.timeout;
+        let conn = &mut self.conn;
+        self.runtime.block_on(bounded(timeout, f(conn)))
+    }
+
+    /// The schema's version and the oldest binary it accepts; None when it does not exist.
+    fn version(&mut self) -> Result<Option<(i64, String)>, TeamError> {
+        let schema = self.schema.clone();
+        let exists: bool = self.round(async |c| {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'meta')",
+            )
+            .bind(&schema)
+            .fetch_one(c)
+            .await
+        })?;
+        if !exists {
+            return Ok(None);
+        }
+        let sql = format!(
+            "SELECT (SELECT value FROM {schema}.meta WHERE key = 'version'),
+                    (SELECT value FROM {schema}.meta WHERE key = 'min_binary')"
+        );
+        let (version, min_binary): (Option<String>, Option<String>) = self.round(async |c| {
+            let row = sqlx::query(AssertSqlSafe(sql)).fetch_one(c).await?;
+            Ok((row.try_get(0)?, row.try_get(1)?))
+        })?;
+        let version = version.and_then(|v| v.parse().ok()).unwrap_or(0);
+        Ok(Some((version, min_binary.unwrap_or_default())))
+    }
+
+    /// Refuses a team log too new for this binary; returns its version.
+    pub fn check_version(&mut self) -> Result<i64, TeamError> {
+        let Some((version, min_binary)) = self.version()? else {
+            return Err(TeamError::NotInitialised(self.schema.clone()));
+        };
+        if !schema::version_at_least(BINARY_VERSION, &min_binary) {
+            return Err(TeamError::TooNew {
+                schema: self.schema.clone(),
+                version,
+                min_binary,
+            });
+        }
+        Ok(version)
+    }
+
+    /// `team init`: creates the schema at the latest version, in one transaction.
+    pub fn init(&mut self) -> Result<Migrated, TeamError> {
+        if let Some((version, _)) = self.version()? {
+            return Err(TeamError::Exists {
+                schema: self.schema.clone(),
+                version,
+            });
+        }
+        let create = format!("CREATE SCHEMA IF NOT EXISTS {}", self.schema);
+        self.apply(Some(create), 0)
+    }
+
+    /// `team migrate`: applies the steps the schema lacks, in one transaction.
+    pub fn migrate(&mut self) -> Result<Migrated, TeamError> {
+        let from = self.check_version()?;
+        if from >= schema::latest() {
+            return Ok(Migrated {
+                schema: self.schema.clone(),
+                from,
+                to: from,
+                newer_than_known: from > schema::latest(),
+            });
+        }
+        self.apply(None, from)
+    }
+
+    fn apply(&mut self, create: Option<String>, from: i64) -> Result<Migrated, TeamError> {
+        let schema = self.schema.clone();
+        let steps: Vec<&schema::Step> = schema::STEPS.iter().filter(|s| s.version > from).collect();
+        let to = steps.last().map_or(from, |s| s.version);
+        let min_binary = steps.last().map_or("", |s| s.min_binary).to_string();
+        self.round(async |c| {
+            let mut tx = c.begin().await?;
+            if let Some(create) = create {
+                sqlx::raw_sql(AssertSqlSafe(create))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for step in steps {
+                let sql = step.sql.replace("{schema}", &schema);
+                sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *tx).await?;
+            }
+            let upsert = format!(
+                "INSERT INTO {schema}.meta (key, value) VALUES ('version', $1), ('min_binary', $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            );
+            sqlx::query(AssertSqlSafe(upsert))
+                .bind(to.to_string())
+                .bind(&min_binary)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        })?;
+        Ok(Migrated {
+            schema,
+            from,
+            to,
+            newer_than_known: false,
+        })
+    }
+
+    /// `team status`: what the team log holds and who pushed to it lately.
+    pub fn status(&mut self, url: &str) -> Result<Status, TeamError> {
+        let version = self.check_version()?;
+        let schema = self.schema.clone();
+        let (min_binary, incidents, events) = {
+            let sql = format!(
+                "SELECT (SELECT value FROM {schema}.meta WHERE key = 'min_binary'),
+                        (SELECT count(*) FROM {schema}.incidents),
+                        (SELECT count(*) FROM {schema}.events)"
+            );
+            self.round(async |c| {
+                let row = sqlx::query(AssertSqlSafe(sql)).fetch_one(c).await?;
+                Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+            })?
+        };
+        let sql = format!(
+            "SELECT c.client_id::text, c.author,
+                    to_char(max(e.pushed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+             FROM {schema}.clients c JOIN {schema}.events e ON e.client_id = c.client_id
+             WHERE e.pushed_at > now() - interval '7 days'
+             GROUP BY c.client_id, c.author ORDER BY max(e.pushed_at) DESC"
+        );
+        let clients = self.round(async |c| {
+            let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(c).await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(ClientSeen {
+                        client_id: r.try_get(0)?,
+                        author: r.try_get(1)?,
+                        last_push: r.try_get(2)?,
+                    })
+                })
+                .collect()
+        })?;
+        Ok(Status {
+            url: display_url(url),
+            schema,
+            version,
+            min_binary,
+            incidents,
+            events,
+            clients,
+        })
+    }
+}
+
+async fn bounded<T>(
+    timeout: Duration,
+    f: impl Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, TeamError> {
+    match tokio::time::timeout(timeout, f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(sqlx::Error::Io(e))) => Err(TeamError::Unreachable(format!("connection lost: {e}"))),
+        Ok(Err(sqlx::Error::Database(db))) => Err(TeamError::Query(one_line(db.message()))),
+        Ok(Err(e)) => Err(TeamError::Query(one_line(&e.to_string()))),
+        Err(_) => Err(TeamError::Unreachable(format!(
+            "no answer within {}",
+            humantime::format_duration(timeout)
+        ))),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_url;
+
+    #[test]
+    fn shown_urls_never_carry_the_password() {
+        assert_eq!(
+            display_url("postgres://incident:s3cret@db.example:5432/incidents?sslmode=require"),
+            "postgres://incident:***@db.example:5432/incidents?sslmode=require"
+        );
+        assert_eq!(
+            display_url("postgres://incident@db.example/incidents"),
+            "postgres://incident@db.example/incidents"
+        );
+        assert_eq!(display_url("postgres://db/x"), "postgres://db/x");
+    }
+}

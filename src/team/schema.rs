@@ -1,0 +1,120 @@
+//! The team log's schema in PostgreSQL, as numbered steps applied in order by `team init` and
+//! `team migrate`. Append-only, as the SQLite migrations are. Each step says the oldest binary
+//! that can still read and write the schema once it is applied: an additive step (a new table,
+//! a nullable column) keeps the previous one, so teammates who have not upgraded keep working;
+//! only a step that changes what an older binary would write raises it.
+
+/// One step: the version it brings the schema to, the oldest binary version that can still
+/// work with it, and its SQL (with `{schema}` for the schema's name, a checked identifier).
+pub struct Step {
+    pub version: i64,
+    pub min_binary: &'static str,
+    pub sql: &'static str,
+}
+
+pub const STEPS: &[Step] = &[Step {
+    version: 1,
+    min_binary: "0.1.0",
+    sql: V1,
+}];
+
+/// The newest version this binary knows.
+pub fn latest() -> i64 {
+    STEPS.last().map_or(0, |s| s.version)
+}
+
+/// Version 1: the bookkeeping (what version, which working copies) and the shared history.
+/// Working copies only ever SELECT and INSERT (a client's last push is its newest event's
+/// `pushed_at`, not a column it updates). Events
+/// are append-only, for the owner too: a trigger refuses UPDATE and DELETE, whatever the
+/// grants say. `txid` is the pushing transaction's id, so that a pull can stop below the
+/// oldest transaction still running and never skip a change that commits later.
+const V1: &str = "
+CREATE TABLE {schema}.meta (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+);
+
+CREATE TABLE {schema}.clients (
+    client_id  uuid PRIMARY KEY,
+    author     text NOT NULL,
+    first_seen timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE {schema}.incidents (
+    uuid       uuid PRIMARY KEY,
+    number     bigint UNIQUE,
+    created_by text NOT NULL,
+    client_id  uuid NOT NULL,
+    pushed_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE SEQUENCE {schema}.incident_numbers;
+
+CREATE TABLE {schema}.events (
+    seq           bigserial PRIMARY KEY,
+    uuid          uuid NOT NULL UNIQUE,
+    incident_uuid uuid NOT NULL REFERENCES {schema}.incidents (uuid),
+    at            text NOT NULL,
+    recorded_at   text NOT NULL,
+    author        text NOT NULL,
+    kind          text NOT NULL,
+    field         text,
+    old           text,
+    new           text,
+    text          text NOT NULL,
+    detail        text,
+    client_id     uuid NOT NULL,
+    txid          xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    pushed_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX events_txid ON {schema}.events (txid, seq);
+CREATE INDEX events_incident ON {schema}.events (incident_uuid);
+CREATE INDEX events_client_pushed ON {schema}.events (client_id, pushed_at);
+
+CREATE FUNCTION {schema}.append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the team log is append-only: % of % refused', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+
+CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON {schema}.events
+    FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON {schema}.events
+    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.append_only();
+";
+
+/// Compares dotted versions numerically (`0.10.0` is newer than `0.9.3`); a part that is not
+/// a number compares as 0, so a malformed version never panics.
+pub fn version_at_least(version: &str, min: &str) -> bool {
+    let parts = |v: &str| -> Vec<u64> {
+        v.split(['.', '-', '+'])
+            .take(3)
+            .map(|p| p.parse().unwrap_or(0))
+            .collect()
+    };
+    parts(version) >= parts(min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_numbered_from_one_without_gaps() {
+        for (i, step) in STEPS.iter().enumerate() {
+            assert_eq!(step.version, i as i64 + 1);
+            assert!(step.sql.contains("{schema}."));
+        }
+        assert_eq!(latest(), STEPS.len() as i64);
+    }
+
+    #[test]
+    fn versions_compare_by_number() {
+        assert!(version_at_least("0.10.0", "0.9.3"));
+        assert!(version_at_least("0.1.0", "0.1.0"));
+        assert!(!version_at_least("0.1.0", "0.2.0"));
+        assert!(!version_at_least("1.2.3", "99.0.0"));
+        assert!(version_at_least("1.0.0-rc1", "0.9"));
+    }
+}

@@ -1,0 +1,292 @@
+//! The team log against the real PostgreSQL (each test in its own schema, dropped after):
+//! `team init`, `migrate` and `status`, the version gate, append-only events, the working
+//! copies' role from the README, and what a command says when the team log cannot be reached.
+
+use crate::common::Env;
+use crate::common::services::{service, unique};
+use serde_json::Value;
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use std::time::{Duration, Instant};
+
+/// A schema of its own on the test PostgreSQL, dropped when the test ends.
+struct TeamDb {
+    url: String,
+    schema: String,
+}
+
+impl TeamDb {
+    fn new() -> Option<TeamDb> {
+        let url = service(
+            "PostgreSQL",
+            "INCIDENT_TEST_POSTGRES_URL",
+            "postgres://postgres@127.0.0.1:5432/test",
+        )?;
+        Some(TeamDb {
+            url,
+            schema: unique("team"),
+        })
+    }
+
+    /// A working copy whose config points at this team log.
+    fn env(&self) -> Env {
+        let env = Env::new();
+        env.write_config(&format!(
+            "[team]\nurl = \"{}\"\nschema = \"{}\"\ntimeout = \"5s\"\n",
+            self.url, self.schema
+        ));
+        env
+    }
+
+    /// Runs SQL as the test's superuser; the error's text when it fails.
+    fn sql(&self, sql: &str) -> Result<(), String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut conn = PgConnection::connect(&self.url).await.unwrap();
+            let out = sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(&mut conn)
+                .await;
+            let _ = conn.close().await;
+            out.map(drop).map_err(|e| e.to_string())
+        })
+    }
+}
+
+impl Drop for TeamDb {
+    fn drop(&mut self) {
+        let _ = self.sql(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+    }
+}
+
+#[test]
+fn init_creates_the_schema_once_and_migrate_and_status_report_it() {
+    let Some(db) = TeamDb::new() else { return };
+    let env = db.env();
+    let init = env.run(&["team", "init"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    assert!(
+        init.stderr.contains(&format!(
+            "created the team log '{}' at version 1",
+            db.schema
+        )),
+        "{}",
+        init.stderr
+    );
+    let again = env.run(&["team", "init"]);
+    assert_eq!(again.code, 1);
+    assert!(
+        again.stderr.contains("already exists, at version 1")
+            && again.stderr.contains("incident team migrate"),
+        "{}",
+        again.stderr
+    );
+    let migrate = env.run(&["team", "migrate"]);
+    assert_eq!(migrate.code, 0, "{}", migrate.stderr);
+    assert!(
+        migrate.stderr.contains("is up to date (version 1)"),
+        "{}",
+        migrate.stderr
+    );
+    let status: Value = env.json(&["team", "status", "--json"]);
+    assert_eq!(status["schema"], db.schema.as_str());
+    assert_eq!(status["version"], 1);
+    assert_eq!(status["min_binary"], "0.1.0");
+    assert_eq!(status["incidents"], 0);
+    assert_eq!(status["clients"], serde_json::json!([]));
+    let text = env.run(&["team", "status"]);
+    assert!(
+        text.ok()
+            .contains("version 1, accepts incident 0.1.0 and newer"),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn a_team_log_too_new_for_this_binary_is_refused_and_a_newer_additive_one_is_not() {
+    let Some(db) = TeamDb::new() else { return };
+    let env = db.env();
+    env.run(&["team", "init"]).ok();
+    // Teammates upgraded, additively: version 5, still open to 0.1.0.
+    let meta = format!("{}.meta", db.schema);
+    db.sql(&format!(
+        "UPDATE {meta} SET value = '5' WHERE key = 'version'"
+    ))
+    .unwrap();
+    let migrate = env.run(&["team", "migrate"]);
+    assert_eq!(migrate.code, 0, "{}", migrate.stderr);
+    assert!(
+        migrate
+            .stderr
+            .contains("version 5, newer than this binary knows (1)"),
+        "{}",
+        migrate.stderr
+    );
+    assert_eq!(env.json(&["team", "status", "--json"])["version"], 5);
+    // Then a change older binaries cannot follow.
+    db.sql(&format!(
+        "UPDATE {meta} SET value = '99.0.0' WHERE key = 'min_binary'"
+    ))
+    .unwrap();
+    for args in [&["team", "status"][..], &["team", "migrate"][..]] {
+        let run = env.run(args);
+        assert_eq!(run.code, 1, "{args:?}");
+        assert!(
+            run.stderr
+                .contains("needs incident 99.0.0 or newer; this is ")
+                && run.stderr.contains("upgrade incident to 99.0.0 or newer"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+/// The README's SQL for the working copies' role, for this test's schema and role.
+fn readme_role_sql(schema: &str, role: &str) -> String {
+    let readme = include_str!("../../README.md");
+    let block = readme
+        .split("```sql\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|b| b.contains("CREATE ROLE incident_writer"))
+        .expect("the README gives the SQL for the working copies' role");
+    block
+        .replace("incident_writer", role)
+        .replace("SCHEMA incident ", &format!("SCHEMA {schema} "))
+        .replace("LOGIN PASSWORD '${INCIDENT_WRITER_PASSWORD}'", "NOLOGIN")
+}
+
+#[test]
+fn events_are_append_only_and_working_copies_need_only_select_and_insert() {
+    let Some(db) = TeamDb::new() else { return };
+    db.env().run(&["team", "init"]).ok();
+    let role = unique("writer");
+    db.sql(&readme_role_sql(&db.schema, &role)).unwrap();
+    let s = &db.schema;
+    let as_role = |sql: &str| db.sql(&format!("SET ROLE {role}; {sql}"));
+    let incident = "5d8f8f5e-6a8e-4c55-9d7e-0b8f3c2a1e01";
+    let client = "0f0e0d0c-0b0a-4909-8807-060504030201";
+    as_role(&format!(
+        "INSERT INTO {s}.incidents (uuid, number, created_by, client_id)
+         VALUES ('{incident}', nextval('{s}.incident_numbers'), 'alice', '{client}');
+         INSERT INTO {s}.events (uuid, incident_uuid, at, recorded_at, author, kind, text, client_id)
+         VALUES (gen_random_uuid(), '{incident}', '2026-11-29T10:00:00Z', '2026-11-29T10:00:00Z',
+                 'alice', 'opened', 'Payments API 502s (upstream=10.0.0.5:8080)', '{client}');
+         SELECT * FROM {s}.events;"
+    ))
+    .unwrap();
+    for change in [
+        format!("UPDATE {s}.events SET text = 'rewritten'"),
+        format!("DELETE FROM {s}.events"),
+    ] {
+        let err = as_role(&change).unwrap_err();
+        assert!(err.contains("permission denied"), "{change}: {err}");
+        // The owner is refused too, by the trigger.
+        let err = db.sql(&change).unwrap_err();
+        assert!(
+            err.contains("the team log is append-only"),
+            "{change}: {err}"
+        );
+    }
+    assert!(db.sql(&format!("TRUNCATE {s}.events CASCADE")).is_err());
+    db.sql(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .unwrap();
+}
+
+#[test]
+fn an_unreachable_or_silent_team_log_fails_within_the_timeout_without_its_password() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    // A server that accepts the connection and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let env = Env::new();
+    for (port, says) in [
+        (closed_port, "connection refused (127.0.0.1:"),
+        (silent_port, "no answer within 500ms"),
+    ] {
+        env.write_config(&format!(
+            "[team]\nurl = \"postgres://incident:${{TEAM_PW}}@127.0.0.1:{port}/incidents\"\ntimeout = \"500ms\"\n"
+        ));
+        let started = Instant::now();
+        let run = env
+            .command(&["team", "status"])
+            .env("TEAM_PW", "s3cret-team-pw")
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(
+            stderr.contains("--offline"),
+            "the hint says how to go on: {stderr}"
+        );
+        assert!(!stderr.contains("s3cret-team-pw"), "{stderr}");
+        assert!(took < Duration::from_secs(10), "took {took:?}");
+    }
+    drop(silent);
+}
+
+#[test]
+fn a_written_password_is_refused_and_offline_or_an_empty_url_means_no_team() {
+    let env = Env::new();
+    env.write_config("[team]\nurl = \"postgres://incident:hunter22@db.example/incidents\"\n");
+    let run = env.run(&["list"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("line 2: team: the url has a password written out"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter22"), "{}", run.stderr);
+    assert!(!env.db().exists(), "nothing was written");
+
+    env.write_config("[team]\nurl = \"postgres://incident@db.example/incidents\"\n");
+    let show = env.run(&["config", "show"]);
+    assert!(
+        show.ok().contains(
+            "team log   postgres://incident@db.example/incidents (schema incident, timeout 2s)"
+        ),
+        "{}",
+        show.stdout
+    );
+    // The environment beats the file; an empty value, or --offline, means no team.
+    let from_env = env
+        .command(&["config", "show"])
+        .env("INCIDENT_TEAM_URL", "postgres://other@db2.example/x")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&from_env.stdout)
+            .contains("team log   postgres://other@db2.example/x")
+    );
+    for (var, flag) in [
+        ("", None),
+        ("postgres://other@db2.example/x", Some("--offline")),
+    ] {
+        let mut cmd = env.command(&["team", "status"]);
+        cmd.env("INCIDENT_TEAM_URL", var);
+        if let Some(flag) = flag {
+            cmd.arg(flag);
+        }
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr.contains("no team log is configured"), "{stderr}");
+    }
+    let bad = env
+        .command(&["list"])
+        .env("INCIDENT_TEAM_URL", "mysql://root@db/x")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("$INCIDENT_TEAM_URL: team: url must start with postgres://"),
+        "{stderr}"
+    );
+}
