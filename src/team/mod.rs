@@ -3,9 +3,13 @@
 //! every round trip is bounded by `[team] timeout`, so a command run during an outage never
 //! waits longer than that for a database it cannot reach.
 //!
-//! By job: `schema` holds the numbered steps of the team schema and the version rule.
+//! By job: `schema` holds the numbered steps of the team schema and the version rule;
+//! `exchange` pushes and pulls incidents and events.
 
+mod exchange;
 pub mod schema;
+
+pub use exchange::{Pulled, Pushed, SharedEvent, SharedIncident};
 
 use crate::config::TeamSettings;
 use crate::domain::env::expand_env;

@@ -18,6 +18,12 @@ pub const STEPS: &[Step] = &[Step {
     sql: V1,
 }];
 
+/// The transaction-scoped advisory lock every push takes first, keyed by the schema's name:
+/// while one push is between its first insert and its commit, no other can take a `seq`, so
+/// `seq` order is commit order. (A plain sequence is not: a push that started first can
+/// commit after a later one, and a pull in between would move its cursor past the gap.)
+pub const PUSH_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('incident push ' || $1))";
+
 /// The newest version this binary knows.
 pub fn latest() -> i64 {
     STEPS.last().map_or(0, |s| s.version)
@@ -27,8 +33,8 @@ pub fn latest() -> i64 {
 /// Working copies only ever SELECT and INSERT (a client's last push is its newest event's
 /// `pushed_at`, not a column it updates). Events
 /// are append-only, for the owner too: a trigger refuses UPDATE and DELETE, whatever the
-/// grants say. `txid` is the pushing transaction's id, so that a pull can stop below the
-/// oldest transaction still running and never skip a change that commits later.
+/// grants say. Pushes are serialised (`PUSH_LOCK`), so `seq` grows in commit order and a pull
+/// that resumes after the last `seq` it saw never skips a change a slower push commits later.
 const V1: &str = "
 CREATE TABLE {schema}.meta (
     key   text PRIMARY KEY,
@@ -65,10 +71,8 @@ CREATE TABLE {schema}.events (
     text          text NOT NULL,
     detail        text,
     client_id     uuid NOT NULL,
-    txid          xid8 NOT NULL DEFAULT pg_current_xact_id(),
     pushed_at     timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX events_txid ON {schema}.events (txid, seq);
 CREATE INDEX events_incident ON {schema}.events (incident_uuid);
 CREATE INDEX events_client_pushed ON {schema}.events (client_id, pushed_at);
 

@@ -290,3 +290,152 @@ fn a_written_password_is_refused_and_offline_or_an_empty_url_means_no_team() {
         "{stderr}"
     );
 }
+
+fn team_settings(db: &TeamDb) -> incident::config::TeamSettings {
+    incident::config::TeamSettings {
+        url: db.url.clone(),
+        schema: db.schema.clone(),
+        timeout: Duration::from_secs(10),
+    }
+}
+
+fn event(n: usize, incident: &str, text: &str) -> incident::team::SharedEvent {
+    incident::team::SharedEvent {
+        uuid: format!("00000000-0000-4000-8000-{n:012}"),
+        incident_uuid: incident.to_string(),
+        at: format!("2026-11-29T10:{:02}:00Z", n % 60),
+        recorded_at: "2026-11-29T10:59:00Z".into(),
+        author: "alice".into(),
+        kind: "note".into(),
+        field: None,
+        old: None,
+        new: None,
+        text: text.to_string(),
+        detail: None,
+    }
+}
+
+#[test]
+fn a_push_retried_adds_nothing_twice_and_new_incidents_get_team_numbers() {
+    use incident::team::{SharedIncident, Team};
+    let Some(db) = TeamDb::new() else { return };
+    db.env().run(&["team", "init"]).ok();
+    let mut team = Team::connect(&team_settings(&db), &|_| None).unwrap();
+    let client = "0f0e0d0c-0b0a-4909-8807-060504030201";
+    team.register(client, "alice").unwrap();
+    team.register(client, "alice").unwrap();
+    let incidents: Vec<SharedIncident> = [
+        "aaaaaaaa-0000-4000-8000-000000000001",
+        "bbbbbbbb-0000-4000-8000-000000000002",
+    ]
+    .iter()
+    .map(|u| SharedIncident {
+        uuid: u.to_string(),
+        created_by: "alice".into(),
+    })
+    .collect();
+    let events: Vec<_> = (1..=2500)
+        .map(|n| {
+            let text = format!(
+                "retry {n}: POST /api/v1/orders (order_id=ord_{n}-x) → 502 from 10.0.0.{}\r\n",
+                n % 255
+            );
+            event(n, &incidents[n % 2].uuid, &text)
+        })
+        .collect();
+    let first = team.push(client, &incidents, &events[..1200]).unwrap();
+    assert_eq!((first.incidents, first.events), (2, 1200));
+    assert_eq!(
+        first.numbers.iter().map(|(_, n)| *n).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    // The retry of a push cut off after its first part: only what is missing is added.
+    let again = team.push(client, &incidents, &events).unwrap();
+    assert_eq!((again.incidents, again.events), (0, 1300));
+    assert_eq!(again.numbers, first.numbers, "numbers are given once");
+    let mut cursor = 0;
+    let mut pulled = Vec::new();
+    loop {
+        let page = team.pull(cursor, 1000).unwrap();
+        pulled.extend(page.events);
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(
+        pulled, events,
+        "every event once, in the order pushed, byte for byte"
+    );
+    let status = team.status(&db.url).unwrap();
+    assert_eq!((status.incidents, status.events), (2, 2500));
+    assert_eq!(status.clients.len(), 1);
+    assert_eq!(status.clients[0].author, "alice");
+}
+
+#[test]
+fn a_pull_never_skips_a_push_that_commits_after_a_later_one() {
+    use incident::team::{SharedIncident, Team};
+    let Some(db) = TeamDb::new() else { return };
+    db.env().run(&["team", "init"]).ok();
+    let settings = team_settings(&db);
+    let incident = SharedIncident {
+        uuid: "cccccccc-0000-4000-8000-000000000003".into(),
+        created_by: "alice".into(),
+    };
+    let mut team = Team::connect(&settings, &|_| None).unwrap();
+    team.push(
+        "0f0e0d0c-0b0a-4909-8807-060504030201",
+        std::slice::from_ref(&incident),
+        &[],
+    )
+    .unwrap();
+    // A slow pusher: it holds the push lock with its event inserted, and has not committed.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut slow = rt.block_on(PgConnection::connect(&db.url)).unwrap();
+    let s = &db.schema;
+    rt.block_on(sqlx::raw_sql(AssertSqlSafe(format!(
+        "BEGIN; SELECT pg_advisory_xact_lock(hashtext('incident push ' || '{s}'));
+         INSERT INTO {s}.events (uuid, incident_uuid, at, recorded_at, author, kind, text, client_id)
+         VALUES ('00000000-0000-4000-8000-000000000001', '{}', '2026-11-29T10:01:00Z',
+                 '2026-11-29T10:01:00Z', 'bob', 'note', 'slow', '0f0e0d0c-0b0a-4909-8807-060504030202');",
+        incident.uuid
+    )))
+    .execute(&mut slow))
+    .unwrap();
+    // A faster pusher starts later; it waits for the lock rather than taking a later seq.
+    let fast = std::thread::spawn({
+        let settings = settings.clone();
+        let incident = incident.clone();
+        move || {
+            let mut team = Team::connect(&settings, &|_| None).unwrap();
+            team.push(
+                "0f0e0d0c-0b0a-4909-8807-060504030203",
+                std::slice::from_ref(&incident),
+                &[event(2, &incident.uuid, "fast")],
+            )
+            .unwrap()
+        }
+    });
+    // Until the slow push commits, a pull sees neither, and its cursor stays put.
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < deadline && !fast.is_finished() {
+        let page = team.pull(0, 100).unwrap();
+        assert!(page.events.is_empty(), "{:?}", page.events);
+        assert_eq!(page.cursor, 0);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        !fast.is_finished(),
+        "the later push waits for the earlier one"
+    );
+    rt.block_on(sqlx::raw_sql("COMMIT").execute(&mut slow))
+        .unwrap();
+    assert_eq!(fast.join().unwrap().events, 1);
+    let page = team.pull(0, 100).unwrap();
+    let texts: Vec<&str> = page.events.iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(texts, ["slow", "fast"], "both, in commit order");
+}
