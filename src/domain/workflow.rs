@@ -6,13 +6,16 @@
 use crate::domain::event::{Detail, Event, EventKind};
 use crate::domain::model::{ActionItem, Field, Incident, NewAction, Severity, Status};
 use crate::domain::projection::{self, ProjectionError, Seed};
+use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
 
-/// Who is acting, and the moment the command runs.
+/// Who is acting, the moment the command runs, and the SLA policy the incident's deadlines
+/// are judged under when it is stored.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub author: String,
     pub now: Timestamp,
+    pub policy: Policy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,10 +121,13 @@ pub struct NewIncident {
     pub severity: Severity,
     pub title: String,
     pub description: String,
-    /// When the SLA clocks start; defaults to now.
+    /// When it was declared; defaults to now.
     pub opened_at: Option<Timestamp>,
-    /// When the problem was first noticed, if before it was opened.
+    /// When the problem was noticed (the page, the alert), if before it was declared; the
+    /// SLA clocks start here. Defaults to the declaration.
     pub detected_at: Option<Timestamp>,
+    /// When the impact began, if before it was noticed. Defaults to the detection.
+    pub started_at: Option<Timestamp>,
 }
 
 /// A new incident numbered `number`, known everywhere by `uuid` (the store gives it its row
@@ -148,6 +154,16 @@ pub fn open(
             before_at: detected_at,
         });
     }
+    let started_at = new.started_at.unwrap_or(detected_at);
+    if started_at > detected_at {
+        return Err(WorkflowError::OutOfOrder {
+            number,
+            what: "the detection",
+            at: detected_at,
+            before: "the impact start",
+            before_at: started_at,
+        });
+    }
     let opened = Event {
         at: opened_at,
         recorded_at: actor.now,
@@ -160,6 +176,7 @@ pub fn open(
         detail: Some(Detail {
             description: Some(new.description.trim().to_string()),
             detected_at: Some(detected_at),
+            started_at: Some(started_at),
         }),
     };
     let seed = Seed {
@@ -169,7 +186,7 @@ pub fn open(
         description: String::new(),
         detected_at: None,
     };
-    let incident = projection::open(&seed, &opened)
+    let incident = projection::open(&seed, &opened, &actor.policy)
         .map_err(|source| WorkflowError::Projection { number, source })?;
     Ok((incident, opened))
 }
@@ -187,32 +204,42 @@ pub struct Change {
 
 impl Change {
     /// Starts a change to `incident` happening at `at` (default now); `what` names the change
-    /// in errors ("the note", "the acknowledgement").
+    /// in errors ("the note", "the acknowledgement"). Anything may be dated from the impact
+    /// start on (what happened before the declaration can be written down); an
+    /// acknowledgement or a resolution not before the detection ([`Change::set_status`]).
     pub fn new(
         incident: Incident,
         actor: &Actor,
         what: &'static str,
         at: Option<Timestamp>,
     ) -> Result<Change> {
-        let number = incident.number;
         let at = at.unwrap_or(actor.now);
         not_future(what, at, actor.now)?;
-        if at < incident.opened_at {
-            return Err(WorkflowError::OutOfOrder {
-                number,
-                what,
-                at,
-                before: "the opening",
-                before_at: incident.opened_at,
-            });
-        }
-        Ok(Change {
+        let change = Change {
             incident,
             events: Vec::new(),
             at,
             actor: actor.clone(),
             broken: None,
-        })
+        };
+        let started = change.incident.started_at;
+        if at < started {
+            return Err(change.out_of_order(what, change.start_name(started), started));
+        }
+        Ok(change)
+    }
+
+    /// How errors name a moment of the incident's opening: "the opening" when the incident
+    /// was declared the moment it started (the usual case), else what it was.
+    fn start_name(&self, t: Timestamp) -> &'static str {
+        let i = &self.incident;
+        if t == i.opened_at {
+            "the opening"
+        } else if t == i.detected_at {
+            "the detection"
+        } else {
+            "the impact start"
+        }
     }
 
     /// When the change happens.
@@ -420,7 +447,17 @@ impl Change {
         if from == to {
             return Err(WorkflowError::Already { number, status: to });
         }
+        let detected = self.incident.detected_at;
         match (from, to) {
+            // Nobody can answer a page before it came.
+            (Status::Open, Status::Investigating | Status::Resolved) if at < detected => {
+                let what = if to == Status::Resolved {
+                    "the resolution"
+                } else {
+                    "the acknowledgement"
+                };
+                return Err(self.out_of_order(what, self.start_name(detected), detected));
+            }
             (Status::Open, Status::Investigating) => {}
             // A reopening cannot come before what it undoes.
             (Status::Resolved | Status::Closed, Status::Investigating) => {
