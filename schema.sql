@@ -38,6 +38,13 @@ CREATE TABLE incidents (
     postmortem_due_at TEXT
 );
 
+-- The SLA policy the stored deadlines were judged under (`sla::Policy::fingerprint`): opening
+-- the store under another policy judges every incident again (version 11).
+CREATE TABLE sla_policy (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    fingerprint TEXT NOT NULL
+);
+
 -- `list` filters by status and severity and sorts newest first by number.
 CREATE INDEX incidents_status_number ON incidents (status, number);
 CREATE INDEX incidents_status_severity_number ON incidents (status, severity, number);

@@ -19,7 +19,7 @@ use crate::domain::event::Event;
 use crate::domain::model::Incident;
 use crate::domain::time::{self, TimeError, Timestamp};
 use crate::domain::workflow::{Actor, WorkflowError};
-use crate::store::{Mode, Notice, Opening, Store, StoreError, Txn};
+use crate::store::{Mode, Notice, Opening, Rejudging, Store, StoreError, Txn};
 
 pub use record::load;
 
@@ -92,7 +92,11 @@ impl App {
                     m.to
                 )),
                 Notice::Rejudged(r) => notice(&format!(
-                    "SLA clocks now count from detection: judged {} incident{} again, {} with a different verdict (`incident sla` shows them)",
+                    "{}: judged the SLA clocks of {} incident{} again, {} with a different verdict (`incident list --breached` shows the breached)",
+                    match r.why {
+                        Rejudging::Migration => "SLA clocks now count from the detection",
+                        Rejudging::PolicyChanged => "the SLA policy changed",
+                    },
                     r.incidents,
                     if r.incidents == 1 { "" } else { "s" },
                     r.changed

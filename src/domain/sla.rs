@@ -50,6 +50,20 @@ impl Policy {
         }
     }
 
+    /// The policy as the store records it beside the deadlines it judged: when the settings'
+    /// policy differs, every incident is judged again (whole seconds, as deadlines are).
+    pub fn fingerprint(&self) -> String {
+        let s = |d: Duration| whole(d).as_secs();
+        let t = |t: Target| format!("{}/{}", s(t.respond), s(t.resolve));
+        format!(
+            "P1 {} P2 {} P3 {} postmortem {}",
+            t(self.p1),
+            t(self.p2),
+            t(self.p3),
+            s(self.postmortem)
+        )
+    }
+
     pub fn target_mut(&mut self, severity: Severity) -> &mut Target {
         match severity {
             Severity::P1 => &mut self.p1,

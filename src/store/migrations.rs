@@ -1,5 +1,6 @@
 //! Schema versions: `schema.sql` for new databases, append-only migrations for existing ones.
 
+use crate::domain::model::Incident;
 use crate::domain::projection::{self, Seed};
 use crate::domain::sla::{self, Clocks, Policy};
 use crate::domain::time::{self, Timestamp};
@@ -68,22 +69,47 @@ pub struct Judging<'a> {
     pub rejudged: Cell<Option<Rejudged>>,
 }
 
-/// Version 11's outcome: incidents judged again, and how many of them have a respond, fix or
-/// post-mortem verdict (met, breached, running, overdue at the moment of the migration)
-/// different from the one version 10 gave (clocks from the declaration, deadlines by the
-/// current severity).
+/// Every incident judged again: at version 11's migration, or because the store is opened under
+/// a policy other than the one its deadlines were judged under. How many incidents, and how
+/// many of them have a respond, fix or post-mortem verdict (met, breached, running, overdue at
+/// that moment) different from before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rejudged {
+    pub why: Rejudging,
     pub incidents: usize,
     pub changed: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejudging {
+    /// Version 11: clocks from the detection, stored; before, version 10's rule (clocks from
+    /// the declaration, deadlines by the current severity).
+    Migration,
+    /// The settings' SLA policy is not the one the stored deadlines were judged under.
+    PolicyChanged,
 }
 
 /// Version 11: the impact start (the detection: nothing earlier was recorded) and the deadlines
 /// of every incident, replayed from its timeline.
 fn judge_clocks(tx: &rusqlite::Transaction, judging: &Judging) -> rusqlite::Result<()> {
-    let sql = format!("SELECT {} FROM incidents", super::rows::LEGACY_INCIDENT_COLUMNS);
-    let rows: Vec<crate::domain::model::Incident> = tx
-        .prepare(&sql)?
+    let outcome = judge_all(tx, judging, Rejudging::Migration)?;
+    judging.rejudged.set(Some(outcome));
+    Ok(())
+}
+
+/// Judges every incident's deadlines again from its timeline under `judging.policy`, and
+/// records that policy as the one they were judged under.
+pub(super) fn judge_all(
+    tx: &rusqlite::Transaction,
+    judging: &Judging,
+    why: Rejudging,
+) -> rusqlite::Result<Rejudged> {
+    let columns = match why {
+        Rejudging::Migration => super::rows::LEGACY_INCIDENT_COLUMNS,
+        Rejudging::PolicyChanged => super::rows::INCIDENT_COLUMNS,
+    };
+    let rows: Vec<Incident> = tx
+        .prepare(&format!("SELECT {columns} FROM incidents"))?
         .query_map([], super::rows::incident)?
         .collect::<Result<_, _>>()?;
     let mut events = tx.prepare(
@@ -95,6 +121,7 @@ fn judge_clocks(tx: &rusqlite::Transaction, judging: &Judging) -> rusqlite::Resu
              postmortem_due_at = ?5 WHERE pk = ?1",
     )?;
     let mut outcome = Rejudged {
+        why,
         incidents: 0,
         changed: 0,
     };
@@ -105,26 +132,31 @@ fn judge_clocks(tx: &rusqlite::Transaction, judging: &Judging) -> rusqlite::Resu
         // The replay is the incident; a timeline it cannot read (none was written so, but a
         // hand-edited file could be) keeps the row's stops, judged against its events.
         let judged = projection::replay(&Seed::of(&row, &timeline), &timeline, judging.policy)
-            .unwrap_or_else(|_| {
-                let mut i = row.clone();
-                i.due = sla::due(&row, &timeline, judging.policy);
-                i
+            .unwrap_or_else(|_| Incident {
+                due: sla::due(&row, &timeline, judging.policy),
+                ..row.clone()
             });
-        let before = version_10_verdicts(&row, judging.policy, judging.now);
+        let before = match why {
+            Rejudging::Migration => version_10_verdicts(&row, judging.policy, judging.now),
+            Rejudging::PolicyChanged => verdicts(&sla::clocks(&row, judging.now)),
+        };
         let after = verdicts(&sla::clocks(&judged, judging.now));
         outcome.incidents += 1;
         outcome.changed += usize::from(before != after);
         let ts = |t: Timestamp| time::to_rfc3339(t);
         update.execute(rusqlite::params![
             row.pk,
-            ts(row.detected_at),
+            ts(judged.started_at),
             ts(judged.due.respond),
             ts(judged.due.resolve),
             judged.due.postmortem.map(ts),
         ])?;
     }
-    judging.rejudged.set(Some(outcome));
-    Ok(())
+    tx.execute(
+        "INSERT OR REPLACE INTO sla_policy (id, fingerprint) VALUES (1, ?1)",
+        [judging.policy.fingerprint()],
+    )?;
+    Ok(outcome)
 }
 
 /// The respond, fix and post-mortem states.
@@ -139,7 +171,7 @@ fn verdicts(c: &Clocks) -> [Option<sla::ClockState>; 3] {
 /// The verdicts version 10 gave: respond and fix clocks from the declaration, both against
 /// the current severity's targets.
 fn version_10_verdicts(
-    i: &crate::domain::model::Incident,
+    i: &Incident,
     policy: &Policy,
     now: Timestamp,
 ) -> [Option<sla::ClockState>; 3] {

@@ -28,7 +28,7 @@ pub use blobs::{
     Attachment, AttachmentRow, BlobInfo, BlobWriter, CHUNK_SIZE, ChunkRow, Chunker, Collected,
     CommandRun, CommandRunRow, NewCommandRun,
 };
-pub use migrations::{LATEST_VERSION, Rejudged, SCHEMA};
+pub use migrations::{LATEST_VERSION, Rejudged, Rejudging, SCHEMA};
 pub use search::{Hit, SearchError, SearchQuery};
 pub use snapshots::{ItemRow, SnapshotRow, StoredSnapshot};
 
@@ -223,14 +223,48 @@ impl Store {
             if !migrations::migrate_with(&mut self.conn, &judging)? {
                 return Err(StoreError::Foreign(self.path.clone()));
             }
-            if let Some(rejudged) = judging.rejudged.get() {
+            if let Some(rejudged) = judging.rejudged.get().filter(|r| r.incidents > 0) {
                 (opening.notice)(Notice::Rejudged(rejudged));
             }
             // A migration that rewrote much (version 8 re-indexes every log) leaves a WAL that
             // every later command would read at start.
             self.bound_wal();
         }
+        self.judge_under(opening)?;
         self.conn.pragma_update(None, "foreign_keys", true)?;
+        Ok(())
+    }
+
+    /// Judges every incident's SLA deadlines again when they were judged under a policy other
+    /// than `opening.policy` (the settings changed), in one transaction, and says so when it
+    /// changed an existing database. One small read when the policy is the same.
+    fn judge_under(&mut self, opening: &Opening) -> Result<(), StoreError> {
+        let wanted = opening.policy.fingerprint();
+        let judged_under = |conn: &Connection| -> rusqlite::Result<Option<String>> {
+            conn.query_row("SELECT fingerprint FROM sla_policy", [], |r| r.get(0))
+                .optional()
+        };
+        if judged_under(&self.conn)?.as_deref() == Some(wanted.as_str()) {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have judged them while this one waited for the lock.
+        let before = judged_under(&tx)?;
+        if before.as_deref() == Some(wanted.as_str()) {
+            return Ok(());
+        }
+        let judging = migrations::Judging {
+            policy: opening.policy,
+            now: opening.now,
+            rejudged: std::cell::Cell::new(None),
+        };
+        let rejudged = migrations::judge_all(&tx, &judging, Rejudging::PolicyChanged)?;
+        tx.commit()?;
+        if before.is_some() && rejudged.incidents > 0 {
+            (opening.notice)(Notice::Rejudged(rejudged));
+        }
         Ok(())
     }
 

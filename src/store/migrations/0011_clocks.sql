@@ -8,6 +8,13 @@ ALTER TABLE incidents ADD COLUMN respond_due_at TEXT NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN resolve_due_at TEXT NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN postmortem_due_at TEXT;
 
+-- The SLA policy the stored deadlines were judged under (`sla::Policy::fingerprint`): opening
+-- the store under another policy judges every incident again.
+CREATE TABLE sla_policy (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    fingerprint TEXT NOT NULL
+);
+
 -- Action items of kind 'other'. A CHECK cannot be widened in place, so the table is rebuilt
 -- with the same ids; its indexes and triggers go with the old table and are made again (the
 -- triggers after the copy, so that the count of items written stays as it was).
