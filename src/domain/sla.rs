@@ -365,7 +365,7 @@ mod tests {
         i.acknowledged_at = Some(t("2026-11-29T12:00:00Z"));
         i.severity = Severity::P1;
         let raise = event(EventKind::Severity, "2026-11-29T13:00:00Z", "P1");
-        let i = judged(i, "P3", &[raise.clone()]);
+        let i = judged(i, "P3", std::slice::from_ref(&raise));
         let c = clocks(&i, t("2026-11-29T13:30:00Z"));
         assert_eq!(c.respond.deadline, t("2026-11-30T10:00:00Z"));
         assert_eq!(c.respond.state, ClockState::Met);
@@ -434,12 +434,14 @@ mod tests {
 
     #[test]
     fn targets_past_the_range_of_times_are_capped_not_overflowed() {
-        let mut policy = Policy::default();
-        policy.p3 = Target {
-            respond: Duration::MAX,
-            resolve: secs(u64::MAX / 2),
+        let policy = Policy {
+            p3: Target {
+                respond: Duration::MAX,
+                resolve: secs(u64::MAX / 2),
+            },
+            postmortem: Duration::MAX,
+            ..Policy::default()
         };
-        policy.postmortem = Duration::MAX;
         let mut i = incident(Severity::P3, "9999-12-31T00:00:00Z");
         i.resolved_at = Some(t("9999-12-31T12:00:00Z"));
         let d = due(&i, &[], &policy);

@@ -237,7 +237,7 @@ mod tests {
         /// The events each test's changes appended, by incident number: the timeline
         /// `sla::due` reads the severity in force at each stop from.
         static TIMELINES: std::cell::RefCell<BTreeMap<i64, Vec<Event>>> =
-            std::cell::RefCell::new(BTreeMap::new());
+            const { std::cell::RefCell::new(BTreeMap::new()) };
     }
 
     /// `incident` changed at `at` through the workflow, as a command would change it.
