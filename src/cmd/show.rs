@@ -53,8 +53,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         Ok((incident, timeline, actions))
     })?;
     if args.json {
-        let mut v =
-            crate::report::view::incident_with_timeline(&incident, &timeline, app.now);
+        let mut v = crate::report::view::incident_with_timeline(&incident, &timeline, app.now);
         v["actions"] = actions
             .iter()
             .map(|a| crate::report::view::action(a, app.now))

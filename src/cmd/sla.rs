@@ -20,10 +20,7 @@ pub struct Args {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let at = app.time(args.at.as_deref())?.unwrap_or(app.now);
     let incidents = app.read(|txn| Ok(txn.unresolved_at(at)?))?;
-    let mut rows: Vec<_> = incidents
-        .iter()
-        .map(|i| (i, sla::clocks(i, at)))
-        .collect();
+    let mut rows: Vec<_> = incidents.iter().map(|i| (i, sla::clocks(i, at))).collect();
     // Breached first; then whatever runs out soonest.
     rows.sort_by_key(|(i, c)| {
         let next = if c.respond.stopped_at.is_none() {

@@ -234,17 +234,19 @@ mod tests {
     #[test]
     fn times_outside_the_documented_range_are_refused_without_overflow() {
         let now = t("2026-11-29T12:00:00Z");
-        for bad in ["1969-12-31T23:59:59Z", "+9000000d", "-30000d", "+99999999999d"] {
+        for bad in [
+            "1969-12-31T23:59:59Z",
+            "+9000000d",
+            "-30000d",
+            "+99999999999d",
+        ] {
             let err = parse_time(bad, now).unwrap_err();
             assert!(
                 matches!(err, TimeError::OutOfRange(_) | TimeError::Malformed(_)),
                 "{bad}: {err}"
             );
         }
-        assert_eq!(
-            parse_time("1970-01-01T00:00:00Z", now).unwrap(),
-            earliest()
-        );
+        assert_eq!(parse_time("1970-01-01T00:00:00Z", now).unwrap(), earliest());
         assert_eq!(parse_time("9999-12-31T23:59:59Z", now).unwrap(), latest());
         assert_eq!(
             add_capped(latest(), Duration::from_secs(1)),

@@ -87,11 +87,7 @@ pub fn event(e: &Event) -> Value {
 }
 
 /// An incident with its whole timeline, as `show --json` gives it.
-pub fn incident_with_timeline(
-    i: &Incident,
-    timeline: &[Event],
-    now: Timestamp,
-) -> Value {
+pub fn incident_with_timeline(i: &Incident, timeline: &[Event], now: Timestamp) -> Value {
     let mut v = incident(i, now);
     v["timeline"] = timeline.iter().map(event).collect();
     v

@@ -183,8 +183,8 @@ impl ClockSql {
 /// `list --breached` returns and what the weekly review counts and lists, at every boundary.
 #[cfg(test)]
 mod tests {
-    use crate::domain::model::{Field, Incident, Severity};
     use crate::domain::event::{Event, EventKind};
+    use crate::domain::model::{Field, Incident, Severity};
     use crate::domain::sla::{self, ClockState, Policy};
     use crate::domain::time::{Timestamp, from_rfc3339};
     use crate::domain::workflow::{Actor, Change};

@@ -247,8 +247,8 @@ fn every_incident_rebuilds_from_its_timeline() {
             description: "not from the row".into(),
             detected_at: None,
         };
-        let rebuilt =
-            replay(&seed, &events, &Policy::default()).unwrap_or_else(|e| panic!("incident {}: {e}", stored.number));
+        let rebuilt = replay(&seed, &events, &Policy::default())
+            .unwrap_or_else(|e| panic!("incident {}: {e}", stored.number));
         assert_eq!(&rebuilt, stored, "incident {} rebuilt", stored.number);
     }
     // The log above exercised every kind that changes fields, and most that do not.
