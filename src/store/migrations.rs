@@ -486,6 +486,99 @@ mod tests {
     }
 
     #[test]
+    fn version_11_judges_every_clock_from_the_detection_and_counts_the_changed_verdicts() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_stepwise(&mut conn, 9).unwrap();
+        // #1: a P3 paged at 09:50, opened 10:00, acknowledged 12:00 and raised to P1 at 13:00.
+        // Version 10 judged its response from the open against the P1's 15 minutes: breached.
+        // From the page, against the P3's 24 hours in force when it stopped: met.
+        // #2: a P2 opened when paged, nothing since: its verdicts stay.
+        conn.execute_batch(
+            r#"INSERT INTO incidents (uuid, number, title, severity, status, detected_at, opened_at,
+                 acknowledged_at, created_by, updated_at)
+             VALUES ('u-1', 1, 'Prices stale (materialized-updater)', 'P1', 'INVESTIGATING',
+                 '2026-11-29T09:50:00Z', '2026-11-29T10:00:00Z', '2026-11-29T12:00:00Z', 'alice',
+                 '2026-11-29T13:00:00Z'),
+                ('u-2', 2, 'Redis latency p99=1.2s', 'P2', 'OPEN', '2026-11-29T10:00:00Z',
+                 '2026-11-29T10:00:00Z', NULL, 'bob', '2026-11-29T10:00:00Z');
+             INSERT INTO events (incident_pk, at, recorded_at, author, kind, old_value, new_value,
+                 text, detail)
+             VALUES (1, '2026-11-29T10:00:00Z', '2026-11-29T10:00:00Z', 'alice', 'opened', NULL,
+                    'P3', 'Prices stale (materialized-updater)',
+                    '{"description":"","detected_at":"2026-11-29T09:50:00Z"}'),
+                (1, '2026-11-29T12:00:00Z', '2026-11-29T12:00:00Z', 'alice', 'status', 'OPEN',
+                    'INVESTIGATING', '', NULL),
+                (1, '2026-11-29T13:00:00Z', '2026-11-29T13:00:00Z', 'alice', 'severity', 'P3',
+                    'P1', '', NULL),
+                (2, '2026-11-29T10:00:00Z', '2026-11-29T10:00:00Z', 'bob', 'opened', NULL, 'P2',
+                    'Redis latency p99=1.2s', NULL);
+             INSERT INTO action_items (incident_pk, text, kind, created_at, created_by)
+             VALUES (1, 'alert on updater lag > 10m', 'detect', '2026-11-29T13:05:00Z', 'alice');"#,
+        )
+        .unwrap();
+        let mut j = judging();
+        j.now = time::from_rfc3339("2026-11-29T14:00:00Z").unwrap();
+        migrate_with(&mut conn, &j).unwrap();
+        assert_eq!(
+            j.rejudged.get(),
+            Some(Rejudged {
+                why: Rejudging::Migration,
+                incidents: 2,
+                changed: 1,
+            })
+        );
+        let row = |n: i64| -> [Option<String>; 4] {
+            conn.query_row(
+                "SELECT started_at, respond_due_at, resolve_due_at, postmortem_due_at
+                 FROM incidents WHERE number = ?1",
+                [n],
+                |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]),
+            )
+            .unwrap()
+        };
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            row(1),
+            [
+                some("2026-11-29T09:50:00Z"),
+                some("2026-11-30T09:50:00Z"),
+                some("2026-11-29T10:50:00Z"),
+                None
+            ]
+        );
+        assert_eq!(
+            row(2),
+            [
+                some("2026-11-29T10:00:00Z"),
+                some("2026-11-29T14:00:00Z"),
+                some("2026-11-30T10:00:00Z"),
+                None
+            ]
+        );
+        // The rebuilt action items keep their rows and their count, and take the new kind.
+        conn.execute(
+            "INSERT INTO action_items (incident_pk, text, kind, created_at, created_by)
+             VALUES (1, 'thank the DBA on call', 'other', '2026-11-29T13:10:00Z', 'alice')",
+            [],
+        )
+        .unwrap();
+        let (items, written, kinds): (i64, i64, String) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM action_items),
+                    (SELECT actions_written FROM search_state),
+                    (SELECT group_concat(kind, ',') FROM action_items)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((items, written, kinds.as_str()), (2, 2, "detect,other"));
+        let fingerprint: String = conn
+            .query_row("SELECT fingerprint FROM sla_policy", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fingerprint, Policy::default().fingerprint());
+    }
+
+    #[test]
     fn the_timeline_refuses_updates_and_deletes() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_with(&mut conn, &judging()).unwrap();

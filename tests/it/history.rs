@@ -465,3 +465,95 @@ fn a_page_answered_late_is_overdue_in_sla_and_remind_from_the_detection() {
     let listed = env.json(&["list", "--breached", "--json"]);
     assert_eq!(listed.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn export_and_import_carry_the_impact_start_and_older_files_still_import() {
+    let env = checkout_outage();
+    let md = env.run(&["export", "1", "--format", "md"]);
+    for row in [
+        "| Impact start | 2026-11-24 14:54 |",
+        "| Detected | 2026-11-24 14:55 |",
+        "| Declared | 2026-11-24 15:06 by alice |",
+    ] {
+        assert!(md.ok().contains(row), "missing {row:?} in\n{}", md.stdout);
+    }
+    let file = env.home().join("checkout.json");
+    env.run(&["export", "1", "--out", file.to_str().unwrap()])
+        .ok();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut export: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(export["version"], 2);
+    assert_eq!(
+        at(&export, "/incidents/0/started_at"),
+        "2026-11-24T14:54:00Z"
+    );
+
+    // Into another database: the same moments, the same verdicts.
+    let other = Env::new();
+    other.run(&["import", file.to_str().unwrap()]).ok();
+    let show = other.json(&["show", "1", "--json"]);
+    assert_eq!(at(&show, "/started_at"), "2026-11-24T14:54:00Z");
+    assert_eq!(at(&show, "/sla/resolve/state"), "breached");
+    assert_eq!(at(&show, "/sla/resolve/deadline"), "2026-11-24T15:55:00Z");
+
+    // A version 1 file knows no impact start: it is the detection.
+    export["version"] = 1.into();
+    let incident = &mut export["incidents"][0];
+    incident.as_object_mut().unwrap().remove("started_at");
+    let opened = &mut incident["events"][0];
+    assert_eq!(opened["kind"], "opened");
+    opened["detail"]
+        .as_object_mut()
+        .unwrap()
+        .remove("started_at");
+    // Rows before the detection cannot be in a file written before version 2.
+    let events = incident["events"].as_array_mut().unwrap();
+    events.retain(|e| e["at"].as_str().unwrap() >= "2026-11-24T14:55:00Z");
+    let old = other.home().join("v1.json");
+    std::fs::write(&old, serde_json::to_string(&export).unwrap()).unwrap();
+    let third = Env::new();
+    third.run(&["import", old.to_str().unwrap()]).ok();
+    let show = third.json(&["show", "1", "--json"]);
+    assert_eq!(at(&show, "/started_at"), "2026-11-24T14:55:00Z");
+    assert_eq!(at(&show, "/sla/resolve/state"), "breached");
+}
+
+#[test]
+fn a_changed_policy_judges_the_stored_clocks_again_and_says_so() {
+    let mut env = Env::new();
+    env.at("2026-11-29T15:00:00Z");
+    env.run(&[
+        "open",
+        "P2",
+        "Search indexer lagging (kafka consumer group search-idx, lag=1.8M)",
+        "--at",
+        "2026-11-29T10:00:00Z",
+        "--no-snapshot",
+    ])
+    .ok();
+    env.run(&["ack", "1", "--at", "2026-11-29T14:30:00Z"]).ok();
+    assert_eq!(
+        env.json(&["list", "--breached", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    env.write_config("[sla.P2]\nrespond = \"6h\"\nresolve = \"24h\"\n");
+    let list = env.run(&["list", "--breached"]);
+    assert_eq!(
+        list.ok(),
+        "",
+        "acknowledged after 4h 30m, within the new 6h"
+    );
+    assert!(
+        list.stderr.contains(
+            "the SLA policy changed: judged the SLA clocks of 1 incident again, 1 with a different verdict"
+        ),
+        "{}",
+        list.stderr
+    );
+    // Judged once: the next command says nothing more.
+    let again = env.run(&["list", "--breached"]);
+    assert!(!again.stderr.contains("policy changed"), "{}", again.stderr);
+}
