@@ -171,11 +171,20 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
     output::out(&crate::ui::health::breakdown(&health, &verdict, &paint))
 }
 
-/// "incident 12: P1 title" and both deadlines: what a responder needs first.
+/// "incident 12: P1 title" and both deadlines: what a responder needs first; and, when it was
+/// noticed before it was declared, that the clocks count from then.
 fn opened_text(app: &App, incident: &Incident, paint: &Paint) -> String {
     let c = sla::clocks(incident, app.now);
+    let from = if incident.detected_at < incident.opened_at {
+        format!(
+            "  (the clocks count from the detection at {})\n",
+            crate::domain::time::display(incident.detected_at)
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{} {}: {} {}\n  respond {}\n  fix     {}\n",
+        "{} {}: {} {}\n  respond {}\n  fix     {}\n{from}",
         paint.bold("incident"),
         paint.bold(&incident.number.to_string()),
         incident.severity,

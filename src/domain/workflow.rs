@@ -568,3 +568,135 @@ fn not_future(what: &'static str, at: Timestamp, now: Timestamp) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::from_rfc3339;
+
+    fn t(s: &str) -> Timestamp {
+        from_rfc3339(s).unwrap()
+    }
+
+    fn actor(now: &str) -> Actor {
+        Actor {
+            author: "ravi_k".into(),
+            now: t(now),
+            policy: Policy::default(),
+        }
+    }
+
+    /// A P1 whose impact began at 14:54, paged at 14:55, declared at 15:06.
+    fn declared_late() -> Incident {
+        let new = NewIncident {
+            severity: Severity::P1,
+            title: "Checkout returns 502".into(),
+            description: String::new(),
+            opened_at: Some(t("2026-11-24T15:06:00Z")),
+            detected_at: Some(t("2026-11-24T14:55:00Z")),
+            started_at: Some(t("2026-11-24T14:54:00Z")),
+        };
+        open(1, "u-1".into(), &actor("2026-11-24T15:06:00Z"), new)
+            .unwrap()
+            .0
+    }
+
+    fn refusal(r: Result<Change>) -> String {
+        match r {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_moments_of_an_opening_are_in_order() {
+        let i = declared_late();
+        assert_eq!(
+            (i.started_at, i.detected_at, i.opened_at),
+            (
+                t("2026-11-24T14:54:00Z"),
+                t("2026-11-24T14:55:00Z"),
+                t("2026-11-24T15:06:00Z")
+            )
+        );
+        // The P1's clocks from the page: 15:10 and 15:55.
+        assert_eq!(i.due.respond, t("2026-11-24T15:10:00Z"));
+        assert_eq!(i.due.resolve, t("2026-11-24T15:55:00Z"));
+        let reversed = NewIncident {
+            severity: Severity::P2,
+            title: "x".into(),
+            description: String::new(),
+            opened_at: None,
+            detected_at: Some(t("2026-11-24T14:55:00Z")),
+            started_at: Some(t("2026-11-24T14:56:00Z")),
+        };
+        let err = open(2, "u-2".into(), &actor("2026-11-24T15:06:00Z"), reversed).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the detection at {} is before the impact start at {}",
+                time::display(t("2026-11-24T14:55:00Z")),
+                time::display(t("2026-11-24T14:56:00Z"))
+            )
+        );
+    }
+
+    #[test]
+    fn history_from_the_impact_start_an_answer_from_the_detection() {
+        let a = actor("2026-11-24T16:00:00Z");
+        let at = |s: &str| Some(t(s));
+        // A note at the impact start is history; a second before it is not.
+        let mut note =
+            Change::new(declared_late(), &a, "the note", at("2026-11-24T14:54:00Z")).unwrap();
+        note.note("first 502 in edge logs").unwrap();
+        let early = refusal(Change::new(
+            declared_late(),
+            &a,
+            "the note",
+            at("2026-11-24T14:53:59Z"),
+        ));
+        assert!(early.contains("before the impact start"), "{early}");
+        // Between impact and page: a note yes, an acknowledgement or resolution no.
+        let mut ack =
+            Change::new(declared_late(), &a, "the ack", at("2026-11-24T14:54:30Z")).unwrap();
+        let err = ack.ack().unwrap_err().to_string();
+        assert!(
+            err.starts_with("the acknowledgement at") && err.contains("before the detection"),
+            "{err}"
+        );
+        let mut resolve =
+            Change::new(declared_late(), &a, "the fix", at("2026-11-24T14:54:30Z")).unwrap();
+        let err = resolve
+            .set_status(Status::Resolved, "")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("the resolution at"), "{err}");
+        // At the page, before the declaration: the acknowledgement stops the response clock.
+        let mut ack =
+            Change::new(declared_late(), &a, "the ack", at("2026-11-24T14:55:00Z")).unwrap();
+        ack.ack().unwrap();
+        assert_eq!(ack.incident.acknowledged_at, at("2026-11-24T14:55:00Z"));
+    }
+
+    #[test]
+    fn an_incident_opened_when_noticed_names_its_opening() {
+        let a = actor("2026-11-29T12:00:00Z");
+        let new = NewIncident {
+            severity: Severity::P3,
+            title: "Slow dashboard".into(),
+            description: String::new(),
+            opened_at: Some(t("2026-11-29T10:00:00Z")),
+            detected_at: None,
+            started_at: None,
+        };
+        let (i, _) = open(3, "u-3".into(), &a, new).unwrap();
+        assert_eq!((i.started_at, i.detected_at), (i.opened_at, i.opened_at));
+        let err = refusal(Change::new(
+            i,
+            &a,
+            "the note",
+            Some(t("2026-11-29T09:59:00Z")),
+        ));
+        assert!(err.contains("is before the opening at"), "{err}");
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 fn checkout_outage() -> Env {
     let mut env = Env::new();
     env.at("2026-11-24T15:06:00Z");
-    env.run(&[
+    let open = env.run(&[
         "open",
         "P1",
         "Checkout returns 502 (lb-int-2 TLS handshake failures)",
@@ -21,8 +21,17 @@ fn checkout_outage() -> Env {
         "--detected",
         "2026-11-24T14:55:00Z",
         "--no-snapshot",
-    ])
-    .ok();
+    ]);
+    // Paged eleven minutes ago: four of the P1's fifteen minutes are left.
+    assert!(
+        open.ok()
+            .contains("  respond by 2026-11-24 15:10 (4m left)\n")
+            && open
+                .stdout
+                .contains("(the clocks count from the detection at 2026-11-24 14:55)"),
+        "{}",
+        open.stdout
+    );
     env.at("2026-11-24T15:07:00Z");
     env.run(&["ack", "1"]).ok();
     env.at("2026-11-24T15:10:00Z");
