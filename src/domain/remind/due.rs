@@ -217,7 +217,8 @@ pub fn due(
                 .last_activity
                 .or(i.acknowledged_at)
                 .unwrap_or(i.opened_at);
-            let stale_at = since + span(settings.stale);
+            // Capped, not overflowing, however long `stale` is configured.
+            let stale_at = crate::domain::time::add_capped(since, settings.stale);
             // Like a deadline: exactly `stale` of quiet is not yet stale.
             if at > stale_at {
                 plan.reminders.push(Reminder {
@@ -314,10 +315,6 @@ impl Clock {
             });
         }
     }
-}
-
-fn span(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
 #[cfg(test)]
