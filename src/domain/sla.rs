@@ -1,4 +1,5 @@
-//! SLA policy and clocks: pure functions of an incident's times, its severity and "now".
+//! SLA policy and clocks, pure: [`due`] computes an incident's deadlines once from its
+//! timeline (stored with it on every write), and [`clocks`] judges those deadlines at a moment.
 
 use crate::domain::event::{Event, EventKind};
 use crate::domain::model::{Incident, Severity};
