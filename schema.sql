@@ -25,7 +25,24 @@ CREATE TABLE incidents (
     -- similar::key of the title and the root cause, kept by the store on every write; the
     -- weekly review finds recurring problems by equal keys (version 3).
     title_key       TEXT NOT NULL DEFAULT '',
-    root_cause_key  TEXT NOT NULL DEFAULT ''
+    root_cause_key  TEXT NOT NULL DEFAULT '',
+    -- When the impact began (started_at <= detected_at <= opened_at), and the SLA deadlines
+    -- as `sla::due` computed them from the timeline when the incident was last written: the
+    -- respond and fix clocks run from detected_at; a stopped clock keeps the deadline of the
+    -- severity in force when it stopped. `list --breached`, `sla`, `remind` and the review
+    -- judge these columns (version 11).
+    started_at        TEXT NOT NULL DEFAULT '',
+    respond_due_at    TEXT NOT NULL DEFAULT '',
+    resolve_due_at    TEXT NOT NULL DEFAULT '',
+    -- NULL until resolved.
+    postmortem_due_at TEXT
+);
+
+-- The SLA policy the stored deadlines were judged under (`sla::Policy::fingerprint`): opening
+-- the store under another policy judges every incident again (version 11).
+CREATE TABLE sla_policy (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    fingerprint TEXT NOT NULL
 );
 
 -- `list` filters by status and severity and sorts newest first by number.
@@ -105,7 +122,7 @@ CREATE TABLE action_items (
     id          INTEGER PRIMARY KEY,
     incident_pk INTEGER NOT NULL REFERENCES incidents (pk),
     text        TEXT NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('prevent', 'mitigate', 'detect', 'process')),
+    kind        TEXT NOT NULL CHECK (kind IN ('prevent', 'mitigate', 'detect', 'process', 'other')),
     owner       TEXT,
     due_at      TEXT,
     created_at  TEXT NOT NULL,

@@ -21,7 +21,6 @@ mod common;
 
 use chrono::{DateTime, Datelike, Duration as Span, Utc};
 use common::*;
-use incident::domain::sla::Policy;
 use incident::store::Txn;
 use incident::store::review::{Bounds, CAP};
 use rusqlite::types::Value;
@@ -153,7 +152,7 @@ impl Week {
     }
 
     fn parameters(&self) -> Vec<(&'static str, Value)> {
-        Txn::review_parameters(&self.bounds(), &Policy::default())
+        Txn::review_parameters(&self.bounds())
     }
 }
 
@@ -219,12 +218,17 @@ fn check(db: &Path, home: &Path, week: &Week, sql: &Path, baseline: bool) -> Jso
     let measures = [
         (
             "acknowledge",
-            "SELECT severity, unixepoch(acknowledged_at) - unixepoch(opened_at) FROM incidents
+            "SELECT severity, unixepoch(acknowledged_at) - unixepoch(detected_at) FROM incidents
              WHERE opened_at >= ?1 AND opened_at < ?2 AND acknowledged_at IS NOT NULL",
         ),
         (
             "resolve",
-            "SELECT severity, unixepoch(resolved_at) - unixepoch(opened_at) FROM incidents
+            "SELECT severity, unixepoch(resolved_at) - unixepoch(detected_at) FROM incidents
+             WHERE resolved_at >= ?1 AND resolved_at < ?2",
+        ),
+        (
+            "restore",
+            "SELECT severity, unixepoch(resolved_at) - unixepoch(started_at) FROM incidents
              WHERE resolved_at >= ?1 AND resolved_at < ?2",
         ),
         (

@@ -19,7 +19,7 @@ use crate::domain::event::Event;
 use crate::domain::model::Incident;
 use crate::domain::time::{self, TimeError, Timestamp};
 use crate::domain::workflow::{Actor, WorkflowError};
-use crate::store::{Mode, Store, StoreError, Txn};
+use crate::store::{Mode, Notice, Opening, Rejudging, Store, StoreError, Txn};
 
 pub use record::load;
 
@@ -77,20 +77,36 @@ impl App {
         arg.map(|s| time::parse_time(s, self.now)).transpose()
     }
 
-    /// Opens the database; a migration of an existing one says so first (it can take a while).
+    /// Opens the database; a migration of an existing one says so first (it can take a while),
+    /// and how many SLA verdicts changed when version 11 judged the clocks again.
     pub fn store(&self, mode: Mode) -> Result<Store, StoreError> {
         let notice = self.notice;
-        Store::open_with(&self.settings.db, mode, &|m| {
-            notice(&format!(
-                "updating {} from schema version {} to {}…",
-                m.path.display(),
-                m.from,
-                m.to
-            ))
-        })
+        let opening = Opening {
+            policy: &self.settings.policy,
+            now: self.now,
+            notice: &|n| match n {
+                Notice::Migrating(m) => notice(&format!(
+                    "updating {} from schema version {} to {}…",
+                    m.path.display(),
+                    m.from,
+                    m.to
+                )),
+                Notice::Rejudged(r) => notice(&format!(
+                    "{}: judged the SLA clocks of {} incident{} again, {} with a different verdict (`incident list --breached` shows the breached)",
+                    match r.why {
+                        Rejudging::Migration => "SLA clocks now count from the detection",
+                        Rejudging::PolicyChanged => "the SLA policy changed",
+                    },
+                    r.incidents,
+                    if r.incidents == 1 { "" } else { "s" },
+                    r.changed
+                )),
+            },
+        };
+        Store::open_with(&self.settings.db, mode, &opening)
     }
 
-    /// Who is acting, and now.
+    /// Who is acting, now, and under which SLA policy.
     pub fn actor(&self) -> Actor {
         Actor {
             author: self
@@ -99,6 +115,7 @@ impl App {
                 .clone()
                 .unwrap_or_else(crate::config::fallback_author),
             now: self.now,
+            policy: self.settings.policy.clone(),
         }
     }
 

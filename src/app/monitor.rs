@@ -81,6 +81,7 @@ fn open(txn: &Txn, actor: &Actor, check: &Check) -> Result<Outcome, AppError> {
             description: check.description.to_string(),
             opened_at: None,
             detected_at: None,
+            started_at: None,
         },
     )?;
     let mut change = record::begin(txn, actor, "the health check", incident.number, None)?;

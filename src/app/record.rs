@@ -4,6 +4,7 @@
 
 use super::AppError;
 use crate::domain::model::{ActionItem, Incident, NewAction};
+use crate::domain::sla;
 use crate::domain::time::Timestamp;
 use crate::domain::workflow::{self, Actor, Change, NewIncident, WorkflowError};
 use crate::store::Txn;
@@ -37,10 +38,14 @@ pub fn begin(
     Ok(Change::new(load(txn, number)?, actor, what, at)?)
 }
 
-/// Writes the incident's new fields (if any changed) and appends its events.
-pub fn save(txn: &Txn, _actor: &Actor, change: Change) -> Result<Incident, AppError> {
-    let (incident, events, fields_changed) = change.finish()?;
+/// Writes the incident's new fields (if any changed) with its SLA deadlines judged again from
+/// the whole timeline (`sla::due`), and appends its events, all in the caller's transaction.
+pub fn save(txn: &Txn, actor: &Actor, change: Change) -> Result<Incident, AppError> {
+    let (mut incident, events, fields_changed) = change.finish()?;
     if fields_changed {
+        let mut timeline = txn.events_as_recorded(incident.pk)?;
+        timeline.extend(events.iter().cloned());
+        incident.due = sla::due(&incident, &timeline, &actor.policy);
         txn.save_incident(&incident)?;
     }
     for event in &events {

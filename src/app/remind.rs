@@ -285,6 +285,7 @@ impl Round<'_> {
         let actor = Actor {
             author: self.author.to_string(),
             now,
+            policy: self.app.settings.policy.clone(),
         };
         for b in &plan.breaches {
             let Some(incident) = world.incidents.get(&b.incident) else {

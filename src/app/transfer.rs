@@ -160,7 +160,7 @@ pub fn import(app: &App, mut reader: impl BufRead) -> Result<Imported, ImportErr
     read::sniff(&mut reader)?;
     let mut store = app.store(Mode::ReadWrite)?;
     let txn = store.write()?;
-    let mut file = read::read(&txn, reader)?;
+    let mut file = read::read(&txn, &app.settings.policy, reader)?;
     let pks: Vec<i64> = file.deferred.iter().map(|i| file.imported[*i].pk).collect();
     for (i, number) in file.deferred.iter().zip(number_deferred(&txn, &pks)?) {
         file.imported[*i].number = number;

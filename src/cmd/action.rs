@@ -34,9 +34,13 @@ pub struct AddArgs {
     /// When it is due (TIME; `+7d` counts forward from now)
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub due: Option<String>,
-    /// prevent, mitigate, detect or process
+    /// prevent, mitigate, detect, process or other
     #[arg(long, default_value = "prevent")]
     pub kind: String,
+    /// When it was agreed (TIME), for a post-mortem written later; not before the incident's
+    /// impact start [default: now]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub at: Option<String>,
     /// Print the new action item as JSON
     #[arg(long)]
     pub json: bool,
@@ -46,7 +50,7 @@ pub struct AddArgs {
 pub struct DoneArgs {
     /// The action item's id (`incident action list` shows them)
     pub id: i64,
-    /// When it was done (TIME) [default: now]
+    /// When it was done (TIME), not before it was added [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
@@ -89,9 +93,10 @@ fn add(app: &App, args: AddArgs) -> Result<(), CommandError> {
             .filter(|o| !o.is_empty()),
         due_at: app.time(args.due.as_deref())?,
     };
+    let at = app.time(args.at.as_deref())?;
     let number = args.number;
     let item = app.write(|txn, actor| {
-        let mut change = record::begin(txn, actor, "the action item", number, None)?;
+        let mut change = record::begin(txn, actor, "the action item", number, at)?;
         let id = record::add_action(txn, actor, &mut change, &new)?;
         record::save(txn, actor, change)?;
         Ok(txn.action(id)?.ok_or(WorkflowError::NoAction(id))?)

@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::domain::model::{Incident, Severity, Status};
-use crate::domain::sla::{self, Clocks, Policy};
+use crate::domain::sla::{self, Clocks};
 use crate::domain::time::{Timestamp, display, human_duration};
 use crate::store::ListFilter;
 use crate::ui::error::CommandError;
@@ -31,7 +31,6 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
-    let policy = &app.settings.policy;
     let filter = ListFilter {
         statuses: args
             .status
@@ -44,20 +43,20 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             .map(|s| s.parse())
             .collect::<Result<Vec<Severity>, _>>()?,
         since: app.time(args.since.as_deref())?,
-        breached: args.breached.then(|| (policy.clone(), app.now)),
+        breached: args.breached.then_some(app.now),
         limit: (args.limit > 0).then_some(args.limit),
     };
     let (incidents, more) = app.read(|txn| Ok(txn.list(&filter)?))?;
     if args.json {
         let items: Vec<_> = incidents
             .iter()
-            .map(|i| crate::report::view::incident(i, policy, app.now))
+            .map(|i| crate::report::view::incident(i, app.now))
             .collect();
         output::out_json(&serde_json::Value::Array(items))?;
     } else if incidents.is_empty() {
         output::status("no incidents match");
     } else {
-        output::out(&table(&incidents, policy, app.now, &Paint::stdout()))?;
+        output::out(&table(&incidents, app.now, &Paint::stdout()))?;
     }
     if more {
         output::status(&format!(
@@ -68,7 +67,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     Ok(())
 }
 
-fn table(incidents: &[Incident], policy: &Policy, now: Timestamp, paint: &Paint) -> String {
+fn table(incidents: &[Incident], now: Timestamp, paint: &Paint) -> String {
     let mut rows = vec![
         ["#", "SEV", "STATUS", "OPENED", "SLA", "TITLE"]
             .map(String::from)
@@ -76,7 +75,7 @@ fn table(incidents: &[Incident], policy: &Policy, now: Timestamp, paint: &Paint)
     ];
     let mut alarming = vec![false];
     for i in incidents {
-        let c = sla::clocks(i, policy, now);
+        let c = sla::clocks(i, now);
         alarming.push(c.breached());
         rows.push(vec![
             i.number.to_string(),

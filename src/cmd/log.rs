@@ -25,7 +25,7 @@ pub struct Args {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let (incident, timeline) = app.incident_and_timeline(args.number)?;
     let context = serde_json::json!({
-        "incident": crate::report::view::incident_with_timeline(&incident, &timeline, &app.settings.policy, app.now),
+        "incident": crate::report::view::incident_with_timeline(&incident, &timeline, app.now),
         "generated_at": time::to_rfc3339(app.now),
     });
     crate::ui::report::emit_report(

@@ -19,12 +19,17 @@ pub struct Args {
     /// More detail (`-` reads stdin)
     #[arg(long, short)]
     pub description: Option<String>,
-    /// When it started (TIME); the SLA clocks count from here [default: now]
+    /// When it was declared (TIME) [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
-    /// When it was first noticed, if earlier than --at (TIME)
+    /// When it was noticed: the page or alert (TIME); the SLA clocks count from here
+    /// [default: --at]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub detected: Option<String>,
+    /// When the impact began (TIME); the timeline may hold notes, field changes and action
+    /// items from here on [default: --detected]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub started: Option<String>,
     /// Do not take a diagnostic snapshot, even if collectors are configured
     #[arg(long)]
     pub no_snapshot: bool,
@@ -59,9 +64,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         description,
         opened_at: app.time(args.at.as_deref())?,
         detected_at: app.time(args.detected.as_deref())?,
+        started_at: app.time(args.started.as_deref())?,
     };
     let incident = app.write(|txn, actor| record::open(txn, actor, new))?;
-    let policy = &app.settings.policy;
     let paint = Paint::stdout();
     if !args.json {
         // Printed before the snapshot starts: the number is what a responder needs first.
@@ -74,7 +79,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         None
     };
     if args.json {
-        let mut v = crate::report::view::incident(&incident, policy, app.now);
+        let mut v = crate::report::view::incident(&incident, app.now);
         v["snapshot"] = snapshot
             .map(|(seq, s)| serde_json::json!({"seq": seq, "summary": s.summary}))
             .unwrap_or_default();
@@ -105,6 +110,7 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         .unwrap_or_default();
     let opened_at = app.time(args.at.as_deref())?;
     let detected_at = app.time(args.detected.as_deref())?;
+    let started_at = app.time(args.started.as_deref())?;
     let snap = crate::app::snapshot::collect(app, None, &mut crate::ui::progress::on_stderr())?;
     let settings = &app.settings;
     let health = crate::evidence::health::assess(
@@ -133,6 +139,7 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         description,
         opened_at,
         detected_at,
+        started_at,
     };
     let (incident, seq) = app.write(|txn, actor| {
         let incident = record::open(txn, actor, new)?;
@@ -148,9 +155,8 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         change.health("score", None, health.score, verdict.clone());
         Ok((record::save(txn, actor, change)?, seq))
     })?;
-    let policy = &settings.policy;
     if args.json {
-        let mut v = crate::report::view::incident(&incident, policy, app.now);
+        let mut v = crate::report::view::incident(&incident, app.now);
         v["snapshot"] = serde_json::json!({"seq": seq, "summary": snap.summary});
         v["health"] = serde_json::json!(health);
         v["health"]["verdict"] = verdict.into();
@@ -165,11 +171,20 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
     output::out(&crate::ui::health::breakdown(&health, &verdict, &paint))
 }
 
-/// "incident 12: P1 title" and both deadlines: what a responder needs first.
+/// "incident 12: P1 title" and both deadlines: what a responder needs first; and, when it was
+/// noticed before it was declared, that the clocks count from then.
 fn opened_text(app: &App, incident: &Incident, paint: &Paint) -> String {
-    let c = sla::clocks(incident, &app.settings.policy, app.now);
+    let c = sla::clocks(incident, app.now);
+    let from = if incident.detected_at < incident.opened_at {
+        format!(
+            "  (the clocks count from the detection at {})\n",
+            crate::domain::time::display(incident.detected_at)
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{} {}: {} {}\n  respond {}\n  fix     {}\n",
+        "{} {}: {} {}\n  respond {}\n  fix     {}\n{from}",
         paint.bold("incident"),
         paint.bold(&incident.number.to_string()),
         incident.severity,

@@ -29,7 +29,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         record::save(txn, actor, change)
     })?;
     let paint = Paint::stdout();
-    let c = sla::clocks(&incident, &app.settings.policy, app.now);
+    let c = sla::clocks(&incident, app.now);
     output::out(&format!(
         "incident {} reopened: INVESTIGATING\n  fix {}\n",
         incident.number,

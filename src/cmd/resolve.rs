@@ -43,7 +43,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         record::save(txn, actor, change)
     })?;
     let paint = Paint::stdout();
-    let c = sla::clocks(&incident, &app.settings.policy, app.now);
+    let c = sla::clocks(&incident, app.now);
     let mut text = format!(
         "incident {} resolved at {}\n  respond {}\n  fix     {}\n",
         incident.number,

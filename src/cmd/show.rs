@@ -52,10 +52,8 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         })?;
         Ok((incident, timeline, actions))
     })?;
-    let policy = &app.settings.policy;
     if args.json {
-        let mut v =
-            crate::report::view::incident_with_timeline(&incident, &timeline, policy, app.now);
+        let mut v = crate::report::view::incident_with_timeline(&incident, &timeline, app.now);
         v["actions"] = actions
             .iter()
             .map(|a| crate::report::view::action(a, app.now))
@@ -78,7 +76,7 @@ fn render(
     actions: &[ActionItem],
     paint: &Paint,
 ) -> String {
-    let c = sla::clocks(i, &app.settings.policy, app.now);
+    let c = sla::clocks(i, app.now);
     let time =
         |t: Option<crate::domain::time::Timestamp>| t.map(display).unwrap_or_else(|| "-".into());
     let mut s = format!(
@@ -90,11 +88,12 @@ fn render(
         paint.bold(&i.title)
     );
     s.push_str(&format!("  id            {}\n", i.uuid));
-    if i.detected_at != i.opened_at {
-        s.push_str(&format!("  detected      {}\n", display(i.detected_at)));
-    }
+    // Every moment of the incident's clock model, in order: the SLA clocks count from the
+    // detection, the time to restore from the impact start.
+    s.push_str(&format!("  impact start  {}\n", display(i.started_at)));
+    s.push_str(&format!("  detected      {}\n", display(i.detected_at)));
     s.push_str(&format!(
-        "  opened        {} by {}\n",
+        "  declared      {} by {}\n",
         display(i.opened_at),
         i.created_by
     ));

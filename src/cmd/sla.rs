@@ -19,12 +19,8 @@ pub struct Args {
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let at = app.time(args.at.as_deref())?.unwrap_or(app.now);
-    let policy = &app.settings.policy;
     let incidents = app.read(|txn| Ok(txn.unresolved_at(at)?))?;
-    let mut rows: Vec<_> = incidents
-        .iter()
-        .map(|i| (i, sla::clocks(i, policy, at)))
-        .collect();
+    let mut rows: Vec<_> = incidents.iter().map(|i| (i, sla::clocks(i, at))).collect();
     // Breached first; then whatever runs out soonest.
     rows.sort_by_key(|(i, c)| {
         let next = if c.respond.stopped_at.is_none() {
@@ -37,7 +33,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if args.json {
         let items: Vec<_> = rows
             .iter()
-            .map(|(i, _)| crate::report::view::incident(i, policy, at))
+            .map(|(i, _)| crate::report::view::incident(i, at))
             .collect();
         return output::out_json(&serde_json::Value::Array(items));
     }

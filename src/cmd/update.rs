@@ -79,7 +79,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         return Ok(());
     }
     let paint = Paint::stdout();
-    let c = sla::clocks(&incident, &app.settings.policy, app.now);
+    let c = sla::clocks(&incident, app.now);
     output::out(&format!(
         "incident {}: {} {}\n  respond {}\n  fix     {}\n",
         incident.number,

@@ -132,6 +132,13 @@ pub struct Detail {
         with = "crate::domain::time::rfc3339_option"
     )]
     pub detected_at: Option<Timestamp>,
+    /// `opened`: when the impact began (the detection time unless given; version 11).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::domain::time::rfc3339_option"
+    )]
+    pub started_at: Option<Timestamp>,
 }
 
 impl Event {

@@ -1,5 +1,6 @@
 //! The incident record of the guide's Incident Log Template and its timeline events.
 
+pub use crate::domain::sla::Due;
 use crate::domain::time::Timestamp;
 use std::fmt;
 use std::str::FromStr;
@@ -156,13 +157,22 @@ pub struct Incident {
     pub resolution: String,
     pub prevention: String,
     pub lessons_learned: String,
+    /// When the impact began: the earliest time the timeline may hold (notes, field changes
+    /// and action items from here on). `started_at <= detected_at <= opened_at`.
+    pub started_at: Timestamp,
+    /// When it was noticed (the page, the alert): the SLA clocks start here, and an
+    /// acknowledgement cannot be earlier.
     pub detected_at: Timestamp,
+    /// When it was declared (`incident open`).
     pub opened_at: Timestamp,
     pub acknowledged_at: Option<Timestamp>,
     pub resolved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
     pub created_by: String,
     pub updated_at: Timestamp,
+    /// The SLA deadlines as computed from the timeline (`sla::due`) and stored with the
+    /// incident; [`crate::domain::sla::clocks`] judges them.
+    pub due: Due,
 }
 
 impl Incident {
@@ -181,6 +191,7 @@ impl Incident {
             resolution: String::new(),
             prevention: String::new(),
             lessons_learned: String::new(),
+            started_at: at,
             detected_at: at,
             opened_at: at,
             acknowledged_at: None,
@@ -188,6 +199,7 @@ impl Incident {
             closed_at: None,
             created_by: "alice".into(),
             updated_at: at,
+            due: Due::unjudged(at),
         }
     }
 
@@ -235,6 +247,8 @@ pub enum ActionKind {
     Detect,
     /// Changes how the team works.
     Process,
+    /// Anything else worth following up (a thank-you, a question for a vendor).
+    Other,
 }
 
 impl ActionKind {
@@ -244,12 +258,13 @@ impl ActionKind {
             ActionKind::Mitigate => "mitigate",
             ActionKind::Detect => "detect",
             ActionKind::Process => "process",
+            ActionKind::Other => "other",
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("unknown action kind '{0}': use prevent, mitigate, detect or process")]
+#[error("unknown action kind '{0}': use prevent, mitigate, detect, process or other")]
 pub struct BadActionKind(pub String);
 
 impl FromStr for ActionKind {
@@ -260,6 +275,7 @@ impl FromStr for ActionKind {
             "mitigate" => Ok(ActionKind::Mitigate),
             "detect" => Ok(ActionKind::Detect),
             "process" => Ok(ActionKind::Process),
+            "other" => Ok(ActionKind::Other),
             _ => Err(BadActionKind(s.to_string())),
         }
     }

@@ -8,6 +8,7 @@
 
 use crate::domain::event::{Event, EventKind};
 use crate::domain::model::{Field, Incident, Severity, Status};
+use crate::domain::sla::{self, Due, Policy};
 use crate::domain::time::Timestamp;
 
 /// A timeline that does not describe an incident.
@@ -66,8 +67,8 @@ impl Seed {
     }
 }
 
-/// The incident an `opened` event creates.
-pub fn open(seed: &Seed, event: &Event) -> Result<Incident> {
+/// The incident an `opened` event creates, its deadlines judged under `policy`.
+pub fn open(seed: &Seed, event: &Event, policy: &Policy) -> Result<Incident> {
     if event.kind != EventKind::Opened {
         return Err(ProjectionError::NotOpened);
     }
@@ -83,7 +84,9 @@ pub fn open(seed: &Seed, event: &Event) -> Result<Incident> {
         (None, true) => seed.detected_at.unwrap_or(event.at),
         (None, false) => event.at,
     };
-    Ok(Incident {
+    // Before version 11 the impact start was not recorded: it is the detection.
+    let started_at = detail.started_at.unwrap_or(detected_at);
+    let mut incident = Incident {
         pk: seed.pk,
         uuid: seed.uuid.clone(),
         number: seed.number,
@@ -95,6 +98,7 @@ pub fn open(seed: &Seed, event: &Event) -> Result<Incident> {
         resolution: String::new(),
         prevention: String::new(),
         lessons_learned: String::new(),
+        started_at,
         detected_at,
         opened_at: event.at,
         acknowledged_at: None,
@@ -102,11 +106,16 @@ pub fn open(seed: &Seed, event: &Event) -> Result<Incident> {
         closed_at: None,
         created_by: event.author.clone(),
         updated_at: event.recorded_at,
-    })
+        due: Due::unjudged(detected_at),
+    };
+    incident.due = sla::due(&incident, std::slice::from_ref(event), policy);
+    Ok(incident)
 }
 
 /// The incident after `event`. Events that only add to the timeline (notes, snapshots, action
-/// items, SLA breaches, attachments, commands, health) leave it as it is.
+/// items, SLA breaches, attachments, commands, health) leave it as it is. Its deadlines stay as
+/// they were: they depend on the whole timeline (the severity in force when a clock stopped),
+/// so whoever stores the incident judges them again with `sla::due` ([`replay`] does).
 pub fn apply(incident: &Incident, event: &Event) -> Result<Incident> {
     let mut next = incident.clone();
     match event.kind {
@@ -132,13 +141,15 @@ pub fn apply(incident: &Incident, event: &Event) -> Result<Incident> {
     Ok(next)
 }
 
-/// The incident a whole timeline describes, `events` in the order they were recorded.
-pub fn replay(seed: &Seed, events: &[Event]) -> Result<Incident> {
+/// The incident a whole timeline describes, `events` in the order they were recorded, with
+/// its deadlines judged under `policy`.
+pub fn replay(seed: &Seed, events: &[Event], policy: &Policy) -> Result<Incident> {
     let (first, rest) = events.split_first().ok_or(ProjectionError::NotOpened)?;
-    let mut incident = open(seed, first)?;
+    let mut incident = open(seed, first, policy)?;
     for event in rest {
         incident = apply(&incident, event)?;
     }
+    incident.due = sla::due(&incident, events, policy);
     Ok(incident)
 }
 
@@ -209,6 +220,10 @@ mod tests {
         from_rfc3339(s).unwrap()
     }
 
+    fn policy() -> Policy {
+        Policy::default()
+    }
+
     fn seed() -> Seed {
         Seed {
             pk: 7,
@@ -246,26 +261,32 @@ mod tests {
         let detail = Detail {
             description: Some("prices stale".into()),
             detected_at: Some(t("2026-10-02T09:00:00Z")),
+            started_at: Some(t("2026-10-01T23:40:00Z")),
         };
-        let i = open(&seed(), &opened(Some(detail))).unwrap();
+        let i = open(&seed(), &opened(Some(detail)), &policy()).unwrap();
         assert_eq!(i.description, "prices stale");
+        assert_eq!(i.started_at, t("2026-10-01T23:40:00Z"));
         assert_eq!(i.detected_at, t("2026-10-02T09:00:00Z"));
+        // A P1's clocks count from the detection.
+        assert_eq!(i.due.respond, t("2026-10-02T09:15:00Z"));
+        assert_eq!(i.due.resolve, t("2026-10-02T10:00:00Z"));
         assert_eq!(i.opened_at, t("2026-10-07T09:00:00Z"));
         assert_eq!((i.severity, i.status), (Severity::P1, Status::Open));
         assert_eq!(i.created_by, "alice");
         assert_eq!((i.pk, i.number, i.uuid.as_str()), (7, 3, "u7"));
         // An empty detail means the defaults: no description, detected when opened.
-        let i = open(&seed(), &opened(Some(Detail::default()))).unwrap();
+        let i = open(&seed(), &opened(Some(Detail::default())), &policy()).unwrap();
         assert_eq!((i.description.as_str(), i.detected_at), ("", i.opened_at));
         // No detail (written before version 9): the seed's.
-        let i = open(&seed(), &opened(None)).unwrap();
+        let i = open(&seed(), &opened(None), &policy()).unwrap();
         assert_eq!(i.description, "from the row");
         assert_eq!(i.detected_at, t("2026-10-07T08:00:00Z"));
+        assert_eq!(i.started_at, i.detected_at);
     }
 
     #[test]
     fn status_changes_stop_and_restart_the_clocks() {
-        let mut i = open(&seed(), &opened(None)).unwrap();
+        let mut i = open(&seed(), &opened(None), &policy()).unwrap();
         let step = |i: &Incident, at: &str, from: &str, to: &str| {
             apply(i, &event(EventKind::Status, at, Some(from), Some(to))).unwrap()
         };
@@ -281,14 +302,14 @@ mod tests {
         assert_eq!(i.acknowledged_at, Some(t("2026-10-07T09:10:00Z")));
         assert_eq!(i.status, Status::Investigating);
         // Resolving an incident nobody acknowledged stops the response clock too.
-        let fresh = open(&seed(), &opened(None)).unwrap();
+        let fresh = open(&seed(), &opened(None), &policy()).unwrap();
         let r = step(&fresh, "2026-10-07T10:00:00Z", "OPEN", "RESOLVED");
         assert_eq!(r.acknowledged_at, Some(t("2026-10-07T10:00:00Z")));
     }
 
     #[test]
     fn fields_and_severity_follow_their_events_and_notes_change_nothing() {
-        let i = open(&seed(), &opened(None)).unwrap();
+        let i = open(&seed(), &opened(None), &policy()).unwrap();
         let mut set = event(
             EventKind::Field,
             "2026-10-07T10:00:00Z",
@@ -313,9 +334,9 @@ mod tests {
 
     #[test]
     fn timelines_that_describe_no_incident_are_refused() {
-        let i = open(&seed(), &opened(None)).unwrap();
+        let i = open(&seed(), &opened(None), &policy()).unwrap();
         assert_eq!(
-            replay(&seed(), &[]).unwrap_err(),
+            replay(&seed(), &[], &Policy::default()).unwrap_err(),
             ProjectionError::NotOpened
         );
         assert_eq!(

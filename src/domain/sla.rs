@@ -1,7 +1,9 @@
-//! SLA policy and clocks: pure functions of an incident's times, its severity and "now".
+//! SLA policy and clocks, pure: [`due`] computes an incident's deadlines once from its
+//! timeline (stored with it on every write), and [`clocks`] judges those deadlines at a moment.
 
+use crate::domain::event::{Event, EventKind};
 use crate::domain::model::{Incident, Severity};
-use crate::domain::time::Timestamp;
+use crate::domain::time::{self, Timestamp};
 use std::time::Duration;
 
 /// Response and fix targets for one severity.
@@ -49,6 +51,20 @@ impl Policy {
         }
     }
 
+    /// The policy as the store records it beside the deadlines it judged: when the settings'
+    /// policy differs, every incident is judged again (whole seconds, as deadlines are).
+    pub fn fingerprint(&self) -> String {
+        let s = |d: Duration| whole(d).as_secs();
+        let t = |t: Target| format!("{}/{}", s(t.respond), s(t.resolve));
+        format!(
+            "P1 {} P2 {} P3 {} postmortem {}",
+            t(self.p1),
+            t(self.p2),
+            t(self.p3),
+            s(self.postmortem)
+        )
+    }
+
     pub fn target_mut(&mut self, severity: Severity) -> &mut Target {
         match severity {
             Severity::P1 => &mut self.p1,
@@ -89,16 +105,11 @@ impl Clock {
     }
 }
 
-/// A clock started at `start` with `allowed` time, evaluated at `now`. A stop later than `now`
-/// had not happened yet at `now`, so `sla --at` in the past sees the clock still running.
-/// Reaching the deadline exactly is on time: only a moment after it breaches.
-pub fn clock(
-    start: Timestamp,
-    allowed: Duration,
-    stopped: Option<Timestamp>,
-    now: Timestamp,
-) -> Clock {
-    let deadline = start + chrono::Duration::from_std(allowed).unwrap_or(chrono::Duration::MAX);
+/// A clock with its `deadline`, evaluated at `now`. A stop later than `now` had not happened
+/// yet at `now`, so `sla --at` in the past sees the clock still running (against the deadline
+/// stored now: the one in force when it stopped). Reaching the deadline exactly is on time:
+/// only a moment after it breaches.
+pub fn clock(deadline: Timestamp, stopped: Option<Timestamp>, now: Timestamp) -> Clock {
     let stopped_at = stopped.filter(|t| *t <= now);
     let until = stopped_at.unwrap_or(now);
     let margin = (deadline - until).num_seconds();
@@ -116,9 +127,85 @@ pub fn clock(
     }
 }
 
-/// The clocks of one incident: respond (open → acknowledged), fix (open → resolved), and
-/// post-mortem (resolved → closed, once resolved). Deadlines follow the current severity, so a
-/// severity change re-evaluates both from the open time.
+/// The deadlines of an incident's three clocks, computed once from its timeline by [`due`]
+/// and stored with it (version 11), so that every reader (`list --breached`, `sla`, `remind`,
+/// the review) judges the same clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    /// Detected → acknowledged.
+    pub respond: Timestamp,
+    /// Detected → resolved; a reopen clears the stop and the clock runs again.
+    pub resolve: Timestamp,
+    /// Resolved → closed; none until resolved.
+    pub postmortem: Option<Timestamp>,
+}
+
+impl Due {
+    /// Deadlines not judged yet (all at `at`): what a projection starts from before [`due`]
+    /// replaces them, which every write does before it stores the incident.
+    pub fn unjudged(at: Timestamp) -> Due {
+        Due {
+            respond: at,
+            resolve: at,
+            postmortem: None,
+        }
+    }
+}
+
+/// The deadlines of `incident`, whose timeline (any order) is `events`, under `policy`. The
+/// respond and fix clocks start at detection. A running clock's deadline follows the current
+/// severity; a stopped clock's follows the severity in force at the moment it stopped (by the
+/// events' times), so that it keeps the verdict it had: escalating after an acknowledgement
+/// does not turn a met response into a breach. The post-mortem clock runs from the
+/// resolution for the policy's window. Deadlines past the range of times are capped
+/// (`time::add_capped`), so no target overflows.
+pub fn due(incident: &Incident, events: &[Event], policy: &Policy) -> Due {
+    let in_force = |stop: Option<Timestamp>| match stop {
+        Some(t) => severity_at(incident, events, t),
+        None => incident.severity,
+    };
+    let start = incident.detected_at;
+    let respond = policy.target(in_force(incident.acknowledged_at)).respond;
+    let resolve = policy.target(in_force(incident.resolved_at)).resolve;
+    Due {
+        respond: time::add_capped(start, whole(respond)),
+        resolve: time::add_capped(start, whole(resolve)),
+        postmortem: incident
+            .resolved_at
+            .map(|r| time::add_capped(r, whole(policy.postmortem))),
+    }
+}
+
+/// A target with a fraction of a second counts as the next whole second: deadlines are stored
+/// in whole seconds, and a clock judges by its margin in whole seconds, so a stop less than a
+/// second past such a deadline is on time either way.
+fn whole(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0)))
+}
+
+/// The severity in force at `t`: the opening's, changed by every severity event dated at or
+/// before `t` (in time order; events at the same time in the order given). A severity
+/// changed in the same command that stops a clock counts for it.
+fn severity_at(incident: &Incident, events: &[Event], t: Timestamp) -> Severity {
+    let parse = |e: &Event| e.new.as_deref().and_then(|s| s.parse::<Severity>().ok());
+    let opening = events
+        .iter()
+        .find(|e| e.kind == EventKind::Opened)
+        .and_then(parse)
+        .unwrap_or(incident.severity);
+    let mut changes: Vec<(Timestamp, usize, Severity)> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == EventKind::Severity && e.at <= t)
+        .filter_map(|(n, e)| parse(e).map(|s| (e.at, n, s)))
+        .collect();
+    changes.sort_by_key(|(at, n, _)| (*at, *n));
+    changes.last().map_or(opening, |(_, _, s)| *s)
+}
+
+/// The clocks of one incident at `now`, from its stored deadlines: respond (detected →
+/// acknowledged), fix (detected → resolved), and post-mortem (resolved → closed, once
+/// resolved by `now`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clocks {
     pub respond: Clock,
@@ -126,23 +213,15 @@ pub struct Clocks {
     pub postmortem: Option<Clock>,
 }
 
-pub fn clocks(incident: &Incident, policy: &Policy, now: Timestamp) -> Clocks {
-    let target = policy.target(incident.severity);
+pub fn clocks(incident: &Incident, now: Timestamp) -> Clocks {
+    let due = incident.due;
     let resolved = incident.resolved_at.filter(|t| *t <= now);
     Clocks {
-        respond: clock(
-            incident.opened_at,
-            target.respond,
-            incident.acknowledged_at,
-            now,
-        ),
-        resolve: clock(
-            incident.opened_at,
-            target.resolve,
-            incident.resolved_at,
-            now,
-        ),
-        postmortem: resolved.map(|r| clock(r, policy.postmortem, incident.closed_at, now)),
+        respond: clock(due.respond, incident.acknowledged_at, now),
+        resolve: clock(due.resolve, incident.resolved_at, now),
+        postmortem: resolved
+            .and(due.postmortem)
+            .map(|d| clock(d, incident.closed_at, now)),
     }
 }
 
@@ -165,39 +244,55 @@ mod tests {
         Incident::opened(1, severity, t(opened))
     }
 
+    fn event(kind: EventKind, at: &str, new: &str) -> Event {
+        Event {
+            at: t(at),
+            recorded_at: t("2026-12-01T00:00:00Z"),
+            author: "alice".into(),
+            kind,
+            field: None,
+            old: None,
+            new: Some(new.into()),
+            text: String::new(),
+            detail: None,
+        }
+    }
+
+    /// The incident's deadlines under the default policy: opened as `opening`, then `events`.
+    fn judged(mut i: Incident, opening: &str, events: &[Event]) -> Incident {
+        let mut all = vec![event(EventKind::Opened, "2000-01-01T00:00:00Z", opening)];
+        all.extend_from_slice(events);
+        i.due = due(&i, &all, &Policy::default());
+        i
+    }
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
     #[test]
     fn exactly_at_the_deadline_is_on_time_and_one_second_later_is_not() {
-        let open = t("2026-11-29T10:00:00Z");
-        let fifteen = Duration::from_secs(900);
-        let at = clock(open, fifteen, None, t("2026-11-29T10:15:00Z"));
+        let deadline = t("2026-11-29T10:15:00Z");
+        let at = clock(deadline, None, t("2026-11-29T10:15:00Z"));
         assert_eq!((at.state, at.margin), (ClockState::Running, 0));
-        let after = clock(open, fifteen, None, t("2026-11-29T10:15:01Z"));
+        let after = clock(deadline, None, t("2026-11-29T10:15:01Z"));
         assert_eq!((after.state, after.margin), (ClockState::Overdue, -1));
-        let stopped_at = clock(
-            open,
-            fifteen,
-            Some(t("2026-11-29T10:15:00Z")),
-            t("2026-11-30T00:00:00Z"),
-        );
+        let later = t("2026-11-30T00:00:00Z");
+        let stopped_at = clock(deadline, Some(t("2026-11-29T10:15:00Z")), later);
         assert_eq!((stopped_at.state, stopped_at.margin), (ClockState::Met, 0));
-        let stopped_late = clock(
-            open,
-            fifteen,
-            Some(t("2026-11-29T10:15:01Z")),
-            t("2026-11-30T00:00:00Z"),
-        );
+        let stopped_late = clock(deadline, Some(t("2026-11-29T10:15:01Z")), later);
         assert_eq!(
             (stopped_late.state, stopped_late.margin),
             (ClockState::Breached, -1)
         );
+        let early = clock(deadline, Some(t("2026-11-29T10:14:59Z")), later);
+        assert_eq!((early.state, early.margin), (ClockState::Met, 1));
     }
 
     #[test]
     fn a_stop_after_the_evaluation_moment_has_not_happened_yet() {
-        let open = t("2026-11-29T10:00:00Z");
         let c = clock(
-            open,
-            Duration::from_secs(900),
+            t("2026-11-29T10:15:00Z"),
             Some(t("2026-11-29T10:10:00Z")),
             t("2026-11-29T10:05:00Z"),
         );
@@ -220,14 +315,37 @@ mod tests {
     }
 
     #[test]
-    fn a_severity_change_moves_both_deadlines_from_the_open_time() {
-        let mut inc = incident(Severity::P3, "2026-11-29T10:00:00Z");
+    fn clocks_start_at_detection_not_at_the_declaration() {
+        // Impact 14:54, paged 14:55, declared 15:05, resolved 16:00: the fix clock ran from
+        // the page, so the P1's hour ended at 15:55 and the fix was 5 minutes late.
+        let mut i = incident(Severity::P1, "2026-11-29T15:05:00Z");
+        i.started_at = t("2026-11-29T14:54:00Z");
+        i.detected_at = t("2026-11-29T14:55:00Z");
+        i.acknowledged_at = Some(t("2026-11-29T15:05:00Z"));
+        i.resolved_at = Some(t("2026-11-29T16:00:00Z"));
+        let c = clocks(&judged(i, "P1", &[]), t("2026-11-29T17:00:00Z"));
+        assert_eq!(c.respond.deadline, t("2026-11-29T15:10:00Z"));
+        assert_eq!((c.respond.state, c.respond.margin), (ClockState::Met, 300));
+        assert_eq!(c.resolve.deadline, t("2026-11-29T15:55:00Z"));
+        assert_eq!(
+            (c.resolve.state, c.resolve.margin),
+            (ClockState::Breached, -300)
+        );
+        let pm = c.postmortem.unwrap();
+        assert_eq!(pm.deadline, t("2026-11-30T16:00:00Z"));
+        assert_eq!(pm.state, ClockState::Running);
+    }
+
+    #[test]
+    fn a_running_clock_follows_the_current_severity() {
+        let mut i = incident(Severity::P3, "2026-11-29T10:00:00Z");
         let now = t("2026-11-29T11:30:00Z");
-        let p3 = clocks(&inc, &Policy::default(), now);
+        let p3 = clocks(&judged(i.clone(), "P3", &[]), now);
         assert_eq!(p3.respond.deadline, t("2026-11-30T10:00:00Z"));
         assert!(!p3.breached());
-        inc.severity = Severity::P1;
-        let p1 = clocks(&inc, &Policy::default(), now);
+        let raise = event(EventKind::Severity, "2026-11-29T11:00:00Z", "P1");
+        i.severity = Severity::P1;
+        let p1 = clocks(&judged(i, "P3", &[raise]), now);
         assert_eq!(p1.respond.deadline, t("2026-11-29T10:15:00Z"));
         assert_eq!(p1.resolve.deadline, t("2026-11-29T11:00:00Z"));
         assert_eq!(
@@ -241,12 +359,53 @@ mod tests {
     }
 
     #[test]
+    fn a_stopped_clock_keeps_the_verdict_of_the_severity_in_force_when_it_stopped() {
+        // P3 acknowledged after 2 h (met against 24 h), escalated to P1 at 13:00: the
+        // response stays met; the running fix clock now has the P1's hour and is overdue.
+        let mut i = incident(Severity::P3, "2026-11-29T10:00:00Z");
+        i.acknowledged_at = Some(t("2026-11-29T12:00:00Z"));
+        i.severity = Severity::P1;
+        let raise = event(EventKind::Severity, "2026-11-29T13:00:00Z", "P1");
+        let i = judged(i, "P3", std::slice::from_ref(&raise));
+        let c = clocks(&i, t("2026-11-29T13:30:00Z"));
+        assert_eq!(c.respond.deadline, t("2026-11-30T10:00:00Z"));
+        assert_eq!(c.respond.state, ClockState::Met);
+        assert_eq!(c.resolve.deadline, t("2026-11-29T11:00:00Z"));
+        assert_eq!(c.resolve.state, ClockState::Overdue);
+        // The same escalation recorded later but dated before the acknowledgement was in
+        // force when it stopped: the response was late.
+        let early = Event {
+            at: t("2026-11-29T10:05:00Z"),
+            ..raise
+        };
+        let mut i = i;
+        i.resolved_at = Some(t("2026-11-29T14:00:00Z"));
+        let i = judged(i, "P3", &[early]);
+        let c = clocks(&i, t("2026-11-29T14:00:00Z"));
+        assert_eq!(
+            (c.respond.state, c.respond.margin),
+            (ClockState::Breached, -(105 * 60))
+        );
+    }
+
+    #[test]
+    fn a_severity_change_at_the_moment_of_the_stop_counts_for_it() {
+        let mut i = incident(Severity::P1, "2026-11-29T10:00:00Z");
+        i.acknowledged_at = Some(t("2026-11-29T10:30:00Z"));
+        i.severity = Severity::P2;
+        let lower = event(EventKind::Severity, "2026-11-29T10:30:00Z", "P2");
+        let c = clocks(&judged(i, "P1", &[lower]), t("2026-11-29T11:00:00Z"));
+        assert_eq!(c.respond.deadline, t("2026-11-29T14:00:00Z"));
+        assert_eq!(c.respond.state, ClockState::Met);
+    }
+
+    #[test]
     fn backdated_open_found_five_days_late_breaches_both() {
         // The guide's outage: collection stopped on Oct 7 and was acknowledged five days later.
         let mut inc = incident(Severity::P1, "2026-10-07T09:00:00Z");
         inc.acknowledged_at = Some(t("2026-10-12T09:00:00Z"));
         inc.resolved_at = Some(t("2026-10-12T11:00:00Z"));
-        let c = clocks(&inc, &Policy::default(), t("2026-10-12T12:00:00Z"));
+        let c = clocks(&judged(inc, "P1", &[]), t("2026-10-12T12:00:00Z"));
         assert_eq!(c.respond.state, ClockState::Breached);
         assert_eq!(c.respond.margin, -(5 * 86_400 - 15 * 60));
         assert_eq!(c.resolve.state, ClockState::Breached);
@@ -260,17 +419,37 @@ mod tests {
         let mut inc = incident(Severity::P2, "2026-11-29T00:00:00Z");
         inc.acknowledged_at = Some(t("2026-11-29T01:00:00Z"));
         inc.resolved_at = Some(t("2026-11-29T05:00:00Z"));
-        let resolved = clocks(&inc, &Policy::default(), t("2026-11-30T06:00:00Z"));
+        let resolved = clocks(&judged(inc.clone(), "P2", &[]), t("2026-11-30T06:00:00Z"));
         assert_eq!(resolved.resolve.state, ClockState::Met);
         assert_eq!(resolved.postmortem.unwrap().state, ClockState::Overdue);
         // Reopened: the fix never held, so the clock is running again and already past 24 h.
         inc.resolved_at = None;
-        let reopened = clocks(&inc, &Policy::default(), t("2026-11-30T06:00:00Z"));
+        let reopened = clocks(&judged(inc, "P2", &[]), t("2026-11-30T06:00:00Z"));
         assert_eq!(
             (reopened.resolve.state, reopened.resolve.margin),
             (ClockState::Overdue, -6 * 3_600)
         );
         assert_eq!(reopened.respond.state, ClockState::Met);
         assert!(reopened.postmortem.is_none());
+    }
+
+    #[test]
+    fn targets_past_the_range_of_times_are_capped_not_overflowed() {
+        let policy = Policy {
+            p3: Target {
+                respond: Duration::MAX,
+                resolve: secs(u64::MAX / 2),
+            },
+            postmortem: Duration::MAX,
+            ..Policy::default()
+        };
+        let mut i = incident(Severity::P3, "9999-12-31T00:00:00Z");
+        i.resolved_at = Some(t("9999-12-31T12:00:00Z"));
+        let d = due(&i, &[], &policy);
+        assert_eq!(d.respond, time::latest());
+        assert_eq!(d.resolve, time::latest());
+        assert_eq!(d.postmortem, Some(time::latest()));
+        let c = clock(d.respond, None, time::latest());
+        assert_eq!((c.state, c.margin), (ClockState::Running, 0));
     }
 }

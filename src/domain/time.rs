@@ -22,6 +22,31 @@ pub enum TimeError {
     BadPinnedClock(String),
     #[error("malformed duration '{0}': use a number with a unit, like 15m, 4h, 3d or 1h30m")]
     BadDuration(String),
+    #[error("time '{0}' is out of range: give a time between 1970-01-01 and 9999-12-31")]
+    OutOfRange(String),
+}
+
+/// The earliest time the log holds: the store compares times as RFC 3339 text and with
+/// SQLite's `unixepoch`, which order and count them correctly from 1970 to year 9999.
+pub fn earliest() -> Timestamp {
+    DateTime::<Utc>::UNIX_EPOCH
+}
+
+/// The latest time the log holds (see [`earliest`]); deadlines past it are capped to it.
+pub fn latest() -> Timestamp {
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|t| t.and_utc())
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `t + d`, capped to [`latest`] rather than overflowing: a deadline years away is as good as
+/// never, and no target or window makes date arithmetic panic.
+pub fn add_capped(t: Timestamp, d: Duration) -> Timestamp {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .map_or_else(latest, |t| t.min(latest()))
 }
 
 /// The current time, truncated to whole seconds; `INCIDENT_NOW` pins it.
@@ -36,8 +61,17 @@ pub fn now() -> Result<Timestamp, TimeError> {
 
 /// Parses a user-given TIME: RFC 3339, local `YYYY-MM-DD HH:MM[:SS]` (or a bare date at
 /// local midnight), `now`, or relative to `now` (`-15m`, `-2h`, `-5d`, `-1h30m`; `+7d` for a
-/// due date). Events refuse future times themselves.
+/// due date). Events refuse future times themselves; any time outside [`earliest`]..=[`latest`]
+/// is refused here.
 pub fn parse_time(input: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
+    let t = parse_any_time(input, now)?;
+    if t < earliest() || t > latest() {
+        return Err(TimeError::OutOfRange(input.to_string()));
+    }
+    Ok(t)
+}
+
+fn parse_any_time(input: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
     let s = input.trim();
     if s.eq_ignore_ascii_case("now") {
         return Ok(now);
@@ -195,6 +229,35 @@ mod tests {
             let err = parse_time(bad, now).unwrap_err();
             assert!(err.to_string().contains("RFC 3339"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn times_outside_the_documented_range_are_refused_without_overflow() {
+        let now = t("2026-11-29T12:00:00Z");
+        for bad in [
+            "1969-12-31T23:59:59Z",
+            "+9000000d",
+            "-30000d",
+            "+99999999999d",
+        ] {
+            let err = parse_time(bad, now).unwrap_err();
+            assert!(
+                matches!(err, TimeError::OutOfRange(_) | TimeError::Malformed(_)),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(parse_time("1970-01-01T00:00:00Z", now).unwrap(), earliest());
+        assert_eq!(parse_time("9999-12-31T23:59:59Z", now).unwrap(), latest());
+        assert_eq!(
+            add_capped(latest(), Duration::from_secs(1)),
+            latest(),
+            "a deadline past the range is capped"
+        );
+        assert_eq!(add_capped(now, Duration::MAX), latest());
+        assert_eq!(
+            add_capped(now, Duration::from_secs(60)),
+            t("2026-11-29T12:01:00Z")
+        );
     }
 
     #[test]

@@ -6,13 +6,16 @@
 use crate::domain::event::{Detail, Event, EventKind};
 use crate::domain::model::{ActionItem, Field, Incident, NewAction, Severity, Status};
 use crate::domain::projection::{self, ProjectionError, Seed};
+use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
 
-/// Who is acting, and the moment the command runs.
+/// Who is acting, the moment the command runs, and the SLA policy the incident's deadlines
+/// are judged under when it is stored.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub author: String,
     pub now: Timestamp,
+    pub policy: Policy,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,10 +121,13 @@ pub struct NewIncident {
     pub severity: Severity,
     pub title: String,
     pub description: String,
-    /// When the SLA clocks start; defaults to now.
+    /// When it was declared; defaults to now.
     pub opened_at: Option<Timestamp>,
-    /// When the problem was first noticed, if before it was opened.
+    /// When the problem was noticed (the page, the alert), if before it was declared; the
+    /// SLA clocks start here. Defaults to the declaration.
     pub detected_at: Option<Timestamp>,
+    /// When the impact began, if before it was noticed. Defaults to the detection.
+    pub started_at: Option<Timestamp>,
 }
 
 /// A new incident numbered `number`, known everywhere by `uuid` (the store gives it its row
@@ -148,6 +154,16 @@ pub fn open(
             before_at: detected_at,
         });
     }
+    let started_at = new.started_at.unwrap_or(detected_at);
+    if started_at > detected_at {
+        return Err(WorkflowError::OutOfOrder {
+            number,
+            what: "the detection",
+            at: detected_at,
+            before: "the impact start",
+            before_at: started_at,
+        });
+    }
     let opened = Event {
         at: opened_at,
         recorded_at: actor.now,
@@ -160,6 +176,7 @@ pub fn open(
         detail: Some(Detail {
             description: Some(new.description.trim().to_string()),
             detected_at: Some(detected_at),
+            started_at: Some(started_at),
         }),
     };
     let seed = Seed {
@@ -169,7 +186,7 @@ pub fn open(
         description: String::new(),
         detected_at: None,
     };
-    let incident = projection::open(&seed, &opened)
+    let incident = projection::open(&seed, &opened, &actor.policy)
         .map_err(|source| WorkflowError::Projection { number, source })?;
     Ok((incident, opened))
 }
@@ -187,32 +204,42 @@ pub struct Change {
 
 impl Change {
     /// Starts a change to `incident` happening at `at` (default now); `what` names the change
-    /// in errors ("the note", "the acknowledgement").
+    /// in errors ("the note", "the acknowledgement"). Anything may be dated from the impact
+    /// start on (what happened before the declaration can be written down); an
+    /// acknowledgement or a resolution not before the detection ([`Change::set_status`]).
     pub fn new(
         incident: Incident,
         actor: &Actor,
         what: &'static str,
         at: Option<Timestamp>,
     ) -> Result<Change> {
-        let number = incident.number;
         let at = at.unwrap_or(actor.now);
         not_future(what, at, actor.now)?;
-        if at < incident.opened_at {
-            return Err(WorkflowError::OutOfOrder {
-                number,
-                what,
-                at,
-                before: "the opening",
-                before_at: incident.opened_at,
-            });
-        }
-        Ok(Change {
+        let change = Change {
             incident,
             events: Vec::new(),
             at,
             actor: actor.clone(),
             broken: None,
-        })
+        };
+        let started = change.incident.started_at;
+        if at < started {
+            return Err(change.out_of_order(what, change.start_name(started), started));
+        }
+        Ok(change)
+    }
+
+    /// How errors name a moment of the incident's opening: "the opening" when the incident
+    /// was declared the moment it started (the usual case), else what it was.
+    fn start_name(&self, t: Timestamp) -> &'static str {
+        let i = &self.incident;
+        if t == i.opened_at {
+            "the opening"
+        } else if t == i.detected_at {
+            "the detection"
+        } else {
+            "the impact start"
+        }
     }
 
     /// When the change happens.
@@ -420,7 +447,17 @@ impl Change {
         if from == to {
             return Err(WorkflowError::Already { number, status: to });
         }
+        let detected = self.incident.detected_at;
         match (from, to) {
+            // Nobody can answer a page before it came.
+            (Status::Open, Status::Investigating | Status::Resolved) if at < detected => {
+                let what = if to == Status::Resolved {
+                    "the resolution"
+                } else {
+                    "the acknowledgement"
+                };
+                return Err(self.out_of_order(what, self.start_name(detected), detected));
+            }
             (Status::Open, Status::Investigating) => {}
             // A reopening cannot come before what it undoes.
             (Status::Resolved | Status::Closed, Status::Investigating) => {
@@ -530,4 +567,136 @@ fn not_future(what: &'static str, at: Timestamp, now: Timestamp) -> Result<()> {
         return Err(WorkflowError::Future { what, at, now });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::from_rfc3339;
+
+    fn t(s: &str) -> Timestamp {
+        from_rfc3339(s).unwrap()
+    }
+
+    fn actor(now: &str) -> Actor {
+        Actor {
+            author: "ravi_k".into(),
+            now: t(now),
+            policy: Policy::default(),
+        }
+    }
+
+    /// A P1 whose impact began at 14:54, paged at 14:55, declared at 15:06.
+    fn declared_late() -> Incident {
+        let new = NewIncident {
+            severity: Severity::P1,
+            title: "Checkout returns 502".into(),
+            description: String::new(),
+            opened_at: Some(t("2026-11-24T15:06:00Z")),
+            detected_at: Some(t("2026-11-24T14:55:00Z")),
+            started_at: Some(t("2026-11-24T14:54:00Z")),
+        };
+        open(1, "u-1".into(), &actor("2026-11-24T15:06:00Z"), new)
+            .unwrap()
+            .0
+    }
+
+    fn refusal(r: Result<Change>) -> String {
+        match r {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_moments_of_an_opening_are_in_order() {
+        let i = declared_late();
+        assert_eq!(
+            (i.started_at, i.detected_at, i.opened_at),
+            (
+                t("2026-11-24T14:54:00Z"),
+                t("2026-11-24T14:55:00Z"),
+                t("2026-11-24T15:06:00Z")
+            )
+        );
+        // The P1's clocks from the page: 15:10 and 15:55.
+        assert_eq!(i.due.respond, t("2026-11-24T15:10:00Z"));
+        assert_eq!(i.due.resolve, t("2026-11-24T15:55:00Z"));
+        let reversed = NewIncident {
+            severity: Severity::P2,
+            title: "x".into(),
+            description: String::new(),
+            opened_at: None,
+            detected_at: Some(t("2026-11-24T14:55:00Z")),
+            started_at: Some(t("2026-11-24T14:56:00Z")),
+        };
+        let err = open(2, "u-2".into(), &actor("2026-11-24T15:06:00Z"), reversed).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the detection at {} is before the impact start at {}",
+                time::display(t("2026-11-24T14:55:00Z")),
+                time::display(t("2026-11-24T14:56:00Z"))
+            )
+        );
+    }
+
+    #[test]
+    fn history_from_the_impact_start_an_answer_from_the_detection() {
+        let a = actor("2026-11-24T16:00:00Z");
+        let at = |s: &str| Some(t(s));
+        // A note at the impact start is history; a second before it is not.
+        let mut note =
+            Change::new(declared_late(), &a, "the note", at("2026-11-24T14:54:00Z")).unwrap();
+        note.note("first 502 in edge logs").unwrap();
+        let early = refusal(Change::new(
+            declared_late(),
+            &a,
+            "the note",
+            at("2026-11-24T14:53:59Z"),
+        ));
+        assert!(early.contains("before the impact start"), "{early}");
+        // Between impact and page: a note yes, an acknowledgement or resolution no.
+        let mut ack =
+            Change::new(declared_late(), &a, "the ack", at("2026-11-24T14:54:30Z")).unwrap();
+        let err = ack.ack().unwrap_err().to_string();
+        assert!(
+            err.starts_with("the acknowledgement at") && err.contains("before the detection"),
+            "{err}"
+        );
+        let mut resolve =
+            Change::new(declared_late(), &a, "the fix", at("2026-11-24T14:54:30Z")).unwrap();
+        let err = resolve
+            .set_status(Status::Resolved, "")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("the resolution at"), "{err}");
+        // At the page, before the declaration: the acknowledgement stops the response clock.
+        let mut ack =
+            Change::new(declared_late(), &a, "the ack", at("2026-11-24T14:55:00Z")).unwrap();
+        ack.ack().unwrap();
+        assert_eq!(ack.incident.acknowledged_at, at("2026-11-24T14:55:00Z"));
+    }
+
+    #[test]
+    fn an_incident_opened_when_noticed_names_its_opening() {
+        let a = actor("2026-11-29T12:00:00Z");
+        let new = NewIncident {
+            severity: Severity::P3,
+            title: "Slow dashboard".into(),
+            description: String::new(),
+            opened_at: Some(t("2026-11-29T10:00:00Z")),
+            detected_at: None,
+            started_at: None,
+        };
+        let (i, _) = open(3, "u-3".into(), &a, new).unwrap();
+        assert_eq!((i.started_at, i.detected_at), (i.opened_at, i.opened_at));
+        let err = refusal(Change::new(
+            i,
+            &a,
+            "the note",
+            Some(t("2026-11-29T09:59:00Z")),
+        ));
+        assert!(err.contains("is before the opening at"), "{err}");
+    }
 }

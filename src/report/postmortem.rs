@@ -12,7 +12,6 @@ use crate::evidence::data::DatabaseData;
 use crate::evidence::snapshot::{ItemStatus, Snapshot};
 use crate::store::{ActionFilter, StoreError, StoredSnapshot, Txn};
 use serde_json::{Value, json};
-use std::time::Duration;
 
 /// The JSON the post-mortem templates receive for `incident`. Everything is read in the
 /// caller's one read transaction, so the draft is one consistent moment of the log.
@@ -39,15 +38,16 @@ pub fn context(
         _ => None,
     };
 
-    let view = crate::report::view::incident_with_timeline(incident, &timeline, policy, now);
+    let view = crate::report::view::incident_with_timeline(incident, &timeline, now);
     Ok(json!({
         "generated_at": time::to_rfc3339(now),
         "timezone": local_offset(incident.opened_at),
         "incident": view,
         "responders": responders(&timeline),
         "duration": duration(incident, now),
+        "restore": restore(incident, now),
         "sla": sla(incident, policy, now),
-        "detection": detection(incident, &timeline, policy),
+        "detection": detection(incident, &timeline),
         "impact": {
             "description": incident.description,
             "data_age": first.as_ref().map(|s| data_age(&s.snapshot)).unwrap_or_default(),
@@ -132,6 +132,25 @@ fn duration(i: &Incident, now: Timestamp) -> Value {
     })
 }
 
+/// Impact start to resolution, or to now while it is not resolved: the time to restore, which
+/// counts what users lived through before anyone noticed.
+fn restore(i: &Incident, now: Timestamp) -> Value {
+    let resolved = i.resolved_at.filter(|t| *t <= now);
+    let seconds = (resolved.unwrap_or(now) - i.started_at).num_seconds();
+    let text = match resolved {
+        Some(_) => format!("restored {} after the impact began", span(seconds)),
+        None => format!("not restored yet, {} since the impact began", span(seconds)),
+    };
+    json!({
+        "from": time::to_rfc3339(i.started_at),
+        "until": ts(resolved),
+        "seconds": seconds,
+        "ongoing": resolved.is_none(),
+        "span": span(seconds),
+        "text": text,
+    })
+}
+
 /// What the three clocks are called in sentences: stopped, and still running.
 struct ClockWords {
     name: &'static str,
@@ -165,8 +184,10 @@ const POSTMORTEM: ClockWords = ClockWords {
 
 /// One clock with its raw values and its outcome in a sentence:
 /// `Responded in 4h 5m against a target of 15m: breached by 3h 50m`.
-fn clock(c: &Clock, start: Timestamp, target: Duration, words: &ClockWords) -> Value {
-    let target_seconds = target.as_secs() as i64;
+/// The target is what the stored deadline allows from `start` (that of the severity in force
+/// when the clock stopped, or of the current one while it runs).
+fn clock(c: &Clock, start: Timestamp, words: &ClockWords) -> Value {
+    let target_seconds = (c.deadline - start).num_seconds().max(0);
     // margin = start + target - (stop or now), so what was used is target - margin.
     let elapsed = target_seconds - c.margin;
     let outcome = match c.state {
@@ -201,12 +222,12 @@ fn clock(c: &Clock, start: Timestamp, target: Duration, words: &ClockWords) -> V
     })
 }
 
-/// The response, fix and post-mortem clocks at `now`, as `sla::clocks` evaluates them.
+/// The response, fix and post-mortem clocks at `now`, as `sla::clocks` evaluates them: the
+/// response and fix clocks from the detection.
 fn sla(i: &Incident, policy: &Policy, now: Timestamp) -> Value {
-    let c = crate::domain::sla::clocks(i, policy, now);
-    let target = policy.target(i.severity);
+    let c = crate::domain::sla::clocks(i, now);
     let postmortem = match (c.postmortem, i.resolved_at.filter(|t| *t <= now)) {
-        (Some(p), Some(resolved)) => clock(&p, resolved, policy.postmortem, &POSTMORTEM),
+        (Some(p), Some(resolved)) => clock(&p, resolved, &POSTMORTEM),
         // Not resolved: the clock has not started, but the template still has a line to print.
         _ => {
             let target_seconds = policy.postmortem.as_secs() as i64;
@@ -231,18 +252,21 @@ fn sla(i: &Incident, policy: &Policy, now: Timestamp) -> Value {
         }
     };
     json!({
-        "respond": clock(&c.respond, i.opened_at, target.respond, &RESPOND),
-        "resolve": clock(&c.resolve, i.opened_at, target.resolve, &RESOLVE),
+        "respond": clock(&c.respond, i.detected_at, &RESPOND),
+        "resolve": clock(&c.resolve, i.detected_at, &RESOLVE),
         "postmortem": postmortem,
         "breached": c.breached(),
     })
 }
 
-/// How long the problem went unnoticed and unanswered: detected → opened → acknowledged, and
-/// when the open was written into the log (a backdated open was recorded late).
-fn detection(i: &Incident, timeline: &[Event], policy: &Policy) -> Value {
+/// How long the problem went unnoticed and unanswered: impact → detected → declared →
+/// acknowledged, and when the open was written into the log (a backdated open was recorded
+/// late). `moments` lists the six times of the clock model in order, for the templates.
+fn detection(i: &Incident, timeline: &[Event]) -> Value {
+    let unnoticed = (i.detected_at - i.started_at).num_seconds();
     let to_open = (i.opened_at - i.detected_at).num_seconds();
     let to_ack = i.acknowledged_at.map(|a| (a - i.opened_at).num_seconds());
+    let detected_to_ack = i.acknowledged_at.map(|a| (a - i.detected_at).num_seconds());
     let logged_at = timeline
         .iter()
         .find(|e| e.kind == EventKind::Opened)
@@ -250,16 +274,24 @@ fn detection(i: &Incident, timeline: &[Event], policy: &Policy) -> Value {
     let logged_after = logged_at
         .map(|l| (l - i.opened_at).num_seconds())
         .filter(|s| *s >= 60);
-    let respond_target = policy.target(i.severity).respond.as_secs() as i64;
+    // What the stored deadline allows: the target of the severity in force when it stopped.
+    let respond_target = (i.due.respond - i.detected_at).num_seconds().max(0);
 
-    let mut lines = vec![if to_open > 0 {
+    let mut lines = Vec::new();
+    if unnoticed > 0 {
+        lines.push(format!(
+            "Impact began {} before it was detected",
+            span(unnoticed)
+        ));
+    }
+    lines.push(if to_open > 0 {
         format!("Opened {} after it was detected", span(to_open))
     } else {
         "Opened as soon as it was detected".to_string()
-    }];
-    lines.push(match to_ack {
+    });
+    lines.push(match detected_to_ack {
         Some(s) => format!(
-            "Acknowledged {} after it was opened (target {})",
+            "Acknowledged {} after it was detected (target {})",
             span(s),
             target_text(respond_target)
         ),
@@ -274,7 +306,21 @@ fn detection(i: &Incident, timeline: &[Event], policy: &Policy) -> Value {
             span(late)
         ));
     }
+    let moment = |label: &str, t: Option<Timestamp>| json!({"label": label, "at": ts(t)});
     json!({
+        "moments": [
+            moment("Impact start", Some(i.started_at)),
+            moment("Detected", Some(i.detected_at)),
+            moment("Declared", Some(i.opened_at)),
+            moment("Acknowledged", i.acknowledged_at),
+            moment("Resolved", i.resolved_at),
+            moment("Closed", i.closed_at),
+        ],
+        "started_at": time::to_rfc3339(i.started_at),
+        "started_to_detected_seconds": unnoticed,
+        "started_to_detected": span(unnoticed),
+        "detected_to_acknowledged_seconds": detected_to_ack,
+        "detected_to_acknowledged": detected_to_ack.map(span),
         "detected_at": time::to_rfc3339(i.detected_at),
         "opened_at": time::to_rfc3339(i.opened_at),
         "acknowledged_at": ts(i.acknowledged_at),

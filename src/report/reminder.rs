@@ -149,6 +149,7 @@ mod tests {
             resolution: String::new(),
             prevention: String::new(),
             lessons_learned: String::new(),
+            started_at: t("2026-11-29T10:00:00Z"),
             detected_at: t("2026-11-29T10:00:00Z"),
             opened_at: t("2026-11-29T10:00:00Z"),
             acknowledged_at: None,
@@ -156,6 +157,11 @@ mod tests {
             closed_at: None,
             created_by: "alice".into(),
             updated_at: t("2026-11-29T10:00:00Z"),
+            due: crate::domain::sla::due(
+                &Incident::opened(3, Severity::P1, t("2026-11-29T10:00:00Z")),
+                &[],
+                &crate::domain::sla::Policy::default(),
+            ),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use crate::domain::event::Event;
 use crate::domain::model::{ActionItem, Incident};
-use crate::domain::sla::{self, Clock, Policy};
+use crate::domain::sla::{self, Clock};
 use crate::domain::time::{self, Timestamp};
 use serde_json::{Value, json};
 
@@ -11,10 +11,12 @@ fn ts(t: Option<Timestamp>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-fn clock(c: &Clock, target: std::time::Duration) -> Value {
+/// A clock started at `start`: its target is the time its stored deadline allows (the target
+/// of the severity in force when it stopped, or of the current one while it runs).
+fn clock(c: &Clock, start: Timestamp) -> Value {
     json!({
         "deadline": time::to_rfc3339(c.deadline),
-        "target_seconds": target.as_secs(),
+        "target_seconds": (c.deadline - start).num_seconds().max(0),
         "state": c.state,
         "stopped_at": ts(c.stopped_at),
         "breached": c.breached(),
@@ -22,31 +24,38 @@ fn clock(c: &Clock, target: std::time::Duration) -> Value {
     })
 }
 
-/// The SLA clocks of an incident at `now`.
-pub fn sla(incident: &Incident, policy: &Policy, now: Timestamp) -> Value {
-    let c = sla::clocks(incident, policy, now);
-    let target = policy.target(incident.severity);
+/// The SLA clocks of an incident at `now`, from its stored deadlines: the respond and fix
+/// clocks count from the detection.
+pub fn sla(incident: &Incident, now: Timestamp) -> Value {
+    let c = sla::clocks(incident, now);
+    let start = incident.detected_at;
     json!({
+        "clocks_from": time::to_rfc3339(start),
         "evaluated_at": time::to_rfc3339(now),
         "respond_by": time::to_rfc3339(c.respond.deadline),
         "resolve_by": time::to_rfc3339(c.resolve.deadline),
         "respond_breached": c.respond.breached(),
         "resolve_breached": c.resolve.breached(),
         "postmortem_by": ts(c.postmortem.map(|p| p.deadline)),
-        "respond": clock(&c.respond, target.respond),
-        "resolve": clock(&c.resolve, target.resolve),
-        "postmortem": c.postmortem.map(|p| clock(&p, policy.postmortem)).unwrap_or(Value::Null),
+        "respond": clock(&c.respond, start),
+        "resolve": clock(&c.resolve, start),
+        "postmortem": c
+            .postmortem
+            .zip(incident.resolved_at)
+            .map(|(p, resolved)| clock(&p, resolved))
+            .unwrap_or(Value::Null),
     })
 }
 
 /// An incident with its SLA clocks, as `list --json` and `sla --json` give it.
-pub fn incident(i: &Incident, policy: &Policy, now: Timestamp) -> Value {
+pub fn incident(i: &Incident, now: Timestamp) -> Value {
     json!({
         "number": i.number,
         "id": i.uuid,
         "title": i.title,
         "severity": i.severity,
         "status": i.status,
+        "started_at": time::to_rfc3339(i.started_at),
         "detected_at": time::to_rfc3339(i.detected_at),
         "opened_at": time::to_rfc3339(i.opened_at),
         "acknowledged_at": ts(i.acknowledged_at),
@@ -59,7 +68,7 @@ pub fn incident(i: &Incident, policy: &Policy, now: Timestamp) -> Value {
         "lessons_learned": i.lessons_learned,
         "created_by": i.created_by,
         "updated_at": time::to_rfc3339(i.updated_at),
-        "sla": sla(i, policy, now),
+        "sla": sla(i, now),
     })
 }
 
@@ -79,13 +88,8 @@ pub fn event(e: &Event) -> Value {
 }
 
 /// An incident with its whole timeline, as `show --json` gives it.
-pub fn incident_with_timeline(
-    i: &Incident,
-    timeline: &[Event],
-    policy: &Policy,
-    now: Timestamp,
-) -> Value {
-    let mut v = incident(i, policy, now);
+pub fn incident_with_timeline(i: &Incident, timeline: &[Event], now: Timestamp) -> Value {
+    let mut v = incident(i, now);
     v["timeline"] = timeline.iter().map(event).collect();
     v
 }

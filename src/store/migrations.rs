@@ -1,6 +1,11 @@
 //! Schema versions: `schema.sql` for new databases, append-only migrations for existing ones.
 
+use crate::domain::model::Incident;
+use crate::domain::projection::{self, Seed};
+use crate::domain::sla::{self, Clocks, Policy};
+use crate::domain::time::{self, Timestamp};
 use rusqlite::{Connection, TransactionBehavior};
+use std::cell::Cell;
 
 /// The current schema, applied whole to a new database.
 pub const SCHEMA: &str = include_str!("../../schema.sql");
@@ -8,28 +13,178 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 /// Migration N (1-based) takes a database from user_version N-1 to N: SQL, then, where rows
 /// need values only Rust computes, a step run in the same transaction. Never edit one that has
 /// shipped: append a new one and make the same change in schema.sql.
+///
+/// Version 10 (search by line) is being written on another branch at the same time: its entry
+/// here is empty until the two are merged, so that this branch's version 11 has its number.
 const MIGRATIONS: &[(&str, Option<Step>)] = &[
     (include_str!("migrations/0001_initial.sql"), None),
     (include_str!("migrations/0002_snapshots.sql"), None),
     (
         include_str!("migrations/0003_actions.sql"),
-        Some(fill_similarity_keys),
+        Some(Step::Rows(fill_similarity_keys)),
     ),
     (include_str!("migrations/0004_reminders.sql"), None),
     (include_str!("migrations/0005_blobs.sql"), None),
     (
         include_str!("migrations/0006_search.sql"),
-        Some(super::search::backfill),
+        Some(Step::Rows(super::search::backfill)),
     ),
     (include_str!("migrations/0007_monitor.sql"), None),
     (
         include_str!("migrations/0008_search_log.sql"),
-        Some(super::search::index_logs_apart),
+        Some(Step::Rows(super::search::index_logs_apart)),
     ),
     (include_str!("migrations/0009_event_detail.sql"), None),
+    // Version 10: search by line, on its own branch; replaced by its migration on merge.
+    ("", None),
+    (
+        include_str!("migrations/0011_clocks.sql"),
+        Some(Step::Clocks),
+    ),
 ];
 
-type Step = fn(&rusqlite::Transaction) -> rusqlite::Result<()>;
+/// What a migration computes in Rust after its SQL.
+#[derive(Clone, Copy)]
+enum Step {
+    Rows(fn(&rusqlite::Transaction) -> rusqlite::Result<()>),
+    /// Version 11: every incident's clocks judged from its timeline.
+    Clocks,
+}
+
+impl Step {
+    fn run(self, tx: &rusqlite::Transaction, judging: &Judging) -> rusqlite::Result<()> {
+        match self {
+            Step::Rows(f) => f(tx),
+            Step::Clocks => judge_clocks(tx, judging),
+        }
+    }
+}
+
+/// What version 11 judges existing incidents' clocks with (the settings' SLA policy, and the
+/// moment the command runs, at which verdicts before and after are compared), and what it
+/// found.
+pub struct Judging<'a> {
+    pub policy: &'a Policy,
+    pub now: Timestamp,
+    pub rejudged: Cell<Option<Rejudged>>,
+}
+
+/// Every incident judged again: at version 11's migration, or because the store is opened under
+/// a policy other than the one its deadlines were judged under. How many incidents, and how
+/// many of them have a respond, fix or post-mortem verdict (met, breached, running, overdue at
+/// that moment) different from before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rejudged {
+    pub why: Rejudging,
+    pub incidents: usize,
+    pub changed: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejudging {
+    /// Version 11: clocks from the detection, stored; before, version 10's rule (clocks from
+    /// the declaration, deadlines by the current severity).
+    Migration,
+    /// The settings' SLA policy is not the one the stored deadlines were judged under.
+    PolicyChanged,
+}
+
+/// Version 11: the impact start (the detection: nothing earlier was recorded) and the deadlines
+/// of every incident, replayed from its timeline.
+fn judge_clocks(tx: &rusqlite::Transaction, judging: &Judging) -> rusqlite::Result<()> {
+    let outcome = judge_all(tx, judging, Rejudging::Migration)?;
+    judging.rejudged.set(Some(outcome));
+    Ok(())
+}
+
+/// Judges every incident's deadlines again from its timeline under `judging.policy`, and
+/// records that policy as the one they were judged under.
+pub(super) fn judge_all(
+    tx: &rusqlite::Transaction,
+    judging: &Judging,
+    why: Rejudging,
+) -> rusqlite::Result<Rejudged> {
+    let columns = match why {
+        Rejudging::Migration => super::rows::LEGACY_INCIDENT_COLUMNS,
+        Rejudging::PolicyChanged => super::rows::INCIDENT_COLUMNS,
+    };
+    let rows: Vec<Incident> = tx
+        .prepare(&format!("SELECT {columns} FROM incidents"))?
+        .query_map([], super::rows::incident)?
+        .collect::<Result<_, _>>()?;
+    let mut events = tx.prepare(
+        "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail
+         FROM events WHERE incident_pk = ?1 ORDER BY id",
+    )?;
+    let mut update = tx.prepare(
+        "UPDATE incidents SET started_at = ?2, respond_due_at = ?3, resolve_due_at = ?4,
+             postmortem_due_at = ?5 WHERE pk = ?1",
+    )?;
+    let mut outcome = Rejudged {
+        why,
+        incidents: 0,
+        changed: 0,
+    };
+    for row in rows {
+        let timeline = events
+            .query_map([row.pk], super::rows::event)?
+            .collect::<Result<Vec<_>, _>>()?;
+        // The replay is the incident; a timeline it cannot read (none was written so, but a
+        // hand-edited file could be) keeps the row's stops, judged against its events.
+        let judged = projection::replay(&Seed::of(&row, &timeline), &timeline, judging.policy)
+            .unwrap_or_else(|_| Incident {
+                due: sla::due(&row, &timeline, judging.policy),
+                ..row.clone()
+            });
+        let before = match why {
+            Rejudging::Migration => version_10_verdicts(&row, judging.policy, judging.now),
+            Rejudging::PolicyChanged => verdicts(&sla::clocks(&row, judging.now)),
+        };
+        let after = verdicts(&sla::clocks(&judged, judging.now));
+        outcome.incidents += 1;
+        outcome.changed += usize::from(before != after);
+        let ts = |t: Timestamp| time::to_rfc3339(t);
+        update.execute(rusqlite::params![
+            row.pk,
+            ts(judged.started_at),
+            ts(judged.due.respond),
+            ts(judged.due.resolve),
+            judged.due.postmortem.map(ts),
+        ])?;
+    }
+    tx.execute(
+        "INSERT OR REPLACE INTO sla_policy (id, fingerprint) VALUES (1, ?1)",
+        [judging.policy.fingerprint()],
+    )?;
+    Ok(outcome)
+}
+
+/// The respond, fix and post-mortem states.
+fn verdicts(c: &Clocks) -> [Option<sla::ClockState>; 3] {
+    [
+        Some(c.respond.state),
+        Some(c.resolve.state),
+        c.postmortem.map(|p| p.state),
+    ]
+}
+
+/// The verdicts version 10 gave: respond and fix clocks from the declaration, both against
+/// the current severity's targets.
+fn version_10_verdicts(
+    i: &Incident,
+    policy: &Policy,
+    now: Timestamp,
+) -> [Option<sla::ClockState>; 3] {
+    let target = policy.target(i.severity);
+    let resolved = i.resolved_at.filter(|t| *t <= now);
+    let clock = |allowed, stop| sla::clock(time::add_capped(i.opened_at, allowed), stop, now);
+    verdicts(&Clocks {
+        respond: clock(target.respond, i.acknowledged_at),
+        resolve: clock(target.resolve, i.resolved_at),
+        postmortem: resolved
+            .map(|r| sla::clock(time::add_capped(r, policy.postmortem), i.closed_at, now)),
+    })
+}
 
 /// Version 3: the similarity keys of incidents written before they existed.
 fn fill_similarity_keys(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
@@ -53,8 +208,9 @@ pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the database to LATEST_VERSION in one transaction. A new database gets schema.sql;
 /// an older one the migrations it lacks. Safe to race: the version is re-read under the lock.
-/// Returns false, changing nothing, for a database with tables of someone else's.
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<bool> {
+/// Returns false, changing nothing, for a database with tables of someone else's. Version
+/// 11's step judges clocks as `judging` says, and leaves its count there.
+pub fn migrate_with(conn: &mut Connection, judging: &Judging) -> rusqlite::Result<bool> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version == 0 {
@@ -67,7 +223,7 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<bool> {
         for (sql, step) in MIGRATIONS.iter().skip(version as usize) {
             tx.execute_batch(sql)?;
             if let Some(step) = step {
-                step(&tx)?;
+                step.run(&tx, judging)?;
             }
         }
     }
@@ -78,6 +234,12 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<bool> {
     Ok(true)
 }
 
+/// [`migrate_with`] under the default policy, for tests of other parts of the store.
+#[cfg(test)]
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<bool> {
+    migrate_with(conn, &tests::judging())
+}
+
 /// Applies migrations one by one from an empty database up to `to`: what an old database
 /// goes through over the releases.
 #[cfg(test)]
@@ -86,7 +248,7 @@ fn migrate_stepwise(conn: &mut Connection, to: i64) -> rusqlite::Result<()> {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         if let Some(step) = step {
-            step(&tx)?;
+            step.run(&tx, &tests::judging())?;
         }
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
@@ -97,6 +259,16 @@ fn migrate_stepwise(conn: &mut Connection, to: i64) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The default policy at a fixed moment.
+    pub(super) fn judging() -> Judging<'static> {
+        static POLICY: std::sync::LazyLock<Policy> = std::sync::LazyLock::new(Policy::default);
+        Judging {
+            policy: &POLICY,
+            now: time::from_rfc3339("2026-12-01T00:00:00Z").unwrap(),
+            rejudged: Cell::new(None),
+        }
+    }
 
     fn schema_of(conn: &Connection) -> Vec<(String, String, String)> {
         let mut stmt = conn
@@ -128,9 +300,9 @@ mod tests {
     fn migrating_from_v1_equals_schema_sql() {
         let mut stepwise = Connection::open_in_memory().unwrap();
         migrate_stepwise(&mut stepwise, 1).unwrap();
-        migrate(&mut stepwise).unwrap();
+        migrate_with(&mut stepwise, &judging()).unwrap();
         let mut fresh = Connection::open_in_memory().unwrap();
-        migrate(&mut fresh).unwrap();
+        migrate_with(&mut fresh, &judging()).unwrap();
         assert_eq!(schema_of(&stepwise), schema_of(&fresh));
         let v: i64 = stepwise
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -145,10 +317,11 @@ mod tests {
         conn.execute_batch(
             "INSERT INTO incidents (uuid, number, title, root_cause, severity, status, detected_at, opened_at,
                  created_by, updated_at)
-             VALUES ('u', 1, 'Data collection stopped again', 'Updater stuck', 'P1', 'OPEN', 'x', 'x', 'a', 'x');",
+             VALUES ('u', 1, 'Data collection stopped again', 'Updater stuck', 'P1', 'OPEN',
+                 '2026-11-29T09:00:00Z', '2026-11-29T09:00:00Z', 'a', '2026-11-29T09:00:00Z');",
         )
         .unwrap();
-        migrate(&mut conn).unwrap();
+        migrate_with(&mut conn, &judging()).unwrap();
         let keys: (String, String) = conn
             .query_row("SELECT title_key, root_cause_key FROM incidents", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -215,7 +388,8 @@ mod tests {
              VALUES ('u', 7, 'Updater stuck', 'prices stale', 'P1', 'OPEN', '2026-11-29T09:00:00Z',
                  '2026-11-29T09:00:00Z', 'a', '2026-11-29T09:00:00Z');
              INSERT INTO events (incident_pk, at, recorded_at, author, kind, text)
-             VALUES (1, '2026-11-29T09:05:00Z', 'x', 'a', 'note', 'restarted the scheduler');
+             VALUES (1, '2026-11-29T09:05:00Z', '2026-11-29T09:05:00Z', 'a', 'note',
+                 'restarted the scheduler');
              INSERT INTO snapshots (incident_pk, seq, taken_at, duration_ms, summary)
              VALUES (1, 1, '2026-11-29T09:01:00Z', 5, 'kubernetes ok');
              INSERT INTO snapshot_items (snapshot_id, collector, name, status, duration_ms, raw)
@@ -223,7 +397,7 @@ mod tests {
         )
         .unwrap();
         log_and_command_run(&conn);
-        migrate(&mut conn).unwrap();
+        migrate_with(&mut conn, &judging()).unwrap();
         let mut search = |query: &str| -> Vec<String> {
             found(&mut conn, query)
                 .iter()
@@ -282,7 +456,7 @@ mod tests {
              INSERT INTO search (rowid, text) VALUES (2, 'line one line two ERROR upstream binance timeout');",
         )
         .unwrap();
-        migrate(&mut conn).unwrap();
+        migrate_with(&mut conn, &judging()).unwrap();
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             count("SELECT count(*) FROM search('binance')"),
@@ -312,9 +486,102 @@ mod tests {
     }
 
     #[test]
+    fn version_11_judges_every_clock_from_the_detection_and_counts_the_changed_verdicts() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_stepwise(&mut conn, 9).unwrap();
+        // #1: a P3 paged at 09:50, opened 10:00, acknowledged 12:00 and raised to P1 at 13:00.
+        // Version 10 judged its response from the open against the P1's 15 minutes: breached.
+        // From the page, against the P3's 24 hours in force when it stopped: met.
+        // #2: a P2 opened when paged, nothing since: its verdicts stay.
+        conn.execute_batch(
+            r#"INSERT INTO incidents (uuid, number, title, severity, status, detected_at, opened_at,
+                 acknowledged_at, created_by, updated_at)
+             VALUES ('u-1', 1, 'Prices stale (materialized-updater)', 'P1', 'INVESTIGATING',
+                 '2026-11-29T09:50:00Z', '2026-11-29T10:00:00Z', '2026-11-29T12:00:00Z', 'alice',
+                 '2026-11-29T13:00:00Z'),
+                ('u-2', 2, 'Redis latency p99=1.2s', 'P2', 'OPEN', '2026-11-29T10:00:00Z',
+                 '2026-11-29T10:00:00Z', NULL, 'bob', '2026-11-29T10:00:00Z');
+             INSERT INTO events (incident_pk, at, recorded_at, author, kind, old_value, new_value,
+                 text, detail)
+             VALUES (1, '2026-11-29T10:00:00Z', '2026-11-29T10:00:00Z', 'alice', 'opened', NULL,
+                    'P3', 'Prices stale (materialized-updater)',
+                    '{"description":"","detected_at":"2026-11-29T09:50:00Z"}'),
+                (1, '2026-11-29T12:00:00Z', '2026-11-29T12:00:00Z', 'alice', 'status', 'OPEN',
+                    'INVESTIGATING', '', NULL),
+                (1, '2026-11-29T13:00:00Z', '2026-11-29T13:00:00Z', 'alice', 'severity', 'P3',
+                    'P1', '', NULL),
+                (2, '2026-11-29T10:00:00Z', '2026-11-29T10:00:00Z', 'bob', 'opened', NULL, 'P2',
+                    'Redis latency p99=1.2s', NULL);
+             INSERT INTO action_items (incident_pk, text, kind, created_at, created_by)
+             VALUES (1, 'alert on updater lag > 10m', 'detect', '2026-11-29T13:05:00Z', 'alice');"#,
+        )
+        .unwrap();
+        let mut j = judging();
+        j.now = time::from_rfc3339("2026-11-29T14:00:00Z").unwrap();
+        migrate_with(&mut conn, &j).unwrap();
+        assert_eq!(
+            j.rejudged.get(),
+            Some(Rejudged {
+                why: Rejudging::Migration,
+                incidents: 2,
+                changed: 1,
+            })
+        );
+        let row = |n: i64| -> [Option<String>; 4] {
+            conn.query_row(
+                "SELECT started_at, respond_due_at, resolve_due_at, postmortem_due_at
+                 FROM incidents WHERE number = ?1",
+                [n],
+                |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]),
+            )
+            .unwrap()
+        };
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            row(1),
+            [
+                some("2026-11-29T09:50:00Z"),
+                some("2026-11-30T09:50:00Z"),
+                some("2026-11-29T10:50:00Z"),
+                None
+            ]
+        );
+        assert_eq!(
+            row(2),
+            [
+                some("2026-11-29T10:00:00Z"),
+                some("2026-11-29T14:00:00Z"),
+                some("2026-11-30T10:00:00Z"),
+                None
+            ]
+        );
+        // The rebuilt action items keep their rows and their count, and take the new kind.
+        conn.execute(
+            "INSERT INTO action_items (incident_pk, text, kind, created_at, created_by)
+             VALUES (1, 'thank the DBA on call', 'other', '2026-11-29T13:10:00Z', 'alice')",
+            [],
+        )
+        .unwrap();
+        let (items, written, kinds): (i64, i64, String) = conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM action_items),
+                    (SELECT actions_written FROM search_state),
+                    (SELECT group_concat(kind, ',') FROM action_items)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((items, written, kinds.as_str()), (2, 2, "detect,other"));
+        let fingerprint: String = conn
+            .query_row("SELECT fingerprint FROM sla_policy", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fingerprint, Policy::default().fingerprint());
+    }
+
+    #[test]
     fn the_timeline_refuses_updates_and_deletes() {
         let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn).unwrap();
+        migrate_with(&mut conn, &judging()).unwrap();
         conn.execute_batch(
             "INSERT INTO incidents (uuid, number, title, severity, status, detected_at, opened_at,
                  created_by, updated_at)

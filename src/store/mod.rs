@@ -2,13 +2,13 @@
 
 mod actions;
 mod blobs;
+mod clocks;
 mod deliveries;
 mod migrations;
 mod monitor;
 pub mod review;
 mod rows;
 mod search;
-mod sla;
 mod snapshots;
 pub mod transfer;
 
@@ -28,7 +28,7 @@ pub use blobs::{
     Attachment, AttachmentRow, BlobInfo, BlobWriter, CHUNK_SIZE, ChunkRow, Chunker, Collected,
     CommandRun, CommandRunRow, NewCommandRun,
 };
-pub use migrations::{LATEST_VERSION, SCHEMA};
+pub use migrations::{LATEST_VERSION, Rejudged, Rejudging, SCHEMA};
 pub use search::{Hit, SearchError, SearchQuery};
 pub use snapshots::{ItemRow, SnapshotRow, StoredSnapshot};
 
@@ -107,17 +107,37 @@ pub struct Migrating<'a> {
     pub to: i64,
 }
 
+/// What a migration says while the store opens: that it starts, and what version 11 found.
+#[derive(Debug, Clone, Copy)]
+pub enum Notice<'a> {
+    Migrating(Migrating<'a>),
+    /// Version 11 judged every incident's clocks again.
+    Rejudged(Rejudged),
+}
+
+/// What opening a store needs beyond its path: the SLA policy and the moment version 11
+/// judges existing incidents' clocks with, and who hears of a migration.
+pub struct Opening<'a> {
+    pub policy: &'a Policy,
+    pub now: Timestamp,
+    pub notice: &'a dyn Fn(Notice),
+}
+
 impl Store {
+    /// Opens the store under the default policy, now, telling nobody of a migration.
     pub fn open(path: &Path, mode: Mode) -> Result<Store, StoreError> {
-        Store::open_with(path, mode, &|_| {})
+        let policy = Policy::default();
+        let now = time::now().unwrap_or_else(|_| time::latest().min(chrono::Utc::now()));
+        let opening = Opening {
+            policy: &policy,
+            now,
+            notice: &|_| {},
+        };
+        Store::open_with(path, mode, &opening)
     }
 
-    /// Opens the store; `migrating` hears of a migration before it starts.
-    pub fn open_with(
-        path: &Path,
-        mode: Mode,
-        migrating: &dyn Fn(Migrating),
-    ) -> Result<Store, StoreError> {
+    /// Opens the store; `opening.notice` hears of a migration before it starts.
+    pub fn open_with(path: &Path, mode: Mode, opening: &Opening) -> Result<Store, StoreError> {
         let exists = path.exists();
         if path.is_dir() {
             return Err(StoreError::Io {
@@ -151,14 +171,14 @@ impl Store {
             conn,
             path: path.to_path_buf(),
         };
-        store.prepare(migrating).map_err(|e| match e {
+        store.prepare(opening).map_err(|e| match e {
             StoreError::Sqlite(e) => classify(e, path),
             other => other,
         })?;
         Ok(store)
     }
 
-    fn prepare(&mut self, migrating: &dyn Fn(Migrating)) -> Result<(), StoreError> {
+    fn prepare(&mut self, opening: &Opening) -> Result<(), StoreError> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // Every command is a new process, so the checkpoint SQLite runs when the last
         // connection closes would be paid by every note (two more fsyncs and deleting and
@@ -189,20 +209,62 @@ impl Store {
         }
         if version < LATEST_VERSION {
             if version > 0 {
-                migrating(Migrating {
+                (opening.notice)(Notice::Migrating(Migrating {
                     path: &self.path,
                     from: version,
                     to: LATEST_VERSION,
-                });
+                }));
             }
-            if !migrations::migrate(&mut self.conn)? {
+            let judging = migrations::Judging {
+                policy: opening.policy,
+                now: opening.now,
+                rejudged: std::cell::Cell::new(None),
+            };
+            if !migrations::migrate_with(&mut self.conn, &judging)? {
                 return Err(StoreError::Foreign(self.path.clone()));
+            }
+            if let Some(rejudged) = judging.rejudged.get().filter(|r| r.incidents > 0) {
+                (opening.notice)(Notice::Rejudged(rejudged));
             }
             // A migration that rewrote much (version 8 re-indexes every log) leaves a WAL that
             // every later command would read at start.
             self.bound_wal();
         }
+        self.judge_under(opening)?;
         self.conn.pragma_update(None, "foreign_keys", true)?;
+        Ok(())
+    }
+
+    /// Judges every incident's SLA deadlines again when they were judged under a policy other
+    /// than `opening.policy` (the settings changed), in one transaction, and says so when it
+    /// changed an existing database. One small read when the policy is the same.
+    fn judge_under(&mut self, opening: &Opening) -> Result<(), StoreError> {
+        let wanted = opening.policy.fingerprint();
+        let judged_under = |conn: &Connection| -> rusqlite::Result<Option<String>> {
+            conn.query_row("SELECT fingerprint FROM sla_policy", [], |r| r.get(0))
+                .optional()
+        };
+        if judged_under(&self.conn)?.as_deref() == Some(wanted.as_str()) {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have judged them while this one waited for the lock.
+        let before = judged_under(&tx)?;
+        if before.as_deref() == Some(wanted.as_str()) {
+            return Ok(());
+        }
+        let judging = migrations::Judging {
+            policy: opening.policy,
+            now: opening.now,
+            rejudged: std::cell::Cell::new(None),
+        };
+        let rejudged = migrations::judge_all(&tx, &judging, Rejudging::PolicyChanged)?;
+        tx.commit()?;
+        if before.is_some() && rejudged.incidents > 0 {
+            (opening.notice)(Notice::Rejudged(rejudged));
+        }
         Ok(())
     }
 
@@ -339,9 +401,9 @@ pub struct ListFilter {
     pub statuses: Vec<Status>,
     pub severities: Vec<Severity>,
     pub since: Option<Timestamp>,
-    /// Only incidents whose respond or fix clock is breached under this policy at this moment
-    /// (`sla::Clocks::breached`).
-    pub breached: Option<(Policy, Timestamp)>,
+    /// Only incidents whose respond or fix clock is breached at this moment, by their stored
+    /// deadlines (`sla::Clocks::breached`).
+    pub breached: Option<Timestamp>,
     /// At most this many, newest first; `None` for all.
     pub limit: Option<u64>,
 }
@@ -485,20 +547,15 @@ impl Txn<'_> {
             let since = bind(":since".into(), time::to_rfc3339(since));
             clauses.push(format!("opened_at >= {since}"));
         }
-        if let Some((policy, now)) = &filter.breached {
-            // `sla::Clocks::breached` in SQL (store::sla), so that the filter loads no row it
-            // will not print.
-            let now = sla::Moment::At(&bind(":now".into(), time::to_rfc3339(*now)));
+        if let Some(now) = filter.breached {
+            // `sla::Clocks::breached` over the stored deadlines (store::clocks), so that the
+            // filter loads no row it will not print.
+            let now = clocks::Moment::At(&bind(":now".into(), time::to_rfc3339(now)));
             clauses.push(format!(
                 "({} OR {})",
-                sla::Clock::Respond.at(now).breached(),
-                sla::Clock::Resolve.at(now).breached()
+                clocks::Clock::Respond.at(now).breached(),
+                clocks::Clock::Resolve.at(now).breached()
             ));
-            params.extend(
-                sla::parameters(policy)
-                    .into_iter()
-                    .map(|(n, v)| (n.into(), v)),
-            );
         }
         let where_sql = if clauses.is_empty() {
             String::new()

@@ -10,10 +10,16 @@ use std::sync::LazyLock;
 
 pub const INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
-     closed_at, created_by, updated_at";
+     closed_at, created_by, updated_at, started_at, respond_due_at, resolve_due_at, postmortem_due_at";
+
+/// [`INCIDENT_COLUMNS`] as a database before version 11 has them: the impact start is the
+/// detection, and the deadlines are not judged yet (version 11's migration judges them).
+pub const LEGACY_INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
+     resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
+     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL";
 
 /// Every column but `pk`, in the order of [`incident_values`]; the similarity keys are derived.
-const WRITE_COLUMNS: [&str; 19] = [
+const WRITE_COLUMNS: [&str; 23] = [
     "uuid",
     "number",
     "title",
@@ -33,6 +39,10 @@ const WRITE_COLUMNS: [&str; 19] = [
     "updated_at",
     "title_key",
     "root_cause_key",
+    "started_at",
+    "respond_due_at",
+    "resolve_due_at",
+    "postmortem_due_at",
 ];
 
 /// Inserts an incident or, when its uuid exists, updates it in place; returns its `pk`.
@@ -50,7 +60,7 @@ pub static SAVE_INCIDENT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub fn incident_values(i: &Incident) -> [Value; 19] {
+pub fn incident_values(i: &Incident) -> [Value; 23] {
     let ts = |t: time::Timestamp| Value::Text(time::to_rfc3339(t));
     let opt = |t: Option<time::Timestamp>| t.map(ts).unwrap_or(Value::Null);
     [
@@ -73,6 +83,10 @@ pub fn incident_values(i: &Incident) -> [Value; 19] {
         ts(i.updated_at),
         Value::Text(crate::domain::similar::key(&i.title)),
         Value::Text(crate::domain::similar::key(&i.root_cause)),
+        ts(i.started_at),
+        ts(i.due.respond),
+        ts(i.due.resolve),
+        opt(i.due.postmortem),
     ]
 }
 
@@ -143,6 +157,12 @@ pub fn incident(row: &Row) -> rusqlite::Result<Incident> {
         closed_at: opt_ts(row, 15)?,
         created_by: row.get(16)?,
         updated_at: ts(row, 17)?,
+        started_at: ts(row, 18)?,
+        due: crate::domain::sla::Due {
+            respond: ts(row, 19)?,
+            resolve: ts(row, 20)?,
+            postmortem: opt_ts(row, 21)?,
+        },
     })
 }
 

@@ -44,6 +44,7 @@ impl IncidentRecord {
             resolution: i.resolution,
             prevention: i.prevention,
             lessons_learned: i.lessons_learned,
+            started_at: Some(ts(i.started_at)),
             detected_at: ts(i.detected_at),
             opened_at: ts(i.opened_at),
             acknowledged_at: i.acknowledged_at.map(ts),
@@ -82,6 +83,7 @@ impl IncidentRecord {
     /// The incident it describes, new here as incident `number`.
     pub fn incident(&self, number: i64) -> Result<Incident> {
         let bad = |what: &str, value: &str| invalid(format!("unknown {what} '{value}'"));
+        let detected_at = stored(&self.detected_at)?;
         Ok(Incident {
             pk: 0,
             uuid: self.uuid.clone(),
@@ -100,13 +102,17 @@ impl IncidentRecord {
             resolution: self.resolution.clone(),
             prevention: self.prevention.clone(),
             lessons_learned: self.lessons_learned.clone(),
-            detected_at: stored(&self.detected_at)?,
+            started_at: stored_opt(&self.started_at)?.unwrap_or(detected_at),
+            detected_at,
             opened_at: stored(&self.opened_at)?,
             acknowledged_at: stored_opt(&self.acknowledged_at)?,
             resolved_at: stored_opt(&self.resolved_at)?,
             closed_at: stored_opt(&self.closed_at)?,
             created_by: self.created_by.clone(),
             updated_at: stored(&self.updated_at)?,
+            // Deadlines are not carried: the importing database judges them under its policy
+            // from the timeline (`projection::replay`).
+            due: crate::domain::sla::Due::unjudged(detected_at),
         })
     }
 }

@@ -6,6 +6,7 @@ use super::{Result, invalid};
 use crate::domain::event::{Event, EventKind};
 use crate::domain::model::{Field, Incident};
 use crate::domain::projection::{Seed, replay};
+use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
 use crate::store::Txn;
 
@@ -34,6 +35,7 @@ pub fn incident(
     rec: &IncidentRecord,
     placeholder: i64,
     max_action_id: i64,
+    policy: &Policy,
 ) -> Result<Imported> {
     rec.validate()?;
     if let Some(number) = txn.number_of_uuid(&rec.uuid)? {
@@ -46,7 +48,7 @@ pub fn incident(
         .iter()
         .map(|e| e.event(e.field.clone()))
         .collect::<Result<Vec<_>>>()?;
-    let pk = txn.save_incident(&rebuilt(rec, number, &timeline)?)?;
+    let pk = txn.save_incident(&rebuilt(rec, number, &timeline, policy)?)?;
     txn.date_indexed_fields(pk, &field_times(rec)?)?;
     let actions_renumbered = actions(txn, pk, rec, max_action_id)?;
     events(txn, pk, timeline, &actions_renumbered)?;
@@ -99,13 +101,18 @@ fn actions(
 /// The incident its timeline describes (`projection::replay`, as every write path builds it),
 /// which must be the incident the file says: a file whose fields do not follow from its
 /// timeline is refused rather than planted.
-fn rebuilt(rec: &IncidentRecord, number: i64, timeline: &[Event]) -> Result<Incident> {
+fn rebuilt(
+    rec: &IncidentRecord,
+    number: i64,
+    timeline: &[Event],
+    policy: &Policy,
+) -> Result<Incident> {
     let me = format!("incident {} ({})", rec.number, rec.uuid);
     let stated = rec.incident(number)?;
     // Openings written before version 9 carry no description or detection time: the
     // record's own stand in for them.
     let seed = Seed::of(&stated, timeline);
-    let incident = replay(&seed, timeline).map_err(|e| invalid(format!("{me}: {e}")))?;
+    let incident = replay(&seed, timeline, policy).map_err(|e| invalid(format!("{me}: {e}")))?;
     if let Some((field, said, follows)) = first_difference(&stated, &incident) {
         return Err(invalid(format!(
             "{me}: its {field} is '{said}', but its timeline says '{follows}'"
@@ -117,9 +124,10 @@ fn rebuilt(rec: &IncidentRecord, number: i64, timeline: &[Event]) -> Result<Inci
 /// The first field in which two versions of an incident differ, with both values.
 fn first_difference(a: &Incident, b: &Incident) -> Option<(&'static str, String, String)> {
     let ts = |t: Option<Timestamp>| t.map(time::to_rfc3339).unwrap_or_default();
-    let fields: [(&'static str, String, String); 11] = [
+    let fields: [(&'static str, String, String); 12] = [
         ("severity", a.severity.to_string(), b.severity.to_string()),
         ("status", a.status.to_string(), b.status.to_string()),
+        ("started_at", ts(Some(a.started_at)), ts(Some(b.started_at))),
         (
             "detected_at",
             ts(Some(a.detected_at)),

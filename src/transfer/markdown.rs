@@ -52,9 +52,13 @@ fn incident(r: &IncidentRecord, timeline: &[Event], out: &mut dyn Write) -> Resu
         ("Id", r.uuid.clone()),
         ("Severity", r.severity.clone()),
         ("Status", r.status.clone()),
+        (
+            "Impact start",
+            when(r.started_at.as_deref().unwrap_or(&r.detected_at)),
+        ),
         ("Detected", when(&r.detected_at)),
         (
-            "Opened",
+            "Declared",
             format!("{} by {}", when(&r.opened_at), r.created_by),
         ),
         ("Acknowledged", opt(&r.acknowledged_at)),

@@ -28,7 +28,9 @@ pub use record::{
 
 /// The `format` of an export file, and the version this binary writes and reads.
 pub const FORMAT: &str = "incident-export";
-pub const VERSION: u64 = 1;
+/// Version 2 carries each incident's impact start (`started_at`); version 1 files, which have
+/// none, still import (the impact start is then the detection).
+pub const VERSION: u64 = 2;
 
 /// The largest chunk a file may declare. This binary cuts 64 KiB chunks (earlier ones cut
 /// 256 KiB or 1 MiB, which import just as well); the bound keeps a damaged or hostile file from

@@ -6,6 +6,7 @@ use super::blob::BlobImport;
 use super::import::{self, Imported};
 use super::record::{BlobRecord, ChunkRecord, IncidentRecord};
 use super::{FORMAT, TransferError, VERSION};
+use crate::domain::sla::Policy;
 use crate::store::{StoreError, Txn};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -99,9 +100,11 @@ pub fn sniff(reader: &mut impl BufRead) -> Result<(), ImportError> {
 }
 
 /// Reads a whole export file, writing what it holds in `txn` as it goes.
-pub fn read(txn: &Txn, reader: impl Read) -> Result<FileRead, ImportError> {
+/// Incidents' SLA deadlines are judged under `policy`.
+pub fn read(txn: &Txn, policy: &Policy, reader: impl Read) -> Result<FileRead, ImportError> {
     let mut importer = Importer {
         txn,
+        policy,
         format: false,
         version: false,
         max_action_id: 0,
@@ -122,6 +125,7 @@ pub fn read(txn: &Txn, reader: impl Read) -> Result<FileRead, ImportError> {
 /// The import as it goes: the transaction it writes in, and what it did so far.
 struct Importer<'t, 'a> {
     txn: &'t Txn<'a>,
+    policy: &'t Policy,
     format: bool,
     version: bool,
     /// The largest action item id in the file: ids taken here move past it.
@@ -150,7 +154,13 @@ impl Importer<'_, '_> {
     fn incident(&mut self, record: IncidentRecord) -> Result<(), TransferError> {
         let read = &mut self.read;
         let placeholder = -(read.deferred.len() as i64 + 1);
-        match import::incident(self.txn, &record, placeholder, self.max_action_id)? {
+        match import::incident(
+            self.txn,
+            &record,
+            placeholder,
+            self.max_action_id,
+            self.policy,
+        )? {
             Imported::Skipped { number } => read.skipped.push(Skipped {
                 uuid: record.uuid,
                 title: record.title,

@@ -23,6 +23,9 @@ pub struct IncidentRecord {
     pub resolution: String,
     pub prevention: String,
     pub lessons_learned: String,
+    /// When the impact began (version 2; older files have none: the detection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
     pub detected_at: String,
     pub opened_at: String,
     pub acknowledged_at: Option<String>,
@@ -193,6 +196,9 @@ impl IncidentRecord {
     /// Its times, and the kinds and hashes of what it holds.
     fn check_parts(&self) -> Result<()> {
         check_time("detected_at", &self.detected_at)?;
+        if let Some(started) = &self.started_at {
+            check_time("started_at", started)?;
+        }
         check_time("opened_at", &self.opened_at)?;
         check_opt_time("acknowledged_at", &self.acknowledged_at)?;
         check_opt_time("resolved_at", &self.resolved_at)?;

@@ -122,7 +122,7 @@ fn bad_action_input_is_refused_untouched() {
         ),
         (
             &["action", "add", "1", "x", "--kind", "blame"],
-            "unknown action kind 'blame': use prevent, mitigate, detect or process",
+            "unknown action kind 'blame': use prevent, mitigate, detect, process or other",
         ),
         (&["action", "add", "1", " "], "the action item is empty"),
         (

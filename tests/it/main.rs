@@ -12,6 +12,7 @@ mod errors;
 mod evidence;
 mod exec;
 mod health;
+mod history;
 mod kinds;
 mod kubernetes;
 mod layers;

@@ -4,6 +4,7 @@
 use crate::common::Env;
 use incident::domain::event::EventKind;
 use incident::domain::projection::{Seed, replay};
+use incident::domain::sla::Policy;
 use incident::store::{Mode, Store};
 use std::collections::BTreeSet;
 
@@ -66,10 +67,14 @@ fn open_and_ack(env: &mut Env, dice: &mut Dice, n: &str, day: u32) -> &'static s
     let mut open = vec!["open", severity, title, "--no-snapshot"];
     let opened_at = at(8, 30);
     let detected = at(7, 45);
+    let started = at(7, 12);
     if dice.roll(2) == 0 {
         open.extend(["--at", &opened_at]);
         if dice.roll(2) == 0 {
             open.extend(["--detected", &detected]);
+            if dice.roll(2) == 0 {
+                open.extend(["--started", &started]);
+            }
         }
     }
     if description.is_empty() {
@@ -242,8 +247,8 @@ fn every_incident_rebuilds_from_its_timeline() {
             description: "not from the row".into(),
             detected_at: None,
         };
-        let rebuilt =
-            replay(&seed, &events).unwrap_or_else(|e| panic!("incident {}: {e}", stored.number));
+        let rebuilt = replay(&seed, &events, &Policy::default())
+            .unwrap_or_else(|e| panic!("incident {}: {e}", stored.number));
         assert_eq!(&rebuilt, stored, "incident {} rebuilt", stored.number);
     }
     // The log above exercised every kind that changes fields, and most that do not.

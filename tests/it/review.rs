@@ -917,8 +917,9 @@ fn an_empty_week_says_so_in_every_section() {
     let md = md.ok();
     for sentence in [
         "No incident was opened, resolved or closed in 2026-W46 (2026-W45: 0 opened, 0 resolved, 0 closed).",
-        "None: no incidents opened in the week and acknowledged, from opening to acknowledgement (2026-W45: 0).",
-        "None: no incidents resolved in the week, from opening to resolution (2026-W45: 0).",
+        "None: no incidents opened in the week and acknowledged, from detection to acknowledgement (2026-W45: 0).",
+        "None: no incidents resolved in the week, from detection to resolution (2026-W45: 0).",
+        "None: no incidents resolved in the week, from the impact start to resolution (2026-W45: 0).",
         "None: no incidents closed in the week, from resolution to close (2026-W45: 0).",
         "No incident was opened in 2026-W46, so no SLA clock started",
         "Nothing: no incident unresolved, no post-mortem overdue, no action item open",

@@ -439,7 +439,7 @@ fn stdin_and_stdout_carry_an_export() {
     );
     let head: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(head["format"], "incident-export");
-    assert_eq!(head["version"], 1);
+    assert_eq!(head["version"], 2);
     assert_eq!(head["incidents"].as_array().unwrap().len(), 2);
     assert_eq!(
         head["blobs"].as_array().unwrap().len(),
@@ -515,8 +515,8 @@ fn a_bad_file_is_refused_and_the_database_left_untouched() {
         ),
         (
             "newer",
-            good.replacen("\"version\":1", "\"version\":2", 1),
-            "is an export of version 2, newer than this incident binary reads (1)",
+            good.replacen("\"version\":2", "\"version\":3", 1),
+            "is an export of version 3, newer than this incident binary reads (2)",
         ),
         (
             // The content and everything referring to it claim another hash.

@@ -177,19 +177,19 @@ pub fn due(
         if i.opened_at > at {
             continue;
         }
-        let target = policy.target(i.severity);
         let repeat = settings.repeat(i.severity);
         let approaching = Some(settings.approaching);
+        // The stored deadlines (`sla::due`): the respond and fix clocks run from detection.
         let clocks = [
-            (Kind::Respond, i.acknowledged_at, target.respond),
-            (Kind::Resolve, i.resolved_at, target.resolve),
+            (Kind::Respond, i.acknowledged_at, i.due.respond),
+            (Kind::Resolve, i.resolved_at, i.due.resolve),
         ];
-        for (kind, stop, window) in clocks {
+        for (kind, stop, deadline) in clocks {
             let clock = Clock {
                 incident: i.number,
                 kind,
-                start: i.opened_at,
-                window,
+                start: i.detected_at,
+                deadline,
                 stop,
                 approaching,
                 repeat,
@@ -197,14 +197,14 @@ pub fn due(
             clock.levels(at, &mut plan);
         }
         let resolved = i.resolved_at.filter(|r| *r <= at);
-        if let Some(resolved) = resolved {
+        if let Some((resolved, deadline)) = resolved.zip(i.due.postmortem) {
             // A post-mortem is paperwork, not a fire: it repeats once per post-mortem window
             // (daily by default), not at the severity's repeat interval.
             let clock = Clock {
                 incident: i.number,
                 kind: Kind::Postmortem,
                 start: resolved,
-                window: policy.postmortem,
+                deadline,
                 stop: i.closed_at,
                 approaching: None,
                 repeat: policy.postmortem,
@@ -217,7 +217,8 @@ pub fn due(
                 .last_activity
                 .or(i.acknowledged_at)
                 .unwrap_or(i.opened_at);
-            let stale_at = since + span(settings.stale);
+            // Capped, not overflowing, however long `stale` is configured.
+            let stale_at = crate::domain::time::add_capped(since, settings.stale);
             // Like a deadline: exactly `stale` of quiet is not yet stale.
             if at > stale_at {
                 plan.reminders.push(Reminder {
@@ -256,9 +257,10 @@ struct Clock {
     incident: i64,
     kind: Kind,
     start: Timestamp,
-    window: Duration,
+    deadline: Timestamp,
     stop: Option<Timestamp>,
-    /// The share of the window at which it is approaching; none for the post-mortem.
+    /// The share of the window (start to deadline) at which it is approaching; none for the
+    /// post-mortem.
     approaching: Option<f64>,
     repeat: Duration,
 }
@@ -267,13 +269,14 @@ impl Clock {
     /// Adds the levels due at `at`: the most advanced to send, the others superseded. A clock
     /// stopped by `at` owes nothing, whatever was due before it stopped.
     fn levels(&self, at: Timestamp, plan: &mut Plan) {
-        let c = sla::clock(self.start, self.window, self.stop, at);
+        let c = sla::clock(self.deadline, self.stop, at);
         if c.stopped_at.is_some() {
             return;
         }
         let mut levels: Vec<(Level, Timestamp)> = Vec::new();
         if let Some(share) = self.approaching {
-            let secs = (self.window.as_secs_f64() * share).round() as i64;
+            let window = (self.deadline - self.start).num_seconds().max(0);
+            let secs = (window as f64 * share).round() as i64;
             let approaching_at = self.start + chrono::Duration::seconds(secs);
             if at >= approaching_at {
                 levels.push((Level::Approaching, approaching_at));
@@ -314,10 +317,6 @@ impl Clock {
     }
 }
 
-fn span(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,16 +331,29 @@ mod tests {
         Incident::opened(number, severity, t(opened))
     }
 
-    fn subject(i: Incident) -> Subject {
+    /// `i` with its deadlines judged under the default policy, as stored.
+    fn subject(mut i: Incident) -> Subject {
+        i.due = sla::due(&i, &[], &Policy::default());
         Subject {
             incident: i,
             last_activity: None,
         }
     }
 
+    /// The plan at `at`, each incident's deadlines judged as a write stores them.
     fn plan_at(subjects: &[Subject], at: &str) -> Plan {
+        let judged: Vec<Subject> = subjects
+            .iter()
+            .map(|s| Subject {
+                incident: Incident {
+                    due: sla::due(&s.incident, &[], &Policy::default()),
+                    ..s.incident.clone()
+                },
+                last_activity: s.last_activity,
+            })
+            .collect();
         due(
-            subjects,
+            &judged,
             &[],
             &Policy::default(),
             &Reminders::default(),

@@ -21,7 +21,7 @@ pub fn context(
 ) -> Result<Value, StoreError> {
     let previous = window.previous();
     let bounds = bounds(window, &previous, now);
-    let data = txn.review(&bounds, policy)?;
+    let data = txn.review(&bounds)?;
     Ok(build(window, &previous, &bounds, policy, now, &data))
 }
 
@@ -150,7 +150,7 @@ fn times(data: &ReviewData) -> Value {
     };
     let mut out = serde_json::Map::new();
     let mut any = false;
-    for measure in ["acknowledge", "resolve", "postmortem"] {
+    for measure in ["acknowledge", "resolve", "restore", "postmortem"] {
         let mut by = serde_json::Map::new();
         for group in GROUPS {
             let (c, p) = (find(measure, group, true), find(measure, group, false));

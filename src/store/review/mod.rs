@@ -14,7 +14,6 @@ pub use types::{
 };
 
 use super::{StoreError, Txn, bind_named};
-use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
 use rusqlite::Row;
 use rusqlite::types::Value;
@@ -28,22 +27,21 @@ impl Txn<'_> {
     }
 
     /// The named parameters the review's statements bind.
-    pub fn review_parameters(bounds: &Bounds, policy: &Policy) -> Vec<(&'static str, Value)> {
+    pub fn review_parameters(bounds: &Bounds) -> Vec<(&'static str, Value)> {
         let text = |t: Timestamp| Value::Text(time::to_rfc3339(t));
-        let mut params = vec![
+        vec![
             (":since", text(bounds.since)),
             (":until", text(bounds.until)),
             (":as_of", text(bounds.as_of)),
             (":prev_since", text(bounds.prev_since)),
             (":cap", Value::Integer(bounds.cap)),
-        ];
-        params.extend(super::sla::parameters(policy));
-        params
+        ]
     }
 
     /// Everything the weekly review shows for the window and the one before it.
-    pub fn review(&self, bounds: &Bounds, policy: &Policy) -> Result<ReviewData, StoreError> {
-        let params = Self::review_parameters(bounds, policy);
+    /// The SLA verdicts are those of the deadlines stored with each incident.
+    pub fn review(&self, bounds: &Bounds) -> Result<ReviewData, StoreError> {
+        let params = Self::review_parameters(bounds);
         let run = |sql: &'static str| Query {
             txn: self,
             sql,

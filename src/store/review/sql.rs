@@ -1,11 +1,11 @@
 //! The review's statements. Each binds named parameters (`:since`, `:until`, `:as_of`,
-//! `:prev_since`, `:cap`, and the policy's targets as `store::sla::parameters` names them), so
+//! `:prev_since`, `:cap`), so
 //! the benchmark can hand the very same text to the `sqlite3` shell with `.parameter set`. Times
 //! are compared as text: the store writes RFC 3339 UTC with whole seconds, which sorts like the
-//! times it stands for. Every SLA clock is written by `store::sla`, the SQL form of
-//! `domain::sla`, as `list --breached` writes its own.
+//! times it stands for. Every SLA clock is judged by `store::clocks` over the deadlines stored
+//! with each incident (`sla::due`), as `list --breached` judges its own.
 
-use crate::store::sla::{Clock, ClockSql, Moment};
+use crate::store::clocks::{Clock, ClockSql, Moment};
 use std::sync::LazyLock;
 
 /// Opened, resolved and closed per severity, in the window (`current`) and the one before: one
@@ -21,18 +21,22 @@ SELECT 'closed', severity, sum(closed_at >= :since), sum(closed_at < :since)
 FROM incidents WHERE closed_at >= :prev_since AND closed_at < :until GROUP BY severity";
 
 /// Median and p90 by nearest rank (the value at rank ceil(p·n) in ascending order) of time to
-/// acknowledge (opened in the window), to resolve (resolved in it) and to close the post-mortem
-/// (closed in it), per severity and for all, per window. ceil(n/2) = (n + 1) / 2 and
+/// acknowledge (opened in the window) and to resolve (resolved in it), both from the detection
+/// as the SLA clocks count; to restore (resolved in it, from the impact start); and to close
+/// the post-mortem (closed in it), per severity and for all, per window. ceil(n/2) = (n + 1) / 2 and
 /// ceil(9n/10) = (9n + 9) / 10 in integer division. `MATERIALIZED` keeps `samples` from being
 /// computed once per reference: newer SQLite (the bundled 3.54) would otherwise inline it.
 const TIMES: &str = "\
 WITH samples AS MATERIALIZED (
     SELECT 'acknowledge' AS measure, opened_at >= :since AS current, severity,
-        unixepoch(acknowledged_at) - unixepoch(opened_at) AS secs
+        unixepoch(acknowledged_at) - unixepoch(detected_at) AS secs
     FROM incidents
     WHERE opened_at >= :prev_since AND opened_at < :until AND acknowledged_at IS NOT NULL
     UNION ALL
-    SELECT 'resolve', resolved_at >= :since, severity, unixepoch(resolved_at) - unixepoch(opened_at)
+    SELECT 'resolve', resolved_at >= :since, severity, unixepoch(resolved_at) - unixepoch(detected_at)
+    FROM incidents WHERE resolved_at >= :prev_since AND resolved_at < :until
+    UNION ALL
+    SELECT 'restore', resolved_at >= :since, severity, unixepoch(resolved_at) - unixepoch(started_at)
     FROM incidents WHERE resolved_at >= :prev_since AND resolved_at < :until
     UNION ALL
     SELECT 'postmortem', closed_at >= :since, severity, unixepoch(closed_at) - unixepoch(resolved_at)
@@ -74,8 +78,8 @@ fn judged_clocks() -> String {
     );
     format!(
         "WITH windowed AS (
-    SELECT number, title, severity, opened_at, acknowledged_at, resolved_at,
-        opened_at >= :since AS current,
+    SELECT number, title, severity, opened_at, acknowledged_at, resolved_at, respond_due_at,
+        resolve_due_at, opened_at >= :since AS current,
         -- Each window is judged at its own end; the previous one ends where this one starts.
         CASE WHEN opened_at >= :since THEN :as_of ELSE :since END AS end_at
     FROM incidents

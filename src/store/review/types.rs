@@ -45,7 +45,7 @@ pub struct Tally {
     pub previous: i64,
 }
 
-/// Nearest-rank median and p90 of one measure (acknowledge, resolve, postmortem) for one group
+/// Nearest-rank median and p90 of one measure (acknowledge, resolve, restore, postmortem) for one group
 /// (P1, P2, P3 or all) in one window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeStat {

@@ -1,32 +1,29 @@
-//! The SQL form of [`crate::domain::sla`]: the one place the store writes an SLA clock in SQL.
-//! `list --breached` and the weekly review build their statements from these pieces, so that
-//! they load only the rows they show; `sla::clock` stays the definition, and the tests below
-//! hold this SQL to it on a real database at every boundary.
+//! The SLA clocks as the store keeps them, in SQL. `sla::due` computes each incident's
+//! deadlines in Rust from its timeline and `Txn::save_incident` stores them with it
+//! (version 11); `list --breached` and the weekly review judge those columns here, at a moment,
+//! exactly as `sla::clocks` judges them, so that they load only the rows they show. The tests
+//! below hold this SQL to `sla::clocks` on a real database at every boundary.
 //!
-//! The pieces are SQL text over the `incidents` columns, the policy's targets bound by name as
-//! [`parameters`] binds them, and the moment the clocks are judged at. Times are compared in
-//! whole seconds: the store writes RFC 3339 UTC with whole seconds and `now` is truncated to
+//! Times are compared in whole seconds: the store writes RFC 3339 UTC with whole seconds (a
+//! deadline with a fraction of a second is rounded up by `sla::due`) and `now` is truncated to
 //! them, so the text comparisons below order times as the times do and `unixepoch` loses
-//! nothing. When the store keeps the computed clocks (the faithful-record step), the deadlines
-//! and stops here become columns and the statements built on them stay as they are.
-
-use crate::domain::sla::Policy;
-use rusqlite::types::Value;
+//! nothing.
 
 /// The three clocks of `sla::clocks`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
-    /// Open → acknowledged, against the current severity's respond target.
+    /// Detected → acknowledged.
     Respond,
-    /// Open → resolved, against the current severity's resolve target; a reopen clears the
-    /// stop, so the clock runs again against the same deadline.
+    /// Detected → resolved; a reopen clears the stop, so the clock runs again.
     Resolve,
-    /// Resolved → closed, against the post-mortem window; it exists once resolved.
+    /// Resolved → closed; it exists once resolved.
     Postmortem,
 }
 
 impl Clock {
-    /// The column the clock starts at.
+    /// The column from which the clock is listed: an incident is in the log from its
+    /// declaration (its respond and fix deadlines count from its detection, which the stored
+    /// deadline already holds), a post-mortem from the resolution.
     pub fn start(self) -> &'static str {
         match self {
             Clock::Respond | Clock::Resolve => "opened_at",
@@ -43,26 +40,18 @@ impl Clock {
         }
     }
 
-    /// The time allowed in seconds: for respond and resolve, the target of the incident's
-    /// current severity, so that a severity change moves the deadline from the open time, as in
-    /// `sla::clocks`; for the post-mortem, the policy's window.
-    pub fn target(self) -> &'static str {
+    /// The stored deadline's column.
+    pub fn due(self) -> &'static str {
         match self {
-            Clock::Respond => {
-                "CASE severity WHEN 'P1' THEN :p1_respond WHEN 'P2' THEN :p2_respond \
-                 ELSE :p3_respond END"
-            }
-            Clock::Resolve => {
-                "CASE severity WHEN 'P1' THEN :p1_resolve WHEN 'P2' THEN :p2_resolve \
-                 ELSE :p3_resolve END"
-            }
-            Clock::Postmortem => ":postmortem",
+            Clock::Respond => "respond_due_at",
+            Clock::Resolve => "resolve_due_at",
+            Clock::Postmortem => "postmortem_due_at",
         }
     }
 
     /// The deadline in epoch seconds.
     pub fn deadline(self) -> String {
-        format!("unixepoch({}) + {}", self.start(), self.target())
+        format!("unixepoch({})", self.due())
     }
 
     /// The clock judged at `moment`, as expressions over the `incidents` columns.
@@ -105,7 +94,7 @@ impl Clock {
 /// as `:now`, or a column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Moment<'a> {
-    /// `sla::clocks(incident, policy, at)`: a stop at `at` has happened; one after it has not.
+    /// `sla::clocks(incident, at)`: a stop at `at` has happened; one after it has not.
     At(&'a str),
     /// The end of a review window, which does not include its end: everything before `end` has
     /// happened and a stop at `end` belongs to the next window. That is `sla::clocks` evaluated
@@ -190,29 +179,11 @@ impl ClockSql {
     }
 }
 
-/// The policy as the named parameters the clocks read, in seconds. A target with a fraction of
-/// a second counts as the next whole second: `sla::clock` judges by its margin in whole
-/// seconds, so a stop less than a second past such a deadline is on time there too.
-pub fn parameters(policy: &Policy) -> Vec<(&'static str, Value)> {
-    let secs = |d: std::time::Duration| {
-        let whole = d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0));
-        Value::Integer(i64::try_from(whole).unwrap_or(i64::MAX))
-    };
-    vec![
-        (":p1_respond", secs(policy.p1.respond)),
-        (":p1_resolve", secs(policy.p1.resolve)),
-        (":p2_respond", secs(policy.p2.respond)),
-        (":p2_resolve", secs(policy.p2.resolve)),
-        (":p3_respond", secs(policy.p3.respond)),
-        (":p3_resolve", secs(policy.p3.resolve)),
-        (":postmortem", secs(policy.postmortem)),
-    ]
-}
-
 /// The SQL above against `sla::clocks` on a real database, through the store's API: what
 /// `list --breached` returns and what the weekly review counts and lists, at every boundary.
 #[cfg(test)]
 mod tests {
+    use crate::domain::event::{Event, EventKind};
     use crate::domain::model::{Field, Incident, Severity};
     use crate::domain::sla::{self, ClockState, Policy};
     use crate::domain::time::{Timestamp, from_rfc3339};
@@ -252,7 +223,7 @@ mod tests {
         let mut store = Store::open(&dir.path().join("incidents.db"), Mode::ReadWrite).unwrap();
         let txn = store.write().unwrap();
         for i in &incidents {
-            txn.save_incident(i).unwrap();
+            txn.save_incident(&judge(i, &Policy::default())).unwrap();
         }
         txn.commit().unwrap();
         Db {
@@ -260,6 +231,13 @@ mod tests {
             store,
             incidents,
         }
+    }
+
+    thread_local! {
+        /// The events each test's changes appended, by incident number: the timeline
+        /// `sla::due` reads the severity in force at each stop from.
+        static TIMELINES: std::cell::RefCell<BTreeMap<i64, Vec<Event>>> =
+            const { std::cell::RefCell::new(BTreeMap::new()) };
     }
 
     /// `incident` changed at `at` through the workflow, as a command would change it.
@@ -271,10 +249,44 @@ mod tests {
         let actor = Actor {
             author: "alice".into(),
             now: at,
+            policy: Policy::default(),
         };
         let mut c = Change::new(incident, &actor, "the change", Some(at)).unwrap();
         f(&mut c).unwrap();
-        c.finish().unwrap().0
+        let (i, events, _) = c.finish().unwrap();
+        TIMELINES.with(|t| t.borrow_mut().entry(i.number).or_default().extend(events));
+        i
+    }
+
+    /// `i` with its deadlines under `policy`, as a write stores them: its timeline is its
+    /// opening (at the severity before its first change) and the changes made to it.
+    fn judge(i: &Incident, policy: &Policy) -> Incident {
+        let changes = TIMELINES.with(|t| t.borrow().get(&i.number).cloned().unwrap_or_default());
+        let first = changes
+            .iter()
+            .find(|e| e.kind == EventKind::Severity)
+            .and_then(|e| e.old.clone())
+            .unwrap_or_else(|| i.severity.to_string());
+        let opened = Event {
+            at: i.opened_at,
+            recorded_at: i.opened_at,
+            author: "alice".into(),
+            kind: EventKind::Opened,
+            field: None,
+            old: None,
+            new: Some(first),
+            text: i.title.clone(),
+            detail: None,
+        };
+        let timeline: Vec<Event> = std::iter::once(opened).chain(changes).collect();
+        let mut judged = i.clone();
+        judged.due = sla::due(i, &timeline, policy);
+        judged
+    }
+
+    /// `sla::clocks` of `i` judged under `policy`.
+    fn clocks(i: &Incident, policy: &Policy, at: Timestamp) -> sla::Clocks {
+        sla::clocks(&judge(i, policy), at)
     }
 
     /// The incident as known just before `end`: what the review judges at a window's end.
@@ -336,6 +348,12 @@ mod tests {
     /// `since`). The review judges the incident as it was just before its end ([`before`]); the
     /// breach verdict is the same as at `at` itself, which is asserted too.
     fn agree(db: &mut Db, policy: &Policy, at: Timestamp) {
+        // Stored as a write under `policy` stores them.
+        let txn = db.store.write().unwrap();
+        for i in &db.incidents {
+            txn.save_incident(&judge(i, policy)).unwrap();
+        }
+        txn.commit().unwrap();
         let opened = db.incidents.iter().map(|i| i.opened_at);
         let (first, last) = (opened.clone().min().unwrap(), opened.max().unwrap());
         assert!(last < at, "every incident is opened before {at}");
@@ -343,9 +361,9 @@ mod tests {
             .incidents
             .iter()
             .map(|i| {
-                let seen = before(i, at);
-                let c = sla::clocks(&seen, policy, at);
-                let now = sla::clocks(i, policy, at);
+                let seen = before(&judge(i, policy), at);
+                let c = sla::clocks(&seen, at);
+                let now = clocks(i, policy, at);
                 assert_eq!(
                     (c.respond.breached(), c.resolve.breached()),
                     (now.respond.breached(), now.resolve.breached()),
@@ -358,7 +376,7 @@ mod tests {
 
         let txn = db.store.read().unwrap();
         let filter = ListFilter {
-            breached: Some((policy.clone(), at)),
+            breached: Some(at),
             ..ListFilter::default()
         };
         let listed: BTreeSet<i64> = txn
@@ -371,7 +389,7 @@ mod tests {
         let breached: BTreeSet<i64> = db
             .incidents
             .iter()
-            .filter(|i| sla::clocks(i, policy, at).breached())
+            .filter(|i| clocks(i, policy, at).breached())
             .map(|i| i.number)
             .collect();
         assert_eq!(listed, breached, "list --breached at {at}");
@@ -384,7 +402,7 @@ mod tests {
             prev_since: first - day * 7,
             cap: 10_000,
         };
-        let data = txn.review(&running, policy).unwrap();
+        let data = txn.review(&running).unwrap();
         assert_eq!(
             sql_compliance(&data, true),
             rust_compliance(&judged),
@@ -398,7 +416,7 @@ mod tests {
             prev_since: first,
             cap: 10_000,
         };
-        let before_data = txn.review(&previous, policy).unwrap();
+        let before_data = txn.review(&previous).unwrap();
         assert_eq!(
             sql_compliance(&before_data, false),
             rust_compliance(&judged),
@@ -506,7 +524,7 @@ mod tests {
     }
 
     fn breached_at(i: &Incident, at: &str) -> bool {
-        sla::clocks(i, &Policy::default(), t(at)).breached()
+        clocks(i, &Policy::default(), t(at)).breached()
     }
 
     #[test]
@@ -581,7 +599,7 @@ mod tests {
             c.set_field(Field::Resolution, "cleaned up")?;
             c.set_status(crate::domain::model::Status::Closed, "")
         });
-        let pm = sla::clocks(
+        let pm = clocks(
             &open_postmortem,
             &Policy::default(),
             t("2026-11-30T05:00:01Z"),
@@ -592,7 +610,7 @@ mod tests {
     }
 
     #[test]
-    fn a_severity_change_moves_the_deadlines_from_the_open_time() {
+    fn a_severity_change_moves_running_deadlines_and_a_stopped_clock_keeps_its_verdict() {
         // P3 at 10:00, raised to P1 at 10:30: its respond deadline is now 10:15, passed.
         let open = t("2026-11-29T10:00:00Z");
         let raised = change(
@@ -603,7 +621,8 @@ mod tests {
                 Ok(())
             },
         );
-        // P1 at 10:00, acknowledged at 10:40 (late), lowered to P3 at 10:50: on time after all.
+        // P1 at 10:00, acknowledged at 10:40 (late), lowered to P3 at 10:50: the response
+        // stopped under the P1 and stays late; the fix clock, running, takes the P3's 72 h.
         let mut lowered = Incident::opened(2, Severity::P1, open);
         lowered = change(lowered, t("2026-11-29T10:40:00Z"), |c| c.ack());
         lowered = change(lowered, t("2026-11-29T10:50:00Z"), |c| {
@@ -611,7 +630,10 @@ mod tests {
             Ok(())
         });
         assert!(breached_at(&raised, "2026-11-29T10:30:00Z"));
-        assert!(!breached_at(&lowered, "2026-11-29T10:50:00Z"));
+        assert!(breached_at(&lowered, "2026-11-29T10:50:00Z"));
+        let c = clocks(&lowered, &Policy::default(), t("2026-11-29T10:50:00Z"));
+        assert_eq!(c.respond.state, ClockState::Breached);
+        assert_eq!(c.resolve.deadline, t("2026-12-02T10:00:00Z"));
         let mut db = db(vec![raised, lowered]);
         let policy = Policy::default();
         agree_around(
@@ -665,7 +687,7 @@ mod tests {
     }
 
     #[test]
-    fn backdated_opens_are_judged_from_the_open_time() {
+    fn backdated_opens_are_judged_from_the_detection() {
         // The guide's outage: collection stopped on Oct 7, found and opened five days later.
         let mut found_late = Incident::opened(1, Severity::P1, t("2026-10-07T09:00:00Z"));
         found_late.detected_at = found_late.opened_at;
@@ -696,7 +718,7 @@ mod tests {
         i.acknowledged_at = Some(t("2026-11-29T10:10:00Z"));
         let at = i.acknowledged_at.unwrap();
         let policy = Policy::default();
-        assert_eq!(sla::clocks(&i, &policy, at).respond.state, ClockState::Met);
+        assert_eq!(clocks(&i, &policy, at).respond.state, ClockState::Met);
         let mut db = db(vec![i.clone()]);
         let txn = db.store.read().unwrap();
         let bounds = Bounds {
@@ -706,7 +728,7 @@ mod tests {
             prev_since: open - secs(86_400),
             cap: 50,
         };
-        let data = txn.review(&bounds, &policy).unwrap();
+        let data = txn.review(&bounds).unwrap();
         let p1 = data.compliance.iter().find(|c| c.current).unwrap();
         assert_eq!((p1.respond.met, p1.respond.running), (0, 1));
         drop(txn);
@@ -729,7 +751,7 @@ mod tests {
                 i
             })
             .collect();
-        let half_past = sla::clocks(&incidents[2], &policy, open + secs(3_600));
+        let half_past = clocks(&incidents[2], &policy, open + secs(3_600));
         assert_eq!(half_past.respond.state, ClockState::Met);
         let mut db = db(incidents);
         // Judged at whole seconds, as `now` always is.
