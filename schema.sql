@@ -307,3 +307,9 @@ END;
 -- detection time, as JSON, so that an incident can be rebuilt from its timeline alone
 -- (`projection::replay`). NULL for other kinds and for events written before.
 ALTER TABLE events ADD COLUMN detail TEXT;
+
+-- Every event carries an identity (version 12), the same on every working copy, in export
+-- files and in the team log: random for a new event, derived from the content of one written
+-- before (`Event::content_uuid`), so that copies moved by export and import agree.
+ALTER TABLE events ADD COLUMN uuid TEXT;
+CREATE UNIQUE INDEX events_uuid ON events (uuid);

@@ -3,7 +3,7 @@
 //! incident's fields, and `Event::summary` the one place it is put in words.
 
 use crate::domain::model::Field;
-use crate::domain::time::Timestamp;
+use crate::domain::time::{self, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -116,6 +116,72 @@ pub struct Event {
     /// What the five columns above cannot hold (an `opened` event's description and detection
     /// time); `None` for other kinds, and for `opened` events written before version 9.
     pub detail: Option<Detail>,
+    /// The event's identity, the same on every working copy and in the team log: given by the
+    /// store when the event is first written (random), kept by export, import and sync.
+    /// `None` only for an event not yet stored. Not part of what happened: two events that
+    /// differ only here are the same record (`same_record`).
+    pub uuid: Option<String>,
+}
+
+/// The namespace of the identities derived from an event's content (`Event::content_uuid`).
+const CONTENT_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6d1c_2a4e_8b9f_4c3d_9e0f_1a2b_3c4d_5e6f);
+
+impl Event {
+    /// The identity of an event written before events had one (database version 12, export
+    /// files before version 3), derived from what it records: its incident, times, author,
+    /// kind, field, values and text, and `ordinal`, how many identical events precede it in
+    /// its incident's timeline as recorded. Every copy of such an event (moved by export and
+    /// import) so gets the same identity, and is pushed to the team log once.
+    pub fn content_uuid(&self, incident_uuid: &str, ordinal: u32) -> String {
+        let name = serde_json::json!([
+            incident_uuid,
+            time::to_rfc3339(self.at),
+            time::to_rfc3339(self.recorded_at),
+            self.author,
+            self.kind.as_str(),
+            self.field,
+            self.old,
+            self.new,
+            self.text,
+            ordinal,
+        ]);
+        uuid::Uuid::new_v5(&CONTENT_NAMESPACE, name.to_string().as_bytes()).to_string()
+    }
+
+    /// Whether two events record the same thing, whatever their identities.
+    pub fn same_record(&self, other: &Event) -> bool {
+        Event {
+            uuid: None,
+            ..self.clone()
+        } == Event {
+            uuid: None,
+            ..other.clone()
+        }
+    }
+}
+
+/// Derives the identities of events written before they had one, in recorded order: an
+/// event's ordinal is how many events with the same content came before it.
+pub fn content_uuids<'e>(
+    incident_uuid: &str,
+    events: impl IntoIterator<Item = &'e Event>,
+) -> Vec<String> {
+    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    events
+        .into_iter()
+        .map(|e| {
+            let first = e.content_uuid(incident_uuid, 0);
+            let ordinal = seen.entry(first.clone()).or_insert(0);
+            let uuid = if *ordinal == 0 {
+                first
+            } else {
+                e.content_uuid(incident_uuid, *ordinal)
+            };
+            *ordinal += 1;
+            uuid
+        })
+        .collect()
 }
 
 /// Facts of an event beyond its columns, stored as JSON in `events.detail` (version 9), so that

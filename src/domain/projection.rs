@@ -245,6 +245,7 @@ mod tests {
             new: new.map(str::to_string),
             text: String::new(),
             detail: None,
+            uuid: None,
         }
     }
 

@@ -255,6 +255,7 @@ mod tests {
             new: Some(new.into()),
             text: String::new(),
             detail: None,
+            uuid: None,
         }
     }
 

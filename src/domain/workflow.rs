@@ -178,6 +178,7 @@ pub fn open(
             detected_at: Some(detected_at),
             started_at: Some(started_at),
         }),
+        uuid: None,
     };
     let seed = Seed {
         pk: 0,
@@ -536,6 +537,7 @@ impl Change {
             new,
             text,
             detail: None,
+            uuid: None,
         };
         match projection::apply(&self.incident, &event) {
             Ok(next) => self.incident = next,

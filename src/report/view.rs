@@ -84,6 +84,7 @@ pub fn event(e: &Event) -> Value {
         "old": e.old,
         "new": e.new,
         "note": e.text,
+        "uuid": e.uuid,
     })
 }
 

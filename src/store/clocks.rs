@@ -277,6 +277,7 @@ mod tests {
             new: Some(first),
             text: i.title.clone(),
             detail: None,
+            uuid: None,
         };
         let timeline: Vec<Event> = std::iter::once(opened).chain(changes).collect();
         let mut judged = i.clone();

@@ -41,7 +41,42 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         include_str!("migrations/0011_clocks.sql"),
         Some(Step::Clocks),
     ),
+    (
+        include_str!("migrations/0012_event_uuid.sql"),
+        Some(Step::Rows(fill_event_uuids)),
+    ),
 ];
+
+/// Version 12: the identities of the events written before, derived from their content in
+/// each incident's recorded order; then the append-only trigger is back, as schema.sql has it.
+fn fill_event_uuids(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+    let incidents: Vec<(i64, String)> = tx
+        .prepare("SELECT pk, uuid FROM incidents")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut events = tx.prepare(
+        "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail, NULL, id
+         FROM events WHERE incident_pk = ?1 ORDER BY id",
+    )?;
+    let mut update = tx.prepare("UPDATE events SET uuid = ?2 WHERE id = ?1")?;
+    for (pk, incident_uuid) in incidents {
+        let rows: Vec<(crate::domain::event::Event, i64)> = events
+            .query_map([pk], |r| Ok((super::rows::event(r)?, r.get(10)?)))?
+            .collect::<Result<_, _>>()?;
+        let uuids =
+            crate::domain::event::content_uuids(&incident_uuid, rows.iter().map(|(e, _)| e));
+        for ((_, id), uuid) in rows.iter().zip(uuids) {
+            update.execute(rusqlite::params![id, uuid])?;
+        }
+    }
+    tx.execute_batch(
+        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'timeline events are append-only');
+END;
+CREATE UNIQUE INDEX events_uuid ON events (uuid);",
+    )
+}
 
 /// What a migration computes in Rust after its SQL.
 #[derive(Clone, Copy)]
@@ -112,8 +147,9 @@ pub(super) fn judge_all(
         .prepare(&format!("SELECT {columns} FROM incidents"))?
         .query_map([], super::rows::incident)?
         .collect::<Result<_, _>>()?;
+    // No `uuid`: version 11 runs before version 12 adds it, and judging needs none.
     let mut events = tx.prepare(
-        "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail
+        "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail, NULL
          FROM events WHERE incident_pk = ?1 ORDER BY id",
     )?;
     let mut update = tx.prepare(
@@ -596,5 +632,64 @@ mod tests {
         assert!(upd.to_string().contains("append-only"), "{upd}");
         let del = conn.execute("DELETE FROM events", []).unwrap_err();
         assert!(del.to_string().contains("append-only"), "{del}");
+    }
+
+    #[test]
+    fn version_12_derives_event_identities_from_content_and_keeps_the_timeline_append_only() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_stepwise(&mut conn, 11).unwrap();
+        // Two identical notes in the same second (a double paste) must not share an identity.
+        conn.execute_batch(
+            r#"INSERT INTO incidents (uuid, number, title, severity, status, detected_at, opened_at,
+                 created_by, updated_at, started_at, respond_due_at, resolve_due_at)
+             VALUES ('5d8f8f5e-6a8e-4c55-9d7e-0b8f3c2a1e01', 1, 'Checkout 502s', 'P1', 'OPEN',
+                 '2026-11-29T10:00:00Z', '2026-11-29T10:00:00Z', 'alice', '2026-11-29T10:00:00Z',
+                 '2026-11-29T10:00:00Z', '2026-11-29T10:15:00Z', '2026-11-29T11:00:00Z');
+             INSERT INTO events (incident_pk, at, recorded_at, author, kind, new_value, text)
+             VALUES (1, '2026-11-29T10:00:00Z', '2026-11-29T10:00:00Z', 'alice', 'opened', 'P1',
+                    'Checkout 502s'),
+                (1, '2026-11-29T10:03:00Z', '2026-11-29T10:03:00Z', 'alice', 'note', NULL,
+                    'upstream=10.0.0.5:8080 (ingress-nginx) → 502'),
+                (1, '2026-11-29T10:03:00Z', '2026-11-29T10:03:00Z', 'alice', 'note', NULL,
+                    'upstream=10.0.0.5:8080 (ingress-nginx) → 502');"#,
+        )
+        .unwrap();
+        migrate_with(&mut conn, &judging()).unwrap();
+        let uuids: Vec<String> = conn
+            .prepare("SELECT uuid FROM events ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut distinct = uuids.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 3, "{uuids:?}");
+        // The same identities a copy of this incident, imported from an older file, derives.
+        let tx = conn.transaction().unwrap();
+        let events: Vec<crate::domain::event::Event> = tx
+            .prepare(
+                "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail,
+                        NULL FROM events ORDER BY id",
+            )
+            .unwrap()
+            .query_map([], super::super::rows::event)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let derived =
+            crate::domain::event::content_uuids("5d8f8f5e-6a8e-4c55-9d7e-0b8f3c2a1e01", &events);
+        assert_eq!(derived, uuids);
+        let err = tx
+            .execute("UPDATE events SET uuid = 'x' WHERE id = 1", [])
+            .unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{err}");
+        let dup = tx.execute(
+            "INSERT INTO events (incident_pk, at, recorded_at, author, kind, text, uuid)
+             VALUES (1, '2026-11-29T10:05:00Z', '2026-11-29T10:05:00Z', 'bob', 'note', 'x', ?1)",
+            [&uuids[0]],
+        );
+        assert!(dup.is_err(), "an identity is unique");
     }
 }

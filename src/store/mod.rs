@@ -457,8 +457,14 @@ impl Txn<'_> {
         Ok(pk)
     }
 
-    /// Appends an event to an incident's timeline: the one INSERT into `events`.
+    /// Appends an event to an incident's timeline: the one INSERT into `events`. An event
+    /// without an identity (a new one) gets a random one here; an imported or pulled event
+    /// keeps its own.
     pub fn append_event(&self, incident_pk: i64, e: &Event) -> Result<(), StoreError> {
+        let uuid = e
+            .uuid
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let detail = e
             .detail
             .as_ref()
@@ -466,8 +472,8 @@ impl Txn<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO events (incident_pk, at, recorded_at, author, kind, field, old_value,
-                     new_value, text, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     new_value, text, detail, uuid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 incident_pk,
@@ -480,6 +486,7 @@ impl Txn<'_> {
                 e.new,
                 e.text,
                 detail,
+                uuid,
             ])?;
         // Notes reach the search index in batches (`index_pending_notes`), keeping `note` one
         // insert.
@@ -494,7 +501,7 @@ impl Txn<'_> {
     /// An incident's whole timeline in the order things happened.
     pub fn timeline(&self, incident_pk: i64) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail
+            "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail, uuid
              FROM events WHERE incident_pk = ?1 ORDER BY at, id",
         )?;
         let events = stmt
@@ -507,7 +514,7 @@ impl Txn<'_> {
     /// applies it in.
     pub fn events_as_recorded(&self, incident_pk: i64) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail
+            "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail, uuid
              FROM events WHERE incident_pk = ?1 ORDER BY id",
         )?;
         let events = stmt

@@ -183,6 +183,7 @@ pub fn event(row: &Row) -> rusqlite::Result<Event> {
             }
             None => None,
         },
+        uuid: row.get(9)?,
     })
 }
 

@@ -129,6 +129,7 @@ impl From<&Event> for EventRecord {
             new: e.new.clone(),
             text: e.text.clone(),
             detail: e.detail.clone(),
+            uuid: e.uuid.clone(),
         }
     }
 }
@@ -149,6 +150,14 @@ impl EventRecord {
             new: self.new.clone(),
             text: self.text.clone(),
             detail: self.detail.clone(),
+            uuid: match &self.uuid {
+                Some(u) => Some(
+                    uuid::Uuid::parse_str(u)
+                        .map_err(|_| invalid(format!("event uuid '{u}' is not a UUID")))?
+                        .to_string(),
+                ),
+                None => None,
+            },
         })
     }
 }

@@ -43,11 +43,17 @@ pub fn incident(
     }
     let taken = txn.incident(rec.number)?.is_some();
     let number = if taken { placeholder } else { rec.number };
-    let timeline = rec
+    let mut timeline = rec
         .events
         .iter()
         .map(|e| e.event(e.field.clone()))
         .collect::<Result<Vec<_>>>()?;
+    // A file written before events had identities: the same ones the source database's
+    // migration derived, so the incident is pushed to a team log once, whichever copy pushes.
+    let derived = crate::domain::event::content_uuids(&rec.uuid, &timeline);
+    for (event, uuid) in timeline.iter_mut().zip(derived) {
+        event.uuid.get_or_insert(uuid);
+    }
     let pk = txn.save_incident(&rebuilt(rec, number, &timeline, policy)?)?;
     txn.date_indexed_fields(pk, &field_times(rec)?)?;
     let actions_renumbered = actions(txn, pk, rec, max_action_id)?;

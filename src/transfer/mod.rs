@@ -29,8 +29,9 @@ pub use record::{
 /// The `format` of an export file, and the version this binary writes and reads.
 pub const FORMAT: &str = "incident-export";
 /// Version 2 carries each incident's impact start (`started_at`); version 1 files, which have
-/// none, still import (the impact start is then the detection).
-pub const VERSION: u64 = 2;
+/// none, still import (the impact start is then the detection). Version 3 carries each
+/// event's identity (`uuid`); older files' events get the one derived from their content.
+pub const VERSION: u64 = 3;
 
 /// The largest chunk a file may declare. This binary cuts 64 KiB chunks (earlier ones cut
 /// 256 KiB or 1 MiB, which import just as well); the bound keeps a damaged or hostile file from

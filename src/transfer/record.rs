@@ -60,6 +60,10 @@ pub struct EventRecord {
     /// database; older files have none, and the incident's own fields stand in).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<Detail>,
+    /// The event's identity (since format version 3); older files have none, and import
+    /// derives it from the event's content (`Event::content_uuid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -491,7 +491,7 @@ fn export_and_import_carry_the_impact_start_and_older_files_still_import() {
         .ok();
     let text = std::fs::read_to_string(&file).unwrap();
     let mut export: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(export["version"], 2);
+    assert_eq!(export["version"], incident::transfer::VERSION);
     assert_eq!(
         at(&export, "/incidents/0/started_at"),
         "2026-11-24T14:54:00Z"

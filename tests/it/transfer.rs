@@ -439,7 +439,7 @@ fn stdin_and_stdout_carry_an_export() {
     );
     let head: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(head["format"], "incident-export");
-    assert_eq!(head["version"], 2);
+    assert_eq!(head["version"], incident::transfer::VERSION);
     assert_eq!(head["incidents"].as_array().unwrap().len(), 2);
     assert_eq!(
         head["blobs"].as_array().unwrap().len(),
@@ -489,64 +489,7 @@ fn a_bad_file_is_refused_and_the_database_left_untouched() {
         .run(&["export", "--all", "--format", "md"])
         .ok()
         .to_string();
-    let cases: Vec<(&str, String, &str)> = vec![
-        ("truncated", cut.to_string(), "ends early"),
-        (
-            "garbage",
-            "hello".into(),
-            "is not an incident export (not JSON)",
-        ),
-        ("bad JSON", "{\"format\": nope}".into(), "is not valid JSON"),
-        ("empty", "".into(), "is empty"),
-        (
-            "trailing",
-            format!("{good}x"),
-            "is not valid JSON: trailing characters",
-        ),
-        (
-            "not an object",
-            "{\"format\":\"incident-export\",\"version\":1,\"incidents\":[1]}".into(),
-            "is not a valid incident export",
-        ),
-        (
-            "other format",
-            "{\"format\":\"other\",\"version\":1}".into(),
-            "its format is 'other'",
-        ),
-        (
-            "newer",
-            good.replacen("\"version\":2", "\"version\":3", 1),
-            "is an export of version 3, newer than this incident binary reads (2)",
-        ),
-        (
-            // The content and everything referring to it claim another hash.
-            "hash mismatch",
-            good.replace(&blob_hash, &"0".repeat(64)),
-            "does not match its data",
-        ),
-        (
-            // Corrupted compressed data.
-            "damaged chunk",
-            good.replacen("\"zstd\":\"KLUv", "\"zstd\":\"AAAA", 1),
-            "does not decompress",
-        ),
-        (
-            "bad severity",
-            good.replace("\"severity\":\"P3\"", "\"severity\":\"P9\""),
-            "unknown severity 'P9'",
-        ),
-        (
-            "missing content",
-            without_blobs,
-            "which the file does not carry",
-        ),
-        ("markdown", md, "is a Markdown export"),
-        (
-            "no header",
-            "{\"incidents\":[]}".into(),
-            "does not start with its format and version",
-        ),
-    ];
+    let cases = bad_files(&good, &blob_hash, cut, without_blobs, md);
     for (what, text, message) in cases {
         let path = env.home().join(format!("{}.json", what.replace(' ', "-")));
         std::fs::write(&path, &text).unwrap();
@@ -556,7 +499,7 @@ fn a_bad_file_is_refused_and_the_database_left_untouched() {
             err.contains(path.to_str().unwrap()),
             "{what}: names the file: {err}"
         );
-        assert!(err.contains(message), "{what}: {err}");
+        assert!(err.contains(&message), "{what}: {err}");
         assert!(err.contains("nothing was imported"), "{what}: {err}");
         assert_eq!(
             env.db_bytes(&target),
@@ -652,4 +595,139 @@ fn a_file_partly_imported_already_brings_only_what_is_missing() {
     assert_eq!(report["content"]["already_stored"], 1, "{report}");
     assert_eq!(report["content"]["stored"], 1, "{report}");
     assert_eq!(views(&env, &target), views(&env, &env.db()));
+}
+
+#[test]
+fn event_identities_travel_with_an_export_and_older_files_derive_the_same_ones_everywhere() {
+    let env = Env::new();
+    env.run(&["open", "P1", "Checkout 502s (ingress-nginx)"])
+        .ok();
+    // A double paste: two identical notes in the same second are two events.
+    for _ in 0..2 {
+        env.run(&["note", "1", "upstream=10.0.0.5:8080 → 502 (req_id=a1_b-2)"])
+            .ok();
+    }
+    env.run(&["ack", "1"]).ok();
+    let uuids = |env: &Env, db: &Path| -> Vec<String> {
+        let run = on(env, db, &["show", "1", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(run.ok()).unwrap();
+        v["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["uuid"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let here = uuids(&env, &env.db());
+    let mut distinct = here.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 4, "{here:?}");
+    let file = env.home().join("out.json");
+    env.run(&["export", "1", "--out", file.to_str().unwrap()])
+        .ok();
+    let other = env.home().join("other.db");
+    on(&env, &other, &["import", file.to_str().unwrap()]).ok();
+    assert_eq!(uuids(&env, &other), here, "an import keeps the identities");
+
+    // The same file as a binary before version 3 wrote it: no identities. Every copy derives
+    // the same ones from the content, distinct for the two identical notes.
+    let mut old: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    old["version"] = 2.into();
+    for e in old["incidents"][0]["events"].as_array_mut().unwrap() {
+        e.as_object_mut().unwrap().remove("uuid").unwrap();
+    }
+    let old_file = env.home().join("old.json");
+    std::fs::write(&old_file, old.to_string()).unwrap();
+    let (a, b) = (env.home().join("a.db"), env.home().join("b.db"));
+    on(&env, &a, &["import", old_file.to_str().unwrap()]).ok();
+    on(&env, &b, &["import", old_file.to_str().unwrap()]).ok();
+    let derived = uuids(&env, &a);
+    assert_eq!(derived, uuids(&env, &b));
+    let mut distinct = derived.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 4, "{derived:?}");
+}
+
+/// Files import must refuse, each with what its error says: (name, text, message).
+fn bad_files(
+    good: &str,
+    blob_hash: &str,
+    cut: &str,
+    without_blobs: String,
+    md: String,
+) -> Vec<(&'static str, String, String)> {
+    const V: u64 = incident::transfer::VERSION;
+    let newer = format!(
+        "is an export of version {}, newer than this incident binary reads ({V})",
+        V + 1
+    );
+    let cases: Vec<(&'static str, String, &str)> = vec![
+        ("truncated", cut.to_string(), "ends early"),
+        (
+            "garbage",
+            "hello".into(),
+            "is not an incident export (not JSON)",
+        ),
+        ("bad JSON", "{\"format\": nope}".into(), "is not valid JSON"),
+        ("empty", "".into(), "is empty"),
+        (
+            "trailing",
+            format!("{good}x"),
+            "is not valid JSON: trailing characters",
+        ),
+        (
+            "not an object",
+            "{\"format\":\"incident-export\",\"version\":1,\"incidents\":[1]}".into(),
+            "is not a valid incident export",
+        ),
+        (
+            "other format",
+            "{\"format\":\"other\",\"version\":1}".into(),
+            "its format is 'other'",
+        ),
+        (
+            "newer",
+            good.replacen(
+                &format!("\"version\":{V}"),
+                &format!("\"version\":{}", V + 1),
+                1,
+            ),
+            &newer,
+        ),
+        (
+            // The content and everything referring to it claim another hash.
+            "hash mismatch",
+            good.replace(blob_hash, &"0".repeat(64)),
+            "does not match its data",
+        ),
+        (
+            // Corrupted compressed data.
+            "damaged chunk",
+            good.replacen("\"zstd\":\"KLUv", "\"zstd\":\"AAAA", 1),
+            "does not decompress",
+        ),
+        (
+            "bad severity",
+            good.replace("\"severity\":\"P3\"", "\"severity\":\"P9\""),
+            "unknown severity 'P9'",
+        ),
+        (
+            "missing content",
+            without_blobs,
+            "which the file does not carry",
+        ),
+        ("markdown", md, "is a Markdown export"),
+        (
+            "no header",
+            "{\"incidents\":[]}".into(),
+            "does not start with its format and version",
+        ),
+    ];
+    cases
+        .into_iter()
+        .map(|(what, text, message)| (what, text, message.to_string()))
+        .collect()
 }
