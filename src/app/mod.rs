@@ -12,6 +12,7 @@ pub mod record;
 pub mod redaction;
 pub mod remind;
 pub mod snapshot;
+pub mod sync;
 pub mod transfer;
 
 use crate::config::Settings;
@@ -139,6 +140,8 @@ impl App {
         let value = f(&txn, &actor)?;
         txn.commit()?;
         store.bound_wal();
+        drop(store);
+        self.share();
         Ok(value)
     }
 

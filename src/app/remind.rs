@@ -130,6 +130,10 @@ impl Round<'_> {
             }
             (plan.breaches.len(), jobs)
         };
+        if !self.dry_run {
+            // The breaches it recorded reach the team log before the reminders go out.
+            self.app.share();
+        }
         let mut outcome = Outcome {
             breached: breaches > 0,
             ..Outcome::default()

@@ -182,6 +182,8 @@ pub fn import(app: &App, mut reader: impl BufRead) -> Result<Imported, ImportErr
         txn.index_pending_notes()?;
         txn.commit()?;
         store.bound_wal();
+        drop(store);
+        app.share();
     }
     // Nothing imported: the transaction is dropped, and the database stays as it was.
     Ok(imported)

@@ -25,6 +25,7 @@ mod search;
 mod show;
 mod sla;
 mod snapshot;
+mod sync;
 mod team;
 mod template;
 mod update;
@@ -126,6 +127,8 @@ pub enum Command {
     Template(template::Command),
     /// Print the default config or the settings in effect
     Config(config::Args),
+    /// Push everything recorded here that the team log does not have yet
+    Sync(sync::Args),
     /// The team log in PostgreSQL: create it, upgrade it, see its state
     #[command(subcommand)]
     Team(team::Command),
@@ -173,6 +176,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Import(args) => import::run(&app, args),
         Command::Template(cmd) => template::run(&app, cmd),
         Command::Config(args) => config::run(&app, args),
+        Command::Sync(args) => sync::run(&app, args),
         Command::Team(cmd) => team::run(&app, cmd),
     }
 }

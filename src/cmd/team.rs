@@ -63,8 +63,11 @@ pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
         }
         Command::Status { json } => {
             let status = team.status(&settings.url)?;
+            let here = here(app)?;
             if json {
-                let value = serde_json::to_value(&status)
+                let mut value = serde_json::to_value(&status)
+                    .map_err(|e| CommandError::new(format!("cannot write JSON: {e}")))?;
+                value["here"] = serde_json::to_value(&here)
                     .map_err(|e| CommandError::new(format!("cannot write JSON: {e}")))?;
                 return output::out_json(&value);
             }
@@ -88,7 +91,42 @@ pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
                     c.last_push.as_deref().unwrap_or("-")
                 ));
             }
+            text.push_str(&format!(
+                "this copy  {}, last pushed {}, {} change{} waiting\n",
+                here.client_id.as_deref().unwrap_or("(never pushed)"),
+                here.last_sync.as_deref().unwrap_or("never"),
+                here.waiting,
+                if here.waiting == 1 { "" } else { "s" }
+            ));
             output::out(&text)
         }
     }
+}
+
+/// This working copy's side of the sharing.
+#[derive(Debug, serde::Serialize)]
+struct Here {
+    client_id: Option<String>,
+    last_sync: Option<String>,
+    waiting: i64,
+}
+
+fn here(app: &App) -> Result<Here, CommandError> {
+    if !app.settings.db.exists() {
+        return Ok(Here {
+            client_id: None,
+            last_sync: None,
+            waiting: 0,
+        });
+    }
+    Ok(app.read(|txn| {
+        let seen = txn.sync_seen()?;
+        Ok(Here {
+            client_id: seen.as_ref().map(|s| s.client_id.clone()),
+            last_sync: seen
+                .and_then(|s| s.last_sync)
+                .map(crate::domain::time::to_rfc3339),
+            waiting: txn.events_waiting()?,
+        })
+    })?)
 }

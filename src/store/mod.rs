@@ -10,9 +10,11 @@ pub mod review;
 mod rows;
 mod search;
 mod snapshots;
+mod sync;
 pub mod transfer;
 
 pub use monitor::MonitorState;
+pub use sync::{SyncState, Unpushed};
 
 use crate::domain::event::Event;
 use crate::domain::model::{Incident, Severity, Status};

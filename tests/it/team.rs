@@ -439,3 +439,104 @@ fn a_pull_never_skips_a_push_that_commits_after_a_later_one() {
     let texts: Vec<&str> = page.events.iter().map(|e| e.text.as_str()).collect();
     assert_eq!(texts, ["slow", "fast"], "both, in commit order");
 }
+
+#[test]
+fn writes_push_as_they_commit_and_new_incidents_get_team_numbers() {
+    let Some(db) = TeamDb::new() else { return };
+    let alice = db.env();
+    alice.run(&["team", "init"]).ok();
+    let open = alice.run(&["open", "P2", "Checkout 502s (ingress-nginx)"]);
+    assert_eq!(open.code, 0, "{}", open.stderr);
+    alice
+        .run(&["note", "1", "upstream=10.0.0.5:8080 → 502 (req_id=a1_b-2)"])
+        .ok();
+    let mut bob = db.env();
+    bob.author = "bob".into();
+    let opened = bob.run(&["open", "P3", "Grafana panel slow"]);
+    assert!(
+        opened.stderr.contains("incident 1 is team incident 2"),
+        "{}",
+        opened.stderr
+    );
+    let status: Value = alice.json(&["team", "status", "--json"]);
+    assert_eq!(
+        (status["incidents"].as_i64(), status["events"].as_i64()),
+        (Some(2), Some(3))
+    );
+    let authors: Vec<&str> = status["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["author"].as_str().unwrap())
+        .collect();
+    assert_eq!(authors.len(), 2, "{status}");
+    assert!(authors.contains(&"alice") && authors.contains(&"bob"));
+    // Nothing waits, so an explicit sync adds nothing.
+    let sync: Value = alice.json(&["sync", "--json"]);
+    assert_eq!(
+        (sync["pushed"].as_i64(), sync["waiting"].as_i64()),
+        (Some(0), Some(0))
+    );
+}
+
+#[test]
+fn offline_work_is_recorded_here_and_pushed_by_the_next_sync() {
+    let Some(db) = TeamDb::new() else { return };
+    let env = db.env();
+    env.run(&["team", "init"]).ok();
+    // A solo database first: written with no team at all.
+    env.run(&["--offline", "open", "P1", "Payments API 5xx"])
+        .ok();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let unreachable = format!("postgres://postgres@127.0.0.1:{port}/test");
+    let note = env
+        .command(&["note", "1", "rolled back payments-api to v2.3.1"])
+        .env("INCIDENT_TEAM_URL", &unreachable)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&note.stderr);
+    assert_eq!(
+        note.status.code(),
+        Some(0),
+        "the note is recorded here: {stderr}"
+    );
+    assert!(
+        stderr.contains("team log unreachable (connection refused (127.0.0.1:")
+            && stderr.contains("recorded here, 2 changes waiting"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("team log unreachable").count(),
+        1,
+        "said once: {stderr}"
+    );
+    let sync = env
+        .command(&["sync"])
+        .env("INCIDENT_TEAM_URL", &unreachable)
+        .output()
+        .unwrap();
+    assert_eq!(
+        sync.status.code(),
+        Some(1),
+        "an explicit sync says it failed"
+    );
+    let sync: Value = env.json(&["sync", "--json"]);
+    assert_eq!(sync["pushed"], 2);
+    assert_eq!(sync["incidents"], 1);
+    assert_eq!(sync["waiting"], 0);
+    let again: Value = env.json(&["sync", "--json"]);
+    assert_eq!(again["pushed"], 0, "a second sync pushes nothing twice");
+    let status: Value = env.json(&["team", "status", "--json"]);
+    assert_eq!(status["events"], 2);
+    assert_eq!(status["here"]["waiting"], 0);
+    assert_eq!(status["here"]["last_sync"], "2026-11-29T10:00:00Z");
+    let text = env.run(&["team", "status"]);
+    assert!(
+        text.ok()
+            .contains(", last pushed 2026-11-29T10:00:00Z, 0 changes waiting"),
+        "{}",
+        text.stdout
+    );
+}
