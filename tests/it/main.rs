@@ -18,6 +18,7 @@ mod lifecycle;
 mod postmortem;
 mod projection;
 mod readme;
+mod redaction;
 mod remind;
 mod review;
 mod search;
