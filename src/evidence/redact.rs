@@ -43,35 +43,35 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         // scheme://user:password@host
         rule(
             "url-password",
-            r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]*:(?P<s>[^@\s/]+)@",
+            r"(?i)(?-u:\b)[a-z][a-z0-9+.-]*://[^/\s:@]*:(?P<s>[^@\s/]+)@",
             any,
         ),
         // RFC 6750's b64token, padding only at its end, and then the token ends: in
         // `token_type=Bearer expires_in=3600` no token follows the word.
         rule(
             "bearer",
-            r"(?i)\bbearer\s+(?P<s>[A-Za-z0-9._~+/-]{8,}=*)(?:$|[^A-Za-z0-9._~+/=-])",
+            r"(?i)(?-u:\b)bearer\s+(?P<s>[A-Za-z0-9._~+/-]{8,}=*)(?:$|[^A-Za-z0-9._~+/=-])",
             token_like,
         ),
         rule(
             "authorization",
-            r#"(?i)\bauthorization['"]?\s*[:=]\s*['"]?(?:basic|bearer|token|digest|negotiate|ntlm)\s+(?P<s>[^\s'",;]+)"#,
+            r#"(?i)(?-u:\b)authorization['"]?\s*[:=]\s*['"]?(?:basic|bearer|token|digest|negotiate|ntlm)\s+(?P<s>[^\s'",;]+)"#,
             any,
         ),
         rule(
             "authorization",
-            r#"(?i)\bauthorization['"]?\s*[:=]\s*['"]?(?P<s>[A-Za-z0-9._~+/=-]{16,})"#,
+            r#"(?i)(?-u:\b)authorization['"]?\s*[:=]\s*['"]?(?P<s>[A-Za-z0-9._~+/=-]{16,})"#,
             token_like,
         ),
         // Every JWT: signed, unsigned (`alg: none`, an empty third part) and encrypted (five).
         rule(
             "jwt",
-            r"\b(?P<s>eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2})",
+            r"(?-u:\b)(?P<s>eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2})",
             any,
         ),
         rule(
             "aws-access-key",
-            r"\b(?P<s>(?:AKIA|ASIA)[0-9A-Z]{16})\b",
+            r"(?-u:\b)(?P<s>(?:AKIA|ASIA)[0-9A-Z]{16})(?-u:\b)",
             any,
         ),
         rule(
@@ -81,33 +81,33 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         ),
         rule(
             "github-token",
-            r"\b(?P<s>(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))",
+            r"(?-u:\b)(?P<s>(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))",
             any,
         ),
-        rule("gitlab-token", r"\b(?P<s>glpat-[A-Za-z0-9_-]{20,})", any),
-        rule("slack-token", r"\b(?P<s>xox[abprs]-[A-Za-z0-9-]{10,})", any),
+        rule("gitlab-token", r"(?-u:\b)(?P<s>glpat-[A-Za-z0-9_-]{20,})", any),
+        rule("slack-token", r"(?-u:\b)(?P<s>xox[abprs]-[A-Za-z0-9-]{10,})", any),
         // The path is the secret; the host stays readable.
         rule(
             "slack-webhook",
             r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9/_-]+)",
             any,
         ),
-        rule("google-api-key", r"\b(?P<s>AIza[0-9A-Za-z_-]{35})", any),
+        rule("google-api-key", r"(?-u:\b)(?P<s>AIza[0-9A-Za-z_-]{35})", any),
         rule(
             "stripe-key",
-            r"\b(?P<s>(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,})",
+            r"(?-u:\b)(?P<s>(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,})",
             any,
         ),
         // mysql -pSECRET; only on a MySQL client's command line, as `find -print` and
         // `gcc -pthread` are flags too, or as an argument on its own (a collector's argv).
         rule(
             "password-flag",
-            r"\b(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mariadb|mariadb-dump)\b.*?\s-p(?P<s>[^\s-]\S*)",
+            r"(?-u:\b)(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mariadb|mariadb-dump)(?-u:\b).*?\s-p(?P<s>[^\s-]\S*)",
             any,
         ),
         rule("password-flag", r"^-p(?P<s>[^\s-]\S*)$", any),
-        rule("password-flag", r"\bredis-cli\b.*?\s-a\s+(?P<s>\S+)", any),
-        rule("password-flag", r"\bsshpass\s+-p\s*(?P<s>\S+)", any),
+        rule("password-flag", r"(?-u:\b)redis-cli(?-u:\b).*?\s-a\s+(?P<s>\S+)", any),
+        rule("password-flag", r"(?-u:\b)sshpass\s+-p\s*(?P<s>\S+)", any),
         rule(
             "password-option",
             r"(?i)--(?:password|passwd|pass|token|secret|api-key|apikey)(?:=|\s+)(?P<s>[^\s]+)",
@@ -125,7 +125,9 @@ static KEY_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"-----END [A-Z0-9 ]*PRIVATE KEY-----").expect("valid"));
 
 /// Every rule at once, to find the few lines (and skip the chunks) that need a closer look: a
-/// line no rule matches is passed on untouched.
+/// line no rule matches is passed on untouched. Word boundaries are ASCII ones (`(?-u:\b)`):
+/// the lazy DFA gives up on a Unicode `\b` in any chunk with a non-ASCII byte, and the keys and
+/// tokens the rules look for are ASCII.
 static ANY_RULE: LazyLock<RegexSet> = LazyLock::new(|| {
     let mut patterns: Vec<&str> = RULES.iter().map(|r| r.re.as_str()).collect();
     patterns.push(KEY_BEGIN.as_str());
