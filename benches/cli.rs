@@ -126,7 +126,7 @@ fn check_answers(db: &Path, cases: &[Case], baseline: bool) {
                     )
                     .unwrap();
                 assert!(
-                    stdout.contains(&format!("incident {TARGET}")) && stdout.contains(&title),
+                    stdout.contains(&format!("Incident #{TARGET} ")) && stdout.contains(&title),
                     "`incident show {TARGET}` does not show it:\n{stdout}"
                 );
             }

@@ -84,15 +84,27 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             r"(?-u:\b)(?P<s>(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))",
             any,
         ),
-        rule("gitlab-token", r"(?-u:\b)(?P<s>glpat-[A-Za-z0-9_-]{20,})", any),
-        rule("slack-token", r"(?-u:\b)(?P<s>xox[abprs]-[A-Za-z0-9-]{10,})", any),
+        rule(
+            "gitlab-token",
+            r"(?-u:\b)(?P<s>glpat-[A-Za-z0-9_-]{20,})",
+            any,
+        ),
+        rule(
+            "slack-token",
+            r"(?-u:\b)(?P<s>xox[abprs]-[A-Za-z0-9-]{10,})",
+            any,
+        ),
         // The path is the secret; the host stays readable.
         rule(
             "slack-webhook",
             r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9/_-]+)",
             any,
         ),
-        rule("google-api-key", r"(?-u:\b)(?P<s>AIza[0-9A-Za-z_-]{35})", any),
+        rule(
+            "google-api-key",
+            r"(?-u:\b)(?P<s>AIza[0-9A-Za-z_-]{35})",
+            any,
+        ),
         rule(
             "stripe-key",
             r"(?-u:\b)(?P<s>(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,})",
@@ -106,7 +118,11 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             any,
         ),
         rule("password-flag", r"^-p(?P<s>[^\s-]\S*)$", any),
-        rule("password-flag", r"(?-u:\b)redis-cli(?-u:\b).*?\s-a\s+(?P<s>\S+)", any),
+        rule(
+            "password-flag",
+            r"(?-u:\b)redis-cli(?-u:\b).*?\s-a\s+(?P<s>\S+)",
+            any,
+        ),
         rule("password-flag", r"(?-u:\b)sshpass\s+-p\s*(?P<s>\S+)", any),
         rule(
             "password-option",
