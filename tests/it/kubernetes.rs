@@ -786,14 +786,15 @@ async fn connection_refused_fails_quickly() {
         &kubeconfig(dir.path(), port, "standin"),
         &["prod"],
         vec![selector_source("prod", "app=updater")],
-        Duration::from_secs(5),
+        Duration::from_secs(60),
     );
 
     let started = Instant::now();
     let items = collect(&settings).await;
     let wall = started.elapsed();
 
-    assert!(wall < Duration::from_secs(1), "took {wall:?}");
+    // Refused, not timed out: far under the 60 s timeout however busy the machine is.
+    assert!(wall < Duration::from_secs(20), "took {wall:?}");
     assert_eq!(items.len(), 2);
     for item in &items {
         assert_eq!(item.status, ItemStatus::Failed, "{item:#?}");
