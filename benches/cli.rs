@@ -64,6 +64,7 @@ fn main() {
         );
     }
     let cases = cases(&db, home, baseline);
+    check_answers(&db, &cases, baseline);
     let samples = measure(&cases, |c, round| (c.make)(round), WARMUP, RUNS, home);
     let wal_after_rounds = file_size(&wal_path(&db));
     print_table(&cases, &samples);
@@ -98,6 +99,105 @@ fn main() {
         "\nwhole benchmark: {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Both sides give the same answer
+
+/// A listed incident: number, severity, status and title.
+type Listed = (i64, String, String, String);
+
+/// Before anything is timed, each read case's output is compared with the answer SQL gives
+/// (from `sqlite3` when it is there, else from SQL run here): `list` and the filtered list show
+/// the same incidents in the same order with the same severity, status and title, and `show`
+/// shows the target incident. A difference stops the benchmark: a fast wrong answer is no
+/// figure.
+fn check_answers(db: &Path, cases: &[Case], baseline: bool) {
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    for case in cases.iter().filter(|c| !c.writes) {
+        let stdout = output((case.make)(0));
+        match (case.row, case.side) {
+            ("show 50000", _) => {
+                let title: String = conn
+                    .query_row(
+                        "SELECT title FROM incidents WHERE number = ?1",
+                        [TARGET],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert!(
+                    stdout.contains(&format!("Incident #{TARGET} ")) && stdout.contains(&title),
+                    "`incident show {TARGET}` does not show it:\n{stdout}"
+                );
+            }
+            (row, side) => {
+                let filter = if row == "list" {
+                    ""
+                } else {
+                    "WHERE status = 'OPEN' AND severity = 'P1'"
+                };
+                let expected = listed_by_sql(&conn, filter);
+                let got = match side {
+                    Side::Incident => listed_in_table(&stdout, &expected),
+                    Side::Sqlite3 => listed_by_sqlite3(&stdout),
+                };
+                assert_eq!(
+                    got,
+                    &expected[..got.len().min(expected.len())],
+                    "`{row}` ({side:?}) lists other incidents than SQL"
+                );
+                // `incident list` shows 50 (and says there are more); the sqlite3 statement
+                // fetches the 51st to know that.
+                let want = if side == Side::Incident { 50 } else { 51 };
+                assert_eq!(got.len(), want.min(expected.len()), "`{row}` ({side:?})");
+            }
+        }
+    }
+    let sides = if baseline { "both sides" } else { "incident" };
+    println!("answers checked: list, filtered list and show agree with SQL ({sides})");
+}
+
+/// The newest 51 incidents matching `filter`, by SQL.
+fn listed_by_sql(conn: &Connection, filter: &str) -> Vec<Listed> {
+    let sql = format!(
+        "SELECT number, severity, status, title FROM incidents {filter}
+         ORDER BY number DESC LIMIT 51"
+    );
+    let mut stmt = conn.prepare(&sql).unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The rows of `sqlite3`'s default output (`number|severity|status|opened_at|title`).
+fn listed_by_sqlite3(stdout: &str) -> Vec<Listed> {
+    stdout
+        .lines()
+        .map(|line| {
+            let f: Vec<&str> = line.splitn(5, '|').collect();
+            assert_eq!(f.len(), 5, "not a row: {line}");
+            (f[0].parse().unwrap(), f[1].into(), f[2].into(), f[4].into())
+        })
+        .collect()
+}
+
+/// The rows of `incident list`'s table (`#  SEV  STATUS  OPENED  SLA  TITLE`); the title is
+/// taken as the one SQL gives when the row ends with it, so a wrong or cut title shows.
+fn listed_in_table(stdout: &str, expected: &[Listed]) -> Vec<Listed> {
+    stdout
+        .lines()
+        .skip(1)
+        .enumerate()
+        .map(|(i, line)| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let title = expected
+                .get(i)
+                .filter(|e| line.trim_end().ends_with(e.3.as_str()))
+                .map_or_else(|| line.to_string(), |e| e.3.clone());
+            (f[0].parse().unwrap(), f[1].into(), f[2].into(), title)
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

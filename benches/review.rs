@@ -70,6 +70,14 @@ fn main() {
         let sql = home.join(format!("review-{}.sql", week.label));
         write_sql_file(&sql, week);
         let json = check(&db, home, week, &sql, baseline);
+        if baseline {
+            let (statements, rows) = check_every_statement(&db, home, week);
+            println!(
+                "{}: all {statements} review statements give the same rows in the same order \
+                 in the shell and in the library ({rows} rows)",
+                week.label
+            );
+        }
         println!(
             "{} ({name}): {} opened, {} resolved, {} closed; {} breaches, {} unresolved at its \
              end, {} recurring",
@@ -156,15 +164,23 @@ impl Week {
     }
 }
 
-/// The store's statements for the shell, bound with `.parameter set` to the same values. A
-/// text value is passed as an SQL literal ("'…'": the shell strips the double quotes), so the
-/// shell cannot take 2026-11-23 for arithmetic.
+/// The store's statements for the shell, bound with `.parameter set` to the same values.
 fn write_sql_file(path: &Path, week: &Week) {
     let mut sql = format!(
-        "-- The statements of `incident review --week {} --format json` (src/store/review.rs).\n\
-         .parameter init\n",
+        "-- The statements of `incident review --week {} --format json` (src/store/review.rs).\n",
         week.label
     );
+    sql.push_str(&parameter_lines(week));
+    for (name, statement) in Txn::review_statements() {
+        sql.push_str(&format!("-- {name}\n{statement};\n"));
+    }
+    std::fs::write(path, sql).expect("write the .sql file");
+}
+
+/// `.parameter set` lines for the week. A text value is passed as an SQL literal ("'…'": the
+/// shell strips the double quotes), so the shell cannot take 2026-11-23 for arithmetic.
+fn parameter_lines(week: &Week) -> String {
+    let mut sql = String::from(".parameter init\n");
     for (name, value) in week.parameters() {
         let literal = match value {
             Value::Integer(n) => n.to_string(),
@@ -173,10 +189,144 @@ fn write_sql_file(path: &Path, week: &Week) {
         };
         sql.push_str(&format!(".parameter set {name} {literal}\n"));
     }
-    for (name, statement) in Txn::review_statements() {
-        sql.push_str(&format!("-- {name}\n{statement};\n"));
+    sql
+}
+
+/// Every statement `Txn::review_statements()` returns, however many there are, run once by the
+/// shell (the timed file's statements, each after a marker line, in `.mode quote`) and once
+/// here by the library's SQLite with the same parameters: the same rows in the same order, value
+/// for value, or the benchmark stops. Returns the statements and rows compared.
+fn check_every_statement(db: &Path, home: &Path, week: &Week) -> (usize, usize) {
+    let statements = Txn::review_statements();
+    let marked = home.join(format!("review-{}-check.sql", week.label));
+    let mut sql = format!(".mode quote\n{}", parameter_lines(week));
+    for (name, statement) in statements {
+        sql.push_str(&format!(".print '{MARK}{name}'\n{statement};\n"));
     }
-    std::fs::write(path, sql).expect("write the .sql file");
+    std::fs::write(&marked, sql).expect("write the .sql file");
+    let shell = parse_quoted(&output(sqlite3(db, home, &marked)(0)));
+    let names: Vec<&str> = statements.iter().map(|(n, _)| *n).collect();
+    let shell_names: Vec<&str> = shell.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(shell_names, names, "the shell ran other statements");
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let parameters = week.parameters();
+    let mut compared = 0;
+    for ((name, statement), (_, shell_rows)) in statements.iter().zip(&shell) {
+        let ours = rows_of(&conn, statement, &parameters);
+        assert_eq!(
+            ours.len(),
+            shell_rows.len(),
+            "statement {name}: {} rows here, {} in the shell",
+            ours.len(),
+            shell_rows.len()
+        );
+        for (i, (a, b)) in ours.iter().zip(shell_rows).enumerate() {
+            assert!(
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y)),
+                "statement {name}, row {i}: {a:?} here, {b:?} in the shell"
+            );
+        }
+        compared += ours.len();
+    }
+    (statements.len(), compared)
+}
+
+/// The marker line before each statement's rows in the shell's output.
+const MARK: &str = "-- statement ";
+
+/// A statement's rows, run here with the parameters it uses bound by name.
+fn rows_of(conn: &Connection, sql: &str, parameters: &[(&str, Value)]) -> Vec<Vec<Value>> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    for (name, value) in parameters {
+        if let Some(i) = stmt.parameter_index(name).unwrap() {
+            stmt.raw_bind_parameter(i, value).unwrap();
+        }
+    }
+    let columns = stmt.column_count();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().unwrap() {
+        out.push(
+            (0..columns)
+                .map(|i| row.get::<_, Value>(i).unwrap())
+                .collect(),
+        );
+    }
+    out
+}
+
+/// The same value in the library and in the shell's quote mode (reals to 12 digits: the shell
+/// prints 15 significant ones).
+fn same_value(ours: &Value, shell: &Value) -> bool {
+    match (ours, shell) {
+        (Value::Real(a), Value::Real(b)) => (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+        (a, b) => a == b,
+    }
+}
+
+/// The shell's `.mode quote` output, split at the marker lines: (statement, rows of SQL
+/// literals: NULL, integers, reals, 'text' with '' for a quote, X'…' blobs).
+fn parse_quoted(out: &str) -> Vec<(String, Vec<Vec<Value>>)> {
+    let mut statements: Vec<(String, Vec<Vec<Value>>)> = Vec::new();
+    let mut rest = out;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix(MARK) {
+            let (name, tail) = after.split_once('\n').expect("a marker line");
+            statements.push((name.to_string(), Vec::new()));
+            rest = tail;
+            continue;
+        }
+        let (_, rows) = statements.last_mut().expect("rows after a marker");
+        let mut row = Vec::new();
+        loop {
+            let (value, tail) = quoted_value(rest);
+            row.push(value);
+            let (sep, tail) = tail.split_at(1);
+            rest = tail;
+            if sep == "\n" {
+                break;
+            }
+            assert_eq!(
+                sep,
+                ",",
+                "unexpected shell output near {:?}",
+                &tail[..tail.len().min(40)]
+            );
+        }
+        rows.push(row);
+    }
+    statements
+}
+
+/// One SQL literal at the start of `s`, and what follows it.
+fn quoted_value(s: &str) -> (Value, &str) {
+    if let Some(text) = s.strip_prefix('\'') {
+        let mut value = String::new();
+        let mut chars = text.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\'' {
+                value.push(c);
+            } else if text[i + 1..].starts_with('\'') {
+                value.push('\'');
+                chars.next();
+            } else {
+                return (Value::Text(value), &text[i + 1..]);
+            }
+        }
+        panic!("an unterminated text literal in the shell's output");
+    }
+    let end = s.find([',', '\n']).unwrap_or(s.len());
+    let (token, tail) = s.split_at(end);
+    let value = if token == "NULL" {
+        Value::Null
+    } else if let Ok(n) = token.parse::<i64>() {
+        Value::Integer(n)
+    } else if let Ok(x) = token.parse::<f64>() {
+        Value::Real(x)
+    } else {
+        panic!("an SQL literal this check does not read: {token}")
+    };
+    (value, tail)
 }
 
 /// Runs both sides once and checks they agree, and that the percentiles are right: the

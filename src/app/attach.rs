@@ -3,8 +3,9 @@
 //! of them in one transaction.
 
 use super::{App, AppError, record};
-use crate::evidence::redact::Redactor;
+use crate::evidence::redact::{Redactor, Tally};
 use crate::store::{BlobInfo, Chunker, StoreError, Txn};
+use sha2::{Digest, Sha256};
 use std::io::Read;
 
 /// A log to attach: the name it is listed under and where to read it.
@@ -20,8 +21,11 @@ pub struct Attached {
     /// Its number within the incident.
     pub seq: i64,
     pub blob: BlobInfo,
-    /// Secrets replaced in it.
-    pub redactions: u64,
+    /// SHA-256 of the log as it was read, before redaction (lowercase hex): the blob's own hash
+    /// when nothing was redacted.
+    pub original_hash: String,
+    /// What redaction changed: lines, and secrets by rule.
+    pub redacted: Tally,
 }
 
 /// Why nothing was attached.
@@ -60,12 +64,13 @@ pub fn attach(app: &App, number: i64, sources: Vec<Source>) -> Result<Vec<Attach
         let mut change = record::begin(txn, actor, "the attachment", number, None)?;
         let mut attached = Vec::new();
         for source in sources {
-            let (blob, redactions) = store_redacted(txn, &source.name, source.reader, &redactor)?;
+            let stored = store_redacted(txn, &source.name, source.reader, &redactor)?;
+            let blob = stored.blob;
             let seq = txn.insert_attachment(
                 change.incident.pk,
                 &source.name,
                 blob.id,
-                redactions,
+                stored.redacted.secrets(),
                 &actor.author,
                 actor.now,
             )?;
@@ -74,7 +79,8 @@ pub fn attach(app: &App, number: i64, sources: Vec<Source>) -> Result<Vec<Attach
                 name: source.name,
                 seq,
                 blob,
-                redactions,
+                original_hash: stored.original_hash,
+                redacted: stored.redacted,
             });
         }
         record::save(txn, actor, change)?;
@@ -82,26 +88,47 @@ pub fn attach(app: &App, number: i64, sources: Vec<Source>) -> Result<Vec<Attach
     })
 }
 
-/// Streams `reader` (called `name` in errors) into a new blob a chunk at a time, each chunk
-/// redacted, so that a 1 GB log never sits in memory. Returns the blob and the secrets replaced.
+/// A log streamed into the store: its blob, the hash of what was read, and what redaction
+/// changed.
+pub struct Stored {
+    pub blob: BlobInfo,
+    pub original_hash: String,
+    pub redacted: Tally,
+}
+
+/// Streams `reader` (called `name` in errors) into a new blob a chunk at a time, each chunk's
+/// lines redacted (a line cut between chunks waits to be whole; a private key open at a chunk's
+/// end stays open into the next), so that a 1 GB log never sits in memory. Both the original
+/// and the stored content are hashed as they pass.
 pub fn store_redacted(
     txn: &Txn,
     name: &str,
     reader: impl Read,
     redactor: &Redactor,
-) -> Result<(BlobInfo, u64), AttachError> {
+) -> Result<Stored, AttachError> {
     let mut writer = txn.blob_writer()?;
     let mut chunker = Chunker::new(reader);
-    let mut redactions = 0;
+    let mut stream = redactor.stream();
+    let mut original = Sha256::new();
     loop {
         let chunk = chunker.next_chunk().map_err(|source| AttachError::Read {
             name: name.to_string(),
             source,
         })?;
         let Some(chunk) = chunk else { break };
-        let (clean, n) = redactor.redact_bytes(chunk);
-        redactions += n;
-        writer.push(&clean)?;
+        original.update(chunk);
+        writer.push(&stream.push(chunk))?;
     }
-    Ok((writer.finish()?, redactions))
+    let (last, redacted) = stream.finish();
+    writer.push(&last)?;
+    let original_hash = original
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Stored {
+        blob: writer.finish()?,
+        original_hash,
+        redacted,
+    })
 }

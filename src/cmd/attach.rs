@@ -36,7 +36,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     Ok(())
 }
 
-/// "attached app.log to incident 3 as log 1: 120 bytes, 2 lines, sha256 …".
+/// "attached app.log to incident 3 as log 1: 120 bytes, 2 lines, sha256 …", and when redaction
+/// changed it, which lines by which rules and the hash of the log as read: the stored copy's
+/// hash then no longer matches `sha256sum` of the file.
 fn report(number: i64, a: &Attached) -> String {
     let blob = &a.blob;
     let mut line = format!(
@@ -45,16 +47,35 @@ fn report(number: i64, a: &Attached) -> String {
         a.seq,
         blob.size,
         blob.lines,
-        if blob.lines == 1 { "" } else { "s" },
+        plural(blob.lines),
         blob.hash
     );
     if blob.existed {
         line.push_str(" (already stored; kept once)");
     }
-    if a.redactions > 0 {
-        line.push_str(&format!(" ({} secrets redacted)", a.redactions));
+    let redacted = &a.redacted;
+    if redacted.lines > 0 {
+        let rules: Vec<String> = redacted
+            .rules
+            .iter()
+            .map(|(rule, n)| format!("{rule} {n}"))
+            .collect();
+        line.push_str(&format!(
+            "; redacted {} secret{} on {} line{} ({}): sha256 {} as read, {} as stored",
+            redacted.secrets(),
+            plural(redacted.secrets()),
+            redacted.lines,
+            plural(redacted.lines),
+            rules.join(", "),
+            a.original_hash,
+            blob.hash
+        ));
     }
     line
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 fn open_sources(args: &Args) -> Result<Vec<Source>, CommandError> {

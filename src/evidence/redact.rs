@@ -1,175 +1,288 @@
 //! Redaction: secrets are replaced by the name of the rule that caught them before anything is
 //! stored or printed. A rule name, not asterisks of the same length: those leak the length.
+//!
+//! Every rule works within one line: a line is redacted or kept on its own, so a rule can never
+//! reach from a line that ends in `tokens:` into the next line's timestamp. The one secret that
+//! spans lines, a PEM private key, is tracked as line state (inside a key or not) that carries
+//! across the chunks a log is streamed in ([`Stream`]). Each rule names the part it replaces
+//! (capture group `s`, `s2` or `s3`) and may refuse a value that is plainly not a secret
+//! (`password=***`, `token: null`, `${DB_PASSWORD}`), so that innocent lines are stored byte for
+//! byte; the corpus tests in tests/it/redaction.rs hold both sides to that.
 
-use regex::{Captures, Regex};
+use regex::bytes::{Captures, Regex, RegexSet};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-/// A rule replaces the secret part of each match (capture group `s`) with `[REDACTED:name]`.
+/// What a value must look like for the rule to replace it.
+type Accept = fn(&[u8]) -> bool;
+
+/// A rule replaces the secret part of each match with `[REDACTED:name]`.
 struct Rule {
     name: &'static str,
     re: Regex,
+    accept: Accept,
 }
 
-static PATTERNS: LazyLock<Vec<(&'static str, &'static str)>> = LazyLock::new(|| {
-    let rule = |name, pattern| (name, pattern);
+/// Key names that hold secrets, ending the key (`db_password`, `accessToken`, `x-api-key`,
+/// `SECRET_KEY_BASE`): `tokens`, `token_type`, `secretName` and `destroySurfaces` do not end in
+/// one. The key starts at the line's start or after a character that cannot begin a key, so
+/// `/etc/passwd:` is a path, not a key.
+const SECRET_KEY: &str = r#"(?i)(?:^|[^A-Za-z0-9_./\\-])[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|auth[_-]?key)(?:[_-](?:base|value|hash))?['"]?\s*[:=]\s*"#;
+
+static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    let rule = |name, pattern: &str, accept: Accept| Rule {
+        name,
+        re: Regex::new(pattern).expect("redaction patterns are valid"),
+        accept,
+    };
+    let secret_value = format!(
+        r#"{SECRET_KEY}(?:"(?P<s>(?:[^"\\]|\\.)+)"|'(?P<s2>[^']+)'|(?P<s3>[^\s'",;&}}]+))"#
+    );
     vec![
-        rule(
-            "private-key",
-            r"(?s)(?P<s>-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\z))",
-        ),
         // scheme://user:password@host
         rule(
             "url-password",
-            r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]*:(?P<s>[^@\s/]+)@",
+            r"(?i)(?-u:\b)[a-z][a-z0-9+.-]*://[^/\s:@]*:(?P<s>[^@\s/]+)@",
+            any,
         ),
-        rule("bearer", r"(?i)\bbearer\s+(?P<s>[A-Za-z0-9._~+/=-]{8,})"),
+        // RFC 6750's b64token, padding only at its end, and then the token ends: in
+        // `token_type=Bearer expires_in=3600` no token follows the word.
+        rule(
+            "bearer",
+            r"(?i)(?-u:\b)bearer\s+(?P<s>[A-Za-z0-9._~+/-]{8,}=*)(?:$|[^A-Za-z0-9._~+/=-])",
+            token_like,
+        ),
         rule(
             "authorization",
-            r"(?i)\bauthorization\s*[:=]\s*(?:(?:basic|bearer|token|digest)\s+)?(?P<s>[^\s,;]+)",
+            r#"(?i)(?-u:\b)authorization['"]?\s*[:=]\s*['"]?(?:basic|bearer|token|digest|negotiate|ntlm)\s+(?P<s>[^\s'",;]+)"#,
+            any,
         ),
+        rule(
+            "authorization",
+            r#"(?i)(?-u:\b)authorization['"]?\s*[:=]\s*['"]?(?P<s>[A-Za-z0-9._~+/=-]{16,})"#,
+            token_like,
+        ),
+        // Every JWT: signed, unsigned (`alg: none`, an empty third part) and encrypted (five).
         rule(
             "jwt",
-            r"\b(?P<s>eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,})",
+            r"(?-u:\b)(?P<s>eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2})",
+            any,
         ),
-        rule("aws-access-key", r"\b(?P<s>(?:AKIA|ASIA)[0-9A-Z]{16})\b"),
+        rule(
+            "aws-access-key",
+            r"(?-u:\b)(?P<s>(?:AKIA|ASIA)[0-9A-Z]{16})(?-u:\b)",
+            any,
+        ),
         rule(
             "aws-secret-key",
-            r"(?i)aws_secret_access_key\s*[:=]\s*['\x22]?(?P<s>[A-Za-z0-9/+=]{40})",
+            r#"(?i)aws_secret_access_key['"]?\s*[:=]\s*['"]?(?P<s>[A-Za-z0-9/+=]{40})"#,
+            any,
         ),
         rule(
             "github-token",
-            r"\b(?P<s>(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))",
+            r"(?-u:\b)(?P<s>(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}))",
+            any,
         ),
-        rule("gitlab-token", r"\b(?P<s>glpat-[A-Za-z0-9_-]{20,})"),
-        rule("slack-token", r"\b(?P<s>xox[abprs]-[A-Za-z0-9-]{10,})"),
+        rule(
+            "gitlab-token",
+            r"(?-u:\b)(?P<s>glpat-[A-Za-z0-9_-]{20,})",
+            any,
+        ),
+        rule(
+            "slack-token",
+            r"(?-u:\b)(?P<s>xox[abprs]-[A-Za-z0-9-]{10,})",
+            any,
+        ),
+        // The path is the secret; the host stays readable.
         rule(
             "slack-webhook",
-            r"(?P<s>https://hooks\.slack\.com/services/[A-Za-z0-9/]+)",
+            r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9/_-]+)",
+            any,
         ),
-        // mysql -pSECRET (but not -p alone, or -p 3306 style flags of other tools)
-        rule("password-flag", r"(?:^|\s)-p(?P<s>[^\s-][^\s]*)"),
+        rule(
+            "google-api-key",
+            r"(?-u:\b)(?P<s>AIza[0-9A-Za-z_-]{35})",
+            any,
+        ),
+        rule(
+            "stripe-key",
+            r"(?-u:\b)(?P<s>(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,})",
+            any,
+        ),
+        // mysql -pSECRET; only on a MySQL client's command line, as `find -print` and
+        // `gcc -pthread` are flags too, or as an argument on its own (a collector's argv).
+        rule(
+            "password-flag",
+            r"(?-u:\b)(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mariadb|mariadb-dump)(?-u:\b).*?\s-p(?P<s>[^\s-]\S*)",
+            any,
+        ),
+        rule("password-flag", r"^-p(?P<s>[^\s-]\S*)$", any),
+        rule(
+            "password-flag",
+            r"(?-u:\b)redis-cli(?-u:\b).*?\s-a\s+(?P<s>\S+)",
+            any,
+        ),
+        rule("password-flag", r"(?-u:\b)sshpass\s+-p\s*(?P<s>\S+)", any),
         rule(
             "password-option",
             r"(?i)--(?:password|passwd|pass|token|secret|api-key|apikey)(?:=|\s+)(?P<s>[^\s]+)",
+            not_placeholder,
         ),
         // password=…, "token": "…", API_KEY: …, client_secret=…
-        rule(
-            "secret-value",
-            r#"(?i)\b[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)[a-z0-9_.-]*['"]?\s*[:=]\s*['"]?(?P<s>[^\s'",;&}]+)"#,
-        ),
+        rule("secret-value", &secret_value, not_placeholder),
     ]
 });
 
-static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
-    PATTERNS
-        .iter()
-        .map(|(name, pattern)| Rule {
-            name,
-            re: Regex::new(pattern).expect("redaction patterns are valid"),
-        })
-        .collect()
+/// The start and end of a PEM private key (`RSA`, `EC`, `OPENSSH`, `ENCRYPTED`, PKCS#8).
+static KEY_BEGIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----").expect("valid"));
+static KEY_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"-----END [A-Z0-9 ]*PRIVATE KEY-----").expect("valid"));
+
+/// Every rule at once, to find the few lines (and skip the chunks) that need a closer look: a
+/// line no rule matches is passed on untouched. Word boundaries are ASCII ones (`(?-u:\b)`):
+/// the lazy DFA gives up on a Unicode `\b` in any chunk with a non-ASCII byte, and the keys and
+/// tokens the rules look for are ASCII.
+static ANY_RULE: LazyLock<RegexSet> = LazyLock::new(|| {
+    let mut patterns: Vec<&str> = RULES.iter().map(|r| r.re.as_str()).collect();
+    patterns.push(KEY_BEGIN.as_str());
+    RegexSet::new(patterns).expect("redaction patterns are valid")
 });
 
-/// The same rules over bytes, for logs that need not be UTF-8: a match never spans an invalid
-/// byte, and bytes around the matches are kept exactly as they were.
-static BYTE_RULES: LazyLock<Vec<(&'static str, regex::bytes::Regex)>> = LazyLock::new(|| {
-    PATTERNS
+fn any(_: &[u8]) -> bool {
+    true
+}
+
+/// A credential has a digit or punctuation, or is long: "Bearer authentication required" holds
+/// no token.
+fn token_like(value: &[u8]) -> bool {
+    value.len() >= 20
+        || value
+            .iter()
+            .any(|b| b.is_ascii_digit() || b"._~+/=-".contains(b))
+}
+
+/// Not a placeholder (`***`, `null`, `<password>`, `${DB_PASSWORD}`, `%s`, `{{ .token }}`), not
+/// a path (`private_key=/etc/ssl/private/app.key`), not an nsswitch.conf source (`passwd: files
+/// systemd`, as diagnostics dump it), and longer than 2 characters.
+fn not_placeholder(value: &[u8]) -> bool {
+    const WORDS: [&str; 20] = [
+        "null",
+        "none",
+        "nil",
+        "true",
+        "false",
+        "undefined",
+        "empty",
+        "redacted",
+        "hidden",
+        "masked",
+        "required",
+        "optional",
+        "unset",
+        "n/a",
+        "files",
+        "compat",
+        "systemd",
+        "sss",
+        "ldap",
+        "winbind",
+    ];
+    let text = String::from_utf8_lossy(value).to_ascii_lowercase();
+    let masked = value.iter().all(|b| *b == b'*' || *b == b'x' || *b == b'X');
+    let template = ["${", "$(", "%s", "{{", "<", "[redacted"]
         .iter()
-        .map(|(name, pattern)| {
-            let re = regex::bytes::Regex::new(pattern).expect("redaction patterns are valid");
-            (*name, re)
-        })
-        .collect()
-});
+        .any(|p| text.starts_with(p));
+    let path = text.starts_with('/') && text.matches('/').count() >= 2;
+    value.len() > 2 && !masked && !template && !path && !WORDS.contains(&text.as_str())
+}
+
+/// What redaction changed: lines altered, and secrets replaced per rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Lines that differ from what was read.
+    pub lines: u64,
+    /// Secrets replaced, by rule name (`env` for the config's `${VAR}` values).
+    pub rules: BTreeMap<&'static str, u64>,
+}
+
+impl Tally {
+    /// Secrets replaced, all rules together.
+    pub fn secrets(&self) -> u64 {
+        self.rules.values().sum()
+    }
+
+    fn add(&mut self, other: &Tally) {
+        self.lines += other.lines;
+        for (rule, n) in &other.rules {
+            *self.rules.entry(rule).or_default() += n;
+        }
+    }
+}
 
 /// Redacts text with the rules plus the literal values of secrets the config references.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    secrets: Vec<String>,
+    /// The secrets' values, longest first, as one alternation (None when there are none).
+    secrets: Option<Regex>,
 }
 
 impl Redactor {
     /// `secrets` are literal values (from `${VAR}` references) redacted wherever they appear;
-    /// values shorter than 4 characters are skipped, as they would redact ordinary text.
+    /// values shorter than 4 characters are skipped, as they would redact ordinary text. A
+    /// value of several lines is looked for line by line, as every rule is.
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Redactor {
         let mut secrets: Vec<String> = secrets
             .into_iter()
+            .flat_map(|s| s.lines().map(str::to_string).collect::<Vec<_>>())
             .filter(|s| s.chars().count() >= 4)
             .collect();
-        // Longest first, so a secret that contains another is replaced whole.
+        // Longest first, so a secret that contains another is replaced whole (the alternation
+        // prefers its earlier branches).
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
+        let secrets = (!secrets.is_empty()).then(|| {
+            let alternation: Vec<String> = secrets.iter().map(|s| regex::escape(s)).collect();
+            Regex::new(&alternation.join("|")).expect("escaped literals are a valid pattern")
+        });
         Redactor { secrets }
     }
 
+    /// Redacts a text of any number of lines, each on its own.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "[REDACTED:env]");
-            }
+        let mut stream = self.stream();
+        let mut out = stream.push(text.as_bytes()).into_owned();
+        out.extend_from_slice(&stream.finish().0);
+        match String::from_utf8(out) {
+            Ok(s) => s,
+            // Rules replace whole UTF-8 sequences of valid text; this is never reached.
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         }
-        for rule in RULES.iter() {
-            if !rule.re.is_match(&out) {
-                continue;
-            }
-            out = rule
-                .re
-                .replace_all(&out, |c: &Captures| {
-                    let whole = c.get(0).expect("group 0 always matches");
-                    let secret = c.name("s").expect("every rule has group s");
-                    if secret.as_str().starts_with("[REDACTED:") {
-                        return whole.as_str().to_string();
-                    }
-                    let start = secret.start() - whole.start();
-                    let end = secret.end() - whole.start();
-                    let w = whole.as_str();
-                    format!("{}[REDACTED:{}]{}", &w[..start], rule.name, &w[end..])
-                })
-                .into_owned();
-        }
-        out
     }
 
-    /// Redacts bytes (a chunk of a log, command output) and counts the secrets replaced. Bytes
-    /// with nothing to redact come back borrowed and unchanged, invalid UTF-8 included.
-    pub fn redact_bytes<'b>(&self, data: &'b [u8]) -> (std::borrow::Cow<'b, [u8]>, u64) {
-        use std::borrow::Cow;
-        let mut out: Cow<'b, [u8]> = Cow::Borrowed(data);
-        let mut count = 0u64;
-        for secret in &self.secrets {
-            let re = regex::bytes::Regex::new(&regex::escape(secret));
-            if let Ok(re) = re
-                && re.is_match(&out)
-            {
-                count += re.find_iter(&out).count() as u64;
-                out = Cow::Owned(re.replace_all(&out, &b"[REDACTED:env]"[..]).into_owned());
-            }
+    /// Redacts bytes (command output: all of it at once) and counts the secrets replaced.
+    /// Bytes with nothing to redact come back borrowed and unchanged, invalid UTF-8 included.
+    pub fn redact_bytes<'b>(&self, data: &'b [u8]) -> (Cow<'b, [u8]>, Tally) {
+        let mut stream = self.stream();
+        let out = stream.push(data);
+        let (rest, tally) = stream.finish();
+        if rest.is_empty() {
+            return (out, tally);
         }
-        for (name, re) in BYTE_RULES.iter() {
-            if !re.is_match(&out) {
-                continue;
-            }
-            let replaced = re
-                .replace_all(&out, |c: &regex::bytes::Captures| {
-                    let whole = c.get(0).expect("group 0 always matches");
-                    let secret = c.name("s").expect("every rule has group s");
-                    if secret.as_bytes().starts_with(b"[REDACTED:") {
-                        return whole.as_bytes().to_vec();
-                    }
-                    count += 1;
-                    let start = secret.start() - whole.start();
-                    let end = secret.end() - whole.start();
-                    let w = whole.as_bytes();
-                    let mut v = w[..start].to_vec();
-                    v.extend_from_slice(format!("[REDACTED:{name}]").as_bytes());
-                    v.extend_from_slice(&w[end..]);
-                    v
-                })
-                .into_owned();
-            out = Cow::Owned(replaced);
+        let mut out = out.into_owned();
+        out.extend_from_slice(&rest);
+        (Cow::Owned(out), tally)
+    }
+
+    /// A redaction of content that comes in chunks (a log being attached).
+    pub fn stream(&self) -> Stream<'_> {
+        Stream {
+            redactor: self,
+            in_key: false,
+            partial: Vec::new(),
+            tally: Tally::default(),
         }
-        (out, count)
     }
 
     /// Redacts every string in a JSON value, keys included.
@@ -195,6 +308,191 @@ impl Redactor {
         item.error = item.error.as_deref().map(|e| self.redact(e));
         self.redact_json(&mut item.data);
     }
+
+    /// Whether any rule or secret may match somewhere in `data` (a false alarm costs a closer
+    /// look; a miss is impossible, as a match within a line is a match within the chunk).
+    fn may_match(&self, data: &[u8]) -> bool {
+        ANY_RULE.is_match(data) || self.secrets.as_ref().is_some_and(|s| s.is_match(data))
+    }
+
+    /// One line without its `\n` (a `\r` before it is kept as it was): the redacted line, or
+    /// None when nothing in it is a secret.
+    fn line(&self, line: &[u8], in_key: &mut bool, tally: &mut Tally) -> Option<Vec<u8>> {
+        let (body, cr) = match line.strip_suffix(b"\r") {
+            Some(body) => (body, &b"\r"[..]),
+            None => (line, &b""[..]),
+        };
+        let mut hits = Tally::default();
+        let mut out = Cow::Borrowed(body);
+        if let Some(replaced) = private_key(body, in_key) {
+            out = Cow::Owned(replaced);
+            *hits.rules.entry("private-key").or_default() += 1;
+        }
+        if let Some(secrets) = &self.secrets
+            && secrets.is_match(&out)
+        {
+            let n = secrets.find_iter(&out).count() as u64;
+            *hits.rules.entry("env").or_default() += n;
+            out = Cow::Owned(
+                secrets
+                    .replace_all(&out, &b"[REDACTED:env]"[..])
+                    .into_owned(),
+            );
+        }
+        let matched = ANY_RULE.matches(&out);
+        for (i, rule) in RULES.iter().enumerate() {
+            if matched.matched(i) {
+                out = Cow::Owned(apply(rule, &out, &mut hits));
+            }
+        }
+        if out.as_ref() == body {
+            return None;
+        }
+        hits.lines = 1;
+        tally.add(&hits);
+        let mut line = out.into_owned();
+        line.extend_from_slice(cr);
+        Some(line)
+    }
+}
+
+/// A private key's lines: the BEGIN and END markers stay, what is between them (on their line,
+/// or on the lines between) goes. Inside a key, a line that is not base64 or a PEM header ends
+/// it, so a key cut short never takes the rest of a log with it.
+fn private_key(body: &[u8], in_key: &mut bool) -> Option<Vec<u8>> {
+    const MARK: &[u8] = b"[REDACTED:private-key]";
+    let secret_between = |from: usize, to: usize| -> Option<Vec<u8>> {
+        if body[from..to].iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        Some([&body[..from], MARK, &body[to..]].concat())
+    };
+    if *in_key {
+        if let Some(end) = KEY_END.find(body) {
+            *in_key = false;
+            return secret_between(0, end.start());
+        }
+        if pem_body(body) {
+            return secret_between(0, body.len());
+        }
+        *in_key = false;
+    }
+    let begin = KEY_BEGIN.find(body)?;
+    match KEY_END.find_at(body, begin.end()) {
+        Some(end) => secret_between(begin.end(), end.start()),
+        None => {
+            *in_key = true;
+            secret_between(begin.end(), body.len())
+        }
+    }
+}
+
+/// A line of a PEM block between its markers: base64, a header (`Proc-Type: 4,ENCRYPTED`,
+/// `DEK-Info: …`) or blank.
+fn pem_body(line: &[u8]) -> bool {
+    let line = line.trim_ascii();
+    line.starts_with(b"Proc-Type:")
+        || line.starts_with(b"DEK-Info:")
+        || line
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
+}
+
+/// `rule` over one line: each accepted secret replaced by the rule's name.
+fn apply(rule: &Rule, line: &[u8], hits: &mut Tally) -> Vec<u8> {
+    rule.re
+        .replace_all(line, |c: &Captures| {
+            let whole = c.get(0).expect("group 0 always matches");
+            let secret = ["s", "s2", "s3"]
+                .iter()
+                .find_map(|name| c.name(name))
+                .expect("every rule has a secret group");
+            let value = secret.as_bytes();
+            if value.starts_with(b"[REDACTED:") || !(rule.accept)(value) {
+                return whole.as_bytes().to_vec();
+            }
+            *hits.rules.entry(rule.name).or_default() += 1;
+            let (start, end) = (secret.start() - whole.start(), secret.end() - whole.start());
+            let w = whole.as_bytes();
+            [
+                &w[..start],
+                b"[REDACTED:",
+                rule.name.as_bytes(),
+                b"]",
+                &w[end..],
+            ]
+            .concat()
+        })
+        .into_owned()
+}
+
+/// Redaction of content streamed in chunks: whole lines are redacted as they complete, the
+/// last line of a chunk waits for the rest of it in the next, and whether a private key is
+/// open carries from chunk to chunk.
+pub struct Stream<'r> {
+    redactor: &'r Redactor,
+    in_key: bool,
+    /// The start of a line whose end is still to come.
+    partial: Vec<u8>,
+    tally: Tally,
+}
+
+/// A line longer than this is redacted in pieces of this size rather than held whole, so a log
+/// without newlines never sits in memory.
+const LONGEST_LINE: usize = 1 << 20;
+
+impl Stream<'_> {
+    /// The redacted form of `chunk`'s complete lines (with the line left over from the chunk
+    /// before); the bytes after its last newline wait for the next chunk or `finish`.
+    pub fn push<'b>(&mut self, chunk: &'b [u8]) -> Cow<'b, [u8]> {
+        let Some(last_newline) = chunk.iter().rposition(|b| *b == b'\n') else {
+            self.partial.extend_from_slice(chunk);
+            if self.partial.len() < LONGEST_LINE {
+                return Cow::Borrowed(&[]);
+            }
+            let piece = std::mem::take(&mut self.partial);
+            return Cow::Owned(self.redact_lines(&piece).into_owned());
+        };
+        let (lines, rest) = chunk.split_at(last_newline + 1);
+        let out = if self.partial.is_empty() {
+            self.redact_lines(lines)
+        } else {
+            let mut joined = std::mem::take(&mut self.partial);
+            joined.extend_from_slice(lines);
+            Cow::Owned(self.redact_lines(&joined).into_owned())
+        };
+        self.partial.extend_from_slice(rest);
+        out
+    }
+
+    /// The last line if it had no newline, redacted, and what was changed in all.
+    pub fn finish(mut self) -> (Vec<u8>, Tally) {
+        let last = std::mem::take(&mut self.partial);
+        let out = self.redact_lines(&last).into_owned();
+        (out, self.tally)
+    }
+
+    /// Redacts whole lines (the last may lack its newline).
+    fn redact_lines<'b>(&mut self, data: &'b [u8]) -> Cow<'b, [u8]> {
+        if data.is_empty() || (!self.in_key && !self.redactor.may_match(data)) {
+            return Cow::Borrowed(data);
+        }
+        let mut out: Option<Vec<u8>> = None;
+        let mut start = 0;
+        for line in data.split_inclusive(|b| *b == b'\n') {
+            let body = line.strip_suffix(b"\n").unwrap_or(line);
+            let redacted = self.redactor.line(body, &mut self.in_key, &mut self.tally);
+            if let Some(redacted) = redacted {
+                let out = out.get_or_insert_with(|| data[..start].to_vec());
+                out.extend_from_slice(&redacted);
+                out.extend_from_slice(&line[body.len()..]);
+            } else if let Some(out) = &mut out {
+                out.extend_from_slice(line);
+            }
+            start += line.len();
+        }
+        out.map_or(Cow::Borrowed(data), Cow::Owned)
+    }
 }
 
 #[cfg(test)]
@@ -217,7 +515,7 @@ mod tests {
                 "postgres://u:[REDACTED:url-password]@h/db ok",
             ),
             (
-                "Authorization: Bearer abcdefghijklmnop",
+                "Authorization: Bearer abcdefgh12345678",
                 "Authorization: Bearer [REDACTED:bearer]",
             ),
             (
@@ -225,7 +523,7 @@ mod tests {
                 "authorization: Basic [REDACTED:authorization]",
             ),
             (
-                "curl -H 'X: 1' bearer abcdefghijklmnop",
+                "curl -H 'X: 1' bearer abcdefgh12345678",
                 "curl -H 'X: 1' bearer [REDACTED:bearer]",
             ),
             (
@@ -273,16 +571,16 @@ mod tests {
     fn bytes_are_redacted_like_text_and_otherwise_kept_exactly() {
         let redactor = Redactor::new(["hunter2-env-secret".to_string()]);
         let input = b"ok \xff\xfe line\npassword=letmein hunter2-env-secret\n";
-        let (out, count) = redactor.redact_bytes(input);
+        let (out, tally) = redactor.redact_bytes(input);
         assert_eq!(
             &out[..],
             &b"ok \xff\xfe line\npassword=[REDACTED:secret-value] [REDACTED:env]\n"[..]
         );
-        assert_eq!(count, 2);
+        assert_eq!((tally.secrets(), tally.lines), (2, 1));
         let clean = b"GET /health 200 \xc3\x28 3ms\n";
-        let (out, count) = redactor.redact_bytes(clean);
+        let (out, tally) = redactor.redact_bytes(clean);
         assert!(matches!(out, std::borrow::Cow::Borrowed(_)));
-        assert_eq!((&out[..], count), (&clean[..], 0));
+        assert_eq!((&out[..], tally), (&clean[..], Tally::default()));
     }
 
     #[test]
@@ -290,7 +588,13 @@ mod tests {
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
         assert_eq!(r(&format!("token {jwt} end")), "token [REDACTED:jwt] end");
         let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY-----";
-        assert_eq!(r(&format!("a\n{key}\nb")), "a\n[REDACTED:private-key]\nb");
+        assert_eq!(
+            r(&format!("a\n{key}\nb")),
+            "a\n-----BEGIN RSA PRIVATE KEY-----\n[REDACTED:private-key]\n\
+             [REDACTED:private-key]\n-----END RSA PRIVATE KEY-----\nb"
+        );
+        let unsigned = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9.";
+        assert_eq!(r(&format!("jwt={unsigned}")), "jwt=[REDACTED:jwt]");
     }
 
     #[test]
@@ -301,9 +605,68 @@ mod tests {
             "GET /health 200 3ms",
             "ports -p 8080 exposed",
             "token bucket refilled",
+            "2026-03-02T10:15:01.204Z INFO usage prompt_tokens=812 tokens:",
+            "\tat android.view.SurfaceControl.destroySurfaces:374",
+            "\tat com.acme.auth.TokenStore.refresh(TokenStore.java:212)",
+            "find /var/log -name '*.gz' -mtime +7 -print",
+            "passwd: files systemd",
+            "open /etc/passwd: permission denied",
+            "password=*** token=null api_key=${API_KEY} secret=<hidden>",
+            "Bearer authentication required for /admin",
+            "secretName: db-credentials token_type=Bearer expires_in=3600",
         ] {
             assert_eq!(r(line), line);
         }
+    }
+
+    #[test]
+    fn no_rule_reaches_into_the_next_line() {
+        let text = "12:00:01 INFO request used tokens:\n2026-03-02T12:00:02Z next line\n";
+        assert_eq!(r(text), text);
+        let crlf = "password: letmein\r\nnext\r\n";
+        assert_eq!(r(crlf), "password: [REDACTED:secret-value]\r\nnext\r\n");
+    }
+
+    #[test]
+    fn a_private_key_split_between_chunks_is_redacted_and_a_cut_key_ends() {
+        let redactor = Redactor::default();
+        let mut stream = redactor.stream();
+        let mut out = stream
+            .push(b"boot ok\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNz")
+            .into_owned();
+        out.extend_from_slice(
+            &stream.push(b"aC1rZXkt\nAAAA==\n-----END OPENSSH PRIVATE KEY-----\nafter\n"),
+        );
+        out.extend_from_slice(&stream.push(b"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n"));
+        out.extend_from_slice(&stream.push(b"12:00:03 WARN key file was cut short\nlast"));
+        let (rest, tally) = stream.finish();
+        out.extend_from_slice(&rest);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "boot ok\n-----BEGIN OPENSSH PRIVATE KEY-----\n[REDACTED:private-key]\n\
+             [REDACTED:private-key]\n-----END OPENSSH PRIVATE KEY-----\nafter\n\
+             -----BEGIN EC PRIVATE KEY-----\n[REDACTED:private-key]\n\
+             12:00:03 WARN key file was cut short\nlast"
+        );
+        assert_eq!((tally.lines, tally.rules["private-key"]), (3, 3));
+    }
+
+    #[test]
+    fn a_secret_split_between_chunks_is_redacted_whole() {
+        let redactor = Redactor::default();
+        let mut stream = redactor.stream();
+        let first = stream.push(b"ok\nconnect password=lo").into_owned();
+        let second = stream.push(b"ngsecret99 done\n").into_owned();
+        assert_eq!(
+            (&first[..], &second[..]),
+            (
+                &b"ok\n"[..],
+                &b"connect password=[REDACTED:secret-value] done\n"[..]
+            )
+        );
+        let (rest, tally) = stream.finish();
+        assert!(rest.is_empty());
+        assert_eq!((tally.lines, tally.secrets()), (1, 1));
     }
 
     #[test]

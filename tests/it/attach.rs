@@ -1,7 +1,7 @@
 //! Attached logs end to end: storing once per content, byte-exact round trips, grep and tail,
 //! redaction, gc, and bounded memory on a large log.
 
-use crate::common::Env;
+use crate::common::{Env, sha256_hex};
 use std::io::Write;
 use std::process::Stdio;
 
@@ -130,7 +130,18 @@ fn stdin_attaches_and_secrets_are_redacted_before_storage() {
     let input = b"connecting to mysql://app:s3cr3tpw@db:3306/prices\nok\n";
     let (code, _, err) = run_bytes(&env, &["attach", "1", "-"], input);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("1 secrets redacted"), "{err}");
+    assert!(
+        err.contains("redacted 1 secret on 1 line (url-password 1): sha256 "),
+        "{err}"
+    );
+    // Both hashes: the log as read (what `sha256sum` of the file says) and as stored.
+    let as_read = sha256_hex(input);
+    let stored =
+        sha256_hex(b"connecting to mysql://app:[REDACTED:url-password]@db:3306/prices\nok\n");
+    assert!(
+        err.contains(&format!("sha256 {as_read} as read, {stored} as stored")),
+        "{err}"
+    );
     let out = logs(&env, &["logs", "1"]);
     assert!(String::from_utf8_lossy(&out).contains("stdin"));
     let back = logs(&env, &["logs", "1", "-a", "1"]);
@@ -233,7 +244,8 @@ fn ctrl_c_in_the_middle_of_an_attach_leaves_nothing() {
     for _ in 0..3 {
         stdin.write_all(&line).unwrap();
     }
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // With 12 MB written into a pipe of 64 KiB, attach has read and stored all but the last
+    // chunk or so, and waits for more: Ctrl-C lands mid-stream with no sleep needed.
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGINT,
@@ -414,7 +426,10 @@ fn values_of_the_configs_secrets_never_reach_the_database_or_the_output() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("(2 secrets redacted)"), "{stderr}");
+    assert!(
+        stderr.contains("redacted 2 secrets on 2 lines (env 2)"),
+        "{stderr}"
+    );
 
     // Neither the text nor the search index's lowercase token of it, in the file or the WAL.
     let (db, wal) = env.db_bytes(&env.db());

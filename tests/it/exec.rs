@@ -1,7 +1,7 @@
 //! `incident exec` end to end: output passes through, the run is recorded redacted, and the
 //! command's exit code (or 128+signal) is the process's.
 
-use crate::common::Env;
+use crate::common::{Env, children_of, wait_until};
 use std::process::Stdio;
 
 fn opened() -> Env {
@@ -170,7 +170,9 @@ fn a_killed_command_exits_128_plus_the_signal_and_ctrl_c_still_records() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Once its command runs, exec is waiting on it with its Ctrl-C handling in place.
+    let pid = child.id();
+    wait_until("exec starts `sleep 30`", || !children_of(pid).is_empty());
     let pgid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGINT).unwrap();
     let out = child.wait_with_output().unwrap();

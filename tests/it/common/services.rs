@@ -1,6 +1,7 @@
 //! The services the collector tests talk to (PostgreSQL, MariaDB, Redis on loopback): where
 //! they are, and whether a test runs, skips, or fails when one is missing.
 
+use std::io::Write;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
@@ -8,8 +9,8 @@ use std::time::Duration;
 pub const REQUIRE_ENV: &str = "INCIDENT_REQUIRE_SERVICES";
 
 /// The service's URL (from `env_var`, else `default_url`) if a TCP connection to its host and
-/// port opens within 1 s. Otherwise panics when INCIDENT_REQUIRE_SERVICES=1, or prints a
-/// SKIPPED line and returns None so the test can return early.
+/// port opens within 1 s. Otherwise panics when INCIDENT_REQUIRE_SERVICES=1 (`.ci/run`), or
+/// writes a SKIPPED line that `cargo test` shows and returns None so the test can return early.
 pub fn service(name: &str, env_var: &str, default_url: &str) -> Option<String> {
     let url = std::env::var(env_var)
         .ok()
@@ -33,10 +34,13 @@ pub fn service(name: &str, env_var: &str, default_url: &str) -> Option<String> {
             how_to_start(name)
         );
     }
-    eprintln!(
+    // Straight to the process's stderr: libtest captures `eprintln!` of a passing test, and a
+    // skip must show in the output of `cargo test` (the test itself is still counted as passed).
+    let line = format!(
         "SKIPPED: {test}: {name} not reachable at {addr}; start it (see README) or set \
-         {REQUIRE_ENV}=1 to fail instead"
+         {REQUIRE_ENV}=1 to fail instead\n"
     );
+    let _ = std::io::stderr().write_all(line.as_bytes());
     None
 }
 
