@@ -2,7 +2,7 @@
 //! servers that never answer, and real processes. Service tests skip (or fail with
 //! INCIDENT_REQUIRE_SERVICES=1) when their service is down; see tests/it/common/services.rs.
 
-use crate::common::services::service;
+use crate::common::services::{service, unique};
 use incident::collect::redis as redis_collector;
 use incident::collect::{command, database};
 use incident::domain::time::Timestamp;
@@ -38,20 +38,6 @@ fn now() -> Timestamp {
 
 fn url_of((name, var, default): (&str, &str, &str)) -> Option<String> {
     service(name, var, default)
-}
-
-/// A name no other test, run or concurrent test process uses.
-fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{prefix}_{}_{nanos}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 /// The URL with other credentials: `scheme://user:password@host:port/db`.

@@ -2,12 +2,11 @@
 //! monitor (`check --open`) over a simulated day against a real MariaDB table, run concurrently,
 //! and under `--watch`.
 
-use crate::common::services::service;
+use crate::common::services::{service, unique};
 use crate::common::{Env, wait_until};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// A config whose only collector is a command printing `score` as the guide's monitor does.
@@ -23,15 +22,6 @@ fn mysql_url() -> Option<String> {
         "MariaDB",
         "INCIDENT_TEST_MYSQL_URL",
         "mysql://root@127.0.0.1:3306/test",
-    )
-}
-
-fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
     )
 }
 
