@@ -103,6 +103,32 @@ fn shared(batch: &[Unpushed]) -> (Vec<SharedIncident>, Vec<SharedEvent>) {
     (incidents, events)
 }
 
+/// How far this machine's clock may be from the team log server's before a sync warns: events
+/// are ordered by the times recorded on each machine, so a clock that is off misorders them.
+const SKEW: f64 = 60.0;
+
+/// A warning when this machine's clock (the system's, not a pinned one) is more than a minute
+/// from the team log server's; None when they agree or the server's cannot be read.
+pub fn clock_skew(team: &mut Team) -> Option<String> {
+    let server = team.server_time().ok()?;
+    let here = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs_f64();
+    skew_warning(here - server)
+}
+
+/// The warning for a clock `off` seconds ahead of the server's (behind when negative).
+fn skew_warning(off: f64) -> Option<String> {
+    (off.abs() > SKEW).then(|| {
+        format!(
+            "this machine's clock is {} {} the team log's; times recorded here may be out of order with others' (check NTP)",
+            crate::domain::time::human_duration(off.abs().round() as i64),
+            if off > 0.0 { "ahead of" } else { "behind" }
+        )
+    })
+}
+
 impl App {
     /// After a write has committed: pushes it to the team log, if there is one. Never fails
     /// the command that wrote: the change is recorded here whatever happens, and a push that
@@ -115,6 +141,9 @@ impl App {
             .map_err(SyncError::from)
             .and_then(|mut team| {
                 team.check_version()?;
+                if let Some(warning) = clock_skew(&mut team) {
+                    (self.notice)(&warning);
+                }
                 push(self, &mut team, self.now)
             });
         match outcome {
@@ -142,5 +171,24 @@ impl App {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::skew_warning;
+
+    #[test]
+    fn a_clock_more_than_a_minute_off_is_named_with_its_direction() {
+        assert_eq!(skew_warning(0.0), None);
+        assert_eq!(skew_warning(60.0), None);
+        assert_eq!(skew_warning(-60.0), None);
+        let ahead = skew_warning(61.0).unwrap();
+        assert!(
+            ahead.starts_with("this machine's clock is 1m ahead of the team log's"),
+            "{ahead}"
+        );
+        let behind = skew_warning(-7200.0).unwrap();
+        assert!(behind.contains("2h behind the team log's"), "{behind}");
     }
 }

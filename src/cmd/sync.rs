@@ -24,6 +24,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     };
     let mut team = Team::connect(settings, &|k| std::env::var(k).ok())?;
     team.check_version()?;
+    if let Some(warning) = crate::app::sync::clock_skew(&mut team) {
+        output::status(&warning);
+    }
     let report = push(app, &mut team, app.now).map_err(|e| match e {
         SyncError::Team(e) => CommandError::from(e),
         SyncError::Store(e) => CommandError::from(e),

@@ -196,6 +196,15 @@ impl Team {
         Ok(Some((version, min_binary.unwrap_or_default())))
     }
 
+    /// The team log server's clock, as seconds since the epoch (for the skew check).
+    pub fn server_time(&mut self) -> Result<f64, TeamError> {
+        self.round(async |c| {
+            sqlx::query_scalar::<_, f64>("SELECT extract(epoch FROM clock_timestamp())::float8")
+                .fetch_one(c)
+                .await
+        })
+    }
+
     /// Refuses a team log too new for this binary; returns its version.
     pub fn check_version(&mut self) -> Result<i64, TeamError> {
         let Some((version, min_binary)) = self.version()? else {

@@ -458,6 +458,11 @@ fn writes_push_as_they_commit_and_new_incidents_get_team_numbers() {
         "{}",
         opened.stderr
     );
+    assert!(
+        !opened.stderr.contains("machine's clock"),
+        "this machine and the server share a clock: {}",
+        opened.stderr
+    );
     let status: Value = alice.json(&["team", "status", "--json"]);
     assert_eq!(
         (status["incidents"].as_i64(), status["events"].as_i64()),
