@@ -81,8 +81,16 @@ impl App {
     pub fn store(&self, mode: Mode) -> Result<Store, StoreError> {
         let notice = self.notice;
         Store::open_with(&self.settings.db, mode, &|m| {
+            let work = match m.reindex {
+                Some((bytes, took)) => format!(
+                    " (indexing {:.1} MB of logs line by line: about {} s)",
+                    bytes as f64 / 1e6,
+                    took.as_secs().max(1)
+                ),
+                None => String::new(),
+            };
             notice(&format!(
-                "updating {} from schema version {} to {}…",
+                "updating {} from schema version {} to {}{work}…",
                 m.path.display(),
                 m.from,
                 m.to
