@@ -74,7 +74,7 @@ pub(super) fn blob_lines<E: From<rusqlite::Error>>(
             .map_err(io_error)?;
         number = chunk.first_line;
         let mut rest = &plain[..];
-        while let Some(i) = memchr(b'\n', rest) {
+        while let Some(i) = memchr::memchr(b'\n', rest) {
             let line = &rest[..i];
             rest = &rest[i + 1..];
             let go_on = if skipping {
@@ -101,10 +101,6 @@ pub(super) fn blob_lines<E: From<rusqlite::Error>>(
         f(number, &carry)?;
     }
     Ok(())
-}
-
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|b| *b == needle)
 }
 
 /// Where a query's terms are in a line, to show them marked. For display only: which lines
