@@ -577,3 +577,30 @@ fn imported_action_items_are_found() {
         .collect();
     assert!(kinds.contains(&"action"), "{found}");
 }
+
+#[test]
+fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
+    let env = auth_env();
+    // Back to version 9 as it was: no line index, an empty index of chunks.
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch(
+        "DROP TABLE search_line;
+         ALTER TABLE blobs DROP COLUMN indexed;
+         CREATE VIRTUAL TABLE search_log USING fts5(text, content = '', contentless_delete = 1,
+             tokenize = 'unicode61 remove_diacritics 2');
+         CREATE INDEX search_docs_chunk ON search_docs (chunk_id) WHERE chunk_id IS NOT NULL;
+         PRAGMA user_version = 9;",
+    )
+    .unwrap();
+    drop(conn);
+    let run = env.run(&["search", "password NOT invalid", "--kind", "log"]);
+    assert!(
+        run.stderr.contains(
+            "from schema version 9 to 10 (indexing 0.0 MB of logs line by line: about 1 s)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.ok().contains("\n3:Dec 10 07:02:47"), "{}", run.stdout);
+    assert_eq!(lines_of(&env, "password NOT invalid"), [3, 5]);
+}

@@ -45,7 +45,7 @@ pub const COUNTED_LINES: u64 = 10_000;
 
 /// Bytes of logs version 10 indexes per second, line by line (BENCHMARKS.md, "logs": the
 /// ingest rate of `attach`, indexing included, on the benchmark machine).
-const INDEX_BYTES_PER_SECOND: u64 = 20_000_000;
+const INDEX_BYTES_PER_SECOND: u64 = 17_000_000;
 
 /// How much version 10 will index, and about how long it takes, for a database at `version`.
 pub(super) fn reindex_estimate(

@@ -54,6 +54,56 @@ impl Expr {
         }
     }
 
+    /// The query with each prefix of one plain word (`replica*`) replaced by the OR of the
+    /// words `words` says it stands for (`"replica" OR "replicas" OR "replication"`), where it
+    /// gives some. The same lines match; FTS5 answers an OR a line at a time, where it merges
+    /// the position lists of every word of a prefix before it returns the first line. Left as
+    /// they are: prefixes inside NEAR (no OR there), phrases ending in a prefix, `^`.
+    pub(super) fn expand_prefixes(
+        &self,
+        words: &mut impl FnMut(&str) -> Option<Vec<String>>,
+    ) -> Expr {
+        let pair = |a: &Expr, b: &Expr, words: &mut _| {
+            (
+                Box::new(a.expand_prefixes(words)),
+                Box::new(b.expand_prefixes(words)),
+            )
+        };
+        match self {
+            Expr::Term {
+                text,
+                prefix: true,
+                initial: false,
+            } if text.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                match words(&text.to_ascii_lowercase()) {
+                    Some(list) if !list.is_empty() => list
+                        .into_iter()
+                        .map(|w| Expr::Term {
+                            text: w,
+                            prefix: false,
+                            initial: false,
+                        })
+                        .reduce(|a, b| Expr::Or(Box::new(a), Box::new(b)))
+                        .unwrap_or_else(|| self.clone()),
+                    _ => self.clone(),
+                }
+            }
+            Expr::And(a, b) => {
+                let (a, b) = pair(a, b, words);
+                Expr::And(a, b)
+            }
+            Expr::Or(a, b) => {
+                let (a, b) = pair(a, b, words);
+                Expr::Or(a, b)
+            }
+            Expr::Not(a, b) => {
+                let (a, b) = pair(a, b, words);
+                Expr::Not(a, b)
+            }
+            _ => self.clone(),
+        }
+    }
+
     /// The terms that must or may occur (not those after a NOT), for highlighting.
     pub(super) fn positive_terms(&self) -> Vec<(&str, bool)> {
         match self {
@@ -502,6 +552,36 @@ mod tests {
             );
             assert!(!got.contains('\n'), "{query}: {got}");
         }
+    }
+
+    #[test]
+    fn prefixes_of_one_word_become_the_words_they_stand_for() {
+        let mut asked = Vec::new();
+        let mut words = |prefix: &str| {
+            asked.push(prefix.to_string());
+            match prefix {
+                "replica" => Some(vec!["replica".to_string(), "replicas".to_string()]),
+                "zz" => Some(Vec::new()),
+                _ => None,
+            }
+        };
+        let expand = |q: &str, words: &mut dyn FnMut(&str) -> Option<Vec<String>>| {
+            parse(q).unwrap().expand_prefixes(&mut |p| words(p)).fts()
+        };
+        assert_eq!(
+            expand("lag Replica* NOT zz*", &mut words),
+            r#"("lag" AND (("replica" OR "replicas") NOT "zz" *))"#
+        );
+        assert_eq!(
+            expand("w*", &mut words),
+            r#""w" *"#,
+            "too many words: as it is"
+        );
+        assert_eq!(
+            expand("NEAR(replica* lag) req=cb89* ^replica*", &mut words),
+            r#"((NEAR("replica" * "lag") AND "req=cb89" *) AND ^ "replica" *)"#
+        );
+        assert_eq!(asked, ["replica", "zz", "w"]);
     }
 
     #[test]

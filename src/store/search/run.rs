@@ -116,7 +116,8 @@ impl Txn<'_> {
             }
         }
         if matches!(q.kind, None | Some("log" | "command")) {
-            self.log_lines(&expr.fts(), &scope, q, &mut found)?;
+            let lines = self.expand_line_prefixes(&expr)?;
+            self.log_lines(&lines.fts(), &scope, q, &mut found)?;
         }
         Ok(found)
     }
@@ -215,6 +216,44 @@ impl Txn<'_> {
         Ok(hits)
     }
 
+    /// The query for `search_line`, its prefixes of plain words expanded to the words of the
+    /// index they stand for when there are at most MAX_EXPANSION (`Expr::expand_prefixes`).
+    fn expand_line_prefixes(&self, expr: &Expr) -> Result<Expr, SearchError> {
+        const MAX_EXPANSION: usize = 64;
+        if !expr.fts().contains('*') {
+            return Ok(expr.clone());
+        }
+        self.tx.execute_batch(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_line_words
+             USING fts5vocab(main, search_line, row)",
+        )?;
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT term FROM temp.search_line_words WHERE term >= ?1 AND term < ?2 LIMIT ?3",
+        )?;
+        let mut failed = None;
+        let expanded = expr.expand_prefixes(&mut |prefix: &str| {
+            // The first string after every one that starts with the prefix (ASCII).
+            let mut end = prefix.to_string();
+            let last = end.pop().map_or('\0', |c| (c as u8 + 1) as char);
+            end.push(last);
+            let found: rusqlite::Result<Vec<String>> = stmt
+                .query_map(params![prefix, end, MAX_EXPANSION as i64 + 1], |r| r.get(0))
+                .and_then(|rows| rows.collect());
+            match found {
+                Ok(words) if words.len() <= MAX_EXPANSION => Some(words),
+                Ok(_) => None,
+                Err(e) => {
+                    failed = Some(e);
+                    None
+                }
+            }
+        });
+        match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(expanded),
+        }
+    }
+
     /// The logs and command outputs in scope, newest first.
     fn log_owners(&self, scope: &Scope) -> Result<Vec<LogRef>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
@@ -262,18 +301,22 @@ impl Txn<'_> {
         let mut counted = 0u64;
         for log in self.log_owners(scope)? {
             let range = blob_range(log.blob_id);
-            let shown = match (q.count, room) {
-                (true, _) | (false, Some(0)) => Vec::new(),
-                (false, room) => self.matching(fts, range, room)?,
-            };
-            let (total, exact) = if q.count {
-                (self.count_lines(fts, range, None)?, true)
-            } else if room.is_none() {
-                (shown.len() as u64, true)
-            } else {
-                let left = (COUNTED_LINES + 1).saturating_sub(counted);
-                let n = self.count_lines(fts, range, Some(left.max(1)))?;
-                (n, left > 0 && n < left)
+            let (total, exact, shown) = match room {
+                _ if q.count => (self.count_lines(fts, range, None)?, true, Vec::new()),
+                None => {
+                    let all = self.matching(fts, range, None)?;
+                    (all.len() as u64, true, all)
+                }
+                // One walk for the lines shown and the count, up to the bound of an exact
+                // total: a query per log costs FTS5's setup each time.
+                Some(room) => {
+                    let left = (COUNTED_LINES + 1).saturating_sub(counted).max(1);
+                    let fetch = room.max(left);
+                    let mut lines = self.matching(fts, range, Some(fetch))?;
+                    let n = lines.len() as u64;
+                    lines.truncate(room as usize);
+                    (n, n < fetch, lines)
+                }
             };
             if total == 0 {
                 continue;
@@ -290,6 +333,10 @@ impl Txn<'_> {
                 exact,
                 shown,
             });
+        }
+        // A page states a total exactly up to COUNTED_LINES only, however far it counted.
+        if q.limit.is_some() && !q.count && found.line_total > COUNTED_LINES {
+            found.lines_exact = false;
         }
         Ok(())
     }
