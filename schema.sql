@@ -291,3 +291,7 @@ CREATE VIRTUAL TABLE search_line USING fts5(
 
 -- Whether a blob's lines are in `search_line` (content attached twice is indexed once).
 ALTER TABLE blobs ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
+
+-- Each chunk's line range without its data (a covering index): which chunks hold the lines a
+-- search shows is read from a few index pages, not a table page per 16 KB chunk.
+CREATE INDEX blob_chunks_lines ON blob_chunks (blob_id, first_line, seq, lines, size);

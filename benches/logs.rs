@@ -686,6 +686,7 @@ fn migration(home: &Path, attach_db: &Path, logs: &Logs) {
     let conn = Connection::open(&db).expect("open the copy");
     conn.execute_batch(
         "DROP TABLE search_line;
+         DROP INDEX blob_chunks_lines;
          ALTER TABLE blobs DROP COLUMN indexed;
          CREATE VIRTUAL TABLE search_log USING fts5(text, content = '', contentless_delete = 1,
              tokenize = 'unicode61 remove_diacritics 2');

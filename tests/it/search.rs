@@ -585,6 +585,7 @@ fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute_batch(
         "DROP TABLE search_line;
+         DROP INDEX blob_chunks_lines;
          ALTER TABLE blobs DROP COLUMN indexed;
          CREATE VIRTUAL TABLE search_log USING fts5(text, content = '', contentless_delete = 1,
              tokenize = 'unicode61 remove_diacritics 2');

@@ -42,7 +42,8 @@ pub(super) fn blob_lines<E: From<rusqlite::Error>>(
 ) -> Result<(), E> {
     let chunks: Vec<ChunkMeta> = conn
         .prepare_cached(
-            "SELECT id, first_line, lines, size FROM blob_chunks WHERE blob_id = ?1 ORDER BY seq",
+            "SELECT id, first_line, lines, size FROM blob_chunks INDEXED BY blob_chunks_lines
+             WHERE blob_id = ?1 ORDER BY first_line, seq",
         )?
         .query_map([blob_id], |r| {
             Ok(ChunkMeta {
