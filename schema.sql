@@ -240,7 +240,7 @@ CREATE TABLE search_docs (
 );
 
 CREATE INDEX search_docs_incident ON search_docs (incident_pk, kind, ref);
-CREATE INDEX search_docs_chunk ON search_docs (chunk_id) WHERE chunk_id IS NOT NULL;
+-- (chunk_id: a chunk's entry, versions 6 to 9; lines are indexed in search_line since 10.)
 
 -- The index itself, rowid = search_docs.id. Contentless: the text is in search_docs.body or
 -- in the compressed chunk, not stored a second time (uncompressed) here.
@@ -273,21 +273,6 @@ CREATE TABLE monitor (
     recovered_at   TEXT
 );
 
--- Attached logs and command output get a full-text index of their own (version 8).
-
--- A stored chunk is a quarter MiB of log lines, and a common word occurs in nearly every one:
--- ranked by bm25 next to short texts, chunks cost most of a search's time (every position of
--- every occurrence is read to score them) for a score that says little (chunks are all about
--- the same length). Log lines are shown newest first instead, which FTS5 answers by walking
--- this index backwards and stopping after the few shown. rowid = search_docs.id, as in
--- `search`; the chunks indexed in `search` before are moved here by the migration.
-CREATE VIRTUAL TABLE search_log USING fts5(
-    text,
-    content = '',
-    contentless_delete = 1,
-    tokenize = 'unicode61 remove_diacritics 2'
-);
-
 -- How many action items were ever written, kept by triggers. A search compares it with how
 -- many are indexed to tell whether some are not (an import keeps ids from its file; versions
 -- before 6 indexed none): counting the table on every search instead cost half a millisecond
@@ -307,6 +292,26 @@ END;
 -- detection time, as JSON, so that an incident can be rebuilt from its timeline alone
 -- (`projection::replay`). NULL for other kinds and for events written before.
 ALTER TABLE events ADD COLUMN detail TEXT;
+
+-- Search by line (version 10): every line of an attached log or command output is a row of
+-- its own, so that AND, NOT, phrases and NEAR hold within one line.
+
+-- One row per line that holds a word, rowid = blob id << 36 | line number (1-based): a blob's
+-- lines are one range of rowids in file order. Contentless (the text is in the compressed
+-- chunks) and without column sizes (lines are not ranked): its cost is the words' positions.
+CREATE VIRTUAL TABLE search_line USING fts5(
+    text,
+    content = '',
+    columnsize = 0,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+-- Whether a blob's lines are in `search_line` (content attached twice is indexed once).
+ALTER TABLE blobs ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;
+
+-- Each chunk's line range without its data (a covering index): which chunks hold the lines a
+-- search shows is read from a few index pages, not a table page per 16 KB chunk.
+CREATE INDEX blob_chunks_lines ON blob_chunks (blob_id, first_line, seq, lines, size);
 
 -- Every event carries an identity (version 12), the same on every working copy, in export
 -- files and in the team log: random for a new event, derived from the content of one written

@@ -30,6 +30,8 @@
 //! stops at the first match when its stdout is /dev/null). Everything is in the page cache.
 
 mod common;
+#[path = "logs/search.rs"]
+mod search;
 
 use common::*;
 use rusqlite::Connection;
@@ -41,8 +43,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const RG: &str = "/usr/bin/rg";
 const TIME: &str = "/usr/bin/time";
+const ZSTD: &str = "/usr/bin/zstd";
 
 /// The log is split like the logs of the pods on eight nodes, which also lets rg use every core.
 const FILES: usize = 8;
@@ -52,11 +54,18 @@ const TARGET: i64 = INCIDENTS;
 
 fn main() {
     let started = Instant::now();
-    let missing: Vec<String> = [(SQLITE3, "sqlite3"), (RG, "ripgrep"), (TIME, "time")]
-        .iter()
-        .filter(|(path, _)| !Path::new(path).exists())
-        .map(|(path, package)| format!("{path} (apt-get install {package})"))
-        .collect();
+    let rg = search::rg_path();
+    let rg_name = rg.display().to_string();
+    let missing: Vec<String> = [
+        (SQLITE3, "sqlite3"),
+        (rg_name.as_str(), "ripgrep"),
+        (TIME, "time"),
+        (ZSTD, "zstd"),
+    ]
+    .iter()
+    .filter(|(path, _)| !Path::new(path).exists())
+    .map(|(path, package)| format!("{path} (apt-get install {package})"))
+    .collect();
     if !missing.is_empty() {
         eprintln!(
             "error: the baselines are missing: {}; nothing was measured",
@@ -82,7 +91,7 @@ fn main() {
         "SQLite in incident (rusqlite, bundled): {}; {}; {}",
         rusqlite::version(),
         version(SQLITE3, home),
-        version(RG, home).lines().next().unwrap_or_default()
+        version(&rg_name, home).lines().next().unwrap_or_default()
     );
 
     let generation = Instant::now();
@@ -96,7 +105,7 @@ fn main() {
     );
 
     ingest(home, &logs, ingest_runs);
-    search(home, &logs, search_runs);
+    search::search(home, &logs, search_runs);
     println!(
         "\nwhole benchmark: {:.1} s",
         started.elapsed().as_secs_f64()
@@ -644,6 +653,63 @@ fn ingest(home: &Path, logs: &Logs, runs: usize) {
 
     check_both_sides_hold_every_line(&attach_db, &import_db, logs);
     print_ingest_table(home, logs, runs, &samples);
+    index_size(home, &attach_db, logs);
+    migration(home, &attach_db, logs);
+}
+
+/// The line index's share of the database, from the `sqlite3` shell's dbstat.
+fn index_size(home: &Path, db: &Path, logs: &Logs) {
+    let mut cmd = child(SQLITE3, home);
+    cmd.arg(db).arg(
+        "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'search_line%'; \
+         SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = 'blob_chunks';",
+    );
+    let out = output(cmd);
+    let sizes: Vec<u64> = out.lines().filter_map(|l| l.trim().parse().ok()).collect();
+    let gb = logs.bytes as f64 / 1e9;
+    println!(
+        "line index (search_line): {} = {:.0} MB per GB of logs; chunks (zstd): {} = {:.0} MB per GB",
+        mib(sizes[0]),
+        sizes[0] as f64 / 1e6 / gb,
+        mib(sizes[1]),
+        sizes[1] as f64 / 1e6 / gb
+    );
+}
+
+/// Version 10's migration over the logs: the attach database taken back to version 9 (the
+/// line index dropped, an empty `search_log`), then opened by `incident list`, which migrates
+/// it and says beforehand how long that should take.
+fn migration(home: &Path, attach_db: &Path, logs: &Logs) {
+    let db = home.join("migrate.db");
+    remove_db(&db);
+    std::fs::copy(attach_db, &db).expect("copy the attach database");
+    let conn = Connection::open(&db).expect("open the copy");
+    conn.execute_batch(
+        "DROP TABLE search_line;
+         DROP INDEX blob_chunks_lines;
+         ALTER TABLE blobs DROP COLUMN indexed;
+         CREATE VIRTUAL TABLE search_log USING fts5(text, content = '', contentless_delete = 1,
+             tokenize = 'unicode61 remove_diacritics 2');
+         CREATE INDEX search_docs_chunk ON search_docs (chunk_id) WHERE chunk_id IS NOT NULL;
+         PRAGMA user_version = 9;
+         VACUUM;",
+    )
+    .expect("take the copy back to version 9");
+    drop(conn);
+    let stderr = home.join("migrate-stderr.txt");
+    let mut cmd = incident(&db, home, &["list".as_ref()]);
+    cmd.stderr(File::create(&stderr).expect("create the stderr file"));
+    let start = Instant::now();
+    let status = cmd.status().expect("run the migration");
+    let took = start.elapsed().as_secs_f64();
+    assert!(status.success(), "the migration failed");
+    let said = std::fs::read_to_string(&stderr).unwrap_or_default();
+    println!(
+        "migration 9 -> 10 of {:.0} MB of logs: {took:.1} s ({:.1} MB/s); it said beforehand: {}",
+        logs.bytes as f64 / 1e6,
+        logs.bytes as f64 / 1e6 / took,
+        said.lines().next().unwrap_or_default()
+    );
 }
 
 /// The `sqlite3` shell's side: a script importing every log file line by line into an FTS5
@@ -652,7 +718,7 @@ fn write_import_script(home: &Path, logs: &Logs) -> PathBuf {
     let script = home.join("import.sql");
     let mut sql = String::from(
         "PRAGMA journal_mode = WAL;\n\
-         CREATE VIRTUAL TABLE logs USING fts5(line, tokenize = 'unicode61 remove_diacritics 2');\n\
+         CREATE VIRTUAL TABLE logs USING fts5(line, content = '', tokenize = 'unicode61 remove_diacritics 2');\n\
          .mode ascii\n\
          .separator \"\\037\" \"\\n\"\n\
          BEGIN;\n",
@@ -737,12 +803,12 @@ fn print_ingest_table(home: &Path, logs: &Logs, runs: usize, samples: &[Vec<Dura
     );
     println!("|---|---:|---:|---:|");
     println!(
-        "| `incident attach` (redact, zstd, SHA-256, FTS5 index per chunk) | {attach_s:.1} s | {:.1} | {:.1} MB |",
+        "| `incident attach` (redact, zstd, SHA-256, FTS5 row per line) | {attach_s:.1} s | {:.1} | {:.1} MB |",
         mb / attach_s,
         attach_peak as f64 / 1024.0
     );
     println!(
-        "| `sqlite3` shell `.import` into `fts5(line)`, one transaction | {import_s:.1} s | {:.1} | {:.1} MB |",
+        "| `sqlite3` shell `.import` into contentless `fts5(line)`, one transaction | {import_s:.1} s | {:.1} | {:.1} MB |",
         mb / import_s,
         import_peak as f64 / 1024.0
     );
@@ -750,192 +816,6 @@ fn print_ingest_table(home: &Path, logs: &Logs, runs: usize, samples: &[Vec<Dura
         "| ratio (time, goal ≤ 1.5) | {:.2} | | |",
         attach_s / import_s
     );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Search
-
-struct Query {
-    label: &'static str,
-    /// What `incident search` is given.
-    fts: String,
-    /// What rg is given: flags, then the pattern.
-    rg: Vec<String>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Engine {
-    Incident,
-    Ripgrep,
-}
-
-fn queries(probe: &str) -> Vec<Query> {
-    let words = |label, fts: &str, rg: &[&str]| Query {
-        label,
-        fts: fts.to_string(),
-        rg: rg.iter().map(|s| s.to_string()).collect(),
-    };
-    vec![
-        // Word queries: FTS5 matches whole tokens, case-insensitively; rg -i -w -F is the same.
-        words("rare word (`segfault`)", RARE, &["-i", "-w", "-F", RARE]),
-        words(
-            "common word (`upstream`)",
-            "upstream",
-            &["-i", "-w", "-F", "upstream"],
-        ),
-        words(
-            "phrase (`\"connection refused\"`)",
-            "\"connection refused\"",
-            &["-i", "-w", "-F", "connection refused"],
-        ),
-        words("prefix (`replica*`)", "replica*", &["-i", r"\breplica"]),
-        Query {
-            label: "request id",
-            fts: probe.to_string(),
-            rg: ["-i", "-w", "-F", probe].map(String::from).to_vec(),
-        },
-    ]
-}
-
-fn search(home: &Path, logs: &Logs, runs: usize) {
-    let db = home.join("search.db");
-    let fill = Instant::now();
-    fill_incidents(&db, home);
-    println!(
-        "\nsearch database: {INCIDENTS} incidents, {EVENTS} events in {:.1} s ({})",
-        fill.elapsed().as_secs_f64(),
-        mib(file_size(&db))
-    );
-    let attach = Instant::now();
-    let target = TARGET.to_string();
-    let mut args = vec![OsStr::new("attach"), OsStr::new(&target)];
-    args.extend(logs.files.iter().map(|f| f.as_os_str()));
-    timed(incident(&db, home, &args), home);
-    println!(
-        "attached the log to incident {TARGET} of it in {:.1} s ({:.1} MB/s); database {}",
-        attach.elapsed().as_secs_f64(),
-        logs.bytes as f64 / 1e6 / attach.elapsed().as_secs_f64(),
-        mib(file_size(&db))
-    );
-    // The first search indexes the notes written since the last one: here all of them.
-    let catch_up = Instant::now();
-    timed(
-        incident(&db, home, &["search", "anything"].map(OsStr::new)),
-        home,
-    );
-    println!(
-        "first search, indexing the {EVENTS} events' notes: {:.1} s",
-        catch_up.elapsed().as_secs_f64()
-    );
-
-    let queries = queries(&logs.probe);
-    let logs_dir = logs.files[0].parent().expect("the logs' directory");
-    let result_counts = check_results(&db, home, logs, &queries);
-    let cases: Vec<(usize, Engine)> = (0..queries.len())
-        .flat_map(|q| [(q, Engine::Incident), (q, Engine::Ripgrep)])
-        .collect();
-    let out_file = home.join("search-out.txt");
-    let samples = measure(
-        &cases,
-        |(q, engine), _| {
-            let query = &queries[*q];
-            let mut cmd = match engine {
-                Engine::Incident => {
-                    incident(&db, home, &[OsStr::new("search"), OsStr::new(&query.fts)])
-                }
-                Engine::Ripgrep => {
-                    let mut cmd = child(RG, home);
-                    cmd.args(["--no-config", "-c"])
-                        .args(&query.rg)
-                        .arg(logs_dir);
-                    cmd
-                }
-            };
-            cmd.stdout(File::create(&out_file).expect("create the output file"));
-            cmd
-        },
-        2,
-        runs,
-        home,
-    );
-    println!(
-        "\nmedians of {runs} runs, ms; rg's lines are every matching line of the {} MB:",
-        logs.bytes / 1_000_000
-    );
-    println!("\n| query | `incident search` | `rg` | speed-up (goal ≥ 10) | rg's matching lines |");
-    println!("|---|---:|---:|---:|---:|");
-    for (q, query) in queries.iter().enumerate() {
-        let (inc, _) = stats(&samples[2 * q]);
-        let (rg, _) = stats(&samples[2 * q + 1]);
-        println!(
-            "| {} | {inc:.1} | {rg:.1} | {:.1} | {} |",
-            query.label,
-            rg / inc,
-            result_counts[q]
-        );
-    }
-}
-
-/// Checks that `incident search` finds what rg finds: the request id on the same line of the
-/// same file, and a result for every query. Returns rg's matching lines per query.
-fn check_results(db: &Path, home: &Path, logs: &Logs, queries: &[Query]) -> Vec<u64> {
-    let logs_dir = logs.files[0].parent().expect("the logs' directory");
-    let mut counts = Vec::new();
-    for query in queries {
-        let mut rg = child(RG, home);
-        rg.args(["--no-config", "-c", "--no-filename"])
-            .args(&query.rg)
-            .arg(logs_dir);
-        let lines: u64 = output(rg)
-            .lines()
-            .map(|l| l.trim().parse::<u64>().unwrap_or(0))
-            .sum();
-        counts.push(lines);
-        let json = output(incident(
-            db,
-            home,
-            &["search", &query.fts, "--json"].map(OsStr::new),
-        ));
-        let found: serde_json::Value = serde_json::from_str(&json).expect("search --json");
-        let results = found["results"].as_array().expect("results");
-        assert!(
-            lines == 0 || !results.is_empty(),
-            "rg finds {lines} lines of {} and incident search nothing",
-            query.fts
-        );
-        println!(
-            "{}: rg {lines} lines; incident {} results, the first {} {}",
-            query.label,
-            results.len(),
-            results
-                .first()
-                .map_or(String::new(), |r| r["where"].to_string()),
-            results
-                .first()
-                .map_or(String::new(), |r| r["snippet"].to_string())
-        );
-    }
-    // The probe's line, from rg, against the line the search points at.
-    let mut rg = child(RG, home);
-    rg.args(["--no-config", "-n", "-m", "1", "-F"])
-        .arg(&logs.probe)
-        .arg(&logs.files[3]);
-    let line: u64 = output(rg)
-        .split(':')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("rg finds the probe");
-    let json = output(incident(
-        db,
-        home,
-        &["search", &logs.probe, "--json"].map(OsStr::new),
-    ));
-    let expected = format!("attachment 4 line {line}");
-    assert!(
-        json.contains(&expected),
-        "the request id is at {expected} of the log, and search says: {json}"
-    );
-    counts
 }
 
 /// The 100,000 incidents of benches/common, with their fields in the search index as the

@@ -43,6 +43,15 @@ pub fn read<E: From<StoreError>>(
         if grep.is_some_and(|re| !re.is_match(body)) {
             return Ok(());
         }
+        // A matching last line without a newline gets one, as grep prints it: the output of
+        // two logs one after the other must not run together.
+        let terminated;
+        let line = if grep.is_some() && body.len() == line.len() {
+            terminated = [line, b"\n"].concat();
+            &terminated[..]
+        } else {
+            line
+        };
         match &mut ring {
             None => out(line),
             Some(ring) => {

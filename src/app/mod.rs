@@ -86,12 +86,22 @@ impl App {
             policy: &self.settings.policy,
             now: self.now,
             notice: &|n| match n {
-                Notice::Migrating(m) => notice(&format!(
-                    "updating {} from schema version {} to {}…",
-                    m.path.display(),
-                    m.from,
-                    m.to
-                )),
+                Notice::Migrating(m) => {
+                    let work = match m.reindex {
+                        Some((bytes, took)) => format!(
+                            " (indexing {:.1} MB of logs line by line: about {} s)",
+                            bytes as f64 / 1e6,
+                            took.as_secs().max(1)
+                        ),
+                        None => String::new(),
+                    };
+                    notice(&format!(
+                        "updating {} from schema version {} to {}{work}…",
+                        m.path.display(),
+                        m.from,
+                        m.to
+                    ))
+                }
                 Notice::Rejudged(r) => notice(&format!(
                     "{}: judged the SLA clocks of {} incident{} again, {} with a different verdict (`incident list --breached` shows the breached)",
                     match r.why {

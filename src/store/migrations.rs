@@ -13,9 +13,6 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 /// Migration N (1-based) takes a database from user_version N-1 to N: SQL, then, where rows
 /// need values only Rust computes, a step run in the same transaction. Never edit one that has
 /// shipped: append a new one and make the same change in schema.sql.
-///
-/// Version 10 (search by line) is being written on another branch at the same time: its entry
-/// here is empty until the two are merged, so that this branch's version 11 has its number.
 const MIGRATIONS: &[(&str, Option<Step>)] = &[
     (include_str!("migrations/0001_initial.sql"), None),
     (include_str!("migrations/0002_snapshots.sql"), None),
@@ -35,8 +32,10 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         Some(Step::Rows(super::search::index_logs_apart)),
     ),
     (include_str!("migrations/0009_event_detail.sql"), None),
-    // Version 10: search by line, on its own branch; replaced by its migration on merge.
-    ("", None),
+    (
+        include_str!("migrations/0010_search_lines.sql"),
+        Some(Step::Rows(super::search::index_lines)),
+    ),
     (
         include_str!("migrations/0011_clocks.sql"),
         Some(Step::Clocks),
@@ -397,22 +396,47 @@ mod tests {
         .unwrap();
     }
 
-    /// What `search` finds for `query` after the migrations.
-    fn found(conn: &mut Connection, query: &str) -> Vec<crate::store::Hit> {
+    /// What `search` finds for `query` after the migrations: "incident kind where line
+    /// snippet", texts first, then log lines.
+    fn found(conn: &mut Connection, query: &str) -> Vec<String> {
         let txn = crate::store::Txn {
             tx: conn.transaction().unwrap(),
             path: std::path::Path::new(":memory:"),
         };
         txn.index_pending_notes().unwrap();
-        txn.search(&crate::store::SearchQuery {
-            query,
-            incident: None,
-            since: None,
-            kind: None,
-            limit: 10,
-            mark: ("[", "]"),
-        })
-        .unwrap()
+        let found = txn
+            .search(&crate::store::SearchQuery {
+                query,
+                incident: None,
+                since: None,
+                kind: None,
+                limit: Some(10),
+                count: false,
+                mark: ("[", "]"),
+            })
+            .unwrap();
+        let mut out: Vec<String> = found
+            .texts
+            .iter()
+            .map(|h| format!("{} {} {} None {}", h.number, h.kind, h.reference, h.snippet))
+            .collect();
+        for m in &found.logs {
+            txn.shown_lines::<crate::store::StoreError>(
+                m.log.blob_id,
+                &m.shown,
+                0,
+                |n, line, _| {
+                    let snippet = found.highlighter.snippet(line, ("[", "]"));
+                    out.push(format!(
+                        "{} {} {} Some({n}) {snippet}",
+                        m.log.number, m.log.kind, m.log.reference
+                    ));
+                    Ok(())
+                },
+            )
+            .unwrap();
+        }
+        out
     }
 
     #[test]
@@ -435,17 +459,7 @@ mod tests {
         .unwrap();
         log_and_command_run(&conn);
         migrate_with(&mut conn, &judging()).unwrap();
-        let mut search = |query: &str| -> Vec<String> {
-            found(&mut conn, query)
-                .iter()
-                .map(|h| {
-                    format!(
-                        "{} {} {} {:?} {}",
-                        h.number, h.kind, h.reference, h.line, h.snippet
-                    )
-                })
-                .collect()
-        };
+        let mut search = |query: &str| found(&mut conn, query);
         assert_eq!(
             search("binance"),
             ["7 log attachment 1 Some(3) ERROR upstream [binance] timeout"]
@@ -470,7 +484,7 @@ mod tests {
     }
 
     #[test]
-    fn version_8_moves_log_chunks_to_their_own_index() {
+    fn versions_8_to_10_move_log_chunks_to_an_index_of_lines() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_stepwise(&mut conn, 7).unwrap();
         conn.execute_batch(
@@ -500,24 +514,29 @@ mod tests {
             1,
             "the title only"
         );
-        assert_eq!(count("SELECT count(*) FROM search_log('binance')"), 1);
-        assert_eq!(count("SELECT count(*) FROM search_log('updater')"), 1);
+        assert_eq!(count("SELECT count(*) FROM search_line('binance')"), 1);
+        assert_eq!(count("SELECT count(*) FROM search_line('updater')"), 1);
+        assert_eq!(
+            count("SELECT count(*) FROM search_line('line')"),
+            2,
+            "a row per line"
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM search_docs WHERE chunk_id IS NOT NULL"),
+            0
+        );
         assert_eq!(count("SELECT actions_written FROM search_state"), 1);
         assert_eq!(
             count("SELECT count(*) FROM search_docs WHERE kind = 'action'"),
             0,
             "the action item waits for the next search"
         );
-        let found: Vec<String> = found(&mut conn, "binance")
-            .iter()
-            .map(|h| format!("{} {} {:?}", h.kind, h.reference, h.line))
-            .collect();
         assert_eq!(
-            found,
+            found(&mut conn, "binance"),
             [
-                "field title None",
-                "action action 1 None",
-                "log attachment 1 Some(3)"
+                "7 field title None [Binance] prices stale",
+                "7 action action 1 None alert on [binance] staleness",
+                "7 log attachment 1 Some(3) ERROR upstream [binance] timeout"
             ]
         );
     }

@@ -31,7 +31,9 @@ pub use blobs::{
     CommandRun, CommandRunRow, NewCommandRun,
 };
 pub use migrations::{LATEST_VERSION, Rejudged, Rejudging, SCHEMA};
-pub use search::{Hit, SearchError, SearchQuery};
+pub use search::{
+    COUNTED_LINES, Found, Highlighter, Hit, LogMatches, LogRef, SearchError, SearchQuery,
+};
 pub use snapshots::{ItemRow, SnapshotRow, StoredSnapshot};
 
 /// Long enough to ride out another responder's write (a commit takes milliseconds) and a
@@ -100,13 +102,16 @@ pub enum Mode {
 }
 
 /// An existing database about to be migrated to this binary's schema: once per release at
-/// most, but it can take a while on a large database (version 8 re-indexes every attached log:
-/// 26 s for 1 GB), so whoever opens the store is told first.
+/// most, but it can take a while on a large database (version 10 indexes every line of every
+/// attached log), so whoever opens the store is told first, with how long it should take.
 #[derive(Debug, Clone, Copy)]
 pub struct Migrating<'a> {
     pub path: &'a Path,
     pub from: i64,
     pub to: i64,
+    /// Bytes of logs and command output the migration indexes line by line, and about how
+    /// long that takes (at the rate measured in BENCHMARKS.md); None when it indexes none.
+    pub reindex: Option<(u64, std::time::Duration)>,
 }
 
 /// What a migration says while the store opens: that it starts, and what version 11 found.
@@ -215,6 +220,7 @@ impl Store {
                     path: &self.path,
                     from: version,
                     to: LATEST_VERSION,
+                    reindex: search::reindex_estimate(&self.conn, version)?,
                 }));
             }
             let judging = migrations::Judging {

@@ -193,6 +193,30 @@ fn grep_and_tail_select_lines() {
 }
 
 #[test]
+fn grep_ends_an_unterminated_last_line_so_two_logs_do_not_run_together() {
+    let env = opened();
+    for (name, text) in [
+        ("a.log", "INFO start\r\nERROR disk full on /var/lib/mysql"),
+        ("b.log", "ERROR user@db-1 refused (errno=13)"),
+    ] {
+        let (code, _, err) =
+            run_bytes(&env, &["attach", "1", "-", "--name", name], text.as_bytes());
+        assert_eq!(code, 0, "{err}");
+    }
+    let mut both = logs(&env, &["logs", "1", "-a", "1", "--grep", "ERROR"]);
+    both.extend(logs(&env, &["logs", "1", "-a", "2", "--grep", "ERROR"]));
+    assert_eq!(
+        String::from_utf8(both).unwrap(),
+        "ERROR disk full on /var/lib/mysql\nERROR user@db-1 refused (errno=13)\n"
+    );
+    // Read whole, a log still comes back byte for byte, its last line as it was.
+    assert_eq!(
+        logs(&env, &["logs", "1", "-a", "2"]),
+        b"ERROR user@db-1 refused (errno=13)"
+    );
+}
+
+#[test]
 fn bad_attach_input_leaves_the_database_untouched() {
     let env = opened();
     let before = env.db_bytes(&env.db());

@@ -1,7 +1,7 @@
 //! Writing the indexes, in the transaction that records what they index: incident fields,
 //! notes (in batches), action items, snapshots, command lines and the chunks of blobs.
 
-use super::io_error;
+use super::lines::{blob_lines, line_rowid};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Incident fields indexed, by their column names (also `Field::key`).
@@ -20,25 +20,18 @@ pub(in crate::store) fn add_doc(
     incident_pk: Option<i64>,
     reference: &str,
     at: &str,
-    chunk_id: Option<i64>,
     text: &str,
 ) -> rusqlite::Result<()> {
     if text.trim().is_empty() {
         return Ok(());
     }
-    // A chunk's text is its compressed data; anything else keeps it here.
-    let body = chunk_id.is_none().then_some(text);
     conn.prepare_cached(
-        "INSERT INTO search_docs (kind, incident_pk, ref, at, body, chunk_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO search_docs (kind, incident_pk, ref, at, body) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![kind, incident_pk, reference, at, body, chunk_id])?;
+    .execute(params![kind, incident_pk, reference, at, text])?;
     let id = conn.last_insert_rowid();
-    let index = match chunk_id {
-        Some(_) => "INSERT INTO search_log (rowid, text) VALUES (?1, ?2)",
-        None => "INSERT INTO search (rowid, text) VALUES (?1, ?2)",
-    };
-    conn.prepare_cached(index)?.execute(params![id, text])?;
+    conn.prepare_cached("INSERT INTO search (rowid, text) VALUES (?1, ?2)")?
+        .execute(params![id, text])?;
     Ok(())
 }
 
@@ -73,7 +66,7 @@ pub(in crate::store) fn index_fields(conn: &Connection, incident_pk: i64) -> rus
             Some((id, _)) => remove_doc(conn, id)?,
             None => {}
         }
-        add_doc(conn, "field", Some(incident_pk), field, at, None, text)?;
+        add_doc(conn, "field", Some(incident_pk), field, at, text)?;
     }
     Ok(())
 }
@@ -95,15 +88,7 @@ fn add_action_doc(conn: &Connection, action_id: i64) -> rusqlite::Result<()> {
         .prepare_cached("SELECT incident_pk, text, created_at FROM action_items WHERE id = ?1")?
         .query_row([action_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let reference = format!("action {action_id}");
-    add_doc(
-        conn,
-        "action",
-        Some(incident_pk),
-        &reference,
-        &at,
-        None,
-        &text,
-    )
+    add_doc(conn, "action", Some(incident_pk), &reference, &at, &text)
 }
 
 /// How many action items are in the index: a `search_docs` row of kind `mark` (never in the
@@ -191,7 +176,7 @@ pub(super) fn index_new_notes(conn: &Connection) -> rusqlite::Result<usize> {
 }
 
 fn index_note(conn: &Connection, incident_pk: i64, at: &str, text: &str) -> rusqlite::Result<()> {
-    add_doc(conn, "note", Some(incident_pk), "", at, None, text)
+    add_doc(conn, "note", Some(incident_pk), "", at, text)
 }
 
 /// A snapshot's summary and findings, and each item's error and raw text (log tails, command
@@ -223,15 +208,7 @@ pub(in crate::store) fn index_snapshot(
         strings(&value, &mut text);
     }
     let reference = format!("snapshot {seq}");
-    add_doc(
-        conn,
-        "snapshot",
-        Some(incident_pk),
-        &reference,
-        &at,
-        None,
-        &text,
-    )?;
+    add_doc(conn, "snapshot", Some(incident_pk), &reference, &at, &text)?;
     let items: Vec<(String, String, String)> = conn
         .prepare_cached(
             "SELECT collector, name, coalesce(error, '') || char(10) || raw
@@ -247,7 +224,6 @@ pub(in crate::store) fn index_snapshot(
             Some(incident_pk),
             &format!("{reference} {collector}/{name}"),
             &at,
-            None,
             text,
         )?;
     }
@@ -289,57 +265,64 @@ pub(super) fn index_command_line(conn: &Connection, run_id: i64) -> rusqlite::Re
         Some(incident_pk),
         &format!("command {seq}"),
         &at,
-        None,
         &command,
     )?;
     Ok(blob_id)
 }
 
-/// Indexes a blob's chunks, unless they are already: content is indexed once per blob.
+/// Indexes a blob's lines, one row of `search_line` each, unless they are already: content is
+/// indexed once per blob. Lines without a letter or digit hold no word and get no row.
 pub(in crate::store) fn index_blob(conn: &Connection, blob_id: i64) -> rusqlite::Result<()> {
     let indexed: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM search_docs d JOIN blob_chunks c ON c.id = d.chunk_id
-                            WHERE c.blob_id = ?1)",
-        )?
+        .prepare_cached("SELECT indexed FROM blobs WHERE id = ?1")?
         .query_row([blob_id], |r| r.get(0))?;
     if indexed {
         return Ok(());
     }
-    let mut decompressor = zstd::bulk::Decompressor::new().map_err(io_error)?;
-    let mut stmt = conn
-        .prepare_cached("SELECT id, size, data FROM blob_chunks WHERE blob_id = ?1 ORDER BY seq")?;
-    let mut rows = stmt.query([blob_id])?;
-    while let Some(row) = rows.next()? {
-        let plain = chunk_text(&mut decompressor, row.get(1)?, row.get_ref(2)?.as_blob()?)?;
-        add_doc(conn, "chunk", None, "", "", Some(row.get(0)?), &plain)?;
-    }
+    let mut insert =
+        conn.prepare_cached("INSERT INTO search_line (rowid, text) VALUES (?1, ?2)")?;
+    blob_lines::<rusqlite::Error>(
+        conn,
+        blob_id,
+        |_, _| true,
+        |number, line| {
+            if line.iter().any(|b| b.is_ascii_alphanumeric() || *b >= 0x80) {
+                let text = String::from_utf8_lossy(line);
+                insert.execute(params![line_rowid(blob_id, number), text.as_ref()])?;
+            }
+            Ok(true)
+        },
+    )?;
+    conn.prepare_cached("UPDATE blobs SET indexed = 1 WHERE id = ?1")?
+        .execute([blob_id])?;
     Ok(())
 }
 
-/// A stored chunk's text, as indexed: its decompressed bytes, invalid UTF-8 replaced.
-pub(super) fn chunk_text(
-    decompressor: &mut zstd::bulk::Decompressor,
-    size: i64,
-    data: &[u8],
-) -> rusqlite::Result<String> {
-    let plain = decompressor
-        .decompress(data, size.max(0) as usize)
-        .map_err(io_error)?;
-    Ok(String::from_utf8_lossy(&plain).into_owned())
-}
-
-/// Drops the index entries of the chunks of the blobs `blobs_sql` selects (ids), before `gc`
-/// deletes them.
+/// Drops the index rows of the blobs `blobs_sql` selects (ids), before `gc` deletes them. The
+/// index keeps no text, so FTS5 is handed each line again to take out.
 pub(in crate::store) fn forget_blobs(conn: &Connection, blobs_sql: &str) -> rusqlite::Result<()> {
-    let docs = format!(
-        "SELECT d.id FROM search_docs d JOIN blob_chunks c ON c.id = d.chunk_id
-         WHERE c.blob_id IN ({blobs_sql})"
-    );
-    conn.execute(
-        &format!("DELETE FROM search_log WHERE rowid IN ({docs})"),
-        [],
+    let blobs: Vec<i64> = conn
+        .prepare(&format!(
+            "SELECT id FROM blobs WHERE indexed AND id IN ({blobs_sql})"
+        ))?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut delete = conn.prepare_cached(
+        "INSERT INTO search_line (search_line, rowid, text) VALUES ('delete', ?1, ?2)",
     )?;
-    conn.execute(&format!("DELETE FROM search_docs WHERE id IN ({docs})"), [])?;
+    for blob_id in blobs {
+        blob_lines::<rusqlite::Error>(
+            conn,
+            blob_id,
+            |_, _| true,
+            |number, line| {
+                if line.iter().any(|b| b.is_ascii_alphanumeric() || *b >= 0x80) {
+                    let text = String::from_utf8_lossy(line);
+                    delete.execute(params![line_rowid(blob_id, number), text.as_ref()])?;
+                }
+                Ok(true)
+            },
+        )?;
+    }
     Ok(())
 }

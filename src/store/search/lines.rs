@@ -1,226 +1,176 @@
-//! Finding the line of a log chunk that a query matches, without FTS5: byte patterns for the
-//! query's terms over the decompressed chunk, on several cores.
+//! The lines of a stored blob (an attached log or command output): read in order from its
+//! chunks, a line split between chunks put back together, only the chunks that hold the lines
+//! asked for decompressed; and the highlighting of a query's terms in a line.
 
-use super::CANDIDATE_LINES;
-use super::query::phrase_of;
-use super::run::StoredChunk;
+use super::io_error;
+use super::query::Expr;
 use super::snippet::window_at;
+use rusqlite::{Connection, params};
 
-/// Each chunk's matching line and its number, with the line cut and highlighted for the
-/// snippet; None where the finder cannot say (the caller asks FTS5 then). Split over the
-/// cores, as the chunks are independent.
-pub(super) fn find_lines(
-    chunks: &[Option<StoredChunk>],
-    finder: Option<&LineFinder>,
-    mark: (&str, &str),
-) -> Vec<Option<(u64, String)>> {
-    let Some(finder) = finder else {
-        return chunks.iter().map(|_| None).collect();
-    };
-    // One decompressor and one buffer per thread, reused: a fresh buffer per chunk
-    // cost more in page faults than finding the line in it.
-    let one = |dctx: &mut zstd::bulk::Decompressor, plain: &mut Vec<u8>, chunk: &StoredChunk| {
+/// A blob's lines are rows `blob_id << LINE_BITS | line` of `search_line`: a blob is one range
+/// of rowids, in file order, and a hit's rowid says its log and line without a lookup. 2^36
+/// lines per blob, 2^27 blobs.
+pub(super) const LINE_BITS: u32 = 36;
+
+pub(super) fn line_rowid(blob_id: i64, line: u64) -> i64 {
+    (blob_id << LINE_BITS) | line as i64
+}
+
+/// The rowids of blob `blob_id`'s lines: from, to (inclusive).
+pub(super) fn blob_range(blob_id: i64) -> (i64, i64) {
+    (line_rowid(blob_id, 0), line_rowid(blob_id + 1, 0) - 1)
+}
+
+/// A chunk as listed: which lines it holds part of.
+struct ChunkMeta {
+    id: i64,
+    first_line: u64,
+    /// Newlines in it: it holds lines first_line ..= first_line + newlines (the last one may
+    /// go on in the next chunk, or be empty).
+    newlines: u64,
+    size: usize,
+}
+
+/// Hands `f` each line (without its newline) of blob `blob_id` whose number `want` accepts,
+/// in order; `wants_chunk(first, last)` says whether a chunk holding lines first..=last can
+/// hold one (the others are not read). `f` returns false to stop.
+pub(super) fn blob_lines<E: From<rusqlite::Error>>(
+    conn: &Connection,
+    blob_id: i64,
+    wants_chunk: impl Fn(u64, u64) -> bool,
+    mut f: impl FnMut(u64, &[u8]) -> Result<bool, E>,
+) -> Result<(), E> {
+    let chunks: Vec<ChunkMeta> = conn
+        .prepare_cached(
+            "SELECT id, first_line, lines, size FROM blob_chunks INDEXED BY blob_chunks_lines
+             WHERE blob_id = ?1 ORDER BY first_line, seq",
+        )?
+        .query_map([blob_id], |r| {
+            Ok(ChunkMeta {
+                id: r.get(0)?,
+                first_line: r.get::<_, i64>(1)?.max(0) as u64,
+                newlines: r.get::<_, i64>(2)?.max(0) as u64,
+                size: r.get::<_, i64>(3)?.max(0) as usize,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut dctx = zstd::bulk::Decompressor::new().map_err(io_error)?;
+    let mut plain = Vec::new();
+    // The start of a line that goes on in the next chunk.
+    let mut carry: Vec<u8> = Vec::new();
+    // After a chunk not read: the bytes up to the next newline end a line not asked for.
+    let mut skipping = false;
+    let mut number = 1;
+    let mut data_stmt = conn.prepare_cached("SELECT data FROM blob_chunks WHERE id = ?1")?;
+    for chunk in &chunks {
+        if !wants_chunk(chunk.first_line, chunk.first_line + chunk.newlines) {
+            carry.clear();
+            skipping = true;
+            continue;
+        }
+        let data: Vec<u8> = data_stmt.query_row(params![chunk.id], |r| r.get(0))?;
         plain.clear();
         plain.reserve(chunk.size);
-        dctx.decompress_to_buffer(&chunk.data, plain).ok()?;
-        let (start, end) = finder.best_line(plain)?;
-        let before = plain[..start].iter().filter(|b| **b == b'\n').count() as u64;
-        let (line, first) = finder.highlight(&plain[start..end], mark);
-        Some((chunk.first_line + before, window_at(&line, first)))
-    };
-    let run = |part: &[Option<StoredChunk>]| -> Vec<Option<(u64, String)>> {
-        let mut dctx = zstd::bulk::Decompressor::new().ok();
-        let mut plain = Vec::new();
-        part.iter()
-            .map(|c| match (c, dctx.as_mut()) {
-                (Some(chunk), Some(dctx)) => one(dctx, &mut plain, chunk),
-                _ => None,
-            })
-            .collect()
-    };
-    let work = chunks.iter().filter(|c| c.is_some()).count();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if work < 2 || threads < 2 {
-        return run(chunks);
-    }
-    let per_thread = chunks.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = chunks
-            .chunks(per_thread)
-            .map(|part| scope.spawn(move || run(part)))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
-/// One thing a query looks for, as FTS5 would tokenize it: a word, a prefix (`crypto*`) or a
-/// phrase of several (lowercase, letters and digits only).
-#[derive(Debug)]
-struct Term {
-    re: regex::bytes::Regex,
-    /// The last word may be followed by more letters (`crypto*`).
-    prefix: bool,
-}
-
-impl Term {
-    fn new(words: &[String], prefix: bool) -> Option<Term> {
-        if words.is_empty() {
-            return None;
+        dctx.decompress_to_buffer(&data, &mut plain)
+            .map_err(io_error)?;
+        number = chunk.first_line;
+        let mut rest = &plain[..];
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            let line = &rest[..i];
+            rest = &rest[i + 1..];
+            let go_on = if skipping {
+                skipping = false;
+                true
+            } else if carry.is_empty() {
+                f(number, line)?
+            } else {
+                carry.extend_from_slice(line);
+                let go_on = f(number, &carry)?;
+                carry.clear();
+                go_on
+            };
+            if !go_on {
+                return Ok(());
+            }
+            number += 1;
         }
-        let pattern = words
-            .iter()
-            .map(|w| regex::escape(w))
-            .collect::<Vec<_>>()
-            .join(r"(?-u:[^0-9A-Za-z\x80-\xFF])+");
-        // The words are ASCII (LineFinder::of): ASCII case folding is enough, and compiling
-        // Unicode's case classes cost a third of a millisecond per search.
-        let re = regex::bytes::RegexBuilder::new(&pattern)
-            .case_insensitive(true)
-            .unicode(false)
-            .build()
-            .ok()?;
-        Some(Term { re, prefix })
+        if !skipping {
+            carry.extend_from_slice(rest);
+        }
     }
-
-    /// Where the term occurs in `hay` as whole tokens, a prefix's token taken whole.
-    fn find_iter<'h>(&'h self, hay: &'h [u8]) -> impl Iterator<Item = (usize, usize)> + 'h {
-        let token = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
-        self.re.find_iter(hay).filter_map(move |m| {
-            if m.start() > 0 && token(hay[m.start() - 1]) {
-                return None;
-            }
-            let mut end = m.end();
-            if self.prefix {
-                while end < hay.len() && token(hay[end]) {
-                    end += 1;
-                }
-            } else if end < hay.len() && token(hay[end]) {
-                return None;
-            }
-            Some((m.start(), end))
-        })
+    if !carry.is_empty() && !skipping {
+        f(number, &carry)?;
     }
+    Ok(())
 }
 
-/// The terms of a query of plain words, phrases and prefixes (and AND, OR, NOT, NEAR between
-/// them), to find the line of a chunk they match without tokenizing the chunk's lines.
+/// Where a query's terms are in a line, to show them marked. For display only: which lines
+/// match is FTS5's answer; this finds the words of the terms (ASCII case folded), as whole
+/// tokens, a prefix's last word taken whole.
 #[derive(Debug)]
-pub(super) struct LineFinder {
-    /// The exact phrase: one in quotes, or the query's plain words in their order.
-    phrase: Option<Term>,
-    /// Every term that must occur (those after NOT are left out).
+pub struct Highlighter {
     terms: Vec<Term>,
 }
 
-impl LineFinder {
-    /// None for a query whose syntax this does not cover (column filters, `^`, `+`, `{…}`)
-    /// or whose words are not ASCII (FTS5 folds diacritics, a byte pattern does not).
-    pub(super) fn of(query: &str) -> Option<LineFinder> {
-        if !query.is_ascii() || query.contains([':', '^', '+', '{', '}']) {
-            return None;
-        }
-        let words = |text: &str| -> Vec<String> {
-            text.split(|c: char| !c.is_ascii_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .map(str::to_ascii_lowercase)
-                .collect()
-        };
-        let mut terms = Vec::new();
-        let mut quoted = None;
-        let mut negated = false;
-        for (i, part) in query.split('"').enumerate() {
-            if i % 2 == 1 {
-                let phrase = part.trim_end();
-                let term = Term::new(&words(phrase), false)?;
-                if !std::mem::take(&mut negated) {
-                    if quoted.is_none() {
-                        quoted = Term::new(&words(phrase), false);
-                    }
-                    terms.push(term);
+#[derive(Debug)]
+struct Term {
+    re: regex::bytes::Regex,
+    prefix: bool,
+}
+
+impl Highlighter {
+    pub(super) fn of(expr: &Expr) -> Highlighter {
+        let terms = expr
+            .positive_terms()
+            .into_iter()
+            .filter_map(|(text, prefix)| {
+                let words: Vec<String> = text
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(regex::escape)
+                    .collect();
+                if words.is_empty() || !text.is_ascii() {
+                    return None;
                 }
-                continue;
-            }
-            for bare in part.split(|c: char| c.is_whitespace() || "(),".contains(c)) {
-                match bare {
-                    "" | "AND" | "OR" | "NEAR" => continue,
-                    "NOT" => {
-                        negated = true;
-                        continue;
-                    }
-                    _ => {}
-                }
-                let prefix = bare.ends_with('*');
-                let ws = words(bare.trim_end_matches('*'));
-                if ws.is_empty() || std::mem::take(&mut negated) {
+                let pattern = words.join(r"(?-u:[^0-9A-Za-z\x80-\xFF])+");
+                let re = regex::bytes::RegexBuilder::new(&pattern)
+                    .case_insensitive(true)
+                    .unicode(false)
+                    .build()
+                    .ok()?;
+                Some(Term { re, prefix })
+            })
+            .collect();
+        Highlighter { terms }
+    }
+
+    /// The line marked, cut to about 160 characters around its first hit.
+    pub fn snippet(&self, line: &[u8], mark: (&str, &str)) -> String {
+        let (marked, first) = self.mark(line, mark);
+        window_at(&marked, first)
+    }
+
+    /// The line with every occurrence of a term between the marks, and where the first mark
+    /// is (the line may hold the marks' characters too: `[` in JSON).
+    pub fn mark(&self, line: &[u8], mark: (&str, &str)) -> (String, Option<usize>) {
+        let token = |b: u8| b.is_ascii_alphanumeric() || b >= 0x80;
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for t in &self.terms {
+            for m in t.re.find_iter(line) {
+                if m.start() > 0 && token(line[m.start() - 1]) {
                     continue;
                 }
-                terms.push(Term::new(&ws, prefix)?);
+                let mut end = m.end();
+                if t.prefix {
+                    while end < line.len() && token(line[end]) {
+                        end += 1;
+                    }
+                } else if end < line.len() && token(line[end]) {
+                    continue;
+                }
+                spans.push((m.start(), end));
             }
         }
-        if terms.is_empty() {
-            return None;
-        }
-        let phrase = match quoted {
-            Some(p) => Some(p),
-            None => phrase_of(query).and_then(|p| Term::new(&words(&p), false)),
-        };
-        Some(LineFinder { phrase, terms })
-    }
-
-    /// The byte range of the best line of `text` (without its newline).
-    fn best_line(&self, text: &[u8]) -> Option<(usize, usize)> {
-        let line_of = |at: usize| {
-            let start = text[..at]
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(0, |i| i + 1);
-            let end = text[at..]
-                .iter()
-                .position(|b| *b == b'\n')
-                .map_or(text.len(), |i| at + i);
-            (start, end)
-        };
-        if let Some(phrase) = &self.phrase
-            && let Some((at, _)) = phrase.find_iter(text).next()
-        {
-            return Some(line_of(at));
-        }
-        // The first line holding every term, among the first few lines holding the first.
-        let mut last = None;
-        for (at, _) in self.terms[0].find_iter(text).take(CANDIDATE_LINES) {
-            let (start, end) = line_of(at);
-            if last == Some(start) {
-                continue;
-            }
-            last = Some(start);
-            let line = &text[start..end];
-            if self.terms[1..]
-                .iter()
-                .all(|t| t.find_iter(line).next().is_some())
-            {
-                return Some((start, end));
-            }
-        }
-        self.terms
-            .iter()
-            .filter_map(|t| t.find_iter(text).next())
-            .map(|(at, _)| at)
-            .min()
-            .map(line_of)
-    }
-
-    /// The line with every occurrence of a term (or the phrase) between the marks, and where
-    /// the first mark is (the text may hold the marks' characters too: `[` in JSON).
-    fn highlight(&self, line: &[u8], mark: (&str, &str)) -> (String, Option<usize>) {
-        let mut spans: Vec<(usize, usize)> = self
-            .phrase
-            .iter()
-            .chain(&self.terms)
-            .flat_map(|t| t.find_iter(line))
-            .collect();
         spans.sort_unstable();
         let mut out = String::with_capacity(line.len() + 16);
         let mut first = None;

@@ -1,19 +1,18 @@
 //! Full-text search (SQLite FTS5) over everything recorded: incident fields, notes, snapshot
-//! texts, command lines, and the chunks of attached logs and command output.
+//! texts, command lines and action items (`search`, one row per text, ranked by bm25), and
+//! every line of attached logs and command output (`search_line`, one row per line, in file
+//! order), so that a query's AND, NOT, phrases and NEAR hold within one text or one line.
 //!
-//! Two contentless FTS5 indexes whose rowids are `search_docs` rows: `search` for what was
-//! written (its already redacted text kept in `search_docs.body`), ranked by bm25, and
-//! `search_log` for the chunks of logs and command output, shown newest first. A chunk is
-//! indexed once, however many attachments or command runs share its blob, and is joined to
-//! them when searched. The indexes are written in the same transaction as what they index, by
-//! the store methods that write it; a hit's line and snippet are found afterwards in the few
-//! results shown (byte patterns over the decompressed chunk, or the query run again over just
-//! their text in a temporary FTS5 table).
+//! `search_docs` says what each text of `search` is (its already redacted text kept in
+//! `body`); a line's rowid says its blob and line number (`lines::LINE_BITS`), and a blob is
+//! joined to its attachments and command runs when searched: content attached twice is
+//! indexed once. The indexes are written in the same transaction as what they index, by the
+//! store methods that write it.
 //!
-//! By job: `index` writes the indexes as things are recorded, `migrate` holds the two schema
-//! steps that (re)build them, `query` turns what the user typed into an FTS5 query, `run`
-//! runs it (ranking, filters, the logs' newest first), and `lines` and `snippet` find each
-//! hit's line and cut its snippet.
+//! By job: `index` writes the indexes as things are recorded, `migrate` holds the schema steps
+//! that (re)build them, `query` parses what the user typed into an FTS5 query, `run` runs it
+//! (ranking, filters, totals, the logs newest first), `lines` reads a blob's lines back and
+//! marks the query's words, and `snippet` cuts a text's snippet.
 
 mod index;
 mod lines;
@@ -22,20 +21,49 @@ mod query;
 mod run;
 mod snippet;
 
+#[cfg(test)]
+mod reference;
+
 pub(super) use index::{
     forget_blobs, index_action, index_blob, index_command_run, index_fields, index_pending_notes,
     index_snapshot,
 };
-pub(super) use migrate::{backfill, index_logs_apart};
+pub use lines::Highlighter;
+pub(super) use migrate::{backfill, index_lines, index_logs_apart};
+pub use run::{Found, LogMatches, LogRef};
 
 use super::StoreError;
 use crate::domain::time::Timestamp;
 
-/// The tokenizer of `search` (schema.sql), repeated for the temporary table snippets use.
+/// The tokenizer of `search` and `search_line` (schema.sql), repeated for the temporary table
+/// snippets use.
 const TOKENIZE: &str = "unicode61 remove_diacritics 2";
 
-/// Lines of a chunk tried for its snippet: bounds the work for a common word.
-const CANDIDATE_LINES: usize = 200;
+/// Matching log lines counted exactly for a page of results; beyond, the total is "more
+/// than" this (`--count` counts them all).
+pub const COUNTED_LINES: u64 = 10_000;
+
+/// Bytes of logs version 10 indexes per second, line by line (BENCHMARKS.md, "logs": the
+/// ingest rate of `attach`, indexing included, on the benchmark machine).
+const INDEX_BYTES_PER_SECOND: u64 = 17_000_000;
+
+/// How much version 10 will index, and about how long it takes, for a database at `version`.
+pub(super) fn reindex_estimate(
+    conn: &rusqlite::Connection,
+    version: i64,
+) -> Result<Option<(u64, std::time::Duration)>, StoreError> {
+    // Blobs exist from version 5; version 10 indexes lines.
+    if !(5..10).contains(&version) {
+        return Ok(None);
+    }
+    let bytes = migrate::bytes_to_index(conn)?;
+    Ok((bytes > 0).then(|| {
+        (
+            bytes,
+            std::time::Duration::from_secs_f64(bytes as f64 / INDEX_BYTES_PER_SECOND as f64),
+        )
+    }))
+}
 
 fn io_error(e: std::io::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
@@ -44,19 +72,23 @@ fn io_error(e: std::io::Error) -> rusqlite::Error {
 /// What to search for, and where.
 #[derive(Debug, Clone)]
 pub struct SearchQuery<'q> {
-    /// FTS5 query syntax: words, "phrases", prefix*, AND/OR/NOT, NEAR(…).
+    /// The query language (`query.rs`, the README): words, "phrases", prefix*, ^start,
+    /// AND/OR/NOT, NEAR(…).
     pub query: &'q str,
     /// Only this incident (its number).
     pub incident: Option<i64>,
     pub since: Option<Timestamp>,
     /// field, note, snapshot, command, log, action.
     pub kind: Option<&'q str>,
-    pub limit: usize,
+    /// At most this many results (texts and lines); None for all.
+    pub limit: Option<usize>,
+    /// Only the totals, counted exactly: no texts or lines.
+    pub count: bool,
     /// What goes around each hit in the snippets.
     pub mark: (&'q str, &'q str),
 }
 
-/// One result.
+/// One text found (the lines of logs are `LogMatches`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub number: i64,
@@ -65,12 +97,9 @@ pub struct Hit {
     /// Which one within the incident: 'root_cause', 'snapshot 1 logs/app=updater',
     /// 'attachment 2', 'command 3', 'action 7'.
     pub reference: String,
-    /// The line of a log or command output the snippet is from.
-    pub line: Option<u64>,
     pub at: Timestamp,
-    /// bm25 (lower is better) of what was written; None for the lines of logs and command
-    /// output, which are shown newest first.
-    pub score: Option<f64>,
+    /// bm25 (lower is better).
+    pub score: f64,
     /// Whether the words occur as the exact phrase typed.
     pub exact: bool,
     pub snippet: String,
@@ -78,7 +107,8 @@ pub struct Hit {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    /// The query is not FTS5 syntax; the text says why, in plain words.
+    /// The query is malformed or has no word; the text says why, in plain words, with an
+    /// example.
     #[error("{0}")]
     Query(String),
     #[error(transparent)]

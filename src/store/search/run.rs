@@ -1,14 +1,63 @@
-//! Running a search: the texts ranked by bm25, then the logs' chunks newest first, the exact
-//! phrase's before the rest, within the filters and the limit; then each hit's line and
-//! snippet.
+//! Running a search: the texts ranked by bm25 (the exact phrase's first), then the lines of
+//! logs and command output, logs newest-attached first and lines in file order, within the
+//! filters and the limit, with the totals.
 
 use super::index::actions_pending;
-use super::lines::{LineFinder, find_lines};
-use super::query::{phrase_of, plain_query_error, quote_punctuated};
-use super::{Hit, SearchError, SearchQuery, TOKENIZE, io_error};
-use crate::domain::time;
+use super::lines::{Highlighter, blob_lines, blob_range};
+use super::query::{Expr, parse};
+use super::{COUNTED_LINES, Hit, SearchError, SearchQuery, TOKENIZE};
+use crate::domain::time::{self, Timestamp};
 use crate::store::{StoreError, Txn};
 use rusqlite::{OptionalExtension, params};
+
+/// A log or command output in a search's scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogRef {
+    pub number: i64,
+    /// log or command.
+    pub kind: String,
+    /// Which one within the incident: 'attachment 2', 'command 3'.
+    pub reference: String,
+    /// The log's name, or the command line.
+    pub name: String,
+    pub at: Timestamp,
+    pub blob_id: i64,
+}
+
+/// The lines of one log that match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogMatches {
+    pub log: LogRef,
+    /// How many lines match: all of them when `exact`, else at least this many.
+    pub total: u64,
+    pub exact: bool,
+    /// The numbers of the lines to show, in file order.
+    pub shown: Vec<u64>,
+}
+
+/// What a search found.
+#[derive(Debug)]
+pub struct Found {
+    /// The texts to show, best first.
+    pub texts: Vec<Hit>,
+    /// How many texts match, and in each incident (by number, highest first).
+    pub text_total: u64,
+    pub text_counts: Vec<(i64, u64)>,
+    /// The logs with a matching line, newest first.
+    pub logs: Vec<LogMatches>,
+    /// How many lines match in all: exact when `lines_exact`, else more than COUNTED_LINES.
+    pub line_total: u64,
+    pub lines_exact: bool,
+    /// Marks the query's words in a line shown.
+    pub highlighter: Highlighter,
+}
+
+/// The filters of a search, as its statements take them.
+struct Scope<'q> {
+    incident_pk: Option<i64>,
+    since: Option<String>,
+    kind: Option<&'q str>,
+}
 
 impl Txn<'_> {
     /// Whether notes (or action items, see `index_unindexed_actions`) were written since the
@@ -24,15 +73,21 @@ impl Txn<'_> {
         Ok(notes || actions_pending(&self.tx)?)
     }
 
-    /// Ranked matches. What was written (fields, notes, snapshot texts, command lines, action
-    /// items) comes first, by bm25, ties to the most recently recorded; then the lines of logs
-    /// and command output, newest first. For a query of plain words, whatever holds them as
-    /// the exact phrase comes before the rest, in the same order.
-    pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
-        let quoted = quote_punctuated(q.query);
-        let q = &SearchQuery {
-            query: &quoted,
-            ..q.clone()
+    /// What matches: the texts (fields, notes, snapshot texts, command lines, action items)
+    /// by bm25, ties to the most recently recorded, whatever holds a query of plain words as
+    /// the exact phrase first; then the lines of logs and command output, the newest log
+    /// first and its lines in file order. Up to the limit in all, with the totals (exact for
+    /// texts, and for lines up to COUNTED_LINES, or all of them with `count` or no limit).
+    pub fn search(&self, q: &SearchQuery) -> Result<Found, SearchError> {
+        let expr = parse(q.query).map_err(SearchError::Query)?;
+        let mut found = Found {
+            texts: Vec::new(),
+            text_total: 0,
+            text_counts: Vec::new(),
+            logs: Vec::new(),
+            line_total: 0,
+            lines_exact: true,
+            highlighter: Highlighter::of(&expr),
         };
         let incident_pk: Option<i64> = match q.incident {
             Some(number) => {
@@ -42,7 +97,7 @@ impl Txn<'_> {
                     .query_row([number], |r| r.get(0))
                     .optional()?;
                 if pk.is_none() {
-                    return Ok(Vec::new());
+                    return Ok(found);
                 }
                 pk
             }
@@ -52,265 +107,351 @@ impl Txn<'_> {
             incident_pk,
             since: q.since.map(time::to_rfc3339),
             kind: q.kind,
-            limit: q.limit,
         };
-        let texts = q.kind != Some("log");
-        let logs = matches!(q.kind, None | Some("log" | "command"));
-        let phrase = phrase_of(q.query);
-        let mut rows = Vec::new();
-        for (query, exact) in phrase
-            .iter()
-            .map(|p| (p.as_str(), true))
-            .chain([(q.query, false)])
-        {
-            if texts {
-                self.text_rows(query, exact, &scope, &mut rows)?;
+        if q.kind != Some("log") {
+            found.text_counts = self.count_texts(&expr.fts(), &scope)?;
+            found.text_total = found.text_counts.iter().map(|c| c.1).sum();
+            if !q.count && found.text_total > 0 {
+                found.texts = self.texts(&expr, &scope, q)?;
             }
-            if logs {
-                self.log_rows(query, exact, &scope, &mut rows)?;
+        }
+        if matches!(q.kind, None | Some("log" | "command")) {
+            let lines = self.expand_line_prefixes(&expr)?;
+            self.log_lines(&lines.fts(), &scope, q, &mut found)?;
+        }
+        Ok(found)
+    }
+
+    /// How many texts match in each incident, highest number first.
+    fn count_texts(&self, fts: &str, scope: &Scope) -> Result<Vec<(i64, u64)>, SearchError> {
+        self.tx
+            .prepare_cached(
+                "SELECT i.number, count(*) FROM search s
+                      CROSS JOIN search_docs d ON d.id = s.rowid
+                      CROSS JOIN incidents i ON i.pk = d.incident_pk
+                 WHERE search MATCH ?1
+                   AND (?2 IS NULL OR d.incident_pk = ?2) AND (?3 IS NULL OR d.at >= ?3)
+                   AND (?4 IS NULL OR d.kind = ?4)
+                 GROUP BY i.number ORDER BY i.number DESC",
+            )?
+            .query_map(
+                params![fts, scope.incident_pk, scope.since, scope.kind],
+                |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)),
+            )
+            .map_err(query_error)?
+            .collect::<Result<_, _>>()
+            .map_err(query_error)
+    }
+
+    /// The best texts, up to the limit: the exact phrase's first, then the query's.
+    fn texts(&self, expr: &Expr, scope: &Scope, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
+        let limit = q.limit.map_or(-1, |n| n as i64);
+        let mut rows: Vec<(i64, f64, String, i64, String, String, bool)> = Vec::new();
+        let phrase = expr.phrase().map(|p| p.fts());
+        for (fts, exact) in phrase
+            .iter()
+            .map(|p| (p.clone(), true))
+            .chain([(expr.fts(), false)])
+        {
+            // CROSS JOIN: the planner would rather scan search_docs than drive from the hits.
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT s.rowid, bm25(search), d.kind, i.number, d.ref, d.at
+                 FROM search s
+                      CROSS JOIN search_docs d ON d.id = s.rowid
+                      CROSS JOIN incidents i ON i.pk = d.incident_pk
+                 WHERE search MATCH ?1
+                   AND (?2 IS NULL OR d.incident_pk = ?2) AND (?3 IS NULL OR d.at >= ?3)
+                   AND (?4 IS NULL OR d.kind = ?4)
+                 ORDER BY bm25(search), d.at DESC, i.number DESC, s.rowid DESC
+                 LIMIT ?5",
+            )?;
+            let found = stmt
+                .query_map(
+                    params![fts, scope.incident_pk, scope.since, scope.kind, limit],
+                    |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            exact,
+                        ))
+                    },
+                )
+                .map_err(query_error)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(query_error)?;
+            for row in found {
+                if q.limit.is_some_and(|n| rows.len() >= n) {
+                    break;
+                }
+                if !rows.iter().any(|r| r.0 == row.0) {
+                    rows.push(row);
+                }
             }
         }
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        // The lines of the logs' hits first, on every core: decompressing a chunk and finding
-        // its line is most of a search's time once the index has answered.
-        let finder = LineFinder::of(q.query);
-        let chunks = rows
-            .iter()
-            .map(|r| r.6.map(|chunk| self.stored_chunk(chunk)).transpose())
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let lines = find_lines(&chunks, finder.as_ref(), q.mark);
-        // The temporary table snippets are cut in, made when the first one needs it.
-        let mut scratch = false;
+        self.tx.execute_batch(&format!(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_hit
+             USING fts5(text, tokenize = '{TOKENIZE}')"
+        ))?;
+        let fts = expr.fts();
         let mut hits = Vec::with_capacity(rows.len());
-        for ((row, chunk), line) in rows.into_iter().zip(chunks).zip(lines) {
-            let (id, score, kind, number, reference, at, _, exact) = row;
-            if !scratch && !matches!((&chunk, &line), (Some(_), Some(_))) {
-                self.tx.execute_batch(&format!(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_hit
-                     USING fts5(text, tokenize = '{TOKENIZE}')"
-                ))?;
-                scratch = true;
-            }
-            let (line, snippet) = match (chunk, line) {
-                (Some(_), Some((line, snippet))) => (Some(line), snippet),
-                (Some(chunk), None) => {
-                    let plain =
-                        zstd::bulk::decompress(&chunk.data, chunk.size).map_err(io_error)?;
-                    self.fts_line_snippet(chunk.first_line, &plain, q)?
-                }
-                (None, _) => (None, self.body_snippet(id, q)?),
-            };
+        for (id, score, kind, number, reference, at, exact) in rows {
             hits.push(Hit {
                 number,
                 kind,
                 reference,
-                line,
                 at: time::from_rfc3339(&at).unwrap_or_default(),
                 score,
                 exact,
-                snippet,
+                snippet: self.body_snippet(id, &fts, q.mark)?,
             });
         }
-        if scratch {
-            self.tx.execute_batch("DROP TABLE temp.search_hit")?;
-        }
+        self.tx.execute_batch("DROP TABLE temp.search_hit")?;
         Ok(hits)
     }
 
-    /// Appends the best texts matching `query` to `rows`, up to the limit, skipping those
-    /// already there: by score, then the newest. Without filters, FTS5 picks the best few
-    /// before anything is joined to them (a common word matches tens of thousands of texts,
-    /// and a lookup each is most of what it would cost), taking the most recently recorded
-    /// where more texts tie on score than are shown.
-    fn text_rows(
-        &self,
-        query: &str,
-        exact: bool,
-        scope: &Scope,
-        rows: &mut Vec<Row>,
-    ) -> Result<(), SearchError> {
-        let Some(fetch) = scope.fetch(rows) else {
-            return Ok(());
-        };
-        let best_first = if scope.filtered() {
-            ""
-        } else {
-            "ORDER BY score, rowid DESC LIMIT ?5"
-        };
-        // CROSS JOIN: the planner would rather scan search_docs than drive from the hits.
-        let sql = format!(
-            "SELECT h.id, h.score, d.kind, i.number, d.ref, d.at, NULL
-             FROM (SELECT rowid AS id, bm25(search) AS score FROM search WHERE search MATCH ?1
-                   {best_first}) h
-                  CROSS JOIN search_docs d ON d.id = h.id
-                  CROSS JOIN incidents i ON i.pk = d.incident_pk
-             WHERE (?2 IS NULL OR d.incident_pk = ?2) AND (?3 IS NULL OR d.at >= ?3)
-               AND (?4 IS NULL OR d.kind = ?4)
-             ORDER BY h.score, d.at DESC, i.number DESC, h.id DESC
-             LIMIT ?5"
-        );
-        self.collect_rows(&sql, query, exact, scope, Some(fetch), rows)
-    }
-
-    /// Appends the newest log and command output chunks matching `query` to `rows`, up to the
-    /// limit, skipping those already there. FTS5 walks `search_log` from its newest entry and
-    /// the walk stops once enough are found; nothing is scored.
-    fn log_rows(
-        &self,
-        query: &str,
-        exact: bool,
-        scope: &Scope,
-        rows: &mut Vec<Row>,
-    ) -> Result<(), SearchError> {
-        if rows.len() >= scope.limit {
-            return Ok(());
+    /// The query for `search_line`, its prefixes of plain words expanded to the words of the
+    /// index they stand for when there are at most MAX_EXPANSION (`Expr::expand_prefixes`).
+    fn expand_line_prefixes(&self, expr: &Expr) -> Result<Expr, SearchError> {
+        const MAX_EXPANSION: usize = 64;
+        if !expr.fts().contains('*') {
+            return Ok(expr.clone());
         }
-        let expanded = self.expand_prefixes(query)?;
-        let query = expanded.as_deref().unwrap_or(query);
-        let sql = "WITH owners AS MATERIALIZED (
-                 SELECT blob_id, 'log' AS kind, incident_pk, 'attachment ' || seq AS ref,
-                        added_at AS at
-                 FROM attachments
-                 UNION ALL
-                 SELECT output_blob_id, 'command', incident_pk, 'command ' || seq, started_at
-                 FROM command_runs
-             )
-             SELECT search_log.rowid, NULL, o.kind, i.number, o.ref, o.at, d.chunk_id
-             FROM search_log
-                  CROSS JOIN search_docs d ON d.id = search_log.rowid
-                  CROSS JOIN blob_chunks c ON c.id = d.chunk_id
-                  CROSS JOIN owners o ON o.blob_id = c.blob_id
-                  CROSS JOIN incidents i ON i.pk = o.incident_pk
-             WHERE search_log MATCH ?1
-               AND (?2 IS NULL OR o.incident_pk = ?2) AND (?3 IS NULL OR o.at >= ?3)
-               AND (?4 IS NULL OR o.kind = ?4)
-             ORDER BY search_log.rowid DESC
-             LIMIT ?5";
-        // No limit in SQL: the walk is stopped here, after the last chunk's every owner (a
-        // second sort key would make SQLite sort every match before returning the first).
-        self.collect_rows(sql, query, exact, scope, None, rows)
+        self.tx.execute_batch(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_line_words
+             USING fts5vocab(main, search_line, row)",
+        )?;
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT term FROM temp.search_line_words WHERE term >= ?1 AND term < ?2 LIMIT ?3",
+        )?;
+        let mut failed = None;
+        let expanded = expr.expand_prefixes(&mut |prefix: &str| {
+            // The first string after every one that starts with the prefix (ASCII).
+            let mut end = prefix.to_string();
+            let last = end.pop().map_or('\0', |c| (c as u8 + 1) as char);
+            end.push(last);
+            let found: rusqlite::Result<Vec<String>> = stmt
+                .query_map(params![prefix, end, MAX_EXPANSION as i64 + 1], |r| r.get(0))
+                .and_then(|rows| rows.collect());
+            match found {
+                Ok(words) if words.len() <= MAX_EXPANSION => Some(words),
+                Ok(_) => None,
+                Err(e) => {
+                    failed = Some(e);
+                    None
+                }
+            }
+        });
+        match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(expanded),
+        }
     }
 
-    /// Runs a search statement (parameters: query, incident pk, since, kind, how many) and
-    /// appends the rows not already in `rows`, up to the limit. Without `fetch` the statement
-    /// returns log chunks newest first, a row per owner: the chunk the limit falls in is read
-    /// whole and its owners put newest first, so which are shown does not depend on the order
-    /// they were stored in.
-    fn collect_rows(
+    /// The logs and command outputs in scope, newest first.
+    fn log_owners(&self, scope: &Scope) -> Result<Vec<LogRef>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT o.kind, i.number, o.ref, o.name, o.at, o.blob_id
+             FROM (SELECT 'log' AS kind, incident_pk, 'attachment ' || seq AS ref, name,
+                          added_at AS at, blob_id, seq
+                   FROM attachments
+                   UNION ALL
+                   SELECT 'command', incident_pk, 'command ' || seq, command, started_at,
+                          output_blob_id, seq
+                   FROM command_runs) o
+                  JOIN incidents i ON i.pk = o.incident_pk
+             WHERE (?1 IS NULL OR o.incident_pk = ?1) AND (?2 IS NULL OR o.at >= ?2)
+               AND (?3 IS NULL OR o.kind = ?3)
+             ORDER BY o.at DESC, i.number DESC, o.kind DESC, o.seq DESC",
+        )?;
+        let kind = scope.kind.filter(|k| *k == "log" || *k == "command");
+        let rows = stmt
+            .query_map(params![scope.incident_pk, scope.since, kind], |r| {
+                let at: String = r.get(4)?;
+                Ok(LogRef {
+                    kind: r.get(0)?,
+                    number: r.get(1)?,
+                    reference: r.get(2)?,
+                    name: r.get(3)?,
+                    at: time::from_rfc3339(&at).unwrap_or_default(),
+                    blob_id: r.get(5)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// The matching lines of each log in scope: those to show (in the room the texts left)
+    /// and how many there are.
+    fn log_lines(
         &self,
-        sql: &str,
-        query: &str,
-        exact: bool,
+        fts: &str,
         scope: &Scope,
-        fetch: Option<usize>,
-        rows: &mut Vec<Row>,
+        q: &SearchQuery,
+        found: &mut Found,
     ) -> Result<(), SearchError> {
-        let mut stmt = self.tx.prepare_cached(sql)?;
-        let mut found = stmt.query(params![
-            query,
-            scope.incident_pk,
-            scope.since,
-            scope.kind,
-            fetch.map_or(-1, |n| n as i64)
-        ])?;
-        let seen = rows.len();
-        loop {
-            let row = match found.next() {
-                Ok(Some(row)) => row,
-                Ok(None) => break,
-                Err(e) => {
-                    return Err(match plain_query_error(&e) {
-                        Some(why) => SearchError::Query(why),
-                        None => e.into(),
-                    });
+        let mut room = q.limit.map(|n| n.saturating_sub(found.texts.len()) as u64);
+        // Counted so far toward the bound of an inexact total.
+        let mut counted = 0u64;
+        for log in self.log_owners(scope)? {
+            let range = blob_range(log.blob_id);
+            let (total, exact, shown) = match room {
+                _ if q.count => (self.count_lines(fts, range, None)?, true, Vec::new()),
+                None => {
+                    let all = self.matching(fts, range, None)?;
+                    (all.len() as u64, true, all)
+                }
+                // One walk for the lines shown and the count, up to the bound of an exact
+                // total: a query per log costs FTS5's setup each time.
+                Some(room) => {
+                    let left = (COUNTED_LINES + 1).saturating_sub(counted).max(1);
+                    let fetch = room.max(left);
+                    let mut lines = self.matching(fts, range, Some(fetch))?;
+                    let n = lines.len() as u64;
+                    lines.truncate(room as usize);
+                    (n, n < fetch, lines)
                 }
             };
-            let id: i64 = row.get(0)?;
-            if rows.len() >= scope.limit && rows.last().is_none_or(|r| r.0 != id) {
-                break;
-            }
-            // A chunk shared by several logs is a row for each: (id, incident, where) is one
-            // result.
-            let number: i64 = row.get(3)?;
-            let reference: String = row.get(4)?;
-            if rows[..seen]
-                .iter()
-                .any(|r| r.0 == id && r.3 == number && r.4 == reference)
-            {
+            if total == 0 {
                 continue;
             }
-            rows.push((
-                id,
-                row.get(1)?,
-                row.get(2)?,
-                number,
-                reference,
-                row.get(5)?,
-                row.get(6)?,
-                exact,
-            ));
-            if fetch.is_some() && rows.len() == scope.limit {
-                break;
+            counted += total;
+            found.line_total += total;
+            found.lines_exact &= exact;
+            if let Some(room) = room.as_mut() {
+                *room -= shown.len() as u64;
             }
+            found.logs.push(LogMatches {
+                log,
+                total,
+                exact,
+                shown,
+            });
         }
-        if fetch.is_none() {
-            rows[seen..].sort_by(|a, b| b.0.cmp(&a.0).then(b.5.cmp(&a.5)).then(b.3.cmp(&a.3)));
-            rows.truncate(scope.limit);
+        // A page states a total exactly up to COUNTED_LINES only, however far it counted.
+        if q.limit.is_some() && !q.count && found.line_total > COUNTED_LINES {
+            found.lines_exact = false;
         }
         Ok(())
     }
 
-    fn stored_chunk(&self, chunk: i64) -> rusqlite::Result<StoredChunk> {
-        self.tx
-            .prepare_cached("SELECT first_line, size, data FROM blob_chunks WHERE id = ?1")?
-            .query_row([chunk], |r| {
-                Ok(StoredChunk {
-                    first_line: r.get::<_, i64>(0)?.max(0) as u64,
-                    size: r.get::<_, i64>(1)?.max(0) as usize,
-                    data: r.get(2)?,
-                })
-            })
+    /// The numbers of the first `limit` lines (all, with None) in `range` that match.
+    fn matching(
+        &self,
+        fts: &str,
+        (from, to): (i64, i64),
+        limit: Option<u64>,
+    ) -> Result<Vec<u64>, SearchError> {
+        let mask = (1i64 << super::lines::LINE_BITS) - 1;
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT rowid FROM search_line
+             WHERE search_line MATCH ?1 AND rowid BETWEEN ?2 AND ?3 ORDER BY rowid LIMIT ?4",
+        )?;
+        let limit = limit.map_or(-1, |n| n as i64);
+        let mut rows = stmt
+            .query(params![fts, from, to, limit])
+            .map_err(query_error)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(query_error)? {
+            out.push((row.get::<_, i64>(0)? & mask) as u64);
+        }
+        Ok(out)
+    }
+
+    /// How many lines in `range` match, counting up to `bound` (all, with None).
+    fn count_lines(
+        &self,
+        fts: &str,
+        (from, to): (i64, i64),
+        bound: Option<u64>,
+    ) -> Result<u64, SearchError> {
+        let n: i64 = self
+            .tx
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT 1 FROM search_line
+                     WHERE search_line MATCH ?1 AND rowid BETWEEN ?2 AND ?3 LIMIT ?4)",
+            )?
+            .query_row(
+                params![fts, from, to, bound.map_or(-1, |n| n as i64)],
+                |r| r.get(0),
+            )
+            .map_err(query_error)?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// Hands `f` lines `shown` (in file order) of blob `blob_id` with `context` lines around
+    /// each: the line's number, its bytes (without the newline), and whether it is one of
+    /// `shown` rather than context. Only the chunks holding them are read.
+    pub fn shown_lines<E: From<StoreError>>(
+        &self,
+        blob_id: i64,
+        shown: &[u64],
+        context: u64,
+        mut f: impl FnMut(u64, &[u8], bool) -> Result<(), E>,
+    ) -> Result<(), E> {
+        // The windows around the lines, merged where they touch.
+        let mut windows: Vec<(u64, u64)> = Vec::new();
+        for &n in shown {
+            let (from, to) = (n.saturating_sub(context).max(1), n + context);
+            match windows.last_mut() {
+                Some(last) if from <= last.1 + 1 => last.1 = last.1.max(to),
+                _ => windows.push((from, to)),
+            }
+        }
+        if windows.is_empty() {
+            return Ok(());
+        }
+        let wants_chunk = |first: u64, last: u64| {
+            let i = windows.partition_point(|w| w.1 < first);
+            windows.get(i).is_some_and(|w| w.0 <= last)
+        };
+        let (mut window, mut next_hit) = (0, 0);
+        let mut failed = None;
+        blob_lines::<rusqlite::Error>(&self.tx, blob_id, wants_chunk, |number, line| {
+            while windows.get(window).is_some_and(|w| w.1 < number) {
+                window += 1;
+            }
+            let Some(&(from, _)) = windows.get(window) else {
+                return Ok(false);
+            };
+            if number < from {
+                return Ok(true);
+            }
+            while shown.get(next_hit).is_some_and(|h| *h < number) {
+                next_hit += 1;
+            }
+            let hit = shown.get(next_hit) == Some(&number);
+            match f(number, line, hit) {
+                Ok(()) => Ok(true),
+                Err(e) => {
+                    failed = Some(e);
+                    Ok(false)
+                }
+            }
+        })
+        .map_err(|e| E::from(e.into()))?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 
-/// A result before its snippet: doc id, score, kind, incident number, reference, time, chunk,
-/// exact.
-type Row = (
-    i64,
-    Option<f64>,
-    String,
-    i64,
-    String,
-    String,
-    Option<i64>,
-    bool,
-);
-
-/// The filters and limit of a search, as its statements take them.
-struct Scope<'q> {
-    incident_pk: Option<i64>,
-    since: Option<String>,
-    kind: Option<&'q str>,
-    limit: usize,
-}
-
-impl Scope<'_> {
-    fn filtered(&self) -> bool {
-        self.incident_pk.is_some() || self.since.is_some() || self.kind.is_some()
+/// An error running a MATCH: the query is parsed and every term quoted, so FTS5 should take
+/// any; should it refuse one all the same, it is still the query's fault, said in its words.
+fn query_error(e: rusqlite::Error) -> SearchError {
+    let msg = e.to_string();
+    if msg.starts_with("fts5:") || msg.contains("syntax error") {
+        SearchError::Query(format!(
+            "the search engine refused it ({msg}); put the words in double quotes, as in \"connection refused\""
+        ))
+    } else {
+        e.into()
     }
-
-    /// How many rows to ask for to fill the rest of the limit, as some may already be in
-    /// `rows` (the exact phrase's); None when it is full.
-    fn fetch(&self, rows: &[Row]) -> Option<usize> {
-        (rows.len() < self.limit).then(|| self.limit - rows.len() + rows.len().min(self.limit))
-    }
-}
-
-/// A chunk of a log or command output as stored: compressed.
-pub(super) struct StoredChunk {
-    pub(super) first_line: u64,
-    pub(super) size: usize,
-    pub(super) data: Vec<u8>,
 }
