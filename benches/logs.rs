@@ -2,7 +2,7 @@
 //! `sqlite3` shell loading the same lines into an FTS5 table, and `incident search` over those
 //! logs plus 100,000 incidents next to ripgrep searching the same logs as plain files.
 //!
-//! Run it with `cargo bench --bench logs` (about 5 minutes on two cores once built, most of it
+//! Run it with `cargo bench --bench logs` (about 8 minutes on two cores once built, most of it
 //! the ingest runs). It needs `/usr/bin/sqlite3` (`apt-get install sqlite3`), `/usr/bin/rg`
 //! (`apt-get install ripgrep`) and GNU `/usr/bin/time` (`apt-get install time`, for peak
 //! memory), and stops with exit code 2 naming what is missing. `INCIDENT_BENCH_LOG_MB=100`
@@ -18,16 +18,17 @@
 //! Ingest: each run starts from an empty database on both sides. `incident attach 1 FILE…`
 //! (all eight in one transaction, redacted, compressed, deduplicated, indexed) alternates with
 //! the `sqlite3` shell importing the same files line by line into
-//! `fts5(line, tokenize = 'unicode61 remove_diacritics 2')` (the tokenizer `incident` uses) in
+//! a contentless `fts5(line, content = '', tokenize = 'unicode61 remove_diacritics 2')` (the tokenizer `incident` uses) in
 //! one transaction, in WAL mode like `incident`. Both run under `/usr/bin/time` for their peak
 //! resident memory; each side closes by checkpointing its WAL into the database.
 //!
-//! Search: a database of 100,000 incidents and 2,000,000 events (benches/common) with the
-//! eight files attached to one incident. Each query is timed as a whole process, `incident
-//! search QUERY` (the 20 best results, each with its line and snippet) interleaved with `rg`
-//! finding every matching line of the same files (`-c`: a count per file, so that writing
-//! out hundreds of thousands of lines does not weigh on it; both write to a file, since rg
-//! stops at the first match when its stdout is /dev/null). Everything is in the page cache.
+//! Search (`logs/search.rs`): a database of 100,000 incidents and 2,000,000 events
+//! (benches/common) with the eight files attached to one incident. For a rare word, a request
+//! id, a phrase, a prefix and a common word: every matching line (`--limit 0`) and the default
+//! page against `rg -n`, `--count` against `rg -c`, and the common word against `rg -n -z` over
+//! the files zstd-compressed; both sides' outputs are compared line for line before timing,
+//! and any difference stops the benchmark. Then version 10's migration of the attach database
+//! taken back to version 9. rg is `$INCIDENT_BENCH_RG`, else /usr/bin/rg.
 
 mod common;
 #[path = "logs/search.rs"]
