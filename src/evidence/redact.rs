@@ -165,9 +165,10 @@ fn token_like(value: &[u8]) -> bool {
 
 /// Not a placeholder (`***`, `null`, `<password>`, `${DB_PASSWORD}`, `%s`, `{{ .token }}`), not
 /// a path (`private_key=/etc/ssl/private/app.key`), not an nsswitch.conf source (`passwd: files
-/// systemd`, as diagnostics dump it), and longer than 2 characters.
+/// systemd`, as diagnostics dump it), not MySQL's `(using password: YES)` or a switch
+/// (`password_authentication: disabled`), and longer than 2 characters.
 fn not_placeholder(value: &[u8]) -> bool {
-    const WORDS: [&str; 20] = [
+    const WORDS: [&str; 24] = [
         "null",
         "none",
         "nil",
@@ -188,6 +189,11 @@ fn not_placeholder(value: &[u8]) -> bool {
         "sss",
         "ldap",
         "winbind",
+        // MySQL's "Access denied for user 'x'@'h' (using password: YES)", and switches.
+        "yes",
+        "off",
+        "enabled",
+        "disabled",
     ];
     let text = String::from_utf8_lossy(value).to_ascii_lowercase();
     let masked = value.iter().all(|b| *b == b'*' || *b == b'x' || *b == b'X');
@@ -195,7 +201,10 @@ fn not_placeholder(value: &[u8]) -> bool {
         .iter()
         .any(|p| text.starts_with(p));
     let path = text.starts_with('/') && text.matches('/').count() >= 2;
-    value.len() > 2 && !masked && !template && !path && !WORDS.contains(&text.as_str())
+    // A closing parenthesis is part of the value the rule takes (passwords hold them), but a
+    // word inside parentheses, "(using password: YES)", is still that word.
+    let word = text.trim_end_matches(')');
+    value.len() > 2 && !masked && !template && !path && !WORDS.contains(&word)
 }
 
 /// What redaction changed: lines altered, and secrets replaced per rule.
@@ -610,6 +619,8 @@ mod tests {
             "\tat com.acme.auth.TokenStore.refresh(TokenStore.java:212)",
             "find /var/log -name '*.gz' -mtime +7 -print",
             "passwd: files systemd",
+            "[Warning] Access denied for user 'app_rw'@'10.0.0.7' (using password: YES)",
+            "password_authentication: disabled",
             "open /etc/passwd: permission denied",
             "password=*** token=null api_key=${API_KEY} secret=<hidden>",
             "Bearer authentication required for /admin",

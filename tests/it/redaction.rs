@@ -247,6 +247,34 @@ fn innocent_lines_are_stored_byte_for_byte() {
     assert_eq!(back.stdout, corpus.as_bytes());
 }
 
+#[test]
+fn real_log_samples_are_stored_byte_for_byte() {
+    // tests/data/logs: what dpkg, apt, MariaDB, PostgreSQL and RabbitMQ wrote on a real
+    // machine (its README says where each comes from). None holds a secret.
+    let env = Env::new();
+    env.run(&["open", "P3", "Real logs"]).ok();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/logs");
+    let mut samples: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    samples.sort();
+    assert!(samples.len() >= 5, "{samples:?}");
+    for (i, path) in samples.iter().enumerate() {
+        let attached = env.run(&["attach", "1", path.to_str().unwrap()]);
+        attached.ok();
+        assert!(!attached.stderr.contains("redacted"), "{}", attached.stderr);
+        let seq = (i + 1).to_string();
+        let back = env.command(&["logs", "1", "-a", &seq]).output().unwrap();
+        assert!(
+            back.stdout == std::fs::read(path).unwrap(),
+            "{} did not come back byte for byte",
+            path.display()
+        );
+    }
+}
+
 const ENV_SECRET: &str = "Zq7-Hunter_Two.42";
 
 /// Lines each holding one secret (the second field): every shape the rules know, in the
