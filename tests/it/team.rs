@@ -545,3 +545,103 @@ fn offline_work_is_recorded_here_and_pushed_by_the_next_sync() {
         text.stdout
     );
 }
+
+/// A TCP proxy to `upstream` that forwards both ways and cuts the connection once `cut_after`
+/// bytes have gone from the client to the server: a push broken at a deterministic point.
+fn cutting_proxy(upstream: std::net::SocketAddr, cut_after: usize) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let Ok(mut server) = std::net::TcpStream::connect(upstream) else {
+                return;
+            };
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            // Server to client, unbounded.
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s2, &mut c2);
+                let _ = c2.shutdown(std::net::Shutdown::Both);
+            });
+            let mut sent = 0;
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = match client.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                let n = n.min(cut_after - sent);
+                if server.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+                sent += n;
+                if sent >= cut_after {
+                    break;
+                }
+            }
+            let _ = server.shutdown(std::net::Shutdown::Both);
+            let _ = client.shutdown(std::net::Shutdown::Both);
+        }
+    });
+    port
+}
+
+#[test]
+fn a_push_cut_at_any_point_and_retried_adds_every_event_once() {
+    let Some(db) = TeamDb::new() else { return };
+    let env = db.env();
+    env.run(&["team", "init"]).ok();
+    for (title, notes) in [("Checkout 502s (ingress-nginx)", 3), ("Redis p99=1.2s", 2)] {
+        env.run(&["--offline", "open", "P2", title]).ok();
+        for n in 0..notes {
+            let text = format!("retry {n}: POST /api/v1/orders → 502 (req_id=a1_b-{n})");
+            env.run(&["--offline", "note", "1", &text]).ok();
+        }
+    }
+    let events = 7;
+    let upstream = {
+        let url = &db.url;
+        let host_port = url.split('@').nth(1).unwrap().split('/').next().unwrap();
+        host_port.parse().unwrap()
+    };
+    // Cut the push's connection after more and more bytes (without TLS, so that the bytes are
+    // the protocol's): in the start-up, the lock, the incidents, the events, the commit, and
+    // just after it, when the team log has committed and this copy never heard. Each retry
+    // keeps what got through and doubles nothing, until one gets through whole.
+    let mut cut = 60;
+    let mut failed = 0;
+    loop {
+        let port = cutting_proxy(upstream, cut);
+        let via = db
+            .url
+            .replace(&upstream.to_string(), &format!("127.0.0.1:{port}"));
+        let run = env
+            .command(&["sync"])
+            .env("INCIDENT_TEAM_URL", format!("{via}?sslmode=disable"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(!stderr.contains("panicked"), "cut at {cut}: {stderr}");
+        if run.status.success() {
+            break;
+        }
+        assert!(
+            stderr.contains("team log unreachable"),
+            "cut at {cut}: {stderr}"
+        );
+        failed += 1;
+        cut += 37;
+        assert!(cut < 20_000, "no push got through");
+    }
+    assert!(failed > 20, "the push was cut at only {failed} points");
+    let sync: Value = env.json(&["sync", "--json"]);
+    assert_eq!(sync["waiting"], 0, "{sync}");
+    let status: Value = env.json(&["team", "status", "--json"]);
+    assert_eq!(
+        (status["incidents"].as_i64(), status["events"].as_i64()),
+        (Some(2), Some(events))
+    );
+    let again: Value = env.json(&["sync", "--json"]);
+    assert_eq!(again["pushed"], 0);
+}
