@@ -13,8 +13,8 @@
 //!   redaction. Pure.
 //! - [`store`]: the SQLite file behind a transaction API. SQL only; owns its row and return
 //!   types; prints nothing.
-//! - [`collect`]: the collectors (Kubernetes, MySQL/MariaDB, PostgreSQL, Redis, commands): the
-//!   only async network I/O. Progress goes to a callback.
+//! - [`collect`]: the collectors (Kubernetes, MySQL/MariaDB, PostgreSQL, Redis, commands): with
+//!   `team`, the only async network I/O. Progress goes to a callback.
 //! - [`config`]: settings from flags, environment, file and defaults, resolved in one place.
 //! - [`report`]: JSON views and template contexts; the post-mortem, review and reminder text.
 //! - [`notify`]: delivering a reminder to a webhook or a command.
