@@ -38,6 +38,21 @@ pub enum AppError {
     NothingToCollect,
     #[error("incident {number} has no {}", match seq { Some(s) => format!("snapshot {s}"), None => "any snapshot".into() })]
     NoSnapshot { number: i64, seq: Option<i64> },
+    #[error("no incident's UUID starts with '{0}'")]
+    NoSuchUuid(String),
+    #[error("'{prefix}' names {} incidents: {}", candidates.len(), candidates.iter().map(|(n, u, t)| format!("{n} ({u}, {t})")).collect::<Vec<_>>().join("; "))]
+    Ambiguous {
+        prefix: String,
+        candidates: Vec<(i64, String, String)>,
+    },
+}
+
+/// How the command line names an incident: by number, or by a prefix of its UUID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentRef {
+    Number(i64),
+    /// Lower-case hex digits, without hyphens.
+    UuidPrefix(String),
 }
 
 impl AppError {
@@ -51,6 +66,10 @@ impl AppError {
             }
             AppError::NoSnapshot { number, .. } => {
                 Some(format!("`incident snapshot {number} --list` lists them"))
+            }
+            AppError::NoSuchUuid(_) => Some("`incident list --json` shows each id".into()),
+            AppError::Ambiguous { .. } => {
+                Some("give more of the UUID, or the incident's number".into())
             }
         }
     }
@@ -115,6 +134,24 @@ impl App {
             },
         };
         Store::open_with(&self.settings.db, mode, &opening)
+    }
+
+    /// The number of the incident `r` names: a number as it is, a UUID prefix looked up (one
+    /// incident, or an error listing the candidates).
+    pub fn number(&self, r: &IncidentRef) -> Result<i64, AppError> {
+        let prefix = match r {
+            IncidentRef::Number(n) => return Ok(*n),
+            IncidentRef::UuidPrefix(p) => p,
+        };
+        let mut found = self.read(|txn| Ok(txn.incidents_with_uuid_prefix(prefix, 10)?))?;
+        match found.len() {
+            0 => Err(AppError::NoSuchUuid(prefix.clone())),
+            1 => Ok(found.remove(0).0),
+            _ => Err(AppError::Ambiguous {
+                prefix: prefix.clone(),
+                candidates: found,
+            }),
+        }
     }
 
     /// Who is acting, now, and under which SLA policy.

@@ -1,6 +1,6 @@
 //! `incident ack`: someone is on it; the response clock stops.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::record;
 use crate::domain::sla;
@@ -11,18 +11,19 @@ use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// When it was acknowledged (TIME) [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let number = app.number(&args.number)?;
     let at = app.time(args.at.as_deref())?;
     let incident = app.write(|txn, actor| {
-        let mut change = record::begin(txn, actor, "the acknowledgement", args.number, at)?;
+        let mut change = record::begin(txn, actor, "the acknowledgement", number, at)?;
         change.ack()?;
         record::save(txn, actor, change)
     })?;

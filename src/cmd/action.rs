@@ -1,6 +1,6 @@
 //! `incident action`: follow-ups owned by someone, with a due date, tracked until done.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::record;
 use crate::domain::model::NewAction;
@@ -23,9 +23,9 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// What is to be done
     pub text: String,
     /// Who does it
@@ -67,8 +67,8 @@ pub struct ListArgs {
     #[arg(long, value_name = "WHO")]
     pub owner: Option<String>,
     /// Only those of incident N
-    #[arg(long, value_name = "N", value_parser = incident_number)]
-    pub incident: Option<i64>,
+    #[arg(long, value_name = "N", value_parser = incident_ref)]
+    pub incident: Option<IncidentRef>,
     /// Print JSON
     #[arg(long)]
     pub json: bool,
@@ -94,7 +94,7 @@ fn add(app: &App, args: AddArgs) -> Result<(), CommandError> {
         due_at: app.time(args.due.as_deref())?,
     };
     let at = app.time(args.at.as_deref())?;
-    let number = args.number;
+    let number = app.number(&args.number)?;
     let item = app.write(|txn, actor| {
         let mut change = record::begin(txn, actor, "the action item", number, at)?;
         let id = record::add_action(txn, actor, &mut change, &new)?;
@@ -145,7 +145,7 @@ fn done(app: &App, args: DoneArgs) -> Result<(), CommandError> {
 }
 
 fn list(app: &App, args: ListArgs) -> Result<(), CommandError> {
-    let filter_incident = args.incident;
+    let filter_incident = args.incident.as_ref().map(|r| app.number(r)).transpose()?;
     let items = app.read(|txn| {
         let incident_pk = match filter_incident {
             Some(n) => Some(record::load(txn, n)?.pk),

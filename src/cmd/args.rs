@@ -4,7 +4,7 @@ use crate::ui::error::CommandError;
 use std::io::Read;
 
 /// Parses an incident number, allowing the template's `#12` form.
-pub fn incident_number(s: &str) -> Result<i64, String> {
+fn incident_number(s: &str) -> Result<i64, String> {
     s.trim()
         .trim_start_matches('#')
         .parse::<i64>()
@@ -12,6 +12,29 @@ pub fn incident_number(s: &str) -> Result<i64, String> {
         .filter(|n| *n > 0)
         .ok_or_else(|| format!("'{s}' is not an incident number; `incident list` shows them"))
 }
+
+/// The shortest UUID prefix taken for an incident: shorter ones match too many by chance.
+const MIN_UUID_PREFIX: usize = 6;
+
+/// Parses how an incident is named on the command line: its number (`12`, `#12`; all digits
+/// is always a number), or a prefix of its UUID of at least 6 hex digits (`5d8f8f`, with or
+/// without the hyphens), which names it the same on every copy of the log.
+pub fn incident_ref(s: &str) -> Result<IncidentRef, String> {
+    let t = s.trim().trim_start_matches('#');
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return incident_number(t).map(IncidentRef::Number);
+    }
+    let hex: String = t.chars().filter(|c| *c != '-').collect();
+    if hex.len() >= MIN_UUID_PREFIX && hex.len() <= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+    {
+        return Ok(IncidentRef::UuidPrefix(hex.to_ascii_lowercase()));
+    }
+    Err(format!(
+        "'{s}' is not an incident number or a UUID prefix of 6 or more hex digits; `incident list` shows the numbers"
+    ))
+}
+
+pub use crate::app::IncidentRef;
 
 /// A TEXT argument; `-` reads it from stdin, so `kubectl logs … | incident note 12 -` works.
 pub fn text_arg(arg: &str) -> Result<String, CommandError> {
@@ -26,4 +49,25 @@ pub fn text_arg(arg: &str) -> Result<String, CommandError> {
         CommandError::new("stdin is not UTF-8 text")
             .with_hint("notes take text; attach binary logs as files")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{IncidentRef, incident_ref};
+
+    #[test]
+    fn digits_are_numbers_and_six_or_more_hex_digits_a_uuid_prefix() {
+        assert_eq!(incident_ref("12"), Ok(IncidentRef::Number(12)));
+        assert_eq!(incident_ref("#12"), Ok(IncidentRef::Number(12)));
+        // All digits is a number, however long.
+        assert_eq!(incident_ref("123456"), Ok(IncidentRef::Number(123456)));
+        assert_eq!(
+            incident_ref("5D8F8F5E-6a8e"),
+            Ok(IncidentRef::UuidPrefix("5d8f8f5e6a8e".into()))
+        );
+        for bad in ["0", "-3", "abcde", "abcdefg", "12ab!", "", "L14"] {
+            let err = incident_ref(bad).unwrap_err();
+            assert!(err.contains("is not an incident number"), "{bad}: {err}");
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! `incident attach`: keep logs with the incident, streamed in, redacted, compressed, and stored
 //! once however often the same content is attached.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::attach::{self, AttachError, Attached, Source};
 use crate::ui::error::CommandError;
@@ -9,9 +9,9 @@ use crate::ui::output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// Log files; `-` reads stdin (`kubectl logs … | incident attach 12 -`)
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
@@ -21,9 +21,10 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let number = app.number(&args.number)?;
     // Opened before the database, so that a wrong path leaves nothing behind.
     let sources = open_sources(&args)?;
-    let attached = attach::attach(app, args.number, sources).map_err(|e| match e {
+    let attached = attach::attach(app, number, sources).map_err(|e| match e {
         AttachError::App(e) => CommandError::from(e),
         e => CommandError {
             hint: e.hint(),
@@ -31,7 +32,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         },
     })?;
     for a in &attached {
-        output::status(&report(args.number, a));
+        output::status(&report(number, a));
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `incident close`: the post-mortem is written; only a resolved incident with a root cause and a
 //! resolution can be closed.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::record;
 use crate::domain::model::{Field, Status};
@@ -13,9 +13,9 @@ use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// What caused it, if not recorded yet
     #[arg(long, value_name = "TEXT")]
     pub root_cause: Option<String>,
@@ -34,9 +34,10 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let number = app.number(&args.number)?;
     let at = app.time(args.at.as_deref())?;
     let incident = app.write(|txn, actor| {
-        let mut change = record::begin(txn, actor, "the close", args.number, at)?;
+        let mut change = record::begin(txn, actor, "the close", number, at)?;
         for (field, text) in [
             (Field::RootCause, &args.root_cause),
             (Field::Resolution, &args.resolution),

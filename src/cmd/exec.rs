@@ -1,7 +1,7 @@
 //! `incident exec`: run a command as usual, its output shown as it comes, and record it in the
 //! timeline with its exit, duration and (redacted, capped) output: the fixes become evidence.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::exec::{self, ExecError};
 use crate::app::record;
@@ -16,9 +16,9 @@ const NOT_EXECUTABLE: u8 = 126;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// The command and its arguments, after `--` (no shell: `sh -c '…'` for pipes)
     #[arg(
         required = true,
@@ -30,12 +30,13 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let number = app.number(&args.number)?;
     let Some((program, rest)) = args.command.split_first() else {
         return Err(CommandError::new("no command was given")
             .with_hint("`incident exec N -- COMMAND [ARGS]...`"));
     };
     // Refused before anything runs: a typo in the number must not run `kubectl delete` unrecorded.
-    app.read(|txn| record::load(txn, args.number))?;
+    app.read(|txn| record::load(txn, number))?;
     let redactor = crate::app::redaction::redactor(app);
     let command_line = redactor.redact(&exec::shell_words(&args.command));
     outlive_ctrl_c()?;
@@ -46,7 +47,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     // Not recorded when it cannot start: nothing ran, so nothing happened to keep evidence of.
     let run = exec::run(program, rest, cap, out, err).map_err(command_error)?;
     let ended = ended_words(&run.ended());
-    let seq = exec::record(app, args.number, &command_line, &run, &redactor).map_err(|e| {
+    let seq = exec::record(app, number, &command_line, &run, &redactor).map_err(|e| {
         let e = command_error(e);
         CommandError {
             message: format!(
@@ -58,7 +59,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     })?;
     output::status(&format!(
         "recorded as command {seq} of incident {} ({ended})",
-        args.number
+        number
     ));
     match pass_through(&run) {
         0 => Ok(()),

@@ -1,7 +1,7 @@
 //! `incident export`: incidents with everything recorded about them, as JSON for `incident
 //! import` on another machine, or as Markdown to read. Streamed a chunk of log at a time.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::transfer::{self, Destination, ExportError, Exported, Which};
 use crate::transfer::Format;
@@ -11,9 +11,9 @@ use std::path::Path;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident numbers
-    #[arg(value_parser = incident_number, required_unless_present = "all", conflicts_with = "all")]
-    pub numbers: Vec<i64>,
+    /// The incidents: numbers, or 6+ hex digits of their UUIDs
+    #[arg(value_parser = incident_ref, required_unless_present = "all", conflicts_with = "all")]
+    pub numbers: Vec<IncidentRef>,
     /// Every incident
     #[arg(long)]
     pub all: bool,
@@ -36,10 +36,15 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             );
         }
     };
+    let numbers = args
+        .numbers
+        .iter()
+        .map(|r| app.number(r))
+        .collect::<Result<Vec<_>, _>>()?;
     let which = if args.all {
         Which::All
     } else {
-        Which::Numbers(&args.numbers)
+        Which::Numbers(&numbers)
     };
     let target = match args.out.as_deref() {
         None | Some("-") => None,

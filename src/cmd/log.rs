@@ -1,6 +1,6 @@
 //! `incident log`: the incident in the guide's Incident Log Template, rendered from a template.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::domain::time;
 use crate::ui::error::CommandError;
@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// The template to render, by name (a file in the templates directory, or built in)
     #[arg(long, value_name = "NAME", default_value = "log.txt")]
     pub template: String,
@@ -23,7 +23,8 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
-    let (incident, timeline) = app.incident_and_timeline(args.number)?;
+    let number = app.number(&args.number)?;
+    let (incident, timeline) = app.incident_and_timeline(number)?;
     let context = serde_json::json!({
         "incident": crate::report::view::incident_with_timeline(&incident, &timeline, app.now),
         "generated_at": time::to_rfc3339(app.now),

@@ -1,7 +1,7 @@
 //! `incident logs`: list an incident's attached logs and recorded command output, or stream one
 //! back, grepped or tailed, a chunk at a time so that a 1 GB log prints with bounded memory.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::logs::{self, Filter, Log};
 use crate::app::record;
@@ -12,9 +12,9 @@ use std::io::Write;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// The log to print, K as listed by `incident logs N` [default: the only one]
     #[arg(long, short = 'a', value_name = "K")]
     pub attachment: Option<i64>,
@@ -30,15 +30,16 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let number = app.number(&args.number)?;
     let grep = args.grep.as_deref().map(regex).transpose()?;
     let mut store = app.store(Mode::Read)?;
     let txn = store.read()?;
-    let incident = record::load(&txn, args.number)?;
+    let incident = record::load(&txn, number)?;
     let attachments = txn.attachments(incident.pk)?;
     let runs = txn.command_runs(incident.pk)?;
     let filtering = grep.is_some() || args.tail.is_some();
-    let Some(log) = chosen(&args, &attachments, &runs, filtering)? else {
-        return list(args.number, &attachments, &runs);
+    let Some(log) = chosen(&args, number, &attachments, &runs, filtering)? else {
+        return list(number, &attachments, &runs);
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
@@ -69,13 +70,14 @@ fn regex(pattern: &str) -> Result<regex::bytes::Regex, CommandError> {
 /// The log to print, or None to list them all.
 fn chosen(
     args: &Args,
+    number: i64,
     attachments: &[Attachment],
     runs: &[CommandRun],
     filtering: bool,
 ) -> Result<Option<Log>, CommandError> {
     let listed = |what: &str| {
-        CommandError::new(format!("incident {} has no {what}", args.number))
-            .with_hint(format!("`incident logs {}` lists them", args.number))
+        CommandError::new(format!("incident {} has no {what}", number))
+            .with_hint(format!("`incident logs {}` lists them", number))
     };
     let attachment = |a: &Attachment| Log {
         blob_id: a.blob.id,
@@ -106,12 +108,12 @@ fn chosen(
         }
         (None, None) if filtering => Err(CommandError::new(format!(
             "incident {} has {} logs; --grep and --tail read one",
-            args.number,
+            number,
             attachments.len()
         ))
         .with_hint(format!(
             "pick one with --attachment K (`incident logs {}` lists them)",
-            args.number
+            number
         ))),
         (None, None) => Ok(None),
     }

@@ -36,8 +36,6 @@ use crate::domain::time;
 use crate::ui::error::CommandError;
 use std::path::PathBuf;
 
-pub use args::incident_number;
-
 #[derive(Debug, clap::Parser)]
 #[command(
     name = "incident",

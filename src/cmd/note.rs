@@ -1,7 +1,7 @@
 //! `incident note`: add what was seen or done to the timeline.
 
-use super::args::incident_number;
 use super::args::text_arg;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::record;
 use crate::ui::error::CommandError;
@@ -9,9 +9,9 @@ use crate::ui::output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// The note; `-` reads it from stdin
     pub text: String,
     /// When it happened (TIME) [default: now]
@@ -20,13 +20,14 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let number = app.number(&args.number)?;
     let text = text_arg(&args.text)?;
     let at = app.time(args.at.as_deref())?;
     app.write(|txn, actor| {
-        let mut change = record::begin(txn, actor, "the note", args.number, at)?;
+        let mut change = record::begin(txn, actor, "the note", number, at)?;
         change.note(&text)?;
         record::save(txn, actor, change)
     })?;
-    output::status(&format!("noted on incident {}", args.number));
+    output::status(&format!("noted on incident {}", number));
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `incident postmortem`: the first draft of an incident's post-mortem.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::record;
 use crate::domain::model::Severity;
@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// md (Markdown) or html (one self-contained file)
     #[arg(long, default_value = "md")]
     pub format: String,
@@ -27,9 +27,9 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let number = app.number(&args.number)?;
     // Checked before the database is opened: a typo costs nothing.
     let format = Format::parse(&args.format)?;
-    let number = args.number;
     let (severity, context) = app.read(|txn| {
         let incident = record::load(txn, number)?;
         let context =

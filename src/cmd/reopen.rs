@@ -1,6 +1,6 @@
 //! `incident reopen`: the problem is back; a resolved or closed incident returns to INVESTIGATING.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::record;
 use crate::domain::sla;
@@ -10,9 +10,9 @@ use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// Why it is reopened
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
@@ -22,9 +22,10 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let number = app.number(&args.number)?;
     let at = app.time(args.at.as_deref())?;
     let incident = app.write(|txn, actor| {
-        let mut change = record::begin(txn, actor, "the reopening", args.number, at)?;
+        let mut change = record::begin(txn, actor, "the reopening", number, at)?;
         change.reopen(args.reason.as_deref().unwrap_or(""))?;
         record::save(txn, actor, change)
     })?;

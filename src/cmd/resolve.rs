@@ -1,6 +1,6 @@
 //! `incident resolve`: the fix is in; the fix clock stops.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::record;
 use crate::domain::model::{Field, Status};
@@ -12,9 +12,9 @@ use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// The steps taken to resolve it
     #[arg(long, value_name = "TEXT")]
     pub resolution: Option<String>,
@@ -30,9 +30,10 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let number = app.number(&args.number)?;
     let at = app.time(args.at.as_deref())?;
     let incident = app.write(|txn, actor| {
-        let mut change = record::begin(txn, actor, "the resolution", args.number, at)?;
+        let mut change = record::begin(txn, actor, "the resolution", number, at)?;
         if let Some(text) = &args.root_cause {
             change.set_field(Field::RootCause, text)?;
         }

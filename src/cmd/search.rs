@@ -1,7 +1,7 @@
 //! `incident search`: full-text search over everything recorded: the texts best match first,
 //! then every matching line of logs and command output, with the totals.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::domain::time;
 use crate::store::{Found, Hit, LogMatches, LogRef, Mode, SearchError, SearchQuery, Txn};
@@ -18,8 +18,8 @@ pub struct Args {
     /// its parts
     pub query: String,
     /// Only this incident
-    #[arg(long, value_parser = incident_number, value_name = "N")]
-    pub incident: Option<i64>,
+    #[arg(long, value_parser = incident_ref, value_name = "N")]
+    pub incident: Option<IncidentRef>,
     /// Only what was recorded at or after TIME
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
@@ -59,7 +59,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     };
     let query = SearchQuery {
         query: &args.query,
-        incident: args.incident,
+        incident: args.incident.as_ref().map(|r| app.number(r)).transpose()?,
         since,
         kind: args.kind.as_deref(),
         limit: (args.limit > 0).then_some(args.limit),

@@ -1,6 +1,6 @@
 //! `incident show`: every field, the SLA clocks and the whole timeline of one incident.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::record;
 use crate::domain::event::Event;
@@ -14,9 +14,9 @@ use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// Print snapshot K of the incident in full instead
     #[arg(long, value_name = "K")]
     pub snapshot: Option<i64>,
@@ -26,23 +26,23 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let number = app.number(&args.number)?;
     if let Some(seq) = args.snapshot {
-        let stored = crate::app::snapshot::load(app, args.number, Some(seq))?;
+        let stored = crate::app::snapshot::load(app, number, Some(seq))?;
         if args.json {
             return output::out_json(&serde_json::json!({
-                "incident": args.number,
+                "incident": number,
                 "seq": stored.seq,
                 "snapshot": stored.snapshot,
             }));
         }
-        let title = format!("snapshot {} of incident {}", stored.seq, args.number);
+        let title = format!("snapshot {} of incident {}", stored.seq, number);
         return output::out(&crate::ui::evidence::snapshot_text(
             &title,
             &stored.snapshot,
             &Paint::stdout(),
         ));
     }
-    let number = args.number;
     let (incident, timeline, actions) = app.read(|txn| {
         let incident = record::load(txn, number)?;
         let timeline = txn.timeline(incident.pk)?;

@@ -1,6 +1,6 @@
 //! `incident snapshot`: collect evidence into an incident, list its snapshots, or diff two.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::record;
 use crate::app::{App, snapshot};
 use crate::ui::error::CommandError;
@@ -12,9 +12,9 @@ use crate::ui::output::{self, Paint};
 pub struct Args {
     #[command(subcommand)]
     pub diff: Option<Sub>,
-    /// The incident number
-    #[arg(value_parser = incident_number, required = true)]
-    pub number: Option<i64>,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref, required = true)]
+    pub number: Option<IncidentRef>,
     /// List the incident's snapshots instead of taking one
     #[arg(long)]
     pub list: bool,
@@ -31,9 +31,9 @@ pub enum Sub {
 
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// The earlier snapshot [default: 1]
     pub from: Option<i64>,
     /// The later snapshot [default: the latest]
@@ -47,7 +47,11 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if let Some(Sub::Diff(d)) = args.diff {
         return diff(app, d);
     }
-    let number = args.number.unwrap_or_default();
+    // Required unless `diff` is given, which returned above.
+    let number = match &args.number {
+        Some(r) => app.number(r)?,
+        None => 0,
+    };
     if args.list {
         return list(app, number, args.json);
     }
@@ -107,12 +111,13 @@ fn list(app: &App, number: i64, json: bool) -> Result<(), CommandError> {
 }
 
 fn diff(app: &App, args: DiffArgs) -> Result<(), CommandError> {
-    let from = snapshot::load(app, args.number, Some(args.from.unwrap_or(1)))?;
-    let to = snapshot::load(app, args.number, args.to)?;
+    let number = app.number(&args.number)?;
+    let from = snapshot::load(app, number, Some(args.from.unwrap_or(1)))?;
+    let to = snapshot::load(app, number, args.to)?;
     let changes = crate::evidence::diff::diff(&from.snapshot.items, &to.snapshot.items);
     if args.json {
         return output::out_json(&serde_json::json!({
-            "incident": args.number,
+            "incident": number,
             "from": from.seq,
             "to": to.seq,
             "changes": changes,
@@ -120,7 +125,7 @@ fn diff(app: &App, args: DiffArgs) -> Result<(), CommandError> {
     }
     let title = format!(
         "incident {}: snapshot {} ({}) → snapshot {} ({})",
-        args.number,
+        number,
         from.seq,
         crate::domain::time::display(from.snapshot.taken_at),
         to.seq,

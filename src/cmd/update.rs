@@ -1,6 +1,6 @@
 //! `incident update`: change any field, the severity or the status, as one timeline entry each.
 
-use super::args::incident_number;
+use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::record;
 use crate::domain::model::{Field, Severity, Status};
@@ -12,9 +12,9 @@ use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The incident number
-    #[arg(value_parser = incident_number)]
-    pub number: i64,
+    /// The incident: its number, or 6+ hex digits of its UUID
+    #[arg(value_parser = incident_ref)]
+    pub number: IncidentRef,
     /// New status: OPEN, INVESTIGATING, RESOLVED or CLOSED (the same rules as ack, resolve, close, reopen)
     #[arg(long, value_name = "S")]
     pub status: Option<String>,
@@ -39,6 +39,7 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let number = app.number(&args.number)?;
     let status: Option<Status> = args.status.as_deref().map(str::parse).transpose()?;
     let severity: Option<Severity> = args.severity.as_deref().map(str::parse).transpose()?;
     let fields: Vec<(Field, &str)> = [
@@ -53,7 +54,6 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
     .collect();
     let at = app.time(args.at.as_deref())?;
-    let number = args.number;
     let (incident, changed) = app.write(|txn, actor| {
         if status.is_none() && severity.is_none() && fields.is_empty() {
             return Err(WorkflowError::NothingToUpdate(number).into());

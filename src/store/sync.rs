@@ -124,6 +124,27 @@ impl Txn<'_> {
         Ok(())
     }
 
+    /// Up to `limit` incidents whose UUID, without hyphens, starts with `prefix` (lower-case
+    /// hex): (number, uuid, title), by number.
+    pub fn incidents_with_uuid_prefix(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT number, uuid, title FROM incidents
+             WHERE substr(replace(uuid, '-', ''), 1, length(?1)) = ?1
+             ORDER BY number LIMIT ?2",
+        )?;
+        let found = stmt
+            .query_map(params![prefix, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(found)
+    }
+
     /// The number the team gave the incident, once pushed.
     pub fn team_number(&self, incident_uuid: &str) -> Result<Option<i64>, StoreError> {
         Ok(self

@@ -731,3 +731,54 @@ fn bad_files(
         .map(|(what, text, message)| (what, text, message.to_string()))
         .collect()
 }
+
+#[test]
+fn an_incident_is_named_by_a_prefix_of_its_uuid_on_every_copy() {
+    let env = Env::new();
+    env.run(&["open", "P2", "Checkout 502s (ingress-nginx)"])
+        .ok();
+    env.run(&["open", "P3", "Grafana panel slow"]).ok();
+    let id = env.json(&["show", "1", "--json"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let prefix = &id[..8];
+    env.run(&["note", prefix, "upstream=10.0.0.5:8080 → 502"])
+        .ok();
+    let shown = env.json(&["show", &id.replace('-', "")[..12], "--json"]);
+    assert_eq!(shown["number"], 1);
+    assert_eq!(shown["timeline"][1]["text"], "upstream=10.0.0.5:8080 → 502");
+
+    // Two incidents whose ids begin alike (as an import can bring): the prefix lists both.
+    let file = env.home().join("both.json");
+    env.run(&["export", "1", "2", "--out", file.to_str().unwrap()])
+        .ok();
+    let mut both: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    both["incidents"][0]["uuid"] = "abcdef01-0000-4000-8000-000000000001".into();
+    both["incidents"][1]["uuid"] = "abcdef02-0000-4000-8000-000000000002".into();
+    std::fs::write(&file, both.to_string()).unwrap();
+    let other = env.home().join("other.db");
+    on(&env, &other, &["import", file.to_str().unwrap()]).ok();
+    let run = on(&env, &other, &["show", "abcdef"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("'abcdef' names 2 incidents: 1 (abcdef01-")
+            && run.stderr.contains("; 2 (abcdef02-")
+            && run.stderr.contains("give more of the UUID"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        json_on(&env, &other, &["show", "abcdef02", "--json"])["title"],
+        "Grafana panel slow"
+    );
+    let run = on(&env, &other, &["show", "fedcba"]);
+    assert!(
+        run.stderr
+            .contains("no incident's UUID starts with 'fedcba'"),
+        "{}",
+        run.stderr
+    );
+}
