@@ -47,10 +47,12 @@ pub fn push(app: &App, team: &mut Team, now: Timestamp) -> Result<PushReport, Sy
         let Some(last) = batch.last().map(|u| u.id) else {
             break;
         };
-        if !registered {
+        // A copy that pushed before is registered already.
+        if !registered && state.last_sync.is_none() {
             team.register(&state.client_id, &author)?;
-            registered = true;
         }
+        registered = true;
+        let full = batch.len() == BATCH;
         let (incidents, events) = shared(&batch);
         let pushed = team.push(&state.client_id, &incidents, &events)?;
         let txn = store.write()?;
@@ -65,6 +67,9 @@ pub fn push(app: &App, team: &mut Team, now: Timestamp) -> Result<PushReport, Sy
         txn.commit()?;
         report.pushed += pushed.events;
         report.incidents += pushed.incidents;
+        if !full {
+            break;
+        }
     }
     report.waiting = store.read()?.events_waiting()?;
     Ok(report)

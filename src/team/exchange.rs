@@ -170,25 +170,23 @@ async fn number_of(
     client: &str,
     incident: &SharedIncident,
 ) -> Result<(i64, bool), sqlx::Error> {
-    let known: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT number FROM {s}.incidents WHERE uuid = $1::uuid"
-    )))
-    .bind(&incident.uuid)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(number) = known {
-        return Ok((number, false));
-    }
-    let number: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-        "INSERT INTO {s}.incidents (uuid, number, created_by, client_id)
-         VALUES ($1::uuid, nextval('{s}.incident_numbers'), $2, $3::uuid) RETURNING number"
+    // One round trip: its number if the team log has it, else the next one, given here (the
+    // INSERT's SELECT yields no row, so takes no number, when the incident is known).
+    let (number, new): (i64, bool) = sqlx::query_as(AssertSqlSafe(format!(
+        "WITH old AS (SELECT number FROM {s}.incidents WHERE uuid = $1::uuid),
+         new AS (
+             INSERT INTO {s}.incidents (uuid, number, created_by, client_id)
+             SELECT $1::uuid, nextval('{s}.incident_numbers'), $2, $3::uuid
+             WHERE NOT EXISTS (SELECT 1 FROM old)
+             RETURNING number)
+         SELECT number, false FROM old UNION ALL SELECT number, true FROM new"
     )))
     .bind(&incident.uuid)
     .bind(&incident.created_by)
     .bind(client)
     .fetch_one(&mut *tx)
     .await?;
-    Ok((number, true))
+    Ok((number, new))
 }
 
 /// One INSERT for a batch of events; those the team log already has are skipped.

@@ -120,6 +120,8 @@ pub struct Team {
     conn: PgConnection,
     schema: String,
     timeout: Duration,
+    /// The server's clock as last read, and when.
+    clock: Option<(f64, std::time::Instant)>,
 }
 
 impl Team {
@@ -157,6 +159,7 @@ impl Team {
             conn,
             schema: settings.schema.clone(),
             timeout,
+            clock: None,
         })
     }
 
@@ -172,32 +175,41 @@ impl Team {
 
     /// The schema's version and the oldest binary it accepts; None when it does not exist.
     fn version(&mut self) -> Result<Option<(i64, String)>, TeamError> {
-        let schema = self.schema.clone();
-        let exists: bool = self.round(async |c| {
-            sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'meta')",
-            )
-            .bind(&schema)
-            .fetch_one(c)
-            .await
-        })?;
-        if !exists {
-            return Ok(None);
-        }
+        // One round trip: the version, the oldest binary it accepts, and the server's clock
+        // (for the skew check); a schema or table that is not there means not initialised.
         let sql = format!(
-            "SELECT (SELECT value FROM {schema}.meta WHERE key = 'version'),
-                    (SELECT value FROM {schema}.meta WHERE key = 'min_binary')"
+            "SELECT (SELECT value FROM {0}.meta WHERE key = 'version'),
+                    (SELECT value FROM {0}.meta WHERE key = 'min_binary'),
+                    extract(epoch FROM clock_timestamp())::float8",
+            self.schema
         );
-        let (version, min_binary): (Option<String>, Option<String>) = self.round(async |c| {
-            let row = sqlx::query(AssertSqlSafe(sql)).fetch_one(c).await?;
-            Ok((row.try_get(0)?, row.try_get(1)?))
-        })?;
+        type Row = Option<(Option<String>, Option<String>, f64)>;
+        let row: Row =
+            self.round(
+                async |c| match sqlx::query(AssertSqlSafe(sql)).fetch_one(c).await {
+                    Ok(row) => Ok(Some((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))),
+                    Err(sqlx::Error::Database(db))
+                        if matches!(db.code().as_deref(), Some("42P01" | "3F000")) =>
+                    {
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
+                },
+            )?;
+        let Some((version, min_binary, clock)) = row else {
+            return Ok(None);
+        };
+        self.clock = Some((clock, std::time::Instant::now()));
         let version = version.and_then(|v| v.parse().ok()).unwrap_or(0);
         Ok(Some((version, min_binary.unwrap_or_default())))
     }
 
-    /// The team log server's clock, as seconds since the epoch (for the skew check).
+    /// The team log server's clock, as seconds since the epoch (for the skew check): as read
+    /// with the version when it was, else asked for.
     pub fn server_time(&mut self) -> Result<f64, TeamError> {
+        if let Some((clock, at)) = self.clock {
+            return Ok(clock + at.elapsed().as_secs_f64());
+        }
         self.round(async |c| {
             sqlx::query_scalar::<_, f64>("SELECT extract(epoch FROM clock_timestamp())::float8")
                 .fetch_one(c)
