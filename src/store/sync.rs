@@ -32,20 +32,8 @@ impl Txn<'_> {
         self.tx
             .prepare_cached("INSERT OR IGNORE INTO sync_state (id, client_id) VALUES (1, ?1)")?
             .execute([new_client_id])?;
-        let state = self
-            .tx
-            .prepare_cached(
-                "SELECT client_id, pushed_event_id, pulled_seq, last_sync FROM sync_state",
-            )?
-            .query_row([], |r| {
-                Ok(SyncState {
-                    client_id: r.get(0)?,
-                    pushed_event_id: r.get(1)?,
-                    pulled_seq: r.get(2)?,
-                    last_sync: rows::opt_ts(r, 3)?,
-                })
-            })?;
-        Ok(state)
+        self.sync_seen()?
+            .ok_or_else(|| rusqlite::Error::QueryReturnedNoRows.into())
     }
 
     /// The sync state as it is, without creating it: None before the first push.

@@ -281,18 +281,9 @@ pub(in crate::store) fn index_blob(conn: &Connection, blob_id: i64) -> rusqlite:
     }
     let mut insert =
         conn.prepare_cached("INSERT INTO search_line (rowid, text) VALUES (?1, ?2)")?;
-    blob_lines::<rusqlite::Error>(
-        conn,
-        blob_id,
-        |_, _| true,
-        |number, line| {
-            if line.iter().any(|b| b.is_ascii_alphanumeric() || *b >= 0x80) {
-                let text = String::from_utf8_lossy(line);
-                insert.execute(params![line_rowid(blob_id, number), text.as_ref()])?;
-            }
-            Ok(true)
-        },
-    )?;
+    indexed_lines(conn, blob_id, |rowid, text| {
+        insert.execute(params![rowid, text]).map(drop)
+    })?;
     conn.prepare_cached("UPDATE blobs SET indexed = 1 WHERE id = ?1")?
         .execute([blob_id])?;
     Ok(())
@@ -311,18 +302,30 @@ pub(in crate::store) fn forget_blobs(conn: &Connection, blobs_sql: &str) -> rusq
         "INSERT INTO search_line (search_line, rowid, text) VALUES ('delete', ?1, ?2)",
     )?;
     for blob_id in blobs {
-        blob_lines::<rusqlite::Error>(
-            conn,
-            blob_id,
-            |_, _| true,
-            |number, line| {
-                if line.iter().any(|b| b.is_ascii_alphanumeric() || *b >= 0x80) {
-                    let text = String::from_utf8_lossy(line);
-                    delete.execute(params![line_rowid(blob_id, number), text.as_ref()])?;
-                }
-                Ok(true)
-            },
-        )?;
+        indexed_lines(conn, blob_id, |rowid, text| {
+            delete.execute(params![rowid, text]).map(drop)
+        })?;
     }
     Ok(())
+}
+
+/// Each line of a blob that has a row in `search_line`, with its rowid: those with a letter or
+/// digit (others hold no word). One definition for indexing and for taking out again: FTS5
+/// must be handed exactly the rows it was given.
+fn indexed_lines(
+    conn: &Connection,
+    blob_id: i64,
+    mut f: impl FnMut(i64, &str) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    blob_lines::<rusqlite::Error>(
+        conn,
+        blob_id,
+        |_, _| true,
+        |number, line| {
+            if line.iter().any(|b| b.is_ascii_alphanumeric() || *b >= 0x80) {
+                f(line_rowid(blob_id, number), &String::from_utf8_lossy(line))?;
+            }
+            Ok(true)
+        },
+    )
 }
