@@ -69,7 +69,9 @@ CREATE TABLE events (
 CREATE INDEX events_incident_at ON events (incident_pk, at, id);
 
 -- The timeline is append-only: what was recorded stays recorded.
+-- (version 14: except an event purged from the team log, whose words give way to a tombstone)
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+WHEN NOT EXISTS (SELECT 1 FROM purges WHERE event_uuid = OLD.uuid)
 BEGIN
     SELECT RAISE(ABORT, 'timeline events are append-only');
 END;
@@ -332,3 +334,20 @@ CREATE TABLE sync_state (
 
 -- The number the team gave an incident at its first push (NULL until then, or without a team).
 ALTER TABLE incidents ADD COLUMN team_number INTEGER;
+
+-- Team numbers (version 14). With a team log, `number` is the number the team gave the
+-- incident (`team_number` says it has one); one not pushed yet has a provisional number,
+-- stored negative and shown as `L14`, which cannot collide with a team number. `local_number`
+-- keeps the number this working copy gave it, so `L14` names it here for good.
+ALTER TABLE incidents ADD COLUMN local_number INTEGER;
+CREATE UNIQUE INDEX incidents_local_number ON incidents (local_number) WHERE local_number IS NOT NULL;
+CREATE INDEX incidents_unnumbered ON incidents (number) WHERE team_number IS NULL;
+
+-- Events purged from the team log (`incident team purge`: a secret pasted into a shared
+-- event): the event keeps its place, its words give way to a tombstone (version 14).
+CREATE TABLE purges (
+    event_uuid TEXT PRIMARY KEY,
+    purged_by  TEXT NOT NULL,
+    purged_at  TEXT NOT NULL,
+    reason     TEXT NOT NULL
+);

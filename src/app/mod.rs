@@ -8,6 +8,7 @@ pub mod check;
 pub mod exec;
 pub mod logs;
 pub mod monitor;
+pub mod pull;
 pub mod record;
 pub mod redaction;
 pub mod remind;
@@ -38,6 +39,8 @@ pub enum AppError {
     NothingToCollect,
     #[error("incident {number} has no {}", match seq { Some(s) => format!("snapshot {s}"), None => "any snapshot".into() })]
     NoSnapshot { number: i64, seq: Option<i64> },
+    #[error("this working copy gave no incident the number L{0}")]
+    NoSuchLocal(i64),
     #[error("no incident's UUID starts with '{0}'")]
     NoSuchUuid(String),
     #[error("'{prefix}' names {} incidents: {}", candidates.len(), candidates.iter().map(|(n, u, t)| format!("{n} ({u}, {t})")).collect::<Vec<_>>().join("; "))]
@@ -51,6 +54,9 @@ pub enum AppError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IncidentRef {
     Number(i64),
+    /// The provisional number this working copy gave it (`L14`), before or after the team
+    /// numbered it.
+    Local(i64),
     /// Lower-case hex digits, without hyphens.
     UuidPrefix(String),
 }
@@ -68,6 +74,7 @@ impl AppError {
                 Some(format!("`incident snapshot {number} --list` lists them"))
             }
             AppError::NoSuchUuid(_) => Some("`incident list --json` shows each id".into()),
+            AppError::NoSuchLocal(_) => Some("`incident list` shows the numbers".into()),
             AppError::Ambiguous { .. } => {
                 Some("give more of the UUID, or the incident's number".into())
             }
@@ -141,6 +148,11 @@ impl App {
     pub fn number(&self, r: &IncidentRef) -> Result<i64, AppError> {
         let prefix = match r {
             IncidentRef::Number(n) => return Ok(*n),
+            IncidentRef::Local(n) => {
+                return self
+                    .read(|txn| Ok(txn.number_of_local(*n)?))?
+                    .ok_or(AppError::NoSuchLocal(*n));
+            }
             IncidentRef::UuidPrefix(p) => p,
         };
         let mut found = self.read(|txn| Ok(txn.incidents_with_uuid_prefix(prefix, 10)?))?;
@@ -184,6 +196,11 @@ impl App {
         let actor = self.actor();
         let mut store = self.store(Mode::ReadWrite)?;
         let txn = store.write()?;
+        if self.settings.team.is_some() {
+            // A copy with a team log numbers provisionally from its first write, reachable
+            // or not: only the team gives the numbers people type.
+            txn.join_team(&uuid::Uuid::new_v4().to_string())?;
+        }
         let value = f(&txn, &actor)?;
         txn.commit()?;
         store.bound_wal();

@@ -16,12 +16,21 @@ pub fn load(txn: &Txn, number: i64) -> Result<Incident, AppError> {
         .ok_or(WorkflowError::NotFound(number))?)
 }
 
-/// Opens a new incident under the next free number.
+/// Opens a new incident under the next free number: on a copy that shares with a team log,
+/// a provisional one (`L14`) until the team numbers it at its first push.
 pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident, AppError> {
-    let number = txn.next_number()?;
+    let shares = txn.shares()?;
+    let number = if shares {
+        -txn.next_local_number()?
+    } else {
+        txn.next_number()?
+    };
     let uuid = uuid::Uuid::new_v4().to_string();
     let (mut incident, opened) = workflow::open(number, uuid, actor, new)?;
     incident.pk = txn.save_incident(&incident)?;
+    if shares {
+        txn.set_local_number(incident.pk, -number)?;
+    }
     txn.append_event(incident.pk, &opened)?;
     Ok(incident)
 }
@@ -41,10 +50,16 @@ pub fn begin(
 /// Writes the incident's new fields (if any changed) with its SLA deadlines judged again from
 /// the whole timeline (`sla::due`), and appends its events, all in the caller's transaction.
 pub fn save(txn: &Txn, actor: &Actor, change: Change) -> Result<Incident, AppError> {
-    let (mut incident, events, fields_changed) = change.finish()?;
+    let (mut incident, mut events, fields_changed) = change.finish()?;
+    // Identities now, so that the deadlines are judged over the timeline in the order every
+    // copy of it will have (`projection::timeline_order`).
+    for event in &mut events {
+        event.uuid.get_or_insert_with(crate::domain::event::new_uuid);
+    }
     if fields_changed {
         let mut timeline = txn.events_as_recorded(incident.pk)?;
         timeline.extend(events.iter().cloned());
+        timeline.sort_by(crate::domain::projection::timeline_order);
         incident.due = sla::due(&incident, &timeline, &actor.policy);
         txn.save_incident(&incident)?;
     }

@@ -4,6 +4,7 @@
 //! goes with the next push.
 
 use super::App;
+use crate::domain::model::number_label;
 use crate::domain::time::Timestamp;
 use crate::store::{Mode, StoreError, Unpushed};
 use crate::team::{SharedEvent, SharedIncident, Team, TeamError};
@@ -18,6 +19,9 @@ pub enum SyncError {
     Team(#[from] TeamError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A timeline from the team log that describes no incident.
+    #[error("cannot merge the team log's {0}")]
+    Merge(String),
 }
 
 /// What a push did.
@@ -41,7 +45,8 @@ pub fn push(app: &App, team: &mut Team, now: Timestamp) -> Result<PushReport, Sy
     let mut registered = false;
     loop {
         let txn = store.write()?;
-        let state = txn.sync_state(&uuid::Uuid::new_v4().to_string())?;
+        txn.join_team(&uuid::Uuid::new_v4().to_string())?;
+        let state = txn.sync_state("")?;
         let batch = txn.unpushed(state.pushed_event_id, BATCH)?;
         txn.commit()?;
         let Some(last) = batch.last().map(|u| u.id) else {
@@ -56,14 +61,8 @@ pub fn push(app: &App, team: &mut Team, now: Timestamp) -> Result<PushReport, Sy
         let (incidents, events) = shared(&batch);
         let pushed = team.push(&state.client_id, &incidents, &events)?;
         let txn = store.write()?;
-        for (uuid, team_number) in &pushed.numbers {
-            if txn.team_number(uuid)?.is_none()
-                && let Some(local) = txn.number_of_uuid(uuid)?
-            {
-                report.numbered.push((local, *team_number));
-            }
-        }
-        txn.mark_pushed(last, now, &pushed.numbers)?;
+        report.numbered.extend(txn.take_team_numbers(&pushed.numbers)?);
+        txn.mark_pushed(last, now)?;
         txn.commit()?;
         report.pushed += pushed.events;
         report.incidents += pushed.incidents;
@@ -134,7 +133,104 @@ fn skew_warning(off: f64) -> Option<String> {
     })
 }
 
+/// What one sync did: the push, then the pull.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SyncReport {
+    pub push: PushReport,
+    pub pull: super::pull::PullReport,
+}
+
+impl SyncReport {
+    /// The stderr lines announcing the team numbers incidents of this copy got.
+    pub fn numbered(&self) -> Vec<String> {
+        let all: Vec<&(i64, i64)> = self.push.numbered.iter().chain(&self.pull.numbered).collect();
+        let mut lines: Vec<String> = all
+            .iter()
+            .take(10)
+            .map(|(local, team)| {
+                format!("incident {} is team incident {team}", number_label(*local))
+            })
+            .collect();
+        if all.len() > 10 {
+            lines.push(format!(
+                "… and {} more incidents got team numbers (`incident list` shows them; their L numbers keep working here)",
+                all.len() - 10
+            ));
+        }
+        lines
+    }
+}
+
 impl App {
+    /// Pushes what this copy recorded, then pulls what others did (until `deadline`, if
+    /// any); `warn` hears the clock-skew warning. Err when the team log cannot be reached.
+    pub fn sync_with(
+        &self,
+        settings: &crate::config::TeamSettings,
+        deadline: Option<std::time::Instant>,
+        warn: &dyn Fn(&str),
+    ) -> Result<SyncReport, SyncError> {
+        let mut team = Team::connect(settings, &|k| std::env::var(k).ok())?;
+        team.check_version()?;
+        if let Some(warning) = clock_skew(&mut team) {
+            warn(&warning);
+        }
+        let push = push(self, &mut team, self.now)?;
+        let pull = super::pull::pull(self, &mut team, self.now, deadline)?;
+        Ok(SyncReport { push, pull })
+    }
+
+    /// Before a command reads: brings this copy up to date with the team log, if there is
+    /// one, within the team timeout. Never fails the command: it reads this copy whatever
+    /// happens, and says once what it could not do.
+    pub fn refresh(&self) {
+        let Some(settings) = &self.settings.team else {
+            return;
+        };
+        let deadline = std::time::Instant::now() + settings.timeout;
+        match self.sync_with(settings, Some(deadline), &|w| (self.notice)(w)) {
+            Ok(report) => {
+                for line in report.numbered() {
+                    (self.notice)(&line);
+                }
+                let p = &report.pull;
+                if p.left > 0 {
+                    let total = p.left + p.pulled as i64;
+                    (self.notice)(&format!(
+                        "pulled {} of {} events; `incident sync` for the rest",
+                        thousands(p.pulled as i64),
+                        thousands(total)
+                    ));
+                }
+                if p.conflicts > 0 {
+                    (self.notice)(&format!(
+                        "{} status change{} recorded apart conflict{} with the merged timeline (`incident show` marks them)",
+                        p.conflicts,
+                        if p.conflicts == 1 { "" } else { "s" },
+                        if p.conflicts == 1 { "s" } else { "" }
+                    ));
+                }
+            }
+            Err(e) => self.not_shared(&e),
+        }
+    }
+
+    /// The one stderr line for a sync that could not be made, with how many changes wait.
+    fn not_shared(&self, e: &SyncError) {
+        let waiting = self
+            .store(Mode::Read)
+            .and_then(|mut s| s.read().and_then(|t| t.events_waiting()))
+            .unwrap_or(0);
+        let reason = match e {
+            SyncError::Team(TeamError::Unreachable(why)) => format!("team log unreachable ({why})"),
+            other => format!("not shared with the team log: {other}"),
+        };
+        (self.notice)(&format!(
+            "{reason}; recorded here, {waiting} change{} waiting (`incident sync` retries)",
+            if waiting == 1 { "" } else { "s" }
+        ));
+    }
+
     /// After a write has committed: pushes it to the team log, if there is one. Never fails
     /// the command that wrote: the change is recorded here whatever happens, and a push that
     /// cannot be made says so once, with how many changes wait for the next.
@@ -153,30 +249,30 @@ impl App {
             });
         match outcome {
             Ok(report) => {
-                for (local, team) in &report.numbered {
-                    if local != team {
-                        (self.notice)(&format!("incident {local} is team incident {team}"));
-                    }
+                let report = SyncReport {
+                    push: report,
+                    ..SyncReport::default()
+                };
+                for line in report.numbered() {
+                    (self.notice)(&line);
                 }
             }
-            Err(e) => {
-                let waiting = self
-                    .store(Mode::Read)
-                    .and_then(|mut s| s.read().and_then(|t| t.events_waiting()))
-                    .unwrap_or(0);
-                let reason = match &e {
-                    SyncError::Team(TeamError::Unreachable(why)) => {
-                        format!("team log unreachable ({why})")
-                    }
-                    other => format!("not shared with the team log: {other}"),
-                };
-                (self.notice)(&format!(
-                    "{reason}; recorded here, {waiting} change{} waiting (`incident sync` retries)",
-                    if waiting == 1 { "" } else { "s" }
-                ));
-            }
+            Err(e) => self.not_shared(&e),
         }
     }
+}
+
+/// 1234567 as "1,234,567".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
 }
 
 #[cfg(test)]

@@ -24,13 +24,19 @@ pub fn incident_ref(s: &str) -> Result<IncidentRef, String> {
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
         return incident_number(t).map(IncidentRef::Number);
     }
+    if let Some(local) = t.strip_prefix(['L', 'l'])
+        && !local.is_empty()
+        && local.bytes().all(|b| b.is_ascii_digit())
+    {
+        return incident_number(local).map(IncidentRef::Local);
+    }
     let hex: String = t.chars().filter(|c| *c != '-').collect();
     if hex.len() >= MIN_UUID_PREFIX && hex.len() <= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
     {
         return Ok(IncidentRef::UuidPrefix(hex.to_ascii_lowercase()));
     }
     Err(format!(
-        "'{s}' is not an incident number or a UUID prefix of 6 or more hex digits; `incident list` shows the numbers"
+        "'{s}' is not an incident number (17, or L14 for one this copy numbered before the team did) or a UUID prefix of 6 or more hex digits; `incident list` shows the numbers"
     ))
 }
 

@@ -155,8 +155,8 @@ fn render(
         .map(|e| e.author.chars().count())
         .max()
         .unwrap_or(0);
-    for e in timeline {
-        let summary = e.summary();
+    let summaries = crate::domain::projection::summaries(timeline);
+    for (e, summary) in timeline.iter().zip(summaries) {
         let mut lines = summary.lines();
         let first = lines.next().unwrap_or_default();
         // Backdated entries say when they were actually written down.

@@ -1,18 +1,30 @@
-//! `incident sync`: push everything the team log does not have now.
+//! `incident sync`: push everything the team log does not have, and pull everything it has
+//! that this copy does not, now.
 
 use crate::app::App;
-use crate::app::sync::{SyncError, push};
-use crate::team::Team;
+use crate::app::sync::SyncError;
 use crate::ui::error::CommandError;
 use crate::ui::output;
 
-/// Push every change recorded here that the team log does not have yet (pulling others'
-/// changes is being built); exit 1 when the team log cannot be reached
+/// Push every change recorded here that the team log does not have yet, then pull every
+/// change others recorded; exit 1 when the team log cannot be reached
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// One JSON object: pushed, incidents, waiting, numbered
+    /// One JSON object: pushed, pulled, waiting, conflicts, incidents (new here and there),
+    /// numbered ([provisional, team] number pairs)
     #[arg(long)]
     pub json: bool,
+}
+
+impl From<SyncError> for CommandError {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Team(e) => CommandError::from(e),
+            SyncError::Store(e) => CommandError::from(e),
+            SyncError::Merge(_) => CommandError::new(e.to_string())
+                .with_hint("a teammate's binary may be newer than this one; upgrade incident"),
+        }
+    }
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
@@ -22,31 +34,47 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
              $INCIDENT_TEAM_URL",
         ));
     };
-    let mut team = Team::connect(settings, &|k| std::env::var(k).ok())?;
-    team.check_version()?;
-    if let Some(warning) = crate::app::sync::clock_skew(&mut team) {
-        output::status(&warning);
-    }
-    let report = push(app, &mut team, app.now).map_err(|e| match e {
-        SyncError::Team(e) => CommandError::from(e),
-        SyncError::Store(e) => CommandError::from(e),
-    })?;
+    let report = app.sync_with(settings, None, &output::status)?;
+    let (push, pull) = (&report.push, &report.pull);
     if args.json {
-        let value = serde_json::to_value(&report)
-            .map_err(|e| CommandError::new(format!("cannot write JSON: {e}")))?;
+        let numbered: Vec<(String, i64)> = push
+            .numbered
+            .iter()
+            .chain(&pull.numbered)
+            .map(|(l, t)| (crate::domain::model::number_label(*l), *t))
+            .collect();
+        let value = serde_json::json!({
+            "pushed": push.pushed,
+            "pulled": pull.pulled,
+            "waiting": push.waiting,
+            "conflicts": pull.conflicts,
+            "incidents": { "pushed": push.incidents, "pulled": pull.incidents },
+            "numbered": numbered,
+        });
         return output::out_json(&value);
     }
-    for (local, team) in &report.numbered {
-        if local != team {
-            output::status(&format!("incident {local} is team incident {team}"));
-        }
+    for line in report.numbered() {
+        output::status(&line);
     }
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     output::status(&format!(
-        "pushed {} event{} ({} new incident{}); nothing waiting",
-        report.pushed,
-        if report.pushed == 1 { "" } else { "s" },
-        report.incidents,
-        if report.incidents == 1 { "" } else { "s" }
+        "pushed {} event{} ({} new incident{}), pulled {} event{} ({} new incident{}); nothing waiting{}",
+        push.pushed,
+        plural(push.pushed),
+        push.incidents,
+        plural(push.incidents),
+        pull.pulled,
+        plural(pull.pulled),
+        pull.incidents,
+        plural(pull.incidents),
+        match pull.conflicts {
+            0 => String::new(),
+            n => format!(
+                "; {n} status change{} conflict{} with the merged timeline (`incident show` marks them)",
+                plural(n),
+                if n == 1 { "s" } else { "" }
+            ),
+        }
     ));
     Ok(())
 }

@@ -123,6 +123,13 @@ pub struct Event {
     pub uuid: Option<String>,
 }
 
+/// A new event's identity: random, and ordered by the time it was made, so that events one
+/// copy writes in the same second keep their order in every copy's timeline
+/// (`projection::timeline_order`). The clock it reads only orders; no time is taken from it.
+pub fn new_uuid() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 /// The namespace of the identities derived from an event's content (`Event::content_uuid`).
 const CONTENT_NAMESPACE: uuid::Uuid =
     uuid::Uuid::from_u128(0x6d1c_2a4e_8b9f_4c3d_9e0f_1a2b_3c4d_5e6f);

@@ -143,6 +143,17 @@ impl Field {
     }
 }
 
+/// How people see and type an incident's number: the team's (without a team, this copy's) as
+/// it is; a provisional one, given on a copy that shares with a team log before the team
+/// numbered it (stored negative), as `L14`.
+pub fn number_label(number: i64) -> String {
+    if number < 0 {
+        format!("L{}", number.unsigned_abs())
+    } else {
+        number.to_string()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Incident {
     /// Internal row key; never shown, never changes.

@@ -153,6 +153,135 @@ pub fn replay(seed: &Seed, events: &[Event], policy: &Policy) -> Result<Incident
     Ok(incident)
 }
 
+/// A status change that the merged timeline cannot apply where it falls: two working copies
+/// changed the status apart (one resolved what the other had closed). It stays in the timeline;
+/// readers mark it (`conflict: true`) with the status it would have set.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Conflict {
+    pub uuid: String,
+    pub would_set: Status,
+}
+
+/// An incident rebuilt from a merged timeline, and the status changes it could not apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    pub incident: Incident,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// The order of a timeline that every working copy agrees on, whatever order its events
+/// arrived in: when it happened, then when it was recorded, then its identity (time-ordered
+/// for events written since version 14, so one copy's same-second events keep their order).
+pub fn timeline_order(a: &Event, b: &Event) -> std::cmp::Ordering {
+    (a.at, a.recorded_at, &a.uuid).cmp(&(b.at, b.recorded_at, &b.uuid))
+}
+
+/// The incident a timeline describes however its events were merged: the same events give the
+/// same incident on every copy. The opening comes first; status changes replay in
+/// [`timeline_order`] (a change invalid where it falls is a [`Conflict`], not applied); field
+/// and severity values are the last recorded (then the latest in time, then by identity).
+pub fn merge(seed: &Seed, events: &[Event], policy: &Policy) -> Result<Merged> {
+    let mut sorted: Vec<&Event> = events.iter().collect();
+    sorted.sort_by(|a, b| timeline_order(a, b));
+    let opened = sorted
+        .iter()
+        .filter(|e| e.kind == EventKind::Opened)
+        .min_by(|a, b| (a.recorded_at, &a.uuid).cmp(&(b.recorded_at, &b.uuid)))
+        .ok_or(ProjectionError::NotOpened)?;
+    let mut incident = open(seed, opened, policy)?;
+    let mut conflicts = Vec::new();
+    for event in sorted.iter().filter(|e| e.kind == EventKind::Status) {
+        match status(&mut incident, event) {
+            Ok(()) => incident.updated_at = incident.updated_at.max(event.recorded_at),
+            Err(ProjectionError::StatusFrom { to, .. } | ProjectionError::Transition { to, .. }) => {
+                conflicts.push(Conflict {
+                    uuid: event.uuid.clone().unwrap_or_default(),
+                    would_set: to,
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let mut values: Vec<&Event> = sorted
+        .iter()
+        .copied()
+        .filter(|e| matches!(e.kind, EventKind::Field | EventKind::Severity))
+        .collect();
+    values.sort_by(|a, b| (a.recorded_at, a.at, &a.uuid).cmp(&(b.recorded_at, b.at, &b.uuid)));
+    for event in values {
+        let status = (incident.status, incident.updated_at);
+        incident = apply(&incident, event)?;
+        incident.updated_at = incident.updated_at.max(status.1);
+    }
+    let ordered: Vec<Event> = sorted.into_iter().cloned().collect();
+    incident.due = sla::due(&incident, &ordered, policy);
+    Ok(Merged {
+        incident,
+        conflicts,
+    })
+}
+
+/// The status changes of a timeline that its merged order cannot apply (what [`merge`]
+/// reports), found from the status events alone: what a reader marks.
+pub fn conflicts(events: &[Event]) -> Vec<Conflict> {
+    let mut changes: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Status)
+        .collect();
+    changes.sort_by(|a, b| timeline_order(a, b));
+    let mut now = Status::Open;
+    let mut found = Vec::new();
+    for e in changes {
+        let parse = |v: Option<&str>| v.and_then(|v| v.parse::<Status>().ok());
+        let (Some(from), Some(to)) = (parse(e.old.as_deref()), parse(e.new.as_deref())) else {
+            continue;
+        };
+        if from == now && allowed(from, to) {
+            now = to;
+        } else {
+            found.push(Conflict {
+                uuid: e.uuid.clone().unwrap_or_default(),
+                would_set: to,
+            });
+        }
+    }
+    found
+}
+
+/// What each event of a timeline says (`Event::summary`), a status change the merged
+/// timeline could not apply followed by [`Conflict::text`]: the words every rendering prints.
+pub fn summaries(events: &[Event]) -> Vec<String> {
+    let conflicts = conflicts(events);
+    events
+        .iter()
+        .map(|e| match conflicts.iter().find(|c| Some(&c.uuid) == e.uuid.as_ref()) {
+            Some(c) => format!("{} {}", e.summary(), c.text()),
+            None => e.summary(),
+        })
+        .collect()
+}
+
+impl Conflict {
+    /// What a reader is told about the change, after its own words.
+    pub fn text(&self) -> String {
+        format!(
+            "[conflict: recorded apart from a change that comes first in the merged timeline; not applied, would set {}]",
+            self.would_set
+        )
+    }
+}
+
+/// The moves the lifecycle allows (`status` makes them).
+fn allowed(from: Status, to: Status) -> bool {
+    matches!(
+        (from, to),
+        (Status::Open, Status::Investigating)
+            | (Status::Resolved | Status::Closed, Status::Investigating)
+            | (Status::Open | Status::Investigating, Status::Resolved)
+            | (Status::Resolved, Status::Closed)
+    )
+}
+
 /// A status change and the clocks it stops or restarts.
 fn status(incident: &mut Incident, event: &Event) -> Result<()> {
     let parse = |what: &'static str, value: Option<&str>| -> Result<Status> {

@@ -53,7 +53,7 @@ pub fn context(
             "data_age": first.as_ref().map(|s| data_age(&s.snapshot)).unwrap_or_default(),
             "measured_at": first.as_ref().map(|s| time::to_rfc3339(s.snapshot.taken_at)),
         },
-        "timeline": timeline.iter().map(timeline_entry).collect::<Vec<_>>(),
+        "timeline": timeline_entries(&timeline),
         "actions": actions.iter().map(|a| action(a, now)).collect::<Vec<_>>(),
         "action_counts": action_counts(&actions, now),
         "evidence": evidence(&snapshots, first.as_ref(), last.as_ref()),
@@ -334,12 +334,14 @@ fn detection(i: &Incident, timeline: &[Event]) -> Value {
     })
 }
 
-/// A timeline event as the incident view gives it, plus whether it was written down a minute
-/// or more after the time it happened (as `show` marks it).
-fn timeline_entry(e: &Event) -> Value {
-    let mut v = crate::report::view::event(e);
-    v["recorded_late"] = Value::Bool((e.recorded_at - e.at).num_seconds() >= 60);
-    v
+/// The timeline as the incident view gives it (conflicts marked), plus on each entry whether
+/// it was written down a minute or more after the time it happened (as `show` marks it).
+fn timeline_entries(timeline: &[Event]) -> Vec<Value> {
+    let mut entries = crate::report::view::timeline(timeline);
+    for (v, e) in entries.iter_mut().zip(timeline) {
+        v["recorded_late"] = Value::Bool((e.recorded_at - e.at).num_seconds() >= 60);
+    }
+    entries
 }
 
 /// The data age each freshness check of the first snapshot measured: how stale the data was

@@ -6,6 +6,16 @@ use crate::domain::sla::{self, Clock};
 use crate::domain::time::{self, Timestamp};
 use serde_json::{Value, json};
 
+/// An incident's number as views give it: the number, or `"L14"` for a provisional one
+/// (`model::number_label`).
+pub fn number(n: i64) -> Value {
+    if n < 0 {
+        Value::String(crate::domain::model::number_label(n))
+    } else {
+        json!(n)
+    }
+}
+
 fn ts(t: Option<Timestamp>) -> Value {
     t.map(|t| Value::String(time::to_rfc3339(t)))
         .unwrap_or(Value::Null)
@@ -50,7 +60,7 @@ pub fn sla(incident: &Incident, now: Timestamp) -> Value {
 /// An incident with its SLA clocks, as `list --json` and `sla --json` give it.
 pub fn incident(i: &Incident, now: Timestamp) -> Value {
     json!({
-        "number": i.number,
+        "number": number(i.number),
         "id": i.uuid,
         "title": i.title,
         "severity": i.severity,
@@ -88,10 +98,29 @@ pub fn event(e: &Event) -> Value {
     })
 }
 
+/// A timeline as views give it: each event, and on each status change the merged timeline
+/// could not apply (two copies changed the status apart) `conflict: true`, the status it
+/// `would_set`, and a text that says so, which every template prints.
+pub fn timeline(events: &[Event]) -> Vec<Value> {
+    let conflicts = crate::domain::projection::conflicts(events);
+    events
+        .iter()
+        .map(|e| {
+            let mut v = event(e);
+            if let Some(c) = conflicts.iter().find(|c| Some(&c.uuid) == e.uuid.as_ref()) {
+                v["conflict"] = Value::Bool(true);
+                v["would_set"] = json!(c.would_set);
+                v["text"] = Value::String(format!("{} {}", e.summary(), c.text()));
+            }
+            v
+        })
+        .collect()
+}
+
 /// An incident with its whole timeline, as `show --json` gives it.
-pub fn incident_with_timeline(i: &Incident, timeline: &[Event], now: Timestamp) -> Value {
+pub fn incident_with_timeline(i: &Incident, events: &[Event], now: Timestamp) -> Value {
     let mut v = incident(i, now);
-    v["timeline"] = timeline.iter().map(event).collect();
+    v["timeline"] = Value::Array(timeline(events));
     v
 }
 

@@ -45,6 +45,7 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         Some(Step::Rows(fill_event_uuids)),
     ),
     (include_str!("migrations/0013_sync.sql"), None),
+    (include_str!("migrations/0014_team_numbers.sql"), None),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in

@@ -472,7 +472,7 @@ impl Txn<'_> {
         let uuid = e
             .uuid
             .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            .unwrap_or_else(crate::domain::event::new_uuid);
         let detail = e
             .detail
             .as_ref()
@@ -510,7 +510,7 @@ impl Txn<'_> {
     pub fn timeline(&self, incident_pk: i64) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail, uuid
-             FROM events WHERE incident_pk = ?1 ORDER BY at, id",
+             FROM events WHERE incident_pk = ?1 ORDER BY at, recorded_at, uuid",
         )?;
         let events = stmt
             .query_map([incident_pk], rows::event)?

@@ -90,25 +90,13 @@ impl Txn<'_> {
         Ok(found)
     }
 
-    /// Records that the events up to `event_id` reached the team log at `at`, and the team
-    /// numbers it gave their incidents.
-    pub fn mark_pushed(
-        &self,
-        event_id: i64,
-        at: Timestamp,
-        numbers: &[(String, i64)],
-    ) -> Result<(), StoreError> {
+    /// Records that the events up to `event_id` reached the team log at `at`.
+    pub fn mark_pushed(&self, event_id: i64, at: Timestamp) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
                 "UPDATE sync_state SET pushed_event_id = max(pushed_event_id, ?1), last_sync = ?2",
             )?
             .execute(params![event_id, time::to_rfc3339(at)])?;
-        let mut number = self
-            .tx
-            .prepare_cached("UPDATE incidents SET team_number = ?2 WHERE uuid = ?1")?;
-        for (uuid, n) in numbers {
-            number.execute(params![uuid, n])?;
-        }
         Ok(())
     }
 
@@ -133,13 +121,131 @@ impl Txn<'_> {
         Ok(found)
     }
 
-    /// The number the team gave the incident, once pushed.
-    pub fn team_number(&self, incident_uuid: &str) -> Result<Option<i64>, StoreError> {
+    /// Makes this working copy one that shares with a team log (once; later calls change
+    /// nothing): it gets its identity, and every incident the team has not numbered gets a
+    /// provisional number (`L14`, stored as -14) that cannot collide with a team number.
+    /// Returns how many incidents it renumbered.
+    pub fn join_team(&self, new_client_id: &str) -> Result<usize, StoreError> {
+        self.sync_state(new_client_id)?;
         Ok(self
             .tx
-            .prepare_cached("SELECT team_number FROM incidents WHERE uuid = ?1")?
-            .query_row([incident_uuid], |r| r.get(0))
+            .prepare_cached(
+                "UPDATE incidents SET local_number = number, number = -number
+                 WHERE team_number IS NULL AND number > 0",
+            )?
+            .execute([])?)
+    }
+
+    /// Whether this working copy shares with a team log (it has joined one).
+    pub fn shares(&self) -> Result<bool, StoreError> {
+        Ok(self.sync_seen()?.is_some())
+    }
+
+    /// The next provisional number: one past every number this copy gave.
+    pub fn next_local_number(&self) -> Result<i64, StoreError> {
+        Ok(self.tx.query_row(
+            "SELECT max(coalesce((SELECT max(local_number) FROM incidents), 0),
+                        coalesce((SELECT max(number) FROM incidents WHERE team_number IS NULL), 0)) + 1",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Records the number this copy gave an incident (`L14` names it here for good).
+    pub fn set_local_number(&self, pk: i64, local: i64) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("UPDATE incidents SET local_number = ?2 WHERE pk = ?1")?
+            .execute(params![pk, local])?;
+        Ok(())
+    }
+
+    /// The number people type for the incident this copy numbered `local` (`L14`).
+    pub fn number_of_local(&self, local: i64) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT number FROM incidents WHERE local_number = ?1")?
+            .query_row([local], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The row key of the incident with this UUID, if this copy has it.
+    pub fn pk_of_uuid(&self, uuid: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT pk FROM incidents WHERE uuid = ?1")?
+            .query_row([uuid], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Marks a pulled incident as numbered by the team (its `number` is the team's).
+    pub fn set_team_numbered(&self, pk: i64) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("UPDATE incidents SET team_number = number WHERE pk = ?1")?
+            .execute([pk])?;
+        Ok(())
+    }
+
+    /// Whether an event with this identity is in this copy's timeline.
+    pub fn has_event(&self, uuid: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM events WHERE uuid = ?1")?
+            .query_row([uuid], |_| Ok(()))
             .optional()?
-            .flatten())
+            .is_some())
+    }
+
+    /// The largest `events.id`: what a pull compares with how far this copy pushed.
+    pub fn last_event_id(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .tx
+            .query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
+    }
+
+    /// Records that the team log's events up to `seq` are here, and, when nothing of this
+    /// copy's own was waiting before them, that the events up to `event_id` (those pulled)
+    /// need no push.
+    pub fn mark_pulled(
+        &self,
+        seq: i64,
+        at: Timestamp,
+        pushed_before: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "UPDATE sync_state SET pulled_seq = max(pulled_seq, ?1), last_sync = ?2",
+            )?
+            .execute(params![seq, time::to_rfc3339(at)])?;
+        if let Some(id) = pushed_before {
+            self.tx
+                .prepare_cached(
+                    "UPDATE sync_state SET pushed_event_id = max(pushed_event_id, ?1)",
+                )?
+                .execute([id])?;
+        }
+        Ok(())
+    }
+
+    /// Takes the team's numbers for incidents this copy had numbered provisionally; returns
+    /// (provisional number, team number) of each.
+    pub fn take_team_numbers(
+        &self,
+        numbers: &[(String, i64)],
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let mut taken = Vec::new();
+        for (uuid, n) in numbers {
+            let before: Option<i64> = self
+                .tx
+                .prepare_cached("SELECT number FROM incidents WHERE uuid = ?1 AND team_number IS NULL")?
+                .query_row([uuid], |r| r.get(0))
+                .optional()?;
+            if let Some(before) = before {
+                self.tx
+                    .prepare_cached("UPDATE incidents SET team_number = ?2, number = ?2 WHERE uuid = ?1")?
+                    .execute(params![uuid, n])?;
+                taken.push((before, *n));
+            }
+        }
+        Ok(taken)
     }
 }

@@ -159,6 +159,19 @@ impl Team {
     }
 }
 
+impl Team {
+    /// How many events the team log holds after `cursor` (what a pull stopped early leaves).
+    pub fn count_after(&mut self, cursor: i64) -> Result<i64, TeamError> {
+        let sql = format!("SELECT count(*) FROM {}.events WHERE seq > $1", self.schema);
+        self.round(async |c| {
+            sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
+                .bind(cursor)
+                .fetch_one(c)
+                .await
+        })
+    }
+}
+
 fn query(e: sqlx::Error) -> TeamError {
     TeamError::Query(super::one_line(&e.to_string()))
 }

@@ -87,8 +87,8 @@ fn incident(r: &IncidentRecord, timeline: &[Event], out: &mut dyn Write) -> Resu
 
 fn write_timeline(timeline: &[Event], out: &mut dyn Write) -> Result<()> {
     writeln!(out, "\n### Timeline\n")?;
-    for e in timeline {
-        let summary = e.summary();
+    let summaries = crate::domain::projection::summaries(timeline);
+    for (e, summary) in timeline.iter().zip(summaries) {
         let mut lines = summary.lines();
         writeln!(
             out,
