@@ -2,6 +2,7 @@
 //! writers the caller gives and captured up to a cap, then record the run (its redacted output
 //! as a blob, the command run, its timeline event) in one transaction.
 
+use crate::domain::model::Number;
 use super::{App, AppError, record};
 use crate::evidence::redact::Redactor;
 use crate::store::{Chunker, NewCommandRun};
@@ -168,7 +169,7 @@ pub fn run(
 /// Returns the run's number within the incident.
 pub fn record(
     app: &App,
-    number: i64,
+    number: Number,
     command_line: &str,
     run: &Run,
     redactor: &Redactor,

@@ -18,7 +18,7 @@ pub mod transfer;
 
 use crate::config::Settings;
 use crate::domain::event::Event;
-use crate::domain::model::Incident;
+use crate::domain::model::{Incident, Number};
 use crate::domain::time::{self, TimeError, Timestamp};
 use crate::domain::workflow::{Actor, WorkflowError};
 use crate::store::{Mode, Notice, Opening, Rejudging, Store, StoreError, Txn};
@@ -38,7 +38,7 @@ pub enum AppError {
     )]
     NothingToCollect,
     #[error("incident {number} has no {}", match seq { Some(s) => format!("snapshot {s}"), None => "any snapshot".into() })]
-    NoSnapshot { number: i64, seq: Option<i64> },
+    NoSnapshot { number: Number, seq: Option<i64> },
     #[error("this working copy gave no incident the number L{0}")]
     NoSuchLocal(i64),
     #[error("no incident's UUID starts with '{0}'")]
@@ -145,9 +145,9 @@ impl App {
 
     /// The number of the incident `r` names: a number as it is, a UUID prefix looked up (one
     /// incident, or an error listing the candidates).
-    pub fn number(&self, r: &IncidentRef) -> Result<i64, AppError> {
+    pub fn number(&self, r: &IncidentRef) -> Result<Number, AppError> {
         let prefix = match r {
-            IncidentRef::Number(n) => return Ok(*n),
+            IncidentRef::Number(n) => return Ok(Number(*n)),
             IncidentRef::Local(n) => {
                 return self
                     .read(|txn| Ok(txn.number_of_local(*n)?))?
@@ -158,7 +158,7 @@ impl App {
         let mut found = self.read(|txn| Ok(txn.incidents_with_uuid_prefix(prefix, 10)?))?;
         match found.len() {
             0 => Err(AppError::NoSuchUuid(prefix.clone())),
-            1 => Ok(found.remove(0).0),
+            1 => Ok(Number(found.remove(0).0)),
             _ => Err(AppError::Ambiguous {
                 prefix: prefix.clone(),
                 candidates: found,
@@ -196,17 +196,25 @@ impl App {
         let actor = self.actor();
         let mut store = self.store(Mode::ReadWrite)?;
         let txn = store.write()?;
+        let value = f(&txn, &actor)?;
         if self.settings.team.is_some() {
             // A copy with a team log numbers provisionally from its first write, reachable
             // or not: only the team gives the numbers people type.
             txn.join_team(&uuid::Uuid::new_v4().to_string())?;
         }
-        let value = f(&txn, &actor)?;
         txn.commit()?;
         store.bound_wal();
         drop(store);
         self.share();
         Ok(value)
+    }
+
+    /// The incident as stored now: after a write has been shared, the team may have numbered it.
+    pub fn reloaded(&self, incident: Incident) -> Result<Incident, AppError> {
+        if self.settings.team.is_none() {
+            return Ok(incident);
+        }
+        self.read(|txn| Ok(txn.incident_at(incident.pk)?))
     }
 
     /// Runs `f` in one read transaction.
@@ -217,7 +225,7 @@ impl App {
     }
 
     /// One incident and its whole timeline, read in one transaction.
-    pub fn incident_and_timeline(&self, number: i64) -> Result<(Incident, Vec<Event>), AppError> {
+    pub fn incident_and_timeline(&self, number: Number) -> Result<(Incident, Vec<Event>), AppError> {
         self.read(|txn| {
             let incident = load(txn, number)?;
             let timeline = txn.timeline(incident.pk)?;

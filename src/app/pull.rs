@@ -164,7 +164,7 @@ fn new_incident(
     let seed = Seed {
         pk: 0,
         uuid: incident_uuid.to_string(),
-        number,
+        number: crate::domain::model::Number(number),
         description: String::new(),
         detected_at: None,
     };

@@ -3,14 +3,14 @@
 //! caller's one transaction.
 
 use super::AppError;
-use crate::domain::model::{ActionItem, Incident, NewAction};
+use crate::domain::model::{ActionItem, Incident, NewAction, Number};
 use crate::domain::sla;
 use crate::domain::time::Timestamp;
 use crate::domain::workflow::{self, Actor, Change, NewIncident, WorkflowError};
 use crate::store::Txn;
 
 /// Incident `number`, or the error every command gives for one that does not exist.
-pub fn load(txn: &Txn, number: i64) -> Result<Incident, AppError> {
+pub fn load(txn: &Txn, number: Number) -> Result<Incident, AppError> {
     Ok(txn
         .incident(number)?
         .ok_or(WorkflowError::NotFound(number))?)
@@ -20,16 +20,16 @@ pub fn load(txn: &Txn, number: i64) -> Result<Incident, AppError> {
 /// a provisional one (`L14`) until the team numbers it at its first push.
 pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident, AppError> {
     let shares = txn.shares()?;
-    let number = if shares {
+    let number = Number(if shares {
         -txn.next_local_number()?
     } else {
         txn.next_number()?
-    };
+    });
     let uuid = uuid::Uuid::new_v4().to_string();
     let (mut incident, opened) = workflow::open(number, uuid, actor, new)?;
     incident.pk = txn.save_incident(&incident)?;
     if shares {
-        txn.set_local_number(incident.pk, -number)?;
+        txn.set_local_number(incident.pk, -number.0)?;
     }
     txn.append_event(incident.pk, &opened)?;
     Ok(incident)
@@ -41,7 +41,7 @@ pub fn begin(
     txn: &Txn,
     actor: &Actor,
     what: &'static str,
-    number: i64,
+    number: Number,
     at: Option<Timestamp>,
 ) -> Result<Change, AppError> {
     Ok(Change::new(load(txn, number)?, actor, what, at)?)

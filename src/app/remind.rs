@@ -187,14 +187,14 @@ impl Round<'_> {
         );
         let mut incidents: HashMap<i64, Incident> = subjects
             .into_iter()
-            .map(|s| (s.incident.number, s.incident))
+            .map(|s| (s.incident.number.0, s.incident))
             .collect();
         // Action items are often about a closed incident, which the query above left out.
         for a in &actions {
             if !incidents.contains_key(&a.incident_number)
-                && let Some(i) = txn.incident(a.incident_number)?
+                && let Some(i) = txn.incident(crate::domain::model::Number(a.incident_number))?
             {
-                incidents.insert(i.number, i);
+                incidents.insert(i.number.0, i);
             }
         }
         let actions = actions.into_iter().map(|a| (a.id, a)).collect();
@@ -298,7 +298,7 @@ impl Round<'_> {
             if txn.sla_breach_recorded(incident.pk, b.kind.as_str(), b.deadline)? {
                 continue;
             }
-            let mut change = record::begin(txn, &actor, "the SLA breach", b.incident, Some(at))?;
+            let mut change = record::begin(txn, &actor, "the SLA breach", crate::domain::model::Number(b.incident), Some(at))?;
             change.sla_breach(b.kind.as_str(), b.deadline);
             record::save(txn, &actor, change)?;
         }

@@ -2,6 +2,7 @@
 //! findings against the incident's previous snapshot, store it with its timeline event in one
 //! transaction. Shared by `snapshot`, `open`, `resolve`, `check` and `show`.
 
+use crate::domain::model::Number;
 use super::{App, AppError, record};
 use crate::collect::Progress;
 use crate::domain::model::Incident;
@@ -85,7 +86,7 @@ pub fn collect(
 }
 
 /// Snapshot `seq` (None: the latest) of incident `number`, or an error saying there is none.
-pub fn load(app: &App, number: i64, seq: Option<i64>) -> Result<StoredSnapshot, AppError> {
+pub fn load(app: &App, number: Number, seq: Option<i64>) -> Result<StoredSnapshot, AppError> {
     let found = app.read(|txn| {
         let incident = record::load(txn, number)?;
         Ok(txn.snapshot(incident.pk, seq)?)

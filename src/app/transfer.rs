@@ -15,7 +15,7 @@ use std::path::Path;
 pub enum Which<'a> {
     All,
     /// These, in this order, each once.
-    Numbers(&'a [i64]),
+    Numbers(&'a [crate::domain::model::Number]),
 }
 
 /// Where an export goes.
@@ -195,9 +195,9 @@ fn number_deferred(txn: &Txn, pks: &[i64]) -> Result<Vec<i64>, StoreError> {
     pks.iter()
         .map(|pk| {
             let mut incident = txn.incident_at(*pk)?;
-            incident.number = txn.next_number()?;
+            incident.number = crate::domain::model::Number(txn.next_number()?);
             txn.save_incident(&incident)?;
-            Ok(incident.number)
+            Ok(incident.number.0)
         })
         .collect()
 }

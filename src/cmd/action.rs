@@ -131,7 +131,7 @@ fn done(app: &App, args: DoneArgs) -> Result<(), CommandError> {
             txn,
             actor,
             "the action's completion",
-            item.incident_number,
+            crate::domain::model::Number(item.incident_number),
             at,
         )?;
         record::action_done(txn, actor, &mut change, &item)?;

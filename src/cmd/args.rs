@@ -71,7 +71,10 @@ mod tests {
             incident_ref("5D8F8F5E-6a8e"),
             Ok(IncidentRef::UuidPrefix("5d8f8f5e6a8e".into()))
         );
-        for bad in ["0", "-3", "abcde", "abcdefg", "12ab!", "", "L14"] {
+        // This copy's provisional number, before or after the team numbered it.
+        assert_eq!(incident_ref("L14"), Ok(IncidentRef::Local(14)));
+        assert_eq!(incident_ref("l7"), Ok(IncidentRef::Local(7)));
+        for bad in ["0", "-3", "abcde", "abcdefg", "12ab!", "", "L", "L0", "Lx"] {
             let err = incident_ref(bad).unwrap_err();
             assert!(err.contains("is not an incident number"), "{bad}: {err}");
         }

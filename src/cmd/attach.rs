@@ -1,6 +1,7 @@
 //! `incident attach`: keep logs with the incident, streamed in, redacted, compressed, and stored
 //! once however often the same content is attached.
 
+use crate::domain::model::Number;
 use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::attach::{self, AttachError, Attached, Source};
@@ -40,7 +41,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
 /// "attached app.log to incident 3 as log 1: 120 bytes, 2 lines, sha256 …", and when redaction
 /// changed it, which lines by which rules and the hash of the log as read: the stored copy's
 /// hash then no longer matches `sha256sum` of the file.
-fn report(number: i64, a: &Attached) -> String {
+fn report(number: Number, a: &Attached) -> String {
     let blob = &a.blob;
     let mut line = format!(
         "attached {} to incident {number} as log {}: {} bytes, {} line{}, sha256 {}",

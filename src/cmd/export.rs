@@ -26,6 +26,8 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    // What teammates recorded first (within the team timeout; never fails the command).
+    app.refresh();
     let format = match args.format.as_str() {
         "json" => Format::Json,
         "md" | "markdown" => Format::Markdown,

@@ -31,6 +31,8 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    // What teammates recorded first (within the team timeout; never fails the command).
+    app.refresh();
     let filter = ListFilter {
         statuses: args
             .status

@@ -23,6 +23,8 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    // What teammates recorded first (within the team timeout; never fails the command).
+    app.refresh();
     let number = app.number(&args.number)?;
     let (incident, timeline) = app.incident_and_timeline(number)?;
     let context = serde_json::json!({

@@ -1,6 +1,7 @@
 //! `incident logs`: list an incident's attached logs and recorded command output, or stream one
 //! back, grepped or tailed, a chunk at a time so that a 1 GB log prints with bounded memory.
 
+use crate::domain::model::Number;
 use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::logs::{self, Filter, Log};
@@ -70,7 +71,7 @@ fn regex(pattern: &str) -> Result<regex::bytes::Regex, CommandError> {
 /// The log to print, or None to list them all.
 fn chosen(
     args: &Args,
-    number: i64,
+    number: Number,
     attachments: &[Attachment],
     runs: &[CommandRun],
     filtering: bool,
@@ -129,7 +130,7 @@ fn write_error(e: std::io::Error) -> CommandError {
 }
 
 /// The attached logs, then the commands run.
-fn list(number: i64, attachments: &[Attachment], runs: &[CommandRun]) -> Result<(), CommandError> {
+fn list(number: Number, attachments: &[Attachment], runs: &[CommandRun]) -> Result<(), CommandError> {
     if attachments.is_empty() && runs.is_empty() {
         output::status(&format!(
             "incident {number} has no attached logs or command output; `incident attach {number} FILE` adds a log, `incident exec {number} -- COMMAND` records a command"

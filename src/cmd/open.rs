@@ -67,6 +67,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         started_at: app.time(args.started.as_deref())?,
     };
     let incident = app.write(|txn, actor| record::open(txn, actor, new))?;
+    let incident = app.reloaded(incident)?;
     let paint = Paint::stdout();
     if !args.json {
         // Printed before the snapshot starts: the number is what a responder needs first.
@@ -155,6 +156,7 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         change.health("score", None, health.score, verdict.clone());
         Ok((record::save(txn, actor, change)?, seq))
     })?;
+    let incident = app.reloaded(incident)?;
     if args.json {
         let mut v = crate::report::view::incident(&incident, app.now);
         v["snapshot"] = serde_json::json!({"seq": seq, "summary": snap.summary});

@@ -27,6 +27,8 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    // What teammates recorded first (within the team timeout; never fails the command).
+    app.refresh();
     let number = app.number(&args.number)?;
     // Checked before the database is opened: a typo costs nothing.
     let format = Format::parse(&args.format)?;

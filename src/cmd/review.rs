@@ -85,6 +85,8 @@ fn window(app: &App, args: &Args) -> Result<Window, CommandError> {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    // What teammates recorded first (within the team timeout; never fails the command).
+    app.refresh();
     let format = Format::parse(&args.format)?;
     let template = match (format, &args.template) {
         (Format::Json, Some(_)) => {

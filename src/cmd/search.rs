@@ -46,6 +46,8 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if args.query.trim().is_empty() {
         return Err(CommandError::new("the search query is empty").with_hint(HINT));
     }
+    // What teammates recorded first (within the team timeout; never fails the command).
+    app.refresh();
     let since = app.time(args.since.as_deref())?;
     let paint = if args.json {
         Paint::plain()
@@ -59,7 +61,11 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     };
     let query = SearchQuery {
         query: &args.query,
-        incident: args.incident.as_ref().map(|r| app.number(r)).transpose()?,
+        incident: args
+            .incident
+            .as_ref()
+            .map(|r| app.number(r).map(|n| n.0))
+            .transpose()?,
         since,
         kind: args.kind.as_deref(),
         limit: (args.limit > 0).then_some(args.limit),

@@ -26,6 +26,8 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    // What teammates recorded first (within the team timeout; never fails the command).
+    app.refresh();
     let number = app.number(&args.number)?;
     if let Some(seq) = args.snapshot {
         let stored = crate::app::snapshot::load(app, number, Some(seq))?;

@@ -18,6 +18,8 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    // What teammates recorded first (within the team timeout; never fails the command).
+    app.refresh();
     let at = app.time(args.at.as_deref())?.unwrap_or(app.now);
     let incidents = app.read(|txn| Ok(txn.unresolved_at(at)?))?;
     let mut rows: Vec<_> = incidents.iter().map(|i| (i, sla::clocks(i, at))).collect();

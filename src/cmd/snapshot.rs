@@ -1,5 +1,6 @@
 //! `incident snapshot`: collect evidence into an incident, list its snapshots, or diff two.
 
+use crate::domain::model::Number;
 use super::args::{IncidentRef, incident_ref};
 use crate::app::record;
 use crate::app::{App, snapshot};
@@ -50,7 +51,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     // Required unless `diff` is given, which returned above.
     let number = match &args.number {
         Some(r) => app.number(r)?,
-        None => 0,
+        None => crate::domain::model::Number(0),
     };
     if args.list {
         return list(app, number, args.json);
@@ -70,7 +71,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     ))
 }
 
-fn list(app: &App, number: i64, json: bool) -> Result<(), CommandError> {
+fn list(app: &App, number: Number, json: bool) -> Result<(), CommandError> {
     let snaps = app.read(|txn| {
         let incident = record::load(txn, number)?;
         Ok(txn.snapshots(incident.pk)?)

@@ -143,15 +143,43 @@ impl Field {
     }
 }
 
-/// How people see and type an incident's number: the team's (without a team, this copy's) as
-/// it is; a provisional one, given on a copy that shares with a team log before the team
-/// numbered it (stored negative), as `L14`.
-pub fn number_label(number: i64) -> String {
-    if number < 0 {
-        format!("L{}", number.unsigned_abs())
-    } else {
-        number.to_string()
+/// The number people see and type for an incident: the team's (without a team, this copy's);
+/// on a copy that shares with a team log, a provisional one before the team numbered it,
+/// stored negative and shown as `L14`, which cannot collide with a team number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Number(pub i64);
+
+impl Number {
+    /// Whether the team has yet to number it (`L14`).
+    pub fn is_provisional(self) -> bool {
+        self.0 < 0
     }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 < 0 {
+            write!(f, "L{}", self.0.unsigned_abs())
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
+/// In JSON and templates: a number, or `"L14"` for a provisional one.
+impl serde::Serialize for Number {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.is_provisional() {
+            s.collect_str(self)
+        } else {
+            s.serialize_i64(self.0)
+        }
+    }
+}
+
+/// `Number(n)` as people see it.
+pub fn number_label(number: i64) -> String {
+    Number(number).to_string()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -159,7 +187,7 @@ pub struct Incident {
     /// Internal row key; never shown, never changes.
     pub pk: i64,
     pub uuid: String,
-    pub number: i64,
+    pub number: Number,
     pub title: String,
     pub description: String,
     pub severity: Severity,
@@ -193,7 +221,7 @@ impl Incident {
         Incident {
             pk: number,
             uuid: format!("u{number}"),
-            number,
+            number: Number(number),
             title: "Data collection stopped".into(),
             description: String::new(),
             severity,

@@ -7,7 +7,7 @@
 //! times: a root cause corrected later wins even if the correction is dated earlier.
 
 use crate::domain::event::{Event, EventKind};
-use crate::domain::model::{Field, Incident, Severity, Status};
+use crate::domain::model::{Field, Incident, Number, Severity, Status};
 use crate::domain::sla::{self, Due, Policy};
 use crate::domain::time::Timestamp;
 
@@ -43,7 +43,7 @@ type Result<T> = std::result::Result<T, ProjectionError>;
 pub struct Seed {
     pub pk: i64,
     pub uuid: String,
-    pub number: i64,
+    pub number: Number,
     pub description: String,
     pub detected_at: Option<Timestamp>,
 }
@@ -357,7 +357,7 @@ mod tests {
         Seed {
             pk: 7,
             uuid: "u7".into(),
-            number: 3,
+            number: Number(3),
             description: "from the row".into(),
             detected_at: Some(t("2026-10-07T08:00:00Z")),
         }
@@ -403,7 +403,7 @@ mod tests {
         assert_eq!(i.opened_at, t("2026-10-07T09:00:00Z"));
         assert_eq!((i.severity, i.status), (Severity::P1, Status::Open));
         assert_eq!(i.created_by, "alice");
-        assert_eq!((i.pk, i.number, i.uuid.as_str()), (7, 3, "u7"));
+        assert_eq!((i.pk, i.number, i.uuid.as_str()), (7, Number(3), "u7"));
         // An empty detail means the defaults: no description, detected when opened.
         let i = open(&seed(), &opened(Some(Detail::default())), &policy()).unwrap();
         assert_eq!((i.description.as_str(), i.detected_at), ("", i.opened_at));

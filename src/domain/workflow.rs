@@ -4,7 +4,7 @@
 //! writes the changed fields and the events in one transaction.
 
 use crate::domain::event::{Detail, Event, EventKind};
-use crate::domain::model::{ActionItem, Field, Incident, NewAction, Severity, Status};
+use crate::domain::model::{ActionItem, Field, Incident, NewAction, Number, Severity, Status};
 use crate::domain::projection::{self, ProjectionError, Seed};
 use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
@@ -21,29 +21,29 @@ pub struct Actor {
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
     #[error("incident {0} does not exist")]
-    NotFound(i64),
+    NotFound(Number),
     #[error("incident {number} is {from}; it cannot go to {to}")]
     Transition {
-        number: i64,
+        number: Number,
         from: Status,
         to: Status,
     },
     #[error("incident {number} is already {status}")]
-    Already { number: i64, status: Status },
+    Already { number: Number, status: Status },
     #[error("incident {number} was already acknowledged at {}", time::display(*.at))]
-    AlreadyAcknowledged { number: i64, at: Timestamp },
+    AlreadyAcknowledged { number: Number, at: Timestamp },
     #[error("incident {number} is {status}; only {allowed} incidents can be {action}")]
     Wrong {
-        number: i64,
+        number: Number,
         status: Status,
         allowed: &'static str,
         action: &'static str,
     },
     #[error("incident {number} cannot be closed: {reason}")]
-    CannotClose { number: i64, reason: String },
+    CannotClose { number: Number, reason: String },
     #[error("{what} at {} is before {before} at {}", time::display(*.at), time::display(*.before_at))]
     OutOfOrder {
-        number: i64,
+        number: Number,
         what: &'static str,
         at: Timestamp,
         before: &'static str,
@@ -62,11 +62,11 @@ pub enum WorkflowError {
     #[error("action item {id} was already done at {}", time::display(*.at))]
     ActionDone { id: i64, at: Timestamp },
     #[error("nothing to update: no field, severity or status was given")]
-    NothingToUpdate(i64),
+    NothingToUpdate(Number),
     /// A change whose events do not describe the incident: a bug, not a user's mistake.
     #[error("incident {number}: {source}")]
     Projection {
-        number: i64,
+        number: Number,
         source: ProjectionError,
     },
 }
@@ -133,7 +133,7 @@ pub struct NewIncident {
 /// A new incident numbered `number`, known everywhere by `uuid` (the store gives it its row
 /// key), and its `opened` event, which carries everything the incident starts with.
 pub fn open(
-    number: i64,
+    number: Number,
     uuid: String,
     actor: &Actor,
     new: NewIncident,
@@ -598,7 +598,7 @@ mod tests {
             detected_at: Some(t("2026-11-24T14:55:00Z")),
             started_at: Some(t("2026-11-24T14:54:00Z")),
         };
-        open(1, "u-1".into(), &actor("2026-11-24T15:06:00Z"), new)
+        open(Number(1), "u-1".into(), &actor("2026-11-24T15:06:00Z"), new)
             .unwrap()
             .0
     }
@@ -632,7 +632,7 @@ mod tests {
             detected_at: Some(t("2026-11-24T14:55:00Z")),
             started_at: Some(t("2026-11-24T14:56:00Z")),
         };
-        let err = open(2, "u-2".into(), &actor("2026-11-24T15:06:00Z"), reversed).unwrap_err();
+        let err = open(Number(2), "u-2".into(), &actor("2026-11-24T15:06:00Z"), reversed).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(
@@ -691,7 +691,7 @@ mod tests {
             detected_at: None,
             started_at: None,
         };
-        let (i, _) = open(3, "u-3".into(), &a, new).unwrap();
+        let (i, _) = open(Number(3), "u-3".into(), &a, new).unwrap();
         assert_eq!((i.started_at, i.detected_at), (i.opened_at, i.opened_at));
         let err = refusal(Change::new(
             i,

@@ -4,6 +4,7 @@
 //! the raw values (RFC 3339 times, seconds) for people writing their own templates, and adds
 //! the sentences a template would struggle to build (durations to the minute, SLA outcomes).
 
+use crate::domain::model::Number;
 use crate::domain::event::{Event, EventKind};
 use crate::domain::model::{ActionItem, Incident};
 use crate::domain::sla::{Clock, ClockState, Policy};
@@ -468,7 +469,7 @@ fn missing(i: &Incident, actions: &[ActionItem]) -> Vec<&'static str> {
 }
 
 /// The command that fills each section, for the "not recorded yet" lines.
-fn hints(number: i64) -> Value {
+fn hints(number: Number) -> Value {
     let update = |flag: &str| format!("incident update {number} --{flag} \"…\"");
     json!({
         "description": update("description"),

@@ -140,7 +140,7 @@ mod tests {
         Incident {
             pk: 1,
             uuid: "u".into(),
-            number: 3,
+            number: crate::domain::model::Number(3),
             title: "Data collection stopped".into(),
             description: String::new(),
             severity: Severity::P1,

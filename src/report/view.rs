@@ -60,7 +60,7 @@ pub fn sla(incident: &Incident, now: Timestamp) -> Value {
 /// An incident with its SLA clocks, as `list --json` and `sla --json` give it.
 pub fn incident(i: &Incident, now: Timestamp) -> Value {
     json!({
-        "number": number(i.number),
+        "number": i.number,
         "id": i.uuid,
         "title": i.title,
         "severity": i.severity,

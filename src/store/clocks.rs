@@ -254,14 +254,14 @@ mod tests {
         let mut c = Change::new(incident, &actor, "the change", Some(at)).unwrap();
         f(&mut c).unwrap();
         let (i, events, _) = c.finish().unwrap();
-        TIMELINES.with(|t| t.borrow_mut().entry(i.number).or_default().extend(events));
+        TIMELINES.with(|t| t.borrow_mut().entry(i.number.0).or_default().extend(events));
         i
     }
 
     /// `i` with its deadlines under `policy`, as a write stores them: its timeline is its
     /// opening (at the severity before its first change) and the changes made to it.
     fn judge(i: &Incident, policy: &Policy) -> Incident {
-        let changes = TIMELINES.with(|t| t.borrow().get(&i.number).cloned().unwrap_or_default());
+        let changes = TIMELINES.with(|t| t.borrow().get(&i.number.0).cloned().unwrap_or_default());
         let first = changes
             .iter()
             .find(|e| e.kind == EventKind::Severity)
@@ -385,13 +385,13 @@ mod tests {
             .unwrap()
             .0
             .iter()
-            .map(|i| i.number)
+            .map(|i| i.number.0)
             .collect();
         let breached: BTreeSet<i64> = db
             .incidents
             .iter()
             .filter(|i| clocks(i, policy, at).breached())
-            .map(|i| i.number)
+            .map(|i| i.number.0)
             .collect();
         assert_eq!(listed, breached, "list --breached at {at}");
 
@@ -458,7 +458,7 @@ mod tests {
             for (name, clock) in [("respond", c.respond), ("resolve", c.resolve)] {
                 if clock.breached() {
                     breaches.push((
-                        i.number,
+                        i.number.0,
                         name.to_string(),
                         clock.state == ClockState::Overdue,
                         whole(clock.deadline),
@@ -469,10 +469,10 @@ mod tests {
             }
             if c.resolve.stopped_at.is_none() {
                 let acknowledged = c.respond.stopped_at.is_some();
-                unresolved.push((i.number, acknowledged, whole(c.resolve.deadline)));
+                unresolved.push((i.number.0, acknowledged, whole(c.resolve.deadline)));
             }
             if let Some(p) = c.postmortem.filter(|p| p.state == ClockState::Overdue) {
-                postmortems.push((i.number, whole(p.deadline), -p.margin));
+                postmortems.push((i.number.0, whole(p.deadline), -p.margin));
             }
         }
         let rows: Vec<_> = data
@@ -593,7 +593,7 @@ mod tests {
             c.set_status(crate::domain::model::Status::Resolved, "")
         });
         let open_postmortem = i.clone();
-        i.number = 2;
+        i.number = crate::domain::model::Number(2);
         i.uuid = "u2".into();
         i = change(i, t("2026-11-30T05:00:00Z"), |c| {
             c.set_field(Field::RootCause, "disk full")?;

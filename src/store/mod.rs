@@ -17,7 +17,7 @@ pub use monitor::MonitorState;
 pub use sync::{SyncState, Unpushed};
 
 use crate::domain::event::Event;
-use crate::domain::model::{Incident, Severity, Status};
+use crate::domain::model::{Incident, Number, Severity, Status};
 use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
 use rusqlite::types::Value;
@@ -432,7 +432,7 @@ impl Txn<'_> {
         self.path
     }
 
-    pub fn incident(&self, number: i64) -> Result<Option<Incident>, StoreError> {
+    pub fn incident(&self, number: Number) -> Result<Option<Incident>, StoreError> {
         let sql = format!(
             "SELECT {} FROM incidents WHERE number = ?1",
             rows::INCIDENT_COLUMNS

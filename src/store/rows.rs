@@ -65,7 +65,7 @@ pub fn incident_values(i: &Incident) -> [Value; 23] {
     let opt = |t: Option<time::Timestamp>| t.map(ts).unwrap_or(Value::Null);
     [
         Value::Text(i.uuid.clone()),
-        Value::Integer(i.number),
+        Value::Integer(i.number.0),
         Value::Text(i.title.clone()),
         Value::Text(i.description.clone()),
         Value::Text(i.severity.as_str().into()),
@@ -227,4 +227,17 @@ pub fn action(row: &Row) -> rusqlite::Result<crate::domain::model::ActionItem> {
         done_at: opt_ts(row, 8)?,
         done_by: row.get(9)?,
     })
+}
+
+/// An incident's number is stored as the integer it is (negative when provisional).
+impl rusqlite::ToSql for crate::domain::model::Number {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(self.0))
+    }
+}
+
+impl rusqlite::types::FromSql for crate::domain::model::Number {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        i64::column_result(v).map(crate::domain::model::Number)
+    }
 }

@@ -159,11 +159,15 @@ impl Txn<'_> {
         Ok(())
     }
 
-    /// The number people type for the incident this copy numbered `local` (`L14`).
-    pub fn number_of_local(&self, local: i64) -> Result<Option<i64>, StoreError> {
+    /// The number people type for the incident this copy numbered `local` (`L14`); on a copy
+    /// that has not joined its team log yet, its incident `local`.
+    pub fn number_of_local(&self, local: i64) -> Result<Option<crate::domain::model::Number>, StoreError> {
         Ok(self
             .tx
-            .prepare_cached("SELECT number FROM incidents WHERE local_number = ?1")?
+            .prepare_cached(
+                "SELECT number FROM incidents
+                 WHERE local_number = ?1 OR (number = ?1 AND team_number IS NULL) LIMIT 1",
+            )?
             .query_row([local], |r| r.get(0))
             .optional()?)
     }

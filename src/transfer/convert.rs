@@ -35,7 +35,7 @@ impl IncidentRecord {
         let i = txn.incident_at(pk)?;
         Ok(IncidentRecord {
             uuid: i.uuid,
-            number: i.number,
+            number: i.number.0,
             title: i.title,
             description: i.description,
             severity: i.severity.as_str().to_string(),
@@ -87,7 +87,7 @@ impl IncidentRecord {
         Ok(Incident {
             pk: 0,
             uuid: self.uuid.clone(),
-            number,
+            number: crate::domain::model::Number(number),
             title: self.title.clone(),
             description: self.description.clone(),
             severity: self

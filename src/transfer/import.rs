@@ -41,7 +41,9 @@ pub fn incident(
     if let Some(number) = txn.number_of_uuid(&rec.uuid)? {
         return Ok(Imported::Skipped { number });
     }
-    let taken = txn.incident(rec.number)?.is_some();
+    let taken = txn
+        .incident(crate::domain::model::Number(rec.number))?
+        .is_some();
     let number = if taken { placeholder } else { rec.number };
     let mut timeline = rec
         .events

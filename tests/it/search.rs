@@ -582,10 +582,20 @@ fn imported_action_items_are_found() {
 fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
     let env = auth_env();
     // Back to version 9 as it was: no line index, an empty index of chunks (and none of what
-    // versions 11 to 13 added: stored clocks, event identities, the sync state).
+    // versions 11 to 14 added: stored clocks, event identities, the sync state, team numbers
+    // and purges).
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute_batch(
-        "DROP TABLE sync_state;
+        "DROP TRIGGER events_no_update;
+         CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+         BEGIN
+             SELECT RAISE(ABORT, 'timeline events are append-only');
+         END;
+         DROP TABLE purges;
+         DROP INDEX incidents_unnumbered;
+         DROP INDEX incidents_local_number;
+         ALTER TABLE incidents DROP COLUMN local_number;
+         DROP TABLE sync_state;
          ALTER TABLE incidents DROP COLUMN team_number;
          DROP INDEX events_uuid;
          ALTER TABLE events DROP COLUMN uuid;

@@ -452,12 +452,21 @@ fn writes_push_as_they_commit_and_new_incidents_get_team_numbers() {
         .ok();
     let mut bob = db.env();
     bob.author = "bob".into();
+    // Opened while the team log is reachable: the team's number at once, in what `open` prints.
     let opened = bob.run(&["open", "P3", "Grafana panel slow"]);
     assert!(
-        opened.stderr.contains("incident 1 is team incident 2"),
+        opened.stderr.contains("incident L1 is team incident 2"),
         "{}",
         opened.stderr
     );
+    assert!(
+        opened.stdout.starts_with("incident 2: P3 Grafana panel slow"),
+        "{}",
+        opened.stdout
+    );
+    // Bob's provisional number keeps naming it on his machine.
+    let shown: Value = bob.json(&["show", "L1", "--json"]);
+    assert_eq!(shown["number"], 2);
     assert!(
         !opened.stderr.contains("machine's clock"),
         "this machine and the server share a clock: {}",
@@ -496,8 +505,9 @@ fn offline_work_is_recorded_here_and_pushed_by_the_next_sync() {
     let port = closed.local_addr().unwrap().port();
     drop(closed);
     let unreachable = format!("postgres://postgres@127.0.0.1:{port}/test");
+    // With a team configured, the solo incident 1 is L1 until the team numbers it.
     let note = env
-        .command(&["note", "1", "rolled back payments-api to v2.3.1"])
+        .command(&["note", "L1", "rolled back payments-api to v2.3.1"])
         .env("INCIDENT_TEAM_URL", &unreachable)
         .output()
         .unwrap();
@@ -529,7 +539,8 @@ fn offline_work_is_recorded_here_and_pushed_by_the_next_sync() {
     );
     let sync: Value = env.json(&["sync", "--json"]);
     assert_eq!(sync["pushed"], 2);
-    assert_eq!(sync["incidents"], 1);
+    assert_eq!(sync["incidents"]["pushed"], 1);
+    assert_eq!(sync["numbered"], serde_json::json!([["L1", 1]]));
     assert_eq!(sync["waiting"], 0);
     let again: Value = env.json(&["sync", "--json"]);
     assert_eq!(again["pushed"], 0, "a second sync pushes nothing twice");

@@ -186,7 +186,7 @@ pub fn due(
         ];
         for (kind, stop, deadline) in clocks {
             let clock = Clock {
-                incident: i.number,
+                incident: i.number.0,
                 kind,
                 start: i.detected_at,
                 deadline,
@@ -201,7 +201,7 @@ pub fn due(
             // A post-mortem is paperwork, not a fire: it repeats once per post-mortem window
             // (daily by default), not at the severity's repeat interval.
             let clock = Clock {
-                incident: i.number,
+                incident: i.number.0,
                 kind: Kind::Postmortem,
                 start: resolved,
                 deadline,
@@ -222,7 +222,7 @@ pub fn due(
             // Like a deadline: exactly `stale` of quiet is not yet stale.
             if at > stale_at {
                 plan.reminders.push(Reminder {
-                    incident: i.number,
+                    incident: i.number.0,
                     kind: Kind::Stale,
                     level: Level::Stale(since),
                     due_at: stale_at,
