@@ -2,8 +2,8 @@
 //! at a time, redacted, compressed and stored once however often the same content comes, all
 //! of them in one transaction.
 
-use crate::domain::model::Number;
 use super::{App, AppError, record};
+use crate::domain::model::Number;
 use crate::evidence::redact::{Redactor, Tally};
 use crate::store::{BlobInfo, Chunker, StoreError, Txn};
 use sha2::{Digest, Sha256};
@@ -59,7 +59,11 @@ impl AttachError {
 
 /// Attaches every source to incident `number` in one transaction: all are attached or, on an
 /// error or Ctrl-C, none.
-pub fn attach(app: &App, number: Number, sources: Vec<Source>) -> Result<Vec<Attached>, AttachError> {
+pub fn attach(
+    app: &App,
+    number: Number,
+    sources: Vec<Source>,
+) -> Result<Vec<Attached>, AttachError> {
     let redactor = super::redaction::redactor(app);
     app.write_with(|txn, actor| {
         let mut change = record::begin(txn, actor, "the attachment", number, None)?;

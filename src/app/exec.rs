@@ -2,8 +2,8 @@
 //! writers the caller gives and captured up to a cap, then record the run (its redacted output
 //! as a blob, the command run, its timeline event) in one transaction.
 
-use crate::domain::model::Number;
 use super::{App, AppError, record};
+use crate::domain::model::Number;
 use crate::evidence::redact::Redactor;
 use crate::store::{Chunker, NewCommandRun};
 use std::io::{Read, Write};

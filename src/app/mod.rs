@@ -225,7 +225,10 @@ impl App {
     }
 
     /// One incident and its whole timeline, read in one transaction.
-    pub fn incident_and_timeline(&self, number: Number) -> Result<(Incident, Vec<Event>), AppError> {
+    pub fn incident_and_timeline(
+        &self,
+        number: Number,
+    ) -> Result<(Incident, Vec<Event>), AppError> {
         self.read(|txn| {
             let incident = load(txn, number)?;
             let timeline = txn.timeline(incident.pk)?;

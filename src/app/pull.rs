@@ -64,7 +64,9 @@ pub fn pull(
         // Pulled events get ids past every event here: when nothing of this copy's own waited
         // before them, they need no push.
         let last_id = txn.last_event_id()?;
-        let all_pushed = txn.sync_seen()?.is_some_and(|s| s.pushed_event_id >= last_id);
+        let all_pushed = txn
+            .sync_seen()?
+            .is_some_and(|s| s.pushed_event_id >= last_id);
         let added = add_events(&txn, &events, &numbers, policy, &mut report)?;
         for pk in &added {
             report.conflicts += rebuild(&txn, *pk, policy)?;
@@ -159,7 +161,9 @@ fn new_incident(
     policy: &Policy,
 ) -> Result<i64, SyncError> {
     let number = numbers.get(incident_uuid).copied().ok_or_else(|| {
-        TeamError::Query(format!("the team log has no number for incident {incident_uuid}"))
+        TeamError::Query(format!(
+            "the team log has no number for incident {incident_uuid}"
+        ))
     })?;
     let seed = Seed {
         pk: 0,
@@ -168,9 +172,8 @@ fn new_incident(
         description: String::new(),
         detected_at: None,
     };
-    let incident = projection::open(&seed, opened, policy).map_err(|e| {
-        SyncError::Merge(format!("incident {number} in the team log: {e}"))
-    })?;
+    let incident = projection::open(&seed, opened, policy)
+        .map_err(|e| SyncError::Merge(format!("incident {number} in the team log: {e}")))?;
     let pk = txn.save_incident(&incident)?;
     txn.set_team_numbered(pk)?;
     Ok(pk)

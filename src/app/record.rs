@@ -54,7 +54,9 @@ pub fn save(txn: &Txn, actor: &Actor, change: Change) -> Result<Incident, AppErr
     // Identities now, so that the deadlines are judged over the timeline in the order every
     // copy of it will have (`projection::timeline_order`).
     for event in &mut events {
-        event.uuid.get_or_insert_with(crate::domain::event::new_uuid);
+        event
+            .uuid
+            .get_or_insert_with(crate::domain::event::new_uuid);
     }
     if fields_changed {
         let mut timeline = txn.events_as_recorded(incident.pk)?;

@@ -298,7 +298,13 @@ impl Round<'_> {
             if txn.sla_breach_recorded(incident.pk, b.kind.as_str(), b.deadline)? {
                 continue;
             }
-            let mut change = record::begin(txn, &actor, "the SLA breach", crate::domain::model::Number(b.incident), Some(at))?;
+            let mut change = record::begin(
+                txn,
+                &actor,
+                "the SLA breach",
+                crate::domain::model::Number(b.incident),
+                Some(at),
+            )?;
             change.sla_breach(b.kind.as_str(), b.deadline);
             record::save(txn, &actor, change)?;
         }

@@ -2,10 +2,10 @@
 //! findings against the incident's previous snapshot, store it with its timeline event in one
 //! transaction. Shared by `snapshot`, `open`, `resolve`, `check` and `show`.
 
-use crate::domain::model::Number;
 use super::{App, AppError, record};
 use crate::collect::Progress;
 use crate::domain::model::Incident;
+use crate::domain::model::Number;
 use crate::evidence::snapshot::Snapshot;
 use crate::store::StoredSnapshot;
 

@@ -61,7 +61,9 @@ pub fn push(app: &App, team: &mut Team, now: Timestamp) -> Result<PushReport, Sy
         let (incidents, events) = shared(&batch);
         let pushed = team.push(&state.client_id, &incidents, &events)?;
         let txn = store.write()?;
-        report.numbered.extend(txn.take_team_numbers(&pushed.numbers)?);
+        report
+            .numbered
+            .extend(txn.take_team_numbers(&pushed.numbers)?);
         txn.mark_pushed(last, now)?;
         txn.commit()?;
         report.pushed += pushed.events;
@@ -143,7 +145,12 @@ pub struct SyncReport {
 impl SyncReport {
     /// The stderr lines announcing the team numbers incidents of this copy got.
     pub fn numbered(&self) -> Vec<String> {
-        let all: Vec<&(i64, i64)> = self.push.numbered.iter().chain(&self.pull.numbered).collect();
+        let all: Vec<&(i64, i64)> = self
+            .push
+            .numbered
+            .iter()
+            .chain(&self.pull.numbered)
+            .collect();
         let mut lines: Vec<String> = all
             .iter()
             .take(10)

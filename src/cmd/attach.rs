@@ -1,10 +1,10 @@
 //! `incident attach`: keep logs with the incident, streamed in, redacted, compressed, and stored
 //! once however often the same content is attached.
 
-use crate::domain::model::Number;
 use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::attach::{self, AttachError, Attached, Source};
+use crate::domain::model::Number;
 use crate::ui::error::CommandError;
 use crate::ui::output;
 

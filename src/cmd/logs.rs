@@ -1,11 +1,11 @@
 //! `incident logs`: list an incident's attached logs and recorded command output, or stream one
 //! back, grepped or tailed, a chunk at a time so that a 1 GB log prints with bounded memory.
 
-use crate::domain::model::Number;
 use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
 use crate::app::logs::{self, Filter, Log};
 use crate::app::record;
+use crate::domain::model::Number;
 use crate::store::{Attachment, CommandRun, Mode};
 use crate::ui::error::{CommandError, exit};
 use crate::ui::output;
@@ -130,7 +130,11 @@ fn write_error(e: std::io::Error) -> CommandError {
 }
 
 /// The attached logs, then the commands run.
-fn list(number: Number, attachments: &[Attachment], runs: &[CommandRun]) -> Result<(), CommandError> {
+fn list(
+    number: Number,
+    attachments: &[Attachment],
+    runs: &[CommandRun],
+) -> Result<(), CommandError> {
     if attachments.is_empty() && runs.is_empty() {
         output::status(&format!(
             "incident {number} has no attached logs or command output; `incident attach {number} FILE` adds a log, `incident exec {number} -- COMMAND` records a command"

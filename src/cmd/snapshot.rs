@@ -1,9 +1,9 @@
 //! `incident snapshot`: collect evidence into an incident, list its snapshots, or diff two.
 
-use crate::domain::model::Number;
 use super::args::{IncidentRef, incident_ref};
 use crate::app::record;
 use crate::app::{App, snapshot};
+use crate::domain::model::Number;
 use crate::ui::error::CommandError;
 use crate::ui::evidence::{diff_text, snapshot_text};
 use crate::ui::output::{self, Paint};

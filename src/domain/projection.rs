@@ -193,7 +193,9 @@ pub fn merge(seed: &Seed, events: &[Event], policy: &Policy) -> Result<Merged> {
     for event in sorted.iter().filter(|e| e.kind == EventKind::Status) {
         match status(&mut incident, event) {
             Ok(()) => incident.updated_at = incident.updated_at.max(event.recorded_at),
-            Err(ProjectionError::StatusFrom { to, .. } | ProjectionError::Transition { to, .. }) => {
+            Err(
+                ProjectionError::StatusFrom { to, .. } | ProjectionError::Transition { to, .. },
+            ) => {
                 conflicts.push(Conflict {
                     uuid: event.uuid.clone().unwrap_or_default(),
                     would_set: to,
@@ -254,10 +256,12 @@ pub fn summaries(events: &[Event]) -> Vec<String> {
     let conflicts = conflicts(events);
     events
         .iter()
-        .map(|e| match conflicts.iter().find(|c| Some(&c.uuid) == e.uuid.as_ref()) {
-            Some(c) => format!("{} {}", e.summary(), c.text()),
-            None => e.summary(),
-        })
+        .map(
+            |e| match conflicts.iter().find(|c| Some(&c.uuid) == e.uuid.as_ref()) {
+                Some(c) => format!("{} {}", e.summary(), c.text()),
+                None => e.summary(),
+            },
+        )
         .collect()
 }
 

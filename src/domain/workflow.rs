@@ -632,7 +632,13 @@ mod tests {
             detected_at: Some(t("2026-11-24T14:55:00Z")),
             started_at: Some(t("2026-11-24T14:56:00Z")),
         };
-        let err = open(Number(2), "u-2".into(), &actor("2026-11-24T15:06:00Z"), reversed).unwrap_err();
+        let err = open(
+            Number(2),
+            "u-2".into(),
+            &actor("2026-11-24T15:06:00Z"),
+            reversed,
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(

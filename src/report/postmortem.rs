@@ -4,8 +4,8 @@
 //! the raw values (RFC 3339 times, seconds) for people writing their own templates, and adds
 //! the sentences a template would struggle to build (durations to the minute, SLA outcomes).
 
-use crate::domain::model::Number;
 use crate::domain::event::{Event, EventKind};
+use crate::domain::model::Number;
 use crate::domain::model::{ActionItem, Incident};
 use crate::domain::sla::{Clock, ClockState, Policy};
 use crate::domain::time::{self, Timestamp};

@@ -161,7 +161,10 @@ impl Txn<'_> {
 
     /// The number people type for the incident this copy numbered `local` (`L14`); on a copy
     /// that has not joined its team log yet, its incident `local`.
-    pub fn number_of_local(&self, local: i64) -> Result<Option<crate::domain::model::Number>, StoreError> {
+    pub fn number_of_local(
+        &self,
+        local: i64,
+    ) -> Result<Option<crate::domain::model::Number>, StoreError> {
         Ok(self
             .tx
             .prepare_cached(
@@ -222,9 +225,7 @@ impl Txn<'_> {
             .execute(params![seq, time::to_rfc3339(at)])?;
         if let Some(id) = pushed_before {
             self.tx
-                .prepare_cached(
-                    "UPDATE sync_state SET pushed_event_id = max(pushed_event_id, ?1)",
-                )?
+                .prepare_cached("UPDATE sync_state SET pushed_event_id = max(pushed_event_id, ?1)")?
                 .execute([id])?;
         }
         Ok(())
@@ -240,12 +241,16 @@ impl Txn<'_> {
         for (uuid, n) in numbers {
             let before: Option<i64> = self
                 .tx
-                .prepare_cached("SELECT number FROM incidents WHERE uuid = ?1 AND team_number IS NULL")?
+                .prepare_cached(
+                    "SELECT number FROM incidents WHERE uuid = ?1 AND team_number IS NULL",
+                )?
                 .query_row([uuid], |r| r.get(0))
                 .optional()?;
             if let Some(before) = before {
                 self.tx
-                    .prepare_cached("UPDATE incidents SET team_number = ?2, number = ?2 WHERE uuid = ?1")?
+                    .prepare_cached(
+                        "UPDATE incidents SET team_number = ?2, number = ?2 WHERE uuid = ?1",
+                    )?
                     .execute(params![uuid, n])?;
                 taken.push((before, *n));
             }

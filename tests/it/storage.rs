@@ -256,7 +256,11 @@ fn version_2_findings_and_health(env: &Env) {
     use incident::evidence::{findings, health, settings};
     let mut store = incident::store::Store::open(&env.db(), incident::store::Mode::Read).unwrap();
     let txn = store.read().unwrap();
-    let pk = txn.incident(incident::domain::model::Number(1)).unwrap().unwrap().pk;
+    let pk = txn
+        .incident(incident::domain::model::Number(1))
+        .unwrap()
+        .unwrap()
+        .pk;
     let first = txn.snapshot(pk, Some(1)).unwrap().unwrap().snapshot;
     let second = txn.snapshot(pk, Some(2)).unwrap().unwrap().snapshot;
     let now = first.taken_at;

@@ -9,13 +9,13 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use std::time::{Duration, Instant};
 
 /// A schema of its own on the test PostgreSQL, dropped when the test ends.
-struct TeamDb {
+pub struct TeamDb {
     url: String,
     schema: String,
 }
 
 impl TeamDb {
-    fn new() -> Option<TeamDb> {
+    pub fn new() -> Option<TeamDb> {
         let url = service(
             "PostgreSQL",
             "INCIDENT_TEST_POSTGRES_URL",
@@ -28,7 +28,7 @@ impl TeamDb {
     }
 
     /// A working copy whose config points at this team log.
-    fn env(&self) -> Env {
+    pub fn env(&self) -> Env {
         let env = Env::new();
         env.write_config(&format!(
             "[team]\nurl = \"{}\"\nschema = \"{}\"\ntimeout = \"5s\"\n",
@@ -38,7 +38,7 @@ impl TeamDb {
     }
 
     /// Runs SQL as the test's superuser; the error's text when it fails.
-    fn sql(&self, sql: &str) -> Result<(), String> {
+    pub fn sql(&self, sql: &str) -> Result<(), String> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -460,7 +460,9 @@ fn writes_push_as_they_commit_and_new_incidents_get_team_numbers() {
         opened.stderr
     );
     assert!(
-        opened.stdout.starts_with("incident 2: P3 Grafana panel slow"),
+        opened
+            .stdout
+            .starts_with("incident 2: P3 Grafana panel slow"),
         "{}",
         opened.stdout
     );

@@ -1,0 +1,413 @@
+//! Working copies that worked apart and synced through the real PostgreSQL show the same
+//! incidents, byte for byte: events merged by identity, status replayed in event-time order,
+//! fields last-recorded-wins, provisional numbers replaced by the team's, and status changes
+//! made apart that cannot both hold marked as conflicts wherever the timeline is read.
+
+use crate::common::Env;
+use crate::team::TeamDb;
+use serde_json::Value;
+
+/// A responder's working copy of `db`'s team log, with its own author.
+fn copy(db: &TeamDb, author: &str) -> Env {
+    let mut env = db.env();
+    env.author = author.into();
+    env
+}
+
+/// Runs a command on `env` at `now` and insists it succeeds.
+fn at(env: &mut Env, now: &str, args: &[&str]) -> String {
+    env.at(now);
+    let run = env.run(args);
+    assert_eq!(run.code, 0, "{args:?} at {now}: {}", run.stderr);
+    run.stderr
+}
+
+/// Every copy syncs, in order, `rounds` times; returns each sync's JSON, in order.
+fn sync_all(copies: &mut [&mut Env], now: &str, rounds: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    for _ in 0..rounds {
+        for env in copies.iter_mut() {
+            env.at(now);
+            out.push(env.json(&["sync", "--json"]));
+        }
+    }
+    out
+}
+
+/// Runs `args` on `env` offline (what is here, no pull) at `now`; its stdout.
+fn read(env: &Env, now: &str, args: &[&str]) -> String {
+    let mut full = vec!["--offline"];
+    full.extend_from_slice(args);
+    let out = env
+        .command(&full)
+        .env("INCIDENT_NOW", now)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// What each copy shows of the whole log — `list --json`, and `show N --json` of every
+/// incident listed — asserted identical on every copy, byte for byte; the first copy's.
+fn assert_identical(copies: &[&Env], now: &str) -> (Value, Vec<Value>) {
+    let mut first: Option<(String, Vec<String>)> = None;
+    for (n, env) in copies.iter().enumerate() {
+        let list = read(env, now, &["list", "--json"]);
+        let numbers: Vec<String> = serde_json::from_str::<Value>(&list)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["number"].to_string().trim_matches('"').to_string())
+            .collect();
+        let shows: Vec<String> = numbers
+            .iter()
+            .map(|number| read(env, now, &["show", number, "--json"]))
+            .collect();
+        match &first {
+            None => first = Some((list, shows)),
+            Some((list0, shows0)) => {
+                assert_eq!(&list, list0, "list --json of copy {n} differs from copy 0");
+                assert_eq!(shows.len(), shows0.len());
+                for (a, b) in shows.iter().zip(shows0) {
+                    assert_eq!(a, b, "show --json of copy {n} differs from copy 0");
+                }
+            }
+        }
+    }
+    let (list, shows) = first.unwrap();
+    (
+        serde_json::from_str(&list).unwrap(),
+        shows
+            .iter()
+            .map(|s| serde_json::from_str(s).unwrap())
+            .collect(),
+    )
+}
+
+#[test]
+fn two_copies_that_worked_apart_show_the_same_log_after_syncing() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    let mut bob = copy(&db, "bob");
+    at(&mut alice, "2026-11-29T10:00:00Z", &["team", "init"]);
+    // Opened while the team log is reachable: team incident 1 at once.
+    at(
+        &mut alice,
+        "2026-11-29T10:00:00Z",
+        &[
+            "open",
+            "P2",
+            "Checkout 502s (ingress-nginx)",
+            "--detected",
+            "-8m",
+            "--started",
+            "-30m",
+        ],
+    );
+    at(&mut bob, "2026-11-29T10:01:00Z", &["sync"]);
+    // Apart: the network is gone for both.
+    at(
+        &mut alice,
+        "2026-11-29T10:05:00Z",
+        &["--offline", "ack", "1"],
+    );
+    at(
+        &mut alice,
+        "2026-11-29T10:06:00Z",
+        &[
+            "--offline",
+            "note",
+            "1",
+            "upstream=10.0.0.5:8080 → 502 (req_id=a1_b-2)
+retry_after=30s",
+        ],
+    );
+    at(
+        &mut bob,
+        "2026-11-29T10:06:00Z",
+        &[
+            "--offline",
+            "note",
+            "1",
+            "--at",
+            "2026-11-29T09:40:00Z",
+            "p99 12s on checkout-svc (pod checkout-7f9c-x2), before anyone was paged",
+        ],
+    );
+    at(
+        &mut bob,
+        "2026-11-29T10:07:00Z",
+        &[
+            "--offline",
+            "update",
+            "1",
+            "--root-cause",
+            "pool exhausted after deploy",
+        ],
+    );
+    let opened = at(
+        &mut bob,
+        "2026-11-29T10:08:00Z",
+        &[
+            "--offline",
+            "open",
+            "P3",
+            "Grafana panel slow (dashboards-ü)",
+        ],
+    );
+    let _ = opened;
+    let shown = read(&bob, "2026-11-29T10:08:00Z", &["list"]);
+    assert!(
+        shown.contains("L1"),
+        "offline, a provisional number: {shown}"
+    );
+    // Recorded after bob's, so it is the root cause on every copy.
+    at(
+        &mut alice,
+        "2026-11-29T10:20:00Z",
+        &[
+            "--offline",
+            "update",
+            "1",
+            "--root-cause",
+            "DB pool of 10 too small for 6 replicas",
+        ],
+    );
+    // Written down days later, dated back to when it happened.
+    at(
+        &mut alice,
+        "2026-12-01T08:00:00Z",
+        &[
+            "--offline",
+            "note",
+            "1",
+            "--at",
+            "2026-11-29T10:30:00Z",
+            "raised pool to 40; 502s stopped",
+        ],
+    );
+    let syncs = sync_all(&mut [&mut alice, &mut bob], "2026-12-01T09:00:00Z", 2);
+    // Bob's offline incident got the team's next number at his first sync.
+    assert_eq!(
+        syncs[1]["numbered"],
+        serde_json::json!([["L1", 2]]),
+        "{}",
+        syncs[1]
+    );
+    assert_eq!(
+        syncs[1]["pulled"], 4,
+        "alice's ack, update and notes: {}",
+        syncs[1]
+    );
+    assert_eq!(
+        syncs[2]["pulled"], 3,
+        "bob's note, update, opening: {}",
+        syncs[2]
+    );
+    assert_eq!(syncs[3]["pulled"], 0, "nothing left: {}", syncs[3]);
+    for s in &syncs {
+        assert_eq!(
+            (s["waiting"].as_i64(), s["conflicts"].as_i64()),
+            (Some(0), Some(0)),
+            "{s}"
+        );
+    }
+    let (list, shows) = assert_identical(&[&alice, &bob], "2026-12-01T09:00:00Z");
+    let numbers: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["number"])
+        .collect();
+    assert_eq!(numbers, [&Value::from(2), &Value::from(1)]);
+    let one = &shows[1];
+    assert_eq!(one["status"], "INVESTIGATING");
+    assert_eq!(one["root_cause"], "DB pool of 10 too small for 6 replicas");
+    assert_eq!(one["acknowledged_at"], "2026-11-29T10:05:00Z");
+    let texts: Vec<&str> = one["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["author"].as_str().unwrap())
+        .collect();
+    // In event-time order: bob's note from before the declaration comes first.
+    assert_eq!(
+        texts,
+        ["bob", "alice", "alice", "alice", "bob", "alice", "alice"],
+        "{one}"
+    );
+    // Bob's L1 still names it on his machine.
+    let by_local: Value = serde_json::from_str(&read(
+        &bob,
+        "2026-12-01T09:00:00Z",
+        &["show", "L1", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(by_local["number"], 2);
+    assert_eq!(by_local["title"], "Grafana panel slow (dashboards-ü)");
+}
+
+#[test]
+fn three_copies_converge_whatever_order_they_sync_in() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut a = copy(&db, "alice");
+    let mut b = copy(&db, "bob");
+    let mut c = copy(&db, "carol_ops-2");
+    at(&mut a, "2026-11-29T10:00:00Z", &["team", "init"]);
+    at(
+        &mut a,
+        "2026-11-29T10:00:00Z",
+        &["open", "P1", "Payments API 5xx (us-east-1)"],
+    );
+    for env in [&mut b, &mut c] {
+        at(env, "2026-11-29T10:01:00Z", &["sync"]);
+    }
+    // All three apart; each writes in the same second as the others, and twice in one second.
+    let t = "2026-11-29T10:10:00Z";
+    at(
+        &mut a,
+        t,
+        &[
+            "--offline",
+            "note",
+            "1",
+            "ERROR PaymentService: java.net.SocketTimeoutException: Read timed out\n\tat com.acme.pay.Client.call(Client.java:88)",
+        ],
+    );
+    at(&mut a, t, &["--offline", "update", "1", "--severity", "P2"]);
+    at(
+        &mut b,
+        t,
+        &[
+            "--offline",
+            "note",
+            "1",
+            "SELECT count(*) FROM payments WHERE state='stuck' → 1,204",
+        ],
+    );
+    at(
+        &mut b,
+        t,
+        &[
+            "--offline",
+            "note",
+            "1",
+            "key=value id=pay_7f-3 ip=10.1.2.3",
+        ],
+    );
+    at(&mut c, t, &["--offline", "ack", "1"]);
+    at(&mut c, t, &["--offline", "open", "P3", "Stale FX rates"]);
+    at(
+        &mut a,
+        "2026-11-29T10:12:00Z",
+        &["--offline", "open", "P2", "Queue backlog"],
+    );
+    // Sync in an order that makes each copy pull the others' work at different times.
+    let now = "2026-11-29T11:00:00Z";
+    for env in [&c, &a, &b, &c, &a] {
+        let out = env
+            .command(&["sync", "--json"])
+            .env("INCIDENT_NOW", now)
+            .output()
+            .unwrap();
+        let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(s["conflicts"], 0, "{s}");
+    }
+    let (list, shows) = assert_identical(&[&a, &b, &c], now);
+    assert_eq!(list.as_array().unwrap().len(), 3, "{list}");
+    let one = shows.iter().find(|s| s["number"] == 1).unwrap();
+    assert_eq!(one["timeline"].as_array().unwrap().len(), 6, "{one}");
+    assert_eq!(one["status"], "INVESTIGATING");
+}
+
+#[test]
+fn status_changes_made_apart_that_cannot_both_hold_are_kept_and_marked_as_conflicts() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    let mut bob = copy(&db, "bob");
+    at(&mut alice, "2026-11-29T10:00:00Z", &["team", "init"]);
+    at(
+        &mut alice,
+        "2026-11-29T10:00:00Z",
+        &["open", "P2", "Checkout 502s"],
+    );
+    at(&mut alice, "2026-11-29T10:05:00Z", &["ack", "1"]);
+    at(&mut bob, "2026-11-29T10:06:00Z", &["sync"]);
+    // Apart: alice resolves and closes; bob, not knowing, resolves it his own way.
+    at(
+        &mut alice,
+        "2026-11-29T10:30:00Z",
+        &[
+            "--offline",
+            "resolve",
+            "1",
+            "--root-cause",
+            "pool exhausted",
+            "--resolution",
+            "pool 10 → 40",
+        ],
+    );
+    at(
+        &mut alice,
+        "2026-11-29T10:40:00Z",
+        &["--offline", "close", "1"],
+    );
+    at(
+        &mut bob,
+        "2026-11-29T10:35:00Z",
+        &[
+            "--offline",
+            "resolve",
+            "1",
+            "--root-cause",
+            "bad deploy",
+            "--resolution",
+            "rolled back v2.3.1",
+        ],
+    );
+    let syncs = sync_all(&mut [&mut alice, &mut bob], "2026-11-29T11:00:00Z", 2);
+    assert_eq!(
+        syncs[1]["conflicts"], 1,
+        "bob's pull finds it: {}",
+        syncs[1]
+    );
+    assert_eq!(syncs[2]["conflicts"], 1, "and alice's: {}", syncs[2]);
+    let (_, shows) = assert_identical(&[&alice, &bob], "2026-11-29T11:00:00Z");
+    let one = &shows[0];
+    // Alice's resolve came first in event time, and her close holds.
+    assert_eq!(one["status"], "CLOSED", "{one}");
+    assert_eq!(one["resolved_at"], "2026-11-29T10:30:00Z");
+    // Fields: the last recorded wins (bob's, at 10:35).
+    assert_eq!(one["resolution"], "rolled back v2.3.1");
+    let marked: Vec<&Value> = one["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["conflict"] == true)
+        .collect();
+    assert_eq!(marked.len(), 1, "{one}");
+    assert_eq!(marked[0]["author"], "bob");
+    assert_eq!(marked[0]["would_set"], "RESOLVED");
+    assert_eq!(marked[0]["at"], "2026-11-29T10:35:00Z");
+    // Every reading says so: show, the post-mortem, the incident log, the Markdown export.
+    for args in [
+        vec!["show", "1"],
+        vec!["postmortem", "1"],
+        vec!["postmortem", "1", "--format", "html"],
+        vec!["log", "1"],
+        vec!["export", "--format", "md", "1"],
+    ] {
+        for env in [&alice, &bob] {
+            let out = read(env, "2026-11-29T11:00:00Z", &args);
+            assert!(
+                out.contains("conflict: recorded apart") && out.contains("would set RESOLVED"),
+                "{args:?}: {out}"
+            );
+        }
+    }
+}
