@@ -168,6 +168,8 @@ impl App {
                     SyncError::Team(TeamError::Unreachable(why)) => {
                         format!("team log unreachable ({why})")
                     }
+                    // What to fix rides along: a retry with the same password fails the same.
+                    SyncError::Team(e @ TeamError::Auth { hint, .. }) => format!("{e} ({hint})"),
                     other => format!("not shared with the team log: {other}"),
                 };
                 (self.notice)(&format!(

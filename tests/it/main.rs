@@ -26,5 +26,6 @@ mod review;
 mod search;
 mod storage;
 mod team;
+mod team_auth;
 mod templates;
 mod transfer;
