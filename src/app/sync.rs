@@ -230,6 +230,8 @@ impl App {
             .unwrap_or(0);
         let reason = match e {
             SyncError::Team(TeamError::Unreachable(why)) => format!("team log unreachable ({why})"),
+            // What to fix rides along: a retry with the same password fails the same.
+            SyncError::Team(e @ TeamError::Auth { hint, .. }) => format!("{e} ({hint})"),
             other => format!("not shared with the team log: {other}"),
         };
         (self.notice)(&format!(
@@ -274,7 +276,7 @@ fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

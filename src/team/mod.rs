@@ -29,6 +29,10 @@ pub enum TeamError {
     Unreachable(String),
     #[error("team url: {0}")]
     Url(String),
+    /// The server turned the login away (SQLSTATE class 28): a wrong or missing password, or a
+    /// user it does not let in. Names the user, never the password.
+    #[error("the team log refused {what}")]
+    Auth { what: String, hint: String },
     #[error("team log: {0}")]
     Query(String),
     #[error("the team log has no schema '{0}' yet")]
@@ -53,6 +57,7 @@ impl TeamError {
                     .into(),
             ),
             TeamError::Url(_) => Some("fix [team] url or $INCIDENT_TEAM_URL".into()),
+            TeamError::Auth { hint, .. } => Some(hint.clone()),
             TeamError::Query(_) => None,
             TeamError::NotInitialised(_) => {
                 Some("create it with `incident team init` (as the schema's owner)".into())
@@ -114,6 +119,54 @@ pub fn display_url(url: &str) -> String {
     }
 }
 
+/// The password part of a url's userinfo, as written (percent-encoded, `${VAR}` unexpanded).
+fn url_password(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let userinfo = authority.rsplit_once('@')?.0;
+    userinfo.split_once(':').map(|(_, password)| password)
+}
+
+/// Where the password sent came from, looked for in sqlx's (and libpq's) order: the url (a
+/// `${VAR}`, as a written-out one is refused), then PGPASSWORD, then ~/.pgpass. `url` is as
+/// configured, `expanded` with its `${VAR}`s put in.
+fn password_source(url: &str, expanded: &str, env: &dyn Fn(&str) -> Option<String>) -> String {
+    if url_password(expanded).is_some_and(|p| !p.is_empty()) {
+        let vars: Vec<String> = crate::domain::env::env_references(url_password(url).unwrap_or(""))
+            .iter()
+            .map(|v| format!("${{{v}}}"))
+            .collect();
+        return if vars.is_empty() {
+            "the password given through [team] url".into()
+        } else {
+            format!("the password given through {}", vars.join(", "))
+        };
+    }
+    if env("PGPASSWORD").is_some() {
+        return "the password given through PGPASSWORD".into();
+    }
+    "the password in ~/.pgpass, or give one through ${VAR} in [team] url or PGPASSWORD".into()
+}
+
+/// A login the server turned away, or None for any other failure to connect.
+fn refused(e: &sqlx::Error, user: &str, source: impl FnOnce() -> String) -> Option<TeamError> {
+    let db = e.as_database_error()?;
+    match db.code().as_deref()? {
+        // invalid_password: the message names only the user, so it is not repeated.
+        "28P01" => Some(TeamError::Auth {
+            what: format!("the password for user '{user}'"),
+            hint: format!("check {}", source()),
+        }),
+        // invalid_authorization_specification: no such role, or pg_hba.conf lets it not in.
+        "28000" => Some(TeamError::Auth {
+            what: format!("user '{user}' ({})", one_line(db.message())),
+            hint: "check the user in [team] url, and that the server lets it in (pg_hba.conf)"
+                .into(),
+        }),
+        _ => None,
+    }
+}
+
 /// One connection to the team log, with the runtime that drives it.
 pub struct Team {
     runtime: tokio::runtime::Runtime,
@@ -140,20 +193,23 @@ impl Team {
             .build()
             .map_err(|e| TeamError::Unreachable(format!("cannot start the async runtime: {e}")))?;
         let timeout = settings.timeout;
-        let conn = runtime
-            .block_on(async {
-                match tokio::time::timeout(timeout, options.connect()).await {
-                    Ok(Ok(conn)) => Ok(conn),
-                    Ok(Err(e)) => Err(crate::collect::database::postgres_connect_error(
+        let conn = runtime.block_on(async {
+            match tokio::time::timeout(timeout, options.connect()).await {
+                Ok(Ok(conn)) => Ok(conn),
+                Ok(Err(e)) => Err(refused(&e, options.get_username(), || {
+                    password_source(&settings.url, &url, env)
+                })
+                .unwrap_or_else(|| {
+                    TeamError::Unreachable(crate::collect::database::postgres_connect_error(
                         &options, &e,
-                    )),
-                    Err(_) => Err(format!(
-                        "no answer within {}",
-                        humantime::format_duration(timeout)
-                    )),
-                }
-            })
-            .map_err(TeamError::Unreachable)?;
+                    ))
+                })),
+                Err(_) => Err(TeamError::Unreachable(format!(
+                    "no answer within {}",
+                    humantime::format_duration(timeout)
+                ))),
+            }
+        })?;
         Ok(Team {
             runtime,
             conn,
@@ -361,7 +417,24 @@ fn one_line(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::display_url;
+    use super::{display_url, password_source};
+
+    #[test]
+    fn a_refused_password_is_traced_to_where_it_came_from_never_shown() {
+        let url = "postgres://incident:${TEAM_PW}@db.example/incidents";
+        let expanded = "postgres://incident:s3cret@db.example/incidents";
+        let pgpassword = |k: &str| (k == "PGPASSWORD").then(|| "other".to_string());
+        let source = password_source(url, expanded, &pgpassword);
+        assert_eq!(source, "the password given through ${TEAM_PW}");
+        // An empty ${VAR} puts no password in the url: PGPASSWORD, then ~/.pgpass, is used.
+        let empty = "postgres://incident:@db.example/incidents";
+        assert_eq!(
+            password_source(url, empty, &pgpassword),
+            "the password given through PGPASSWORD"
+        );
+        let bare = "postgres://incident@db.example/incidents";
+        assert!(password_source(bare, bare, &|_| None).starts_with("the password in ~/.pgpass"));
+    }
 
     #[test]
     fn shown_urls_never_carry_the_password() {

@@ -26,6 +26,7 @@ mod review;
 mod search;
 mod storage;
 mod team;
+mod team_auth;
 mod team_merge;
 mod templates;
 mod transfer;

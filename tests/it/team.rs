@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 /// A schema of its own on the test PostgreSQL, dropped when the test ends.
 pub struct TeamDb {
-    url: String,
-    schema: String,
+    pub(crate) url: String,
+    pub(crate) schema: String,
 }
 
 impl TeamDb {
-    pub fn new() -> Option<TeamDb> {
+    pub(crate) fn new() -> Option<TeamDb> {
         let url = service(
             "PostgreSQL",
             "INCIDENT_TEST_POSTGRES_URL",
@@ -28,7 +28,7 @@ impl TeamDb {
     }
 
     /// A working copy whose config points at this team log.
-    pub fn env(&self) -> Env {
+    pub(crate) fn env(&self) -> Env {
         let env = Env::new();
         env.write_config(&format!(
             "[team]\nurl = \"{}\"\nschema = \"{}\"\ntimeout = \"5s\"\n",
@@ -38,7 +38,7 @@ impl TeamDb {
     }
 
     /// Runs SQL as the test's superuser; the error's text when it fails.
-    pub fn sql(&self, sql: &str) -> Result<(), String> {
+    pub(crate) fn sql(&self, sql: &str) -> Result<(), String> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -144,7 +144,7 @@ fn a_team_log_too_new_for_this_binary_is_refused_and_a_newer_additive_one_is_not
 }
 
 /// The README's SQL for the working copies' role, for this test's schema and role.
-fn readme_role_sql(schema: &str, role: &str) -> String {
+pub(crate) fn readme_role_sql(schema: &str, role: &str) -> String {
     let readme = include_str!("../../README.md");
     let block = readme
         .split("```sql\n")

@@ -89,6 +89,88 @@ fn assert_identical(copies: &[&Env], now: &str) -> (Value, Vec<Value>) {
     )
 }
 
+/// Alice and Bob, with the network gone, work on incident 1 and Bob opens one of his own:
+/// notes (one dated before the declaration, one written down days later), an acknowledgement,
+/// and the root cause set by both (Alice's recorded last).
+fn work_apart(alice: &mut Env, bob: &mut Env) {
+    // Apart: the network is gone for both.
+    at(alice, "2026-11-29T10:05:00Z", &["--offline", "ack", "1"]);
+    at(
+        alice,
+        "2026-11-29T10:06:00Z",
+        &[
+            "--offline",
+            "note",
+            "1",
+            "upstream=10.0.0.5:8080 → 502 (req_id=a1_b-2)
+retry_after=30s",
+        ],
+    );
+    at(
+        bob,
+        "2026-11-29T10:06:00Z",
+        &[
+            "--offline",
+            "note",
+            "1",
+            "--at",
+            "2026-11-29T09:40:00Z",
+            "p99 12s on checkout-svc (pod checkout-7f9c-x2), before anyone was paged",
+        ],
+    );
+    at(
+        bob,
+        "2026-11-29T10:07:00Z",
+        &[
+            "--offline",
+            "update",
+            "1",
+            "--root-cause",
+            "pool exhausted after deploy",
+        ],
+    );
+    at(
+        bob,
+        "2026-11-29T10:08:00Z",
+        &[
+            "--offline",
+            "open",
+            "P3",
+            "Grafana panel slow (dashboards-ü)",
+        ],
+    );
+    let shown = read(bob, "2026-11-29T10:08:00Z", &["list"]);
+    assert!(
+        shown.contains("L1"),
+        "offline, a provisional number: {shown}"
+    );
+    // Recorded after bob's, so it is the root cause on every copy.
+    at(
+        alice,
+        "2026-11-29T10:20:00Z",
+        &[
+            "--offline",
+            "update",
+            "1",
+            "--root-cause",
+            "DB pool of 10 too small for 6 replicas",
+        ],
+    );
+    // Written down days later, dated back to when it happened.
+    at(
+        alice,
+        "2026-12-01T08:00:00Z",
+        &[
+            "--offline",
+            "note",
+            "1",
+            "--at",
+            "2026-11-29T10:30:00Z",
+            "raised pool to 40; 502s stopped",
+        ],
+    );
+}
+
 #[test]
 fn two_copies_that_worked_apart_show_the_same_log_after_syncing() {
     let Some(db) = TeamDb::new() else { return };
@@ -110,87 +192,7 @@ fn two_copies_that_worked_apart_show_the_same_log_after_syncing() {
         ],
     );
     at(&mut bob, "2026-11-29T10:01:00Z", &["sync"]);
-    // Apart: the network is gone for both.
-    at(
-        &mut alice,
-        "2026-11-29T10:05:00Z",
-        &["--offline", "ack", "1"],
-    );
-    at(
-        &mut alice,
-        "2026-11-29T10:06:00Z",
-        &[
-            "--offline",
-            "note",
-            "1",
-            "upstream=10.0.0.5:8080 → 502 (req_id=a1_b-2)
-retry_after=30s",
-        ],
-    );
-    at(
-        &mut bob,
-        "2026-11-29T10:06:00Z",
-        &[
-            "--offline",
-            "note",
-            "1",
-            "--at",
-            "2026-11-29T09:40:00Z",
-            "p99 12s on checkout-svc (pod checkout-7f9c-x2), before anyone was paged",
-        ],
-    );
-    at(
-        &mut bob,
-        "2026-11-29T10:07:00Z",
-        &[
-            "--offline",
-            "update",
-            "1",
-            "--root-cause",
-            "pool exhausted after deploy",
-        ],
-    );
-    let opened = at(
-        &mut bob,
-        "2026-11-29T10:08:00Z",
-        &[
-            "--offline",
-            "open",
-            "P3",
-            "Grafana panel slow (dashboards-ü)",
-        ],
-    );
-    let _ = opened;
-    let shown = read(&bob, "2026-11-29T10:08:00Z", &["list"]);
-    assert!(
-        shown.contains("L1"),
-        "offline, a provisional number: {shown}"
-    );
-    // Recorded after bob's, so it is the root cause on every copy.
-    at(
-        &mut alice,
-        "2026-11-29T10:20:00Z",
-        &[
-            "--offline",
-            "update",
-            "1",
-            "--root-cause",
-            "DB pool of 10 too small for 6 replicas",
-        ],
-    );
-    // Written down days later, dated back to when it happened.
-    at(
-        &mut alice,
-        "2026-12-01T08:00:00Z",
-        &[
-            "--offline",
-            "note",
-            "1",
-            "--at",
-            "2026-11-29T10:30:00Z",
-            "raised pool to 40; 502s stopped",
-        ],
-    );
+    work_apart(&mut alice, &mut bob);
     let syncs = sync_all(&mut [&mut alice, &mut bob], "2026-12-01T09:00:00Z", 2);
     // Bob's offline incident got the team's next number at his first sync.
     assert_eq!(
