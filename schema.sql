@@ -351,3 +351,6 @@ CREATE TABLE purges (
     purged_at  TEXT NOT NULL,
     reason     TEXT NOT NULL
 );
+
+-- How far this copy has applied the team log's purges (its `purges.seq`).
+ALTER TABLE sync_state ADD COLUMN purged_seq INTEGER NOT NULL DEFAULT 0;

@@ -19,6 +19,9 @@ CREATE TABLE purges (
     reason     TEXT NOT NULL
 );
 
+-- How far this copy has applied the team log's purges (its `purges.seq`).
+ALTER TABLE sync_state ADD COLUMN purged_seq INTEGER NOT NULL DEFAULT 0;
+
 DROP TRIGGER events_no_update;
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 WHEN NOT EXISTS (SELECT 1 FROM purges WHERE event_uuid = OLD.uuid)
