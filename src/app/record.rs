@@ -44,7 +44,11 @@ pub fn begin(
     number: Number,
     at: Option<Timestamp>,
 ) -> Result<Change, AppError> {
-    Ok(Change::new(load(txn, number)?, actor, what, at)?)
+    let incident = load(txn, number)?;
+    let last_status = txn.last_status_at(incident.pk)?;
+    let mut change = Change::new(incident, actor, what, at)?;
+    change.status_since(last_status);
+    Ok(change)
 }
 
 /// Writes the incident's new fields (if any changed) with its SLA deadlines judged again from

@@ -165,6 +165,13 @@ pub fn import(app: &App, mut reader: impl BufRead) -> Result<Imported, ImportErr
     for (i, number) in file.deferred.iter().zip(number_deferred(&txn, &pks)?) {
         file.imported[*i].number = number;
     }
+    if app.settings.team.is_some() || txn.shares()? {
+        // Only the team gives the numbers people type: provisional until the push.
+        txn.join_team(&uuid::Uuid::new_v4().to_string())?;
+        for done in &mut file.imported {
+            done.number = txn.incident_at(done.pk)?.number.0;
+        }
+    }
     let new_blobs: Vec<i64> = file.new_blobs.iter().map(|(id, _)| *id).collect();
     let dropped = txn.drop_unused_blobs(&new_blobs)?;
     file.new_blobs.retain(|(id, _)| !dropped.contains(id));

@@ -5,6 +5,7 @@
 
 use crate::app::App;
 use crate::app::transfer::{self, Imported};
+use crate::domain::model::Number;
 use crate::transfer::{ImportError, VERSION};
 use crate::ui::error::CommandError;
 use crate::ui::output;
@@ -145,6 +146,14 @@ fn report(args: &Args, name: &str, i: &Imported) -> Result<(), CommandError> {
     for d in &i.imported {
         if d.number == d.from {
             output::status(&format!("incident {} imported: {}", d.number, d.title));
+        } else if d.number < 0 {
+            // A copy that shares with a team log: the team will number it at its push.
+            output::status(&format!(
+                "incident {} imported as {} until the team numbers it: {}",
+                d.from,
+                Number(d.number),
+                d.title
+            ));
         } else {
             output::status(&format!(
                 "incident {} imported as {} ({} is taken here): {}",
@@ -211,7 +220,7 @@ fn json(name: &str, i: &Imported) -> serde_json::Value {
         .iter()
         .map(|d| {
             serde_json::json!({
-                "number": d.number,
+                "number": Number(d.number),
                 "file_number": d.from,
                 "id": d.uuid,
                 "title": d.title,

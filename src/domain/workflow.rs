@@ -201,6 +201,8 @@ pub struct Change {
     actor: Actor,
     /// The first event that did not apply; `finish` reports it.
     broken: Option<ProjectionError>,
+    /// When the status last changed (`Change::status_since`).
+    status_since: Option<Timestamp>,
 }
 
 impl Change {
@@ -222,12 +224,21 @@ impl Change {
             at,
             actor: actor.clone(),
             broken: None,
+            status_since: None,
         };
         let started = change.incident.started_at;
         if at < started {
             return Err(change.out_of_order(what, change.start_name(started), started));
         }
         Ok(change)
+    }
+
+    /// Tells the change when the incident's status last changed: a status change cannot be
+    /// dated before it. Every copy of a shared timeline replays status changes in the order of
+    /// their times (`projection::merge`), so one dated earlier would replay out of the order in
+    /// which it was made.
+    pub fn status_since(&mut self, last: Option<Timestamp>) {
+        self.status_since = last;
     }
 
     /// How errors name a moment of the incident's opening: "the opening" when the incident
@@ -495,6 +506,18 @@ impl Change {
             }
             _ => return Err(illegal()),
         }
+        // After the checks that name what came before: this one only catches a change dated
+        // before a reopening (which the incident's times do not keep).
+        if let Some(last) = self.status_since.filter(|t| at < *t) {
+            let what = match to {
+                Status::Open => "the status change",
+                Status::Investigating if from == Status::Open => "the acknowledgement",
+                Status::Investigating => "the reopening",
+                Status::Resolved => "the resolution",
+                Status::Closed => "the close",
+            };
+            return Err(self.out_of_order(what, "the last status change", last));
+        }
         self.push(
             EventKind::Status,
             None,
@@ -684,6 +707,30 @@ mod tests {
             Change::new(declared_late(), &a, "the ack", at("2026-11-24T14:55:00Z")).unwrap();
         ack.ack().unwrap();
         assert_eq!(ack.incident.acknowledged_at, at("2026-11-24T14:55:00Z"));
+    }
+
+    #[test]
+    fn a_status_change_is_not_dated_before_the_last_one() {
+        let a = actor("2026-11-24T16:00:00Z");
+        let at = |s: &str| Some(t(s));
+        // Reopened at 15:30: a resolution dated 15:20 would replay before the reopening.
+        let mut fix =
+            Change::new(declared_late(), &a, "the fix", at("2026-11-24T15:20:00Z")).unwrap();
+        fix.status_since(at("2026-11-24T15:30:00Z"));
+        let err = fix
+            .set_status(Status::Resolved, "")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("the resolution at")
+                && err.contains("before the last status change at"),
+            "{err}"
+        );
+        // At the same second, or after, it stands.
+        let mut fix =
+            Change::new(declared_late(), &a, "the fix", at("2026-11-24T15:30:00Z")).unwrap();
+        fix.status_since(at("2026-11-24T15:30:00Z"));
+        fix.set_status(Status::Resolved, "").unwrap();
     }
 
     #[test]

@@ -127,13 +127,31 @@ impl Txn<'_> {
     /// Returns how many incidents it renumbered.
     pub fn join_team(&self, new_client_id: &str) -> Result<usize, StoreError> {
         self.sync_state(new_client_id)?;
-        Ok(self
+        let unnumbered: Vec<(i64, i64)> = self
             .tx
             .prepare_cached(
-                "UPDATE incidents SET local_number = number, number = -number
-                 WHERE team_number IS NULL AND number > 0",
+                "SELECT pk, number FROM incidents WHERE team_number IS NULL AND number > 0
+                 ORDER BY number",
             )?
-            .execute([])?)
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut taken = self
+            .tx
+            .prepare_cached("SELECT 1 FROM incidents WHERE local_number = ?1")?;
+        let mut renumber = self
+            .tx
+            .prepare_cached("UPDATE incidents SET local_number = ?2, number = -?2 WHERE pk = ?1")?;
+        for (pk, number) in &unnumbered {
+            // Its own number as its L number, unless this copy gave that one already (an
+            // incident imported into a copy that shares): then the next free one.
+            let local = if taken.exists([number])? {
+                self.next_local_number()?
+            } else {
+                *number
+            };
+            renumber.execute(params![pk, local])?;
+        }
+        Ok(unnumbered.len())
     }
 
     /// Whether this working copy shares with a team log (it has joined one).
@@ -200,6 +218,17 @@ impl Txn<'_> {
             .query_row([uuid], |_| Ok(()))
             .optional()?
             .is_some())
+    }
+
+    /// When the incident's status last changed (in event time), if it ever did.
+    pub fn last_status_at(&self, incident_pk: i64) -> Result<Option<Timestamp>, StoreError> {
+        let at: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT max(at) FROM events WHERE incident_pk = ?1 AND kind = 'status'",
+            )?
+            .query_row([incident_pk], |r| r.get(0))?;
+        Ok(at.and_then(|s| time::from_rfc3339(&s)))
     }
 
     /// The largest `events.id`: what a pull compares with how far this copy pushed.
