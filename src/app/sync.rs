@@ -47,7 +47,8 @@ pub fn push(app: &App, team: &mut Team, now: Timestamp) -> Result<PushReport, Sy
         let txn = store.write()?;
         txn.join_team(&uuid::Uuid::new_v4().to_string())?;
         let state = txn.sync_state("")?;
-        let batch = txn.unpushed(state.pushed_event_id, BATCH)?;
+        let mut batch = txn.unpushed(state.pushed_event_id, BATCH)?;
+        legacy_openings(&txn, &mut batch)?;
         txn.commit()?;
         let Some(last) = batch.last().map(|u| u.id) else {
             break;
@@ -74,6 +75,31 @@ pub fn push(app: &App, team: &mut Team, now: Timestamp) -> Result<PushReport, Sy
     }
     report.waiting = store.read()?.events_waiting()?;
     Ok(report)
+}
+
+/// An `opened` event written before version 9 carries no detail: the description and
+/// detection it opened with were only in the incident's row. Pushed as it is, other copies
+/// would rebuild the incident without them; so it goes with the detail this copy's row and
+/// timeline give (`Seed::of`, what this copy's own rebuild uses). Its identity is unchanged.
+fn legacy_openings(txn: &crate::store::Txn, batch: &mut [Unpushed]) -> Result<(), StoreError> {
+    for u in batch.iter_mut() {
+        let e = &mut u.event;
+        if e.kind != crate::domain::event::EventKind::Opened || e.detail.is_some() {
+            continue;
+        }
+        let Some(pk) = txn.pk_of_uuid(&u.incident_uuid)? else {
+            continue;
+        };
+        let row = txn.incident_at(pk)?;
+        let timeline = txn.events_as_recorded(pk)?;
+        let seed = crate::domain::projection::Seed::of(&row, &timeline);
+        e.detail = Some(crate::domain::event::Detail {
+            description: Some(seed.description),
+            detected_at: seed.detected_at,
+            started_at: None,
+        });
+    }
+    Ok(())
 }
 
 /// The batch as the team log takes it: its incidents once each, in order, and its events.

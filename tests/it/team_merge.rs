@@ -413,3 +413,45 @@ fn status_changes_made_apart_that_cannot_both_hold_are_kept_and_marked_as_confli
         }
     }
 }
+
+#[test]
+fn an_opening_written_before_events_had_detail_reaches_teammates_whole() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    let mut bob = copy(&db, "bob");
+    at(&mut alice, "2026-11-29T10:00:00Z", &["team", "init"]);
+    at(
+        &mut alice,
+        "2026-11-29T10:00:00Z",
+        &[
+            "--offline",
+            "open",
+            "P2",
+            "Stale prices",
+            "--detected",
+            "-20m",
+            "--description",
+            "prices 4h old (feed_id=px-7, 10.0.3.4)",
+        ],
+    );
+    // As an opening written before version 9 is stored: no detail; the row has the rest.
+    let conn = rusqlite::Connection::open(alice.db()).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER events_no_update;
+         UPDATE events SET detail = NULL WHERE kind = 'opened';
+         CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+         WHEN NOT EXISTS (SELECT 1 FROM purges WHERE event_uuid = OLD.uuid)
+         BEGIN
+             SELECT RAISE(ABORT, 'timeline events are append-only');
+         END;",
+    )
+    .unwrap();
+    drop(conn);
+    sync_all(&mut [&mut alice, &mut bob], "2026-11-29T10:05:00Z", 1);
+    let (_, shows) = assert_identical(&[&alice, &bob], "2026-11-29T10:05:00Z");
+    assert_eq!(
+        shows[0]["description"],
+        "prices 4h old (feed_id=px-7, 10.0.3.4)"
+    );
+    assert_eq!(shows[0]["detected_at"], "2026-11-29T09:40:00Z");
+}
