@@ -455,3 +455,119 @@ fn an_opening_written_before_events_had_detail_reaches_teammates_whole() {
     );
     assert_eq!(shows[0]["detected_at"], "2026-11-29T09:40:00Z");
 }
+
+/// A TCP proxy to `upstream` that holds every request `delay` before passing it on: a team log
+/// `delay` away per round trip (answers flow back at once).
+fn slow_proxy(upstream: std::net::SocketAddr, delay: std::time::Duration) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let Ok(mut server) = std::net::TcpStream::connect(upstream) else {
+                return;
+            };
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s2, &mut c2);
+                let _ = c2.shutdown(std::net::Shutdown::Both);
+            });
+            // Latency, not a queue: each request goes on `delay` after it arrived, so requests
+            // sent together stay together.
+            let (tx, rx) = std::sync::mpsc::channel::<(std::time::Instant, Vec<u8>)>();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n) = client.read(&mut buf) {
+                    if n == 0
+                        || tx
+                            .send((std::time::Instant::now(), buf[..n].to_vec()))
+                            .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+            std::thread::spawn(move || {
+                for (arrived, bytes) in rx {
+                    let due = arrived + delay;
+                    std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
+                    if server.write_all(&bytes).is_err() {
+                        break;
+                    }
+                }
+                let _ = server.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn an_implicit_pull_stops_at_its_budget_and_says_what_is_left() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    at(&mut alice, "2026-11-29T10:00:00Z", &["team", "init"]);
+    at(
+        &mut alice,
+        "2026-11-29T10:00:00Z",
+        &["open", "P1", "Kafka consumer lag (orders-v2)"],
+    );
+    let id = alice.json(&["show", "1", "--json"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // 30,000 notes from a busy teammate, straight into the team log.
+    db.sql(&format!(
+        "INSERT INTO {s}.events (uuid, incident_uuid, at, recorded_at, author, kind, text, client_id)
+         SELECT gen_random_uuid(), '{id}', '2026-11-29T10:01:00Z', '2026-11-29T10:01:00Z',
+                'carol', 'note', 'lag=' || n || ' partition=orders-v2-' || (n % 12) || ' (broker 10.0.4.' || (n % 5) || ')',
+                gen_random_uuid()
+         FROM generate_series(1, 30000) AS n",
+        s = db.schema
+    ))
+    .unwrap();
+    // Bob's copy reaches the team log 150 ms away, with a one-second timeout:
+    // connecting and the first batch use up the budget.
+    let url = db.url.replace("127.0.0.1:5432", "127.0.0.1:{port}");
+    let upstream: std::net::SocketAddr = "127.0.0.1:5432".parse().unwrap();
+    let port = slow_proxy(upstream, std::time::Duration::from_millis(150));
+    let bob = Env::new();
+    bob.write_config(&format!(
+        "[team]\nurl = \"{}\"\nschema = \"{}\"\ntimeout = \"1s\"\n",
+        url.replace("{port}", &port.to_string()),
+        db.schema
+    ));
+    let started = std::time::Instant::now();
+    let list = bob.run(&["list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(
+        list.stderr
+            .contains(" of 30,001 events; `incident sync` for the rest"),
+        "{}",
+        list.stderr
+    );
+    assert!(
+        list.stdout.contains("Kafka consumer lag"),
+        "{}",
+        list.stdout
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let left: Value = bob.json(&["--offline", "show", "1", "--json"]);
+    let pulled = left["timeline"].as_array().unwrap().len();
+    assert!(pulled < 30_001, "{pulled}");
+    // `incident sync` brings the rest.
+    let out = bob
+        .command(&["sync", "--json"])
+        .env("INCIDENT_TEAM_URL", &db.url)
+        .output()
+        .unwrap();
+    let sync: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        sync["pulled"].as_u64().unwrap() as usize,
+        30_001 - pulled,
+        "{sync}"
+    );
+    let all: Value = bob.json(&["--offline", "show", "1", "--json"]);
+    assert_eq!(all["timeline"].as_array().unwrap().len(), 30_001);
+}
