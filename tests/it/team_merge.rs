@@ -571,3 +571,48 @@ fn an_implicit_pull_stops_at_its_budget_and_says_what_is_left() {
     let all: Value = bob.json(&["--offline", "show", "1", "--json"]);
     assert_eq!(all["timeline"].as_array().unwrap().len(), 30_001);
 }
+
+#[test]
+fn events_from_a_clock_ahead_of_this_one_are_pulled_as_they_are() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    let mut bob = copy(&db, "bob");
+    at(&mut alice, "2026-11-29T10:00:00Z", &["team", "init"]);
+    at(
+        &mut alice,
+        "2026-11-29T10:00:00Z",
+        &["open", "P2", "DNS flaps (coredns-5d78c)"],
+    );
+    // Bob's clock runs two hours ahead of Alice's.
+    at(&mut bob, "2026-11-29T12:00:00Z", &["sync"]);
+    at(&mut bob, "2026-11-29T12:00:00Z", &["ack", "1"]);
+    at(
+        &mut bob,
+        "2026-11-29T12:01:00Z",
+        &["note", "1", "coredns OOMKilled (limit 170Mi)"],
+    );
+    let pulled = at(&mut alice, "2026-11-29T10:05:00Z", &["show", "1"]);
+    assert!(!pulled.contains("error"), "{pulled}");
+    let one = alice.json(&["--offline", "show", "1", "--json"]);
+    assert_eq!(one["acknowledged_at"], "2026-11-29T12:00:00Z");
+    assert_eq!(one["timeline"].as_array().unwrap().len(), 3, "{one}");
+    // Here, a status change cannot be dated before what came before it, even from the future.
+    alice.at("2026-11-29T10:06:00Z");
+    let early = alice.run(&[
+        "--offline",
+        "resolve",
+        "1",
+        "--root-cause",
+        "x",
+        "--resolution",
+        "y",
+    ]);
+    assert_eq!(early.code, 1, "{}", early.stderr);
+    assert!(
+        early
+            .stderr
+            .contains("before the last status change at 2026-11-29 12:00"),
+        "{}",
+        early.stderr
+    );
+}
