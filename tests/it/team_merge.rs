@@ -611,7 +611,7 @@ fn events_from_a_clock_ahead_of_this_one_are_pulled_as_they_are() {
     assert!(
         early
             .stderr
-            .contains("before the last status change at 2026-11-29 12:00"),
+            .contains("before the acknowledgement at 2026-11-29 12:00"),
         "{}",
         early.stderr
     );
