@@ -572,26 +572,37 @@ impl Txn<'_> {
                 clocks::Clock::Resolve.at(now).breached()
             ));
         }
-        let where_sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
         // One row past the limit tells whether there are more, without counting them all.
         let limit = filter
             .limit
             .map(|n| format!("LIMIT {}", n + 1))
             .unwrap_or_default();
-        let sql = format!(
-            "SELECT {} FROM incidents {where_sql} ORDER BY number DESC {limit}",
-            rows::INCIDENT_COLUMNS
-        );
-        let mut stmt = self.tx.prepare(&sql)?;
-        bind_named(&mut stmt, &params)?;
-        let mut incidents = stmt
-            .raw_query()
-            .mapped(rows::incident)
-            .collect::<Result<Vec<_>, _>>()?;
+        // Newest first: the provisional numbers (L14, stored -14) of a copy that shares are
+        // its newest incidents, so they come first, newest first; then the numbers, highest
+        // first. Two statements, each an index range, rather than one sort of every row.
+        let mut incidents = Vec::new();
+        for (range, order) in [("number < 0", "number"), ("number > 0", "number DESC")] {
+            let mut all = clauses.clone();
+            all.push(range.to_string());
+            let sql = format!(
+                "SELECT {} FROM incidents WHERE {} ORDER BY {order} {limit}",
+                rows::INCIDENT_COLUMNS,
+                all.join(" AND ")
+            );
+            let mut stmt = self.tx.prepare(&sql)?;
+            bind_named(&mut stmt, &params)?;
+            incidents.extend(
+                stmt.raw_query()
+                    .mapped(rows::incident)
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+            if filter.limit.is_some_and(|n| incidents.len() as u64 > n) {
+                break;
+            }
+        }
+        if let Some(n) = filter.limit {
+            incidents.truncate(usize::try_from(n + 1).unwrap_or(usize::MAX));
+        }
         let more = filter.limit.is_some_and(|n| incidents.len() as u64 > n);
         if more {
             incidents.pop();

@@ -139,6 +139,10 @@ retry_after=30s",
             "Grafana panel slow (dashboards-ü)",
         ],
     );
+    let listed: Value =
+        serde_json::from_str(&read(bob, "2026-11-29T10:08:00Z", &["list", "--json"])).unwrap();
+    assert_eq!(listed[0]["number"], "L1", "newest first: {listed}");
+    assert_eq!(listed[1]["number"], 1, "{listed}");
     let shown = read(bob, "2026-11-29T10:08:00Z", &["list"]);
     assert!(
         shown.contains("L1"),

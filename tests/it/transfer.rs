@@ -742,7 +742,9 @@ fn an_incident_is_named_by_a_prefix_of_its_uuid_on_every_copy() {
         .as_str()
         .unwrap()
         .to_string();
-    let prefix = &id[..8];
+    // All digits is a number: the prefix runs at least to the first hex letter.
+    let letter = id.find(|c: char| c.is_ascii_alphabetic()).unwrap();
+    let prefix = &id[..(letter + 1).max(8)];
     env.run(&["note", prefix, "upstream=10.0.0.5:8080 → 502"])
         .ok();
     let shown = env.json(&["show", &id.replace('-', "")[..12], "--json"]);
