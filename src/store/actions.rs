@@ -32,6 +32,8 @@ pub struct ActionRow {
     pub created_by: String,
     pub done_at: Option<Timestamp>,
     pub done_by: Option<String>,
+    /// Its identity on every working copy and in the team log; None gives it a new one.
+    pub uuid: Option<String>,
 }
 
 impl Txn<'_> {
@@ -55,6 +57,7 @@ impl Txn<'_> {
                 created_by: author.to_string(),
                 done_at: None,
                 done_by: None,
+                uuid: None,
             },
         )?;
         super::search::index_action(&self.tx, id)?;
@@ -69,8 +72,8 @@ impl Txn<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO action_items (id, incident_pk, text, kind, owner, due_at, created_at,
-                     created_by, done_at, done_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     created_by, done_at, done_by, uuid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 (a.id != 0).then_some(a.id),
@@ -82,7 +85,10 @@ impl Txn<'_> {
                 time::to_rfc3339(a.created_at),
                 a.created_by,
                 a.done_at.map(time::to_rfc3339),
-                a.done_by
+                a.done_by,
+                a.uuid
+                    .clone()
+                    .unwrap_or_else(crate::domain::event::new_uuid),
             ])?;
         Ok(self.tx.last_insert_rowid())
     }
