@@ -197,7 +197,7 @@ impl Round<'_> {
                 incidents.insert(i.number.0, i);
             }
         }
-        let actions = actions.into_iter().map(|a| (a.id, a)).collect();
+        let actions = actions.into_iter().map(|a| (a.id.0, a)).collect();
         Ok((plan, World { incidents, actions }))
     }
 

@@ -1,12 +1,16 @@
 //! Action items in the store.
 
 use super::{StoreError, Txn, rows};
-use crate::domain::model::{ActionItem, ActionKind, NewAction};
+use crate::domain::model::{ActionItem, ActionKind, NewAction, Number};
 use crate::domain::time::{self, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
-const COLUMNS: &str = "a.id, i.number, a.text, a.kind, a.owner, a.due_at, a.created_at, a.created_by, \
-     a.done_at, a.done_by";
+/// The number people type first: the team's; on a copy that shares with a team log and before
+/// the team numbered it, the row id, negative (`L7`); without a team log, the row id.
+const COLUMNS: &str = "CASE WHEN a.team_number IS NOT NULL THEN a.team_number \
+     WHEN EXISTS (SELECT 1 FROM sync_state) THEN -a.id ELSE a.id END, \
+     i.number, a.text, a.kind, a.owner, a.due_at, a.created_at, a.created_by, \
+     a.done_at, a.done_by, a.id";
 
 /// Which action items `action list` shows.
 #[derive(Debug, Clone, Default)]
@@ -93,6 +97,22 @@ impl Txn<'_> {
         Ok(self.tx.last_insert_rowid())
     }
 
+    /// The action item people call `number`: the team's number, `L7` (negative) for the one
+    /// this copy numbered 7 (for good, as incidents), or without a team log its id.
+    pub fn action_numbered(&self, number: Number) -> Result<Option<ActionItem>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM action_items a JOIN incidents i ON i.pk = a.incident_pk
+             WHERE CASE WHEN ?1 < 0 THEN a.id = -?1
+                   WHEN EXISTS (SELECT 1 FROM sync_state) THEN a.team_number = ?1
+                   ELSE a.id = ?1 END"
+        );
+        Ok(self
+            .tx
+            .query_row(&sql, [number.0], rows::action)
+            .optional()?)
+    }
+
+    /// The action item with row id `id`.
     pub fn action(&self, id: i64) -> Result<Option<ActionItem>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM action_items a JOIN incidents i ON i.pk = a.incident_pk WHERE a.id = ?1"

@@ -523,3 +523,27 @@ impl SharedTable {
         }
     }
 }
+
+impl Txn<'_> {
+    /// Up to `limit` stored chunks of blob `blob_id` after chunk `after`, compressed as stored:
+    /// what a push streams to the team log a page at a time.
+    pub fn chunk_page(&self, blob_id: i64, after: i64, limit: usize) -> Result<Vec<super::ChunkRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT seq, first_line, lines, size, data FROM blob_chunks
+                 WHERE blob_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )?
+            .query_map(params![blob_id, after, limit], |r| {
+                Ok(super::ChunkRow {
+                    seq: r.get(0)?,
+                    first_line: r.get(1)?,
+                    lines: r.get(2)?,
+                    size: r.get(3)?,
+                    data: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+}

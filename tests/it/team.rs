@@ -296,6 +296,7 @@ fn team_settings(db: &TeamDb) -> incident::config::TeamSettings {
         url: db.url.clone(),
         schema: db.schema.clone(),
         timeout: Duration::from_secs(10),
+        pull_logs: true,
     }
 }
 
