@@ -18,7 +18,11 @@ use sha2::{Digest, Sha256};
 const BATCH: usize = 500;
 
 /// Files every record after this copy's cursor; returns how many were new here.
-pub fn pull_records(store: &mut Store, team: &mut Team, pull_logs: bool) -> Result<usize, SyncError> {
+pub fn pull_records(
+    store: &mut Store,
+    team: &mut Team,
+    pull_logs: bool,
+) -> Result<usize, SyncError> {
     let mut filed = 0;
     loop {
         let cursor = store.read()?.records_seq()?;
@@ -57,12 +61,23 @@ fn ts(r: &PulledRecord, s: &str) -> Result<Timestamp, SyncError> {
 
 /// Files one record in incident `pk` unless it is here; says whether it was new. A record of a
 /// kind this binary does not know (a newer teammate's) is passed over.
-fn file(txn: &Txn, team: &mut Team, pk: i64, r: &PulledRecord, pull_logs: bool) -> Result<bool, SyncError> {
+fn file(
+    txn: &Txn,
+    team: &mut Team,
+    pk: i64,
+    r: &PulledRecord,
+    pull_logs: bool,
+) -> Result<bool, SyncError> {
     let invalid = |e: crate::transfer::TransferError| bad(r, e);
     match r.kind.as_str() {
         "action" => {
             if txn.has_row(SharedTable::Actions, &r.uuid)? {
-                txn.take_action_numbers(&r.number.map(|n| (r.uuid.clone(), n)).into_iter().collect::<Vec<_>>())?;
+                txn.take_action_numbers(
+                    &r.number
+                        .map(|n| (r.uuid.clone(), n))
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                )?;
                 return Ok(false);
             }
             let mut row = body::<ActionRecord>(r)?.row(0).map_err(invalid)?;
@@ -129,7 +144,12 @@ fn blob(txn: &Txn, team: &mut Team, sha256: &str, fetch: bool) -> Result<i64, Sy
     let info = team
         .blob_info(sha256)?
         .ok_or_else(|| TeamError::Query(format!("the team log lacks content sha256 {sha256}")))?;
-    let id = txn.insert_remote_blob(sha256, info.size as u64, info.lines as u64, info.stored as u64)?;
+    let id = txn.insert_remote_blob(
+        sha256,
+        info.size as u64,
+        info.lines as u64,
+        info.stored as u64,
+    )?;
     if fetch {
         fetch_chunks(txn, team, id, sha256)?;
     }
@@ -164,7 +184,11 @@ fn fetch_chunks(txn: &Txn, team: &mut Team, id: i64, sha256: &str) -> Result<(),
         hasher.update(chunk);
         Ok(())
     })?;
-    let got: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let got: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     if got != sha256 {
         return Err(TeamError::Query(format!(
             "the team log's content sha256 {sha256} reads back as sha256 {got}"

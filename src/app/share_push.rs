@@ -64,16 +64,15 @@ pub fn records(rows: &[UnsharedRow], incidents: &mut Vec<SharedIncident>) -> Vec
                 created_by: u.incident_created_by.clone(),
             });
         }
-        let record = |uuid: String, kind: &str, body: String, blob: Option<SharedBlob>| {
-            SharedRecord {
+        let record =
+            |uuid: String, kind: &str, body: String, blob: Option<SharedBlob>| SharedRecord {
                 uuid,
                 incident_uuid: u.incident_uuid.clone(),
                 kind: kind.to_string(),
                 body,
                 numbered: kind == "action",
                 blob,
-            }
-        };
+            };
         match &u.row {
             Unshared::Action { row, row_shared } => {
                 let uuid = row.uuid.clone().unwrap_or_default();

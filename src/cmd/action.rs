@@ -3,8 +3,8 @@
 use super::args::{IncidentRef, action_number, incident_ref};
 use crate::app::App;
 use crate::app::record;
-use crate::domain::model::{NewAction, Number};
 use crate::domain::model::{ActionItem, ActionKind};
+use crate::domain::model::{NewAction, Number};
 use crate::domain::time::{self, Timestamp, display};
 use crate::domain::workflow::WorkflowError;
 use crate::store::ActionFilter;

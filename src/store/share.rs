@@ -527,7 +527,12 @@ impl SharedTable {
 impl Txn<'_> {
     /// Up to `limit` stored chunks of blob `blob_id` after chunk `after`, compressed as stored:
     /// what a push streams to the team log a page at a time.
-    pub fn chunk_page(&self, blob_id: i64, after: i64, limit: usize) -> Result<Vec<super::ChunkRow>> {
+    pub fn chunk_page(
+        &self,
+        blob_id: i64,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<super::ChunkRow>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         Ok(self
             .tx

@@ -165,7 +165,11 @@ async fn push_blob(
             .bind(col(|c| c.first_line))
             .bind(col(|c| c.lines))
             .bind(col(|c| c.size))
-            .bind(page.iter().map(|c| c.data.clone()).collect::<Vec<Vec<u8>>>())
+            .bind(
+                page.iter()
+                    .map(|c| c.data.clone())
+                    .collect::<Vec<Vec<u8>>>(),
+            )
             .execute(&mut *tx),
         )
         .await?;

@@ -84,7 +84,13 @@ impl Team {
         incidents: &[SharedIncident],
         events: &[SharedEvent],
     ) -> Result<Pushed, TeamError> {
-        self.push_all(client_id, incidents, events, &[], &mut |_, _| Ok(Vec::new()))
+        self.push_all(
+            client_id,
+            incidents,
+            events,
+            &[],
+            &mut |_, _| Ok(Vec::new()),
+        )
     }
 
     /// Pushes incidents, events and the records behind them in one transaction
@@ -127,10 +133,9 @@ impl Team {
                     super::bounded(timeout, insert_events(&mut tx, &s, &client, batch)).await?;
             }
             if !records.is_empty() {
-                let (added, numbers) = super::artifacts::push_records(
-                    &mut tx, &s, &client, timeout, records, chunks,
-                )
-                .await?;
+                let (added, numbers) =
+                    super::artifacts::push_records(&mut tx, &s, &client, timeout, records, chunks)
+                        .await?;
                 pushed.records = added;
                 pushed.action_numbers = numbers;
             }
