@@ -497,7 +497,8 @@ impl Txn<'_> {
     /// and indexed for search.
     pub fn blob_fetched(&self, id: i64) -> Result<()> {
         self.tx
-            .prepare_cached("UPDATE blobs SET remote = 0 WHERE id = ?1")?
+            // While remote it had no chunks, so its filing indexed no line: index it now.
+            .prepare_cached("UPDATE blobs SET remote = 0, indexed = 0 WHERE id = ?1")?
             .execute([id])?;
         super::search::index_blob(&self.tx, id)?;
         Ok(())

@@ -274,8 +274,7 @@ pub(super) fn index_command_line(conn: &Connection, run_id: i64) -> rusqlite::Re
 /// indexed once per blob. Lines without a letter or digit hold no word and get no row.
 pub(in crate::store) fn index_blob(conn: &Connection, blob_id: i64) -> rusqlite::Result<()> {
     let indexed: bool = conn
-        // Content still on the team log (`pull_logs = false`) is indexed when it is fetched.
-        .prepare_cached("SELECT indexed OR remote FROM blobs WHERE id = ?1")?
+        .prepare_cached("SELECT indexed FROM blobs WHERE id = ?1")?
         .query_row([blob_id], |r| r.get(0))?;
     if indexed {
         return Ok(());
