@@ -354,3 +354,33 @@ CREATE TABLE purges (
 
 -- How far this copy has applied the team log's purges (its `purges.seq`).
 ALTER TABLE sync_state ADD COLUMN purged_seq INTEGER NOT NULL DEFAULT 0;
+
+-- Sharing the rows behind the timeline with a team log. Every action item, snapshot,
+-- attachment and command run has an identity that is the same on every working copy; `shared`
+-- says how much of it reached the team log (0 nothing, 1 the row, 2 an action item's
+-- completion too); a pulled row is shared already.
+ALTER TABLE action_items ADD COLUMN uuid TEXT;
+ALTER TABLE action_items ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+-- With a team log, the number people type (`L7`, the row id, until the team numbers it).
+ALTER TABLE action_items ADD COLUMN team_number INTEGER;
+CREATE UNIQUE INDEX action_items_team_number ON action_items (team_number) WHERE team_number IS NOT NULL;
+ALTER TABLE snapshots ADD COLUMN uuid TEXT;
+ALTER TABLE snapshots ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attachments ADD COLUMN uuid TEXT;
+ALTER TABLE attachments ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE command_runs ADD COLUMN uuid TEXT;
+ALTER TABLE command_runs ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+-- Content that stayed on the team log (`[team] pull_logs = false`): sizes and hash here,
+-- chunks fetched on demand.
+ALTER TABLE blobs ADD COLUMN remote INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_state ADD COLUMN records_seq INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX action_items_uuid ON action_items (uuid);
+CREATE UNIQUE INDEX snapshots_uuid ON snapshots (uuid);
+CREATE UNIQUE INDEX attachments_uuid ON attachments (uuid);
+CREATE UNIQUE INDEX command_runs_uuid ON command_runs (uuid);
+CREATE INDEX action_items_unshared ON action_items (shared) WHERE shared < 2;
+CREATE INDEX snapshots_unshared ON snapshots (shared) WHERE shared = 0;
+CREATE INDEX attachments_unshared ON attachments (shared) WHERE shared = 0;
+CREATE INDEX command_runs_unshared ON command_runs (shared) WHERE shared = 0;
+CREATE INDEX deliveries_unshared ON deliveries (shared) WHERE shared = 0;

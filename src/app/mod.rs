@@ -12,6 +12,8 @@ pub mod pull;
 pub mod record;
 pub mod redaction;
 pub mod remind;
+pub mod share_pull;
+pub mod share_push;
 pub mod snapshot;
 pub mod sync;
 pub mod transfer;

@@ -30,6 +30,8 @@ pub struct PullReport {
     pub left: i64,
     /// (provisional number, team number) of incidents of this copy the team numbered.
     pub numbered: Vec<(i64, i64)>,
+    /// Records (action items, snapshots, logs, command runs, deliveries) new here.
+    pub records: usize,
 }
 
 /// Pulls every event after this copy's cursor, or until `deadline`: each batch is one
@@ -82,6 +84,8 @@ pub fn pull(
             break;
         }
     }
+    let pull_logs = app.settings.team.as_ref().is_none_or(|t| t.pull_logs);
+    report.records = super::share_pull::pull_records(&mut store, team, pull_logs)?;
     Ok(report)
 }
 

@@ -84,7 +84,9 @@ pub fn add_action(
 ) -> Result<i64, AppError> {
     let action = Change::check_action(action)?;
     let id = txn.insert_action(change.incident.pk, &action, &actor.author, change.at())?;
-    change.action_added(id, &action);
+    // The timeline names it by the number people type (`L7` until the team numbers it).
+    let number = txn.action(id)?.map_or(Number(id), |a| a.id);
+    change.action_added(number, &action);
     Ok(id)
 }
 
@@ -96,6 +98,6 @@ pub fn action_done(
     action: &ActionItem,
 ) -> Result<(), AppError> {
     change.action_done(action)?;
-    txn.mark_action_done(action.id, &actor.author, change.at())?;
+    txn.mark_action_done(action.pk, &actor.author, change.at())?;
     Ok(())
 }

@@ -112,6 +112,11 @@ impl Round<'_> {
         if !self.app.settings.db.exists() {
             return Ok(Outcome::default());
         }
+        if !self.dry_run {
+            // What teammates' copies delivered first: a reminder one of them sent is recorded
+            // here as sent, and is not sent again.
+            self.app.refresh();
+        }
         let mut store = self.app.store(Mode::ReadWrite)?;
         store.set_lock_wait(self.lock_wait)?;
         let channels: Vec<&str> = std::iter::once(STDOUT)
@@ -154,6 +159,11 @@ impl Round<'_> {
         store.bound_wal();
         store.set_lock_wait(None)?;
         self.deliver(&mut store, &jobs, &channels, now, &mut outcome)?;
+        if !jobs.is_empty() {
+            // What went out reaches the team log, so that other copies do not send it again.
+            drop(store);
+            self.app.share();
+        }
         Ok(outcome)
     }
 
@@ -197,7 +207,7 @@ impl Round<'_> {
                 incidents.insert(i.number.0, i);
             }
         }
-        let actions = actions.into_iter().map(|a| (a.id, a)).collect();
+        let actions = actions.into_iter().map(|a| (a.id.0, a)).collect();
         Ok((plan, World { incidents, actions }))
     }
 

@@ -3,7 +3,7 @@
 //! that fails leaves the working copy as it was: what did not reach the team log waits, and
 //! goes with the next push.
 
-use super::App;
+use super::{App, share_push};
 use crate::domain::model::number_label;
 use crate::domain::time::Timestamp;
 use crate::store::{Mode, StoreError, Unpushed};
@@ -35,6 +35,9 @@ pub struct PushReport {
     pub waiting: i64,
     /// (local number, team number) of the incidents first pushed now.
     pub numbered: Vec<(i64, i64)>,
+    /// Records (action items, snapshots, logs, command runs, deliveries) the team log did not
+    /// have before.
+    pub records: usize,
 }
 
 /// Pushes every event the team log does not have, in batches, recording progress after each.
@@ -49,26 +52,48 @@ pub fn push(app: &App, team: &mut Team, now: Timestamp) -> Result<PushReport, Sy
         let state = txn.sync_state("")?;
         let mut batch = txn.unpushed(state.pushed_event_id, BATCH)?;
         legacy_openings(&txn, &mut batch)?;
-        txn.commit()?;
-        let Some(last) = batch.last().map(|u| u.id) else {
-            break;
+        // The rows behind the events go with the last batch of events, when every event that
+        // mentions them is on its way (written with them, so in this batch or an earlier one).
+        let rows = if batch.len() < BATCH {
+            txn.unshared(share_push::ROWS)?
+        } else {
+            Vec::new()
         };
+        txn.commit()?;
+        if batch.is_empty() && rows.is_empty() {
+            break;
+        }
         // A copy that pushed before is registered already.
         if !registered && state.last_sync.is_none() {
             team.register(&state.client_id, &author)?;
         }
         registered = true;
-        let full = batch.len() == BATCH;
-        let (incidents, events) = shared(&batch);
-        let pushed = team.push(&state.client_id, &incidents, &events)?;
+        let full = batch.len() == BATCH || rows.len() >= share_push::ROWS;
+        let (mut incidents, events) = shared(&batch);
+        let records = share_push::records(&rows, &mut incidents);
+        let pushed = {
+            let reader = store.read()?;
+            team.push_all(
+                &state.client_id,
+                &incidents,
+                &events,
+                &records,
+                &mut |sha, after| share_push::chunk_page(&reader, sha, after),
+            )?
+        };
         let txn = store.write()?;
         report
             .numbered
             .extend(txn.take_team_numbers(&pushed.numbers)?);
-        txn.mark_pushed(last, now)?;
+        txn.take_action_numbers(&pushed.action_numbers)?;
+        txn.mark_shared(&rows)?;
+        if let Some(last) = batch.last().map(|u| u.id) {
+            txn.mark_pushed(last, now)?;
+        }
         txn.commit()?;
         report.pushed += pushed.events;
         report.incidents += pushed.incidents;
+        report.records += pushed.records;
         if !full {
             break;
         }

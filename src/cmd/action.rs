@@ -1,10 +1,10 @@
 //! `incident action`: follow-ups owned by someone, with a due date, tracked until done.
 
-use super::args::{IncidentRef, incident_ref};
+use super::args::{IncidentRef, action_number, incident_ref};
 use crate::app::App;
 use crate::app::record;
-use crate::domain::model::NewAction;
 use crate::domain::model::{ActionItem, ActionKind};
+use crate::domain::model::{NewAction, Number};
 use crate::domain::time::{self, Timestamp, display};
 use crate::domain::workflow::WorkflowError;
 use crate::store::ActionFilter;
@@ -48,8 +48,10 @@ pub struct AddArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct DoneArgs {
-    /// The action item's id (`incident action list` shows them)
-    pub id: i64,
+    /// The action item's number (`incident action list` shows them; L7 for one this copy
+    /// numbered before the team did)
+    #[arg(value_parser = action_number)]
+    pub id: Number,
     /// When it was done (TIME), not before it was added [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
@@ -99,7 +101,7 @@ fn add(app: &App, args: AddArgs) -> Result<(), CommandError> {
         let mut change = record::begin(txn, actor, "the action item", number, at)?;
         let id = record::add_action(txn, actor, &mut change, &new)?;
         record::save(txn, actor, change)?;
-        Ok(txn.action(id)?.ok_or(WorkflowError::NoAction(id))?)
+        Ok(txn.action(id)?.ok_or(WorkflowError::NoAction(Number(id)))?)
     })?;
     if args.json {
         return output::out_json(&crate::report::view::action(&item, app.now));
@@ -125,7 +127,7 @@ fn done(app: &App, args: DoneArgs) -> Result<(), CommandError> {
     let at = app.time(args.at.as_deref())?;
     let item = app.write(|txn, actor| {
         let item = txn
-            .action(args.id)?
+            .action_numbered(args.id)?
             .ok_or(WorkflowError::NoAction(args.id))?;
         let mut change = record::begin(
             txn,

@@ -42,6 +42,24 @@ pub fn incident_ref(s: &str) -> Result<IncidentRef, String> {
 
 pub use crate::app::IncidentRef;
 
+/// Parses an action item's number: `7`, or `L7` for one this copy numbered before the team
+/// did (stored negative, as incidents' provisional numbers are).
+pub fn action_number(s: &str) -> Result<crate::domain::model::Number, String> {
+    let t = s.trim().trim_start_matches('#');
+    let (digits, sign) = match t.strip_prefix(['L', 'l']) {
+        Some(local) => (local, -1),
+        None => (t, 1),
+    };
+    match digits.parse::<i64>() {
+        Ok(n) if n > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(crate::domain::model::Number(sign * n))
+        }
+        _ => Err(format!(
+            "'{s}' is not an action item number (7, or L7 for one this copy numbered before the team did); `incident action list` shows them"
+        )),
+    }
+}
+
 /// A TEXT argument; `-` reads it from stdin, so `kubectl logs … | incident note 12 -` works.
 pub fn text_arg(arg: &str) -> Result<String, CommandError> {
     if arg != "-" {

@@ -34,7 +34,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let number = app.number(&args.number)?;
     let grep = args.grep.as_deref().map(regex).transpose()?;
     let mut store = app.store(Mode::Read)?;
-    let txn = store.read()?;
+    let mut txn = store.read()?;
     let incident = record::load(&txn, number)?;
     let attachments = txn.attachments(incident.pk)?;
     let runs = txn.command_runs(incident.pk)?;
@@ -42,6 +42,22 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let Some(log) = chosen(&args, number, &attachments, &runs, filtering)? else {
         return list(number, &attachments, &runs);
     };
+    if txn.blob_is_remote(log.blob_id)? {
+        // A teammate's log left on the team log (`[team] pull_logs = false`): fetched now.
+        let blob = attachments
+            .iter()
+            .map(|a| &a.blob)
+            .chain(runs.iter().map(|r| &r.output))
+            .find(|b| b.id == log.blob_id)
+            .cloned();
+        drop(txn);
+        drop(store);
+        if let Some(blob) = blob {
+            app.fetch_log(&blob)?;
+        }
+        store = app.store(Mode::Read)?;
+        txn = store.read()?;
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let filter = Filter {

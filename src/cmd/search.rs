@@ -81,6 +81,14 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         SearchError::Store(e) => e.into(),
     })?;
     let marks = (mark.0.as_str(), mark.1.as_str());
+    // Teammates' logs left on the team log (`[team] pull_logs = false`) were not searched.
+    let missing = txn.remote_blobs().map_or(0, |(_, logs)| logs);
+    if missing > 0 {
+        output::status(&format!(
+            "{missing} log{} of others not searched; incident sync --logs",
+            if missing == 1 { "" } else { "s" }
+        ));
+    }
     match (args.count, args.json) {
         (true, true) => {
             output::out_json(&serde_json::to_value(counts(&args, &found)).unwrap_or_default())

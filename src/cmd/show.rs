@@ -145,7 +145,7 @@ fn render(
                 .unwrap_or_default();
             s.push_str(&format!(
                 "  {:>3}  {state}  {} ({}, {owner}{due})\n",
-                a.id,
+                a.id.to_string(),
                 a.text,
                 a.kind.as_str()
             ));

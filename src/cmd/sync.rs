@@ -14,6 +14,10 @@ pub struct Args {
     /// numbered ([provisional, team] number pairs)
     #[arg(long)]
     pub json: bool,
+    /// Also fetch teammates' logs and command output left on the team log
+    /// (`[team] pull_logs = false`)
+    #[arg(long)]
+    pub logs: bool,
 }
 
 impl From<SyncError> for CommandError {
@@ -35,6 +39,13 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         ));
     };
     let report = app.sync_with(settings, None, &output::status)?;
+    let fetched = if args.logs { app.fetch_all_logs()? } else { 0 };
+    if fetched > 0 && !args.json {
+        output::status(&format!(
+            "fetched {fetched} log{} from the team log",
+            if fetched == 1 { "" } else { "s" }
+        ));
+    }
     let (push, pull) = (&report.push, &report.pull);
     if args.json {
         let numbered: Vec<(String, i64)> = push

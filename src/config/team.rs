@@ -26,6 +26,7 @@ pub(super) struct TeamFile {
     url: Option<Spanned<String>>,
     schema: Option<Spanned<String>>,
     timeout: Option<Spanned<String>>,
+    pull_logs: Option<bool>,
 }
 
 /// Where the team log is. `url` still holds its `${VAR}` references: they are expanded when
@@ -35,6 +36,9 @@ pub struct TeamSettings {
     pub url: String,
     pub schema: String,
     pub timeout: Duration,
+    /// Whether a pull brings others' logs and command output (true), or only their names,
+    /// sizes and hashes, the content fetched when asked for (`logs`, `incident sync --logs`).
+    pub pull_logs: bool,
 }
 
 /// Where the url came from, for errors that name it.
@@ -98,6 +102,7 @@ pub(super) fn resolve(
         url,
         schema,
         timeout,
+        pull_logs: file.and_then(|f| f.pull_logs).unwrap_or(true),
     }))
 }
 

@@ -323,8 +323,11 @@ impl FromStr for ActionKind {
 /// A follow-up owned by someone: the guide's "Implement Prevention Measures".
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionItem {
-    /// The number users type: `incident action done 7`.
-    pub id: i64,
+    /// Internal row key; never shown.
+    pub pk: i64,
+    /// The number users type: `incident action done 7`. With a team log, the team's; one not
+    /// pushed yet is provisional (`L7`), as incidents are.
+    pub id: Number,
     pub incident_number: i64,
     pub text: String,
     pub kind: ActionKind,

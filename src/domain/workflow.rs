@@ -58,9 +58,9 @@ pub enum WorkflowError {
     #[error("the {0} is empty")]
     Empty(&'static str),
     #[error("action item {0} does not exist")]
-    NoAction(i64),
+    NoAction(Number),
     #[error("action item {id} was already done at {}", time::display(*.at))]
-    ActionDone { id: i64, at: Timestamp },
+    ActionDone { id: Number, at: Timestamp },
     #[error("nothing to update: no field, severity or status was given")]
     NothingToUpdate(Number),
     /// A change whose events do not describe the incident: a bug, not a user's mistake.
@@ -344,7 +344,7 @@ impl Change {
     }
 
     /// Records that action item `id` (as `check_action` returned it) was added.
-    pub fn action_added(&mut self, id: i64, action: &NewAction) {
+    pub fn action_added(&mut self, id: Number, action: &NewAction) {
         let mut detail = vec![action.kind.as_str().to_string()];
         if let Some(owner) = &action.owner {
             detail.push(format!("owner {owner}"));

@@ -259,7 +259,8 @@ mod tests {
     fn action_items_and_webhook_bodies() {
         let i = incident();
         let a = ActionItem {
-            id: 7,
+            pk: 7,
+            id: crate::domain::model::Number(7),
             incident_number: 3,
             text: "Deploy the health monitor".into(),
             kind: crate::domain::model::ActionKind::Detect,

@@ -1,12 +1,16 @@
 //! Action items in the store.
 
 use super::{StoreError, Txn, rows};
-use crate::domain::model::{ActionItem, ActionKind, NewAction};
+use crate::domain::model::{ActionItem, ActionKind, NewAction, Number};
 use crate::domain::time::{self, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
-const COLUMNS: &str = "a.id, i.number, a.text, a.kind, a.owner, a.due_at, a.created_at, a.created_by, \
-     a.done_at, a.done_by";
+/// The number people type first: the team's; on a copy that shares with a team log and before
+/// the team numbered it, the row id, negative (`L7`); without a team log, the row id.
+const COLUMNS: &str = "CASE WHEN a.team_number IS NOT NULL THEN a.team_number \
+     WHEN EXISTS (SELECT 1 FROM sync_state) THEN -a.id ELSE a.id END, \
+     i.number, a.text, a.kind, a.owner, a.due_at, a.created_at, a.created_by, \
+     a.done_at, a.done_by, a.id";
 
 /// Which action items `action list` shows.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +36,8 @@ pub struct ActionRow {
     pub created_by: String,
     pub done_at: Option<Timestamp>,
     pub done_by: Option<String>,
+    /// Its identity on every working copy and in the team log; None gives it a new one.
+    pub uuid: Option<String>,
 }
 
 impl Txn<'_> {
@@ -55,6 +61,7 @@ impl Txn<'_> {
                 created_by: author.to_string(),
                 done_at: None,
                 done_by: None,
+                uuid: None,
             },
         )?;
         super::search::index_action(&self.tx, id)?;
@@ -69,8 +76,8 @@ impl Txn<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO action_items (id, incident_pk, text, kind, owner, due_at, created_at,
-                     created_by, done_at, done_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     created_by, done_at, done_by, uuid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 (a.id != 0).then_some(a.id),
@@ -82,11 +89,30 @@ impl Txn<'_> {
                 time::to_rfc3339(a.created_at),
                 a.created_by,
                 a.done_at.map(time::to_rfc3339),
-                a.done_by
+                a.done_by,
+                a.uuid
+                    .clone()
+                    .unwrap_or_else(crate::domain::event::new_uuid),
             ])?;
         Ok(self.tx.last_insert_rowid())
     }
 
+    /// The action item people call `number`: the team's number, `L7` (negative) for the one
+    /// this copy numbered 7 (for good, as incidents), or without a team log its id.
+    pub fn action_numbered(&self, number: Number) -> Result<Option<ActionItem>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM action_items a JOIN incidents i ON i.pk = a.incident_pk
+             WHERE CASE WHEN ?1 < 0 THEN a.id = -?1
+                   WHEN EXISTS (SELECT 1 FROM sync_state) THEN a.team_number = ?1
+                   ELSE a.id = ?1 END"
+        );
+        Ok(self
+            .tx
+            .query_row(&sql, [number.0], rows::action)
+            .optional()?)
+    }
+
+    /// The action item with row id `id`.
     pub fn action(&self, id: i64) -> Result<Option<ActionItem>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM action_items a JOIN incidents i ON i.pk = a.incident_pk WHERE a.id = ?1"

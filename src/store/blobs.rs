@@ -228,6 +228,8 @@ pub struct AttachmentRow {
     pub redactions: i64,
     pub added_at: Timestamp,
     pub added_by: String,
+    /// Its identity on every working copy and in the team log; None gives it a new one.
+    pub uuid: Option<String>,
 }
 
 /// A command run as written, its numbers as wide as their columns (an imported run keeps
@@ -244,6 +246,8 @@ pub struct CommandRunRow {
     pub output_bytes: i64,
     pub output_cap: i64,
     pub run_by: String,
+    /// Its identity on every working copy and in the team log; None gives it a new one.
+    pub uuid: Option<String>,
 }
 
 /// What `gc` removed.
@@ -424,6 +428,7 @@ impl<'a> Txn<'a> {
                 redactions: redactions as i64,
                 added_at: at,
                 added_by: author.to_string(),
+                uuid: None,
             },
         )?;
         Ok(seq)
@@ -439,8 +444,8 @@ impl<'a> Txn<'a> {
         self.tx
             .prepare_cached(
                 "INSERT INTO attachments (incident_pk, seq, name, blob_id, redactions, added_at,
-                     added_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     added_by, uuid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 incident_pk,
@@ -449,7 +454,10 @@ impl<'a> Txn<'a> {
                 a.blob_id,
                 a.redactions,
                 time::to_rfc3339(a.added_at),
-                a.added_by
+                a.added_by,
+                a.uuid
+                    .clone()
+                    .unwrap_or_else(crate::domain::event::new_uuid),
             ])?;
         super::search::index_blob(&self.tx, a.blob_id)?;
         Ok(())
@@ -549,6 +557,7 @@ impl<'a> Txn<'a> {
                 output_bytes: run.output_bytes as i64,
                 output_cap: run.output_cap as i64,
                 run_by: author.to_string(),
+                uuid: None,
             },
         )?;
         Ok(seq)
@@ -564,8 +573,8 @@ impl<'a> Txn<'a> {
         self.tx
             .prepare_cached(
                 "INSERT INTO command_runs (incident_pk, seq, command, started_at, duration_ms,
-                     exit_code, signal, output_blob_id, output_bytes, output_cap, run_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                     exit_code, signal, output_blob_id, output_bytes, output_cap, run_by, uuid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 incident_pk,
@@ -578,7 +587,10 @@ impl<'a> Txn<'a> {
                 run.output_blob_id,
                 run.output_bytes,
                 run.output_cap,
-                run.run_by
+                run.run_by,
+                run.uuid
+                    .clone()
+                    .unwrap_or_else(crate::domain::event::new_uuid),
             ])?;
         super::search::index_command_run(&self.tx, self.tx.last_insert_rowid())?;
         Ok(())

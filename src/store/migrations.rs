@@ -46,6 +46,11 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
     ),
     (include_str!("migrations/0013_sync.sql"), None),
     (include_str!("migrations/0014_team_numbers.sql"), None),
+    // The sharing helper's migration: the lead renumbers it (16) after the purge helper's.
+    (
+        include_str!("migrations/0015_share.sql"),
+        Some(Step::Rows(super::share::fill_row_uuids)),
+    ),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in

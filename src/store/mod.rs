@@ -9,6 +9,7 @@ mod monitor;
 pub mod review;
 mod rows;
 mod search;
+mod share;
 mod snapshots;
 mod sync;
 pub mod transfer;
@@ -34,6 +35,7 @@ pub use migrations::{LATEST_VERSION, Rejudged, Rejudging, SCHEMA};
 pub use search::{
     COUNTED_LINES, Found, Highlighter, Hit, LogMatches, LogRef, SearchError, SearchQuery,
 };
+pub use share::{SharedTable, Unshared, UnsharedRow, derived_uuid};
 pub use snapshots::{ItemRow, SnapshotRow, StoredSnapshot};
 
 /// Long enough to ride out another responder's write (a commit takes milliseconds) and a

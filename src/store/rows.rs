@@ -216,7 +216,8 @@ pub fn item(row: &Row) -> rusqlite::Result<crate::evidence::snapshot::Item> {
 
 pub fn action(row: &Row) -> rusqlite::Result<crate::domain::model::ActionItem> {
     Ok(crate::domain::model::ActionItem {
-        id: row.get(0)?,
+        pk: row.get(10)?,
+        id: crate::domain::model::Number(row.get(0)?),
         incident_number: row.get(1)?,
         text: row.get(2)?,
         kind: parsed(row, 3, "action kind")?,

@@ -24,6 +24,8 @@ pub struct SnapshotRow {
     pub summary: String,
     pub findings: serde_json::Value,
     pub items: Vec<ItemRow>,
+    /// Its identity on every working copy and in the team log; None gives it a new one.
+    pub uuid: Option<String>,
 }
 
 /// A snapshot item as written.
@@ -64,6 +66,7 @@ impl SnapshotRow {
                     raw: i.raw.clone(),
                 })
                 .collect(),
+            uuid: None,
         }
     }
 }
@@ -94,8 +97,9 @@ impl Txn<'_> {
     ) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
-                "INSERT INTO snapshots (incident_pk, seq, taken_at, duration_ms, summary, findings)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO snapshots (incident_pk, seq, taken_at, duration_ms, summary, findings,
+                     uuid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
                 incident_pk,
@@ -103,7 +107,10 @@ impl Txn<'_> {
                 time::to_rfc3339(snap.taken_at),
                 snap.duration_ms,
                 snap.summary,
-                snap.findings.to_string()
+                snap.findings.to_string(),
+                snap.uuid
+                    .clone()
+                    .unwrap_or_else(crate::domain::event::new_uuid),
             ])?;
         let id = self.tx.last_insert_rowid();
         let mut stmt = self.tx.prepare_cached(

@@ -49,7 +49,7 @@ impl Txn<'_> {
         let snapshots: Vec<(i64, SnapshotRow)> = self
             .tx
             .prepare_cached(
-                "SELECT id, seq, taken_at, duration_ms, summary, findings FROM snapshots
+                "SELECT id, seq, taken_at, duration_ms, summary, findings, uuid FROM snapshots
                  WHERE incident_pk = ?1 ORDER BY seq",
             )?
             .query_map([incident_pk], |r| {
@@ -62,6 +62,7 @@ impl Txn<'_> {
                         summary: r.get(4)?,
                         findings: rows::json(r, 5, "JSON")?,
                         items: Vec::new(),
+                        uuid: r.get(6)?,
                     },
                 ))
             })?
@@ -95,7 +96,8 @@ impl Txn<'_> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT id, text, kind, owner, due_at, created_at, created_by, done_at, done_by
+                "SELECT id, text, kind, owner, due_at, created_at, created_by, done_at, done_by,
+                        uuid
                  FROM action_items WHERE incident_pk = ?1 ORDER BY id",
             )?
             .query_map([incident_pk], |r| {
@@ -109,6 +111,7 @@ impl Txn<'_> {
                     created_by: r.get(6)?,
                     done_at: rows::opt_ts(r, 7)?,
                     done_by: r.get(8)?,
+                    uuid: r.get(9)?,
                 })
             })?
             .collect::<std::result::Result<_, _>>()?)
@@ -119,7 +122,8 @@ impl Txn<'_> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT a.seq, a.name, a.blob_id, a.redactions, a.added_at, a.added_by, b.hash
+                "SELECT a.seq, a.name, a.blob_id, a.redactions, a.added_at, a.added_by, b.hash,
+                        a.uuid
                  FROM attachments a JOIN blobs b ON b.id = a.blob_id
                  WHERE a.incident_pk = ?1 ORDER BY a.seq",
             )?
@@ -132,6 +136,7 @@ impl Txn<'_> {
                         redactions: r.get(3)?,
                         added_at: rows::ts(r, 4)?,
                         added_by: r.get(5)?,
+                        uuid: r.get(7)?,
                     },
                     r.get(6)?,
                 ))
@@ -145,7 +150,7 @@ impl Txn<'_> {
             .tx
             .prepare_cached(
                 "SELECT c.seq, c.command, c.started_at, c.duration_ms, c.exit_code, c.signal,
-                        c.output_blob_id, c.output_bytes, c.output_cap, c.run_by, b.hash
+                        c.output_blob_id, c.output_bytes, c.output_cap, c.run_by, b.hash, c.uuid
                  FROM command_runs c JOIN blobs b ON b.id = c.output_blob_id
                  WHERE c.incident_pk = ?1 ORDER BY c.seq",
             )?
@@ -162,6 +167,7 @@ impl Txn<'_> {
                         output_bytes: r.get(7)?,
                         output_cap: r.get(8)?,
                         run_by: r.get(9)?,
+                        uuid: r.get(11)?,
                     },
                     r.get(10)?,
                 ))

@@ -37,6 +37,10 @@ pub struct Pushed {
     pub events: usize,
     /// (incident UUID, team number), in the order the incidents were given.
     pub numbers: Vec<(String, i64)>,
+    /// Records (the rows behind the timeline) the team log did not have before.
+    pub records: usize,
+    /// (action item UUID, team number) of every action item given.
+    pub action_numbers: Vec<(String, i64)>,
 }
 
 /// What one pull brought: events in `seq` order after the cursor, the team numbers of their
@@ -80,6 +84,26 @@ impl Team {
         incidents: &[SharedIncident],
         events: &[SharedEvent],
     ) -> Result<Pushed, TeamError> {
+        self.push_all(
+            client_id,
+            incidents,
+            events,
+            &[],
+            &mut |_, _| Ok(Vec::new()),
+        )
+    }
+
+    /// Pushes incidents, events and the records behind them in one transaction
+    /// (`artifacts::push_records`: records, and the content of the logs they file, read a few
+    /// chunks at a time through `chunks`).
+    pub fn push_all(
+        &mut self,
+        client_id: &str,
+        incidents: &[SharedIncident],
+        events: &[SharedEvent],
+        records: &[super::SharedRecord],
+        chunks: super::ChunkSource<'_>,
+    ) -> Result<Pushed, TeamError> {
         let s = self.schema.clone();
         let client = client_id.to_string();
         let timeout = self.timeout;
@@ -95,6 +119,8 @@ impl Team {
                 incidents: 0,
                 events: 0,
                 numbers: Vec::new(),
+                records: 0,
+                action_numbers: Vec::new(),
             };
             for incident in incidents {
                 let (number, new) =
@@ -105,6 +131,13 @@ impl Team {
             for batch in events.chunks(BATCH) {
                 pushed.events +=
                     super::bounded(timeout, insert_events(&mut tx, &s, &client, batch)).await?;
+            }
+            if !records.is_empty() {
+                let (added, numbers) =
+                    super::artifacts::push_records(&mut tx, &s, &client, timeout, records, chunks)
+                        .await?;
+                pushed.records = added;
+                pushed.action_numbers = numbers;
             }
             super::bounded(timeout, tx.commit()).await?;
             Ok(pushed)
@@ -172,7 +205,7 @@ impl Team {
     }
 }
 
-fn query(e: sqlx::Error) -> TeamError {
+pub(super) fn query(e: sqlx::Error) -> TeamError {
     TeamError::Query(super::one_line(&e.to_string()))
 }
 

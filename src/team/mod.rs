@@ -6,9 +6,11 @@
 //! By job: `schema` holds the numbered steps of the team schema and the version rule;
 //! `exchange` pushes and pulls incidents and events.
 
+mod artifacts;
 mod exchange;
 pub mod schema;
 
+pub use artifacts::{CHUNK_PAGE, ChunkSource, PulledRecord, SharedBlob, SharedChunk, SharedRecord};
 pub use exchange::{Pulled, Pushed, SharedEvent, SharedIncident};
 
 use crate::config::TeamSettings;

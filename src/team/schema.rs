@@ -12,11 +12,19 @@ pub struct Step {
     pub sql: &'static str,
 }
 
-pub const STEPS: &[Step] = &[Step {
-    version: 1,
-    min_binary: "0.1.0",
-    sql: V1,
-}];
+pub const STEPS: &[Step] = &[
+    Step {
+        version: 1,
+        min_binary: "0.1.0",
+        sql: V1,
+    },
+    // The sharing helper's step: the lead renumbers it after the purge step at merge.
+    Step {
+        version: 2,
+        min_binary: "0.1.0",
+        sql: V2,
+    },
+];
 
 /// The transaction-scoped advisory lock every push takes first, keyed by the schema's name:
 /// while one push is between its first insert and its commit, no other can take a `seq`, so
@@ -86,6 +94,57 @@ CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON {schema}.events
     FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON {schema}.events
     FOR EACH STATEMENT EXECUTE FUNCTION {schema}.append_only();
+";
+
+/// Version 2: the rows behind the timeline, shared as records by UUID, each pushed in the
+/// transaction of the events that mention it (`kind`: action, action_done, snapshot,
+/// attachment, command, delivery; `body`: the export format's record as JSON). An action item
+/// gets its team number, the one people type, from `action_numbers` when first pushed. Logs and
+/// command output are content-addressed: a blob per SHA-256, its zstd chunks as the working
+/// copies store them. All of it append-only, like events: a blob's row is written after its
+/// chunks in the same transaction, so a blob the log lists is whole.
+const V2: &str = "
+CREATE SEQUENCE {schema}.action_numbers;
+
+CREATE TABLE {schema}.records (
+    seq           bigserial PRIMARY KEY,
+    uuid          uuid NOT NULL UNIQUE,
+    incident_uuid uuid NOT NULL REFERENCES {schema}.incidents (uuid),
+    kind          text NOT NULL,
+    number        bigint UNIQUE,
+    body          text NOT NULL,
+    client_id     uuid NOT NULL,
+    pushed_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX records_incident ON {schema}.records (incident_uuid);
+
+CREATE TABLE {schema}.chunks (
+    sha256     text NOT NULL,
+    seq        integer NOT NULL,
+    first_line bigint NOT NULL,
+    lines      bigint NOT NULL,
+    size       bigint NOT NULL,
+    data       bytea NOT NULL,
+    PRIMARY KEY (sha256, seq)
+);
+
+CREATE TABLE {schema}.blobs (
+    sha256    text PRIMARY KEY,
+    size      bigint NOT NULL,
+    lines     bigint NOT NULL,
+    stored    bigint NOT NULL,
+    client_id uuid NOT NULL,
+    pushed_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TRIGGER records_append_only BEFORE UPDATE OR DELETE ON {schema}.records
+    FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
+CREATE TRIGGER records_no_truncate BEFORE TRUNCATE ON {schema}.records
+    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.append_only();
+CREATE TRIGGER chunks_append_only BEFORE UPDATE OR DELETE ON {schema}.chunks
+    FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
+CREATE TRIGGER blobs_append_only BEFORE UPDATE OR DELETE ON {schema}.blobs
+    FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
 ";
 
 /// Compares dotted versions numerically (`0.10.0` is newer than `0.9.3`); a part that is not

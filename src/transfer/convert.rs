@@ -183,8 +183,20 @@ impl From<SnapshotRow> for SnapshotRecord {
                     raw: i.raw,
                 })
                 .collect(),
+            uuid: s.uuid,
         }
     }
+}
+
+/// A record's identity as the store writes it: checked to be a UUID, in its canonical form.
+fn checked_uuid(uuid: &Option<String>) -> Result<Option<String>> {
+    uuid.as_deref()
+        .map(|u| {
+            uuid::Uuid::parse_str(u)
+                .map(|u| u.to_string())
+                .map_err(|_| invalid(format!("uuid '{u}' is not a UUID")))
+        })
+        .transpose()
 }
 
 impl SnapshotRecord {
@@ -200,6 +212,7 @@ impl SnapshotRecord {
                 .iter()
                 .map(ItemRecord::row)
                 .collect::<Result<_>>()?,
+            uuid: checked_uuid(&self.uuid)?,
         })
     }
 }
@@ -238,6 +251,7 @@ impl From<ActionRow> for ActionRecord {
             created_by: a.created_by,
             done_at: a.done_at.map(ts),
             done_by: a.done_by,
+            uuid: a.uuid,
         }
     }
 }
@@ -258,6 +272,7 @@ impl ActionRecord {
             created_by: self.created_by.clone(),
             done_at: stored_opt(&self.done_at)?,
             done_by: self.done_by.clone(),
+            uuid: checked_uuid(&self.uuid)?,
         })
     }
 }
@@ -271,6 +286,7 @@ impl From<(AttachmentRow, String)> for AttachmentRecord {
             redactions: a.redactions,
             added_at: ts(a.added_at),
             added_by: a.added_by,
+            uuid: a.uuid,
         }
     }
 }
@@ -285,6 +301,7 @@ impl AttachmentRecord {
             redactions: self.redactions,
             added_at: stored(&self.added_at)?,
             added_by: self.added_by.clone(),
+            uuid: checked_uuid(&self.uuid)?,
         })
     }
 }
@@ -302,6 +319,7 @@ impl From<(CommandRunRow, String)> for CommandRunRecord {
             output_bytes: r.output_bytes,
             output_cap: r.output_cap,
             run_by: r.run_by,
+            uuid: r.uuid,
         }
     }
 }
@@ -320,6 +338,7 @@ impl CommandRunRecord {
             output_bytes: self.output_bytes,
             output_cap: self.output_cap,
             run_by: self.run_by.clone(),
+            uuid: checked_uuid(&self.uuid)?,
         })
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::model::{Field, Incident};
 use crate::domain::projection::{Seed, replay};
 use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
-use crate::store::Txn;
+use crate::store::{Txn, derived_uuid};
 
 /// What became of one imported incident.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,8 +60,15 @@ pub fn incident(
     txn.date_indexed_fields(pk, &field_times(rec)?)?;
     let actions_renumbered = actions(txn, pk, rec, max_action_id)?;
     events(txn, pk, timeline, &actions_renumbered)?;
+    // Rows of a file that carries no identities get the ones the source database derived at
+    // its migration, so that copies that imported the same file share each row once.
+    let derive = |parts: &[&str]| Some(derived_uuid(&[&[rec.uuid.as_str()], parts].concat()));
     for s in &rec.snapshots {
-        txn.insert_snapshot_row(Some(pk), &s.row()?)?;
+        let mut row = s.row()?;
+        if row.uuid.is_none() {
+            row.uuid = derive(&["snapshot", &s.seq.to_string(), &s.taken_at, &s.summary]);
+        }
+        txn.insert_snapshot_row(Some(pk), &row)?;
     }
     let blob = |what: &str, seq: i64, hash: &str| -> Result<i64> {
         txn.blob(hash)?.map(|b| b.id).ok_or_else(|| {
@@ -73,11 +80,35 @@ pub fn incident(
     };
     for a in &rec.attachments {
         let blob_id = blob("attachment", a.seq, &a.sha256)?;
-        txn.insert_attachment_row(pk, &a.row(blob_id)?)?;
+        let mut row = a.row(blob_id)?;
+        if row.uuid.is_none() {
+            let seq = a.seq.to_string();
+            row.uuid = derive(&[
+                "attachment",
+                &seq,
+                &a.added_at,
+                &a.added_by,
+                &a.name,
+                &a.sha256,
+            ]);
+        }
+        txn.insert_attachment_row(pk, &row)?;
     }
     for r in &rec.command_runs {
         let blob_id = blob("command run", r.seq, &r.sha256)?;
-        txn.insert_command_run_row(pk, &r.row(blob_id)?)?;
+        let mut row = r.row(blob_id)?;
+        if row.uuid.is_none() {
+            let seq = r.seq.to_string();
+            row.uuid = derive(&[
+                "command",
+                &seq,
+                &r.started_at,
+                &r.run_by,
+                &r.command,
+                &r.sha256,
+            ]);
+        }
+        txn.insert_command_run_row(pk, &row)?;
     }
     Ok(Imported::New {
         pk,
@@ -98,7 +129,19 @@ fn actions(
     let mut renumbered = Vec::new();
     for a in &rec.actions {
         let id = txn.free_action_id(a.id, max_action_id)?;
-        txn.insert_action_row(pk, &a.row(id)?)?;
+        let mut row = a.row(id)?;
+        if row.uuid.is_none() {
+            let parts = [
+                rec.uuid.as_str(),
+                "action",
+                &a.created_at,
+                &a.created_by,
+                &a.text,
+                &a.id.to_string(),
+            ];
+            row.uuid = Some(derived_uuid(&parts));
+        }
+        txn.insert_action_row(pk, &row)?;
         if id != a.id {
             renumbered.push((a.id, id));
         }

@@ -76,6 +76,10 @@ pub struct SnapshotRecord {
     pub findings: serde_json::Value,
     #[serde(default)]
     pub items: Vec<ItemRecord>,
+    /// Its identity (since the team log shares it); files without one get one derived from
+    /// its content at import.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +105,10 @@ pub struct ActionRecord {
     pub created_by: String,
     pub done_at: Option<String>,
     pub done_by: Option<String>,
+    /// Its identity (since the team log shares it); files without one get one derived from
+    /// its content at import.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +120,10 @@ pub struct AttachmentRecord {
     pub redactions: i64,
     pub added_at: String,
     pub added_by: String,
+    /// Its identity (since the team log shares it); files without one get one derived from
+    /// its content at import.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,6 +138,10 @@ pub struct CommandRunRecord {
     pub output_bytes: i64,
     pub output_cap: i64,
     pub run_by: String,
+    /// Its identity (since the team log shares it); files without one get one derived from
+    /// its content at import.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
 }
 
 /// A stored blob as the export lists it, before its chunks.

@@ -60,6 +60,9 @@ impl Drop for TeamDb {
     }
 }
 
+/// The newest team schema this binary knows.
+const LATEST: i64 = incident::team::schema::STEPS.len() as i64;
+
 #[test]
 fn init_creates_the_schema_once_and_migrate_and_status_report_it() {
     let Some(db) = TeamDb::new() else { return };
@@ -68,7 +71,7 @@ fn init_creates_the_schema_once_and_migrate_and_status_report_it() {
     assert_eq!(init.code, 0, "{}", init.stderr);
     assert!(
         init.stderr.contains(&format!(
-            "created the team log '{}' at version 1",
+            "created the team log '{}' at version {LATEST}",
             db.schema
         )),
         "{}",
@@ -77,7 +80,9 @@ fn init_creates_the_schema_once_and_migrate_and_status_report_it() {
     let again = env.run(&["team", "init"]);
     assert_eq!(again.code, 1);
     assert!(
-        again.stderr.contains("already exists, at version 1")
+        again
+            .stderr
+            .contains(&format!("already exists, at version {LATEST}"))
             && again.stderr.contains("incident team migrate"),
         "{}",
         again.stderr
@@ -85,20 +90,23 @@ fn init_creates_the_schema_once_and_migrate_and_status_report_it() {
     let migrate = env.run(&["team", "migrate"]);
     assert_eq!(migrate.code, 0, "{}", migrate.stderr);
     assert!(
-        migrate.stderr.contains("is up to date (version 1)"),
+        migrate
+            .stderr
+            .contains(&format!("is up to date (version {LATEST})")),
         "{}",
         migrate.stderr
     );
     let status: Value = env.json(&["team", "status", "--json"]);
     assert_eq!(status["schema"], db.schema.as_str());
-    assert_eq!(status["version"], 1);
+    assert_eq!(status["version"], LATEST);
     assert_eq!(status["min_binary"], "0.1.0");
     assert_eq!(status["incidents"], 0);
     assert_eq!(status["clients"], serde_json::json!([]));
     let text = env.run(&["team", "status"]);
     assert!(
-        text.ok()
-            .contains("version 1, accepts incident 0.1.0 and newer"),
+        text.ok().contains(&format!(
+            "version {LATEST}, accepts incident 0.1.0 and newer"
+        )),
         "{}",
         text.stdout
     );
@@ -296,6 +304,7 @@ fn team_settings(db: &TeamDb) -> incident::config::TeamSettings {
         url: db.url.clone(),
         schema: db.schema.clone(),
         timeout: Duration::from_secs(10),
+        pull_logs: true,
     }
 }
 

@@ -94,7 +94,7 @@ impl Level {
             Level::Breached => "breached".into(),
             Level::Overdue => "overdue".into(),
             Level::Repeat(n) => format!("repeat-{n}"),
-            Level::Action(id) => format!("action-{id}"),
+            Level::Action(id) => format!("action-{}", crate::domain::model::Number(*id)),
             Level::Stale(since) => time::to_rfc3339(*since),
         }
     }
@@ -238,7 +238,7 @@ pub fn due(
             plan.reminders.push(Reminder {
                 incident: a.incident_number,
                 kind: Kind::Action,
-                level: Level::Action(a.id),
+                level: Level::Action(a.id.0),
                 due_at,
                 deadline: due_at,
                 send: true,
@@ -521,7 +521,8 @@ mod tests {
     #[test]
     fn action_items_are_due_a_moment_after_their_date_until_done() {
         let action = ActionItem {
-            id: 7,
+            pk: 7,
+            id: crate::domain::model::Number(7),
             incident_number: 3,
             text: "Deploy the health monitor".into(),
             kind: ActionKind::Detect,
