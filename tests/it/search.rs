@@ -582,11 +582,32 @@ fn imported_action_items_are_found() {
 fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
     let env = auth_env();
     // Back to version 9 as it was: no line index, an empty index of chunks (and none of what
-    // versions 11 to 14 added: stored clocks, event identities, the sync state, team numbers
-    // and purges).
+    // versions 11 to 15 added: stored clocks, event identities, the sync state, team numbers,
+    // purges and the identities of the rows shared with a team log).
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute_batch(
-        "DROP TRIGGER events_no_update;
+        "DROP INDEX action_items_team_number;
+         DROP INDEX action_items_uuid;
+         DROP INDEX snapshots_uuid;
+         DROP INDEX attachments_uuid;
+         DROP INDEX command_runs_uuid;
+         DROP INDEX action_items_unshared;
+         DROP INDEX snapshots_unshared;
+         DROP INDEX attachments_unshared;
+         DROP INDEX command_runs_unshared;
+         DROP INDEX deliveries_unshared;
+         ALTER TABLE action_items DROP COLUMN uuid;
+         ALTER TABLE action_items DROP COLUMN shared;
+         ALTER TABLE action_items DROP COLUMN team_number;
+         ALTER TABLE snapshots DROP COLUMN uuid;
+         ALTER TABLE snapshots DROP COLUMN shared;
+         ALTER TABLE attachments DROP COLUMN uuid;
+         ALTER TABLE attachments DROP COLUMN shared;
+         ALTER TABLE command_runs DROP COLUMN uuid;
+         ALTER TABLE command_runs DROP COLUMN shared;
+         ALTER TABLE deliveries DROP COLUMN shared;
+         ALTER TABLE blobs DROP COLUMN remote;
+         DROP TRIGGER events_no_update;
          CREATE TRIGGER events_no_update BEFORE UPDATE ON events
          BEGIN
              SELECT RAISE(ABORT, 'timeline events are append-only');
