@@ -30,6 +30,8 @@ pub struct PullReport {
     pub left: i64,
     /// (provisional number, team number) of incidents of this copy the team numbered.
     pub numbered: Vec<(i64, i64)>,
+    /// Purges applied (`incident team purge`), whether or not this copy had the event.
+    pub purged: usize,
 }
 
 /// Pulls every event after this copy's cursor, or until `deadline`: each batch is one
@@ -82,6 +84,8 @@ pub fn pull(
             break;
         }
     }
+    // After the events, so that a purge finds the event it names when the team log has it.
+    report.purged = super::purge::apply(app, &mut store, team)?.len();
     Ok(report)
 }
 
@@ -180,7 +184,7 @@ fn new_incident(
 }
 
 /// Rebuilds an incident from its merged timeline and stores it; returns its conflicts.
-fn rebuild(txn: &Txn, pk: i64, policy: &Policy) -> Result<usize, SyncError> {
+pub(super) fn rebuild(txn: &Txn, pk: i64, policy: &Policy) -> Result<usize, SyncError> {
     let row = txn.incident_at(pk)?;
     let events = txn.events_as_recorded(pk)?;
     let merged = projection::merge(&Seed::of(&row, &events), &events, policy)

@@ -64,11 +64,12 @@ impl Drop for TeamDb {
 fn init_creates_the_schema_once_and_migrate_and_status_report_it() {
     let Some(db) = TeamDb::new() else { return };
     let env = db.env();
+    let latest = incident::team::schema::latest();
     let init = env.run(&["team", "init"]);
     assert_eq!(init.code, 0, "{}", init.stderr);
     assert!(
         init.stderr.contains(&format!(
-            "created the team log '{}' at version 1",
+            "created the team log '{}' at version {latest}",
             db.schema
         )),
         "{}",
@@ -77,7 +78,9 @@ fn init_creates_the_schema_once_and_migrate_and_status_report_it() {
     let again = env.run(&["team", "init"]);
     assert_eq!(again.code, 1);
     assert!(
-        again.stderr.contains("already exists, at version 1")
+        again
+            .stderr
+            .contains(&format!("already exists, at version {latest}"))
             && again.stderr.contains("incident team migrate"),
         "{}",
         again.stderr
@@ -85,20 +88,23 @@ fn init_creates_the_schema_once_and_migrate_and_status_report_it() {
     let migrate = env.run(&["team", "migrate"]);
     assert_eq!(migrate.code, 0, "{}", migrate.stderr);
     assert!(
-        migrate.stderr.contains("is up to date (version 1)"),
+        migrate
+            .stderr
+            .contains(&format!("is up to date (version {latest})")),
         "{}",
         migrate.stderr
     );
     let status: Value = env.json(&["team", "status", "--json"]);
     assert_eq!(status["schema"], db.schema.as_str());
-    assert_eq!(status["version"], 1);
+    assert_eq!(status["version"], latest);
     assert_eq!(status["min_binary"], "0.1.0");
     assert_eq!(status["incidents"], 0);
     assert_eq!(status["clients"], serde_json::json!([]));
     let text = env.run(&["team", "status"]);
     assert!(
-        text.ok()
-            .contains("version 1, accepts incident 0.1.0 and newer"),
+        text.ok().contains(&format!(
+            "version {latest}, accepts incident 0.1.0 and newer"
+        )),
         "{}",
         text.stdout
     );
@@ -118,9 +124,10 @@ fn a_team_log_too_new_for_this_binary_is_refused_and_a_newer_additive_one_is_not
     let migrate = env.run(&["team", "migrate"]);
     assert_eq!(migrate.code, 0, "{}", migrate.stderr);
     assert!(
-        migrate
-            .stderr
-            .contains("version 5, newer than this binary knows (1)"),
+        migrate.stderr.contains(&format!(
+            "version 5, newer than this binary knows ({})",
+            incident::team::schema::latest()
+        )),
         "{}",
         migrate.stderr
     );
