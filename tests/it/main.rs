@@ -28,5 +28,6 @@ mod storage;
 mod team;
 mod team_auth;
 mod team_merge;
+mod team_purge;
 mod templates;
 mod transfer;

@@ -8,14 +8,14 @@ use crate::team::TeamDb;
 use serde_json::Value;
 
 /// A responder's working copy of `db`'s team log, with its own author.
-fn copy(db: &TeamDb, author: &str) -> Env {
+pub(crate) fn copy(db: &TeamDb, author: &str) -> Env {
     let mut env = db.env();
     env.author = author.into();
     env
 }
 
 /// Runs a command on `env` at `now` and insists it succeeds.
-fn at(env: &mut Env, now: &str, args: &[&str]) -> String {
+pub(crate) fn at(env: &mut Env, now: &str, args: &[&str]) -> String {
     env.at(now);
     let run = env.run(args);
     assert_eq!(run.code, 0, "{args:?} at {now}: {}", run.stderr);
@@ -35,7 +35,7 @@ fn sync_all(copies: &mut [&mut Env], now: &str, rounds: usize) -> Vec<Value> {
 }
 
 /// Runs `args` on `env` offline (what is here, no pull) at `now`; its stdout.
-fn read(env: &Env, now: &str, args: &[&str]) -> String {
+pub(crate) fn read(env: &Env, now: &str, args: &[&str]) -> String {
     let mut full = vec!["--offline"];
     full.extend_from_slice(args);
     let out = env
@@ -53,7 +53,7 @@ fn read(env: &Env, now: &str, args: &[&str]) -> String {
 
 /// What each copy shows of the whole log — `list --json`, and `show N --json` of every
 /// incident listed — asserted identical on every copy, byte for byte; the first copy's.
-fn assert_identical(copies: &[&Env], now: &str) -> (Value, Vec<Value>) {
+pub(crate) fn assert_identical(copies: &[&Env], now: &str) -> (Value, Vec<Value>) {
     let mut first: Option<(String, Vec<String>)> = None;
     for (n, env) in copies.iter().enumerate() {
         let list = read(env, now, &["list", "--json"]);
