@@ -358,3 +358,51 @@ fn a_copy_that_still_has_the_secret_unpushed_never_brings_it_back() {
     assert!(!bytes_hold_secret(&bob) && !bytes_hold_secret(&alice));
     assert_identical(&[&alice, &bob], "2026-11-29T11:05:00Z");
 }
+
+#[test]
+fn a_purged_command_line_is_gone_from_the_run_that_kept_it_too() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    at(&mut alice, "2026-11-29T10:00:00Z", &["team", "init"]);
+    at(
+        &mut alice,
+        "2026-11-29T10:00:00Z",
+        &["open", "P2", "Checkout 502s"],
+    );
+    // A word no redaction rule knows, on the command line only (the output is empty).
+    at(
+        &mut alice,
+        "2026-11-29T10:02:00Z",
+        &["exec", "1", "--", "true", "hunter2-s3cr3t"],
+    );
+    let found = read(&alice, "2026-11-29T10:03:00Z", &["search", "hunter2"]);
+    assert!(found.contains("hunter2"), "{found}");
+    assert!(bytes_hold_secret(&alice));
+    let command = event_uuid(&alice, "2026-11-29T10:03:00Z", "hunter2-s3cr3t");
+    alice.at("2026-11-29T11:00:00Z");
+    let purged = alice.json(&[
+        "team",
+        "purge",
+        &command,
+        "--reason",
+        "token on a command line",
+        "--json",
+    ]);
+    assert_eq!(
+        (purged["kind"].as_str(), purged["here"].as_bool()),
+        (Some("command"), Some(true))
+    );
+    let now = "2026-11-29T11:05:00Z";
+    let show = read(&alice, now, &["show", "1"]);
+    assert!(
+        show.contains(
+            "command 1: [purged by alice at 2026-11-29T11:00:00Z: token on a command line]"
+        ),
+        "{show}"
+    );
+    let listed = read(&alice, now, &["logs", "1"]);
+    for text in [&show, &listed, &read(&alice, now, &["search", "hunter2"])] {
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+    assert!(!bytes_hold_secret(&alice) && !secret_in_team_log(&db));
+}
