@@ -141,6 +141,12 @@ fn a_purged_secret_is_gone_from_every_copy_the_search_index_the_file_and_the_tea
         !secret_in_team_log(&db),
         "the team log holds the tombstones"
     );
+    let again = lead.run(&["team", "purge", &note, "--reason", REASON]);
+    assert!(
+        again.err().contains("was purged already"),
+        "{}",
+        again.stderr
+    );
     let s = &db.schema;
     assert!(team_log_holds(
         &db,
