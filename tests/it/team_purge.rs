@@ -171,49 +171,55 @@ fn a_purged_secret_is_gone_from_every_copy_the_search_index_the_file_and_the_tea
         "{synced}"
     );
     for env in [&alice, &bob, &lead] {
-        let show = read(env, now, &["show", "1"]);
-        assert!(show.contains(&tombstone), "{show}");
-        let json = read(env, now, &["show", "1", "--json"]);
-        let export = read(env, now, &["export", "1"]);
-        let markdown = read(env, now, &["export", "1", "--format", "md"]);
-        let postmortem = read(env, now, &["postmortem", "1"]);
-        for (what, text) in [
-            ("show", &show),
-            ("show --json", &json),
-            ("export", &export),
-            ("export --format md", &markdown),
-            ("postmortem", &postmortem),
-        ] {
-            for w in WORDS {
-                assert!(!text.contains(w), "{what} still shows {w}: {text}");
-            }
-        }
-        for w in WORDS {
-            let found = env.run(&["--offline", "search", w]);
-            assert!(!found.stdout.contains(w), "search {w}: {}", found.stdout);
-        }
-        // The tombstone is what the index holds now.
-        let found = read(env, now, &["search", "purged pasted"]);
-        assert!(found.contains("by lead at 2026-11-29T11:00:00Z"), "{found}");
-        let shown: Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(
-            shown["root_cause"],
-            "[purged by lead at 2026-11-29T11:00:00Z: token in the root cause]"
-        );
-        let entry = shown["timeline"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["uuid"] == note.as_str())
-            .unwrap();
-        assert_eq!(entry["text"], tombstone.as_str());
-        assert_eq!(entry["purged"]["by"], "lead");
-        assert_eq!(entry["purged"]["reason"], REASON);
-        let opened = &shown["timeline"][0];
-        assert!(opened.get("purged").is_none(), "{opened}");
-        assert!(!bytes_hold_secret(env), "the file's bytes");
+        assert_purged_here(env, now, &note, &tombstone);
     }
     assert_identical(&[&alice, &bob, &lead], now);
+}
+
+/// Everything a copy shows of incident 1 after pulling the purges of `note` and of the root
+/// cause change: the tombstones, never the secret (reads, exports, search, the file's bytes).
+fn assert_purged_here(env: &Env, now: &str, note: &str, tombstone: &str) {
+    let show = read(env, now, &["show", "1"]);
+    assert!(show.contains(tombstone), "{show}");
+    let json = read(env, now, &["show", "1", "--json"]);
+    let export = read(env, now, &["export", "1"]);
+    let markdown = read(env, now, &["export", "1", "--format", "md"]);
+    let postmortem = read(env, now, &["postmortem", "1"]);
+    for (what, text) in [
+        ("show", &show),
+        ("show --json", &json),
+        ("export", &export),
+        ("export --format md", &markdown),
+        ("postmortem", &postmortem),
+    ] {
+        for w in WORDS {
+            assert!(!text.contains(w), "{what} still shows {w}: {text}");
+        }
+    }
+    for w in WORDS {
+        let found = env.run(&["--offline", "search", w]);
+        assert!(!found.stdout.contains(w), "search {w}: {}", found.stdout);
+    }
+    // The tombstone is what the index holds now.
+    let found = read(env, now, &["search", "purged pasted"]);
+    assert!(found.contains("by lead at 2026-11-29T11:00:00Z"), "{found}");
+    let shown: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        shown["root_cause"],
+        "[purged by lead at 2026-11-29T11:00:00Z: token in the root cause]"
+    );
+    let entry = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["uuid"] == note)
+        .unwrap();
+    assert_eq!(entry["text"], tombstone);
+    assert_eq!(entry["purged"]["by"], "lead");
+    assert_eq!(entry["purged"]["reason"], REASON);
+    let opened = &shown["timeline"][0];
+    assert!(opened.get("purged").is_none(), "{opened}");
+    assert!(!bytes_hold_secret(env), "the file's bytes");
 }
 
 /// A login role made from the README's SQL for the working copies, and a copy that uses it.
