@@ -9,6 +9,7 @@ pub mod exec;
 pub mod logs;
 pub mod monitor;
 pub mod pull;
+pub mod purge;
 pub mod record;
 pub mod redaction;
 pub mod remind;

@@ -32,6 +32,8 @@ pub struct PullReport {
     pub numbered: Vec<(i64, i64)>,
     /// Records (action items, snapshots, logs, command runs, deliveries) new here.
     pub records: usize,
+    /// Purges applied (`incident team purge`), whether or not this copy had the event.
+    pub purged: usize,
 }
 
 /// Pulls every event after this copy's cursor, or until `deadline`: each batch is one
@@ -86,6 +88,8 @@ pub fn pull(
     }
     let pull_logs = app.settings.team.as_ref().is_none_or(|t| t.pull_logs);
     report.records = super::share_pull::pull_records(&mut store, team, pull_logs)?;
+    // After the events, so that a purge finds the event it names when the team log has it.
+    report.purged = super::purge::apply(app, &mut store, team)?.len();
     Ok(report)
 }
 
@@ -184,7 +188,7 @@ fn new_incident(
 }
 
 /// Rebuilds an incident from its merged timeline and stores it; returns its conflicts.
-fn rebuild(txn: &Txn, pk: i64, policy: &Policy) -> Result<usize, SyncError> {
+pub(super) fn rebuild(txn: &Txn, pk: i64, policy: &Policy) -> Result<usize, SyncError> {
     let row = txn.incident_at(pk)?;
     let events = txn.events_as_recorded(pk)?;
     let merged = projection::merge(&Seed::of(&row, &events), &events, policy)

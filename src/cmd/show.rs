@@ -45,17 +45,19 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             &Paint::stdout(),
         ));
     }
-    let (incident, timeline, actions) = app.read(|txn| {
+    let (incident, timeline, actions, purges) = app.read(|txn| {
         let incident = record::load(txn, number)?;
         let timeline = txn.timeline(incident.pk)?;
         let actions = txn.actions(&ActionFilter {
             incident_pk: Some(incident.pk),
             ..ActionFilter::default()
         })?;
-        Ok((incident, timeline, actions))
+        let purges = txn.purges_of(incident.pk)?;
+        Ok((incident, timeline, actions, purges))
     })?;
     if args.json {
         let mut v = crate::report::view::incident_with_timeline(&incident, &timeline, app.now);
+        crate::report::view::mark_purged(&mut v["timeline"], &purges);
         v["actions"] = actions
             .iter()
             .map(|a| crate::report::view::action(a, app.now))

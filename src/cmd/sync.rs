@@ -10,8 +10,8 @@ use crate::ui::output;
 /// change others recorded; exit 1 when the team log cannot be reached
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// One JSON object: pushed, pulled, waiting, conflicts, incidents (new here and there),
-    /// numbered ([provisional, team] number pairs)
+    /// One JSON object: pushed, pulled, waiting, conflicts, purged (purges applied here),
+    /// incidents (new here and there), numbered ([provisional, team] number pairs)
     #[arg(long)]
     pub json: bool,
     /// Also fetch teammates' logs and command output left on the team log
@@ -59,6 +59,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             "pulled": pull.pulled,
             "waiting": push.waiting,
             "conflicts": pull.conflicts,
+            "purged": pull.purged,
             "incidents": { "pushed": push.incidents, "pulled": pull.incidents },
             "numbered": numbered,
         });

@@ -1,6 +1,7 @@
 //! `incident team`: create, upgrade and inspect the team log in PostgreSQL.
 
 use crate::app::App;
+use crate::app::purge::PurgeError;
 use crate::team::{Team, display_url};
 use crate::ui::error::CommandError;
 use crate::ui::output;
@@ -17,6 +18,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Replace a secret pasted into a pushed event with a tombstone on every working copy (as
+    /// the team log's owner): the event keeps its place in the timeline, its words become
+    /// "[purged by WHO at TIME: REASON]" in the team log now and on each copy at its next pull,
+    /// and the team log records who purged what, when and why. Notes, field changes and
+    /// command lines can be purged; openings, status and severity changes cannot
+    Purge {
+        /// The event: its UUID, or at least its first 8 hex digits (`incident show N --json`
+        /// lists them, timeline[].uuid)
+        event: String,
+        /// Why (shown to everyone in the tombstone; do not repeat the secret)
+        #[arg(long)]
+        reason: String,
+        /// One JSON object: event, kind, incident, purged {by, at, reason}, tombstone, here
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
@@ -27,6 +44,14 @@ pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
              --offline turns it off",
         ));
     };
+    if let Command::Purge {
+        event,
+        reason,
+        json,
+    } = cmd
+    {
+        return purge(app, settings, &event, &reason, json);
+    }
     let mut team = Team::connect(settings, &|k| std::env::var(k).ok())?;
     let shown = display_url(&settings.url);
     match cmd {
@@ -100,7 +125,38 @@ pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
             ));
             output::out(&text)
         }
+        Command::Purge { .. } => unreachable!("handled before connecting"),
     }
+}
+
+fn purge(
+    app: &App,
+    settings: &crate::config::TeamSettings,
+    event: &str,
+    reason: &str,
+    json: bool,
+) -> Result<(), CommandError> {
+    let done = crate::app::purge::purge(app, settings, event, reason).map_err(|e| {
+        let hint = e.hint();
+        match (e, hint) {
+            (PurgeError::Sync(e), _) => CommandError::from(e),
+            (e, Some(hint)) => CommandError::new(e.to_string()).with_hint(hint),
+            (e, None) => CommandError::new(e.to_string()),
+        }
+    })?;
+    if json {
+        let value = serde_json::to_value(&done)
+            .map_err(|e| CommandError::new(format!("cannot write JSON: {e}")))?;
+        return output::out_json(&value);
+    }
+    let incident = done
+        .incident
+        .map_or_else(String::new, |n| format!(" of incident {n}"));
+    output::status(&format!(
+        "purged {} {}{incident}: {}; every working copy shows it from its next pull",
+        done.kind, done.event, done.tombstone
+    ));
+    Ok(())
 }
 
 /// This working copy's side of the sharing.

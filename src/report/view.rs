@@ -117,6 +117,22 @@ pub fn timeline(events: &[Event]) -> Vec<Value> {
         .collect()
 }
 
+/// Marks the purged events of a timeline as `timeline` gives it: `purged: {by, at, reason}`
+/// (their text is the tombstone already); events not purged get no key.
+pub fn mark_purged(timeline: &mut Value, purges: &[crate::store::Purge]) {
+    let Some(entries) = timeline.as_array_mut() else {
+        return;
+    };
+    for entry in entries {
+        if let Some(p) = purges
+            .iter()
+            .find(|p| entry["uuid"] == p.event_uuid.as_str())
+        {
+            entry["purged"] = json!({ "by": p.by, "at": p.at, "reason": p.reason });
+        }
+    }
+}
+
 /// An incident with its whole timeline, as `show --json` gives it.
 pub fn incident_with_timeline(i: &Incident, events: &[Event], now: Timestamp) -> Value {
     let mut v = incident(i, now);

@@ -6,6 +6,7 @@ mod clocks;
 mod deliveries;
 mod migrations;
 mod monitor;
+mod purge;
 pub mod review;
 mod rows;
 mod search;
@@ -15,6 +16,7 @@ mod sync;
 pub mod transfer;
 
 pub use monitor::MonitorState;
+pub use purge::{Purge, Purged, Words};
 pub use sync::{SyncState, Unpushed};
 
 use crate::domain::event::Event;

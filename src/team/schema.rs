@@ -18,11 +18,18 @@ pub const STEPS: &[Step] = &[
         min_binary: "0.1.0",
         sql: V1,
     },
-    // The sharing helper's step: the lead renumbers it after the purge step at merge.
+    // Additive: binaries that do not know these rows keep pushing and pulling events.
     Step {
         version: 2,
         min_binary: "0.1.0",
         sql: V2,
+    },
+    // Additive: binaries that do not know purges keep pushing and pulling (they keep a purged
+    // secret on their own copy until they upgrade; the team log has only the tombstone).
+    Step {
+        version: 3,
+        min_binary: "0.1.0",
+        sql: V3,
     },
 ];
 
@@ -145,6 +152,77 @@ CREATE TRIGGER chunks_append_only BEFORE UPDATE OR DELETE ON {schema}.chunks
     FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
 CREATE TRIGGER blobs_append_only BEFORE UPDATE OR DELETE ON {schema}.blobs
     FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
+";
+
+/// Version 3: purges, the one audited exception to append-only events (`incident team
+/// purge`). A purge is a row of `purges` (who, when, why, and the database role that did it)
+/// and, in the same transaction, the event's words replaced by the tombstone `tombstone()`
+/// makes of that row. The trigger on events lets an UPDATE through only for an event with a
+/// purge, only to its tombstone, and only of its words; DELETE and TRUNCATE stay refused.
+/// Purges are append-only themselves, and only a role that may UPDATE events (the owner; the
+/// README's working-copy role may not) may add one, whatever INSERT the grants give: a
+/// working copy applies every purge it pulls. Purges take `PUSH_LOCK`, so `seq` is commit
+/// order and a copy's cursor (`sync_state.purged_seq`) never skips one.
+const V3: &str = "
+CREATE TABLE {schema}.purges (
+    seq        bigserial PRIMARY KEY,
+    event_uuid uuid NOT NULL UNIQUE REFERENCES {schema}.events (uuid),
+    purged_by  text NOT NULL,
+    purged_at  timestamptz NOT NULL DEFAULT now(),
+    reason     text NOT NULL CHECK (btrim(reason) <> ''),
+    purged_as  text NOT NULL DEFAULT current_user
+);
+
+CREATE FUNCTION {schema}.tombstone(purged_by text, purged_at timestamptz, reason text)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT '[purged by ' || purged_by || ' at '
+        || to_char(purged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+        || ': ' || reason || ']'
+$$;
+
+CREATE FUNCTION {schema}.purge_only() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    tomb text;
+BEGIN
+    SELECT {schema}.tombstone(p.purged_by, p.purged_at, p.reason) INTO tomb
+    FROM {schema}.purges p WHERE p.event_uuid = OLD.uuid;
+    IF tomb IS NULL
+       OR (NEW.seq, NEW.uuid, NEW.incident_uuid, NEW.at, NEW.recorded_at, NEW.author, NEW.kind,
+           NEW.field, NEW.detail, NEW.client_id, NEW.pushed_at)
+          IS DISTINCT FROM
+          (OLD.seq, OLD.uuid, OLD.incident_uuid, OLD.at, OLD.recorded_at, OLD.author, OLD.kind,
+           OLD.field, OLD.detail, OLD.client_id, OLD.pushed_at)
+       OR NEW.text IS DISTINCT FROM tomb
+       OR (NEW.old IS DISTINCT FROM OLD.old AND NEW.old IS DISTINCT FROM tomb)
+       OR (NEW.new IS DISTINCT FROM OLD.new AND NEW.new IS DISTINCT FROM tomb)
+    THEN
+        RAISE EXCEPTION 'the team log is append-only: UPDATE of events refused (only a purge replaces an event''s words, with its tombstone)'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE FUNCTION {schema}.owner_purges() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT has_table_privilege('{schema}.events', 'UPDATE') THEN
+        RAISE EXCEPTION 'purging needs the team log''s owner role'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+
+DROP TRIGGER events_append_only ON {schema}.events;
+CREATE TRIGGER events_append_only BEFORE DELETE ON {schema}.events
+    FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
+CREATE TRIGGER events_purge_only BEFORE UPDATE ON {schema}.events
+    FOR EACH ROW EXECUTE FUNCTION {schema}.purge_only();
+
+CREATE TRIGGER purges_by_owner BEFORE INSERT ON {schema}.purges
+    FOR EACH ROW EXECUTE FUNCTION {schema}.owner_purges();
+CREATE TRIGGER purges_append_only BEFORE UPDATE OR DELETE ON {schema}.purges
+    FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
+CREATE TRIGGER purges_no_truncate BEFORE TRUNCATE ON {schema}.purges
+    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.append_only();
 ";
 
 /// Compares dotted versions numerically (`0.10.0` is newer than `0.9.3`); a part that is not

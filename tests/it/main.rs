@@ -28,6 +28,7 @@ mod storage;
 mod team;
 mod team_auth;
 mod team_merge;
+mod team_purge;
 mod team_share;
 mod templates;
 mod transfer;

@@ -53,7 +53,7 @@ pub(crate) fn read(env: &Env, now: &str, args: &[&str]) -> String {
 
 /// What each copy shows of the whole log — `list --json`, and `show N --json` of every
 /// incident listed — asserted identical on every copy, byte for byte; the first copy's.
-fn assert_identical(copies: &[&Env], now: &str) -> (Value, Vec<Value>) {
+pub(crate) fn assert_identical(copies: &[&Env], now: &str) -> (Value, Vec<Value>) {
     let mut first: Option<(String, Vec<String>)> = None;
     for (n, env) in copies.iter().enumerate() {
         let list = read(env, now, &["list", "--json"]);

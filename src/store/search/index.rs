@@ -43,6 +43,42 @@ fn remove_doc(conn: &Connection, id: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Replaces the words of one indexed text (a purged note or command line): the doc of `kind`
+/// and `reference` in the incident whose body is `old` gives way to one of `new`. Nothing
+/// when it is not indexed (a note not indexed yet is indexed with its new words later).
+pub(in crate::store) fn replace_doc(
+    conn: &Connection,
+    kind: &str,
+    incident_pk: i64,
+    reference: &str,
+    old: &str,
+    new: &str,
+) -> rusqlite::Result<bool> {
+    let found: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT id, at FROM search_docs
+             WHERE incident_pk = ?1 AND kind = ?2 AND ref = ?3 AND body = ?4 LIMIT 1",
+        )?
+        .query_row(params![incident_pk, kind, reference, old], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((id, at)) = found else {
+        return Ok(false);
+    };
+    remove_doc(conn, id)?;
+    add_doc(conn, kind, Some(incident_pk), reference, &at, new)?;
+    Ok(true)
+}
+
+/// Rewrites `search` without the entries of deleted texts. A contentless FTS5 delete only
+/// marks a row deleted; its words stay in the index's pages until segments merge, so a purge
+/// merges them all now (with `secure_delete` on, the pages freed are zeroed).
+pub(in crate::store) fn drop_deleted_words(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute("INSERT INTO search (search) VALUES ('optimize')", [])
+        .map(drop)
+}
+
 /// Re-indexes the incident's fields whose text differs from what is indexed.
 pub(in crate::store) fn index_fields(conn: &Connection, incident_pk: i64) -> rusqlite::Result<()> {
     let row: Vec<String> = conn
