@@ -308,7 +308,16 @@ impl App {
                 push(self, &mut team, self.now)
             });
         match outcome {
-            Ok(report) => {
+            Ok(mut report) => {
+                // An incident opened by this very command was never seen under its `L`
+                // number: the command prints its team number, so it is not announced.
+                let opened_now = |local: i64| {
+                    self.read(|txn| Ok(txn.opened_recorded_at(-local)?))
+                        .ok()
+                        .flatten()
+                        == Some(self.now)
+                };
+                report.numbered.retain(|(local, _)| !opened_now(*local));
                 let report = SyncReport {
                     push: report,
                     ..SyncReport::default()

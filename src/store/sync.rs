@@ -193,6 +193,19 @@ impl Txn<'_> {
             .optional()?)
     }
 
+    /// When the incident this copy numbered `local` (`L14`) was opened, as recorded.
+    pub fn opened_recorded_at(&self, local: i64) -> Result<Option<Timestamp>, StoreError> {
+        let at: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT e.recorded_at FROM events e JOIN incidents i ON i.pk = e.incident_pk
+                 WHERE i.local_number = ?1 AND e.kind = 'opened'",
+            )?
+            .query_row([local], |r| r.get(0))
+            .optional()?;
+        Ok(at.and_then(|s| time::from_rfc3339(&s)))
+    }
+
     /// The row key of the incident with this UUID, if this copy has it.
     pub fn pk_of_uuid(&self, uuid: &str) -> Result<Option<i64>, StoreError> {
         Ok(self
