@@ -260,11 +260,7 @@ impl Round<'_> {
                 }
             }
             if !claims.is_empty() {
-                let identity = (
-                    incident.uuid.clone(),
-                    kind.to_string(),
-                    level.clone(),
-                );
+                let identity = (incident.uuid.clone(), kind.to_string(), level.clone());
                 let action = match r.level {
                     due::Level::Action(id) => world.actions.get(&id),
                     _ => None,
@@ -399,7 +395,9 @@ impl Round<'_> {
         });
         if let Err(e) = recorded {
             // The rows stay claimed here, unnamed: still not sent until they expire.
-            (self.app.notice)(&format!("warning: cannot record whose reminders these are: {e}"));
+            (self.app.notice)(&format!(
+                "warning: cannot record whose reminders these are: {e}"
+            ));
         }
         for (holder, n) in holders {
             (self.app.notice)(&format!(

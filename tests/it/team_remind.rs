@@ -103,7 +103,12 @@ fn two_copies_reminding_at_the_same_moment_send_each_reminder_once_per_channel()
     // Each copy knows every reminder went out, whoever sent it: nothing goes out again.
     for env in [&alice, &bob] {
         let again = env.run(&["remind"]);
-        assert_eq!((again.code, again.stdout.as_str()), (2, ""), "{}", again.stderr);
+        assert_eq!(
+            (again.code, again.stdout.as_str()),
+            (2, ""),
+            "{}",
+            again.stderr
+        );
     }
     assert_eq!(read(&inbox).lines().count(), 5, "{}", read(&inbox));
 }
@@ -151,8 +156,16 @@ fn a_reminder_claimed_by_a_live_copy_is_left_to_it_and_a_stale_claim_is_taken_ov
     let inbox = dir.path().join("inbox");
     let mut alice = mailing(&db, "alice", &inbox, 0);
     at(&mut alice, T0, &["team", "init"]);
-    at(&mut alice, T0, &["open", "P1", "Fresh claim", "--at", "-20m"]);
-    at(&mut alice, T0, &["open", "P1", "Stale claim", "--at", "-20m"]);
+    at(
+        &mut alice,
+        T0,
+        &["open", "P1", "Fresh claim", "--at", "-20m"],
+    );
+    at(
+        &mut alice,
+        T0,
+        &["open", "P1", "Stale claim", "--at", "-20m"],
+    );
     let (fresh, stale) = (incident_uuid(&alice, "1"), incident_uuid(&alice, "2"));
     let both = ["stdout", "mail"];
     // Bob's copy claimed the first just now (well within the 5 minutes a claim holds, until
@@ -163,9 +176,22 @@ fn a_reminder_claimed_by_a_live_copy_is_left_to_it_and_a_stale_claim_is_taken_ov
 
     let run = alice.run(&["remind"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(claimed.elapsed() < Duration::from_secs(10), "too slow to test");
-    assert_eq!(lines_with(&run.stdout, "\"Stale claim\""), 1, "{}", run.stdout);
-    assert_eq!(lines_with(&run.stdout, "\"Fresh claim\""), 0, "{}", run.stdout);
+    assert!(
+        claimed.elapsed() < Duration::from_secs(10),
+        "too slow to test"
+    );
+    assert_eq!(
+        lines_with(&run.stdout, "\"Stale claim\""),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        lines_with(&run.stdout, "\"Fresh claim\""),
+        0,
+        "{}",
+        run.stdout
+    );
     assert_eq!(lines_with(&read(&inbox), "\"Stale claim\""), 1);
     assert_eq!(lines_with(&read(&inbox), "\"Fresh claim\""), 0);
     assert!(
@@ -195,11 +221,24 @@ fn a_reminder_claimed_by_a_live_copy_is_left_to_it_and_a_stale_claim_is_taken_ov
     alice.at("2026-11-29T10:06:00Z");
     let later = alice.run(&["remind"]);
     assert_eq!(later.code, 2, "{}", later.stderr);
-    assert_eq!(lines_with(&later.stdout, "\"Fresh claim\""), 1, "{}", later.stdout);
+    assert_eq!(
+        lines_with(&later.stdout, "\"Fresh claim\""),
+        1,
+        "{}",
+        later.stdout
+    );
     assert_eq!(lines_with(&read(&inbox), "\"Fresh claim\""), 1);
-    assert!(!later.stderr.contains("already being sent"), "{}", later.stderr);
+    assert!(
+        !later.stderr.contains("already being sent"),
+        "{}",
+        later.stderr
+    );
     let rows = local_rows(&alice, &fresh);
-    assert!(rows.iter().all(|(_, state, by)| state == "sent" && by.is_none()), "{rows:?}");
+    assert!(
+        rows.iter()
+            .all(|(_, state, by)| state == "sent" && by.is_none()),
+        "{rows:?}"
+    );
     // The team log has the takeover as attempt 2, alice's.
     let mut conn = Team::connect(&team_settings(&db), &|_| None).unwrap();
     let claims = conn
@@ -218,9 +257,7 @@ fn a_reminder_claimed_by_a_live_copy_is_left_to_it_and_a_stale_claim_is_taken_ov
 fn concurrent_claims_win_each_delivery_once_and_working_copies_cannot_rewrite_them() {
     let Some(db) = TeamDb::new() else { return };
     db.env().run(&["team", "init"]).ok();
-    let keys: Vec<String> = (0..200)
-        .map(|_| uuid::Uuid::new_v4().to_string())
-        .collect();
+    let keys: Vec<String> = (0..200).map(|_| uuid::Uuid::new_v4().to_string()).collect();
     let settings = team_settings(&db);
     // Two copies claim the same 200 deliveries at once (listed in opposite orders).
     let barrier = std::sync::Barrier::new(2);
@@ -290,7 +327,10 @@ fn concurrent_claims_win_each_delivery_once_and_working_copies_cannot_rewrite_th
         let err = db.sql(&format!("SET ROLE {role}; {change}")).unwrap_err();
         assert!(err.contains("permission denied"), "{change}: {err}");
         let err = db.sql(&change).unwrap_err();
-        assert!(err.contains("the team log is append-only"), "{change}: {err}");
+        assert!(
+            err.contains("the team log is append-only"),
+            "{change}: {err}"
+        );
     }
     db.sql(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
         .unwrap();
