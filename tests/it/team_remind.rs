@@ -297,13 +297,11 @@ fn concurrent_claims_win_each_delivery_once_and_working_copies_cannot_rewrite_th
         }
     }
     // The holder claiming again (a run after its crashed one) wins again, as attempt 2.
-    let (author, client, _) = &answers[0];
-    let held: Vec<String> = keys
+    let (author, client, _) = answers
         .iter()
-        .filter(|k| answers[0].2.iter().any(|c| &c.delivery == *k && c.won))
-        .take(1)
-        .cloned()
-        .collect();
+        .find(|(_, _, claims)| claims.iter().any(|c| c.delivery == keys[0] && c.won))
+        .unwrap();
+    let held = vec![keys[0].clone()];
     let mut team = Team::connect(&settings, &|_| None).unwrap();
     let again = team
         .claim_deliveries(client, author, &held, Duration::from_secs(300))
