@@ -384,3 +384,7 @@ CREATE INDEX snapshots_unshared ON snapshots (shared) WHERE shared = 0;
 CREATE INDEX attachments_unshared ON attachments (shared) WHERE shared = 0;
 CREATE INDEX command_runs_unshared ON command_runs (shared) WHERE shared = 0;
 CREATE INDEX deliveries_unshared ON deliveries (shared) WHERE shared = 0;
+
+-- Delivery claims across working copies: who claimed a 'sending' row, when another copy did
+-- (NULL: this copy).
+ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;

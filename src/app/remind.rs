@@ -6,6 +6,12 @@
 //! channel not yet delivered, so a second run starting at the same moment waits for the first
 //! to commit and then finds every row taken. A failed delivery deletes its row, so the next run
 //! claims it again; a 'sending' row left by a process that died expires (`ledger::CLAIM_EXPIRY`).
+//!
+//! Exactly once per channel across working copies that share a team log: after claiming here,
+//! the round claims the same deliveries in the team log in one round trip (`claim_across`) and
+//! sends only those it won; the others stay claimed here in the name of the copy that holds
+//! them, so this copy sends them only if that claim goes stale without a delivery. When the
+//! team log cannot be reached the local claims alone decide, as without a team.
 
 use super::{App, AppError, record};
 use crate::domain::model::{ActionItem, Incident};
@@ -17,7 +23,7 @@ use crate::notify::{Outcome as Delivery, Sender};
 use crate::report::reminder::{self, Message};
 use crate::report::render::{RenderError, Templates};
 use crate::store::{ActionFilter, Mode, Store, StoreError, Txn};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 /// The channel every reminder goes to, recorded like the configured ones.
@@ -52,6 +58,8 @@ pub struct Outcome {
     pub delivered: usize,
     /// Deliveries that failed or were not tried; the next run tries them again.
     pub undelivered: usize,
+    /// Deliveries another working copy claimed first in the team log, left to it.
+    pub elsewhere: usize,
 }
 
 /// Why a round stopped. A locked database is worth another try; the rest is not.
@@ -100,6 +108,8 @@ struct World {
 
 /// A reminder to send on some channels, with the rows that claim it.
 struct Job {
+    /// What names its deliveries on every copy: the incident's UUID, kind and level.
+    identity: (String, String, String),
     message: Message,
     /// Channel index (0 is stdout) and the claimed row's id (0 in a dry run).
     claims: Vec<(usize, i64)>,
@@ -135,13 +145,16 @@ impl Round<'_> {
             }
             (plan.breaches.len(), jobs)
         };
-        if !self.dry_run {
-            // The breaches it recorded reach the team log before the reminders go out.
-            self.app.share();
-        }
         let mut outcome = Outcome {
             breached: breaches > 0,
             ..Outcome::default()
+        };
+        let jobs = if self.dry_run {
+            jobs
+        } else {
+            // The breaches it recorded reach the team log before the reminders go out, and
+            // what is about to go out is claimed there against the other copies.
+            self.claim_across(&mut store, jobs, &channels, now, &mut outcome)
         };
         if self.dry_run {
             for job in &jobs {
@@ -247,19 +260,21 @@ impl Round<'_> {
                 }
             }
             if !claims.is_empty() {
+                let identity = (incident.uuid.clone(), kind.to_string(), level.clone());
                 let action = match r.level {
                     due::Level::Action(id) => world.actions.get(&id),
                     _ => None,
                 };
                 let context = reminder::context(r, incident, action, at);
                 let message = Message::render(self.templates, context)?;
-                to_send.push((incident.pk, r, message, claims));
+                to_send.push((incident.pk, r, identity, message, claims));
             }
         }
         if self.dry_run {
             return Ok(to_send
                 .into_iter()
-                .map(|(_, _, message, claims)| Job {
+                .map(|(_, _, identity, message, claims)| Job {
+                    identity,
                     message,
                     claims: claims.into_iter().map(|c| (c, 0)).collect(),
                 })
@@ -272,7 +287,7 @@ impl Round<'_> {
             txn.put_delivery(pk, key, r.due_at, State::Sent, now)?;
         }
         let mut jobs = Vec::new();
-        for (pk, r, message, claims) in to_send {
+        for (pk, r, identity, message, claims) in to_send {
             let level = r.level.key();
             let mut rows = Vec::new();
             for c in claims {
@@ -280,11 +295,117 @@ impl Round<'_> {
                 rows.push((c, txn.put_delivery(pk, key, r.due_at, State::Sending, now)?));
             }
             jobs.push(Job {
+                identity,
                 message,
                 claims: rows,
             });
         }
         Ok(jobs)
+    }
+
+    /// Pushes what this round recorded and claims its deliveries in the team log, if there is
+    /// one, in one round trip: returns the jobs with only the deliveries this copy won, and
+    /// records the others here as claimed by the copy that holds them, saying so on stderr.
+    /// Without a team log, or when it cannot be reached or claimed in, every job stays as
+    /// claimed here (as without a team: another copy may send the same at the same moment).
+    fn claim_across(
+        &self,
+        store: &mut Store,
+        jobs: Vec<Job>,
+        channels: &[&str],
+        now: Timestamp,
+        outcome: &mut Outcome,
+    ) -> Vec<Job> {
+        let key = |job: &Job, c: usize| {
+            let (incident, kind, level) = &job.identity;
+            super::share_push::delivery_uuid(incident, kind, level, channels[c])
+        };
+        let keys: Vec<String> = jobs
+            .iter()
+            .flat_map(|j| j.claims.iter().map(|(c, _)| key(j, *c)))
+            .collect();
+        let author = self.app.actor().author;
+        let answer = self.app.share_then(|team, version| {
+            if keys.is_empty() {
+                return Ok(None);
+            }
+            if version < crate::team::CLAIMS_VERSION {
+                (self.app.notice)(&format!(
+                    "warning: the team log (version {version}) cannot claim reminders; another copy may send them too (`incident team migrate` upgrades it)"
+                ));
+                return Ok(None);
+            }
+            let mut reader = self.app.store(Mode::Read)?;
+            let client = reader.read()?.sync_seen()?.map(|s| s.client_id);
+            let client = client.unwrap_or_default();
+            let claims = team.claim_deliveries(&client, &author, &keys, ledger::CLAIM_EXPIRY)?;
+            Ok(Some(claims))
+        });
+        let claims = match answer {
+            Some(Ok(Some(claims))) => claims,
+            Some(Err(e)) => {
+                (self.app.notice)(&format!(
+                    "warning: reminders not claimed in the team log ({e}); sending them, another copy may send them too"
+                ));
+                return jobs;
+            }
+            _ => return jobs,
+        };
+        let lost: HashMap<String, String> = claims
+            .into_iter()
+            .filter(|c| !c.won)
+            .map(|c| {
+                let holder = c.holder.unwrap_or_else(|| "another".into());
+                (c.delivery, holder)
+            })
+            .collect();
+        let mut elsewhere = Vec::new();
+        // Reminders (not deliveries) per holder, for the stderr line.
+        let mut holders: BTreeMap<String, usize> = BTreeMap::new();
+        let mut kept = Vec::new();
+        for mut job in jobs {
+            let mut of_job = BTreeSet::new();
+            let mut won = Vec::new();
+            for (c, id) in std::mem::take(&mut job.claims) {
+                match lost.get(&key(&job, c)) {
+                    Some(holder) => {
+                        elsewhere.push((id, holder.clone()));
+                        of_job.insert(holder.clone());
+                    }
+                    None => won.push((c, id)),
+                }
+            }
+            for holder in of_job {
+                *holders.entry(holder).or_default() += 1;
+            }
+            job.claims = won;
+            if !job.claims.is_empty() {
+                kept.push(job);
+            }
+        }
+        outcome.elsewhere += elsewhere.len();
+        if elsewhere.is_empty() {
+            return kept;
+        }
+        let recorded = store.write().and_then(|txn| {
+            for (id, holder) in &elsewhere {
+                txn.claimed_elsewhere(*id, now, holder)?;
+            }
+            txn.commit()
+        });
+        if let Err(e) = recorded {
+            // The rows stay claimed here, unnamed: still not sent until they expire.
+            (self.app.notice)(&format!(
+                "warning: cannot record whose reminders these are: {e}"
+            ));
+        }
+        for (holder, n) in holders {
+            (self.app.notice)(&format!(
+                "{} already being sent by {holder}'s copy",
+                count(n, "reminder", "reminders")
+            ));
+        }
+        kept
     }
 
     /// Appends an `sla` timeline entry for each clock found past its deadline for the first time.

@@ -295,20 +295,28 @@ impl App {
     /// the command that wrote: the change is recorded here whatever happens, and a push that
     /// cannot be made says so once, with how many changes wait for the next.
     pub fn share(&self) {
-        let Some(settings) = &self.settings.team else {
-            return;
-        };
+        self.share_then(|_, _| Ok(()));
+    }
+
+    /// `share`, then `then` on the same connection, given the team log's version. None when
+    /// there is no team log or the push could not be made (said on stderr, as `share` does);
+    /// else what `then` returned, its error left to the caller to say.
+    pub fn share_then<T>(
+        &self,
+        then: impl FnOnce(&mut Team, i64) -> Result<T, SyncError>,
+    ) -> Option<Result<T, SyncError>> {
+        let settings = self.settings.team.as_ref()?;
         let outcome = Team::connect(settings, &|k| std::env::var(k).ok())
             .map_err(SyncError::from)
             .and_then(|mut team| {
-                team.check_version()?;
+                let version = team.check_version()?;
                 if let Some(warning) = clock_skew(&mut team) {
                     (self.notice)(&warning);
                 }
-                push(self, &mut team, self.now)
+                push(self, &mut team, self.now).map(|report| (team, version, report))
             });
         match outcome {
-            Ok(mut report) => {
+            Ok((mut team, version, mut report)) => {
                 // An incident opened by this very command was never seen under its `L`
                 // number: the command prints its team number, so it is not announced.
                 let opened_now = |local: i64| {
@@ -325,8 +333,12 @@ impl App {
                 for line in report.numbered() {
                     (self.notice)(&line);
                 }
+                Some(then(&mut team, version))
             }
-            Err(e) => self.not_shared(&e),
+            Err(e) => {
+                self.not_shared(&e);
+                None
+            }
         }
     }
 }

@@ -115,7 +115,7 @@ impl Txn<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (incident_pk, kind, level, channel) DO UPDATE
                  SET state = excluded.state, claimed_at = excluded.claimed_at, sent_at = NULL,
-                     due_at = excluded.due_at
+                     due_at = excluded.due_at, claimed_by = NULL
                  RETURNING id",
             )?
             .query_row(
@@ -150,6 +150,24 @@ impl Txn<'_> {
                 time::to_rfc3339(claimed_at),
                 time::to_rfc3339(now)
             ])?;
+        Ok(())
+    }
+
+    /// Records that another working copy holds the team log's claim on this run's delivery
+    /// `id`: the row stays 'sending', so this copy does not send it while the claim holds, and
+    /// names `author`; once it expires a run claims it again and the team log decides anew.
+    pub fn claimed_elsewhere(
+        &self,
+        id: i64,
+        claimed_at: Timestamp,
+        author: &str,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "UPDATE deliveries SET claimed_by = ?3
+                 WHERE id = ?1 AND state = 'sending' AND claimed_at = ?2",
+            )?
+            .execute(params![id, time::to_rfc3339(claimed_at), author])?;
         Ok(())
     }
 

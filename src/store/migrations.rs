@@ -51,6 +51,7 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         include_str!("migrations/0015_share.sql"),
         Some(Step::Rows(super::share::fill_row_uuids)),
     ),
+    (include_str!("migrations/0016_claims.sql"), None),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in

@@ -4,15 +4,18 @@
 //! waits longer than that for a database it cannot reach.
 //!
 //! By job: `schema` holds the numbered steps of the team schema and the version rule;
-//! `exchange` pushes and pulls incidents and events; `purge` replaces a pushed secret with a
+//! `exchange` pushes and pulls incidents and events; `claims` claims reminder deliveries
+//! across copies; `purge` replaces a pushed secret with a
 //! tombstone and hands the copies the purges they have not applied.
 
 mod artifacts;
+mod claims;
 mod exchange;
 mod purge;
 pub mod schema;
 
 pub use artifacts::{CHUNK_PAGE, ChunkSource, PulledRecord, SharedBlob, SharedChunk, SharedRecord};
+pub use claims::{CLAIMS_VERSION, Claim};
 pub use exchange::{Pulled, Pushed, SharedEvent, SharedIncident};
 pub use purge::{CANDIDATES, EventRef, Refused, SharedPurge};
 

@@ -31,6 +31,13 @@ pub const STEPS: &[Step] = &[
         min_binary: "0.1.0",
         sql: V3,
     },
+    // Additive: binaries that do not claim deliveries keep sending as they did (two copies
+    // running `remind` at the same moment may both send, as before).
+    Step {
+        version: 4,
+        min_binary: "0.1.0",
+        sql: V4,
+    },
 ];
 
 /// The transaction-scoped advisory lock every push takes first, keyed by the schema's name:
@@ -223,6 +230,75 @@ CREATE TRIGGER purges_append_only BEFORE UPDATE OR DELETE ON {schema}.purges
     FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
 CREATE TRIGGER purges_no_truncate BEFORE TRUNCATE ON {schema}.purges
     FOR EACH STATEMENT EXECUTE FUNCTION {schema}.append_only();
+";
+
+/// Version 4: delivery claims, so that two working copies running `remind` at the same moment
+/// send each reminder once per channel. A claim names the delivery as every copy does (the
+/// UUID of its `delivery` record: incident, kind, level, channel) and an attempt number; the
+/// primary key lets one attempt of a delivery exist, so of two copies inserting attempt 1 at
+/// once one inserts and the other finds it taken. A claim is stale when it is older than
+/// `stale` (server time, so machines' clocks do not matter) and the delivery's record has not
+/// reached the team log: its sender died, or lost the team log, before recording it, and the
+/// next claim (attempt + 1) takes it over. Append-only like the rest: a claim is never
+/// updated, a newer attempt supersedes it.
+///
+/// `claim_deliveries` claims a batch in one round trip and answers, for every key, whether
+/// this call won it and who holds it. A function because the answer needs a second statement:
+/// an INSERT that found a key taken by a claim committed while it waited cannot see that
+/// claim's author in its own snapshot, and a VOLATILE function's next statement can. Keys are
+/// inserted in order, so two batches with common keys wait for each other, never deadlock.
+const V4: &str = "
+CREATE TABLE {schema}.delivery_claims (
+    delivery   uuid NOT NULL,
+    attempt    integer NOT NULL CHECK (attempt > 0),
+    client_id  uuid NOT NULL,
+    author     text NOT NULL,
+    claimed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (delivery, attempt)
+);
+
+CREATE TRIGGER delivery_claims_append_only BEFORE UPDATE OR DELETE ON {schema}.delivery_claims
+    FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
+CREATE TRIGGER delivery_claims_no_truncate BEFORE TRUNCATE ON {schema}.delivery_claims
+    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.append_only();
+
+CREATE FUNCTION {schema}.claim_deliveries(keys uuid[], client uuid, who text, stale interval)
+RETURNS TABLE (claimed uuid, won boolean, holder text, holder_client uuid)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    taken uuid[];
+BEGIN
+    WITH latest AS (
+        SELECT DISTINCT ON (c.delivery) c.delivery, c.attempt, c.client_id, c.claimed_at
+        FROM {schema}.delivery_claims c
+        WHERE c.delivery = ANY (keys)
+        ORDER BY c.delivery, c.attempt DESC
+    ), added AS (
+        INSERT INTO {schema}.delivery_claims (delivery, attempt, client_id, author)
+        SELECT w.k, coalesce(l.attempt, 0) + 1, client, who
+        FROM (SELECT DISTINCT unnest(keys) AS k) w
+        LEFT JOIN latest l ON l.delivery = w.k
+        WHERE NOT EXISTS (SELECT 1 FROM {schema}.records r WHERE r.uuid = w.k)
+          AND (l.delivery IS NULL OR l.client_id = client OR l.claimed_at < now() - stale)
+        ORDER BY w.k
+        ON CONFLICT DO NOTHING
+        RETURNING delivery
+    )
+    SELECT coalesce(array_agg(a.delivery), '{}') INTO taken FROM added a;
+    RETURN QUERY
+        SELECT w.k, w.k = ANY (taken),
+               coalesce(h.author, d.author), coalesce(h.client_id, d.client_id)
+        FROM (SELECT DISTINCT unnest(keys) AS k) w
+        LEFT JOIN LATERAL (
+            SELECT c.author, c.client_id FROM {schema}.delivery_claims c
+            WHERE c.delivery = w.k ORDER BY c.attempt DESC LIMIT 1
+        ) h ON true
+        LEFT JOIN LATERAL (
+            SELECT cl.author, r.client_id FROM {schema}.records r
+            LEFT JOIN {schema}.clients cl ON cl.client_id = r.client_id
+            WHERE r.uuid = w.k
+        ) d ON true;
+END $$;
 ";
 
 /// Compares dotted versions numerically (`0.10.0` is newer than `0.9.3`); a part that is not

@@ -29,6 +29,7 @@ mod team;
 mod team_auth;
 mod team_merge;
 mod team_purge;
+mod team_remind;
 mod team_share;
 mod templates;
 mod transfer;

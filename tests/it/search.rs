@@ -605,6 +605,7 @@ fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
          ALTER TABLE attachments DROP COLUMN shared;
          ALTER TABLE command_runs DROP COLUMN uuid;
          ALTER TABLE command_runs DROP COLUMN shared;
+         ALTER TABLE deliveries DROP COLUMN claimed_by;
          ALTER TABLE deliveries DROP COLUMN shared;
          ALTER TABLE blobs DROP COLUMN remote;
          DROP TRIGGER events_no_update;

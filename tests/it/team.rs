@@ -300,7 +300,7 @@ fn a_written_password_is_refused_and_offline_or_an_empty_url_means_no_team() {
     );
 }
 
-fn team_settings(db: &TeamDb) -> incident::config::TeamSettings {
+pub(crate) fn team_settings(db: &TeamDb) -> incident::config::TeamSettings {
     incident::config::TeamSettings {
         url: db.url.clone(),
         schema: db.schema.clone(),
