@@ -103,6 +103,15 @@ fn add(app: &App, args: AddArgs) -> Result<(), CommandError> {
         record::save(txn, actor, change)?;
         Ok(txn.action(id)?.ok_or(WorkflowError::NoAction(Number(id)))?)
     })?;
+    // Shared as it was written: the team may have numbered it (and its incident) since.
+    let (item, number) = match app.settings.team {
+        Some(_) => {
+            let item = app.read(|txn| Ok(txn.action(item.pk)?))?.unwrap_or(item);
+            let number = Number(item.incident_number);
+            (item, number)
+        }
+        None => (item, number),
+    };
     if args.json {
         return output::out_json(&crate::report::view::action(&item, app.now));
     }
