@@ -35,7 +35,9 @@ impl IncidentRecord {
         let i = txn.incident_at(pk)?;
         Ok(IncidentRecord {
             uuid: i.uuid,
-            number: i.number.0,
+            // A provisional number (L3, stored -3) travels as 3: the file knows no team, and an
+            // importing copy that shares numbers it provisionally again.
+            number: i.number.0.abs(),
             title: i.title,
             description: i.description,
             severity: i.severity.as_str().to_string(),

@@ -620,3 +620,56 @@ fn events_from_a_clock_ahead_of_this_one_are_pulled_as_they_are() {
         early.stderr
     );
 }
+
+#[test]
+fn an_incident_the_team_has_not_numbered_yet_moves_by_export_and_import() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    at(&mut alice, "2026-11-29T10:00:00Z", &["team", "init"]);
+    at(
+        &mut alice,
+        "2026-11-29T10:00:00Z",
+        &[
+            "--offline",
+            "open",
+            "P3",
+            "Cert expires in 6d (api.example.com)",
+        ],
+    );
+    let file = alice.home().join("out.json");
+    at(
+        &mut alice,
+        "2026-11-29T10:01:00Z",
+        &[
+            "--offline",
+            "export",
+            "--all",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    // Into a copy without a team: its number in the file, 1.
+    let solo = Env::new();
+    let imported = solo.run(&["import", file.to_str().unwrap()]);
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    assert_eq!(
+        solo.json(&["show", "1", "--json"])["title"],
+        "Cert expires in 6d (api.example.com)"
+    );
+    // Into a copy that shares: provisional again, then numbered by the team.
+    let mut bob = copy(&db, "bob");
+    at(
+        &mut bob,
+        "2026-11-29T10:02:00Z",
+        &["--offline", "import", file.to_str().unwrap()],
+    );
+    let synced: Value = {
+        bob.at("2026-11-29T10:03:00Z");
+        bob.json(&["sync", "--json"])
+    };
+    assert_eq!(
+        synced["numbered"],
+        serde_json::json!([["L1", 1]]),
+        "{synced}"
+    );
+}
