@@ -42,6 +42,16 @@ pub struct PushReport {
 
 /// Pushes every event the team log does not have, in batches, recording progress after each.
 pub fn push(app: &App, team: &mut Team, now: Timestamp) -> Result<PushReport, SyncError> {
+    push_with(app, team, now, &mut |_| {})
+}
+
+/// [`push`], saying after each batch how far it has got.
+pub fn push_with(
+    app: &App,
+    team: &mut Team,
+    now: Timestamp,
+    progress: &mut dyn FnMut(&str),
+) -> Result<PushReport, SyncError> {
     let mut store = app.store(Mode::ReadWrite)?;
     let author = app.actor().author;
     let mut report = PushReport::default();
@@ -97,6 +107,10 @@ pub fn push(app: &App, team: &mut Team, now: Timestamp) -> Result<PushReport, Sy
         if !full {
             break;
         }
+        progress(&format!(
+            "pushed {} events",
+            thousands(report.pushed as i64)
+        ));
     }
     report.waiting = store.read()?.events_waiting()?;
     Ok(report)
@@ -227,13 +241,14 @@ impl App {
         settings: &crate::config::TeamSettings,
         deadline: Option<std::time::Instant>,
         warn: &dyn Fn(&str),
+        progress: &mut dyn FnMut(&str),
     ) -> Result<SyncReport, SyncError> {
         let mut team = Team::connect(settings, &|k| std::env::var(k).ok())?;
         team.check_version()?;
         if let Some(warning) = clock_skew(&mut team) {
             warn(&warning);
         }
-        let push = push(self, &mut team, self.now)?;
+        let push = push_with(self, &mut team, self.now, progress)?;
         let pull = super::pull::pull(self, &mut team, self.now, deadline)?;
         Ok(SyncReport { push, pull })
     }
@@ -246,7 +261,7 @@ impl App {
             return;
         };
         let deadline = std::time::Instant::now() + settings.timeout;
-        match self.sync_with(settings, Some(deadline), &|w| (self.notice)(w)) {
+        match self.sync_with(settings, Some(deadline), &|w| (self.notice)(w), &mut |_| {}) {
             Ok(report) => {
                 for line in report.numbered() {
                     (self.notice)(&line);

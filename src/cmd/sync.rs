@@ -38,7 +38,12 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
              $INCIDENT_TEAM_URL",
         ));
     };
-    let report = app.sync_with(settings, None, &output::status)?;
+    // How far it has got, redrawn on one line of a terminal: a first sync can move millions
+    // of events.
+    let mut line = crate::ui::progress::Line::stderr();
+    let report = app.sync_with(settings, None, &output::status, &mut |p| line.show(p));
+    line.clear();
+    let report = report?;
     let fetched = if args.logs { app.fetch_all_logs()? } else { 0 };
     if fetched > 0 && !args.json {
         output::status(&format!(

@@ -75,3 +75,41 @@ pub fn on_stderr() -> impl for<'a> FnMut(Progress<'a>) {
     let mut status = Status::stderr();
     move |p| status.show(p)
 }
+
+/// One line on stderr, redrawn in place, saying how far a long job has got (`incident sync`);
+/// only on a terminal, and cleared when the job ends.
+pub struct Line {
+    on: bool,
+    paint: Paint,
+    drawn: bool,
+}
+
+impl Line {
+    pub fn stderr() -> Line {
+        Line {
+            on: std::io::stderr().is_terminal(),
+            paint: Paint::stderr(),
+            drawn: false,
+        }
+    }
+
+    /// Replaces the line with `text`.
+    pub fn show(&mut self, text: &str) {
+        if !self.on {
+            return;
+        }
+        let _ = write!(
+            std::io::stderr().lock(),
+            "\r\x1b[2K{}",
+            self.paint.dim(&format!("  … {text}"))
+        );
+        self.drawn = true;
+    }
+
+    /// Clears the line, if one was drawn.
+    pub fn clear(&mut self) {
+        if std::mem::take(&mut self.drawn) {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        }
+    }
+}
