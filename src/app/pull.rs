@@ -14,8 +14,11 @@ use crate::team::{SharedEvent, Team, TeamError};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
-/// Events per pull round trip, and per working-copy transaction.
-const BATCH: usize = 5000;
+/// Events per pull round trip, and per working-copy transaction: each transaction rebuilds
+/// the incidents its events touched, so larger batches rebuild an incident whose events are
+/// spread over the log fewer times; small enough that a batch crosses a slow link well within
+/// the timeout, and that two of them (one written here while the next arrives) stay small.
+const BATCH: usize = 20_000;
 
 /// What a pull did.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -33,7 +36,8 @@ pub struct PullReport {
 }
 
 /// Pulls every event after this copy's cursor, or until `deadline`: each batch is one
-/// transaction here, so a pull cut off keeps what it brought and resumes after it.
+/// transaction here, so a pull cut off keeps what it brought and resumes after it. While one
+/// batch is written here the next is on its way from the team log, so that both work at once.
 pub fn pull(
     app: &App,
     team: &mut Team,
@@ -42,47 +46,75 @@ pub fn pull(
 ) -> Result<PullReport, SyncError> {
     let mut store = app.store(Mode::ReadWrite)?;
     let mut report = PullReport::default();
+    let cursor = {
+        let txn = store.read()?;
+        txn.sync_seen()?.map_or(0, |s| s.pulled_seq)
+    };
+    let mut pulled = team.pull(cursor, BATCH)?;
+    if !pulled.events.is_empty() {
+        store.prepare_for_pull();
+    }
+    let policy = &app.settings.policy;
     loop {
-        let cursor = {
-            let txn = store.read()?;
-            txn.sync_seen()?.map_or(0, |s| s.pulled_seq)
-        };
-        let pulled = team.pull(cursor, BATCH)?;
-        let events = pulled
-            .events
-            .iter()
-            .map(event_of)
-            .collect::<Result<Vec<_>, _>>()?;
-        let policy = &app.settings.policy;
-        let numbers: HashMap<&str, i64> = pulled
-            .numbers
-            .iter()
-            .map(|(uuid, n, _)| (uuid.as_str(), *n))
-            .collect();
-        let txn = store.write()?;
-        txn.sync_state(&uuid::Uuid::new_v4().to_string())?;
-        // Pulled events get ids past every event here: when nothing of this copy's own waited
-        // before them, they need no push.
-        let last_id = txn.last_event_id()?;
-        let all_pushed = txn
-            .sync_seen()?
-            .is_some_and(|s| s.pushed_event_id >= last_id);
-        let added = add_events(&txn, &events, &numbers, policy, &mut report)?;
-        for pk in &added {
-            report.conflicts += rebuild(&txn, *pk, policy)?;
-        }
-        let pushed = all_pushed.then(|| txn.last_event_id()).transpose()?;
-        txn.mark_pulled(pulled.cursor, now, pushed)?;
-        txn.commit()?;
-        if !pulled.more {
-            break;
-        }
+        let (applied, next) = std::thread::scope(|s| {
+            let next = pulled.more.then(|| {
+                let team = &mut *team;
+                let after = pulled.cursor;
+                s.spawn(move || team.pull(after, BATCH))
+            });
+            let applied = apply(&mut store, &pulled, policy, now, &mut report);
+            (applied, next.map(|n| n.join().expect("the pull's fetch")))
+        });
+        applied?;
+        let Some(next) = next else { break };
         if deadline.is_some_and(|d| Instant::now() >= d) {
+            // What came meanwhile is left for the next pull, which starts at this cursor.
             report.left = team.count_after(pulled.cursor)?;
             break;
         }
+        pulled = next?;
+    }
+    if report.pulled > 0 {
+        store.bound_wal();
     }
     Ok(report)
+}
+
+/// Writes one batch in one transaction: its events, the incidents they touched rebuilt, and
+/// the cursor past it.
+fn apply(
+    store: &mut crate::store::Store,
+    pulled: &crate::team::Pulled,
+    policy: &Policy,
+    now: Timestamp,
+    report: &mut PullReport,
+) -> Result<(), SyncError> {
+    let events = pulled
+        .events
+        .iter()
+        .map(event_of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let numbers: HashMap<&str, i64> = pulled
+        .numbers
+        .iter()
+        .map(|(uuid, n, _)| (uuid.as_str(), *n))
+        .collect();
+    let txn = store.write()?;
+    txn.sync_state(&uuid::Uuid::new_v4().to_string())?;
+    // Pulled events get ids past every event here: when nothing of this copy's own waited
+    // before them, they need no push.
+    let last_id = txn.last_event_id()?;
+    let all_pushed = txn
+        .sync_seen()?
+        .is_some_and(|s| s.pushed_event_id >= last_id);
+    let added = add_events(&txn, &events, &numbers, policy, report)?;
+    for pk in &added {
+        report.conflicts += rebuild(&txn, *pk, policy)?;
+    }
+    let pushed = all_pushed.then(|| txn.last_event_id()).transpose()?;
+    txn.mark_pulled(pulled.cursor, now, pushed)?;
+    txn.commit()?;
+    Ok(())
 }
 
 /// A team log event as the working copy's timeline holds it, with its incident's identity.
@@ -113,9 +145,9 @@ fn event_of(e: &SharedEvent) -> Result<(String, Event), TeamError> {
     Ok((e.incident_uuid.clone(), event))
 }
 
-/// Adds the events this copy lacks, creating the incidents it has never seen from their
-/// openings, and takes the team's number for incidents it had numbered provisionally; returns
-/// the row keys of the incidents that gained events.
+/// Adds the events this copy lacks, creating the incidents it has never seen, and takes the
+/// team's number for incidents it had numbered provisionally; returns the row keys of the
+/// incidents that gained events and need rebuilding from what is stored.
 fn add_events(
     txn: &Txn,
     events: &[(String, Event)],
@@ -124,27 +156,37 @@ fn add_events(
     report: &mut PullReport,
 ) -> Result<BTreeSet<i64>, SyncError> {
     let mut touched = BTreeSet::new();
-    let mut pks: HashMap<&str, i64> = HashMap::new();
+    // Incidents by UUID in the order the batch first names them, with their events in order.
+    let mut order: Vec<&str> = Vec::new();
+    let mut grouped: HashMap<&str, Vec<&Event>> = HashMap::new();
     for (incident_uuid, event) in events {
-        let uuid = event.uuid.as_deref().unwrap_or_default();
-        let pk = match pks.get(incident_uuid.as_str()) {
-            Some(pk) => *pk,
-            None => {
-                let pk = match txn.pk_of_uuid(incident_uuid)? {
-                    Some(pk) => pk,
-                    None => {
-                        report.incidents += 1;
-                        new_incident(txn, incident_uuid, event, numbers, policy)?
-                    }
-                };
-                pks.insert(incident_uuid, pk);
-                pk
+        grouped
+            .entry(incident_uuid.as_str())
+            .or_insert_with(|| {
+                order.push(incident_uuid);
+                Vec::new()
+            })
+            .push(event);
+    }
+    for incident_uuid in order {
+        let events = &grouped[incident_uuid];
+        let Some(pk) = txn.pk_of_uuid(incident_uuid)? else {
+            report.incidents += 1;
+            let (pk, conflicts, added) =
+                new_incident(txn, incident_uuid, events, numbers, policy)?;
+            report.pulled += added;
+            if added == events.len() {
+                report.conflicts += conflicts;
+            } else {
+                touched.insert(pk);
             }
+            continue;
         };
-        if !txn.has_event(uuid)? {
-            txn.append_event(pk, event)?;
-            report.pulled += 1;
-            touched.insert(pk);
+        for event in events {
+            if txn.add_pulled_event(pk, event)? {
+                report.pulled += 1;
+                touched.insert(pk);
+            }
         }
     }
     let known: Vec<(String, i64)> = numbers.iter().map(|(u, n)| (u.to_string(), *n)).collect();
@@ -152,14 +194,18 @@ fn add_events(
     Ok(touched)
 }
 
-/// An incident this copy has never seen, from its opening, under the team's number.
+/// An incident this copy has never seen, under the team's number, from its events in this
+/// batch (its opening first): stored as opened, then as its merged timeline makes it — what a
+/// rebuild from the store would write, without reading back what was just written — and its
+/// events added. Returns its row key, its conflicts, and how many events went in (fewer than
+/// given only if one was somehow here already: the caller then rebuilds it from the store).
 fn new_incident(
     txn: &Txn,
     incident_uuid: &str,
-    opened: &Event,
+    events: &[&Event],
     numbers: &HashMap<&str, i64>,
     policy: &Policy,
-) -> Result<i64, SyncError> {
+) -> Result<(i64, usize, usize), SyncError> {
     let number = numbers.get(incident_uuid).copied().ok_or_else(|| {
         TeamError::Query(format!(
             "the team log has no number for incident {incident_uuid}"
@@ -172,11 +218,21 @@ fn new_incident(
         description: String::new(),
         detected_at: None,
     };
-    let incident = projection::open(&seed, opened, policy)
-        .map_err(|e| SyncError::Merge(format!("incident {number} in the team log: {e}")))?;
-    let pk = txn.save_incident(&incident)?;
-    txn.set_team_numbered(pk)?;
-    Ok(pk)
+    let merge_error = |e| SyncError::Merge(format!("incident {number} in the team log: {e}"));
+    let mut opened = projection::open(&seed, events[0], policy).map_err(merge_error)?;
+    opened.pk = txn.save_incident(&opened)?;
+    txn.set_team_numbered(opened.pk)?;
+    let mut added = 0;
+    for event in events {
+        added += usize::from(txn.add_pulled_event(opened.pk, event)?);
+    }
+    let timeline: Vec<Event> = events.iter().map(|e| (*e).clone()).collect();
+    let merged = projection::merge(&Seed::of(&opened, &timeline), &timeline, policy)
+        .map_err(merge_error)?;
+    if merged.incident != opened {
+        txn.save_incident(&merged.incident)?;
+    }
+    Ok((opened.pk, merged.conflicts.len(), added))
 }
 
 /// Rebuilds an incident from its merged timeline and stores it; returns its conflicts.

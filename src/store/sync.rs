@@ -202,6 +202,38 @@ impl Txn<'_> {
             .is_some())
     }
 
+    /// Adds a pulled event to an incident's timeline unless an event with its identity is here
+    /// already: one statement where `has_event` and `append_event` would be two (a pull adds
+    /// millions). Whether it was added.
+    pub fn add_pulled_event(&self, incident_pk: i64, e: &Event) -> Result<bool, StoreError> {
+        let detail = e
+            .detail
+            .as_ref()
+            .map(|d| serde_json::to_string(d).unwrap_or_else(|_| "{}".into()));
+        let added = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO events (incident_pk, at, recorded_at, author, kind, field, old_value,
+                     new_value, text, detail, uuid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (uuid) DO NOTHING",
+            )?
+            .execute(params![
+                incident_pk,
+                time::to_rfc3339(e.at),
+                time::to_rfc3339(e.recorded_at),
+                e.author,
+                e.kind.as_str(),
+                e.field,
+                e.old,
+                e.new,
+                e.text,
+                detail,
+                e.uuid,
+            ])?;
+        Ok(added > 0)
+    }
+
     /// The largest `events.id`: what a pull compares with how far this copy pushed.
     pub fn last_event_id(&self) -> Result<i64, StoreError> {
         Ok(self
@@ -256,5 +288,18 @@ impl Txn<'_> {
             }
         }
         Ok(taken)
+    }
+}
+
+impl super::Store {
+    /// Sets this connection up for a pull of many events: a page cache that holds the indexes
+    /// a pull inserts into all over (SQLite's default of 2 MB spills pages to the WAL in the
+    /// middle of every batch and reads them back), and the WAL checkpointed every 64 MiB
+    /// rather than every 4 (each checkpoint copies index pages that the next batch writes
+    /// again). The pull bounds the WAL when it is done.
+    pub fn prepare_for_pull(&mut self) {
+        // Both only tune; a pull that cannot set them is slower, not wrong.
+        let _ = self.conn.pragma_update(None, "cache_size", -64 * 1024);
+        let _ = self.conn.pragma_update(None, "wal_autocheckpoint", 16 * 1024);
     }
 }
