@@ -53,14 +53,17 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("--floor") {
         return floor(&args[2], &args[3], &args[4], &args[5]);
     }
-    let parts = std::env::var("INCIDENT_BENCH_TEAM").unwrap_or_else(|_| "note,read,responders".into());
+    let parts =
+        std::env::var("INCIDENT_BENCH_TEAM").unwrap_or_else(|_| "note,read,responders".into());
     for part in parts.split(',') {
         match part.trim() {
             "note" => note(),
             "read" => read::run(),
             "responders" => responders::run(),
             "pull" => pull::run(),
-            other => panic!("INCIDENT_BENCH_TEAM: no part '{other}' (note, read, responders, pull)"),
+            other => {
+                panic!("INCIDENT_BENCH_TEAM: no part '{other}' (note, read, responders, pull)")
+            }
         }
     }
 }

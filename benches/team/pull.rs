@@ -119,16 +119,6 @@ fn ts(epoch: &str) -> String {
 fn generate(url: &str, n: i64, start: i64) {
     let s = SCHEMA;
     let responders = array(RESPONDERS);
-    let plan = format!(
-        "SELECT n, {start} + n * 600 + n * 37 % 300 AS o,
-             CASE n % 10 WHEN 0 THEN 'P1' WHEN 1 THEN 'P2' WHEN 2 THEN 'P2' WHEN 3 THEN 'P2'
-                 ELSE 'P3' END AS sev,
-             n % 13 = 0 AS changed,
-             CASE WHEN n % 100 = 0 THEN 0 WHEN n % 100 <= 2 THEN 1 WHEN n % 100 <= 5 THEN 2
-                 ELSE 3 END AS stage,
-             8 + n * 7919 % 25 AS k
-         FROM generate_series(1, {n}) n"
-    );
     let incidents = format!(
         "INSERT INTO {s}.clients (client_id, author)
              SELECT {}, ({responders})[1 + r] FROM generate_series(0, 7) r;
@@ -141,6 +131,30 @@ fn generate(url: &str, n: i64, start: i64) {
         uuid_sql("'c' || n % 8"),
     );
     pg_run(url, &incidents);
+    pg_run(
+        url,
+        &format!(
+            "SET synchronous_commit = off; SET work_mem = '256MB'; {}",
+            events_sql(n, start)
+        ),
+    );
+}
+
+/// The events: a plan row per incident, a row per event position, each position turned into
+/// the event a responder would have pushed there, inserted in time order.
+fn events_sql(n: i64, start: i64) -> String {
+    let s = SCHEMA;
+    let responders = array(RESPONDERS);
+    let plan = format!(
+        "SELECT n, {start} + n * 600 + n * 37 % 300 AS o,
+             CASE n % 10 WHEN 0 THEN 'P1' WHEN 1 THEN 'P2' WHEN 2 THEN 'P2' WHEN 3 THEN 'P2'
+                 ELSE 'P3' END AS sev,
+             n % 13 = 0 AS changed,
+             CASE WHEN n % 100 = 0 THEN 0 WHEN n % 100 <= 2 THEN 1 WHEN n % 100 <= 5 THEN 2
+                 ELSE 3 END AS stage,
+             8 + n * 7919 % 25 AS k
+         FROM generate_series(1, {n}) n"
+    );
     let note = "CASE (n * 7 + j * 5) % 12
         WHEN 0 THEN 'checked the dashboards: errors started at the deploy of checkout-api v2.' || n % 50 || '.' || j % 10
         WHEN 1 THEN 'upstream=10.' || n % 250 || '.' || j % 250 || '.7:8080 → 502 (req_id=a1_b-' || n || '-' || j || ')'
@@ -167,7 +181,7 @@ fn generate(url: &str, n: i64, start: i64) {
         ts(detected),
         ts(detected)
     );
-    let events = format!(
+    format!(
         "WITH p AS ({plan}),
          t AS (
              SELECT p.*, o + 300 + n % 3600 AS a FROM p),
@@ -225,11 +239,7 @@ fn generate(url: &str, n: i64, start: i64) {
         uuid_sql("'c' || who"),
         causes = array(CAUSES),
         fixes = array(FIXES),
-    );
-    pg_run(
-        url,
-        &format!("SET synchronous_commit = off; SET work_mem = '256MB'; {events}"),
-    );
+    )
 }
 
 /// The team log to pull: reused when kept from a run of the same size, else made anew.
@@ -237,7 +247,9 @@ fn generate(url: &str, n: i64, start: i64) {
 fn team_log(url: &str, home: &Path, n: i64) -> i64 {
     let exists = pg_count(
         url,
-        &format!("SELECT count(*) FROM information_schema.tables WHERE table_schema = '{SCHEMA}' AND table_name = 'bench_generated'"),
+        &format!(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = '{SCHEMA}' AND table_name = 'bench_generated'"
+        ),
     ) > 0;
     if exists {
         let kept = pg_rows(
@@ -279,7 +291,10 @@ fn incident(home: &Path, args: &[&str]) -> Command {
 /// A command under /usr/bin/time: its wall time and peak resident memory (KiB).
 fn measured(cmd: Command, home: &Path) -> (Duration, u64) {
     let mut timed_cmd = Command::new(TIME);
-    timed_cmd.arg("-v").arg(cmd.get_program()).args(cmd.get_args());
+    timed_cmd
+        .arg("-v")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
     timed_cmd.env_clear();
     for (k, v) in cmd.get_envs() {
         if let Some(v) = v {
@@ -294,7 +309,10 @@ fn measured(cmd: Command, home: &Path) -> (Duration, u64) {
     let report = std::fs::read_to_string(home.join("stderr.txt")).unwrap();
     let kib = report
         .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
         .and_then(|v| v.trim().parse().ok())
         .expect("/usr/bin/time -v reports the peak memory");
     (took, kib)
@@ -406,7 +424,11 @@ fn check(db: &Path, n: i64, start: i64, total: i64) {
         .unwrap();
     assert_eq!(counts.len() as i64, n, "every incident pulled");
     for (number, count) in &counts {
-        assert_eq!(*count, Expected::of(*number, start).events, "events of {number}");
+        assert_eq!(
+            *count,
+            Expected::of(*number, start).events,
+            "events of {number}"
+        );
     }
     assert_eq!(counts.iter().map(|c| c.1).sum::<i64>(), total);
     let t = |e: i64| rfc3339(e);
@@ -420,7 +442,11 @@ fn check(db: &Path, n: i64, start: i64, total: i64) {
                      team_number
                  FROM incidents WHERE number = ?1",
                 [number],
-                |r| (0..13).map(|i| r.get::<_, Option<rusqlite::types::Value>>(i)).collect::<Result<Vec<_>, _>>(),
+                |r| {
+                    (0..13)
+                        .map(|i| r.get::<_, Option<rusqlite::types::Value>>(i))
+                        .collect::<Result<Vec<_>, _>>()
+                },
             )
             .unwrap()
             .into_iter()
@@ -440,13 +466,25 @@ fn check(db: &Path, n: i64, start: i64, total: i64) {
             (x.stage >= 1).then(|| t(x.ack)),
             (x.stage >= 2).then(|| t(x.fix)),
             closed.then(|| t(x.close)),
-            Some(if closed { CAUSES[(number % 5) as usize].into() } else { String::new() }),
-            Some(if closed { FIXES[(number % 5) as usize].into() } else { String::new() }),
+            Some(if closed {
+                CAUSES[(number % 5) as usize].into()
+            } else {
+                String::new()
+            }),
+            Some(if closed {
+                FIXES[(number % 5) as usize].into()
+            } else {
+                String::new()
+            }),
             Some(x.created_by.into()),
             Some(x.description.clone()),
             Some(number.to_string()),
         ];
-        assert_eq!(row, expected, "incident {number} (severity first {})", x.severity0);
+        assert_eq!(
+            row, expected,
+            "incident {number} (severity first {})",
+            x.severity0
+        );
         assert!(LIFE[x.stage] < x.events);
         sampled += 1;
     }

@@ -110,7 +110,11 @@ pub fn run() {
             if case.writes {
                 for _ in 0..NEW_NOTES {
                     notes += 1;
-                    output(writer(&["note", &target(round).to_string(), &note_text(notes)]));
+                    output(writer(&[
+                        "note",
+                        &target(round).to_string(),
+                        &note_text(notes),
+                    ]));
                 }
             }
             let took = timed(reader(&(case.args)(round)), home);
@@ -125,7 +129,10 @@ pub fn run() {
 }
 
 fn note_text(n: usize) -> String {
-    format!("retry {n}: upstream=10.0.3.{}:8080 → 502 (req_id=a1_b-{n}) café", n % 250)
+    format!(
+        "retry {n}: upstream=10.0.3.{}:8080 → 502 (req_id=a1_b-{n}) café",
+        n % 250
+    )
 }
 
 /// The other responder's copy: 60 incidents with 3 notes each, written offline and pushed in
@@ -133,9 +140,19 @@ fn note_text(n: usize) -> String {
 fn fill_writer(writer: &dyn Fn(&[&str]) -> Command) {
     for i in 1..=INCIDENTS {
         let title = format!("checkout-api 5xx spike #{i} (ingress-nginx, eu-west-1)");
-        output(writer(&["--offline", "open", ["P1", "P2", "P3"][i % 3], &title]));
+        output(writer(&[
+            "--offline",
+            "open",
+            ["P1", "P2", "P3"][i % 3],
+            &title,
+        ]));
         for j in 0..3 {
-            output(writer(&["--offline", "note", &format!("L{i}"), &note_text(i * 10 + j)]));
+            output(writer(&[
+                "--offline",
+                "note",
+                &format!("L{i}"),
+                &note_text(i * 10 + j),
+            ]));
         }
     }
     output(writer(&["sync"]));
@@ -143,10 +160,7 @@ fn fill_writer(writer: &dyn Fn(&[&str]) -> Command) {
 
 /// A pull brings what the writer pushed: the reader shows the incident byte for byte as the
 /// writer does, and `list` with its pull prints what `list --offline` prints.
-fn check_first_pull(
-    reader: &dyn Fn(&[String]) -> Command,
-    writer: &dyn Fn(&[&str]) -> Command,
-) {
+fn check_first_pull(reader: &dyn Fn(&[String]) -> Command, writer: &dyn Fn(&[&str]) -> Command) {
     let n = target(0).to_string();
     output(writer(&["note", &n, "first pull check"]));
     let strings = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -154,7 +168,9 @@ fn check_first_pull(
     let listed_offline = output(reader(&strings(&["--offline", "list"])));
     assert_eq!(listed, listed_offline, "list with its pull prints the copy");
     assert!(
-        listed.lines().any(|l| l.starts_with(&format!("{INCIDENTS} "))),
+        listed
+            .lines()
+            .any(|l| l.starts_with(&format!("{INCIDENTS} "))),
         "the newest team incident is listed: {listed}"
     );
     let mine = output(reader(&strings(&["--offline", "show", &n, "--json"])));
@@ -184,14 +200,18 @@ fn check_after(url: &str, schema: &str, home: &Path, reader: &dyn Fn(&[String]) 
         .collect::<Result<_, _>>()
         .unwrap();
     here.sort();
-    assert_eq!(here, team, "the reader holds the team log's events once each");
-    println!("checked: the reader holds all {} events once each", team.len());
+    assert_eq!(
+        here, team,
+        "the reader holds the team log's events once each"
+    );
+    println!(
+        "checked: the reader holds all {} events once each",
+        team.len()
+    );
 }
 
 fn report(cases: &[Case], samples: &[Vec<Duration>], runs: usize) {
-    println!(
-        "\n| {runs} runs each | median | p90 | / no team |\n|---|---:|---:|---:|"
-    );
+    println!("\n| {runs} runs each | median | p90 | / no team |\n|---|---:|---:|---:|");
     for (i, (case, s)) in cases.iter().zip(samples).enumerate() {
         let (median, p90) = stats(s);
         // The no-team case of each command is the third of its group.

@@ -18,7 +18,11 @@ use std::time::Instant;
 /// the incidents its events touched, so larger batches rebuild an incident whose events are
 /// spread over the log fewer times; small enough that a batch crosses a slow link well within
 /// the timeout, and that two of them (one written here while the next arrives) stay small.
-const BATCH: usize = 20_000;
+const BATCH: usize = 50_000;
+
+/// Events per batch of a pull with a deadline (the one before a command reads): a batch is
+/// finished once begun, so smaller batches stop nearer the budget.
+const BATCH_WITHIN_BUDGET: usize = 5000;
 
 /// What a pull did.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -50,26 +54,31 @@ pub fn pull(
         let txn = store.read()?;
         txn.sync_seen()?.map_or(0, |s| s.pulled_seq)
     };
-    let mut pulled = team.pull(cursor, BATCH)?;
+    let batch = if deadline.is_some() {
+        BATCH_WITHIN_BUDGET
+    } else {
+        BATCH
+    };
+    let mut pulled = team.pull(cursor, batch)?;
     if !pulled.events.is_empty() {
         store.prepare_for_pull();
     }
     let policy = &app.settings.policy;
     loop {
+        let (cursor, more) = (pulled.cursor, pulled.more);
         let (applied, next) = std::thread::scope(|s| {
-            let next = pulled.more.then(|| {
+            let next = more.then(|| {
                 let team = &mut *team;
-                let after = pulled.cursor;
-                s.spawn(move || team.pull(after, BATCH))
+                s.spawn(move || team.pull(cursor, batch))
             });
-            let applied = apply(&mut store, &pulled, policy, now, &mut report);
+            let applied = apply(&mut store, pulled, policy, now, &mut report);
             (applied, next.map(|n| n.join().expect("the pull's fetch")))
         });
         applied?;
         let Some(next) = next else { break };
         if deadline.is_some_and(|d| Instant::now() >= d) {
             // What came meanwhile is left for the next pull, which starts at this cursor.
-            report.left = team.count_after(pulled.cursor)?;
+            report.left = team.count_after(cursor)?;
             break;
         }
         pulled = next?;
@@ -84,14 +93,15 @@ pub fn pull(
 /// the cursor past it.
 fn apply(
     store: &mut crate::store::Store,
-    pulled: &crate::team::Pulled,
+    pulled: crate::team::Pulled,
     policy: &Policy,
     now: Timestamp,
     report: &mut PullReport,
 ) -> Result<(), SyncError> {
+    // Taken apart, not copied: a batch is held once.
     let events = pulled
         .events
-        .iter()
+        .into_iter()
         .map(event_of)
         .collect::<Result<Vec<_>, _>>()?;
     let numbers: HashMap<&str, i64> = pulled
@@ -107,10 +117,12 @@ fn apply(
     let all_pushed = txn
         .sync_seen()?
         .is_some_and(|s| s.pushed_event_id >= last_id);
-    let added = add_events(&txn, &events, &numbers, policy, report)?;
+    let mark = txn.search_mark()?;
+    let added = add_events(&txn, &events, &numbers, policy, mark, report)?;
     for pk in &added {
-        report.conflicts += rebuild(&txn, *pk, policy)?;
+        report.conflicts += rebuild(&txn, *pk, policy, mark)?;
     }
+    txn.index_pulled(mark)?;
     let pushed = all_pushed.then(|| txn.last_event_id()).transpose()?;
     txn.mark_pulled(pulled.cursor, now, pushed)?;
     txn.commit()?;
@@ -118,7 +130,7 @@ fn apply(
 }
 
 /// A team log event as the working copy's timeline holds it, with its incident's identity.
-fn event_of(e: &SharedEvent) -> Result<(String, Event), TeamError> {
+fn event_of(e: SharedEvent) -> Result<(String, Event), TeamError> {
     let bad = |what: &str, value: &str| {
         TeamError::Query(format!(
             "event {} in the team log has {what} '{value}'",
@@ -130,19 +142,21 @@ fn event_of(e: &SharedEvent) -> Result<(String, Event), TeamError> {
         Some(json) => Some(serde_json::from_str(json).map_err(|_| bad("detail", json))?),
         None => None,
     };
+    let (at, recorded_at) = (ts(&e.at)?, ts(&e.recorded_at)?);
+    let kind = EventKind::from_key(&e.kind).ok_or_else(|| bad("the kind", &e.kind))?;
     let event = Event {
-        at: ts(&e.at)?,
-        recorded_at: ts(&e.recorded_at)?,
-        author: e.author.clone(),
-        kind: EventKind::from_key(&e.kind).ok_or_else(|| bad("the kind", &e.kind))?,
-        field: e.field.clone(),
-        old: e.old.clone(),
-        new: e.new.clone(),
-        text: e.text.clone(),
+        at,
+        recorded_at,
+        author: e.author,
+        kind,
+        field: e.field,
+        old: e.old,
+        new: e.new,
+        text: e.text,
         detail,
-        uuid: Some(e.uuid.clone()),
+        uuid: Some(e.uuid),
     };
-    Ok((e.incident_uuid.clone(), event))
+    Ok((e.incident_uuid, event))
 }
 
 /// Adds the events this copy lacks, creating the incidents it has never seen, and takes the
@@ -153,6 +167,7 @@ fn add_events(
     events: &[(String, Event)],
     numbers: &HashMap<&str, i64>,
     policy: &Policy,
+    mark: i64,
     report: &mut PullReport,
 ) -> Result<BTreeSet<i64>, SyncError> {
     let mut touched = BTreeSet::new();
@@ -173,7 +188,7 @@ fn add_events(
         let Some(pk) = txn.pk_of_uuid(incident_uuid)? else {
             report.incidents += 1;
             let (pk, conflicts, added) =
-                new_incident(txn, incident_uuid, events, numbers, policy)?;
+                new_incident(txn, incident_uuid, events, numbers, policy, mark)?;
             report.pulled += added;
             if added == events.len() {
                 report.conflicts += conflicts;
@@ -205,6 +220,7 @@ fn new_incident(
     events: &[&Event],
     numbers: &HashMap<&str, i64>,
     policy: &Policy,
+    mark: i64,
 ) -> Result<(i64, usize, usize), SyncError> {
     let number = numbers.get(incident_uuid).copied().ok_or_else(|| {
         TeamError::Query(format!(
@@ -220,29 +236,29 @@ fn new_incident(
     };
     let merge_error = |e| SyncError::Merge(format!("incident {number} in the team log: {e}"));
     let mut opened = projection::open(&seed, events[0], policy).map_err(merge_error)?;
-    opened.pk = txn.save_incident(&opened)?;
+    opened.pk = txn.save_pulled_incident(&opened, mark)?;
     txn.set_team_numbered(opened.pk)?;
     let mut added = 0;
     for event in events {
         added += usize::from(txn.add_pulled_event(opened.pk, event)?);
     }
     let timeline: Vec<Event> = events.iter().map(|e| (*e).clone()).collect();
-    let merged = projection::merge(&Seed::of(&opened, &timeline), &timeline, policy)
-        .map_err(merge_error)?;
+    let merged =
+        projection::merge(&Seed::of(&opened, &timeline), &timeline, policy).map_err(merge_error)?;
     if merged.incident != opened {
-        txn.save_incident(&merged.incident)?;
+        txn.save_pulled_incident(&merged.incident, mark)?;
     }
     Ok((opened.pk, merged.conflicts.len(), added))
 }
 
 /// Rebuilds an incident from its merged timeline and stores it; returns its conflicts.
-fn rebuild(txn: &Txn, pk: i64, policy: &Policy) -> Result<usize, SyncError> {
+fn rebuild(txn: &Txn, pk: i64, policy: &Policy, mark: i64) -> Result<usize, SyncError> {
     let row = txn.incident_at(pk)?;
     let events = txn.events_as_recorded(pk)?;
     let merged = projection::merge(&Seed::of(&row, &events), &events, policy)
         .map_err(|e| SyncError::Merge(format!("incident {}: {e}", row.number)))?;
     if merged.incident != row {
-        txn.save_incident(&merged.incident)?;
+        txn.save_pulled_incident(&merged.incident, mark)?;
     }
     Ok(merged.conflicts.len())
 }

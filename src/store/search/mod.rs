@@ -25,8 +25,8 @@ mod snippet;
 mod reference;
 
 pub(super) use index::{
-    forget_blobs, index_action, index_blob, index_command_run, index_fields, index_pending_notes,
-    index_snapshot,
+    forget_blobs, index_action, index_blob, index_command_run, index_fields, index_fields_later,
+    index_fields_since, index_pending_notes, index_snapshot, last_doc,
 };
 pub use lines::Highlighter;
 pub(super) use migrate::{backfill, index_lines, index_logs_apart};
