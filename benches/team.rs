@@ -1,14 +1,23 @@
-//! What sharing costs a responder: `incident note` with a team log on loopback PostgreSQL
-//! (the note committed to SQLite, then pushed over a fresh connection before the command
-//! exits) against the floor for the same work — this benchmark's own binary, re-run as a
-//! small program that commits one row to SQLite and then one row to PostgreSQL over a fresh
-//! connection — and against `incident note` with no team.
+//! What sharing costs a responder, in parts (`INCIDENT_BENCH_TEAM`, comma-separated; the
+//! default is `note,read,responders`, about a minute once built):
 //!
-//! Run it with `cargo bench --bench team` (PostgreSQL on 127.0.0.1:5432, or
-//! `INCIDENT_TEST_POSTGRES_URL`); about 20 seconds once built. Whole processes are timed,
-//! spawn to exit, alternating the sides. Before timing anything, both sides' work is checked:
-//! every note the binary wrote is in the team log once, with the text it was given, and every
-//! floor row is in both databases.
+//! - `note`: `incident note` with a team log on loopback PostgreSQL (the note committed to
+//!   SQLite, then pushed over a fresh connection before the command exits) against the floor
+//!   for the same work — this benchmark's own binary, re-run as a small program that commits
+//!   one row to SQLite and then one row to PostgreSQL over a fresh connection — and against
+//!   `incident note` with no team. Before timing anything, both sides' work is checked: every
+//!   note the binary wrote is in the team log once, with the text it was given, and every
+//!   floor row is in both databases.
+//! - `read` (team/read.rs): `list` and `show` with their implicit pull against the same
+//!   commands without a team.
+//! - `responders` (team/responders.rs): ten working copies writing to three shared incidents
+//!   at once; nothing lost, nothing twice, every copy the same.
+//! - `pull` (team/pull.rs, about 5 minutes, not in the default): a new working copy pulling
+//!   100,000 incidents and 2,000,000 events, against `psql \copy` into `sqlite3 .import`.
+//!
+//! PostgreSQL on 127.0.0.1:5432, or `INCIDENT_TEST_POSTGRES_URL`. Whole processes are timed,
+//! spawn to exit, alternating the sides. `INCIDENT_BENCH_BIN` times another build of
+//! `incident` (the one before a change, say) with the same benchmark.
 
 mod common;
 #[path = "team/pull.rs"]

@@ -2,6 +2,13 @@
 //! cursor, in the order they were committed, each added once (by its identity); then every
 //! incident they touched is rebuilt from its whole merged timeline (`projection::merge`), so
 //! that every copy that has the same events shows the same incident.
+//!
+//! Built for a new copy pulling millions (BENCHMARKS.md, "a large pull"): batches of 50,000
+//! (5,000 within a command's budget), the next fetched while one is written; an incident this
+//! copy has never seen is built from the batch's events in memory rather than read back; the
+//! fields' texts reach the full-text index in one statement per batch; and the connection's
+//! cache, statement journals and checkpoints are set for bulk (`Store::prepare_for_pull`).
+//! Each batch is still one transaction that moves the cursor with what it wrote.
 
 use super::App;
 use super::sync::SyncError;
