@@ -1,60 +1,39 @@
-//! What sharing costs a responder: `incident note` with a team log on loopback PostgreSQL
-//! (the note committed to SQLite, then pushed over a fresh connection before the command
-//! exits) against the floor for the same work — this benchmark's own binary, re-run as a
-//! small program that commits one row to SQLite and then one row to PostgreSQL over a fresh
-//! connection — and against `incident note` with no team.
+//! What sharing costs a responder, in parts (`INCIDENT_BENCH_TEAM`, comma-separated; the
+//! default is `note,read,responders`, about a minute once built):
 //!
-//! Run it with `cargo bench --bench team` (PostgreSQL on 127.0.0.1:5432, or
-//! `INCIDENT_TEST_POSTGRES_URL`); about 20 seconds once built. Whole processes are timed,
-//! spawn to exit, alternating the sides. Before timing anything, both sides' work is checked:
-//! every note the binary wrote is in the team log once, with the text it was given, and every
-//! floor row is in both databases.
+//! - `note`: `incident note` with a team log on loopback PostgreSQL (the note committed to
+//!   SQLite, then pushed over a fresh connection before the command exits) against the floor
+//!   for the same work — this benchmark's own binary, re-run as a small program that commits
+//!   one row to SQLite and then one row to PostgreSQL over a fresh connection — and against
+//!   `incident note` with no team. Before timing anything, both sides' work is checked: every
+//!   note the binary wrote is in the team log once, with the text it was given, and every
+//!   floor row is in both databases.
+//! - `read` (team/read.rs): `list` and `show` with their implicit pull against the same
+//!   commands without a team.
+//! - `responders` (team/responders.rs): ten working copies writing to three shared incidents
+//!   at once; nothing lost, nothing twice, every copy the same.
+//! - `pull` (team/pull.rs, about 5 minutes, not in the default): a new working copy pulling
+//!   100,000 incidents and 2,000,000 events, against `psql \copy` into `sqlite3 .import`.
+//!
+//! PostgreSQL on 127.0.0.1:5432, or `INCIDENT_TEST_POSTGRES_URL`. Whole processes are timed,
+//! spawn to exit, alternating the sides. `INCIDENT_BENCH_BIN` times another build of
+//! `incident` (the one before a change, say) with the same benchmark.
 
 mod common;
+#[path = "team/pull.rs"]
+mod pull;
+#[path = "team/read.rs"]
+mod read;
+#[path = "team/responders.rs"]
+mod responders;
 
+use common::pg::*;
 use common::*;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use std::path::Path;
 
 const WARMUP: usize = 5;
 const RUNS: usize = 60;
-
-fn pg_url() -> String {
-    std::env::var("INCIDENT_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime")
-}
-
-/// Runs statements (DDL, several at once) on the test PostgreSQL.
-fn pg_run(url: &str, sql: &str) {
-    runtime().block_on(async {
-        let mut conn = PgConnection::connect(url).await.expect("connect");
-        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-            .execute(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let _ = conn.close().await;
-    })
-}
-
-/// One count from the test PostgreSQL.
-fn pg_count(url: &str, sql: &str) -> i64 {
-    runtime().block_on(async {
-        let mut conn = PgConnection::connect(url).await.expect("connect");
-        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql.to_string()))
-            .fetch_one(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let _ = conn.close().await;
-        n
-    })
-}
 
 /// The floor: one row into SQLite (a transaction, as `note`'s), then one into PostgreSQL over
 /// a fresh connection.
@@ -83,18 +62,29 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("--floor") {
         return floor(&args[2], &args[3], &args[4], &args[5]);
     }
+    let parts =
+        std::env::var("INCIDENT_BENCH_TEAM").unwrap_or_else(|_| "note,read,responders".into());
+    for part in parts.split(',') {
+        match part.trim() {
+            "note" => note(),
+            "read" => read::run(),
+            "responders" => responders::run(),
+            "pull" => pull::run(),
+            other => {
+                panic!("INCIDENT_BENCH_TEAM: no part '{other}' (note, read, responders, pull)")
+            }
+        }
+    }
+}
+
+/// `incident note` with a team log against the floor and against no team.
+fn note() {
     let url = pg_url();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let home = dir.path();
     let schema = format!("bench_team_{}", std::process::id());
     let table = format!("{schema}_floor");
-    let config = home.join(".config/incident/config.toml");
-    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
-    std::fs::write(
-        &config,
-        format!("[team]\nurl = \"{url}\"\nschema = \"{schema}\"\n"),
-    )
-    .unwrap();
+    team_home(home, &url, &schema);
     let floor_db = home.join("floor.db");
     rusqlite::Connection::open(&floor_db)
         .unwrap()

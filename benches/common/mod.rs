@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod pg;
+
 use chrono::DateTime;
 use rusqlite::params;
 use std::ffi::OsStr;

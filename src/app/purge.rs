@@ -233,7 +233,7 @@ pub fn apply(
             applied.push((p.clone(), done.is_some()));
         }
         for pk in touched {
-            super::pull::rebuild(&txn, pk, &app.settings.policy)?;
+            super::pull::rebuild(&txn, pk, &app.settings.policy, None)?;
         }
         txn.drop_deleted_words()?;
         txn.mark_purged(last)?;

@@ -3,6 +3,7 @@
 
 use super::{StoreError, Txn, rows};
 use crate::domain::event::Event;
+use crate::domain::model::Incident;
 use crate::domain::time::{self, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
@@ -244,6 +245,62 @@ impl Txn<'_> {
         Ok(at.and_then(|s| time::from_rfc3339(&s)))
     }
 
+    /// Adds a pulled event to an incident's timeline unless an event with its identity is here
+    /// already: one statement where `has_event` and `append_event` would be two (a pull adds
+    /// millions). Whether it was added.
+    pub fn add_pulled_event(&self, incident_pk: i64, e: &Event) -> Result<bool, StoreError> {
+        let detail = e
+            .detail
+            .as_ref()
+            .map(|d| serde_json::to_string(d).unwrap_or_else(|_| "{}".into()));
+        let added = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO events (incident_pk, at, recorded_at, author, kind, field, old_value,
+                     new_value, text, detail, uuid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (uuid) DO NOTHING",
+            )?
+            .execute(params![
+                incident_pk,
+                time::to_rfc3339(e.at),
+                time::to_rfc3339(e.recorded_at),
+                e.author,
+                e.kind.as_str(),
+                e.field,
+                e.old,
+                e.new,
+                e.text,
+                detail,
+                e.uuid,
+            ])?;
+        Ok(added > 0)
+    }
+
+    /// `save_incident` for a pull, which saves thousands in one transaction: the incident's
+    /// texts reach the full-text index when the batch calls `index_pulled(mark)`, with `mark`
+    /// from `search_mark` at the batch's start, all in one statement.
+    pub fn save_pulled_incident(&self, i: &Incident, mark: i64) -> Result<i64, StoreError> {
+        let pk = self
+            .tx
+            .prepare_cached(&rows::SAVE_INCIDENT)?
+            .query_row(rusqlite::params_from_iter(rows::incident_values(i)), |r| {
+                r.get(0)
+            })?;
+        super::search::index_fields_later(&self.tx, pk, mark)?;
+        Ok(pk)
+    }
+
+    /// Where the search documents stand before a pull's batch (see `save_pulled_incident`).
+    pub fn search_mark(&self) -> Result<i64, StoreError> {
+        Ok(super::search::last_doc(&self.tx)?)
+    }
+
+    /// Puts the texts of the incidents a pull's batch saved into the full-text index.
+    pub fn index_pulled(&self, mark: i64) -> Result<usize, StoreError> {
+        Ok(super::search::index_fields_since(&self.tx, mark)?)
+    }
+
     /// The largest `events.id`: what a pull compares with how far this copy pushed.
     pub fn last_event_id(&self) -> Result<i64, StoreError> {
         Ok(self
@@ -298,5 +355,25 @@ impl Txn<'_> {
             }
         }
         Ok(taken)
+    }
+}
+
+impl super::Store {
+    /// Sets this connection up for a pull of many events. A page cache that holds the indexes
+    /// a pull inserts into all over: SQLite's default of 2 MB spills pages to the WAL in the
+    /// middle of every batch and reads them back. Statement journals in memory: each save of
+    /// an incident (an upsert) keeps one, and the default spills it to a temporary file past
+    /// 64 KiB. The WAL checkpointed every 256 MiB rather than every 4: each checkpoint copies
+    /// index pages that the next batch writes again (the pull bounds the WAL when it is done).
+    /// And commits not synced to disk one by one: what a crash loses of a pull is pulled
+    /// again, the cursor going back with it (WAL keeps each batch whole or absent).
+    pub fn prepare_for_pull(&mut self) {
+        // Each only tunes; a pull that cannot set one is slower, not wrong.
+        let _ = self.conn.pragma_update(None, "cache_size", -80 * 1024);
+        let _ = self.conn.pragma_update(None, "temp_store", "MEMORY");
+        let _ = self
+            .conn
+            .pragma_update(None, "wal_autocheckpoint", 64 * 1024);
+        let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
     }
 }

@@ -145,7 +145,19 @@ impl Team {
     }
 
     /// Up to `limit` events after `cursor`, in commit order, with their incidents' numbers.
+    /// Rows are turned into events as they arrive, so a batch is held once, not twice. With
+    /// nothing after the cursor when the version was read (`check_version`), nothing is asked;
+    /// with nothing after it now, one round trip.
     pub fn pull(&mut self, cursor: i64, limit: usize) -> Result<Pulled, TeamError> {
+        use futures::TryStreamExt;
+        if self.head.is_some_and(|head| cursor >= head) {
+            return Ok(Pulled {
+                events: Vec::new(),
+                numbers: Vec::new(),
+                cursor,
+                more: false,
+            });
+        }
         let s = self.schema.clone();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let sql = format!(
@@ -153,19 +165,29 @@ impl Team {
                     new, text, detail
              FROM {s}.events WHERE seq > $1 ORDER BY seq LIMIT $2"
         );
-        let rows = self.round(async |c| {
-            sqlx::query(AssertSqlSafe(sql))
+        let (events, last, more) = self.round(async |c| {
+            let mut rows = sqlx::query(AssertSqlSafe(sql))
                 .bind(cursor)
                 .bind(limit.saturating_add(1))
-                .fetch_all(c)
-                .await
+                .fetch(c);
+            let (mut events, mut last, mut more) = (Vec::new(), cursor, false);
+            while let Some(row) = rows.try_next().await? {
+                if events.len() as i64 == limit {
+                    more = true;
+                    continue;
+                }
+                last = row.try_get(0)?;
+                events.push(shared_event(&row)?);
+            }
+            Ok((events, last, more))
         })?;
-        let more = rows.len() as i64 > limit;
-        let mut events = Vec::with_capacity(rows.len());
-        let mut last = cursor;
-        for row in rows.iter().take(limit as usize) {
-            last = row.try_get(0).map_err(query)?;
-            events.push(shared_event(row).map_err(query)?);
+        if events.is_empty() {
+            return Ok(Pulled {
+                events,
+                numbers: Vec::new(),
+                cursor: last,
+                more,
+            });
         }
         let mut uuids: Vec<String> = events.iter().map(|e| e.incident_uuid.clone()).collect();
         uuids.sort();

@@ -183,6 +183,9 @@ pub struct Team {
     timeout: Duration,
     /// The server's clock as last read, and when.
     clock: Option<(f64, std::time::Instant)>,
+    /// The newest event's `seq` when the version was read: a pull from at or past it has
+    /// nothing to fetch that was there then (what is pushed later, the next pull brings).
+    head: Option<i64>,
 }
 
 impl Team {
@@ -224,6 +227,7 @@ impl Team {
             schema: settings.schema.clone(),
             timeout,
             clock: None,
+            head: None,
         })
     }
 
@@ -239,19 +243,28 @@ impl Team {
 
     /// The schema's version and the oldest binary it accepts; None when it does not exist.
     fn version(&mut self) -> Result<Option<(i64, String)>, TeamError> {
-        // One round trip: the version, the oldest binary it accepts, and the server's clock
-        // (for the skew check); a schema or table that is not there means not initialised.
+        // One round trip: the version, the oldest binary it accepts, the server's clock (for
+        // the skew check) and the newest event's `seq` (a pull with nothing after its cursor
+        // asks nothing more); a schema or table that is not there means not initialised. No
+        // parameters, so the simple protocol: one round trip where a prepared statement on a
+        // fresh connection takes two.
         let sql = format!(
             "SELECT (SELECT value FROM {0}.meta WHERE key = 'version'),
                     (SELECT value FROM {0}.meta WHERE key = 'min_binary'),
-                    extract(epoch FROM clock_timestamp())::float8",
+                    extract(epoch FROM clock_timestamp())::float8,
+                    (SELECT coalesce(max(seq), 0) FROM {0}.events)",
             self.schema
         );
-        type Row = Option<(Option<String>, Option<String>, f64)>;
+        type Row = Option<(Option<String>, Option<String>, f64, i64)>;
         let row: Row =
             self.round(
-                async |c| match sqlx::query(AssertSqlSafe(sql)).fetch_one(c).await {
-                    Ok(row) => Ok(Some((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))),
+                async |c| match sqlx::raw_sql(AssertSqlSafe(sql)).fetch_one(c).await {
+                    Ok(row) => Ok(Some((
+                        row.try_get(0)?,
+                        row.try_get(1)?,
+                        row.try_get(2)?,
+                        row.try_get(3)?,
+                    ))),
                     Err(sqlx::Error::Database(db))
                         if matches!(db.code().as_deref(), Some("42P01" | "3F000")) =>
                     {
@@ -260,10 +273,11 @@ impl Team {
                     Err(e) => Err(e),
                 },
             )?;
-        let Some((version, min_binary, clock)) = row else {
+        let Some((version, min_binary, clock, head)) = row else {
             return Ok(None);
         };
         self.clock = Some((clock, std::time::Instant::now()));
+        self.head = Some(head);
         let version = version.and_then(|v| v.parse().ok()).unwrap_or(0);
         Ok(Some((version, min_binary.unwrap_or_default())))
     }

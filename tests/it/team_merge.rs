@@ -673,3 +673,69 @@ fn an_incident_the_team_has_not_numbered_yet_moves_by_export_and_import() {
         "{synced}"
     );
 }
+
+/// What a pull brings is searchable on the copy that pulled it, as on the copy that wrote it:
+/// titles and root causes of incidents it never had, a title changed before the pull (its old
+/// words gone), and a title changed after an earlier pull.
+#[test]
+fn a_pull_makes_what_it_brought_searchable() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    let mut bob = copy(&db, "bob");
+    let now = "2026-11-29T10:00:00Z";
+    at(&mut alice, now, &["team", "init"]);
+    at(
+        &mut alice,
+        now,
+        &["open", "P2", "Checkout 502s behind ingress-nginx"],
+    );
+    let cause = "connection pool exhausted by the retry storm";
+    at(&mut alice, now, &["update", "1", "--root-cause", cause]);
+    at(
+        &mut alice,
+        now,
+        &[
+            "update",
+            "1",
+            "--title",
+            "Checkout 502s behind the payments gateway",
+        ],
+    );
+    at(&mut bob, now, &["sync"]);
+    let search = |env: &Env, word: &str| read(env, now, &["search", word]);
+    for env in [&alice, &bob] {
+        assert!(
+            search(env, "gateway").contains("incident 1 "),
+            "{}",
+            search(env, "gateway")
+        );
+        assert!(
+            search(env, "storm").contains("incident 1 "),
+            "{}",
+            search(env, "storm")
+        );
+        assert!(
+            search(env, "ingress").trim().is_empty(),
+            "{}",
+            search(env, "ingress")
+        );
+    }
+    at(
+        &mut alice,
+        now,
+        &["update", "1", "--title", "Checkout 502s at the cdn edge"],
+    );
+    at(&mut bob, now, &["sync"]);
+    for env in [&alice, &bob] {
+        assert!(
+            search(env, "edge").contains("incident 1 "),
+            "{}",
+            search(env, "edge")
+        );
+        assert!(
+            search(env, "gateway").trim().is_empty(),
+            "{}",
+            search(env, "gateway")
+        );
+    }
+}

@@ -81,6 +81,45 @@ pub(in crate::store) fn drop_deleted_words(conn: &Connection) -> rusqlite::Resul
 
 /// Re-indexes the incident's fields whose text differs from what is indexed.
 pub(in crate::store) fn index_fields(conn: &Connection, incident_pk: i64) -> rusqlite::Result<()> {
+    fields_to_docs(conn, incident_pk, None)
+}
+
+/// `index_fields` for a pull, which writes thousands of incidents in one transaction: the texts
+/// go into `search_docs` only, and `index_fields_since` puts every one added after the document
+/// `mark` into the full-text index in one statement. Written one by one, FTS5 would flush its
+/// pending text at the savepoint of the next statement that needs one (the next incident's
+/// save): a segment, and merges, for every incident.
+pub(in crate::store) fn index_fields_later(
+    conn: &Connection,
+    incident_pk: i64,
+    mark: i64,
+) -> rusqlite::Result<()> {
+    fields_to_docs(conn, incident_pk, Some(mark))
+}
+
+/// Puts the field documents added after `mark` (by `index_fields_later`) into the full-text
+/// index; how many.
+pub(in crate::store) fn index_fields_since(
+    conn: &Connection,
+    mark: i64,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "INSERT INTO search (rowid, text)
+         SELECT id, body FROM search_docs WHERE id > ?1 AND kind = 'field' ORDER BY id",
+    )?
+    .execute([mark])
+}
+
+/// The newest document's id: the mark `index_fields_later` and `index_fields_since` take.
+pub(in crate::store) fn last_doc(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT coalesce(max(id), 0) FROM search_docs", [], |r| {
+        r.get(0)
+    })
+}
+
+/// The fields' documents brought up to date; with `later`, only in `search_docs` for the
+/// documents added after that mark (see `index_fields_later`).
+fn fields_to_docs(conn: &Connection, incident_pk: i64, later: Option<i64>) -> rusqlite::Result<()> {
     let row: Vec<String> = conn
         .prepare_cached(
             "SELECT title, description, root_cause, resolution, prevention, lessons_learned,
@@ -97,12 +136,27 @@ pub(in crate::store) fn index_fields(conn: &Connection, incident_pk: i64) -> rus
             )?
             .query_row(params![incident_pk, field], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        match indexed {
-            Some((_, Some(body))) if body == *text => continue,
-            Some((id, _)) => remove_doc(conn, id)?,
-            None => {}
+        match (indexed, later) {
+            (Some((_, Some(body))), _) if body == *text => continue,
+            // Added in this pull's batch: not in the full-text index yet.
+            (Some((id, _)), Some(mark)) if id > mark => {
+                conn.prepare_cached("DELETE FROM search_docs WHERE id = ?1")?
+                    .execute([id])?;
+            }
+            (Some((id, _)), _) => remove_doc(conn, id)?,
+            (None, _) => {}
         }
-        add_doc(conn, "field", Some(incident_pk), field, at, text)?;
+        match later {
+            None => add_doc(conn, "field", Some(incident_pk), field, at, text)?,
+            Some(_) if text.trim().is_empty() => {}
+            Some(_) => {
+                conn.prepare_cached(
+                    "INSERT INTO search_docs (kind, incident_pk, ref, at, body)
+                     VALUES ('field', ?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![incident_pk, field, at, text])?;
+            }
+        }
     }
     Ok(())
 }

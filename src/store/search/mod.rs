@@ -26,7 +26,8 @@ mod reference;
 
 pub(super) use index::{
     drop_deleted_words, forget_blobs, index_action, index_blob, index_command_run, index_fields,
-    index_pending_notes, index_snapshot, replace_doc,
+    index_fields_later, index_fields_since, index_pending_notes, index_snapshot, last_doc,
+    replace_doc,
 };
 pub use lines::Highlighter;
 pub(super) use migrate::{backfill, index_lines, index_logs_apart};
