@@ -58,6 +58,7 @@ pub fn pull(
     team: &mut Team,
     now: Timestamp,
     deadline: Option<Instant>,
+    progress: &mut dyn FnMut(&str),
 ) -> Result<PullReport, SyncError> {
     let mut store = app.store(Mode::ReadWrite)?;
     let mut report = PullReport::default();
@@ -86,6 +87,10 @@ pub fn pull(
             (applied, next.map(|n| n.join().expect("the pull's fetch")))
         });
         applied?;
+        progress(&format!(
+            "pulled {} events",
+            super::sync::thousands(report.pulled as i64)
+        ));
         let Some(next) = next else { break };
         if deadline.is_some_and(|d| Instant::now() >= d) {
             // What came meanwhile is left for the next pull, which starts at this cursor.

@@ -249,7 +249,7 @@ impl App {
             warn(&warning);
         }
         let push = push_with(self, &mut team, self.now, progress)?;
-        let pull = super::pull::pull(self, &mut team, self.now, deadline)?;
+        let pull = super::pull::pull(self, &mut team, self.now, deadline, progress)?;
         Ok(SyncReport { push, pull })
     }
 
@@ -359,7 +359,7 @@ impl App {
 }
 
 /// 1234567 as "1,234,567".
-fn thousands(n: i64) -> String {
+pub(super) fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
