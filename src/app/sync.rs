@@ -64,7 +64,8 @@ pub fn push_with(
         legacy_openings(&txn, &mut batch)?;
         // The rows behind the events go with the last batch of events, when every event that
         // mentions them is on its way (written with them, so in this batch or an earlier one).
-        let rows = if batch.len() < BATCH {
+        // A team log before version 2 keeps no rows: they wait for its migration.
+        let rows = if batch.len() < BATCH && team.shares_rows() {
             txn.unshared(share_push::ROWS)?
         } else {
             Vec::new()

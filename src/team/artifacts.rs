@@ -199,6 +199,11 @@ impl Team {
         cursor: i64,
         limit: usize,
     ) -> Result<(Vec<PulledRecord>, bool), TeamError> {
+        // Nothing after the cursor when the version was read, or no records at all (a team
+        // log before version 2): nothing to ask.
+        if !self.shares_rows() || self.records_head.is_some_and(|head| cursor >= head) {
+            return Ok((Vec::new(), false));
+        }
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let sql = format!(
             "SELECT seq, uuid::text, incident_uuid::text, kind, number, body FROM {}.records

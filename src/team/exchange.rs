@@ -107,6 +107,8 @@ impl Team {
         let s = self.schema.clone();
         let client = client_id.to_string();
         let timeout = self.timeout;
+        // A team log before version 2 has nowhere to keep them: they wait for its migration.
+        let records = if self.shares_rows() { records } else { &[] };
         let conn = &mut self.conn;
         self.runtime.block_on(async move {
             let mut tx = super::bounded(timeout, conn.begin()).await?;

@@ -186,6 +186,12 @@ pub struct Team {
     /// The newest event's `seq` when the version was read: a pull from at or past it has
     /// nothing to fetch that was there then (what is pushed later, the next pull brings).
     head: Option<i64>,
+    /// The same for the shared rows (`records`, version 2) and the purges (version 3): read
+    /// with the version when the team log has them, so a pull with nothing new asks nothing.
+    records_head: Option<i64>,
+    purges_head: Option<i64>,
+    /// The schema's version, once read.
+    version: Option<i64>,
 }
 
 impl Team {
@@ -228,6 +234,9 @@ impl Team {
             timeout,
             clock: None,
             head: None,
+            records_head: None,
+            purges_head: None,
+            version: None,
         })
     }
 
@@ -248,38 +257,76 @@ impl Team {
         // asks nothing more); a schema or table that is not there means not initialised. No
         // parameters, so the simple protocol: one round trip where a prepared statement on a
         // fresh connection takes two.
-        let sql = format!(
+        // A team log at version 3 or later answers the newest seq of its shared rows and
+        // purges too; an older one lacks those tables, and is asked without them.
+        let full = format!(
             "SELECT (SELECT value FROM {0}.meta WHERE key = 'version'),
                     (SELECT value FROM {0}.meta WHERE key = 'min_binary'),
                     extract(epoch FROM clock_timestamp())::float8,
-                    (SELECT coalesce(max(seq), 0) FROM {0}.events)",
+                    (SELECT coalesce(max(seq), 0) FROM {0}.events),
+                    (SELECT coalesce(max(seq), 0) FROM {0}.records),
+                    (SELECT coalesce(max(seq), 0) FROM {0}.purges)",
             self.schema
         );
-        type Row = Option<(Option<String>, Option<String>, f64, i64)>;
-        let row: Row =
-            self.round(
-                async |c| match sqlx::raw_sql(AssertSqlSafe(sql)).fetch_one(c).await {
-                    Ok(row) => Ok(Some((
+        let events_only = format!(
+            "SELECT (SELECT value FROM {0}.meta WHERE key = 'version'),
+                    (SELECT value FROM {0}.meta WHERE key = 'min_binary'),
+                    extract(epoch FROM clock_timestamp())::float8,
+                    (SELECT coalesce(max(seq), 0) FROM {0}.events),
+                    NULL::bigint, NULL::bigint",
+            self.schema
+        );
+        type Row = Option<(
+            Option<String>,
+            Option<String>,
+            f64,
+            i64,
+            Option<i64>,
+            Option<i64>,
+        )>;
+        let mut row: Option<Row> = None;
+        for sql in [full, events_only] {
+            let found: Option<Row> = self.round(async |c| {
+                match sqlx::raw_sql(AssertSqlSafe(sql)).fetch_one(c).await {
+                    Ok(row) => Ok(Some(Some((
                         row.try_get(0)?,
                         row.try_get(1)?,
                         row.try_get(2)?,
                         row.try_get(3)?,
-                    ))),
+                        row.try_get(4)?,
+                        row.try_get(5)?,
+                    )))),
+                    // No such table (an older team log), or no schema: try the next, or
+                    // not initialised.
                     Err(sqlx::Error::Database(db))
                         if matches!(db.code().as_deref(), Some("42P01" | "3F000")) =>
                     {
                         Ok(None)
                     }
                     Err(e) => Err(e),
-                },
-            )?;
-        let Some((version, min_binary, clock, head)) = row else {
+                }
+            })?;
+            if let Some(found) = found {
+                row = Some(found);
+                break;
+            }
+        }
+        let Some((version, min_binary, clock, head, records, purges)) = row.flatten() else {
             return Ok(None);
         };
+        self.records_head = records;
+        self.purges_head = purges;
         self.clock = Some((clock, std::time::Instant::now()));
         self.head = Some(head);
         let version = version.and_then(|v| v.parse().ok()).unwrap_or(0);
+        self.version = Some(version);
         Ok(Some((version, min_binary.unwrap_or_default())))
+    }
+
+    /// Whether the team log holds the rows behind the timeline (version 2 on): an older one
+    /// shares incidents and events only, until `incident team migrate`.
+    pub fn shares_rows(&self) -> bool {
+        self.version.is_none_or(|v| v >= 2)
     }
 
     /// The team log server's clock, as seconds since the epoch (for the skew check): as read

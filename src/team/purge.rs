@@ -88,6 +88,9 @@ impl Team {
         at: &str,
         reason: &str,
     ) -> Result<Result<(), Refused>, TeamError> {
+        // The newest purge read with the version is stale from here: this copy applies its own
+        // purge at once, by asking.
+        self.purges_head = None;
         let s = self.schema.clone();
         let (event, by, at, reason) = (event_uuid.to_string(), by.to_string(), at, reason);
         let insert = format!(
@@ -145,6 +148,10 @@ impl Team {
         cursor: i64,
         limit: usize,
     ) -> Result<Vec<SharedPurge>, TeamError> {
+        // Nothing after the cursor when the version was read: nothing to ask.
+        if self.purges_head.is_some_and(|head| cursor >= head) {
+            return Ok(Vec::new());
+        }
         let s = self.schema.clone();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let sql = format!(

@@ -739,3 +739,43 @@ fn a_pull_makes_what_it_brought_searchable() {
         );
     }
 }
+
+#[test]
+fn a_team_log_not_yet_migrated_shares_incidents_and_events_and_keeps_the_rest_waiting() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    let mut bob = copy(&db, "bob");
+    // A team log created by a binary that knew version 1 only: its step and its meta rows.
+    let s = &db.schema;
+    db.sql(&format!(
+        "CREATE SCHEMA {s}; {}
+         INSERT INTO {s}.meta (key, value) VALUES ('version', '1'), ('min_binary', '0.1.0');",
+        incident::team::schema::STEPS[0].sql.replace("{schema}", s)
+    ))
+    .unwrap();
+    at(
+        &mut alice,
+        "2026-11-29T10:01:00Z",
+        &["open", "P2", "Disk 91% on pg-0 (/var/lib/postgresql)"],
+    );
+    at(
+        &mut alice,
+        "2026-11-29T10:02:00Z",
+        &["note", "1", "pg_wal 40G; archive_command failing (exit 1)"],
+    );
+    at(
+        &mut alice,
+        "2026-11-29T10:03:00Z",
+        &["action", "add", "1", "Alert on archive failures"],
+    );
+    let syncs = sync_all(&mut [&mut alice, &mut bob], "2026-11-29T10:05:00Z", 1);
+    assert_eq!(syncs[1]["pulled"], 3, "{}", syncs[1]);
+    let shown = bob.json(&["--offline", "show", "1", "--json"]);
+    assert_eq!(shown["timeline"].as_array().unwrap().len(), 3, "{shown}");
+    // Once migrated, the action item follows with the next sync.
+    at(&mut alice, "2026-11-29T10:06:00Z", &["team", "migrate"]);
+    sync_all(&mut [&mut alice, &mut bob], "2026-11-29T10:07:00Z", 1);
+    let actions = bob.json(&["--offline", "action", "list", "--json"]);
+    assert_eq!(actions.as_array().unwrap().len(), 1, "{actions}");
+    assert_eq!(actions[0]["id"], 1, "{actions}");
+}
