@@ -149,15 +149,25 @@ impl Store {
 
     /// Opens the store; `opening.notice` hears of a migration before it starts.
     pub fn open_with(path: &Path, mode: Mode, opening: &Opening) -> Result<Store, StoreError> {
-        let exists = path.exists();
-        if path.is_dir() {
+        let meta = std::fs::metadata(path).ok();
+        let exists = meta.is_some();
+        if let Some(m) = meta.as_ref().filter(|m| !m.is_file()) {
+            // A directory, a FIFO (SQLite would wait on it for ever), a device: not a database.
+            let what = if m.is_dir() {
+                "it is a directory"
+            } else {
+                "it is not a regular file"
+            };
             return Err(StoreError::Io {
                 action: "open",
                 path: path.to_path_buf(),
-                source: std::io::Error::other("it is a directory"),
+                source: std::io::Error::other(what),
             });
         }
-        if !exists && mode == Mode::Read {
+        // An empty file holds no incidents: a read shows none and leaves it as it is (only a
+        // write makes it a database).
+        let empty = meta.as_ref().is_some_and(|m| m.len() == 0);
+        if (!exists || empty) && mode == Mode::Read {
             let conn = Connection::open_in_memory()?;
             conn.execute_batch(SCHEMA)?;
             return Ok(Store {

@@ -336,3 +336,44 @@ fn version_2_findings_and_health(env: &Env) {
         ]
     );
 }
+
+#[test]
+fn an_empty_file_stays_empty_when_read_and_a_fifo_is_refused_at_once() {
+    let env = Env::new();
+    let empty = env.home().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let path = empty.to_str().unwrap();
+    let list = env.run(&["--db", path, "list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert_eq!(
+        std::fs::metadata(&empty).unwrap().len(),
+        0,
+        "a read creates nothing"
+    );
+    // A write makes it a database.
+    env.run(&[
+        "--db",
+        path,
+        "open",
+        "P3",
+        "Disk 91% on pg-0",
+        "--no-snapshot",
+    ])
+    .ok();
+    assert!(std::fs::metadata(&empty).unwrap().len() > 0);
+    let fifo = env.home().join("fifo.db");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let started = std::time::Instant::now();
+    let run = env.run(&["--db", fifo.to_str().unwrap(), "list"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("it is not a regular file"),
+        "{}",
+        run.stderr
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
