@@ -40,6 +40,23 @@ pub struct ActionRow {
     pub uuid: Option<String>,
 }
 
+/// An action item's row as written, from columns `id, text, kind, owner, due_at, created_at,
+/// created_by, done_at, done_by, uuid` in that order: the reader export and sharing both use.
+pub(super) fn action_row(r: &rusqlite::Row) -> rusqlite::Result<ActionRow> {
+    Ok(ActionRow {
+        id: r.get(0)?,
+        text: r.get(1)?,
+        kind: rows::parsed(r, 2, "action kind")?,
+        owner: r.get(3)?,
+        due_at: rows::opt_ts(r, 4)?,
+        created_at: rows::ts(r, 5)?,
+        created_by: r.get(6)?,
+        done_at: rows::opt_ts(r, 7)?,
+        done_by: r.get(8)?,
+        uuid: r.get(9)?,
+    })
+}
+
 impl Txn<'_> {
     /// Adds an action item to an incident, indexed for search at once; returns its id.
     pub fn insert_action(

@@ -469,20 +469,37 @@ impl Txn<'_> {
     /// Writes an incident, new (`pk` 0) or changed, and returns its row key. Callers append
     /// the events that explain the change in the same transaction.
     pub fn save_incident(&self, i: &Incident) -> Result<i64, StoreError> {
-        let pk = self
+        let pk = self.upsert_incident(i)?;
+        search::index_fields(&self.tx, pk)?;
+        Ok(pk)
+    }
+
+    /// The one INSERT (or UPDATE) of an incident's row; returns its row key. Its texts reach
+    /// the search index through the caller (`save_incident`, or a pull's batch).
+    fn upsert_incident(&self, i: &Incident) -> Result<i64, StoreError> {
+        Ok(self
             .tx
             .prepare_cached(&rows::SAVE_INCIDENT)?
             .query_row(rusqlite::params_from_iter(rows::incident_values(i)), |r| {
                 r.get(0)
-            })?;
-        search::index_fields(&self.tx, pk)?;
-        Ok(pk)
+            })?)
     }
 
     /// Appends an event to an incident's timeline: the one INSERT into `events`. An event
     /// without an identity (a new one) gets a random one here; an imported or pulled event
     /// keeps its own.
     pub fn append_event(&self, incident_pk: i64, e: &Event) -> Result<(), StoreError> {
+        self.insert_event(incident_pk, e, false).map(drop)
+    }
+
+    /// The one INSERT into `events`, for `append_event` and for a pull (`skip_known`: an event
+    /// whose identity is here already is left out, in the same statement). Whether it added it.
+    fn insert_event(
+        &self,
+        incident_pk: i64,
+        e: &Event,
+        skip_known: bool,
+    ) -> Result<bool, StoreError> {
         let uuid = e
             .uuid
             .clone()
@@ -491,28 +508,34 @@ impl Txn<'_> {
             .detail
             .as_ref()
             .map(|d| serde_json::to_string(d).unwrap_or_else(|_| "{}".into()));
-        self.tx
-            .prepare_cached(
+        macro_rules! insert {
+            () => {
                 "INSERT INTO events (incident_pk, at, recorded_at, author, kind, field, old_value,
                      new_value, text, detail, uuid)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                incident_pk,
-                time::to_rfc3339(e.at),
-                time::to_rfc3339(e.recorded_at),
-                e.author,
-                e.kind.as_str(),
-                e.field,
-                e.old,
-                e.new,
-                e.text,
-                detail,
-                uuid,
-            ])?;
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+            };
+        }
+        let sql = if skip_known {
+            concat!(insert!(), " ON CONFLICT (uuid) DO NOTHING")
+        } else {
+            insert!()
+        };
+        let added = self.tx.prepare_cached(sql)?.execute(params![
+            incident_pk,
+            time::to_rfc3339(e.at),
+            time::to_rfc3339(e.recorded_at),
+            e.author,
+            e.kind.as_str(),
+            e.field,
+            e.old,
+            e.new,
+            e.text,
+            detail,
+            uuid,
+        ])?;
         // Notes reach the search index in batches (`index_pending_notes`), keeping `note` one
         // insert.
-        Ok(())
+        Ok(added > 0)
     }
 
     /// Brings the search index up to date with the notes written since the last search.

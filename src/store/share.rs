@@ -172,18 +172,7 @@ impl Txn<'_> {
                 incident_uuid: r.get(10)?,
                 incident_created_by: r.get(11)?,
                 row: Unshared::Action {
-                    row: ActionRow {
-                        id: r.get(0)?,
-                        text: r.get(1)?,
-                        kind: rows::parsed(r, 2, "action kind")?,
-                        owner: r.get(3)?,
-                        due_at: rows::opt_ts(r, 4)?,
-                        created_at: rows::ts(r, 5)?,
-                        created_by: r.get(6)?,
-                        done_at: rows::opt_ts(r, 7)?,
-                        done_by: r.get(8)?,
-                        uuid: r.get(9)?,
-                    },
+                    row: super::actions::action_row(r)?,
                     row_shared: r.get::<_, i64>(12)? >= level::ROW,
                 },
             })

@@ -224,16 +224,6 @@ impl Txn<'_> {
         Ok(())
     }
 
-    /// Whether an event with this identity is in this copy's timeline.
-    pub fn has_event(&self, uuid: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .tx
-            .prepare_cached("SELECT 1 FROM events WHERE uuid = ?1")?
-            .query_row([uuid], |_| Ok(()))
-            .optional()?
-            .is_some())
-    }
-
     /// When the incident's status last changed (in event time), if it ever did.
     pub fn last_status_at(&self, incident_pk: i64) -> Result<Option<Timestamp>, StoreError> {
         let at: Option<String> = self
@@ -246,47 +236,17 @@ impl Txn<'_> {
     }
 
     /// Adds a pulled event to an incident's timeline unless an event with its identity is here
-    /// already: one statement where `has_event` and `append_event` would be two (a pull adds
+    /// already: one statement where a look-up and `append_event` would be two (a pull adds
     /// millions). Whether it was added.
     pub fn add_pulled_event(&self, incident_pk: i64, e: &Event) -> Result<bool, StoreError> {
-        let detail = e
-            .detail
-            .as_ref()
-            .map(|d| serde_json::to_string(d).unwrap_or_else(|_| "{}".into()));
-        let added = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO events (incident_pk, at, recorded_at, author, kind, field, old_value,
-                     new_value, text, detail, uuid)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT (uuid) DO NOTHING",
-            )?
-            .execute(params![
-                incident_pk,
-                time::to_rfc3339(e.at),
-                time::to_rfc3339(e.recorded_at),
-                e.author,
-                e.kind.as_str(),
-                e.field,
-                e.old,
-                e.new,
-                e.text,
-                detail,
-                e.uuid,
-            ])?;
-        Ok(added > 0)
+        self.insert_event(incident_pk, e, true)
     }
 
     /// `save_incident` for a pull, which saves thousands in one transaction: the incident's
     /// texts reach the full-text index when the batch calls `index_pulled(mark)`, with `mark`
     /// from `search_mark` at the batch's start, all in one statement.
     pub fn save_pulled_incident(&self, i: &Incident, mark: i64) -> Result<i64, StoreError> {
-        let pk = self
-            .tx
-            .prepare_cached(&rows::SAVE_INCIDENT)?
-            .query_row(rusqlite::params_from_iter(rows::incident_values(i)), |r| {
-                r.get(0)
-            })?;
+        let pk = self.upsert_incident(i)?;
         super::search::index_fields_later(&self.tx, pk, mark)?;
         Ok(pk)
     }

@@ -100,20 +100,7 @@ impl Txn<'_> {
                         uuid
                  FROM action_items WHERE incident_pk = ?1 ORDER BY id",
             )?
-            .query_map([incident_pk], |r| {
-                Ok(ActionRow {
-                    id: r.get(0)?,
-                    text: r.get(1)?,
-                    kind: rows::parsed(r, 2, "action kind")?,
-                    owner: r.get(3)?,
-                    due_at: rows::opt_ts(r, 4)?,
-                    created_at: rows::ts(r, 5)?,
-                    created_by: r.get(6)?,
-                    done_at: rows::opt_ts(r, 7)?,
-                    done_by: r.get(8)?,
-                    uuid: r.get(9)?,
-                })
-            })?
+            .query_map([incident_pk], super::actions::action_row)?
             .collect::<std::result::Result<_, _>>()?)
     }
 
