@@ -210,20 +210,26 @@ impl Store {
         )?;
         // One statement, so the version and the tables are seen at one moment: another
         // process may be creating this database right now.
-        let (version, objects): (i64, i64) = self.conn.query_row(
-            "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)",
+        let (version, objects, ours): (i64, i64, bool) = self.conn.query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version),
+                    (SELECT count(*) FROM sqlite_master),
+                    (SELECT count(*) = 2 FROM sqlite_master
+                     WHERE type = 'table' AND name IN ('incidents', 'events'))",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
+        // Another program's file: tables but no version, or a version (other programs use
+        // user_version too) without the two tables every version of this schema has. Refused
+        // before any migration touches it.
+        if (version == 0 && objects > 0) || (version > 0 && !ours) {
+            return Err(StoreError::Foreign(self.path.clone()));
+        }
         if version > LATEST_VERSION {
             return Err(StoreError::TooNew {
                 path: self.path.clone(),
                 found: version,
                 supported: LATEST_VERSION,
             });
-        }
-        if version == 0 && objects > 0 {
-            return Err(StoreError::Foreign(self.path.clone()));
         }
         if version == 0 {
             self.enable_wal()?;

@@ -377,3 +377,62 @@ fn an_empty_file_stays_empty_when_read_and_a_fifo_is_refused_at_once() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// Another program's SQLite file that uses `user_version` itself: refused as not an incident
+/// database before any migration, whatever the version, and left byte for byte as it was.
+#[test]
+fn a_foreign_database_with_a_user_version_is_refused_before_any_migration() {
+    let env = Env::new();
+    let newest = incident::store::LATEST_VERSION;
+    for version in [1, 3, 7, newest - 1, newest, newest + 5] {
+        let other = env.home().join(format!("billing-v{version}.sqlite"));
+        {
+            let conn = rusqlite::Connection::open(&other).unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE invoices (id INTEGER PRIMARY KEY, customer_id TEXT, total_cents INTEGER);
+                 INSERT INTO invoices (customer_id, total_cents) VALUES ('cus_9f-Ä1', 129900);
+                 PRAGMA user_version = {version};"
+            ))
+            .unwrap();
+        }
+        let before = env.db_bytes(&other);
+        let o = other.to_str().unwrap();
+        for args in [
+            &["--db", o, "list"][..],
+            &["--db", o, "open", "P2", "Checkout 502s"],
+        ] {
+            let run = env.run(args);
+            let line = run.err();
+            assert!(
+                line.contains("is an SQLite database, but not an incident database"),
+                "user_version {version}: {line}"
+            );
+            assert!(!line.contains("schema version"), "{line}");
+            assert!(env.db_bytes(&other) == before, "user_version {version}: changed");
+        }
+    }
+}
+
+/// A character device and a socket are refused at once, like a FIFO.
+#[test]
+fn a_device_or_a_socket_is_refused_as_a_database() {
+    let env = Env::new();
+    let socket_path = env.home().join("incident.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket_path).unwrap();
+    for path in [std::path::Path::new("/dev/null"), &socket_path] {
+        let p = path.to_str().unwrap();
+        for args in [&["--db", p, "list"][..], &["--db", p, "open", "P3", "x"]] {
+            let run = env.run(args);
+            assert!(
+                run.err().contains("it is not a regular file"),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+    }
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::metadata(&socket_path).unwrap().file_type().is_socket(),
+        "the socket is still there"
+    );
+}
