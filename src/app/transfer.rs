@@ -4,7 +4,7 @@
 //! command says what happened from what these return.
 
 use super::{App, AppError, load};
-use crate::store::{Mode, StoreError, Txn};
+use crate::store::{Mode, Store, StoreError, Txn};
 use crate::transfer::read::{self, ActionMoved, Done, Skipped};
 use crate::transfer::{Counting, Counts, Failure, Format, ImportError, export};
 use std::io::{BufRead, Write};
@@ -155,12 +155,36 @@ pub struct Imported {
 }
 
 /// Imports an export file in one transaction: all of it, or (on any error, or when every
-/// incident is already here) nothing.
+/// incident is already here) nothing — and then the database and its WAL are left as they
+/// were, and a database file this import created is removed.
 pub fn import(app: &App, mut reader: impl BufRead) -> Result<Imported, ImportError> {
     read::sniff(&mut reader)?;
+    let created = std::fs::symlink_metadata(&app.settings.db).is_err();
     let mut store = app.store(Mode::ReadWrite)?;
+    let wal_before = store.wal_size();
+    let result = import_in(app, &mut store, reader);
+    if matches!(&result, Ok(imported) if !imported.imported.is_empty()) {
+        store.bound_wal();
+        drop(store);
+        app.share();
+        return result;
+    }
+    // Rolled back (the transaction is gone): what it spilled to the WAL is dropped with a
+    // checkpoint, and a database made for it goes. A cleanup that fails leaves the import's
+    // own outcome to report: nothing was imported either way.
+    if store.wal_size() > wal_before {
+        let _ = store.truncate_wal();
+    }
+    if created {
+        let _ = store.remove_if_empty();
+    }
+    result
+}
+
+/// The import's transaction: committed when it imported something, else dropped.
+fn import_in(app: &App, store: &mut Store, reader: impl BufRead) -> Result<Imported, ImportError> {
     let txn = store.write()?;
-    let mut file = read::read(&txn, &app.settings.policy, reader)?;
+    let mut file = read::read(&txn, &app.settings.policy, app.now, reader)?;
     let pks: Vec<i64> = file.deferred.iter().map(|i| file.imported[*i].pk).collect();
     for (i, number) in file.deferred.iter().zip(number_deferred(&txn, &pks)?) {
         file.imported[*i].number = number;
@@ -188,9 +212,6 @@ pub fn import(app: &App, mut reader: impl BufRead) -> Result<Imported, ImportErr
         // imported ones are indexed now, so that they are found as soon as the import is in.
         txn.index_pending_notes()?;
         txn.commit()?;
-        store.bound_wal();
-        drop(store);
-        app.share();
     }
     // Nothing imported: the transaction is dropped, and the database stays as it was.
     Ok(imported)

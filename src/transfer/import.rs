@@ -36,8 +36,9 @@ pub fn incident(
     placeholder: i64,
     max_action_id: i64,
     policy: &Policy,
+    now: Timestamp,
 ) -> Result<Imported> {
-    rec.validate()?;
+    rec.validate(now)?;
     if let Some(number) = txn.number_of_uuid(&rec.uuid)? {
         return Ok(Imported::Skipped { number });
     }
@@ -56,7 +57,10 @@ pub fn incident(
     for (event, uuid) in timeline.iter_mut().zip(derived) {
         event.uuid.get_or_insert(uuid);
     }
-    let pk = txn.save_incident(&rebuilt(rec, number, &timeline, policy)?)?;
+    let incident = rebuilt(rec, number, &timeline, policy)?;
+    in_order(&timeline, incident.started_at)
+        .map_err(|why| invalid(format!("incident {} ({}): {why}", rec.number, rec.uuid)))?;
+    let pk = txn.save_incident(&incident)?;
     txn.date_indexed_fields(pk, &field_times(rec)?)?;
     let actions_renumbered = actions(txn, pk, rec, max_action_id)?;
     events(txn, pk, timeline, &actions_renumbered)?;
@@ -170,6 +174,53 @@ fn rebuilt(
         )));
     }
     Ok(incident)
+}
+
+/// Refuses a timeline the write path cannot produce (`workflow::Change`): an event recorded
+/// before the incident was opened or dated after it was recorded, an event other than the
+/// opening dated before the impact started, a status change dated before the one it follows.
+/// The timeline is in recorded order and begins with its opening (`rebuilt` checked).
+fn in_order(timeline: &[Event], started: Timestamp) -> std::result::Result<(), String> {
+    let Some(opened) = timeline.first() else {
+        return Ok(());
+    };
+    let show = |t: Timestamp| time::to_rfc3339(t);
+    let mut last_status: Option<Timestamp> = None;
+    for (n, e) in timeline.iter().enumerate() {
+        let which = format!("event {} ({})", n + 1, e.kind.as_str());
+        if e.at > e.recorded_at {
+            return Err(format!(
+                "{which} is dated {}, after it was recorded ({})",
+                show(e.at),
+                show(e.recorded_at)
+            ));
+        }
+        if e.recorded_at < opened.recorded_at {
+            return Err(format!(
+                "{which} was recorded at {}, before the incident was opened ({})",
+                show(e.recorded_at),
+                show(opened.recorded_at)
+            ));
+        }
+        if n > 0 && e.at < started {
+            return Err(format!(
+                "{which} is dated {}, before the impact started ({})",
+                show(e.at),
+                show(started)
+            ));
+        }
+        if e.kind == EventKind::Status {
+            if let Some(before) = last_status.filter(|t| e.at < *t) {
+                return Err(format!(
+                    "{which} is dated {}, before the status change it follows ({})",
+                    show(e.at),
+                    show(before)
+                ));
+            }
+            last_status = Some(e.at);
+        }
+    }
+    Ok(())
 }
 
 /// The first field in which two versions of an incident differ, with both values.

@@ -7,6 +7,7 @@ use super::import::{self, Imported};
 use super::record::{BlobRecord, ChunkRecord, IncidentRecord};
 use super::{FORMAT, TransferError, VERSION};
 use crate::domain::sla::Policy;
+use crate::domain::time::Timestamp;
 use crate::store::{StoreError, Txn};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -100,11 +101,18 @@ pub fn sniff(reader: &mut impl BufRead) -> Result<(), ImportError> {
 }
 
 /// Reads a whole export file, writing what it holds in `txn` as it goes.
-/// Incidents' SLA deadlines are judged under `policy`.
-pub fn read(txn: &Txn, policy: &Policy, reader: impl Read) -> Result<FileRead, ImportError> {
+/// Incidents' SLA deadlines are judged under `policy`; no time recorded in it may be after
+/// `now`.
+pub fn read(
+    txn: &Txn,
+    policy: &Policy,
+    now: Timestamp,
+    reader: impl Read,
+) -> Result<FileRead, ImportError> {
     let mut importer = Importer {
         txn,
         policy,
+        now,
         format: false,
         version: false,
         max_action_id: 0,
@@ -126,6 +134,7 @@ pub fn read(txn: &Txn, policy: &Policy, reader: impl Read) -> Result<FileRead, I
 struct Importer<'t, 'a> {
     txn: &'t Txn<'a>,
     policy: &'t Policy,
+    now: Timestamp,
     format: bool,
     version: bool,
     /// The largest action item id in the file: ids taken here move past it.
@@ -160,6 +169,7 @@ impl Importer<'_, '_> {
             placeholder,
             self.max_action_id,
             self.policy,
+            self.now,
         )? {
             Imported::Skipped { number } => read.skipped.push(Skipped {
                 uuid: record.uuid,

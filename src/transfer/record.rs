@@ -7,7 +7,7 @@ use super::{Result, TransferError, invalid};
 use crate::domain::event::Detail;
 use crate::domain::event::EventKind;
 use crate::domain::model::{ActionKind, Severity, Status};
-use crate::domain::time;
+use crate::domain::time::{self, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// An incident and everything recorded about it.
@@ -169,23 +169,45 @@ pub(super) fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// A time as the store writes them (RFC 3339 UTC, whole seconds), so that times compare as text.
-fn check_time(what: &str, s: &str) -> Result<()> {
-    match time::from_rfc3339(s) {
-        Some(t) if time::to_rfc3339(t) == s => Ok(()),
-        _ => Err(invalid(format!(
-            "{what} '{s}' is not a stored time (RFC 3339 UTC, like 2026-11-29T04:48:51Z)"
-        ))),
+/// A time as the store writes them (RFC 3339 UTC, whole seconds), so that times compare as
+/// text, within the range the log holds (`time::earliest()..=time::latest()`).
+fn check_time(what: &str, s: &str) -> Result<Timestamp> {
+    let t = match time::from_rfc3339(s) {
+        Some(t) if time::to_rfc3339(t) == s => t,
+        _ => {
+            return Err(invalid(format!(
+                "{what} '{s}' is not a stored time (RFC 3339 UTC, like 2026-11-29T04:48:51Z)"
+            )));
+        }
+    };
+    if t < time::earliest() || t > time::latest() {
+        return Err(invalid(format!(
+            "{what} '{s}' is out of range (the log holds times from 1970-01-01 to 9999-12-31)"
+        )));
     }
+    Ok(t)
 }
 
-fn check_opt_time(what: &str, s: &Option<String>) -> Result<()> {
-    s.as_deref().map_or(Ok(()), |s| check_time(what, s))
+/// A moment something was recorded: a stored time not after `now`, as the write path refuses
+/// a future time (a reader's clocks and ages would go negative, `log` would break).
+fn check_moment(what: &str, s: &str, now: Timestamp) -> Result<()> {
+    if check_time(what, s)? > now {
+        return Err(invalid(format!(
+            "{what} '{s}' is in the future (now is {}); check this machine's clock",
+            time::to_rfc3339(now)
+        )));
+    }
+    Ok(())
+}
+
+fn check_opt_moment(what: &str, s: &Option<String>, now: Timestamp) -> Result<()> {
+    s.as_deref().map_or(Ok(()), |s| check_moment(what, s, now))
 }
 
 impl IncidentRecord {
-    /// Refuses what the store would not have written, naming the incident and the value.
-    pub fn validate(&self) -> Result<()> {
+    /// Refuses what the store would not have written, naming the incident and the value;
+    /// `now` is the importing machine's clock, which no recorded moment may be after.
+    pub fn validate(&self, now: Timestamp) -> Result<()> {
         let me = format!("incident {} ({})", self.number, self.uuid);
         let bad = |why: String| invalid(format!("{me}: {why}"));
         if uuid::Uuid::parse_str(&self.uuid).is_err() {
@@ -207,32 +229,32 @@ impl IncidentRecord {
             .ok()
             .filter(|s| s.as_str() == self.status)
             .ok_or_else(|| bad(format!("unknown status '{}'", self.status)))?;
-        self.check_parts().map_err(|e| match e {
+        self.check_parts(now).map_err(|e| match e {
             TransferError::Invalid(why) => bad(why),
             other => other,
         })
     }
 
     /// Its times, and the kinds and hashes of what it holds.
-    fn check_parts(&self) -> Result<()> {
-        check_time("detected_at", &self.detected_at)?;
+    fn check_parts(&self, now: Timestamp) -> Result<()> {
+        check_moment("detected_at", &self.detected_at, now)?;
         if let Some(started) = &self.started_at {
-            check_time("started_at", started)?;
+            check_moment("started_at", started, now)?;
         }
-        check_time("opened_at", &self.opened_at)?;
-        check_opt_time("acknowledged_at", &self.acknowledged_at)?;
-        check_opt_time("resolved_at", &self.resolved_at)?;
-        check_opt_time("closed_at", &self.closed_at)?;
-        check_time("updated_at", &self.updated_at)?;
+        check_moment("opened_at", &self.opened_at, now)?;
+        check_opt_moment("acknowledged_at", &self.acknowledged_at, now)?;
+        check_opt_moment("resolved_at", &self.resolved_at, now)?;
+        check_opt_moment("closed_at", &self.closed_at, now)?;
+        check_moment("updated_at", &self.updated_at, now)?;
         for e in &self.events {
-            check_time("an event's time", &e.at)?;
-            check_time("an event's recorded_at", &e.recorded_at)?;
+            check_moment("an event's time", &e.at, now)?;
+            check_moment("an event's recorded_at", &e.recorded_at, now)?;
             if EventKind::from_key(&e.kind).is_none() {
                 return Err(invalid(format!("unknown event kind '{}'", e.kind)));
             }
         }
         for s in &self.snapshots {
-            check_time("a snapshot's taken_at", &s.taken_at)?;
+            check_moment("a snapshot's taken_at", &s.taken_at, now)?;
             for i in &s.items {
                 if !matches!(i.status.as_str(), "ok" | "failed" | "timeout") {
                     return Err(invalid(format!(
@@ -243,21 +265,23 @@ impl IncidentRecord {
             }
         }
         for a in &self.actions {
-            check_time("an action item's created_at", &a.created_at)?;
-            check_opt_time("an action item's due_at", &a.due_at)?;
-            check_opt_time("an action item's done_at", &a.done_at)?;
+            check_moment("an action item's created_at", &a.created_at, now)?;
+            if let Some(due) = &a.due_at {
+                check_time("an action item's due_at", due)?;
+            }
+            check_opt_moment("an action item's done_at", &a.done_at, now)?;
             if a.kind.parse::<ActionKind>().ok().map(ActionKind::as_str) != Some(&a.kind) {
                 return Err(invalid(format!("unknown action kind '{}'", a.kind)));
             }
         }
         for a in &self.attachments {
-            check_time("an attachment's added_at", &a.added_at)?;
+            check_moment("an attachment's added_at", &a.added_at, now)?;
             if !is_sha256(&a.sha256) {
                 return Err(invalid(format!("attachment {} has no SHA-256", a.seq)));
             }
         }
         for r in &self.command_runs {
-            check_time("a command run's started_at", &r.started_at)?;
+            check_moment("a command run's started_at", &r.started_at, now)?;
             if !is_sha256(&r.sha256) {
                 return Err(invalid(format!("command run {} has no SHA-256", r.seq)));
             }

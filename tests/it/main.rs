@@ -13,6 +13,7 @@ mod evidence;
 mod exec;
 mod health;
 mod history;
+mod import_checks;
 mod kinds;
 mod kubernetes;
 mod layers;

@@ -408,7 +408,10 @@ fn a_foreign_database_with_a_user_version_is_refused_before_any_migration() {
                 "user_version {version}: {line}"
             );
             assert!(!line.contains("schema version"), "{line}");
-            assert!(env.db_bytes(&other) == before, "user_version {version}: changed");
+            assert!(
+                env.db_bytes(&other) == before,
+                "user_version {version}: changed"
+            );
         }
     }
 }
@@ -432,7 +435,10 @@ fn a_device_or_a_socket_is_refused_as_a_database() {
     }
     use std::os::unix::fs::FileTypeExt;
     assert!(
-        std::fs::metadata(&socket_path).unwrap().file_type().is_socket(),
+        std::fs::metadata(&socket_path)
+            .unwrap()
+            .file_type()
+            .is_socket(),
         "the socket is still there"
     );
 }
