@@ -200,6 +200,86 @@ fn command(argv: &[String], text: &str, timeout: Duration) -> Outcome {
     }
 }
 
+/// Whether a channel can be reached now, without delivering anything (`incident doctor`): a
+/// webhook's host takes a TCP connection within the channel's timeout; a command's program
+/// exists and may be run. How long it took, or why not.
+pub fn reach(channel: &Channel) -> Result<Duration, String> {
+    let env = |k: &str| std::env::var(k).ok();
+    let started = Instant::now();
+    match &channel.kind {
+        ChannelKind::Webhook { url, .. } => {
+            let (url, _) =
+                crate::domain::env::expand_env(url, &env).map_err(|var| unset(&var, "url"))?;
+            let (host, port) = host_and_port(&url)
+                .ok_or_else(|| "its url has no http:// or https:// host".to_string())?;
+            let addr = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+                .map_err(|e| format!("cannot resolve {host}: {e}"))?
+                .next()
+                .ok_or_else(|| format!("{host} has no address"))?;
+            std::net::TcpStream::connect_timeout(&addr, channel.timeout).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::TimedOut {
+                    format!(
+                        "{host}:{port} did not answer within {}",
+                        human_millis(channel.timeout.as_millis() as u64)
+                    )
+                } else {
+                    format!("cannot connect to {host}:{port}: {e}")
+                }
+            })?;
+        }
+        ChannelKind::Command { run } => {
+            let program = run.first().ok_or_else(|| "its run is empty".to_string())?;
+            let (program, _) =
+                crate::domain::env::expand_env(program, &env).map_err(|var| unset(&var, "run"))?;
+            if !runnable(&program) {
+                return Err(format!("cannot find the program '{program}' to run"));
+            }
+        }
+    }
+    Ok(started.elapsed())
+}
+
+/// The host and port of an http(s) url (the scheme's port when it names none).
+fn host_and_port(url: &str) -> Option<(String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let default = match scheme.to_ascii_lowercase().as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let (host, port) = match authority.strip_prefix('[') {
+        // [::1]:8080
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            (host, after.strip_prefix(':'))
+        }
+        None => match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    let port = match port {
+        Some(p) => p.parse().ok()?,
+        None => default,
+    };
+    (!host.is_empty()).then(|| (host.to_string(), port))
+}
+
+/// Whether `program` names an executable file: as a path, or found on PATH.
+fn runnable(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &std::path::Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        return executable(std::path::Path::new(program));
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| executable(&dir.join(program))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,5 +348,30 @@ mod tests {
             Sender::new(&c).send(&message("x")),
             Outcome::Failed(_)
         ));
+    }
+
+    #[test]
+    fn a_webhook_url_gives_its_host_and_port() {
+        let cases = [
+            (
+                "https://hooks.slack.com/services/T0/B1/x_y-z",
+                Some(("hooks.slack.com", 443)),
+            ),
+            ("http://10.0.3.7:8080/hook?a=1", Some(("10.0.3.7", 8080))),
+            (
+                "http://user:p%40ss@alerts.internal:9000",
+                Some(("alerts.internal", 9000)),
+            ),
+            ("http://[::1]:8443/x", Some(("::1", 8443))),
+            ("HTTP://Example.com", Some(("Example.com", 80))),
+            ("ftp://example.com/", None),
+            ("http://:80/", None),
+            ("http://host:99999/", None),
+            ("no scheme", None),
+        ];
+        for (url, want) in cases {
+            let got = host_and_port(url);
+            assert_eq!(got.as_ref().map(|(h, p)| (h.as_str(), *p)), want, "{url}");
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod attach;
 pub mod check;
+pub mod doctor;
 pub mod exec;
 pub mod logs;
 pub mod monitor;

@@ -7,6 +7,7 @@ mod attach;
 mod check;
 mod close;
 mod config;
+mod doctor;
 mod exec;
 mod export;
 mod gc;
@@ -125,6 +126,8 @@ pub enum Command {
     Template(template::Command),
     /// Print the default config or the settings in effect
     Config(config::Args),
+    /// Check the database and the config: what is wrong and how to fix it (exit 1 when anything is)
+    Doctor(doctor::Args),
     /// Push everything recorded here that the team log does not have yet
     Sync(sync::Args),
     /// The team log in PostgreSQL: create it, upgrade it, see its state
@@ -174,6 +177,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Import(args) => import::run(&app, args),
         Command::Template(cmd) => template::run(&app, cmd),
         Command::Config(args) => config::run(&app, args),
+        Command::Doctor(args) => doctor::run(&app, args),
         Command::Sync(args) => sync::run(&app, args),
         Command::Team(cmd) => team::run(&app, cmd),
     }
