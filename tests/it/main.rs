@@ -8,6 +8,7 @@ mod actions;
 mod attach;
 mod collectors;
 mod concurrency;
+mod doctor;
 mod errors;
 mod evidence;
 mod exec;
