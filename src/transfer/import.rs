@@ -176,9 +176,10 @@ fn rebuilt(
     Ok(incident)
 }
 
-/// Refuses a timeline the write path cannot produce (`workflow::Change`): an event recorded
-/// before the incident was opened or dated after it was recorded, an event other than the
-/// opening dated before the impact started, a status change dated before the one it follows.
+/// Refuses a timeline the write path cannot produce (`workflow::Change`): an event twice, an
+/// event recorded before the incident was opened or dated after it was recorded, an event
+/// other than the opening dated before the impact started, a status change dated before the
+/// one it follows.
 /// The timeline is in recorded order and begins with its opening (`rebuilt` checked).
 fn in_order(timeline: &[Event], started: Timestamp) -> std::result::Result<(), String> {
     let Some(opened) = timeline.first() else {
@@ -186,8 +187,14 @@ fn in_order(timeline: &[Event], started: Timestamp) -> std::result::Result<(), S
     };
     let show = |t: Timestamp| time::to_rfc3339(t);
     let mut last_status: Option<Timestamp> = None;
+    let mut seen = std::collections::HashSet::new();
     for (n, e) in timeline.iter().enumerate() {
         let which = format!("event {} ({})", n + 1, e.kind.as_str());
+        if let Some(uuid) = &e.uuid
+            && !seen.insert(uuid)
+        {
+            return Err(format!("{which} repeats event {uuid}"));
+        }
         if e.at > e.recorded_at {
             return Err(format!(
                 "{which} is dated {}, after it was recorded ({})",

@@ -144,6 +144,17 @@ fn a_file_that_plants_what_the_write_path_never_writes_is_refused() {
             "'1969-12-31T23:59:59Z' is out of range",
         ),
         (
+            "an event twice",
+            mutated(&good, |v| {
+                let note = v["incidents"][0]["events"][2].clone();
+                v["incidents"][0]["events"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(note);
+            }),
+            "repeats event",
+        ),
+        (
             "an unknown kind",
             mutated(&good, |v| {
                 v["incidents"][0]["events"][2]["kind"] = json!("escalated")

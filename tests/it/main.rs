@@ -15,6 +15,7 @@ mod exec;
 mod health;
 mod history;
 mod import_checks;
+mod import_fuzz;
 mod kinds;
 mod kubernetes;
 mod layers;
