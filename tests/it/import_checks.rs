@@ -81,6 +81,126 @@ fn mutated(good: &Value, change: impl FnOnce(&mut Value)) -> String {
     v.to_string()
 }
 
+/// Each file that plants what the write path never writes: what it is, its text, and what the
+/// refusal says.
+fn planted(good: &Value) -> Vec<(&'static str, String, &'static str)> {
+    let far = "9999-12-31T00:00:00Z";
+    vec![
+        (
+            "no events",
+            mutated(good, |v| v["incidents"][0]["events"] = json!([])),
+            "its timeline does not begin with its opening",
+        ),
+        (
+            "no opening",
+            mutated(good, |v| {
+                v["incidents"][0]["events"]
+                    .as_array_mut()
+                    .unwrap()
+                    .remove(0);
+            }),
+            "its timeline does not begin with its opening",
+        ),
+        (
+            "opening second",
+            mutated(good, |v| {
+                v["incidents"][0]["events"]
+                    .as_array_mut()
+                    .unwrap()
+                    .swap(0, 1);
+            }),
+            "its timeline does not begin with its opening",
+        ),
+        (
+            "opened at the end of time",
+            mutated(good, |v| {
+                let i = &mut v["incidents"][0];
+                for k in ["opened_at", "detected_at", "started_at"] {
+                    i[k] = json!(far);
+                }
+                i["events"][0]["at"] = json!(far);
+                i["events"][0]["detail"]["detected_at"] = json!(far);
+                i["events"][0]["detail"]["started_at"] = json!(far);
+            }),
+            "is in the future (now is 2026-11-29T10:00:00Z)",
+        ),
+        (
+            "a note before 1970",
+            mutated(good, |v| {
+                v["incidents"][0]["events"][2]["at"] = json!("1969-12-31T23:59:59Z");
+            }),
+            "'1969-12-31T23:59:59Z' is out of range",
+        ),
+        (
+            "an event twice",
+            mutated(good, |v| {
+                let note = v["incidents"][0]["events"][2].clone();
+                v["incidents"][0]["events"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(note);
+            }),
+            "repeats event",
+        ),
+        (
+            "an unknown kind",
+            mutated(good, |v| {
+                v["incidents"][0]["events"][2]["kind"] = json!("escalated")
+            }),
+            "unknown event kind 'escalated'",
+        ),
+        (
+            "a status its events do not lead to",
+            mutated(good, |v| {
+                v["incidents"][0]["status"] = json!("INVESTIGATING")
+            }),
+            "its status is 'INVESTIGATING', but its timeline says 'CLOSED'",
+        ),
+    ]
+    .into_iter()
+    .chain(out_of_order(good))
+    .collect()
+}
+
+/// Timelines in an order the write path never writes.
+fn out_of_order(good: &Value) -> Vec<(&'static str, String, &'static str)> {
+    vec![
+        (
+            "a note dated before the impact started",
+            mutated(good, |v| {
+                v["incidents"][0]["events"][2]["at"] = json!("2026-11-29T07:00:00Z");
+            }),
+            "before the impact started (2026-11-29T07:40:00Z)",
+        ),
+        (
+            "an event dated after it was recorded",
+            mutated(good, |v| {
+                v["incidents"][0]["events"][2]["at"] = json!("2026-11-29T09:00:00Z");
+            }),
+            "after it was recorded (2026-11-29T08:05:00Z)",
+        ),
+        (
+            "an event recorded before the opening",
+            mutated(good, |v| {
+                let e = &mut v["incidents"][0]["events"][2];
+                e["at"] = json!("2026-11-29T07:50:00Z");
+                e["recorded_at"] = json!("2026-11-29T07:55:00Z");
+            }),
+            "before the incident was opened (2026-11-29T08:00:00Z)",
+        ),
+        (
+            "the resolution dated before the acknowledgement",
+            mutated(good, |v| {
+                let events = v["incidents"][0]["events"].as_array_mut().unwrap();
+                let resolved = events.iter_mut().find(|e| e["new"] == "RESOLVED").unwrap();
+                resolved["at"] = json!("2026-11-29T08:01:00Z");
+                v["incidents"][0]["resolved_at"] = json!("2026-11-29T08:01:00Z");
+            }),
+            "before the status change it follows (2026-11-29T08:05:00Z)",
+        ),
+    ]
+}
+
 #[test]
 fn a_file_that_plants_what_the_write_path_never_writes_is_refused() {
     let mut env = Env::new();
@@ -96,112 +216,7 @@ fn a_file_that_plants_what_the_write_path_never_writes_is_refused() {
     )
     .ok();
     let before = env.db_bytes(&target);
-    let far = "9999-12-31T00:00:00Z";
-    let cases: Vec<(&str, String, &str)> = vec![
-        (
-            "no events",
-            mutated(&good, |v| v["incidents"][0]["events"] = json!([])),
-            "its timeline does not begin with its opening",
-        ),
-        (
-            "no opening",
-            mutated(&good, |v| {
-                v["incidents"][0]["events"]
-                    .as_array_mut()
-                    .unwrap()
-                    .remove(0);
-            }),
-            "its timeline does not begin with its opening",
-        ),
-        (
-            "opening second",
-            mutated(&good, |v| {
-                v["incidents"][0]["events"]
-                    .as_array_mut()
-                    .unwrap()
-                    .swap(0, 1);
-            }),
-            "its timeline does not begin with its opening",
-        ),
-        (
-            "opened at the end of time",
-            mutated(&good, |v| {
-                let i = &mut v["incidents"][0];
-                for k in ["opened_at", "detected_at", "started_at"] {
-                    i[k] = json!(far);
-                }
-                i["events"][0]["at"] = json!(far);
-                i["events"][0]["detail"]["detected_at"] = json!(far);
-                i["events"][0]["detail"]["started_at"] = json!(far);
-            }),
-            "is in the future (now is 2026-11-29T10:00:00Z)",
-        ),
-        (
-            "a note before 1970",
-            mutated(&good, |v| {
-                v["incidents"][0]["events"][2]["at"] = json!("1969-12-31T23:59:59Z");
-            }),
-            "'1969-12-31T23:59:59Z' is out of range",
-        ),
-        (
-            "an event twice",
-            mutated(&good, |v| {
-                let note = v["incidents"][0]["events"][2].clone();
-                v["incidents"][0]["events"]
-                    .as_array_mut()
-                    .unwrap()
-                    .push(note);
-            }),
-            "repeats event",
-        ),
-        (
-            "an unknown kind",
-            mutated(&good, |v| {
-                v["incidents"][0]["events"][2]["kind"] = json!("escalated")
-            }),
-            "unknown event kind 'escalated'",
-        ),
-        (
-            "a status its events do not lead to",
-            mutated(&good, |v| {
-                v["incidents"][0]["status"] = json!("INVESTIGATING")
-            }),
-            "its status is 'INVESTIGATING', but its timeline says 'CLOSED'",
-        ),
-        (
-            "a note dated before the impact started",
-            mutated(&good, |v| {
-                v["incidents"][0]["events"][2]["at"] = json!("2026-11-29T07:00:00Z");
-            }),
-            "before the impact started (2026-11-29T07:40:00Z)",
-        ),
-        (
-            "an event dated after it was recorded",
-            mutated(&good, |v| {
-                v["incidents"][0]["events"][2]["at"] = json!("2026-11-29T09:00:00Z");
-            }),
-            "after it was recorded (2026-11-29T08:05:00Z)",
-        ),
-        (
-            "an event recorded before the opening",
-            mutated(&good, |v| {
-                let e = &mut v["incidents"][0]["events"][2];
-                e["at"] = json!("2026-11-29T07:50:00Z");
-                e["recorded_at"] = json!("2026-11-29T07:55:00Z");
-            }),
-            "before the incident was opened (2026-11-29T08:00:00Z)",
-        ),
-        (
-            "the resolution dated before the acknowledgement",
-            mutated(&good, |v| {
-                let events = v["incidents"][0]["events"].as_array_mut().unwrap();
-                let resolved = events.iter_mut().find(|e| e["new"] == "RESOLVED").unwrap();
-                resolved["at"] = json!("2026-11-29T08:01:00Z");
-                v["incidents"][0]["resolved_at"] = json!("2026-11-29T08:01:00Z");
-            }),
-            "before the status change it follows (2026-11-29T08:05:00Z)",
-        ),
-    ];
+    let cases = planted(&good);
     for (what, text, message) in cases {
         let path = env.home().join(format!("{}.json", what.replace(' ', "-")));
         std::fs::write(&path, &text).unwrap();
