@@ -225,7 +225,11 @@ fn content_checks(txn: &Txn, d: &mut Diagnosis) -> Result<(), StoreError> {
             Check::Times,
             format!(
                 "{whose}{}.{} (row {}) is '{}', outside 1970-01-01..9999-12-31",
-                b.table, b.column, b.rowid, b.value
+                b.table,
+                b.column,
+                b.rowid,
+                // Whatever another program stored there: control characters shown escaped.
+                b.value.escape_debug()
             ),
             format!(
                 "an earlier version stored it; commands read it as {} — add a note with the right time",

@@ -75,6 +75,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A row refused because one with the same unique key (an identity) is there already.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, StoreError::Sqlite(e)
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation))
+    }
+
     /// What the user can do about it.
     pub fn hint(&self) -> &'static str {
         match self {

@@ -63,7 +63,12 @@ pub fn incident(
     let pk = txn.save_incident(&incident)?;
     txn.date_indexed_fields(pk, &field_times(rec)?)?;
     let actions_renumbered = actions(txn, pk, rec, max_action_id)?;
-    events(txn, pk, timeline, &actions_renumbered)?;
+    events(txn, pk, timeline, &actions_renumbered).map_err(|e| match e {
+        super::TransferError::Invalid(why) => {
+            invalid(format!("incident {} ({}): {why}", rec.number, rec.uuid))
+        }
+        other => other,
+    })?;
     // Rows of a file that carries no identities get the ones the source database derived at
     // its migration, so that copies that imported the same file share each row once.
     let derive = |parts: &[&str]| Some(derived_uuid(&[&[rec.uuid.as_str()], parts].concat()));
@@ -275,7 +280,17 @@ fn events(txn: &Txn, pk: i64, timeline: Vec<Event>, moved: &[(i64, i64)]) -> Res
         {
             event.field = Some(to);
         }
-        txn.append_event(pk, &event)?;
+        match txn.append_event(pk, &event) {
+            // Its identity is another incident's event here (repeats within the file were
+            // refused before): a file put together by hand, not an export.
+            Err(e) if e.is_duplicate() => {
+                return Err(invalid(format!(
+                    "event {} is already here, in another incident",
+                    event.uuid.as_deref().unwrap_or("")
+                )));
+            }
+            other => other?,
+        }
     }
     Ok(())
 }

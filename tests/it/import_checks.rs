@@ -241,6 +241,25 @@ fn a_file_that_plants_what_the_write_path_never_writes_is_refused() {
             assert!(!left.exists(), "{what}: {} left behind", left.display());
         }
     }
+    // An event whose identity is another incident's here.
+    let local = on(&env, &target, &["show", "1", "--json"]);
+    let theirs: Value = serde_json::from_str(local.ok()).unwrap();
+    let taken = theirs["timeline"][0]["uuid"].as_str().unwrap().to_string();
+    let path = env.home().join("taken-event.json");
+    let text = mutated(&good, |v| {
+        v["incidents"][0]["events"][2]["uuid"] = json!(taken)
+    });
+    std::fs::write(&path, text).unwrap();
+    let err = on(&env, &target, &["import", path.to_str().unwrap()])
+        .err()
+        .to_string();
+    assert!(
+        err.contains(&format!(
+            "incident 1 ({uuid}): event {taken} is already here, in another incident"
+        )),
+        "{err}"
+    );
+    assert!(env.db_bytes(&target) == before);
     // The file as exported goes in, and `log` renders it.
     on(&env, &target, &["import", file.to_str().unwrap()]).ok();
     let log = on(&env, &target, &["log", "2"]);
