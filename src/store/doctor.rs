@@ -27,7 +27,7 @@ pub struct BadTime {
 pub struct Unopened {
     pub incident: i64,
     pub uuid: String,
-    /// "no opened event", or "an event recorded before its opening".
+    /// "no events at all", or "its first event is not its opening".
     pub why: &'static str,
 }
 
@@ -159,30 +159,29 @@ impl Txn<'_> {
         Ok(found)
     }
 
-    /// Incidents whose timeline does not begin with its opening: none, or an event recorded
-    /// before it (the recorded order, which a pulled event's row id need not follow).
+    /// Incidents whose timeline does not begin with its opening, in the order it was recorded
+    /// (row ids: the write path, an import and a pull each insert an opening before anything
+    /// else of its incident, and its creator pushes it before anyone can add to it).
     pub fn unopened(&self) -> Result<Vec<Unopened>> {
         let found = self
             .tx
             .prepare(
-                "SELECT i.number, i.uuid, o.recorded_at IS NULL
+                "SELECT i.number, i.uuid,
+                        (SELECT kind FROM events e WHERE e.incident_pk = i.pk ORDER BY id LIMIT 1)
+                            AS first
                  FROM incidents i
-                 LEFT JOIN (SELECT incident_pk, min(recorded_at) AS recorded_at FROM events
-                            WHERE kind = 'opened' GROUP BY incident_pk) o ON o.incident_pk = i.pk
-                 WHERE o.recorded_at IS NULL OR EXISTS (
-                     SELECT 1 FROM events e
-                     WHERE e.incident_pk = i.pk AND e.recorded_at < o.recorded_at)
+                 WHERE first IS NOT 'opened'
                  ORDER BY i.number",
             )?
             .query_map([], |r| {
-                let none: bool = r.get(2)?;
+                let first: Option<String> = r.get(2)?;
                 Ok(Unopened {
                     incident: r.get(0)?,
                     uuid: r.get(1)?,
-                    why: if none {
-                        "no opened event"
+                    why: if first.is_none() {
+                        "no events at all"
                     } else {
-                        "an event recorded before its opening"
+                        "its first event is not its opening"
                     },
                 })
             })?

@@ -115,6 +115,8 @@ fn damage_to_the_log_is_named_with_its_fix() {
     ] {
         env.run(&["open", "P2", title, "--no-snapshot"]).ok();
     }
+    env.run(&["note", "2", "replica=pg-1 lag=45s; WAL receiver restarted"])
+        .ok();
     env.run(&[
         "update",
         "3",
@@ -138,7 +140,7 @@ fn damage_to_the_log_is_named_with_its_fix() {
         "FAIL  foreign keys: events row",
         "refers to a missing incidents row",
         "FAIL  openings: incident 2 (",
-        "): no opened event",
+        "): its first event is not its opening",
         "FAIL  search index: incident 3: its root_cause is not indexed as it reads",
         "fix: ",
     ] {
