@@ -91,7 +91,7 @@ fn structural(v: &mut Value, rng: &mut Rng) {
     // Times are where the write path's rules are subtlest: a third of the changes.
     let mut what = rng.below(21);
     if what >= 15 {
-        what = if what % 2 == 0 { 4 } else { 8 };
+        what = if what.is_multiple_of(2) { 4 } else { 8 };
     }
     match what {
         0 => {
