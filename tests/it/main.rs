@@ -17,6 +17,7 @@ mod kinds;
 mod kubernetes;
 mod layers;
 mod lifecycle;
+mod output;
 mod postmortem;
 mod projection;
 mod readme;
