@@ -1,13 +1,18 @@
 //! Text people typed, placed in Markdown so that it reads as typed and cannot change the
 //! document around it: no raw HTML (Markdown renderers pass it through, `<script>` included),
 //! no code fence it can close, no heading or rule it can fake. Used by the Markdown templates
-//! (as the filters `md`, `md_cell`, `fence` and `code`) and by the Markdown export.
+//! (as the filters `md`, `md_cell`, `fence`, `fenced` and `code`) and by the Markdown export.
+//! Control characters are shown escaped (`\x1b`) in all of them: a document is read on a
+//! terminal too.
+
+use crate::domain::text::escape_controls;
 
 /// Inline or paragraph text: `\`, `<`, `>`, `&` and backticks are backslash-escaped wherever
 /// they are (so no HTML tag, entity, autolink or code span can form), and at the start of a
 /// line whatever would open a block: a heading (`#`), a fence (`~~~`), a setext underline or a
 /// thematic break (a line of only `-`, `=`, `*`, `_`). Lists and emphasis stay Markdown.
 pub fn escape(text: &str) -> String {
+    let text = &*escape_controls(text, &[]);
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     // A lone CR ends a line too (CommonMark), so it starts a line like LF does.
     for piece in text.split_inclusive(['\n', '\r']) {
@@ -71,7 +76,7 @@ pub fn fenced(text: &str, indent: usize) -> String {
     for line in text.split("\r\n").flat_map(|l| l.split(['\r', '\n'])) {
         if !line.is_empty() {
             out.push_str(&pad);
-            out.push_str(line);
+            out.push_str(&escape_controls(line, &[]));
         }
         out.push('\n');
     }
@@ -85,6 +90,7 @@ pub fn fenced(text: &str, indent: usize) -> String {
 /// each side). On one line: a line break inside a code span in a list item would end it.
 pub fn code(text: &str) -> String {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = escape_controls(&text, &[]);
     let ticks = "`".repeat(free_run(&text));
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "
@@ -140,6 +146,8 @@ mod tests {
         );
         assert_eq!(cell("a|b\nc <d>"), "a\\|b c \\<d\\>");
         assert_eq!(escape("#1 updater\n#\n~ ok"), "#1 updater\n\\#\n~ ok");
+        assert_eq!(escape("a\x1b[2J"), "a\\\\x1b[2J");
+        assert_eq!(code("a\x1b[2J"), "`a\\x1b[2J`");
     }
 
     #[test]

@@ -136,3 +136,68 @@ fn typed_text_stays_text_in_the_markdown_export() {
         read.headings
     );
 }
+
+/// What a terminal must never receive from typed text: an escape (clear screen, set the window
+/// title), a bell, a lone CR that would overwrite the line, a C1 CSI.
+fn assert_no_controls(what: &str, text: &str) {
+    for c in ['\x1b', '\x07', '\u{9b}', '\x7f'] {
+        assert!(!text.contains(c), "{what}: raw {c:?} in {text:?}");
+    }
+    assert!(
+        !text.replace("\r\n", "\n").contains('\r'),
+        "{what}: a lone CR in {text:?}"
+    );
+}
+
+#[test]
+fn control_characters_in_typed_text_reach_the_terminal_escaped() {
+    let env = Env::new();
+    let title = "api_gw-2 \x1b[2Jdown\x1b]0;pwned\x07 at 10.0.0.7\rOK ✓ \u{9b}31m";
+    env.run(&["open", "P2", title]).ok();
+    env.run(&["note", "1", "checkout \x1b[31mred\x1b[0m\r\nsecond line"])
+        .ok();
+    let shown = "api_gw-2 \\x1b[2Jdown\\x1b]0;pwned\\x07 at 10.0.0.7\\x0dOK ✓ \\u{9b}31m";
+    for args in [
+        vec!["list"],
+        vec!["show", "1"],
+        vec!["sla"],
+        vec!["log", "1"],
+        vec!["search", "checkout"],
+        vec!["search", "pwned"],
+    ] {
+        let run = env.run(&args);
+        let out = run.ok();
+        assert_no_controls(&args.join(" "), out);
+        assert_no_controls(&args.join(" "), &run.stderr);
+        // A search snippet folds whitespace and marks the match; the rest print the title.
+        let want = if args[0] == "search" { "\\x1b[" } else { shown };
+        assert!(out.contains(want), "{args:?}: {out}");
+    }
+    // The note keeps its CRLF and shows the escape it carried.
+    let show = env.run(&["show", "1"]);
+    assert!(
+        show.ok().contains("checkout \\x1b[31mred\\x1b[0m"),
+        "{}",
+        show.stdout
+    );
+    // A log's matching lines, as `search` prints them.
+    let log = env.home().join("gateway.log");
+    std::fs::write(&log, "2026-11-29T09:58:01Z ok\r\n2026-11-29T09:59:12Z ERROR upstream \x1b[2J\x1b]52;c;cm0gLXJm\x07\r\n").unwrap();
+    env.run(&["attach", "1", log.to_str().unwrap()]).ok();
+    let run = env.run(&["search", "upstream"]);
+    assert_no_controls("search in a log", run.ok());
+    assert!(
+        run.stdout
+            .contains("ERROR upstream \\x1b[2J\\x1b]52;c;cm0gLXJm\\x07"),
+        "{}",
+        run.stdout
+    );
+    // --json escapes in its own way, and stays JSON.
+    let json = env.json(&["show", "1", "--json"]);
+    assert_eq!(json["title"], title);
+    // An error that quotes typed text: one line, escaped.
+    let err = env.run(&["open", "P\x1b[2J9\nx", "title"]);
+    let line = err.err();
+    assert_no_controls("error", line);
+    assert!(line.contains("\\x1b[2J9\\nx"), "{line}");
+}
