@@ -201,3 +201,102 @@ fn control_characters_in_typed_text_reach_the_terminal_escaped() {
     assert_no_controls("error", line);
     assert!(line.contains("\\x1b[2J9\\nx"), "{line}");
 }
+
+/// Runs `incident` as `env.run` does, but under umask 000: whatever it creates is only as
+/// private as the tool makes it.
+fn run_umask_000(env: &Env, args: &[&str]) -> crate::common::Run {
+    let plain = env.command(args);
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg("umask 000; exec \"$0\" \"$@\"")
+        .arg(plain.get_program())
+        .args(plain.get_args())
+        .env_clear()
+        .stdin(std::process::Stdio::null());
+    for (k, v) in plain.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    cmd.output().unwrap().into()
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn every_file_written_is_0600_and_every_directory_0700_under_umask_000() {
+    let env = Env::new();
+    run_umask_000(&env, &["open", "P2", "Checkout 5xx on api_gw-2"]).ok();
+    run_umask_000(&env, &["note", "1", "rolled back deploy 2026-11-29_1"]).ok();
+    let db = env.db();
+    let mut files = vec![db.clone()];
+    for dir in [".local", ".local/share", ".local/share/incident"] {
+        assert_eq!(mode(&env.home().join(dir)), 0o700, "{dir}");
+    }
+    let out = env.home().join("reports");
+    std::fs::create_dir(&out).unwrap();
+    for (args, file) in [
+        (vec!["postmortem", "1", "--out"], "pm.md"),
+        (
+            vec!["postmortem", "1", "--format", "html", "--out"],
+            "pm.html",
+        ),
+        (vec!["log", "1", "--out"], "log.txt"),
+        (vec!["review", "--week", "2026-W48", "--out"], "review.md"),
+        (vec!["export", "--all", "--out"], "export.json"),
+        (
+            vec!["export", "--all", "--format", "md", "--out"],
+            "export.md",
+        ),
+    ] {
+        let path = out.join(file);
+        let path_arg = path.to_str().unwrap().to_string();
+        let mut args: Vec<&str> = args;
+        args.push(&path_arg);
+        run_umask_000(&env, &args).ok();
+        files.push(path);
+    }
+    // A report written again over a file someone made world-readable is private again.
+    std::fs::set_permissions(
+        out.join("pm.md"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    run_umask_000(
+        &env,
+        &[
+            "postmortem",
+            "1",
+            "--out",
+            out.join("pm.md").to_str().unwrap(),
+        ],
+    )
+    .ok();
+    let templates = env.home().join("tpl/new");
+    run_umask_000(&env, &["template", "export", templates.to_str().unwrap()]).ok();
+    assert_eq!(mode(&templates), 0o700);
+    assert_eq!(mode(&env.home().join("tpl")), 0o700);
+    for entry in std::fs::read_dir(&templates).unwrap() {
+        files.push(entry.unwrap().path());
+    }
+    for wal in ["-wal", "-shm"] {
+        let p = std::path::PathBuf::from(format!("{}{wal}", db.display()));
+        if p.exists() {
+            files.push(p);
+        }
+    }
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        6,
+        "no temporary file left beside the reports"
+    );
+}
