@@ -115,9 +115,14 @@ fn write_stdout(text: &str) -> Result<(), CommandError> {
 /// Writes a JSON document to stdout. serde_json escapes C0 controls; DEL and C1 controls,
 /// which it leaves, can only be inside strings, where `\u00XX` is the same value.
 pub fn out_json(value: &serde_json::Value) -> Result<(), CommandError> {
-    let text = format!("{value:#}\n");
+    out_json_text(&format!("{value:#}\n"))
+}
+
+/// Writes JSON text serde_json wrote (a document, or lines of them) to stdout, its DEL and C1
+/// controls as `\u00XX` like `out_json`: never `out`, whose escapes are not JSON's.
+pub fn out_json_text(text: &str) -> Result<(), CommandError> {
     if !text.chars().any(|c| c.is_control() && c != '\n') {
-        return write_stdout(&text);
+        return write_stdout(text);
     }
     let mut safe = String::with_capacity(text.len() + 16);
     for c in text.chars() {

@@ -195,6 +195,14 @@ fn control_characters_in_typed_text_reach_the_terminal_escaped() {
     // --json escapes in its own way, and stays JSON.
     let json = env.json(&["show", "1", "--json"]);
     assert_eq!(json["title"], title);
+    // So do reminders' JSON lines, C1 and DEL included (`\u{9b}` would not be JSON).
+    let late = Env::new();
+    late.run(&["open", "P1", title, "--at", "-20m"]).ok();
+    let run = late.run(&["remind", "--json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_no_controls("remind --json", &run.stdout);
+    let line: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(line["incident"]["title"], title);
     // An error that quotes typed text: one line, escaped.
     let err = env.run(&["open", "P\x1b[2J9\nx", "title"]);
     let line = err.err();
