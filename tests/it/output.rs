@@ -117,6 +117,53 @@ fn typed_text_cannot_close_a_code_block_or_plant_html_in_a_post_mortem() {
     }
 }
 
+/// The cells of each row of every table, as a GFM renderer splits them.
+fn table_rows(markdown: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut cell) = (None::<Vec<String>>, None::<String>);
+    for event in Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::TableHead | Tag::TableRow) => row = Some(Vec::new()),
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => rows.extend(row.take()),
+            Event::Start(Tag::TableCell) => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => {
+                if let (Some(r), Some(c)) = (row.as_mut(), cell.take()) {
+                    r.push(c);
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(c) = cell.as_mut() {
+                    c.push_str(&t);
+                }
+            }
+            Event::Html(h) | Event::InlineHtml(h) => panic!("raw HTML {h:?} in\n{markdown}"),
+            _ => {}
+        }
+    }
+    rows
+}
+
+#[test]
+fn a_table_cell_holds_typed_pipes_backslashes_and_tags_as_text() {
+    let env = hostile("P2");
+    let text = "drain api_gw-2 | then \\| restart <img src=x onerror=alert(4)> & `ok`";
+    env.run(&["action", "add", "1", text, "--owner", "bob|ops"])
+        .ok();
+    let run = env.run(&["postmortem", "1"]);
+    let rows = table_rows(run.ok());
+    let action = rows
+        .iter()
+        .find(|r| r.len() > 1 && r[1].starts_with("drain"))
+        .unwrap_or_else(|| panic!("no action row in {rows:?}"));
+    assert_eq!(
+        action.len(),
+        rows[0].len(),
+        "a typed | added a column: {action:?}"
+    );
+    assert_eq!(action[1], text);
+    assert_eq!(action[3], "bob|ops");
+}
+
 #[test]
 fn typed_text_stays_text_in_the_markdown_export() {
     let env = hostile("P2");
