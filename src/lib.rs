@@ -12,7 +12,8 @@
 //! - [`evidence`]: what a snapshot holds and what to collect; findings, diffs, the health score,
 //!   redaction. Pure.
 //! - [`store`]: the SQLite file behind a transaction API. SQL only; owns its row and return
-//!   types; prints nothing.
+//!   types; prints nothing. `store::files` creates every file (0600) and directory (0700) the
+//!   tool writes.
 //! - [`collect`]: the collectors (Kubernetes, MySQL/MariaDB, PostgreSQL, Redis, commands): with
 //!   `team`, the only async network I/O. Progress goes to a callback.
 //! - [`config`]: settings from flags, environment, file and defaults, resolved in one place.

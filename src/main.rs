@@ -26,7 +26,10 @@ fn main() -> ExitCode {
         Err(e) => {
             if !e.message.is_empty() {
                 let paint = output::Paint::stderr();
-                output::status(&format!("{} {}", paint.red("error:"), e.line()));
+                // One line whatever it quotes: a newline typed into a value is shown as `\n`
+                // (other control characters `status` escapes).
+                let line = e.line().replace('\n', "\\n");
+                output::status(&format!("{} {line}", paint.red("error:")));
             }
             ExitCode::from(e.code)
         }

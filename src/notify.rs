@@ -2,7 +2,7 @@
 //! stdin, each under the channel's timeout. The outcome says whether to record it as sent,
 //! retry it on the next run, or report the channel as misconfigured.
 
-use crate::domain::remind::{Channel, ChannelKind, WebhookFormat};
+use crate::domain::remind::{Channel, ChannelKind};
 use crate::domain::time::human_millis;
 use crate::report::reminder::Message;
 use std::io::{Read, Write};
@@ -36,12 +36,19 @@ impl<'a> Sender<'a> {
         Sender { channel, agent }
     }
 
-    pub fn send(&self, message: &Message) -> Outcome {
+    /// Delivers `message`. `delivery` is its stable id, the same on every retry (and on every
+    /// working copy): webhooks get it as the `Idempotency-Key` and `X-Incident-Delivery`
+    /// headers (and `delivery_id` in the JSON body), commands as `INCIDENT_DELIVERY_ID`, so a
+    /// receiver can drop a reminder it already has.
+    pub fn send(&self, message: &Message, delivery: &str) -> Outcome {
         let env = |k: &str| std::env::var(k).ok();
         match (&self.channel.kind, &self.agent) {
             (ChannelKind::Webhook { url, format }, Some(agent)) => {
                 match crate::domain::env::expand_env(url, &env) {
-                    Ok((url, _)) => post(agent, &url, *format, message, self.channel.timeout),
+                    Ok((url, _)) => {
+                        let body = message.webhook_body(*format, delivery);
+                        post(agent, &url, &body, delivery, self.channel.timeout)
+                    }
                     Err(var) => Outcome::Misconfigured(unset(&var, "url")),
                 }
             }
@@ -53,7 +60,7 @@ impl<'a> Sender<'a> {
                         Err(var) => return Outcome::Misconfigured(unset(&var, "run")),
                     }
                 }
-                command(&argv, &message.text, self.channel.timeout)
+                command(&argv, &message.text, delivery, self.channel.timeout)
             }
             (ChannelKind::Webhook { .. }, None) => {
                 Outcome::Misconfigured("no HTTP client was built for it".into())
@@ -82,19 +89,14 @@ fn agent(timeout: Duration) -> ureq::Agent {
         .into()
 }
 
-fn post(
-    agent: &ureq::Agent,
-    url: &str,
-    format: WebhookFormat,
-    message: &Message,
-    timeout: Duration,
-) -> Outcome {
-    let body = message.webhook_body(format);
+fn post(agent: &ureq::Agent, url: &str, body: &str, delivery: &str, timeout: Duration) -> Outcome {
     // The url is never quoted in an outcome: a Slack webhook's url is its secret.
     match agent
         .post(url)
         .header("Content-Type", "application/json")
-        .send(body.as_str())
+        .header("Idempotency-Key", delivery)
+        .header("X-Incident-Delivery", delivery)
+        .send(body)
     {
         Ok(mut response) => {
             let status = response.status();
@@ -141,13 +143,14 @@ const POLL: Duration = Duration::from_millis(10);
 
 /// Runs `argv` in its own process group with the message on stdin; kills the group when it
 /// outlives `timeout`. Its stdout is dropped (ours carries the reminders); its stderr is ours.
-fn command(argv: &[String], text: &str, timeout: Duration) -> Outcome {
+fn command(argv: &[String], text: &str, delivery: &str, timeout: Duration) -> Outcome {
     let Some((program, args)) = argv.split_first() else {
         return Outcome::Misconfigured("run is empty".into());
     };
     let started = Instant::now();
     let mut child = match Command::new(program)
         .args(args)
+        .env("INCIDENT_DELIVERY_ID", delivery)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -283,6 +286,7 @@ fn runnable(program: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::remind::WebhookFormat;
 
     fn channel(run: &[&str], timeout_ms: u64) -> Channel {
         Channel {
@@ -305,22 +309,31 @@ mod tests {
     fn a_command_gets_the_message_on_stdin() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("got");
-        let script = format!("cat > '{}'", file.display());
+        let script = format!(
+            "{{ echo \"$INCIDENT_DELIVERY_ID\"; cat; }} > '{}'",
+            file.display()
+        );
         let c = channel(&["sh", "-c", &script], 5_000);
-        assert_eq!(Sender::new(&c).send(&message("hello")), Outcome::Sent);
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), "hello\n");
+        assert_eq!(
+            Sender::new(&c).send(&message("hello"), "0b9e-delivery_1"),
+            Outcome::Sent
+        );
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "0b9e-delivery_1\nhello\n"
+        );
     }
 
     #[test]
     fn a_failing_hung_or_missing_command_is_reported() {
         let failing = channel(&["sh", "-c", "exit 3"], 5_000);
         assert!(matches!(
-            Sender::new(&failing).send(&message("x")),
+            Sender::new(&failing).send(&message("x"), "d"),
             Outcome::Failed(m) if m.contains("exit status: 3")
         ));
         let hung = channel(&["sh", "-c", "sleep 30"], 200);
         let started = Instant::now();
-        let outcome = Sender::new(&hung).send(&message("x"));
+        let outcome = Sender::new(&hung).send(&message("x"), "d");
         assert!(
             matches!(&outcome, Outcome::Failed(m) if m.contains("still running after 200ms")),
             "{outcome:?}"
@@ -328,7 +341,7 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(2));
         let missing = channel(&["/nonexistent/notify"], 1_000);
         assert!(matches!(
-            Sender::new(&missing).send(&message("x")),
+            Sender::new(&missing).send(&message("x"), "d"),
             Outcome::Misconfigured(m) if m.contains("cannot run '/nonexistent/notify'")
         ));
     }
@@ -345,7 +358,7 @@ mod tests {
             timeout: Duration::from_secs(2),
         };
         assert!(matches!(
-            Sender::new(&c).send(&message("x")),
+            Sender::new(&c).send(&message("x"), "d"),
             Outcome::Failed(_)
         ));
     }

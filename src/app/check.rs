@@ -124,7 +124,17 @@ pub fn tell(app: &App, o: &Outcome, health: &Health, verdict: &str) {
         }),
     };
     for channel in &app.settings.channels {
-        match Sender::new(channel).send(&message) {
+        // Told once, never retried; still an id a receiver can deduplicate by, as reminders
+        // have: this news about this incident at this moment, on this channel.
+        let at = time::to_rfc3339(app.now);
+        let delivery = crate::store::derived_uuid(&[
+            &incident.uuid,
+            "health",
+            &at,
+            &message.text,
+            &channel.name,
+        ]);
+        match Sender::new(channel).send(&message, &delivery) {
             Delivery::Sent => {}
             Delivery::Failed(e) | Delivery::Misconfigured(e) => (app.notice)(&format!(
                 "warning: could not tell channel '{}': {e}",

@@ -115,6 +115,16 @@ struct Job {
     claims: Vec<(usize, i64)>,
 }
 
+impl Job {
+    /// The identity of its delivery on `channel`: the same on every run that retries it and
+    /// on every working copy (the team log claims it by this id), so it is the delivery id
+    /// receivers deduplicate by.
+    fn delivery(&self, channel: &str) -> String {
+        let (incident, kind, level) = &self.identity;
+        super::share_push::delivery_uuid(incident, kind, level, channel)
+    }
+}
+
 impl Round<'_> {
     /// Runs one round evaluated at `at`; `now` is the clock claims are stamped with.
     pub fn run(&self, at: Timestamp, now: Timestamp) -> Result<Outcome, RoundError> {
@@ -316,10 +326,7 @@ impl Round<'_> {
         now: Timestamp,
         outcome: &mut Outcome,
     ) -> Vec<Job> {
-        let key = |job: &Job, c: usize| {
-            let (incident, kind, level) = &job.identity;
-            super::share_push::delivery_uuid(incident, kind, level, channels[c])
-        };
+        let key = |job: &Job, c: usize| job.delivery(channels[c]);
         let keys: Vec<String> = jobs
             .iter()
             .flat_map(|j| j.claims.iter().map(|(c, _)| key(j, *c)))
@@ -469,11 +476,11 @@ impl Round<'_> {
     ) -> Result<(), RoundError> {
         let mut printed = Vec::new();
         let mut unprinted = Vec::new();
-        let mut queues: Vec<Vec<(i64, &Message)>> = vec![Vec::new(); channels.len()];
+        let mut queues: Vec<Vec<(i64, &Message, String)>> = vec![Vec::new(); channels.len()];
         for job in jobs {
             for (c, id) in &job.claims {
                 if *c > 0 {
-                    queues[*c].push((*id, &job.message));
+                    queues[*c].push((*id, &job.message, job.delivery(channels[*c])));
                     continue;
                 }
                 // A stdout that cannot be written gives its claims up, like any failed channel.
@@ -505,9 +512,9 @@ impl Round<'_> {
                 s.spawn(move || {
                     let sender = Sender::new(channel);
                     let mut broken = false;
-                    for (id, message) in queue {
+                    for (id, message, delivery) in queue {
                         // None: not tried, the channel already failed in this run.
-                        let result = (!broken).then(|| sender.send(message));
+                        let result = (!broken).then(|| sender.send(message, delivery));
                         broken |= !matches!(result, Some(Delivery::Sent));
                         if tx.send((c, *id, result)).is_err() {
                             return;

@@ -105,22 +105,12 @@ fn write_file(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> Result<Counts, Failure>,
 ) -> Result<Exported, ExportError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    let tmp = crate::store::files::beside(path);
     let fail = |action: &'static str, source: std::io::Error| {
         let _ = std::fs::remove_file(&tmp);
         ExportError::File { action, source }
     };
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| fail("write", e))?;
+    let file = crate::store::files::create_new(&tmp).map_err(|e| fail("write", e))?;
     let mut out = Counting::new(std::io::BufWriter::with_capacity(256 * 1024, file));
     let counts = match fill(&mut out) {
         Ok(counts) => counts,

@@ -61,19 +61,13 @@ struct Spool {
 
 impl Spool {
     fn of_stdin() -> Result<Spool, CommandError> {
-        use std::os::unix::fs::OpenOptionsExt;
         let path =
             std::env::temp_dir().join(format!("incident-import-{}.json", uuid::Uuid::new_v4()));
         let cannot = |e: std::io::Error| {
             CommandError::new(format!("cannot read stdin into {}: {e}", path.display()))
                 .with_hint("set TMPDIR to a writable directory with room, or import from a file; nothing was imported")
         };
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(cannot)?;
+        let mut file = crate::store::files::create_new(&path).map_err(cannot)?;
         let spool = Spool { path: path.clone() };
         std::io::copy(&mut std::io::stdin().lock(), &mut file).map_err(cannot)?;
         Ok(spool)

@@ -9,7 +9,7 @@ use crate::domain::model::Number;
 use crate::store::{Attachment, CommandRun, Mode};
 use crate::ui::error::{CommandError, exit};
 use crate::ui::output;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -64,8 +64,16 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         grep: grep.as_ref(),
         tail: args.tail,
     };
+    // On a terminal a log's control characters are shown escaped, as all text is; into a
+    // pipe or a file it is the log as recorded, byte for byte.
+    let escape = std::io::stdout().is_terminal();
     logs::read(&txn, log, filter, |bytes| {
-        out.write_all(bytes).map_err(write_error)
+        if escape {
+            out.write_all(&crate::domain::text::escape_control_bytes(bytes))
+        } else {
+            out.write_all(bytes)
+        }
+        .map_err(write_error)
     })?;
     out.flush().map_err(write_error)
 }

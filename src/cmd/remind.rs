@@ -45,7 +45,15 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     // The timeline's SLA entries name who ran the check when that is configured; a cron job
     // or sidecar is nobody in particular.
     let author = app.settings.author.as_deref().unwrap_or("incident remind");
-    let out = |text: &str| output::out(text).map_err(|e| e.message);
+    let json = args.json;
+    let out = |text: &str| {
+        if json {
+            output::out_json_text(text)
+        } else {
+            output::out(text)
+        }
+        .map_err(|e| e.message)
+    };
     let round = Round {
         app,
         templates: &templates,

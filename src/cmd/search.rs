@@ -3,6 +3,7 @@
 
 use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
+use crate::domain::text::escape_control_bytes;
 use crate::domain::time;
 use crate::store::{Found, Hit, LogMatches, LogRef, Mode, SearchError, SearchQuery, Txn};
 use crate::ui::error::{CommandError, exit};
@@ -178,7 +179,8 @@ fn text(
             h.snippet
         ));
     }
-    out.write_all(head.as_bytes()).map_err(write_error)?;
+    out.write_all(output::terminal(&head, &paint).as_bytes())
+        .map_err(write_error)?;
     for m in found.logs.iter().filter(|m| !m.shown.is_empty()) {
         let header = format!(
             "{}  {}  {} {}  {}  {}\n",
@@ -189,7 +191,8 @@ fn text(
             paint.dim(&time::display(m.log.at)),
             matching(m)
         );
-        out.write_all(header.as_bytes()).map_err(write_error)?;
+        out.write_all(output::terminal(&header, &paint).as_bytes())
+            .map_err(write_error)?;
         let mut last = None;
         txn.shown_lines(
             m.log.blob_id,
@@ -201,12 +204,23 @@ fn text(
                 }
                 last = Some(number);
                 write!(out, "{number}{}", if hit { ':' } else { '-' }).map_err(write_error)?;
+                // A CRLF log's line keeps its CR before the newline written below.
+                let (line, cr) = match line.strip_suffix(b"\r") {
+                    Some(line) => (line, &b"\r"[..]),
+                    None => (line, &b""[..]),
+                };
                 match marks {
                     Some(marks) if hit => out
-                        .write_all(found.highlighter.mark(line, marks).0.as_bytes())
+                        .write_all(
+                            output::terminal(&found.highlighter.mark(line, marks).0, &paint)
+                                .as_bytes(),
+                        )
                         .map_err(write_error)?,
-                    _ => out.write_all(line).map_err(write_error)?,
+                    _ => out
+                        .write_all(&escape_control_bytes(line))
+                        .map_err(write_error)?,
                 }
+                out.write_all(cr).map_err(write_error)?;
                 out.write_all(b"\n").map_err(write_error)
             },
         )?;

@@ -57,7 +57,7 @@ pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
             }
         }
         Command::Export { dir, force } => {
-            std::fs::create_dir_all(&dir)
+            crate::store::files::create_dir_all(&dir)
                 .map_err(|e| CommandError::new(format!("cannot create {}: {e}", dir.display())))?;
             let existing: Vec<String> = BUILTIN
                 .iter()
@@ -74,8 +74,13 @@ pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
             }
             for (name, text) in BUILTIN {
                 let path = dir.join(name);
-                std::fs::write(&path, text).map_err(|e| {
-                    CommandError::new(format!("cannot write {}: {e}", path.display()))
+                crate::store::files::write_whole(&path, text.as_bytes()).map_err(|e| {
+                    CommandError::new(format!(
+                        "cannot {} {}: {}",
+                        e.action,
+                        path.display(),
+                        e.source
+                    ))
                 })?;
             }
             output::status(&format!(

@@ -43,11 +43,25 @@ impl Message {
         v
     }
 
-    /// What a webhook of this format is sent.
-    pub fn webhook_body(&self, format: WebhookFormat) -> String {
+    /// What a webhook of this format is sent. The JSON format carries the delivery's stable
+    /// id as `delivery_id` (Slack's takes only its own fields; the headers carry it there).
+    /// Slack reads `<…>` in text as a link or a mention (`<!channel>` pings everyone), so a
+    /// title cannot plant one: `&`, `<` and `>` are escaped as Slack asks.
+    pub fn webhook_body(&self, format: WebhookFormat, delivery: &str) -> String {
         match format {
-            WebhookFormat::Slack => json!({ "text": self.text }).to_string(),
-            WebhookFormat::Json => self.json().to_string(),
+            WebhookFormat::Slack => {
+                let text = self
+                    .text
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;");
+                json!({ "text": text }).to_string()
+            }
+            WebhookFormat::Json => {
+                let mut v = self.json();
+                v["delivery_id"] = Value::String(delivery.to_string());
+                v.to_string()
+            }
         }
     }
 }
@@ -284,9 +298,22 @@ mod tests {
             "{}",
             m.text
         );
-        let slack: Value = serde_json::from_str(&m.webhook_body(WebhookFormat::Slack)).unwrap();
+        let slack: Value =
+            serde_json::from_str(&m.webhook_body(WebhookFormat::Slack, "d-1")).unwrap();
         assert_eq!(slack, json!({ "text": m.text }));
-        let generic: Value = serde_json::from_str(&m.webhook_body(WebhookFormat::Json)).unwrap();
+        let mention = Message {
+            text: "[P1] incident 4 \"<!channel> db & <https://x.test|login>\"".into(),
+            context: json!({}),
+        };
+        let slack: Value =
+            serde_json::from_str(&mention.webhook_body(WebhookFormat::Slack, "d-2")).unwrap();
+        assert_eq!(
+            slack["text"],
+            "[P1] incident 4 \"&lt;!channel&gt; db &amp; &lt;https://x.test|login&gt;\""
+        );
+        let generic: Value =
+            serde_json::from_str(&m.webhook_body(WebhookFormat::Json, "d-1")).unwrap();
+        assert_eq!(generic["delivery_id"], "d-1");
         assert_eq!(generic["incident"]["number"], 3);
         assert_eq!(generic["kind"], "action");
         assert_eq!(generic["level"], "action-7");

@@ -68,6 +68,14 @@ impl Templates {
         env.set_syntax(syntax);
         env.add_filter("datetime", datetime);
         env.add_filter("duration", duration);
+        // Text people typed, placed in Markdown (report::markdown says what each guards).
+        env.add_filter("md", |t: &str| super::markdown::escape(t));
+        env.add_filter("md_cell", |t: &str| super::markdown::cell(t));
+        env.add_filter("fence", |t: &str| super::markdown::fence(t));
+        env.add_filter("code", |t: &str| super::markdown::code(t));
+        env.add_filter("fenced", |t: &str, indent: Option<usize>| {
+            super::markdown::fenced(t, indent.unwrap_or(0))
+        });
         let user_dir = dir.map(Path::to_path_buf);
         env.set_loader(move |name| {
             if let Some(dir) = &user_dir {

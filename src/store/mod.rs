@@ -5,6 +5,7 @@ mod blobs;
 mod clocks;
 mod deliveries;
 mod doctor;
+pub mod files;
 mod migrations;
 mod monitor;
 mod purge;
@@ -377,20 +378,14 @@ pub const WAL_LIMIT: u64 = 256 * 1024;
 
 /// Creates the database file readable by its owner only: it holds what was said in an outage.
 fn create_private_file(path: &Path) -> Result<(), StoreError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+    if let Some(dir) = path.parent() {
+        files::create_dir_all(dir).map_err(|source| StoreError::Io {
             action: "create the directory",
             path: dir.to_path_buf(),
             source,
         })?;
     }
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
+    match files::create_new(path) {
         Ok(_) => Ok(()),
         // Another responder created it a moment ago: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),

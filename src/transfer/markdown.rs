@@ -7,6 +7,7 @@ use super::record::{
 };
 use crate::domain::event::Event;
 use crate::domain::time::{self, Timestamp};
+use crate::report::markdown::{cell, code, escape};
 use crate::store::Txn;
 use std::io::{Result, Write};
 
@@ -46,7 +47,12 @@ fn opt(t: &Option<String>) -> String {
 }
 
 fn incident(r: &IncidentRecord, timeline: &[Event], out: &mut dyn Write) -> Result<()> {
-    writeln!(out, "\n## Incident #{}: {}\n", r.number, one_line(&r.title))?;
+    writeln!(
+        out,
+        "\n## Incident #{}: {}\n",
+        r.number,
+        escape(&one_line(&r.title))
+    )?;
     writeln!(out, "| | |\n|---|---|")?;
     for (label, value) in [
         ("Id", r.uuid.clone()),
@@ -75,7 +81,7 @@ fn incident(r: &IncidentRecord, timeline: &[Event], out: &mut dyn Write) -> Resu
         ("Lessons learned", &r.lessons_learned),
     ] {
         if !text.is_empty() {
-            writeln!(out, "\n### {label}\n\n{text}")?;
+            writeln!(out, "\n### {label}\n\n{}", escape(text))?;
         }
     }
     write_timeline(timeline, out)?;
@@ -95,11 +101,11 @@ fn write_timeline(timeline: &[Event], out: &mut dyn Write) -> Result<()> {
             "- {} {} ({}): {}",
             time::display(e.at),
             e.kind.as_str(),
-            e.author,
-            lines.next().unwrap_or_default()
+            escape(&e.author),
+            escape(lines.next().unwrap_or_default())
         )?;
         for more in lines {
-            writeln!(out, "  {more}")?;
+            writeln!(out, "  {}", escape(more))?;
         }
     }
     Ok(())
@@ -117,7 +123,7 @@ fn snapshots(snapshots: &[SnapshotRecord], out: &mut dyn Write) -> Result<()> {
             "- #{} {}: {} ({} item{}{})",
             s.seq,
             when(&s.taken_at),
-            one_line(&s.summary),
+            escape(&one_line(&s.summary)),
             s.items.len(),
             if s.items.len() == 1 { "" } else { "s" },
             if failed > 0 {
@@ -138,7 +144,7 @@ fn actions(actions: &[ActionRecord], out: &mut dyn Write) -> Result<()> {
     for a in actions {
         let mut detail = vec![a.kind.clone()];
         if let Some(owner) = &a.owner {
-            detail.push(format!("owner {owner}"));
+            detail.push(format!("owner {}", escape(owner)));
         }
         if let Some(due) = &a.due_at {
             detail.push(format!("due {}", when(due)));
@@ -151,7 +157,7 @@ fn actions(actions: &[ActionRecord], out: &mut dyn Write) -> Result<()> {
             "- [{}] {} {} ({})",
             if a.done_at.is_some() { "x" } else { " " },
             a.id,
-            one_line(&a.text),
+            escape(&one_line(&a.text)),
             detail.join(", ")
         )?;
     }
@@ -166,11 +172,11 @@ fn logs(attachments: &[AttachmentRecord], out: &mut dyn Write) -> Result<()> {
     for a in attachments {
         writeln!(
             out,
-            "- {} `{}` attached {} by {}, sha256 {}",
+            "- {} {} attached {} by {}, sha256 {}",
             a.seq,
-            one_line(&a.name),
+            code(&a.name),
             when(&a.added_at),
-            a.added_by,
+            escape(&a.added_by),
             a.sha256
         )?;
     }
@@ -190,11 +196,11 @@ fn commands(runs: &[CommandRunRecord], out: &mut dyn Write) -> Result<()> {
         };
         writeln!(
             out,
-            "- {} `{}` {} by {}: {ended}, {}, {} bytes of output",
+            "- {} {} {} by {}: {ended}, {}, {} bytes of output",
             c.seq,
-            one_line(&c.command),
+            code(&c.command),
             when(&c.started_at),
-            c.run_by,
+            escape(&c.run_by),
             time::human_millis(c.duration_ms.max(0) as u64),
             c.output_bytes
         )?;
@@ -204,9 +210,4 @@ fn commands(runs: &[CommandRunRecord], out: &mut dyn Write) -> Result<()> {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A value inside a Markdown table row.
-fn cell(s: &str) -> String {
-    one_line(s).replace('|', "\\|")
 }

@@ -4,7 +4,7 @@
 use crate::collect::Progress;
 use crate::domain::time::human_millis;
 use crate::evidence::snapshot::ItemStatus;
-use crate::ui::output::Paint;
+use crate::ui::output::{Paint, terminal};
 use std::io::{IsTerminal, Write};
 
 /// Prints what `collect` reports, when stderr is a terminal.
@@ -41,12 +41,12 @@ impl Status {
                         .as_deref()
                         .map(|e| format!(": {e}"))
                         .unwrap_or_default();
-                    let _ = writeln!(
-                        err,
+                    let line = format!(
                         "  {mark} {} {}{why}",
                         item.label(),
                         self.paint.dim(&human_millis(elapsed_ms))
                     );
+                    let _ = writeln!(err, "{}", terminal(&line, &self.paint));
                 }
             }
             Progress::Waiting { labels, elapsed_ms } => {
@@ -58,7 +58,7 @@ impl Status {
                 let _ = write!(
                     std::io::stderr().lock(),
                     "\r\x1b[2K{}",
-                    self.paint.dim(&line)
+                    terminal(&self.paint.dim(&line), &self.paint)
                 );
             }
             Progress::Done => self.clear(),
@@ -101,7 +101,7 @@ impl Line {
         let _ = write!(
             std::io::stderr().lock(),
             "\r\x1b[2K{}",
-            self.paint.dim(&format!("  … {text}"))
+            terminal(&self.paint.dim(&format!("  … {text}")), &self.paint)
         );
         self.drawn = true;
     }

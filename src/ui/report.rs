@@ -22,20 +22,17 @@ pub fn emit_report(
     }
 }
 
-/// Writes beside the target and renames over it, so a reader never sees half a report.
+/// Writes the whole report or nothing, readable by its owner only (store::files).
 pub fn write_whole(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp{}",
-        path.extension().and_then(|e| e.to_str()).unwrap_or(""),
-        std::process::id()
-    ));
-    let fail = |action: &str, e: std::io::Error| {
-        let _ = std::fs::remove_file(&tmp);
-        CommandError::new(format!("cannot {action} {}: {e}", path.display()))
-            .with_hint("check the directory exists and is writable")
-    };
-    std::fs::write(&tmp, text).map_err(|e| fail("write", e))?;
-    std::fs::rename(&tmp, path).map_err(|e| fail("replace", e))?;
+    crate::store::files::write_whole(path, text.as_bytes()).map_err(|e| {
+        CommandError::new(format!(
+            "cannot {} {}: {}",
+            e.action,
+            path.display(),
+            e.source
+        ))
+        .with_hint("check the directory exists and is writable")
+    })?;
     crate::ui::output::status(&format!("wrote {}", path.display()));
     Ok(())
 }

@@ -98,7 +98,16 @@ fn every_timeline_kind_renders_in_show_every_template_and_the_export() {
     let timeline = every_kind(&mut env);
     let key = |e: &Value| e["kind"].as_str().unwrap().to_string();
     let same = |t: &str| t.to_string();
-    let md = |t: &str| t.replace('<', "\\<");
+    // Typed text in Markdown: backslash-escaped where it could form HTML or a code span.
+    let md = |t: &str| {
+        t.chars().fold(String::new(), |mut out, c| {
+            if "\\<>&`".contains(c) {
+                out.push('\\');
+            }
+            out.push(c);
+            out
+        })
+    };
     let bold = |e: &Value| format!("**{}**", e["label"].as_str().unwrap());
     let strong = |e: &Value| format!("<strong>{}</strong>", e["label"].as_str().unwrap());
 
@@ -113,7 +122,7 @@ fn every_timeline_kind_renders_in_show_every_template_and_the_export() {
         same,
     );
     let export = env.run(&["export", "--format", "md", "1"]);
-    shows_every_entry("export --format md", export.ok(), &timeline, key, same);
+    shows_every_entry("export --format md", export.ok(), &timeline, key, md);
     for template in ["postmortem.md", "postmortem-lite.md"] {
         let run = env.run(&["postmortem", "1", "--template", template]);
         shows_every_entry(template, run.ok(), &timeline, bold, md);

@@ -20,6 +20,7 @@ mod kinds;
 mod kubernetes;
 mod layers;
 mod lifecycle;
+mod output;
 mod postmortem;
 mod projection;
 mod readme;

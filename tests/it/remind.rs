@@ -25,6 +25,8 @@ enum Mode {
 struct Seen {
     body: Value,
     answered: Option<u16>,
+    /// The `Idempotency-Key` and `X-Incident-Delivery` headers.
+    delivery: (Option<String>, Option<String>),
 }
 
 /// A webhook on a random loopback port (tiny_http, one thread).
@@ -48,6 +50,14 @@ impl Hook {
                 let mut text = String::new();
                 request.as_reader().read_to_string(&mut text).unwrap();
                 let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+                let header = |name: &'static str| {
+                    request
+                        .headers()
+                        .iter()
+                        .find(|h| h.field.equiv(name))
+                        .map(|h| h.value.to_string())
+                };
+                let delivery = (header("Idempotency-Key"), header("X-Incident-Delivery"));
                 let mode = *m.lock().unwrap();
                 let status = match mode {
                     Mode::Hang => None,
@@ -56,6 +66,7 @@ impl Hook {
                 log.lock().unwrap().push(Seen {
                     body,
                     answered: status,
+                    delivery,
                 });
                 let Some(code) = status else {
                     held.push(request);
@@ -247,6 +258,80 @@ fn a_webhook_that_fails_then_hangs_gets_the_reminder_once_after_it_recovers() {
         "the same reminder each time"
     );
     assert_eq!(hook.delivered(), ["1/respond/breached"]);
+}
+
+/// A webhook that accepted the reminder but answered after the client's timeout gets it again
+/// on the next run (at least once): with the same delivery id in both headers and the body,
+/// which it drops the second copy by. A command channel gets the same kind of id in its
+/// environment, and another reminder gets another id.
+#[test]
+fn a_retried_reminder_carries_the_same_delivery_id_so_the_receiver_can_drop_it() {
+    let env = Env::new();
+    let hook = Hook::start();
+    let ids = env.home().join("ids");
+    let command = format!(
+        "[[notify]]\nname = \"pager_cli-2\"\nkind = \"command\"\nrun = [\"sh\", \"-c\", \"echo \\\"$INCIDENT_DELIVERY_ID\\\" >> '{}'\"]\ntimeout = \"5s\"\n",
+        ids.display()
+    );
+    env.write_config(&format!("{}{command}", hook.notify("hook")));
+    env.run(&["open", "P1", "Data collection stopped", "--at", "-20m"])
+        .ok();
+
+    hook.set(Mode::Hang);
+    let late = env.run(&["remind"]);
+    assert!(
+        late.stderr.contains("no answer within 1.0s"),
+        "{}",
+        late.stderr
+    );
+    hook.set(Mode::Status(200));
+    env.run(&["open", "P1", "Checkout 5xx on api_gw-2", "--at", "-20m"])
+        .ok();
+    let retried = env.run(&["remind"]);
+    assert_eq!(retried.stderr, "");
+
+    let seen = hook.requests();
+    let keys: Vec<String> = seen.iter().map(|s| key(&s.body)).collect();
+    assert_eq!(
+        keys,
+        [
+            "1/respond/breached",
+            "1/respond/breached",
+            "2/respond/breached"
+        ]
+    );
+    let id = |s: &Seen| {
+        let body = s.body["delivery_id"].as_str().map(String::from);
+        assert_eq!(
+            s.delivery.0, body,
+            "Idempotency-Key is the body's delivery_id"
+        );
+        assert_eq!(
+            s.delivery.1, body,
+            "X-Incident-Delivery is the body's delivery_id"
+        );
+        body.expect("a delivery_id")
+    };
+    let (first, retry, other) = (id(&seen[0]), id(&seen[1]), id(&seen[2]));
+    assert_eq!(
+        first, retry,
+        "the retry carries the id the late answer left unconfirmed"
+    );
+    assert_ne!(first, other, "another reminder, another id");
+    assert_eq!(first.len(), 36, "a UUID: {first}");
+
+    let commands: Vec<String> = read(&ids).lines().map(String::from).collect();
+    assert_eq!(
+        commands.len(),
+        2,
+        "each reminder once to the command: {commands:?}"
+    );
+    assert!(commands.iter().all(|c| c.len() == 36), "{commands:?}");
+    assert_ne!(commands[0], commands[1]);
+    assert!(
+        !commands.contains(&first),
+        "each channel's delivery has its own id"
+    );
 }
 
 #[test]

@@ -903,7 +903,7 @@ fn user_text_is_escaped_and_the_html_has_no_script() {
     let md = env.run(&["review", "--week", "2026-W48"]);
     assert!(
         md.ok()
-            .contains("| &lt;script>alert(1)&lt;/script> \\| \"db\" & 'cache' |"),
+            .contains("| \\<script\\>alert(1)\\</script\\> \\| \"db\" \\& 'cache' |"),
         "{}",
         md.stdout
     );

@@ -333,3 +333,38 @@ fn concurrent_claims_win_each_delivery_once_and_working_copies_cannot_rewrite_th
     db.sql(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
         .unwrap();
 }
+
+/// A delivery taken over from another copy's stale claim carries the id that claim named in
+/// the team log: one id per delivery whichever copy sends it, so a receiver that got bob's
+/// attempt (which he never recorded) can drop alice's.
+#[test]
+fn a_delivery_taken_over_from_another_copy_carries_the_same_delivery_id() {
+    let Some(db) = TeamDb::new() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("ids");
+    let mut alice = copy(&db, "alice");
+    alice.write_config(&format!(
+        "[team]\nurl = \"{}\"\nschema = \"{}\"\ntimeout = \"5s\"\n\
+         [[notify]]\nname = \"pager_cli-2\"\nkind = \"command\"\nrun = [\"sh\", \"-c\", \"echo \\\"$INCIDENT_DELIVERY_ID\\\" >> '{}'\"]\ntimeout = \"10s\"\n",
+        db.url,
+        db.schema,
+        ids.display()
+    ));
+    at(&mut alice, T0, &["team", "init"]);
+    at(
+        &mut alice,
+        T0,
+        &["open", "P1", "Checkout 5xx on api_gw-2", "--at", "-20m"],
+    );
+    let uuid = incident_uuid(&alice, "1");
+    claim_as(&db, &uuid, "bob", "10 minutes", &["stdout", "pager_cli-2"]);
+    let run = alice.run(&["remind"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        read(&ids),
+        format!(
+            "{}\n",
+            delivery_uuid(&uuid, "respond", "breached", "pager_cli-2")
+        )
+    );
+}
