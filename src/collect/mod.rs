@@ -192,7 +192,7 @@ async fn run(
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Vec<Item>)>();
     for (i, task) in tasks.into_iter().enumerate() {
         let tx = done_tx.clone();
-        let guard = task.timeout + GRACE;
+        let guard = task.timeout.saturating_add(GRACE);
         let (collector, name) = (task.collector.clone(), task.name.clone());
         tokio::spawn(async move {
             let t0 = Instant::now();
@@ -210,7 +210,7 @@ async fn run(
     drop(done_tx);
     let mut results: Vec<Option<Vec<Item>>> = vec![None; total];
     let mut finished = 0;
-    let end = tokio::time::Instant::now() + deadline;
+    let end = deadline_after(tokio::time::Instant::now(), deadline);
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     while finished < total {
         tokio::select! {
@@ -255,6 +255,17 @@ async fn run(
             })
         })
         .collect()
+}
+
+/// `start + timeout` without overflow (see `time::instant_after`).
+pub(crate) fn deadline_after(
+    start: tokio::time::Instant,
+    timeout: Duration,
+) -> tokio::time::Instant {
+    tokio::time::Instant::from_std(crate::domain::time::instant_after(
+        start.into_std(),
+        timeout,
+    ))
 }
 
 /// Why a collector that talks to one service stopped short.

@@ -18,12 +18,16 @@ pub enum TimeError {
         "time '{0}' does not exist in the local time zone (a daylight-saving gap); give it in RFC 3339 with an offset"
     )]
     LocalGap(String),
-    #[error("{NOW_ENV}='{0}' is not an RFC 3339 time; unset it to use the system clock")]
+    #[error(
+        "{NOW_ENV}={0:?} is not an RFC 3339 time between 1970-01-01 and 9999-12-31; unset it to use the system clock"
+    )]
     BadPinnedClock(String),
-    #[error("malformed duration '{0}': use a number with a unit, like 15m, 4h, 3d or 1h30m")]
+    #[error("malformed duration {0:?}: use a number with a unit, like 15m, 4h, 3d or 1h30m")]
     BadDuration(String),
     #[error("time '{0}' is out of range: give a time between 1970-01-01 and 9999-12-31")]
     OutOfRange(String),
+    #[error("duration {input:?} is too long: at most {}", humantime::format_duration(*.max))]
+    TooLong { input: String, max: Duration },
 }
 
 /// The earliest time the log holds: the store compares times as RFC 3339 text and with
@@ -49,12 +53,25 @@ pub fn add_capped(t: Timestamp, d: Duration) -> Timestamp {
         .map_or_else(latest, |t| t.min(latest()))
 }
 
-/// The current time, truncated to whole seconds; `INCIDENT_NOW` pins it.
+/// The longest `--interval` of a `--watch`: checking less than daily is cron's job.
+pub const MAX_WATCH_INTERVAL: Duration = Duration::from_secs(86_400);
+
+/// `start + d` for a monotonic deadline, never panicking: a wait longer than a year (which no
+/// bounded setting gives) waits a year, and one past what the clock can count ends at once.
+pub fn instant_after(start: std::time::Instant, d: Duration) -> std::time::Instant {
+    const LONGEST_WAIT: Duration = Duration::from_secs(366 * 86_400);
+    start.checked_add(d.min(LONGEST_WAIT)).unwrap_or(start)
+}
+
+/// The current time, truncated to whole seconds; `INCIDENT_NOW` pins it (within
+/// [`earliest`]..=[`latest`], like every time the tool accepts).
 pub fn now() -> Result<Timestamp, TimeError> {
     match std::env::var(NOW_ENV) {
         Ok(pinned) if !pinned.is_empty() => DateTime::parse_from_rfc3339(&pinned)
             .map(|t| t.with_timezone(&Utc).trunc_subsecs(0))
-            .map_err(|_| TimeError::BadPinnedClock(pinned)),
+            .ok()
+            .filter(|t| (earliest()..=latest()).contains(t))
+            .ok_or(TimeError::BadPinnedClock(pinned)),
         _ => Ok(Utc::now().trunc_subsecs(0)),
     }
 }
@@ -120,6 +137,19 @@ pub fn parse_duration(input: &str) -> Result<Duration, TimeError> {
         .map_err(|_| TimeError::BadDuration(input.to_string()))?;
     if d.is_zero() {
         return Err(TimeError::BadDuration(input.to_string()));
+    }
+    Ok(d)
+}
+
+/// [`parse_duration`], refused beyond `max`: every duration the tool accepts has a bound, so
+/// no deadline, sleep or timeout computed from one can overflow.
+pub fn parse_duration_at_most(input: &str, max: Duration) -> Result<Duration, TimeError> {
+    let d = parse_duration(input)?;
+    if d > max {
+        return Err(TimeError::TooLong {
+            input: input.to_string(),
+            max,
+        });
     }
     Ok(d)
 }

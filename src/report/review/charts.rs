@@ -40,7 +40,9 @@ pub(super) fn per_day_chart(window: &Window, data: &ReviewData) -> Value {
     let plot_h = HEIGHT - TOP - BOTTOM;
 
     let first = window.since.with_timezone(&Local).date_naive();
-    let last = (window.until - chrono::Duration::seconds(1))
+    let last = (window.until)
+        .checked_sub_signed(chrono::TimeDelta::seconds(1))
+        .unwrap_or(window.until)
         .with_timezone(&Local)
         .date_naive();
     let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
