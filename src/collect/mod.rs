@@ -196,12 +196,19 @@ async fn run(
         let (collector, name) = (task.collector.clone(), task.name.clone());
         tokio::spawn(async move {
             let t0 = Instant::now();
-            let items = match tokio::time::timeout(guard, task.work).await {
-                Ok(items) => items,
-                Err(_) => vec![Item::timeout(
+            // A collector that panics is a bug, and says so: left unanswered it would be
+            // recorded as still running at the deadline, evidence of a timeout that never was.
+            let work = std::panic::AssertUnwindSafe(tokio::time::timeout(guard, task.work));
+            let items = futures::FutureExt::catch_unwind(work).await;
+            let ms = t0.elapsed().as_millis() as u64;
+            let items = match items {
+                Ok(Ok(items)) => items,
+                Ok(Err(_)) => vec![Item::timeout(&collector, &name, ms)],
+                Err(_) => vec![Item::failed(
                     &collector,
                     &name,
-                    t0.elapsed().as_millis() as u64,
+                    ms,
+                    "the collector stopped on an internal error (a bug): its answer is unknown",
                 )],
             };
             let _ = tx.send((i, items));
@@ -238,6 +245,9 @@ async fn run(
             _ = tokio::time::sleep_until(end) => break,
         }
     }
+    // Only a collector cut off at the deadline was still running; one whose task ended without
+    // an answer (the runtime shutting down) is not evidence of a timeout.
+    let deadline_passed = tokio::time::Instant::now() >= end;
     progress(Progress::Done);
     // Whatever has not finished by the deadline is recorded as such.
     let at_deadline = started.elapsed().as_millis() as u64;
@@ -246,6 +256,10 @@ async fn run(
         .zip(labels)
         .flat_map(|(r, (collector, name))| {
             r.unwrap_or_else(|| {
+                if !deadline_passed {
+                    let why = "the collector ended without an answer";
+                    return vec![Item::failed(&collector, &name, at_deadline, why)];
+                }
                 let mut item = Item::timeout(&collector, &name, at_deadline);
                 item.error = Some(format!(
                     "still running at the snapshot deadline ({})",

@@ -26,7 +26,7 @@ pub enum TimeError {
     BadDuration(String),
     #[error("time '{0}' is out of range: give a time between 1970-01-01 and 9999-12-31")]
     OutOfRange(String),
-    #[error("duration {input:?} is too long: at most {}", humantime::format_duration(*.max))]
+    #[error("duration {input:?} is too long: at most {}", human_duration(i64::try_from(.max.as_secs()).unwrap_or(i64::MAX)))]
     TooLong { input: String, max: Duration },
 }
 

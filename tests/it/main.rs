@@ -6,6 +6,7 @@ mod common;
 
 mod actions;
 mod attach;
+mod bounds;
 mod collectors;
 mod concurrency;
 mod errors;
