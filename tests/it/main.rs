@@ -9,6 +9,7 @@ mod attach;
 mod bounds;
 mod collectors;
 mod concurrency;
+mod config_fuzz;
 mod errors;
 mod evidence;
 mod exec;
