@@ -300,3 +300,43 @@ pub(crate) fn item<T: CollectorData>(
         Err(Stop::Timeout) => Item::timeout(T::COLLECTOR, name, duration_ms),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::FutureExt;
+
+    fn task(name: &str, work: futures::future::BoxFuture<'static, Vec<Item>>) -> Task {
+        Task {
+            collector: "command".into(),
+            name: name.into(),
+            timeout: Duration::from_secs(3_600),
+            work,
+        }
+    }
+
+    #[test]
+    fn a_collector_that_panics_is_failed_not_a_timeout_at_the_deadline() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let tasks = vec![
+            task("crashes", async { panic!("index out of bounds") }.boxed()),
+            task(
+                "answers",
+                async { vec![Item::failed("command", "answers", 3, "exit 2")] }.boxed(),
+            ),
+        ];
+        let items = runtime.block_on(run(tasks, Duration::from_secs(30), &mut |_| {}));
+        assert_eq!(items.len(), 2);
+        assert_eq!(
+            items[0].status,
+            crate::evidence::snapshot::ItemStatus::Failed
+        );
+        let error = items[0].error.as_deref().unwrap_or_default();
+        assert!(error.contains("internal error"), "{error}");
+        assert!(!error.contains("deadline"), "{error}");
+        assert_eq!(items[1].error.as_deref(), Some("exit 2"));
+    }
+}

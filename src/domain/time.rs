@@ -291,6 +291,22 @@ mod tests {
     }
 
     #[test]
+    fn durations_have_a_maximum_and_deadlines_never_overflow() {
+        let day = Duration::from_secs(86_400);
+        assert_eq!(parse_duration_at_most("24h", day).unwrap(), day);
+        for long in ["24h1s", "300000y", "9223372036854775807s"] {
+            let err = parse_duration_at_most(long, day).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("duration {long:?} is too long: at most 1d")
+            );
+        }
+        let start = std::time::Instant::now();
+        assert_eq!(instant_after(start, day), start + day);
+        assert!(instant_after(start, Duration::MAX) > start + day);
+    }
+
+    #[test]
     fn durations_are_positive() {
         assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
         assert_eq!(
