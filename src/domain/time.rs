@@ -94,17 +94,19 @@ fn parse_any_time(input: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
         return Ok(now);
     }
     let relative = match s.as_bytes().first() {
-        Some(b'-') => Some((-1, &s[1..])),
-        Some(b'+') => Some((1, &s[1..])),
+        Some(b'-') => Some((true, &s[1..])),
+        Some(b'+') => Some((false, &s[1..])),
         _ => None,
     };
-    if let Some((sign, rel)) = relative {
+    if let Some((back, rel)) = relative {
         let d = parse_duration(rel).map_err(|_| TimeError::Malformed(input.to_string()))?;
         let d =
             chrono::Duration::from_std(d).map_err(|_| TimeError::Malformed(input.to_string()))?;
-        return now
-            .checked_add_signed(d * sign)
-            .ok_or_else(|| TimeError::Malformed(input.to_string()));
+        let t = match back {
+            true => now.checked_sub_signed(d),
+            false => now.checked_add_signed(d),
+        };
+        return t.ok_or_else(|| TimeError::Malformed(input.to_string()));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc).trunc_subsecs(0));

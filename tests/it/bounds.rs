@@ -2,6 +2,7 @@
 //! the config has a maximum, and nothing accepted makes date arithmetic panic.
 
 use crate::common::Env;
+use std::path::Path;
 
 /// Opens P1 (breached two hours ago) and P2 incidents the commands below have work on.
 fn seeded() -> Env {
@@ -305,4 +306,21 @@ fn config_errors_quote_values_on_one_line_and_name_the_line_of_invalid_utf8() {
         assert!(!err.contains('\u{1b}') && !err.contains('\r'), "{err:?}");
         assert!(env.db_bytes(&db) == before);
     }
+}
+
+/// The finder of unchecked date arithmetic stays on: clippy's `arithmetic_side_effects` over
+/// the library, which CI runs with warnings denied (see clippy.toml for what it exempts).
+#[test]
+fn unchecked_date_arithmetic_is_found_by_the_lint() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert!(
+        lib.contains("#![cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]"),
+        "src/lib.rs must keep the lint on"
+    );
+    let clippy = std::fs::read_to_string(root.join("clippy.toml")).unwrap();
+    assert!(
+        !clippy.contains("arithmetic-side-effects-allowed ="),
+        "exempting a type outright hides `span * 2`: exempt pairs of integers only"
+    );
 }
