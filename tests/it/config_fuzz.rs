@@ -5,6 +5,7 @@
 //! every accepted duration within its documented maximum.
 
 use crate::common::Env;
+use crate::common::rng::Rng;
 use incident::config::{self, DEFAULT_CONFIG, Flags, MAX_INTERVAL, MAX_TARGET, MAX_TIMEOUT};
 use std::path::Path;
 use std::process::Stdio;
@@ -14,26 +15,6 @@ use std::time::{Duration, Instant};
 const MUTATIONS: usize = 300;
 /// Every how many-th mutated config also runs the binary.
 const BINARY_EVERY: usize = 20;
-
-/// xorshift64*: deterministic, so a failure names a seed that reproduces it.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Values that broke or could break the tool: overflowing numbers and durations, negative
 /// ones, the empty string, control characters and escape sequences, non-ASCII text.
