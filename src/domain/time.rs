@@ -168,6 +168,25 @@ pub fn from_rfc3339(s: &str) -> Option<Timestamp> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// Reads a time from the database. One outside [`earliest`]..=[`latest`], which versions before
+/// the range was enforced could store (`-2974-10-29T11:13:20Z`), reads as the nearest end of
+/// the range, so that one such row cannot stop every command that reads it; `incident doctor`
+/// names it. Files and the team log are read with [`from_rfc3339`], which refuses it.
+pub fn from_stored(s: &str) -> Option<Timestamp> {
+    if let Some(t) = from_rfc3339(s) {
+        return Some(t.clamp(earliest(), latest()));
+    }
+    // chrono reads four-digit years only: a signed or longer year is outside the range.
+    let (before, rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let a_time = digits >= 4 && rest[digits..].starts_with('-') && rest.contains('T');
+    a_time.then(|| if before { earliest() } else { latest() })
+}
+
 /// Serde for an optional time in the storage form ([`to_rfc3339`]): `"2026-11-29T04:48:51Z"`.
 pub mod rfc3339_option {
     use super::{Timestamp, from_rfc3339, to_rfc3339};
@@ -289,6 +308,22 @@ mod tests {
         assert_eq!(
             add_capped(now, Duration::from_secs(60)),
             t("2026-11-29T12:01:00Z")
+        );
+    }
+
+    #[test]
+    fn stored_times_outside_the_range_read_as_its_nearest_end() {
+        assert_eq!(from_stored("-2974-10-29T11:13:20Z"), Some(earliest()));
+        assert_eq!(from_stored("1969-07-20T20:17:40Z"), Some(earliest()));
+        assert_eq!(from_stored("+10000-01-01T00:00:00Z"), Some(latest()));
+        assert_eq!(from_stored("12026-11-29T10:00:00Z"), Some(latest()));
+        let t = t("2026-11-29T10:00:00Z");
+        assert_eq!(from_stored("2026-11-29T10:00:00Z"), Some(t));
+        assert_eq!(from_stored("yesterday"), None);
+        assert_eq!(
+            from_rfc3339("-2974-10-29T11:13:20Z"),
+            None,
+            "files still refuse it"
         );
     }
 

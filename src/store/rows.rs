@@ -99,15 +99,15 @@ pub(super) fn bad(idx: usize, what: &str, value: &str) -> rusqlite::Error {
     )
 }
 
-/// A stored time (what `time::to_rfc3339` wrote).
+/// A stored time (what `time::to_rfc3339` wrote; one out of range as `time::from_stored` says).
 pub(super) fn ts(row: &Row, idx: usize) -> rusqlite::Result<time::Timestamp> {
     let s: String = row.get(idx)?;
-    time::from_rfc3339(&s).ok_or_else(|| bad(idx, "time", &s))
+    time::from_stored(&s).ok_or_else(|| bad(idx, "time", &s))
 }
 
 pub(super) fn opt_ts(row: &Row, idx: usize) -> rusqlite::Result<Option<time::Timestamp>> {
     let s: Option<String> = row.get(idx)?;
-    s.map(|s| time::from_rfc3339(&s).ok_or_else(|| bad(idx, "time", &s)))
+    s.map(|s| time::from_stored(&s).ok_or_else(|| bad(idx, "time", &s)))
         .transpose()
 }
 

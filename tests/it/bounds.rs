@@ -324,3 +324,30 @@ fn unchecked_date_arithmetic_is_found_by_the_lint() {
         "exempting a type outright hides `span * 2`: exempt pairs of integers only"
     );
 }
+
+#[test]
+fn an_out_of_range_time_an_earlier_version_stored_does_not_stop_the_log() {
+    let env = seeded();
+    let db = env.db();
+    // What `open --at -2030y` stored before times were bounded.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE incidents SET opened_at = '-2974-10-29T11:13:20Z', detected_at = '-2974-10-29T11:13:20Z' WHERE number = 2",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    for args in EVERYDAY.iter().copied().chain([
+        &["show", "2"][..],
+        &["postmortem", "2"],
+        &["export", "--all"],
+    ]) {
+        works(&env, args);
+    }
+    // It reads as the earliest time the log holds, until a new event projects the row again.
+    let list = env.json(&["list", "--json"]);
+    let rows = list.as_array().unwrap();
+    let two = rows.iter().find(|i| i["number"] == 2).unwrap();
+    assert_eq!(two["opened_at"], "1970-01-01T00:00:00Z", "{two}");
+    env.run(&["note", "2", "checked replica lag: 0 s"]).ok();
+}
