@@ -31,6 +31,12 @@
 //! - [`cmd`]: the command line: one file per subcommand (`Args` and `run`), dispatched from one
 //!   enum. A command never uses another command.
 
+// Date and duration arithmetic is checked or capped everywhere: `+`/`-` on a chrono time or span,
+// a std or tokio `Duration` or `Instant`, panics on overflow, and a config value or a stored time
+// can be anything. clippy.toml exempts operators on two integers of one type, so this finds
+// exactly those operators (CI denies warnings); tests may use them freely.
+#![cfg_attr(not(test), warn(clippy::arithmetic_side_effects))]
+
 pub mod app;
 pub mod cmd;
 pub mod collect;

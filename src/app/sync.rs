@@ -5,7 +5,7 @@
 
 use super::{App, share_push};
 use crate::domain::model::number_label;
-use crate::domain::time::Timestamp;
+use crate::domain::time::{self, Timestamp};
 use crate::store::{Mode, StoreError, Unpushed};
 use crate::team::{SharedEvent, SharedIncident, Team, TeamError};
 
@@ -261,7 +261,7 @@ impl App {
         let Some(settings) = &self.settings.team else {
             return;
         };
-        let deadline = std::time::Instant::now() + settings.timeout;
+        let deadline = time::instant_after(std::time::Instant::now(), settings.timeout);
         match self.sync_with(settings, Some(deadline), &|w| (self.notice)(w), &mut |_| {}) {
             Ok(report) => {
                 for line in report.numbered() {

@@ -213,7 +213,7 @@ fn state(item: &ActionItem, now: Timestamp) -> String {
         (Some(_), _) => "done".into(),
         (None, Some(due)) if due < now => format!(
             "overdue {}",
-            time::human_duration((now - due).num_seconds())
+            time::human_duration(now.signed_duration_since(due).num_seconds())
         ),
         _ => "open".into(),
     }

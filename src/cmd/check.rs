@@ -115,7 +115,7 @@ fn monitor_json(o: &Outcome) -> serde_json::Value {
 /// A check that fails is reported and the watch goes on: the monitor is needed most when
 /// things fail.
 fn watch(app: &App, args: &Args) -> Result<(), CommandError> {
-    let interval = time::parse_duration(&args.interval)?;
+    let interval = time::parse_duration_at_most(&args.interval, time::MAX_WATCH_INTERVAL)?;
     if interval < Duration::from_secs(1) {
         return Err(CommandError::new(format!(
             "--interval {} is too short: checks take seconds",

@@ -86,7 +86,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
 /// again at the next check; any other error ends the watch (exit 1), so that a supervisor
 /// restarts it and shows why.
 fn watch(round: &Round, interval: &str) -> Result<(), CommandError> {
-    let interval = time::parse_duration(interval)?;
+    let interval = time::parse_duration_at_most(interval, time::MAX_WATCH_INTERVAL)?;
     crate::ui::watch::watch(
         interval,
         "checking for reminders",

@@ -164,7 +164,7 @@ fn render(
         let mut lines = summary.lines();
         let first = lines.next().unwrap_or_default();
         // Backdated entries say when they were actually written down.
-        let late = (e.recorded_at - e.at).num_seconds() >= 60;
+        let late = e.recorded_at.signed_duration_since(e.at).num_seconds() >= 60;
         let recorded = if late {
             paint.dim(&format!(" (recorded {})", display(e.recorded_at)))
         } else {

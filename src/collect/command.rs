@@ -30,7 +30,7 @@ const REAP_GRACE: Duration = Duration::from_millis(200);
 /// Runs the command in its own process group and kills the whole group on timeout.
 pub async fn collect(settings: &CommandSettings) -> Item {
     let started = Instant::now();
-    let deadline = started + settings.timeout;
+    let deadline = super::deadline_after(started, settings.timeout);
     let Some((program, args)) = settings.run.split_first() else {
         return Item::failed(
             COLLECTOR,

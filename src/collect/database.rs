@@ -24,7 +24,7 @@ use tokio::time::{Instant, timeout_at};
 /// within `settings.timeout`. `url` is the configured URL with `${VAR}` already expanded.
 pub async fn collect(settings: &DatabaseSettings, url: &str, now: Timestamp) -> Item {
     let started = Instant::now();
-    let deadline = started + settings.timeout;
+    let deadline = super::deadline_after(started, settings.timeout);
     let outcome = gather(settings, url, now, deadline).await;
     let duration_ms = started.elapsed().as_millis() as u64;
     super::item(&settings.name, duration_ms, outcome)
@@ -510,7 +510,7 @@ fn judge(returns: Returns, cell: Cell, now: Timestamp) -> Result<(Timestamp, i64
         (Returns::Timestamp, Cell::Time(t)) => {
             // Whole seconds, so the age is exactly now minus the newest time shown.
             let t = t.trunc_subsecs(0);
-            Ok((t, (now - t).num_seconds()))
+            Ok((t, now.signed_duration_since(t).num_seconds()))
         }
         (_, Cell::Time(t)) => Err(format!(
             "expected {expected}, got the timestamp {}; {SAY_RETURNS}",
@@ -527,7 +527,7 @@ fn judge(returns: Returns, cell: Cell, now: Timestamp) -> Result<(Timestamp, i64
         (Returns::EpochSeconds, Cell::Number { text, value }) => {
             let t = DateTime::from_timestamp(value.floor() as i64, 0)
                 .ok_or_else(|| format!("{} is out of range for epoch seconds", preview(&text)))?;
-            Ok((t, (now - t).num_seconds()))
+            Ok((t, now.signed_duration_since(t).num_seconds()))
         }
         (Returns::EpochMillis, Cell::Number { text, value }) => {
             let t = DateTime::from_timestamp_millis(value.floor() as i64)
@@ -535,7 +535,7 @@ fn judge(returns: Returns, cell: Cell, now: Timestamp) -> Result<(Timestamp, i64
                     format!("{} is out of range for epoch milliseconds", preview(&text))
                 })?
                 .trunc_subsecs(0);
-            Ok((t, (now - t).num_seconds()))
+            Ok((t, now.signed_duration_since(t).num_seconds()))
         }
         (Returns::LagSeconds, Cell::Number { text, value }) => {
             let age = value.round() as i64;

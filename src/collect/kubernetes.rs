@@ -28,7 +28,7 @@ pub async fn collect(settings: &KubeSettings) -> Vec<Item> {
         return Vec::new();
     }
     let started = Instant::now();
-    let deadline = tokio::time::Instant::now() + settings.timeout;
+    let deadline = super::deadline_after(tokio::time::Instant::now(), settings.timeout);
     let built = tokio::time::timeout_at(deadline, connect(settings)).await;
     let (client, server) = match built {
         Ok(Ok(built)) => built,

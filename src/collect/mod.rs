@@ -192,16 +192,23 @@ async fn run(
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Vec<Item>)>();
     for (i, task) in tasks.into_iter().enumerate() {
         let tx = done_tx.clone();
-        let guard = task.timeout + GRACE;
+        let guard = task.timeout.saturating_add(GRACE);
         let (collector, name) = (task.collector.clone(), task.name.clone());
         tokio::spawn(async move {
             let t0 = Instant::now();
-            let items = match tokio::time::timeout(guard, task.work).await {
-                Ok(items) => items,
-                Err(_) => vec![Item::timeout(
+            // A collector that panics is a bug, and says so: left unanswered it would be
+            // recorded as still running at the deadline, evidence of a timeout that never was.
+            let work = std::panic::AssertUnwindSafe(tokio::time::timeout(guard, task.work));
+            let items = futures::FutureExt::catch_unwind(work).await;
+            let ms = t0.elapsed().as_millis() as u64;
+            let items = match items {
+                Ok(Ok(items)) => items,
+                Ok(Err(_)) => vec![Item::timeout(&collector, &name, ms)],
+                Err(_) => vec![Item::failed(
                     &collector,
                     &name,
-                    t0.elapsed().as_millis() as u64,
+                    ms,
+                    "the collector stopped on an internal error (a bug): its answer is unknown",
                 )],
             };
             let _ = tx.send((i, items));
@@ -210,7 +217,7 @@ async fn run(
     drop(done_tx);
     let mut results: Vec<Option<Vec<Item>>> = vec![None; total];
     let mut finished = 0;
-    let end = tokio::time::Instant::now() + deadline;
+    let end = deadline_after(tokio::time::Instant::now(), deadline);
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     while finished < total {
         tokio::select! {
@@ -238,6 +245,9 @@ async fn run(
             _ = tokio::time::sleep_until(end) => break,
         }
     }
+    // Only a collector cut off at the deadline was still running; one whose task ended without
+    // an answer (the runtime shutting down) is not evidence of a timeout.
+    let deadline_passed = tokio::time::Instant::now() >= end;
     progress(Progress::Done);
     // Whatever has not finished by the deadline is recorded as such.
     let at_deadline = started.elapsed().as_millis() as u64;
@@ -246,6 +256,10 @@ async fn run(
         .zip(labels)
         .flat_map(|(r, (collector, name))| {
             r.unwrap_or_else(|| {
+                if !deadline_passed {
+                    let why = "the collector ended without an answer";
+                    return vec![Item::failed(&collector, &name, at_deadline, why)];
+                }
                 let mut item = Item::timeout(&collector, &name, at_deadline);
                 item.error = Some(format!(
                     "still running at the snapshot deadline ({})",
@@ -255,6 +269,17 @@ async fn run(
             })
         })
         .collect()
+}
+
+/// `start + timeout` without overflow (see `time::instant_after`).
+pub(crate) fn deadline_after(
+    start: tokio::time::Instant,
+    timeout: Duration,
+) -> tokio::time::Instant {
+    tokio::time::Instant::from_std(crate::domain::time::instant_after(
+        start.into_std(),
+        timeout,
+    ))
 }
 
 /// Why a collector that talks to one service stopped short.
@@ -273,5 +298,45 @@ pub(crate) fn item<T: CollectorData>(
         Ok(data) => Item::collected(name, duration_ms, &data, String::new()),
         Err(Stop::Failed(e)) => Item::failed(T::COLLECTOR, name, duration_ms, e),
         Err(Stop::Timeout) => Item::timeout(T::COLLECTOR, name, duration_ms),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::FutureExt;
+
+    fn task(name: &str, work: futures::future::BoxFuture<'static, Vec<Item>>) -> Task {
+        Task {
+            collector: "command".into(),
+            name: name.into(),
+            timeout: Duration::from_secs(3_600),
+            work,
+        }
+    }
+
+    #[test]
+    fn a_collector_that_panics_is_failed_not_a_timeout_at_the_deadline() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let tasks = vec![
+            task("crashes", async { panic!("index out of bounds") }.boxed()),
+            task(
+                "answers",
+                async { vec![Item::failed("command", "answers", 3, "exit 2")] }.boxed(),
+            ),
+        ];
+        let items = runtime.block_on(run(tasks, Duration::from_secs(30), &mut |_| {}));
+        assert_eq!(items.len(), 2);
+        assert_eq!(
+            items[0].status,
+            crate::evidence::snapshot::ItemStatus::Failed
+        );
+        let error = items[0].error.as_deref().unwrap_or_default();
+        assert!(error.contains("internal error"), "{error}");
+        assert!(!error.contains("deadline"), "{error}");
+        assert_eq!(items[1].error.as_deref(), Some("exit 2"));
     }
 }

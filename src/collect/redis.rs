@@ -14,7 +14,7 @@ use tokio::time::{Instant, timeout_at};
 /// PINGs and reads INFO within `settings.timeout`. `url` has `${VAR}` already expanded.
 pub async fn collect(settings: &RedisSettings, url: &str) -> Item {
     let started = Instant::now();
-    let deadline = started + settings.timeout;
+    let deadline = super::deadline_after(started, settings.timeout);
     let outcome = match timeout_at(deadline, gather(url, settings.timeout)).await {
         Ok(outcome) => outcome,
         Err(_) => Err(Stop::Timeout),

@@ -1,7 +1,7 @@
 //! The collector sections of the config: `[kubernetes]`, `[[database]]`, `[[redis]]`,
 //! `[[command]]` and `[snapshot]`, checked and resolved into `evidence::settings::Collectors`.
 
-use super::{ConfigError, FileConfig, Source};
+use super::{ConfigError, FileConfig, MAX_TARGET, MAX_TIMEOUT, Source};
 use crate::evidence::settings::{
     Collectors, CommandSettings, DEFAULT_TIMEOUT, DataAgeThresholds, DatabaseSettings,
     FreshnessCheck, FreshnessSource, KubeSettings, LogSource, RedisSettings, Returns,
@@ -131,10 +131,10 @@ fn snapshot(
 ) -> Result<Duration, ConfigError> {
     let mut default_timeout = DEFAULT_TIMEOUT;
     if let Some(t) = &snap.timeout {
-        default_timeout = src.duration("snapshot.timeout", t)?;
+        default_timeout = src.duration("snapshot.timeout", t, MAX_TIMEOUT)?;
     }
     if let Some(d) = &snap.deadline {
-        c.deadline = src.duration("snapshot.deadline", d)?;
+        c.deadline = src.duration("snapshot.deadline", d, MAX_TIMEOUT)?;
     }
     c.on_open = snap.on_open.unwrap_or(c.on_open);
     c.on_resolve = snap.on_resolve.unwrap_or(c.on_resolve);
@@ -153,7 +153,7 @@ struct Timeouts<'a> {
 impl Timeouts<'_> {
     fn get(&self, key: &str, t: &Option<Spanned<String>>) -> Result<Duration, ConfigError> {
         t.as_ref()
-            .map_or(Ok(self.default), |t| self.src.duration(key, t))
+            .map_or(Ok(self.default), |t| self.src.duration(key, t, MAX_TIMEOUT))
     }
 }
 
@@ -173,7 +173,7 @@ impl Names {
         if !self.0.insert((kind, trimmed.clone())) || trimmed.is_empty() {
             return Err(src.invalid(
                 name.span().start,
-                format!("{kind} name '{trimmed}' is empty or used twice"),
+                format!("{kind} name {trimmed:?} is empty or used twice"),
             ));
         }
         Ok(trimmed)
@@ -193,7 +193,7 @@ fn database(
     {
         return Err(src.invalid(
             db.url.span().start,
-            format!("database '{name}': url must start with mysql://, mariadb://, postgres:// or postgresql://"),
+            format!("database {name:?}: url must start with mysql://, mariadb://, postgres:// or postgresql://"),
         ));
     }
     if has_clear_password(db.url.get_ref()) {
@@ -211,7 +211,7 @@ fn database(
         name,
         url: db.url.get_ref().clone(),
         timeout: timeouts.get(
-            &format!("database '{}' timeout", db.name.get_ref()),
+            &format!("database {:?} timeout", db.name.get_ref()),
             &db.timeout,
         )?,
         freshness,
@@ -228,7 +228,7 @@ fn redis(
     if !r.url.get_ref().starts_with("redis://") && !r.url.get_ref().starts_with("rediss://") {
         return Err(src.invalid(
             r.url.span().start,
-            format!("redis '{name}': url must start with redis://"),
+            format!("redis {name:?}: url must start with redis://"),
         ));
     }
     if has_clear_password(r.url.get_ref()) {
@@ -237,7 +237,7 @@ fn redis(
     Ok(RedisSettings {
         name,
         url: r.url.get_ref().clone(),
-        timeout: timeouts.get(&format!("redis '{}' timeout", r.name.get_ref()), &r.timeout)?,
+        timeout: timeouts.get(&format!("redis {:?} timeout", r.name.get_ref()), &r.timeout)?,
     })
 }
 
@@ -252,7 +252,7 @@ fn command(
         return Err(src.invalid(
             cmd.run.span().start,
             format!(
-                "command '{name}': run needs a program, like run = [\"python3\", \"monitor.py\"]"
+                "command {name:?}: run needs a program, like run = [\"python3\", \"monitor.py\"]"
             ),
         ));
     }
@@ -260,7 +260,7 @@ fn command(
         name,
         run: cmd.run.get_ref().clone(),
         timeout: timeouts.get(
-            &format!("command '{}' timeout", cmd.name.get_ref()),
+            &format!("command {:?} timeout", cmd.name.get_ref()),
             &cmd.timeout,
         )?,
         max_output: cmd.max_output.unwrap_or(DEFAULT_MAX_OUTPUT),
@@ -287,7 +287,7 @@ pub(super) fn has_clear_password(url: &str) -> bool {
 
 fn clear_password_message(kind: &str, name: &str) -> String {
     format!(
-        "{kind} '{name}': the url has a password written in the config; write ${{VAR}} in its place and set VAR in the environment"
+        "{kind} {name:?}: the url has a password written in the config; write ${{VAR}} in its place and set VAR in the environment"
     )
 }
 
@@ -348,7 +348,7 @@ fn freshness(
         Some(other) => {
             return Err(src.invalid(
                 at,
-                format!("database '{db}': returns = \"{other}\": use timestamp, epoch_seconds, epoch_millis or lag_seconds"),
+                format!("database {db:?}: returns = {other:?}: use timestamp, epoch_seconds, epoch_millis or lag_seconds"),
             ));
         }
     };
@@ -367,7 +367,7 @@ fn freshness(
         _ => {
             return Err(src.invalid(
                 at,
-                format!("database '{db}': a freshness check needs table and column, or a query"),
+                format!("database {db:?}: a freshness check needs table and column, or a query"),
             ));
         }
     };
@@ -381,13 +381,13 @@ fn freshness(
 fn data_age(src: &Source, age: &DataAgeFile) -> Result<DataAgeThresholds, ConfigError> {
     let mut t = DataAgeThresholds::default();
     if let Some(v) = &age.info {
-        t.info = src.duration("snapshot.data_age.info", v)?;
+        t.info = src.duration("snapshot.data_age.info", v, MAX_TARGET)?;
     }
     if let Some(v) = &age.warning {
-        t.warning = src.duration("snapshot.data_age.warning", v)?;
+        t.warning = src.duration("snapshot.data_age.warning", v, MAX_TARGET)?;
     }
     if let Some(v) = &age.critical {
-        t.critical = src.duration("snapshot.data_age.critical", v)?;
+        t.critical = src.duration("snapshot.data_age.critical", v, MAX_TARGET)?;
     }
     if !(t.info <= t.warning && t.warning <= t.critical) {
         let at = age.info.as_ref().map(|v| v.span().start).unwrap_or(0);

@@ -14,6 +14,7 @@ use crate::domain::time;
 use crate::evidence::settings::Collectors;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use toml::Spanned;
 
 /// The commented default config, printed by `incident config default`.
@@ -123,6 +124,16 @@ struct FileConfig {
 struct ExecFile {
     max_output: Option<usize>,
 }
+
+/// The longest SLA target (respond, resolve, post-mortem) and data age a config may give: a
+/// target beyond a year is a typo or a unit slip, and the bound keeps every deadline in range.
+pub const MAX_TARGET: Duration = Duration::from_secs(365 * 86_400);
+/// The longest timeout (collectors, the snapshot deadline, `[[notify]]`): an hour is already
+/// far longer than a person waits at a terminal, and a timer of it cannot overflow.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3_600);
+/// The longest reminder interval (`[reminders] repeat` and `stale`): a reminder a week apart
+/// is no longer a reminder.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(7 * 86_400);
 
 /// Output bytes `incident exec` keeps per run unless `[exec] max_output` says otherwise.
 pub const DEFAULT_EXEC_MAX_OUTPUT: usize = 1024 * 1024;
@@ -239,17 +250,21 @@ fn read_config(
     config_home: Option<&Path>,
 ) -> Result<(Option<PathBuf>, Option<String>), ConfigError> {
     if let Some(path) = explicit {
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        let bytes = std::fs::read(&path).map_err(|source| ConfigError::Read {
             path: path.clone(),
             source,
         })?;
+        let text = utf8(&path, bytes)?;
         return Ok((Some(path), Some(text)));
     }
     let Some(path) = config_home.map(|d| d.join("incident").join("config.toml")) else {
         return Ok((None, None));
     };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok((Some(path), Some(text))),
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let text = utf8(&path, bytes)?;
+            Ok((Some(path), Some(text)))
+        }
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(ConfigError::Read { path, source: e })
         }
@@ -287,7 +302,38 @@ fn parse(path: &Path, text: &str) -> Result<FileConfig, ConfigError> {
     toml::from_str(text).map_err(|e| ConfigError::Invalid {
         path: path.to_path_buf(),
         line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
-        message: e.message().trim().to_string(),
+        message: one_line(e.message().trim()),
+    })
+}
+
+/// A message that stays one line and cannot drive the terminal: the parser's messages quote
+/// keys and values as they were written, control characters included.
+fn one_line(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The config's text: TOML is UTF-8, and a byte that is not names its line, so that the
+/// mistake can be found in an editor that shows it as nothing at all.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, ConfigError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1,
+            message: format!(
+                "byte 0x{:02x} is not UTF-8: save the file as UTF-8",
+                bytes.get(valid).copied().unwrap_or_default()
+            ),
+        }
     })
 }
 
@@ -302,16 +348,19 @@ impl Source<'_> {
         ConfigError::Invalid {
             path: self.path.to_path_buf(),
             line: line_of(self.text, offset),
-            message,
+            message: one_line(&message),
         }
     }
 
+    /// A duration setting, refused beyond `max` (one of [`MAX_TARGET`], [`MAX_TIMEOUT`],
+    /// [`MAX_INTERVAL`]) so that nothing computed from it can overflow.
     fn duration(
         &self,
         key: &str,
         value: &Spanned<String>,
-    ) -> Result<std::time::Duration, ConfigError> {
-        time::parse_duration(value.get_ref())
+        max: Duration,
+    ) -> Result<Duration, ConfigError> {
+        time::parse_duration_at_most(value.get_ref(), max)
             .map_err(|e| self.invalid(value.span().start, format!("{key}: {e}")))
     }
 }
@@ -319,7 +368,7 @@ impl Source<'_> {
 fn policy(src: &Source, sla: Option<&SlaFile>) -> Result<Policy, ConfigError> {
     let mut policy = Policy::default();
     let Some(sla) = sla else { return Ok(policy) };
-    let duration = |key: String, value: &Spanned<String>| src.duration(&key, value);
+    let duration = |key: String, value: &Spanned<String>| src.duration(&key, value, MAX_TARGET);
     if let Some(pm) = &sla.postmortem {
         policy.postmortem = duration("sla.postmortem".into(), pm)?;
     }

@@ -1,6 +1,6 @@
 //! The `[reminders]` and `[[notify]]` sections of the config.
 
-use super::{ConfigError, Source};
+use super::{ConfigError, MAX_INTERVAL, MAX_TIMEOUT, Source};
 use crate::domain::remind::{Channel, ChannelKind, Reminders, WebhookFormat};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -46,7 +46,7 @@ pub(super) fn resolve(
             r.approaching = share;
         }
         for (severity, value) in file.repeat.iter().flatten() {
-            let d = src.duration(&format!("reminders.repeat.{severity}"), value)?;
+            let d = src.duration(&format!("reminders.repeat.{severity}"), value, MAX_INTERVAL)?;
             match severity.as_str() {
                 "P1" => r.repeat_p1 = d,
                 "P2" => r.repeat_p2 = d,
@@ -54,13 +54,13 @@ pub(super) fn resolve(
                 other => {
                     return Err(src.invalid(
                         value.span().start,
-                        format!("reminders.repeat.{other}: the severities are P1, P2 and P3"),
+                        format!("reminders.repeat.{other:?}: the severities are P1, P2 and P3"),
                     ));
                 }
             }
         }
         if let Some(s) = &file.stale {
-            r.stale = src.duration("reminders.stale", s)?;
+            r.stale = src.duration("reminders.stale", s, MAX_INTERVAL)?;
         }
     }
     let mut channels: Vec<Channel> = Vec::new();
@@ -83,7 +83,7 @@ pub(super) fn resolve(
                     Some(other) => {
                         return Err(src.invalid(
                             spec.format.as_ref().map_or(at, |f| f.span().start),
-                            format!("notify format = \"{other}\": use slack or json"),
+                            format!("notify format = {other:?}: use slack or json"),
                         ));
                     }
                 };
@@ -103,7 +103,7 @@ pub(super) fn resolve(
             other => {
                 return Err(src.invalid(
                     spec.kind.span().start,
-                    format!("notify kind = \"{other}\": use webhook or command"),
+                    format!("notify kind = {other:?}: use webhook or command"),
                 ));
             }
         };
@@ -114,11 +114,11 @@ pub(super) fn resolve(
         if name == "stdout" || channels.iter().any(|c| c.name == name) {
             return Err(src.invalid(
                 at,
-                format!("notify name '{name}' is used twice (stdout is taken)"),
+                format!("notify name {name:?} is used twice (stdout is taken)"),
             ));
         }
         let timeout = match &spec.timeout {
-            Some(t) => src.duration("notify timeout", t)?,
+            Some(t) => src.duration(&format!("notify {name:?} timeout"), t, MAX_TIMEOUT)?,
             None => DEFAULT_TIMEOUT,
         };
         channels.push(Channel {

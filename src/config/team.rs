@@ -92,7 +92,7 @@ pub(super) fn resolve(
     };
     let timeout = match (file.and_then(|f| f.timeout.as_ref()), src) {
         (Some(t), Some(src)) => {
-            let d = src.duration("team.timeout", t)?;
+            let d = src.duration("team.timeout", t, super::MAX_TIMEOUT)?;
             check_timeout(d).map_err(|m| src.invalid(t.span().start, m))?;
             d
         }
@@ -145,7 +145,7 @@ fn check_schema(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "team.schema '{name}': use lower-case letters, digits and _ (at most 63), like \"incident\""
+            "team.schema {name:?}: use lower-case letters, digits and _ (at most 63), like \"incident\""
         ))
     }
 }

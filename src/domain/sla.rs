@@ -112,7 +112,7 @@ impl Clock {
 pub fn clock(deadline: Timestamp, stopped: Option<Timestamp>, now: Timestamp) -> Clock {
     let stopped_at = stopped.filter(|t| *t <= now);
     let until = stopped_at.unwrap_or(now);
-    let margin = (deadline - until).num_seconds();
+    let margin = deadline.signed_duration_since(until).num_seconds();
     let state = match (stopped_at, margin >= 0) {
         (None, true) => ClockState::Running,
         (None, false) => ClockState::Overdue,

@@ -18,12 +18,16 @@ pub enum TimeError {
         "time '{0}' does not exist in the local time zone (a daylight-saving gap); give it in RFC 3339 with an offset"
     )]
     LocalGap(String),
-    #[error("{NOW_ENV}='{0}' is not an RFC 3339 time; unset it to use the system clock")]
+    #[error(
+        "{NOW_ENV}={0:?} is not an RFC 3339 time between 1970-01-01 and 9999-12-31; unset it to use the system clock"
+    )]
     BadPinnedClock(String),
-    #[error("malformed duration '{0}': use a number with a unit, like 15m, 4h, 3d or 1h30m")]
+    #[error("malformed duration {0:?}: use a number with a unit, like 15m, 4h, 3d or 1h30m")]
     BadDuration(String),
     #[error("time '{0}' is out of range: give a time between 1970-01-01 and 9999-12-31")]
     OutOfRange(String),
+    #[error("duration {input:?} is too long: at most {}", human_duration(i64::try_from(.max.as_secs()).unwrap_or(i64::MAX)))]
+    TooLong { input: String, max: Duration },
 }
 
 /// The earliest time the log holds: the store compares times as RFC 3339 text and with
@@ -49,12 +53,25 @@ pub fn add_capped(t: Timestamp, d: Duration) -> Timestamp {
         .map_or_else(latest, |t| t.min(latest()))
 }
 
-/// The current time, truncated to whole seconds; `INCIDENT_NOW` pins it.
+/// The longest `--interval` of a `--watch`: checking less than daily is cron's job.
+pub const MAX_WATCH_INTERVAL: Duration = Duration::from_secs(86_400);
+
+/// `start + d` for a monotonic deadline, never panicking: a wait longer than a year (which no
+/// bounded setting gives) waits a year, and one past what the clock can count ends at once.
+pub fn instant_after(start: std::time::Instant, d: Duration) -> std::time::Instant {
+    const LONGEST_WAIT: Duration = Duration::from_secs(366 * 86_400);
+    start.checked_add(d.min(LONGEST_WAIT)).unwrap_or(start)
+}
+
+/// The current time, truncated to whole seconds; `INCIDENT_NOW` pins it (within
+/// [`earliest`]..=[`latest`], like every time the tool accepts).
 pub fn now() -> Result<Timestamp, TimeError> {
     match std::env::var(NOW_ENV) {
         Ok(pinned) if !pinned.is_empty() => DateTime::parse_from_rfc3339(&pinned)
             .map(|t| t.with_timezone(&Utc).trunc_subsecs(0))
-            .map_err(|_| TimeError::BadPinnedClock(pinned)),
+            .ok()
+            .filter(|t| (earliest()..=latest()).contains(t))
+            .ok_or(TimeError::BadPinnedClock(pinned)),
         _ => Ok(Utc::now().trunc_subsecs(0)),
     }
 }
@@ -77,17 +94,19 @@ fn parse_any_time(input: &str, now: Timestamp) -> Result<Timestamp, TimeError> {
         return Ok(now);
     }
     let relative = match s.as_bytes().first() {
-        Some(b'-') => Some((-1, &s[1..])),
-        Some(b'+') => Some((1, &s[1..])),
+        Some(b'-') => Some((true, &s[1..])),
+        Some(b'+') => Some((false, &s[1..])),
         _ => None,
     };
-    if let Some((sign, rel)) = relative {
+    if let Some((back, rel)) = relative {
         let d = parse_duration(rel).map_err(|_| TimeError::Malformed(input.to_string()))?;
         let d =
             chrono::Duration::from_std(d).map_err(|_| TimeError::Malformed(input.to_string()))?;
-        return now
-            .checked_add_signed(d * sign)
-            .ok_or_else(|| TimeError::Malformed(input.to_string()));
+        let t = match back {
+            true => now.checked_sub_signed(d),
+            false => now.checked_add_signed(d),
+        };
+        return t.ok_or_else(|| TimeError::Malformed(input.to_string()));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc).trunc_subsecs(0));
@@ -124,6 +143,19 @@ pub fn parse_duration(input: &str) -> Result<Duration, TimeError> {
     Ok(d)
 }
 
+/// [`parse_duration`], refused beyond `max`: every duration the tool accepts has a bound, so
+/// no deadline, sleep or timeout computed from one can overflow.
+pub fn parse_duration_at_most(input: &str, max: Duration) -> Result<Duration, TimeError> {
+    let d = parse_duration(input)?;
+    if d > max {
+        return Err(TimeError::TooLong {
+            input: input.to_string(),
+            max,
+        });
+    }
+    Ok(d)
+}
+
 /// Storage and JSON form: RFC 3339 UTC with whole seconds, which sorts as text.
 pub fn to_rfc3339(t: Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -134,6 +166,25 @@ pub fn from_rfc3339(s: &str) -> Option<Timestamp> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// Reads a time from the database. One outside [`earliest`]..=[`latest`], which versions before
+/// the range was enforced could store (`-2974-10-29T11:13:20Z`), reads as the nearest end of
+/// the range, so that one such row cannot stop every command that reads it; `incident doctor`
+/// names it. Files and the team log are read with [`from_rfc3339`], which refuses it.
+pub fn from_stored(s: &str) -> Option<Timestamp> {
+    if let Some(t) = from_rfc3339(s) {
+        return Some(t.clamp(earliest(), latest()));
+    }
+    // chrono reads four-digit years only: a signed or longer year is outside the range.
+    let (before, rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let a_time = digits >= 4 && rest[digits..].starts_with('-') && rest.contains('T');
+    a_time.then(|| if before { earliest() } else { latest() })
 }
 
 /// Serde for an optional time in the storage form ([`to_rfc3339`]): `"2026-11-29T04:48:51Z"`.
@@ -258,6 +309,38 @@ mod tests {
             add_capped(now, Duration::from_secs(60)),
             t("2026-11-29T12:01:00Z")
         );
+    }
+
+    #[test]
+    fn stored_times_outside_the_range_read_as_its_nearest_end() {
+        assert_eq!(from_stored("-2974-10-29T11:13:20Z"), Some(earliest()));
+        assert_eq!(from_stored("1969-07-20T20:17:40Z"), Some(earliest()));
+        assert_eq!(from_stored("+10000-01-01T00:00:00Z"), Some(latest()));
+        assert_eq!(from_stored("12026-11-29T10:00:00Z"), Some(latest()));
+        let t = t("2026-11-29T10:00:00Z");
+        assert_eq!(from_stored("2026-11-29T10:00:00Z"), Some(t));
+        assert_eq!(from_stored("yesterday"), None);
+        assert_eq!(
+            from_rfc3339("-2974-10-29T11:13:20Z"),
+            None,
+            "files still refuse it"
+        );
+    }
+
+    #[test]
+    fn durations_have_a_maximum_and_deadlines_never_overflow() {
+        let day = Duration::from_secs(86_400);
+        assert_eq!(parse_duration_at_most("24h", day).unwrap(), day);
+        for long in ["24h1s", "300000y", "9223372036854775807s"] {
+            let err = parse_duration_at_most(long, day).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("duration {long:?} is too long: at most 1d")
+            );
+        }
+        let start = std::time::Instant::now();
+        assert_eq!(instant_after(start, day), start + day);
+        assert!(instant_after(start, Duration::MAX) > start + day);
     }
 
     #[test]

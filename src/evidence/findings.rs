@@ -141,12 +141,13 @@ pub fn late(schedule: &str, last: Option<Timestamp>, now: Timestamp) -> Option<S
     let cron: croner::Cron = schedule.parse().ok()?;
     let first = cron.find_next_occurrence(&last, false).ok()?;
     let second = cron.find_next_occurrence(&first, false).ok()?;
-    let interval = second - first;
-    let overdue = second <= now && now - last > interval * 2;
+    let interval = second.signed_duration_since(first);
+    let twice = interval.checked_mul(2).unwrap_or(chrono::TimeDelta::MAX);
+    let overdue = second <= now && now.signed_duration_since(last) > twice;
     overdue.then(|| {
         format!(
             "late: last run {} ago (schedule {schedule})",
-            human_duration((now - last).num_seconds())
+            human_duration(now.signed_duration_since(last).num_seconds())
         )
     })
 }

@@ -118,7 +118,10 @@ pub fn responders(timeline: &[Event]) -> Vec<String> {
 /// Open to resolution, or open to now while it is not resolved.
 fn duration(i: &Incident, now: Timestamp) -> Value {
     let resolved = i.resolved_at.filter(|t| *t <= now);
-    let seconds = (resolved.unwrap_or(now) - i.opened_at).num_seconds();
+    let seconds = resolved
+        .unwrap_or(now)
+        .signed_duration_since(i.opened_at)
+        .num_seconds();
     let text = match resolved {
         Some(_) => span(seconds),
         None => format!("ongoing, {} so far", span(seconds)),
@@ -137,7 +140,10 @@ fn duration(i: &Incident, now: Timestamp) -> Value {
 /// counts what users lived through before anyone noticed.
 fn restore(i: &Incident, now: Timestamp) -> Value {
     let resolved = i.resolved_at.filter(|t| *t <= now);
-    let seconds = (resolved.unwrap_or(now) - i.started_at).num_seconds();
+    let seconds = resolved
+        .unwrap_or(now)
+        .signed_duration_since(i.started_at)
+        .num_seconds();
     let text = match resolved {
         Some(_) => format!("restored {} after the impact began", span(seconds)),
         None => format!("not restored yet, {} since the impact began", span(seconds)),
@@ -188,7 +194,7 @@ const POSTMORTEM: ClockWords = ClockWords {
 /// The target is what the stored deadline allows from `start` (that of the severity in force
 /// when the clock stopped, or of the current one while it runs).
 fn clock(c: &Clock, start: Timestamp, words: &ClockWords) -> Value {
-    let target_seconds = (c.deadline - start).num_seconds().max(0);
+    let target_seconds = c.deadline.signed_duration_since(start).num_seconds().max(0);
     // margin = start + target - (stop or now), so what was used is target - margin.
     let elapsed = target_seconds - c.margin;
     let outcome = match c.state {
@@ -264,19 +270,34 @@ fn sla(i: &Incident, policy: &Policy, now: Timestamp) -> Value {
 /// acknowledged, and when the open was written into the log (a backdated open was recorded
 /// late). `moments` lists the six times of the clock model in order, for the templates.
 fn detection(i: &Incident, timeline: &[Event]) -> Value {
-    let unnoticed = (i.detected_at - i.started_at).num_seconds();
-    let to_open = (i.opened_at - i.detected_at).num_seconds();
-    let to_ack = i.acknowledged_at.map(|a| (a - i.opened_at).num_seconds());
-    let detected_to_ack = i.acknowledged_at.map(|a| (a - i.detected_at).num_seconds());
+    let unnoticed = i
+        .detected_at
+        .signed_duration_since(i.started_at)
+        .num_seconds();
+    let to_open = i
+        .opened_at
+        .signed_duration_since(i.detected_at)
+        .num_seconds();
+    let to_ack = i
+        .acknowledged_at
+        .map(|a| a.signed_duration_since(i.opened_at).num_seconds());
+    let detected_to_ack = i
+        .acknowledged_at
+        .map(|a| a.signed_duration_since(i.detected_at).num_seconds());
     let logged_at = timeline
         .iter()
         .find(|e| e.kind == EventKind::Opened)
         .map(|e| e.recorded_at);
     let logged_after = logged_at
-        .map(|l| (l - i.opened_at).num_seconds())
+        .map(|l| l.signed_duration_since(i.opened_at).num_seconds())
         .filter(|s| *s >= 60);
     // What the stored deadline allows: the target of the severity in force when it stopped.
-    let respond_target = (i.due.respond - i.detected_at).num_seconds().max(0);
+    let respond_target = i
+        .due
+        .respond
+        .signed_duration_since(i.detected_at)
+        .num_seconds()
+        .max(0);
 
     let mut lines = Vec::new();
     if unnoticed > 0 {
@@ -340,7 +361,8 @@ fn detection(i: &Incident, timeline: &[Event]) -> Value {
 fn timeline_entries(timeline: &[Event]) -> Vec<Value> {
     let mut entries = crate::report::view::timeline(timeline);
     for (v, e) in entries.iter_mut().zip(timeline) {
-        v["recorded_late"] = Value::Bool((e.recorded_at - e.at).num_seconds() >= 60);
+        v["recorded_late"] =
+            Value::Bool(e.recorded_at.signed_duration_since(e.at).num_seconds() >= 60);
     }
     entries
 }
@@ -382,7 +404,7 @@ pub fn data_age(snap: &Snapshot) -> Vec<Value> {
 /// An action item as `incident action list --json` gives it, with its state in words.
 fn action(a: &ActionItem, now: Timestamp) -> Value {
     let overdue_seconds = match (a.done_at, a.due_at) {
-        (None, Some(due)) if due < now => Some((now - due).num_seconds()),
+        (None, Some(due)) if due < now => Some(now.signed_duration_since(due).num_seconds()),
         _ => None,
     };
     let (state, state_text) = match (a.done_at, overdue_seconds) {

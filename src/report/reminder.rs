@@ -78,10 +78,10 @@ pub fn context(
     // How late, how much is left, or (stale) how long it has been quiet.
     let seconds = match (r.kind, &r.level) {
         (Kind::Stale, crate::domain::remind::due::Level::Stale(since)) => {
-            (at - *since).num_seconds()
+            at.signed_duration_since(*since).num_seconds()
         }
-        _ if late => (at - r.deadline).num_seconds(),
-        _ => (r.deadline - at).num_seconds(),
+        _ if late => at.signed_duration_since(r.deadline).num_seconds(),
+        _ => r.deadline.signed_duration_since(at).num_seconds(),
     }
     .max(0);
     let since = match &r.level {

@@ -26,7 +26,7 @@ fn ts(t: Option<Timestamp>) -> Value {
 fn clock(c: &Clock, start: Timestamp) -> Value {
     json!({
         "deadline": time::to_rfc3339(c.deadline),
-        "target_seconds": (c.deadline - start).num_seconds().max(0),
+        "target_seconds": c.deadline.signed_duration_since(start).num_seconds().max(0),
         "state": c.state,
         "stopped_at": ts(c.stopped_at),
         "breached": c.breached(),

@@ -311,7 +311,7 @@ impl Store {
     /// "busy" at once rather than waiting when another process is creating it too, so it is
     /// retried for as long as the busy timeout.
     fn enable_wal(&mut self) -> Result<(), StoreError> {
-        let give_up = std::time::Instant::now() + BUSY_TIMEOUT;
+        let give_up = time::instant_after(std::time::Instant::now(), BUSY_TIMEOUT);
         loop {
             let mode = self
                 .conn

@@ -99,33 +99,25 @@ pub(super) fn bad(idx: usize, what: &str, value: &str) -> rusqlite::Error {
     )
 }
 
-/// A stored time (what `time::to_rfc3339` wrote).
+/// A stored time (what `time::to_rfc3339` wrote; one out of range as `time::from_stored` says).
 pub(super) fn ts(row: &Row, idx: usize) -> rusqlite::Result<time::Timestamp> {
-    Ok(stored_time(&row.get::<_, String>(idx)?))
+    let s: String = row.get(idx)?;
+    time::from_stored(&s).ok_or_else(|| bad(idx, "time", &s))
 }
 
 pub(super) fn opt_ts(row: &Row, idx: usize) -> rusqlite::Result<Option<time::Timestamp>> {
-    Ok(row
-        .get::<_, Option<String>>(idx)?
-        .as_deref()
-        .map(stored_time))
+    let s: Option<String> = row.get(idx)?;
+    s.map(|s| time::from_stored(&s).ok_or_else(|| bad(idx, "time", &s)))
+        .transpose()
 }
 
-/// A stored time read as the log's range holds it: a time outside
-/// `time::earliest()..=time::latest()` that an earlier version let in (`-2974-10-29T11:13:20Z`,
-/// `+10000-01-01T00:00:00Z`) reads as the nearest end of the range, and text that is no time
-/// at all as the earliest, so that one bad value does not fail every query that reads its row
-/// (`list`, `sla`, `review`). `incident doctor` names such values.
+/// A stored time as the commands read it ([`time::from_stored`]); text that is no time at all
+/// reads as the earliest. `incident doctor` shows what a bad value is read as.
 pub fn stored_time(s: &str) -> time::Timestamp {
-    match time::from_rfc3339(s) {
-        Some(t) => t.clamp(time::earliest(), time::latest()),
-        // chrono writes years past 9999 with a sign, which RFC 3339 does not allow.
-        None if s.starts_with('+') => time::latest(),
-        None => time::earliest(),
-    }
+    time::from_stored(s).unwrap_or_else(time::earliest)
 }
 
-/// Whether a stored time is one the log holds as written (`stored_time` reads it unchanged).
+/// Whether a stored time is one the log holds as written (read unchanged).
 pub fn time_in_range(s: &str) -> bool {
     time::from_rfc3339(s).is_some_and(|t| t >= time::earliest() && t <= time::latest())
 }

@@ -19,7 +19,10 @@ fn millis(value: Option<f64>) -> String {
 /// How long ago an RFC 3339 time was, `-` when there is none.
 fn ago(time: Option<&str>, now: Timestamp) -> String {
     match time.and_then(from_rfc3339) {
-        Some(t) => format!("{} ago", human_duration((now - t).num_seconds())),
+        Some(t) => format!(
+            "{} ago",
+            human_duration(now.signed_duration_since(t).num_seconds())
+        ),
         None => "-".into(),
     }
 }

@@ -31,7 +31,7 @@ pub fn watch(
     ));
     while !stop.load(Ordering::SeqCst) {
         tick()?;
-        let wake = Instant::now() + interval;
+        let wake = crate::domain::time::instant_after(Instant::now(), interval);
         while !stop.load(Ordering::SeqCst) && Instant::now() < wake {
             std::thread::sleep(WATCH_STEP.min(wake.saturating_duration_since(Instant::now())));
         }

@@ -147,7 +147,7 @@ fn a_malformed_config_names_file_and_line() {
         &db,
         &["note", "1", "x"],
         &format!(
-            "config {} line 3: sla.P1.resolve: malformed duration 'an hour'",
+            "config {} line 3: sla.P1.resolve: malformed duration \"an hour\"",
             config.display()
         ),
     );

@@ -6,8 +6,10 @@ mod common;
 
 mod actions;
 mod attach;
+mod bounds;
 mod collectors;
 mod concurrency;
+mod config_fuzz;
 mod doctor;
 mod errors;
 mod evidence;

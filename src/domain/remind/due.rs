@@ -218,7 +218,7 @@ pub fn due(
                 .or(i.acknowledged_at)
                 .unwrap_or(i.opened_at);
             // Capped, not overflowing, however long `stale` is configured.
-            let stale_at = crate::domain::time::add_capped(since, settings.stale);
+            let stale_at = time::add_capped(since, settings.stale);
             // Like a deadline: exactly `stale` of quiet is not yet stale.
             if at > stale_at {
                 plan.reminders.push(Reminder {
@@ -275,9 +275,14 @@ impl Clock {
         }
         let mut levels: Vec<(Level, Timestamp)> = Vec::new();
         if let Some(share) = self.approaching {
-            let window = (self.deadline - self.start).num_seconds().max(0);
+            let window = self
+                .deadline
+                .signed_duration_since(self.start)
+                .num_seconds()
+                .max(0);
             let secs = (window as f64 * share).round() as i64;
-            let approaching_at = self.start + chrono::Duration::seconds(secs);
+            let approaching_at =
+                time::add_capped(self.start, Duration::from_secs(secs.max(0) as u64));
             if at >= approaching_at {
                 levels.push((Level::Approaching, approaching_at));
             }
@@ -295,11 +300,12 @@ impl Clock {
             levels.push((first, c.deadline));
             // Repeat N is due N intervals after the deadline.
             let every = self.repeat.as_secs().max(1);
-            let late = (at - c.deadline).num_seconds().max(0) as u64;
+            let late = at.signed_duration_since(c.deadline).num_seconds().max(0) as u64;
             let last = late / every;
             let from = last.saturating_sub(MAX_SUPERSEDED_REPEATS).max(1);
             for n in from..=last {
-                let due_at = c.deadline + chrono::Duration::seconds((n * every) as i64);
+                let due_at =
+                    time::add_capped(c.deadline, Duration::from_secs(n.saturating_mul(every)));
                 levels.push((Level::Repeat(n), due_at));
             }
         }

@@ -60,10 +60,12 @@ pub const CLAIM_EXPIRY: Duration = Duration::from_secs(5 * 60);
 /// The rule, applied inside the IMMEDIATE transaction that claims, so no other run can change
 /// the row between the decision and the claim.
 pub fn decide(recorded: Option<&Recorded>, send: bool, now: Timestamp) -> Decision {
-    let expiry = chrono::Duration::from_std(CLAIM_EXPIRY).unwrap_or(chrono::Duration::MAX);
     let free = match recorded {
         None => true,
-        Some(r) => r.state == State::Sending && r.claimed_at + expiry < now,
+        Some(r) => {
+            r.state == State::Sending
+                && crate::domain::time::add_capped(r.claimed_at, CLAIM_EXPIRY) < now
+        }
     };
     match (free, send) {
         (false, _) => Decision::Skip,

@@ -28,6 +28,9 @@ fn tick_step(max: i64) -> i64 {
     }
 }
 
+/// The longest window, in days, with a per-day chart.
+const MAX_CHART_DAYS: i64 = 366;
+
 /// Incidents opened per local day, stacked by severity (P1 at the bottom).
 pub(super) fn per_day_chart(window: &Window, data: &ReviewData) -> Value {
     const WIDTH: f64 = 720.0;
@@ -40,9 +43,16 @@ pub(super) fn per_day_chart(window: &Window, data: &ReviewData) -> Value {
     let plot_h = HEIGHT - TOP - BOTTOM;
 
     let first = window.since.with_timezone(&Local).date_naive();
-    let last = (window.until - chrono::Duration::seconds(1))
+    let last = (window.until)
+        .checked_sub_signed(chrono::TimeDelta::seconds(1))
+        .unwrap_or(window.until)
         .with_timezone(&Local)
         .date_naive();
+    // A bar a day fits 720 px for about a year; a longer window (the range reaches back to
+    // 1970) would be millions of sub-pixel bars, so it has no per-day chart.
+    if last.signed_duration_since(first).num_days() >= MAX_CHART_DAYS {
+        return json!({"any": false, "bars": [], "ticks": [], "max": 0});
+    }
     let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
     let n = days.len().max(1) as f64;
     let count_of = |day: &str, s: Severity| {

@@ -59,7 +59,7 @@ pub fn build(
             "until": rfc(window.until),
             "as_of": rfc(bounds.as_of),
             "complete": complete,
-            "seconds": (window.until - window.since).num_seconds(),
+            "seconds": window.until.signed_duration_since(window.since).num_seconds(),
         },
         "previous": {
             "label": previous.label,

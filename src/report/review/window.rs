@@ -24,6 +24,8 @@ pub enum WindowError {
     Empty { since: Timestamp, until: Timestamp },
     #[error("{label} has not started yet (it starts {})", time::display(*.since))]
     NotStarted { label: String, since: Timestamp },
+    #[error("week {0} is out of range: reviews cover 1970-01-01 to 9999-12-31")]
+    OutOfRange(String),
 }
 
 impl WindowError {
@@ -47,10 +49,18 @@ impl Window {
                 weeks: weeks_in(year),
             }
         })?;
+        let label = format!("{year}-W{week:02}");
+        let (since, until) = match monday.checked_add_days(Days::new(7)) {
+            Some(next) => (local_midnight(monday), local_midnight(next)),
+            None => return Err(WindowError::OutOfRange(label)),
+        };
+        if since < time::earliest() || until > time::latest() {
+            return Err(WindowError::OutOfRange(label));
+        }
         Ok(Window {
-            label: format!("{year}-W{week:02}"),
-            since: local_midnight(monday),
-            until: local_midnight(monday + Days::new(7)),
+            label,
+            since,
+            until,
             week: Some((year, week)),
         })
     }
@@ -108,21 +118,24 @@ impl Window {
     /// a daylight-saving change, as weeks on the calendar do), or the same length immediately
     /// before a --since/--until window.
     pub fn previous(&self) -> Window {
-        if self.week.is_some() {
-            let earlier = self.since.with_timezone(&Local).date_naive() - Days::new(7);
+        let earlier = (self.since.with_timezone(&Local).date_naive())
+            .checked_sub_days(Days::new(7))
+            .filter(|_| self.week.is_some());
+        if let Some(earlier) = earlier {
             let w = earlier.iso_week();
             if let Ok(previous) = Window::iso_week(w.year(), w.week()) {
                 return previous;
             }
         }
-        let length = self.until - self.since;
+        // Never before the earliest time the log holds: a window reaching back to 1970 has
+        // an empty one before it.
+        let length = self.until.signed_duration_since(self.since);
+        let since = (self.since)
+            .checked_sub_signed(length)
+            .map_or(time::earliest(), |t| t.max(time::earliest()));
         Window {
-            label: format!(
-                "{} – {}",
-                time::display(self.since - length),
-                time::display(self.since)
-            ),
-            since: self.since - length,
+            label: format!("{} – {}", time::display(since), time::display(self.since)),
+            since,
             until: self.since,
             week: None,
         }

@@ -160,7 +160,7 @@ pub(super) fn recurring(query: &Query<'_, '_>) -> Result<Recurring, StoreError> 
                 Ok(Earlier {
                     number,
                     title,
-                    opened_at: time::from_rfc3339(&opened)
+                    opened_at: time::from_stored(&opened)
                         .ok_or_else(|| bad(10, "time", &opened))?,
                 })
             })

@@ -2,6 +2,7 @@
 
 pub mod golden;
 pub mod kube;
+pub mod rng;
 pub mod services;
 
 use std::path::{Path, PathBuf};
