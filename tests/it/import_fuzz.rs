@@ -6,6 +6,7 @@
 //! runs through the binary, which must agree.
 
 use crate::common::Env;
+use crate::common::rng::Rng;
 use crate::import_checks::{a_log, real_export};
 use incident::app::App;
 use serde_json::{Value, json};
@@ -15,27 +16,6 @@ use std::path::{Path, PathBuf};
 const CASES: u64 = 400;
 /// One in this many also runs through the binary.
 const SPAWN_EVERY: u64 = 24;
-
-/// xorshift64*: the same mutations on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 const TIMES: [&str; 10] = [
     "1969-12-31T23:59:59Z",
@@ -191,7 +171,7 @@ fn textual(bytes: &mut Vec<u8>, rng: &mut Rng) {
 }
 
 fn mutation(good: &Value, seed: u64) -> Vec<u8> {
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::seeded(seed);
     let mut v = good.clone();
     let structural_steps = 1 + rng.below(2);
     for _ in 0..structural_steps {

@@ -5,6 +5,11 @@
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// A generator for one case's seed (spread, and never the all-zero state xorshift sticks in).
+    pub fn seeded(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
     pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
