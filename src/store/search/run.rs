@@ -199,7 +199,7 @@ impl Txn<'_> {
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_hit
              USING fts5(text, tokenize = '{TOKENIZE}')"
         ))?;
-        let fts = expr.fts();
+        let queries = (expr.fts(), expr.any_term().fts());
         let mut hits = Vec::with_capacity(rows.len());
         for (id, score, kind, number, reference, at, exact) in rows {
             hits.push(Hit {
@@ -209,7 +209,7 @@ impl Txn<'_> {
                 at: time::from_rfc3339(&at).unwrap_or_default(),
                 score,
                 exact,
-                snippet: self.body_snippet(id, &fts, q.mark)?,
+                snippet: self.body_snippet(id, &queries, q.mark)?,
             });
         }
         self.tx.execute_batch("DROP TABLE temp.search_hit")?;

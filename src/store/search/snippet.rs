@@ -7,12 +7,22 @@ use rusqlite::{OptionalExtension, params};
 /// Characters of a long line kept around the first highlighted hit.
 const LINE_WINDOW: usize = 160;
 
+/// Bytes of a text FTS5's snippet() is given at once. It scores the window around each hit by
+/// going over every other hit and every sentence start, so its work grows with the square of
+/// the hits: a 1 MB note of log lines took 6.7 s per search, 10 MB more than a minute. A longer
+/// text is cut into pieces of about this size (at a line's end where one is near, else at a
+/// space) and the snippet is taken from the first piece that holds the whole query, else the
+/// first that holds any of its terms: the snippet's work per result is bounded by this, and
+/// the rest is reading the text once. A text this short gets the snippet it always got.
+const PIECE: usize = 4 << 10;
+
 impl Txn<'_> {
-    /// The best-matching few words of a stored text, on one line.
+    /// The best-matching few words of a stored text, on one line. `queries` are the query
+    /// and the query's terms ORed (`Expr::any_term`), both in FTS5's form.
     pub(super) fn body_snippet(
         &self,
         id: i64,
-        fts: &str,
+        (fts, any): &(String, String),
         mark: (&str, &str),
     ) -> rusqlite::Result<String> {
         let body: String = self
@@ -23,20 +33,68 @@ impl Txn<'_> {
         self.tx
             .prepare_cached("DELETE FROM temp.search_hit")?
             .execute([])?;
-        self.tx
-            .prepare_cached("INSERT INTO temp.search_hit (text) VALUES (?1)")?
-            .execute([&body])?;
-        let snippet: Option<String> = self
+        let pieces = pieces(&body);
+        let mut insert = self
             .tx
-            .prepare_cached(
-                "SELECT snippet(search_hit, 0, ?2, ?3, '…', 24) FROM temp.search_hit
-                 WHERE search_hit MATCH ?1",
-            )?
-            .query_row(params![fts, mark.0, mark.1], |r| r.get(0))
-            .optional()?;
-        let snippet = snippet.unwrap_or_else(|| body.chars().take(LINE_WINDOW).collect());
+            .prepare_cached("INSERT INTO temp.search_hit (rowid, text) VALUES (?1, ?2)")?;
+        for (i, piece) in pieces.iter().enumerate() {
+            insert.execute(params![i as i64, piece])?;
+        }
+        let mut found = self.first_snippet(fts, mark)?;
+        if found.is_none() && pieces.len() > 1 {
+            found = self.first_snippet(any, mark)?;
+        }
+        let snippet = match found {
+            // FTS5 says where its piece's text goes on; the pieces around say where the text does.
+            Some((i, mut snippet)) => {
+                if i > 0 && !snippet.starts_with('…') {
+                    snippet.insert(0, '…');
+                }
+                if i + 1 < pieces.len() && !snippet.ends_with('…') {
+                    snippet.push('…');
+                }
+                snippet
+            }
+            None => body.chars().take(LINE_WINDOW).collect(),
+        };
         Ok(snippet.split_whitespace().collect::<Vec<_>>().join(" "))
     }
+
+    /// The snippet of the first piece in temp.search_hit that `fts` matches, and its number.
+    fn first_snippet(
+        &self,
+        fts: &str,
+        mark: (&str, &str),
+    ) -> rusqlite::Result<Option<(usize, String)>> {
+        // In rowid order, FTS5's own: the snippet is cut for the first piece only.
+        self.tx
+            .prepare_cached(
+                "SELECT rowid, snippet(search_hit, 0, ?2, ?3, '…', 24) FROM temp.search_hit
+                 WHERE search_hit MATCH ?1 ORDER BY rowid LIMIT 1",
+            )?
+            .query_row(params![fts, mark.0, mark.1], |r| {
+                Ok((r.get::<_, i64>(0)?.max(0) as usize, r.get(1)?))
+            })
+            .optional()
+    }
+}
+
+/// `text` cut into pieces of at most PIECE bytes: after the last newline in a piece's second
+/// half, else after its last space there, else at a character boundary (a line of one word).
+fn pieces(text: &str) -> Vec<&str> {
+    let mut out = Vec::with_capacity(text.len() / PIECE + 1);
+    let mut rest = text;
+    while rest.len() > PIECE {
+        let half = &rest.as_bytes()[PIECE / 2..PIECE];
+        let cut = memchr::memrchr(b'\n', half)
+            .or_else(|| half.iter().rposition(u8::is_ascii_whitespace))
+            .map_or_else(|| rest.floor_char_boundary(PIECE), |i| PIECE / 2 + i + 1);
+        let (piece, tail) = rest.split_at(cut);
+        out.push(piece);
+        rest = tail;
+    }
+    out.push(rest);
+    out
 }
 
 /// A line cut to about LINE_WINDOW characters around byte `at` (its first hit), trimmed.
