@@ -97,12 +97,12 @@ fn pieces(text: &str) -> Vec<&str> {
     out
 }
 
-/// A line cut to about LINE_WINDOW characters around byte `at` (its first hit), trimmed.
+/// A line cut to about LINE_WINDOW characters around byte `at` (its first hit), trimmed. The
+/// characters are counted, not collected: a line of megabytes costs one pass, no copy.
 pub(super) fn window_at(line: &str, at: Option<usize>) -> String {
     let lead = line.len() - line.trim_start().len();
     let line = line.trim();
-    let chars: Vec<char> = line.chars().collect();
-    if chars.len() <= LINE_WINDOW {
+    if line.chars().nth(LINE_WINDOW).is_none() {
         return line.to_string();
     }
     let at = at
@@ -110,12 +110,20 @@ pub(super) fn window_at(line: &str, at: Option<usize>) -> String {
         .filter(|b| line.is_char_boundary(*b))
         .map_or(0, |b| line[..b].chars().count());
     let start = at.saturating_sub(LINE_WINDOW / 3);
-    let end = (start + LINE_WINDOW).min(chars.len());
-    let mut out: String = chars[start..end].iter().collect();
+    let from = line
+        .char_indices()
+        .nth(start)
+        .map_or(line.len(), |(i, _)| i);
+    let to = line[from..]
+        .char_indices()
+        .nth(LINE_WINDOW)
+        .map_or(line.len(), |(i, _)| from + i);
+    let mut out = String::with_capacity(to - from + 6);
     if start > 0 {
-        out.insert(0, '…');
+        out.push('…');
     }
-    if end < chars.len() {
+    out.push_str(&line[from..to]);
+    if to < line.len() {
         out.push('…');
     }
     out
@@ -132,6 +140,48 @@ mod tests {
             m => line.find(m),
         };
         window_at(line, at)
+    }
+
+    /// The cut as it was, every character collected.
+    fn window_collected(line: &str, at: Option<usize>) -> String {
+        let lead = line.len() - line.trim_start().len();
+        let line = line.trim();
+        let chars: Vec<char> = line.chars().collect();
+        if chars.len() <= LINE_WINDOW {
+            return line.to_string();
+        }
+        let at = at
+            .map(|b| b.saturating_sub(lead).min(line.len()))
+            .filter(|b| line.is_char_boundary(*b))
+            .map_or(0, |b| line[..b].chars().count());
+        let start = at.saturating_sub(LINE_WINDOW / 3);
+        let end = (start + LINE_WINDOW).min(chars.len());
+        let mut out: String = chars[start..end].iter().collect();
+        if start > 0 {
+            out.insert(0, '…');
+        }
+        if end < chars.len() {
+            out.push('…');
+        }
+        out
+    }
+
+    #[test]
+    fn a_line_is_cut_as_when_its_characters_were_collected() {
+        let unit =
+            "\t 2026-11-29T09:00:01Z WARN user=Zoë café=über ip=10.0.0.7 req_id=ab-12_x → 🚀 ";
+        for len in [0, 10, 159, 160, 161, 170, 400, 5_000] {
+            let line: String = unit.chars().cycle().take(len).collect::<String>() + "\r";
+            let mut ats: Vec<Option<usize>> = vec![None, Some(line.len()), Some(line.len() + 9)];
+            ats.extend((0..line.len()).step_by(7).map(Some));
+            for at in ats {
+                assert_eq!(
+                    window_at(&line, at),
+                    window_collected(&line, at),
+                    "{len} {at:?}"
+                );
+            }
+        }
     }
 
     #[test]
