@@ -9,8 +9,9 @@ use rusqlite::Connection;
 use std::time::{Duration, Instant};
 
 /// A note as `kubectl logs … | incident note 12 -` writes one: log lines with key=value pairs,
-/// IPs, ids with _ and -, unicode, a Java and a Python stack trace, CRLF line ends, and one
-/// line of 50 KB without a newline in the middle; `bytes` long or a little more.
+/// IPs, ids with _ and -, unicode, a Java and a Python stack trace, CRLF line ends, one line of
+/// 50 KB without a newline in the middle, and a shutdown at the end; `bytes` long or a little
+/// more.
 fn note_text(bytes: usize) -> String {
     let mut out = String::with_capacity(bytes + 1024);
     let mut i = 0usize;
@@ -36,6 +37,9 @@ fn note_text(bytes: usize) -> String {
             ),
         };
         out.push_str(&line);
+        if out.len() >= bytes {
+            out.push_str("2026-11-29T10:00:00Z INFO shutdown complete reason=sigterm_received\n");
+        }
         if i == 2000 {
             out.push_str(&"payload=x_y-z ".repeat(3600));
             out.push_str("connection refused at the end of a long line\n");
@@ -179,34 +183,64 @@ fn a_long_note_is_found_with_its_words_marked() {
     assert!(got[0].contains("[payload]=x_y-z"), "{}", got[0]);
 }
 
-/// The median of 3 runs of `f`.
-fn median(mut f: impl FnMut()) -> Duration {
-    let mut runs: Vec<Duration> = (0..3)
-        .map(|_| {
-            let started = Instant::now();
-            f();
-            started.elapsed()
-        })
-        .collect();
-    runs.sort();
-    runs[1]
+/// The CPU time this thread has used (Linux: /proc/thread-self/stat, in clock ticks of
+/// usually 10 ms), else None: the other tests run alongside, and a busy machine slows the wall
+/// clock, not the work.
+fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // "pid (comm) state …": utime and stime are the 12th and 13th fields after the comm.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+/// How long `f` takes: CPU time where the system tells it (and it is long enough to count in
+/// ticks), else wall time.
+fn took(f: &mut impl FnMut()) -> Duration {
+    let (cpu, wall) = (thread_cpu(), Instant::now());
+    f();
+    let wall = wall.elapsed();
+    match (cpu, thread_cpu()) {
+        (Some(before), Some(after)) if after - before >= Duration::from_millis(50) => {
+            after - before
+        }
+        _ => wall,
+    }
 }
 
 /// The issue's reproduction: a 1 MB note took 6.7 s to find, 4 MB more than 20 times as long.
-/// Linear, four times the text takes about four times as long; the bound leaves room for a
-/// busy machine. The one timed assertion the issue asks for.
+/// Linear, four times the text takes at most about four times as long (less: a search has its
+/// fixed costs). The runs of the two sizes alternate, 5 of each, and the medians are compared,
+/// so that the load of the tests alongside falls on both alike. The one timed assertion the
+/// issue asks for.
 #[test]
 fn search_time_grows_with_a_notes_size_not_its_square() {
-    let time = |bytes: usize| {
+    let search = |bytes: usize| {
         let note = note_text(bytes);
         let mut conn = store_with(&[&note]);
-        median(|| {
-            for query in ["req_id", "status 200"] {
+        move || {
+            // Found in the first piece; in the last; in none whole (the first with either).
+            // Twice: long enough to count in clock ticks.
+            let queries = [
+                "req_id",
+                "shutdown sigterm_received",
+                "ab-000001 sigterm_received",
+            ];
+            for query in queries.iter().chain(&queries) {
                 assert_eq!(snippets(&mut conn, query).len(), 1);
             }
-        })
+        }
     };
-    let (small, large) = (time(1 << 20), time(4 << 20));
+    let (mut small, mut large) = (search(1 << 20), search(4 << 20));
+    let (mut smalls, mut larges) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        smalls.push(took(&mut small));
+        larges.push(took(&mut large));
+    }
+    smalls.sort();
+    larges.sort();
+    let (small, large) = (smalls[2], larges[2]);
     let ratio = large.as_secs_f64() / small.as_secs_f64();
     eprintln!("1 MB: {small:?}, 4 MB: {large:?}");
     assert!(

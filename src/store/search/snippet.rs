@@ -37,10 +37,17 @@ impl Txn<'_> {
         let mut insert = self
             .tx
             .prepare_cached("INSERT INTO temp.search_hit (rowid, text) VALUES (?1, ?2)")?;
-        for (i, piece) in pieces.iter().enumerate() {
-            insert.execute(params![i as i64, piece])?;
+        // In batches of 1, 2, 4, … pieces, until one holds the whole query: a hit near the
+        // start is found without indexing the rest, and all of it is indexed at most once.
+        let (mut inserted, mut batch, mut found) = (0, 1, None);
+        while found.is_none() && inserted < pieces.len() {
+            let end = (inserted + batch).min(pieces.len());
+            for (i, piece) in pieces.iter().enumerate().take(end).skip(inserted) {
+                insert.execute(params![i as i64, piece])?;
+            }
+            (inserted, batch) = (end, batch * 2);
+            found = self.first_snippet(fts, mark)?;
         }
-        let mut found = self.first_snippet(fts, mark)?;
         if found.is_none() && pieces.len() > 1 {
             found = self.first_snippet(any, mark)?;
         }
