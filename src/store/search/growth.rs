@@ -242,7 +242,6 @@ fn search_time_grows_with_a_notes_size_not_its_square() {
     larges.sort();
     let (small, large) = (smalls[2], larges[2]);
     let ratio = large.as_secs_f64() / small.as_secs_f64();
-    eprintln!("1 MB: {small:?}, 4 MB: {large:?}");
     assert!(
         ratio < 5.0,
         "1 MB: {small:?}, 4 MB: {large:?}: {ratio:.1} times as long"
