@@ -4,7 +4,7 @@
 
 use super::{App, AppError, record};
 use crate::domain::model::Number;
-use crate::evidence::redact::Redactor;
+use crate::evidence::redact::{OVERLAP, Redactor};
 use crate::store::{Chunker, NewCommandRun};
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -58,7 +58,8 @@ pub struct Run {
     pub exit_code: Option<i32>,
     pub signal: Option<i32>,
     pub duration_ms: u64,
-    /// Its output, stdout and stderr interleaved as they arrived, up to `cap` bytes.
+    /// Its output, stdout and stderr interleaved as they arrived, up to `cap` bytes and
+    /// `redact::OVERLAP` more: what redaction must see for a secret across the cap.
     pub kept: Vec<u8>,
     /// Bytes it wrote, kept or not.
     pub total: u64,
@@ -89,10 +90,11 @@ impl Run {
         )
     }
 
-    /// The output as stored: redacted, and past the cap a line saying how much was not kept.
+    /// The output as stored: redacted, then cut at the cap (never inside a redaction marker),
+    /// and past the cap a line saying how much was not kept.
     fn stored_output(&self, redactor: &Redactor) -> Vec<u8> {
-        let mut kept = redactor.redact_bytes(&self.kept).0.into_owned();
-        if self.total > self.kept.len() as u64 {
+        let (mut kept, _, _) = redactor.redact_capped(&self.kept, self.cap);
+        if self.total > self.cap as u64 {
             if !kept.is_empty() && !kept.ends_with(b"\n") {
                 kept.push(b'\n');
             }
@@ -100,7 +102,7 @@ impl Run {
                 format!(
                     "[output cut at {} bytes; {} more bytes not kept]\n",
                     self.cap,
-                    self.total - self.kept.len() as u64
+                    self.total - self.cap as u64
                 )
                 .as_bytes(),
             );
@@ -209,7 +211,8 @@ struct Capture {
     total: u64,
 }
 
-/// Copies a pipe to `to` as it comes and keeps what fits the cap. It reads to the end past
+/// Copies a pipe to `to` as it comes and keeps what fits the cap, and OVERLAP bytes more for
+/// redaction to see a secret across the cap whole (`stored_output` cuts after). It reads to the end past
 /// the cap, so the command never blocks on a full pipe; a closed terminal stops the copying,
 /// not the reading.
 fn pump(
@@ -235,7 +238,7 @@ fn pump(
                 Ok(c) => c,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            let room = cap.saturating_sub(c.kept.len());
+            let room = cap.saturating_add(OVERLAP).saturating_sub(c.kept.len());
             let keep = n.min(room);
             c.kept.extend_from_slice(&buf[..keep]);
             c.total += n as u64;

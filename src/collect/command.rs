@@ -6,6 +6,7 @@
 
 use crate::domain::text::io_message;
 use crate::evidence::data::{CollectorData, CommandData};
+use crate::evidence::redact::{OVERLAP, Redactor};
 use crate::evidence::settings::CommandSettings;
 use crate::evidence::snapshot::{Item, ItemStatus};
 use nix::sys::signal::{Signal, killpg};
@@ -27,8 +28,15 @@ const DRAIN_GRACE: Duration = Duration::from_millis(100);
 /// uninterruptible sleep dies only when its I/O returns.
 const REAP_GRACE: Duration = Duration::from_millis(200);
 
-/// Runs the command in its own process group and kills the whole group on timeout.
+/// Runs the command in its own process group and kills the whole group on timeout; its output
+/// redacted by the rules alone.
 pub async fn collect(settings: &CommandSettings) -> Item {
+    collect_redacted(settings, &Redactor::default()).await
+}
+
+/// `collect`, its output redacted by `redactor` before it is cut to `max_output`: a secret the
+/// cut falls in is replaced whole, not kept in part (the snapshot redacts the item again).
+pub async fn collect_redacted(settings: &CommandSettings, redactor: &Redactor) -> Item {
     let started = Instant::now();
     let deadline = super::deadline_after(started, settings.timeout);
     let Some((program, args)) = settings.run.split_first() else {
@@ -128,7 +136,7 @@ pub async fn collect(settings: &CommandSettings) -> Item {
         duration_ms,
         error,
         data: crate::evidence::data::stored(&data),
-        raw: capture.render(),
+        raw: capture.render(redactor),
     }
 }
 
@@ -211,12 +219,17 @@ enum Stream {
 }
 
 /// Output kept so far, shared by the two pipe readers: one budget of `max` bytes for both, so
-/// the cut is the same whichever stream is chatty.
+/// the cut is the same whichever stream is chatty. Each stream keeps OVERLAP bytes past its
+/// share of the budget, for redaction to see a secret across the cut whole (`render` redacts,
+/// then cuts each stream at its share).
 #[derive(Clone)]
 struct Capture {
     max: usize,
     stdout: Vec<u8>,
     stderr: Vec<u8>,
+    /// Each stream's share of the `max` bytes.
+    stdout_share: usize,
+    stderr_share: usize,
     stdout_total: u64,
     stderr_total: u64,
     dropped: u64,
@@ -228,6 +241,8 @@ impl Capture {
             max,
             stdout: Vec::new(),
             stderr: Vec::new(),
+            stdout_share: 0,
+            stderr_share: 0,
             stdout_total: 0,
             stderr_total: 0,
             dropped: 0,
@@ -237,23 +252,39 @@ impl Capture {
     fn push(&mut self, stream: Stream, bytes: &[u8]) {
         let room = self
             .max
-            .saturating_sub(self.stdout.len() + self.stderr.len());
-        let keep = bytes.len().min(room);
-        self.dropped += (bytes.len() - keep) as u64;
-        let (buf, total) = match stream {
-            Stream::Stdout => (&mut self.stdout, &mut self.stdout_total),
-            Stream::Stderr => (&mut self.stderr, &mut self.stderr_total),
+            .saturating_sub(self.stdout_share + self.stderr_share);
+        let within = bytes.len().min(room);
+        self.dropped += (bytes.len() - within) as u64;
+        let (buf, share, total) = match stream {
+            Stream::Stdout => (
+                &mut self.stdout,
+                &mut self.stdout_share,
+                &mut self.stdout_total,
+            ),
+            Stream::Stderr => (
+                &mut self.stderr,
+                &mut self.stderr_share,
+                &mut self.stderr_total,
+            ),
         };
+        *share += within;
+        // The stream's first bytes only: once it stops growing, its share is final too.
+        let keep = (*share + OVERLAP)
+            .saturating_sub(buf.len())
+            .min(bytes.len());
         buf.extend_from_slice(&bytes[..keep]);
         *total += bytes.len() as u64;
     }
 
-    fn render(&self) -> String {
-        let mut raw = String::from_utf8_lossy(&self.stdout).into_owned();
-        if !self.stderr.is_empty() {
+    /// The output as an item keeps it: redacted, each stream cut at its share after.
+    fn render(&self, redactor: &Redactor) -> String {
+        let (stdout, _, _) = redactor.redact_capped(&self.stdout, self.stdout_share);
+        let (stderr, _, _) = redactor.redact_capped(&self.stderr, self.stderr_share);
+        let mut raw = String::from_utf8_lossy(&stdout).into_owned();
+        if !stderr.is_empty() {
             end_line(&mut raw);
             raw.push_str("--- stderr ---\n");
-            raw.push_str(&String::from_utf8_lossy(&self.stderr));
+            raw.push_str(&String::from_utf8_lossy(&stderr));
         }
         if self.dropped > 0 {
             end_line(&mut raw);

@@ -13,6 +13,7 @@
 mod logs;
 mod namespace;
 
+use crate::evidence::redact::Redactor;
 use crate::evidence::settings::KubeSettings;
 use crate::evidence::snapshot::Item;
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
@@ -22,8 +23,16 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Collects every configured namespace and log source. Never takes longer than
-/// `settings.timeout`; failures and timeouts are items, never errors.
+/// `settings.timeout`; failures and timeouts are items, never errors. Log tails cut at their
+/// `limit_bytes` are redacted by the rules alone before the cut.
 pub async fn collect(settings: &KubeSettings) -> Vec<Item> {
+    collect_redacted(settings, &Redactor::default()).await
+}
+
+/// `collect`, a log tail cut at its `limit_bytes` redacted by `redactor` before the cut: a
+/// secret the cut falls in is replaced whole, not kept in part (the snapshot redacts the items
+/// again).
+pub async fn collect_redacted(settings: &KubeSettings, redactor: &Redactor) -> Vec<Item> {
     if settings.namespaces.is_empty() && settings.logs.is_empty() {
         return Vec::new();
     }
@@ -49,6 +58,7 @@ pub async fn collect(settings: &KubeSettings) -> Vec<Item> {
         deadline,
         timeout: settings.timeout,
         started,
+        redactor: redactor.clone(),
     };
     let namespaces = futures::future::join_all(
         settings
@@ -89,6 +99,8 @@ struct Cx {
     deadline: tokio::time::Instant,
     timeout: Duration,
     started: Instant,
+    /// Redacts a log tail before it is cut to its limit.
+    redactor: Redactor,
 }
 
 /// Why one API call gave nothing.

@@ -11,6 +11,7 @@ use crate::evidence::data::CollectorData;
 use crate::evidence::redact::Redactor;
 use crate::evidence::settings::Collectors;
 use crate::evidence::snapshot::Item;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Time a collector gets beyond its own timeout before it is cut off from outside: collectors
@@ -41,8 +42,11 @@ pub fn collect(
     progress: &mut dyn FnMut(Progress),
 ) -> (Vec<Item>, u64) {
     let started = Instant::now();
-    let (tasks, secrets) = plan(collectors, env, now);
-    let redactor = Redactor::new(secrets);
+    // The commands redact their output before they cut it, with every collector's secrets:
+    // known once all are planned, set before any runs.
+    let cell = Arc::new(OnceLock::new());
+    let (tasks, secrets) = plan(collectors, env, now, &cell);
+    let redactor = cell.get_or_init(|| Redactor::new(secrets)).clone();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -90,6 +94,7 @@ fn plan(
     collectors: &Collectors,
     env: &dyn Fn(&str) -> Option<String>,
     now: Timestamp,
+    redactor: &Arc<OnceLock<Redactor>>,
 ) -> (Vec<Task>, Vec<String>) {
     use futures::FutureExt;
     let mut tasks = Vec::new();
@@ -113,7 +118,14 @@ fn plan(
             collector: "kubernetes".into(),
             name: k.namespaces.join(","),
             timeout: k.timeout,
-            work: async move { kubernetes::collect(&k).await }.boxed(),
+            work: {
+                let redactor = Arc::clone(redactor);
+                async move {
+                    let redactor = redactor.get().cloned().unwrap_or_default();
+                    kubernetes::collect_redacted(&k, &redactor).await
+                }
+                .boxed()
+            },
         });
     }
     for db in collectors.databases.iter() {
@@ -164,7 +176,12 @@ fn plan(
                         arg
                     })
                     .collect();
-                async move { vec![command::collect(&settings).await] }.boxed()
+                let redactor = Arc::clone(redactor);
+                async move {
+                    let redactor = redactor.get().cloned().unwrap_or_default();
+                    vec![command::collect_redacted(&settings, &redactor).await]
+                }
+                .boxed()
             }
             Err(var) => unset("command", &c.name, var),
         };

@@ -139,6 +139,11 @@ static KEY_BEGIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----").expect("valid"));
 static KEY_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"-----END [A-Z0-9 ]*PRIVATE KEY-----").expect("valid"));
+/// A whole key on one line, that a long line's cut must not fall in (`Redactor::cut_point`).
+static KEY_SPAN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----")
+        .expect("valid")
+});
 
 /// Every rule at once, to find the few lines (and skip the chunks) that need a closer look: a
 /// line no rule matches is passed on untouched. Word boundaries are ASCII ones (`(?-u:\b)`):
@@ -284,6 +289,23 @@ impl Redactor {
         (Cow::Owned(out), tally)
     }
 
+    /// Output kept up to a cap of `cap` bytes: `data` is what was read of it (up to OVERLAP
+    /// bytes past the cap, or all of it), redacted first and cut after, at `cap` bytes of the
+    /// redacted text, or before the redaction marker the cap falls in. The line the cap falls in
+    /// is redacted whole (as much of it as was read), so a secret across the cap is replaced
+    /// whole and nothing of it is kept. Returns the kept bytes, whether anything of `data` was
+    /// left out, and what redaction changed.
+    pub fn redact_capped(&self, data: &[u8], cap: usize) -> (Vec<u8>, bool, Tally) {
+        if data.len() <= cap {
+            let (out, tally) = self.redact_bytes(data);
+            return (out.into_owned(), false, tally);
+        }
+        let end = memchr::memchr(b'\n', &data[cap..]).map_or(data.len(), |i| cap + i + 1);
+        let (out, tally) = self.redact_bytes(&data[..end]);
+        let cut = outside_marker(&out, cap.min(out.len()));
+        (out[..cut].to_vec(), true, tally)
+    }
+
     /// A redaction of content that comes in chunks (a log being attached).
     pub fn stream(&self) -> Stream<'_> {
         Stream {
@@ -291,6 +313,7 @@ impl Redactor {
             in_key: false,
             partial: Vec::new(),
             tally: Tally::default(),
+            longest: LONGEST_LINE,
         }
     }
 
@@ -322,6 +345,47 @@ impl Redactor {
     /// look; a miss is impossible, as a match within a line is a match within the chunk).
     fn may_match(&self, data: &[u8]) -> bool {
         ANY_RULE.is_match(data) || self.secrets.as_ref().is_some_and(|s| s.is_match(data))
+    }
+
+    /// Where to cut a long line (`data`, without a newline, longer than OVERLAP) so that each
+    /// side is redacted as the whole would be: at least OVERLAP bytes before its end, after a
+    /// space or tab where there is one in the OVERLAP bytes before that (no token or key is cut
+    /// there), and never inside a match of a rule or secret (moved to its start). A match that
+    /// starts the line is cut where it must be: the line is not held whole.
+    fn cut_point(&self, data: &[u8]) -> usize {
+        let last = data.len().saturating_sub(OVERLAP);
+        let from = last.saturating_sub(OVERLAP);
+        let mut cut = data[from..last]
+            .iter()
+            .rposition(|b| *b == b' ' || *b == b'\t')
+            .map_or(last, |i| from + i + 1);
+        // Matches that begin up to 2 * OVERLAP before the cut: the rules' secrets are shorter.
+        let window = cut.saturating_sub(2 * OVERLAP);
+        loop {
+            let before = cut;
+            let patterns = RULES
+                .iter()
+                .map(|r| &r.re)
+                .chain([&*KEY_BEGIN, &*KEY_SPAN])
+                .chain(self.secrets.as_ref());
+            for re in patterns {
+                let mut at = window;
+                while let Some(m) = re.find_at(data, at) {
+                    if m.start() >= cut {
+                        break;
+                    }
+                    if m.end() > cut {
+                        cut = m.start();
+                        break;
+                    }
+                    at = m.end().max(m.start() + 1);
+                }
+            }
+            if cut == before {
+                break;
+            }
+        }
+        if cut == 0 { last } else { cut }
     }
 
     /// One line without its `\n` (a `\r` before it is kept as it was): the redacted line, or
@@ -363,6 +427,22 @@ impl Redactor {
         line.extend_from_slice(cr);
         Some(line)
     }
+}
+
+/// `cut`, or the start of the redaction marker (`[REDACTED:name]`) it falls inside of in `text`.
+fn outside_marker(text: &[u8], cut: usize) -> usize {
+    const MARK: &[u8] = b"[REDACTED:";
+    // The longest marker, `[REDACTED:password-option]`, is 26 bytes.
+    let from = cut.saturating_sub(64);
+    let to = (cut + MARK.len()).min(text.len());
+    memchr::memmem::find_iter(&text[from..to], MARK)
+        .map(|i| from + i)
+        .filter(|start| *start < cut)
+        .find(|start| {
+            // Where it closes: at or after the cut, or never (cut short), it is cut inside.
+            memchr::memchr(b']', &text[*start..]).is_none_or(|i| start + i >= cut)
+        })
+        .unwrap_or(cut)
 }
 
 /// A private key's lines: the BEGIN and END markers stay, what is between them (on their line,
@@ -444,11 +524,19 @@ pub struct Stream<'r> {
     /// The start of a line whose end is still to come.
     partial: Vec<u8>,
     tally: Tally,
+    /// LONGEST_LINE, smaller in tests.
+    longest: usize,
 }
 
-/// A line longer than this is redacted in pieces of this size rather than held whole, so a log
-/// without newlines never sits in memory.
+/// A line longer than this is redacted in pieces of about this size rather than held whole, so a
+/// log without newlines never sits in memory.
 const LONGEST_LINE: usize = 1 << 20;
+
+/// What a piece of a long line leaves for the next: the line's last bytes wait for the rest of
+/// it, so that a secret across the cut (the rules' secrets are far shorter) is seen whole with
+/// what follows. Also how far past an output cap the raw output is kept and redacted
+/// ([`Redactor::redact_capped`]), so a secret across the cap is seen whole before the cut.
+pub const OVERLAP: usize = 4 << 10;
 
 impl Stream<'_> {
     /// The redacted form of `chunk`'s complete lines (with the line left over from the chunk
@@ -456,10 +544,16 @@ impl Stream<'_> {
     pub fn push<'b>(&mut self, chunk: &'b [u8]) -> Cow<'b, [u8]> {
         let Some(last_newline) = chunk.iter().rposition(|b| *b == b'\n') else {
             self.partial.extend_from_slice(chunk);
-            if self.partial.len() < LONGEST_LINE {
+            if self.partial.len() < self.longest {
                 return Cow::Borrowed(&[]);
             }
-            let piece = std::mem::take(&mut self.partial);
+            // The line so far, but for its tail: cut where no secret the rules see is cut.
+            let cut = match self.redactor.cut_point(&self.partial) {
+                0 => self.partial.len(),
+                cut => cut,
+            };
+            let tail = self.partial.split_off(cut);
+            let piece = std::mem::replace(&mut self.partial, tail);
             return Cow::Owned(self.redact_lines(&piece).into_owned());
         };
         let (lines, rest) = chunk.split_at(last_newline + 1);
@@ -678,6 +772,188 @@ mod tests {
         let (rest, tally) = stream.finish();
         assert!(rest.is_empty());
         assert_eq!((tally.lines, tally.secrets()), (1, 1));
+    }
+
+    /// One of every shape of secret the rules know (and a `${VAR}` value), each on its own.
+    const ENV_SECRET: &str = "Zq7-hunter2-Env.42";
+    const SHAPES: [&str; 24] = [
+        "postgres://app:S3cr3tPa55@db.internal:5432/prices",
+        "curl -H 'x: 1' bearer abcdefgh12345678",
+        "Authorization: Bearer eyJraWQiOiIx.abcdefgh12345678",
+        "authorization: Basic dXNlcjpwYXNzd29yZA==",
+        "Authorization=abcdefghijklmnop1234",
+        "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
+        "key AKIAIOSFODNN7EXAMPLE used",
+        "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "ghp_0123456789abcdefghijklmnopqrstuvwxyz",
+        "github_pat_11ABCDEFG0123456789_abcdefghij",
+        "glpat-abcdefghij0123456789",
+        "xoxb-1234567890-abcdef",
+        "https://hooks.slack.com/services/T0001/B0002/XXXXxxxxYYYYyyyy",
+        "AIzaSyD-0123456789abcdefghijklmnopqrstu",
+        "sk_live_0123456789abcdefABCDEF",
+        "mysql -uroot -pS3cretPass -h db",
+        "redis-cli -h cache -a S3cretPass ping",
+        "sshpass -p S3cretPass ssh deploy@10.0.0.5",
+        "--password=letmein99",
+        "password=letmein99&user=bob_smith",
+        r#"{"api_key": "k-123456", "user": "josé"}"#,
+        "DB_PASSWORD: 'letmein'",
+        "connecting with Zq7-hunter2-Env.42 to 10.0.0.7",
+        "-----BEGIN RSA PRIVATE KEY----- MIIEowIBAAKCAQEA -----END RSA PRIVATE KEY-----",
+    ];
+
+    /// The secret parts of a shape: what must never be kept, not even in part.
+    fn secret_of(shape: &str) -> &str {
+        for (from, to) in [
+            ("S3cr3tPa55", "S3cr3tPa55"),
+            ("abcdefgh12345678", "abcdefgh12345678"),
+            ("dXNlcjpwYXNzd29yZA", "dXNlcjpwYXNzd29yZA"),
+            ("abcdefghijklmnop1234", "abcdefghijklmnop1234"),
+            ("dozjgNryP4J3", "dozjgNryP4J3"),
+            ("AKIAIOSFODNN7", "AKIAIOSFODNN7"),
+            ("wJalrXUtnFEMI", "wJalrXUtnFEMI"),
+            ("ghp_0123", "ghp_0123"),
+            ("github_pat_11", "github_pat_11"),
+            ("glpat-abc", "glpat-abc"),
+            ("xoxb-123", "xoxb-123"),
+            ("XXXXxxxxYYYY", "XXXXxxxxYYYY"),
+            ("AIzaSyD-01", "AIzaSyD-01"),
+            ("sk_live_01", "sk_live_01"),
+            ("S3cretPass", "S3cretPass"),
+            ("letmein", "letmein"),
+            ("k-123456", "k-123456"),
+            ("hunter2-Env", "hunter2-Env"),
+            ("MIIEowIBAAKCAQEA", "MIIEowIBAAKCAQEA"),
+        ] {
+            if shape.contains(from) {
+                return to;
+            }
+        }
+        panic!("no secret in {shape}")
+    }
+
+    fn env_redactor() -> Redactor {
+        Redactor::new([ENV_SECRET.to_string()])
+    }
+
+    /// A line redacted whole, as the rules see it (no cut anywhere).
+    fn whole_line(redactor: &Redactor, line: &[u8]) -> Vec<u8> {
+        redactor
+            .line(line, &mut false, &mut Tally::default())
+            .unwrap_or_else(|| line.to_vec())
+    }
+
+    /// `text` through a stream in chunks of `chunk` bytes, lines held up to `longest`.
+    fn streamed(redactor: &Redactor, text: &[u8], chunk: usize, longest: usize) -> Vec<u8> {
+        let mut stream = redactor.stream();
+        stream.longest = longest;
+        let mut out = Vec::new();
+        for piece in text.chunks(chunk) {
+            out.extend_from_slice(&stream.push(piece));
+        }
+        out.extend_from_slice(&stream.finish().0);
+        out
+    }
+
+    /// Filler of a long line without newlines: one run of dots (no space to cut at), or log
+    /// words with spaces, key=value pairs, IPs and unicode.
+    fn filler(len: usize, words: bool) -> String {
+        let unit = if words {
+            "GET /api/v2/orders 200 req_id=ab-12_x host=10.0.3.7 user=Zoë "
+        } else {
+            "."
+        };
+        let mut s = unit.repeat(len / unit.len() + 1);
+        s.truncate(s.floor_char_boundary(len));
+        while s.len() < len {
+            s.push('.');
+        }
+        s
+    }
+
+    #[test]
+    fn a_secret_across_the_cut_of_a_long_line_is_redacted_as_in_the_whole_line() {
+        // A line is held up to `longest` bytes, then cut about OVERLAP before its end: put each
+        // shape at every offset around that cut and around the chunk boundary where the line
+        // is flushed (where it was cut before).
+        let redactor = env_redactor();
+        let longest = 4 * OVERLAP;
+        let mut checked = 0;
+        for (words, cut, shape) in [false, true]
+            .into_iter()
+            .flat_map(|w| [longest - OVERLAP, longest].map(|cut| (w, cut)))
+            .flat_map(|(w, cut)| SHAPES.map(|shape| (w, cut, shape)))
+        {
+            for offset in (cut - 40 - shape.len())..=(cut + 40) {
+                let line = format!(
+                    "{} {shape} {}",
+                    filler(offset - 1, words),
+                    filler(longest, words)
+                );
+                let want = whole_line(&redactor, line.as_bytes());
+                let got = streamed(&redactor, line.as_bytes(), OVERLAP, longest);
+                assert!(
+                    got == want,
+                    "{shape} at {offset} (words: {words}): {}",
+                    String::from_utf8_lossy(&got[offset.saturating_sub(60)..])
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
+                );
+                assert!(!String::from_utf8_lossy(&got).contains(secret_of(shape)));
+                checked += 1;
+            }
+        }
+        assert!(checked > 6_000, "{checked}");
+    }
+
+    #[test]
+    fn an_innocent_long_line_passes_through_every_cut_unchanged() {
+        let redactor = env_redactor();
+        for words in [false, true] {
+            let line = filler(20 * OVERLAP + 123, words);
+            let got = streamed(&redactor, line.as_bytes(), 1000, 4 * OVERLAP);
+            assert!(got == line.as_bytes(), "words: {words}");
+        }
+    }
+
+    #[test]
+    fn a_cap_never_keeps_part_of_a_secret_nor_of_a_marker() {
+        let redactor = env_redactor();
+        let markers = regex::Regex::new(r"\[REDACTED:[a-z-]+\]").unwrap();
+        let mut checked = 0;
+        for shape in SHAPES {
+            let secret = secret_of(shape);
+            for crlf in [false, true] {
+                let end = if crlf { "\r\n" } else { "\n" };
+                let before = format!("2026-11-29T09:00:01Z INFO boot ok host=10.0.0.5{end}");
+                let text = format!("{before}12:00:02 WARN retry {shape} after 3s{end}tail{end}");
+                let at = before.len() + "12:00:02 WARN retry ".len();
+                let full = redactor.redact_bytes(text.as_bytes()).0.into_owned();
+                for cap in at.saturating_sub(40)..at + shape.len() + 40 {
+                    let (kept, cut, _) = redactor.redact_capped(text.as_bytes(), cap);
+                    let shown = String::from_utf8_lossy(&kept);
+                    // Output that fits is kept whole, however long its markers make it.
+                    assert!(cut == (text.len() > cap), "{shape} cut at {cap}");
+                    assert!(kept.len() <= cap || !cut, "{shape} cut at {cap}: {shown}");
+                    assert!(full.starts_with(&kept), "{shape} cut at {cap}: {shown}");
+                    // Not the start of the secret that a prefix would show: its first 3 bytes.
+                    let bare = markers.replace_all(&shown, "");
+                    assert!(
+                        !bare.contains(&secret[..3]),
+                        "{shape} cut at {cap}: {shown}"
+                    );
+                    let open = shown.rfind("[REDACTED:");
+                    assert!(
+                        open.is_none_or(|i| shown[i..].contains(']')),
+                        "a marker cut in two at {cap}: {shown}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 3_000, "{checked}");
     }
 
     #[test]

@@ -632,7 +632,8 @@ fn assert_log_requests(seen: &[Seen]) {
         let mut q = BTreeMap::from([
             ("container".to_string(), "main".to_string()),
             ("tailLines".to_string(), "50".to_string()),
-            ("limitBytes".to_string(), "65536".to_string()),
+            // limit_bytes and 4 KiB more: the tail is redacted, then cut at the limit.
+            ("limitBytes".to_string(), (65536 + 4096).to_string()),
         ]);
         if previous {
             q.insert("previous".to_string(), "true".to_string());
@@ -669,7 +670,7 @@ fn assert_log_requests(seen: &[Seen]) {
     );
     assert_eq!(
         pending_log.query.get("limitBytes").map(String::as_str),
-        Some("1000")
+        Some("5096")
     );
     assert_eq!(log_requests.len(), 4, "{log_requests:#?}");
 }

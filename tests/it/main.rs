@@ -27,6 +27,7 @@ mod postmortem;
 mod projection;
 mod readme;
 mod redaction;
+mod redaction_edges;
 mod remind;
 mod review;
 mod search;

@@ -8,6 +8,7 @@
 
 use super::{Cx, Failure};
 use crate::evidence::data::{LogData, LogsData};
+use crate::evidence::redact::OVERLAP;
 use crate::evidence::settings::LogSource;
 use crate::evidence::snapshot::Item;
 use futures::AsyncReadExt;
@@ -177,11 +178,14 @@ async fn read(
         return Err(Failure::Error("the pod has no containers".to_string()));
     };
     let limit_bytes = (source.limit_bytes > 0).then_some(source.limit_bytes);
+    // OVERLAP bytes more than the limit, for redaction to see a secret across it whole; the
+    // tail is cut at the limit after it is redacted.
+    let overlap = OVERLAP as i64;
     let params = LogParams {
         container: Some(container),
         previous: fetch.previous,
         tail_lines: (source.tail >= 0).then_some(source.tail),
-        limit_bytes,
+        limit_bytes: limit_bytes.map(|n| n.saturating_add(overlap)),
         ..LogParams::default()
     };
     cx.call(async {
@@ -190,11 +194,17 @@ async fn read(
         let stream = api.log_stream(&fetch.pod, &params).await?;
         let mut bytes = Vec::new();
         stream
-            .take(limit_bytes.map_or(u64::MAX, i64::unsigned_abs))
+            .take(limit_bytes.map_or(u64::MAX, |n| n.saturating_add(overlap).unsigned_abs()))
             .read_to_end(&mut bytes)
             .await
             .map_err(kube::Error::ReadEvents)?;
-        Ok(bytes)
+        Ok(match limit_bytes {
+            Some(n) => {
+                let cap = usize::try_from(n).unwrap_or(usize::MAX);
+                cx.redactor.redact_capped(&bytes, cap).0
+            }
+            None => bytes,
+        })
     })
     .await
 }

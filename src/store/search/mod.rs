@@ -22,6 +22,8 @@ mod run;
 mod snippet;
 
 #[cfg(test)]
+mod growth;
+#[cfg(test)]
 mod reference;
 
 pub(super) use index::{

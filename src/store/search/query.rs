@@ -118,6 +118,20 @@ impl Expr {
         }
     }
 
+    /// Any one of the terms that must or may occur (`a OR b OR …`), as plain terms: a piece
+    /// of a long text holds some of them where none holds the whole query (`snippet.rs`).
+    pub(super) fn any_term(&self) -> Expr {
+        self.positive_terms()
+            .into_iter()
+            .map(|(text, prefix)| Expr::Term {
+                text: text.to_string(),
+                prefix,
+                initial: false,
+            })
+            .reduce(|a, b| Expr::Or(Box::new(a), Box::new(b)))
+            .unwrap_or_else(|| self.clone())
+    }
+
     /// The query's words as one phrase when it is two or more plain words side by side:
     /// texts holding the exact phrase rank first.
     pub(super) fn phrase(&self) -> Option<Expr> {

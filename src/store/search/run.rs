@@ -195,11 +195,15 @@ impl Txn<'_> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        // No merging of its segments: a long text's pieces would be merged again and again
+        // as they go in (FTS5's automerge), work that grows faster than the text.
         self.tx.execute_batch(&format!(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_hit
-             USING fts5(text, tokenize = '{TOKENIZE}')"
+             USING fts5(text, tokenize = '{TOKENIZE}');
+             INSERT INTO temp.search_hit (search_hit, rank) VALUES ('automerge', 0);
+             INSERT INTO temp.search_hit (search_hit, rank) VALUES ('crisismerge', 2000);"
         ))?;
-        let fts = expr.fts();
+        let queries = (expr.fts(), expr.any_term().fts());
         let mut hits = Vec::with_capacity(rows.len());
         for (id, score, kind, number, reference, at, exact) in rows {
             hits.push(Hit {
@@ -209,7 +213,7 @@ impl Txn<'_> {
                 at: time::from_rfc3339(&at).unwrap_or_default(),
                 score,
                 exact,
-                snippet: self.body_snippet(id, &fts, q.mark)?,
+                snippet: self.body_snippet(id, &queries, q.mark)?,
             });
         }
         self.tx.execute_batch("DROP TABLE temp.search_hit")?;
