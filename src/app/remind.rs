@@ -190,6 +190,14 @@ impl Round<'_> {
         Ok(outcome)
     }
 
+    /// The authors whose notes, statuses and field changes are not updates from a person: the
+    /// unattended `incident remind` (an alert intake's author joins it when there is one). The
+    /// monitor writes under the person's name, but only snapshots, health verdicts and
+    /// severities, which never count; a configured author running `remind` is that person.
+    fn machines(&self) -> Vec<&str> {
+        vec![crate::domain::remind::REMIND_AUTHOR]
+    }
+
     /// Reads what reminders are about and works out what is due at `at`.
     fn plan(&self, txn: &Txn, at: Timestamp) -> Result<(Plan, World), RoundError> {
         let mut subjects = Vec::new();
@@ -202,9 +210,16 @@ impl Round<'_> {
             } else {
                 None
             };
+            let cadence = self.app.settings.reminders.update_every(incident.severity);
+            let last_update = if cadence.is_some() && !resolved {
+                txn.last_update(incident.pk, at, &self.machines())?
+            } else {
+                None
+            };
             subjects.push(Subject {
                 incident,
                 last_activity,
+                last_update,
             });
         }
         let actions = txn.actions(&ActionFilter {
@@ -263,7 +278,16 @@ impl Round<'_> {
             let mut claims = Vec::new();
             for (c, channel) in channels.iter().enumerate() {
                 let key: Key = (kind.to_string(), level.clone(), channel.to_string());
-                match ledger::decide(rows.get(&key), r.send, now) {
+                let mut row = rows.get(&key);
+                if let due::Level::At(_) = r.level {
+                    let old = (
+                        key.0.clone(),
+                        ledger::LEGACY_APPROACHING.into(),
+                        key.2.clone(),
+                    );
+                    row = ledger::legacy(row, rows.get(&old), r.due_at);
+                }
+                match ledger::decide(row, r.send, now) {
                     Decision::Skip => {}
                     Decision::Claim => claims.push(c),
                     Decision::Supersede => superseded.push((incident.pk, c, r)),

@@ -79,13 +79,22 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
                 }
             ));
             let r = &s.reminders;
+            let shares: Vec<String> = r.at.iter().map(|a| format!("{:.0}%", a * 100.0)).collect();
+            let cadence: Vec<String> = crate::domain::model::Severity::ALL
+                .into_iter()
+                .filter_map(|sev| {
+                    let every = r.update_every(sev)?;
+                    Some(format!("{sev} {}", human_duration(every.as_secs() as i64)))
+                })
+                .collect();
             text.push_str(&format!(
-                "reminders  approaching at {:.0}% of a window; repeat P1 {}, P2 {}, P3 {}; stale after {}\n",
-                r.approaching * 100.0,
+                "reminders  at {} of a window; repeat P1 {}, P2 {}, P3 {}; stale after {}; updates {}\n",
+                if shares.is_empty() { "none".to_string() } else { shares.join(", ") },
                 human_duration(r.repeat_p1.as_secs() as i64),
                 human_duration(r.repeat_p2.as_secs() as i64),
                 human_duration(r.repeat_p3.as_secs() as i64),
                 human_duration(r.stale.as_secs() as i64),
+                if cadence.is_empty() { "not expected".to_string() } else { format!("every {}", cadence.join(", ")) },
             ));
             let h = &s.health;
             let w = &h.weights;

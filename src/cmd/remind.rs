@@ -44,7 +44,11 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let templates = Templates::new(app.settings.templates.as_deref());
     // The timeline's SLA entries name who ran the check when that is configured; a cron job
     // or sidecar is nobody in particular.
-    let author = app.settings.author.as_deref().unwrap_or("incident remind");
+    let author = app
+        .settings
+        .author
+        .as_deref()
+        .unwrap_or(crate::domain::remind::REMIND_AUTHOR);
     let json = args.json;
     let out = |text: &str| {
         if json {

@@ -135,6 +135,10 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(3_600);
 /// is no longer a reminder.
 pub const MAX_INTERVAL: Duration = Duration::from_secs(7 * 86_400);
 
+/// The longest update cadence (`[sla.P1] update_every`): stakeholders who hear nothing for a
+/// day are not on a rhythm any more.
+pub const MAX_UPDATE_EVERY: Duration = Duration::from_secs(86_400);
+
 /// Output bytes `incident exec` keeps per run unless `[exec] max_output` says otherwise.
 pub const DEFAULT_EXEC_MAX_OUTPUT: usize = 1024 * 1024;
 
@@ -155,6 +159,7 @@ struct SlaFile {
 struct TargetFile {
     respond: Option<Spanned<String>>,
     resolve: Option<Spanned<String>>,
+    update_every: Option<Spanned<String>>,
 }
 
 /// Resolves every setting. `env` reads an environment variable (tests pass a map).
@@ -287,7 +292,9 @@ impl Sections {
         // Checked in this order: of several mistakes, the first one met is the one reported.
         let policy = policy(src, file.sla.as_ref())?;
         let collectors = collectors::resolve(src, file)?;
-        let (reminders, channels) = reminders::resolve(src, file.reminders.as_ref(), &file.notify)?;
+        let (mut reminders, channels) =
+            reminders::resolve(src, file.reminders.as_ref(), &file.notify)?;
+        cadence(src, file.sla.as_ref(), &mut reminders)?;
         Ok(Sections {
             policy,
             collectors,
@@ -386,6 +393,30 @@ fn policy(src: &Source, sla: Option<&SlaFile>) -> Result<Policy, ConfigError> {
         }
     }
     Ok(policy)
+}
+
+/// `[sla.P1] update_every`: how often a person is expected to post an update, per severity.
+/// It is read with the targets but feeds the reminders: it changes no deadline.
+fn cadence(
+    src: &Source,
+    sla: Option<&SlaFile>,
+    reminders: &mut crate::domain::remind::Reminders,
+) -> Result<(), ConfigError> {
+    let Some(sla) = sla else { return Ok(()) };
+    for (severity, target) in [
+        (Severity::P1, &sla.p1),
+        (Severity::P2, &sla.p2),
+        (Severity::P3, &sla.p3),
+    ] {
+        let Some(value) = target.as_ref().and_then(|t| t.update_every.as_ref()) else {
+            continue;
+        };
+        let key = format!("sla.{severity}.update_every");
+        // The parser refuses a zero duration, so a cadence is always a real interval.
+        let every = src.duration(&key, value, MAX_UPDATE_EVERY)?;
+        *reminders.update_every_mut(severity) = Some(every);
+    }
+    Ok(())
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

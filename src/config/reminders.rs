@@ -11,6 +11,7 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub(super) struct RemindersFile {
     approaching: Option<Spanned<f64>>,
+    at: Option<Spanned<Vec<f64>>>,
     repeat: Option<BTreeMap<String, Spanned<String>>>,
     stale: Option<Spanned<String>>,
 }
@@ -28,6 +29,36 @@ pub(super) struct NotifyFile {
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// `[reminders] at`, or `approaching = x` meaning `at = [x]`: each share in (0, 1), sorted,
+/// duplicates dropped. An empty `at` reminds of no share.
+fn shares(src: &Source, file: &RemindersFile) -> Result<Vec<f64>, ConfigError> {
+    let (key, at, values) = match (&file.approaching, &file.at) {
+        (Some(_), Some(at)) => {
+            return Err(src.invalid(
+                at.span().start,
+                "reminders: set either at or approaching, not both (approaching = 0.75 means at = [0.75])".into(),
+            ));
+        }
+        (Some(a), None) => ("approaching", a.span().start, vec![*a.get_ref()]),
+        (None, Some(at)) => ("at", at.span().start, at.get_ref().clone()),
+        (None, None) => return Ok(Reminders::default().at),
+    };
+    let mut shares = Vec::with_capacity(values.len());
+    for share in values {
+        if !(share > 0.0 && share < 1.0) {
+            return Err(src.invalid(
+                at,
+                format!("reminders.{key}: {share} is not a share of the window between 0 and 1 (exclusive), like 0.75"),
+            ));
+        }
+        shares.push(share);
+    }
+    shares.sort_by(f64::total_cmp);
+    // Two shares one millionth apart are one reminder (its key is in millionths).
+    shares.dedup_by_key(|s| crate::domain::remind::due::Level::at(*s));
+    Ok(shares)
+}
+
 pub(super) fn resolve(
     src: &Source,
     reminders: Option<&RemindersFile>,
@@ -35,16 +66,7 @@ pub(super) fn resolve(
 ) -> Result<(Reminders, Vec<Channel>), ConfigError> {
     let mut r = Reminders::default();
     if let Some(file) = reminders {
-        if let Some(a) = &file.approaching {
-            let share = *a.get_ref();
-            if !(share > 0.0 && share < 1.0) {
-                return Err(src.invalid(
-                    a.span().start,
-                    format!("reminders.approaching = {share}: give a share of the window between 0 and 1, like 0.75"),
-                ));
-            }
-            r.approaching = share;
-        }
+        r.at = shares(src, file)?;
         for (severity, value) in file.repeat.iter().flatten() {
             let d = src.duration(&format!("reminders.repeat.{severity}"), value, MAX_INTERVAL)?;
             match severity.as_str() {
@@ -152,7 +174,7 @@ mod tests {
             "[reminders]\napproaching = 0.75\nrepeat = { P1 = \"15m\", P2 = \"1h\", P3 = \"4h\" }\n[[notify]]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:8080/hook\"\nformat = \"slack\"\n[[notify]]\nkind = \"command\"\nrun = [\"mail\", \"-s\", \"incident\", \"oncall@example.com\"]\n",
         )
         .unwrap();
-        assert_eq!(s.reminders.approaching, 0.75);
+        assert_eq!(s.reminders.at, [0.75]);
         assert_eq!(s.reminders.repeat_p2.as_secs(), 3_600);
         assert_eq!(s.channels.len(), 2);
         assert_eq!(s.channels[0].name, "webhook-1");
@@ -167,9 +189,47 @@ mod tests {
     }
 
     #[test]
+    fn shares_are_sorted_and_deduplicated_and_approaching_is_one_share() {
+        let s = load_text("[reminders]\nat = [0.9, 0.5, 0.75, 0.5]\n").unwrap();
+        assert_eq!(s.reminders.at, [0.5, 0.75, 0.9]);
+        let s = load_text("[reminders]\napproaching = 0.6\n").unwrap();
+        assert_eq!(s.reminders.at, [0.6]);
+        let s = load_text("[reminders]\nat = []\n").unwrap();
+        assert!(s.reminders.at.is_empty());
+        let s = load_text("[sla.P1]\nupdate_every = \"30m\"\n[sla.P3]\nupdate_every = \"1d\"\n")
+            .unwrap();
+        let every = |sev| s.reminders.update_every(sev).map(|d| d.as_secs());
+        use crate::domain::model::Severity;
+        assert_eq!(every(Severity::P1), Some(1_800));
+        assert_eq!(every(Severity::P2), None);
+        assert_eq!(every(Severity::P3), Some(86_400));
+    }
+
+    #[test]
     fn bad_reminder_config_points_at_the_line() {
         for (text, line, needle) in [
             ("[reminders]\napproaching = 1.5\n", 2, "between 0 and 1"),
+            ("[reminders]\nat = [0.5, 1]\n", 2, "1 is not a share"),
+            (
+                "[reminders]\nat = [0.5, -0.25]\n",
+                2,
+                "-0.25 is not a share",
+            ),
+            (
+                "[reminders]\napproaching = 0.75\n\nat = [0.5, 0.75]\n",
+                4,
+                "set either at or approaching, not both",
+            ),
+            (
+                "[sla.P1]\nupdate_every = \"2d\"\n",
+                2,
+                "sla.P1.update_every",
+            ),
+            (
+                "[sla.P2]\nrespond = \"1h\"\nupdate_every = \"0s\"\n",
+                3,
+                "sla.P2.update_every",
+            ),
             (
                 "[reminders]\nrepeat = { P4 = \"1h\" }\n",
                 2,

@@ -77,7 +77,7 @@ pub fn context(
     let late = r.level.late();
     // How late, how much is left, or (stale) how long it has been quiet.
     let seconds = match (r.kind, &r.level) {
-        (Kind::Stale, crate::domain::remind::due::Level::Stale(since)) => {
+        (Kind::Stale | Kind::Update, crate::domain::remind::due::Level::Stale(since)) => {
             at.signed_duration_since(*since).num_seconds()
         }
         _ if late => at.signed_duration_since(r.deadline).num_seconds(),
@@ -135,7 +135,7 @@ fn next_command(r: &Reminder, i: &Incident) -> String {
             format!("incident action done {id}")
         }
         (Kind::Action, _) => "incident action list --overdue".into(),
-        (Kind::Stale, _) => format!("incident note {n} TEXT"),
+        (Kind::Stale | Kind::Update, _) => format!("incident note {n} TEXT"),
     }
 }
 
@@ -201,7 +201,7 @@ mod tests {
         let approaching = render(
             &Reminder {
                 due_at: t("2026-11-29T10:11:15Z"),
-                ..reminder(Kind::Respond, Level::Approaching, "2026-11-29T10:15:00Z")
+                ..reminder(Kind::Respond, Level::at(0.75), "2026-11-29T10:15:00Z")
             },
             &i,
             None,
@@ -266,6 +266,20 @@ mod tests {
                 && stale.text.ends_with("Next: incident note 3 TEXT"),
             "{}",
             stale.text
+        );
+        let update = render(
+            &reminder(Kind::Update, Level::Stale(since), "2026-11-29T11:00:00Z"),
+            &i,
+            None,
+            "2026-11-29T11:05:00Z",
+        );
+        assert!(
+            update
+                .text
+                .contains("(OPEN): no update from a person for 35m (since ")
+                && update.text.ends_with("Next: incident note 3 TEXT"),
+            "{}",
+            update.text
         );
     }
 

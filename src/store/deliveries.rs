@@ -52,6 +52,30 @@ impl Txn<'_> {
         Ok(latest.as_deref().and_then(time::from_rfc3339))
     }
 
+    /// When a person last updated the incident, as known at `at`: its latest note, status or
+    /// field change by an author not among `machines`, or else its opening, each at the later
+    /// of when it happened and when it was written (as in [`Txn::last_activity`]).
+    pub fn last_update(
+        &self,
+        incident_pk: i64,
+        at: Timestamp,
+        machines: &[&str],
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let machines = serde_json::to_string(machines).unwrap_or_else(|_| "[]".into());
+        let latest: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT max(max(at, recorded_at)) FROM events
+                 WHERE incident_pk = ?1 AND max(at, recorded_at) <= ?2
+                   AND (kind = 'opened' OR (kind IN ('note', 'status', 'field')
+                        AND author NOT IN (SELECT value FROM json_each(?3))))",
+            )?
+            .query_row(params![incident_pk, time::to_rfc3339(at), machines], |r| {
+                r.get(0)
+            })?;
+        Ok(latest.as_deref().and_then(time::from_rfc3339))
+    }
+
     /// Whether the timeline already records the breach of `clock` against `deadline`.
     pub fn sla_breach_recorded(
         &self,
@@ -74,22 +98,26 @@ impl Txn<'_> {
     /// Every delivery row of an incident, by kind, level and channel.
     pub fn deliveries(&self, incident_pk: i64) -> Result<HashMap<Key, Recorded>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT kind, level, channel, state, claimed_at FROM deliveries WHERE incident_pk = ?1",
+            "SELECT kind, level, channel, state, claimed_at, due_at FROM deliveries
+             WHERE incident_pk = ?1",
         )?;
         let rows = stmt.query_map([incident_pk], |r| {
             let key: Key = (r.get(0)?, r.get(1)?, r.get(2)?);
             let state: String = r.get(3)?;
             let claimed_at: String = r.get(4)?;
-            Ok((key, state, claimed_at))
+            let due_at: String = r.get(5)?;
+            Ok((key, state, claimed_at, due_at))
         })?;
         let mut out = HashMap::new();
         for row in rows {
-            let (key, state, claimed_at) = row?;
+            let (key, state, claimed_at, due_at) = row?;
             // The CHECK constraint and to_rfc3339 wrote these; anything else reads as a claim
             // long expired, which a run may take over.
             let recorded = Recorded {
                 state: State::from_key(&state).unwrap_or(State::Sending),
                 claimed_at: time::from_rfc3339(&claimed_at).unwrap_or(Timestamp::MIN_UTC),
+                // Unreadable: as early as can be, which covers no reminder it does not name.
+                due_at: time::from_rfc3339(&due_at).unwrap_or(Timestamp::MIN_UTC),
             };
             out.insert(key, recorded);
         }

@@ -26,15 +26,19 @@ pub enum Kind {
     Action,
     /// An acknowledged, unresolved incident with no timeline entry for a while.
     Stale,
+    /// An unresolved incident of a severity with an update cadence (`[sla.P1] update_every`)
+    /// and no update from a person for that long.
+    Update,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Respond,
         Kind::Resolve,
         Kind::Postmortem,
         Kind::Action,
         Kind::Stale,
+        Kind::Update,
     ];
 
     /// The key in the deliveries table and in JSON.
@@ -45,6 +49,7 @@ impl Kind {
             Kind::Postmortem => "postmortem",
             Kind::Action => "action",
             Kind::Stale => "stale",
+            Kind::Update => "update",
         }
     }
 
@@ -58,7 +63,7 @@ impl Kind {
             Kind::Respond => Some("response"),
             Kind::Resolve => Some("fix"),
             Kind::Postmortem => Some("post-mortem"),
-            Kind::Action | Kind::Stale => None,
+            Kind::Action | Kind::Stale | Kind::Update => None,
         }
     }
 }
@@ -72,8 +77,10 @@ impl fmt::Display for Kind {
 /// How far along a reminder is, within its kind. Ordered: a clock's later levels compare greater.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
-    /// `approaching`: the configured share of the window has passed.
-    Approaching,
+    /// `at-0.75`: this share of the window (in millionths) has passed (`[reminders] at`).
+    /// Deliveries recorded before `at` existed are keyed `approaching`: see
+    /// [`ledger::legacy`](super::ledger::legacy).
+    At(u32),
     /// `breached`: the response or fix deadline has passed.
     Breached,
     /// `overdue`: the post-mortem is past its deadline.
@@ -82,7 +89,8 @@ pub enum Level {
     Repeat(u64),
     /// `action-ID`: action item ID is past its due date.
     Action(i64),
-    /// The time of the last timeline entry: one reminder per quiet spell.
+    /// When the quiet spell began (stale: the last timeline entry; update: the last update
+    /// from a person): one reminder per spell.
     Stale(Timestamp),
 }
 
@@ -90,7 +98,7 @@ impl Level {
     /// The key in the deliveries table: stable, so that a re-run finds it delivered.
     pub fn key(&self) -> String {
         match self {
-            Level::Approaching => "approaching".into(),
+            Level::At(millionths) => format!("at-{}", f64::from(*millionths) / 1e6),
             Level::Breached => "breached".into(),
             Level::Overdue => "overdue".into(),
             Level::Repeat(n) => format!("repeat-{n}"),
@@ -109,7 +117,13 @@ impl Level {
 
     /// Whether the deadline it is about has passed.
     pub fn late(&self) -> bool {
-        !matches!(self, Level::Approaching)
+        !matches!(self, Level::At(_))
+    }
+
+    /// The level of a share of the window: millionths, so that levels compare and hash.
+    pub fn at(share: f64) -> Level {
+        // A share is in (0, 1) (the config checks), so this neither truncates nor wraps.
+        Level::At((share * 1e6).round() as u32)
     }
 }
 
@@ -120,6 +134,11 @@ pub struct Subject {
     /// The latest timeline entry by the moment of evaluation (reminders' own entries excluded);
     /// only consulted for acknowledged, unresolved incidents.
     pub last_activity: Option<Timestamp>,
+    /// The latest update from a person by the moment of evaluation: a note, a status or a field
+    /// change, by anyone but a machine (`incident remind`), or else the opening. The monitor
+    /// writes snapshots, health verdicts and severities only, so it never counts. Only
+    /// consulted for unresolved incidents whose severity has an update cadence.
+    pub last_update: Option<Timestamp>,
 }
 
 /// One reminder owed at the moment of evaluation.
@@ -178,7 +197,7 @@ pub fn due(
             continue;
         }
         let repeat = settings.repeat(i.severity);
-        let approaching = Some(settings.approaching);
+        let shares = settings.at.as_slice();
         // The stored deadlines (`sla::due`): the respond and fix clocks run from detection.
         let clocks = [
             (Kind::Respond, i.acknowledged_at, i.due.respond),
@@ -191,7 +210,7 @@ pub fn due(
                 start: i.detected_at,
                 deadline,
                 stop,
-                approaching,
+                shares,
                 repeat,
             };
             clock.levels(at, &mut plan);
@@ -206,30 +225,22 @@ pub fn due(
                 start: resolved,
                 deadline,
                 stop: i.closed_at,
-                approaching: None,
+                shares: &[],
                 repeat: policy.postmortem,
             };
             clock.levels(at, &mut plan);
         }
+        let unresolved = resolved.is_none() && i.closed_at.is_none_or(|c| c > at);
+        let cadence = settings.update_every(i.severity);
+        if let Some(every) = cadence.filter(|_| unresolved) {
+            quiet(i, Kind::Update, subject.last_update, every, at, &mut plan);
+        }
+        // A severity with an update cadence is reminded by it instead: the two would say the
+        // same thing about the same silence twice.
         let acknowledged = i.acknowledged_at.is_some_and(|a| a <= at);
-        if acknowledged && resolved.is_none() && i.closed_at.is_none_or(|c| c > at) {
-            let since = subject
-                .last_activity
-                .or(i.acknowledged_at)
-                .unwrap_or(i.opened_at);
-            // Capped, not overflowing, however long `stale` is configured.
-            let stale_at = time::add_capped(since, settings.stale);
-            // Like a deadline: exactly `stale` of quiet is not yet stale.
-            if at > stale_at {
-                plan.reminders.push(Reminder {
-                    incident: i.number.0,
-                    kind: Kind::Stale,
-                    level: Level::Stale(since),
-                    due_at: stale_at,
-                    deadline: stale_at,
-                    send: true,
-                });
-            }
+        if acknowledged && unresolved && cadence.is_none() {
+            let since = subject.last_activity.or(i.acknowledged_at);
+            quiet(i, Kind::Stale, since, settings.stale, at, &mut plan);
         }
     }
     for a in actions {
@@ -252,20 +263,46 @@ pub fn due(
     plan
 }
 
+/// A stale or update reminder: due once `every` has passed since `since` (else the opening)
+/// with nothing newer, one per quiet spell (the spell's start is its level).
+fn quiet(
+    i: &Incident,
+    kind: Kind,
+    since: Option<Timestamp>,
+    every: Duration,
+    at: Timestamp,
+    plan: &mut Plan,
+) {
+    let since = since.unwrap_or(i.opened_at);
+    // Capped, not overflowing, however long the interval is configured.
+    let due_at = time::add_capped(since, every);
+    // Like a deadline: exactly `every` of quiet is not yet quiet too long.
+    if at > due_at {
+        plan.reminders.push(Reminder {
+            incident: i.number.0,
+            kind,
+            level: Level::Stale(since),
+            due_at,
+            deadline: due_at,
+            send: true,
+        });
+    }
+}
+
 /// One SLA clock of one incident, with what its reminders need.
-struct Clock {
+struct Clock<'a> {
     incident: i64,
     kind: Kind,
     start: Timestamp,
     deadline: Timestamp,
     stop: Option<Timestamp>,
-    /// The share of the window (start to deadline) at which it is approaching; none for the
+    /// The shares of the window (start to deadline) to remind at, ascending; none for the
     /// post-mortem.
-    approaching: Option<f64>,
+    shares: &'a [f64],
     repeat: Duration,
 }
 
-impl Clock {
+impl Clock<'_> {
     /// Adds the levels due at `at`: the most advanced to send, the others superseded. A clock
     /// stopped by `at` owes nothing, whatever was due before it stopped.
     fn levels(&self, at: Timestamp, plan: &mut Plan) {
@@ -274,17 +311,18 @@ impl Clock {
             return;
         }
         let mut levels: Vec<(Level, Timestamp)> = Vec::new();
-        if let Some(share) = self.approaching {
-            let window = self
-                .deadline
-                .signed_duration_since(self.start)
-                .num_seconds()
-                .max(0);
+        let window = self
+            .deadline
+            .signed_duration_since(self.start)
+            .num_seconds()
+            .max(0);
+        for &share in self.shares {
+            // The formula `approaching` used, so a delivery recorded under it names the same
+            // moment (`ledger::legacy`).
             let secs = (window as f64 * share).round() as i64;
-            let approaching_at =
-                time::add_capped(self.start, Duration::from_secs(secs.max(0) as u64));
-            if at >= approaching_at {
-                levels.push((Level::Approaching, approaching_at));
+            let share_at = time::add_capped(self.start, Duration::from_secs(secs.max(0) as u64));
+            if at >= share_at {
+                levels.push((Level::at(share), share_at));
             }
         }
         if c.state == ClockState::Overdue {
@@ -343,6 +381,7 @@ mod tests {
         Subject {
             incident: i,
             last_activity: None,
+            last_update: None,
         }
     }
 
@@ -356,6 +395,7 @@ mod tests {
                     ..s.incident.clone()
                 },
                 last_activity: s.last_activity,
+                last_update: s.last_update,
             })
             .collect();
         due(
@@ -384,7 +424,7 @@ mod tests {
         let s = [subject(incident(1, Severity::P1, "2026-11-29T10:00:00Z"))];
         assert!(keys(&plan_at(&s, "2026-11-29T10:11:14Z")).is_empty());
         let plan = plan_at(&s, "2026-11-29T10:11:15Z");
-        assert_eq!(keys(&plan), ["respond/approaching"]);
+        assert_eq!(keys(&plan), ["respond/at-0.75"]);
         assert_eq!(plan.reminders[0].due_at, t("2026-11-29T10:11:15Z"));
         assert_eq!(plan.reminders[0].deadline, t("2026-11-29T10:15:00Z"));
         assert!(plan.breaches.is_empty());
@@ -392,11 +432,11 @@ mod tests {
         assert_eq!(
             keys(&plan_at(&s, "2026-11-29T10:45:00Z")),
             [
-                "!respond/approaching",
+                "!respond/at-0.75",
                 "!respond/breached",
                 "!respond/repeat-1",
                 "respond/repeat-2",
-                "resolve/approaching"
+                "resolve/at-0.75"
             ]
         );
     }
@@ -405,10 +445,10 @@ mod tests {
     fn exactly_at_the_deadline_is_not_a_breach_and_one_second_later_is() {
         let s = [subject(incident(1, Severity::P1, "2026-11-29T10:00:00Z"))];
         let on_time = plan_at(&s, "2026-11-29T10:15:00Z");
-        assert_eq!(keys(&on_time), ["respond/approaching"]);
+        assert_eq!(keys(&on_time), ["respond/at-0.75"]);
         assert!(on_time.breaches.is_empty());
         let late = plan_at(&s, "2026-11-29T10:15:01Z");
-        assert_eq!(keys(&late), ["!respond/approaching", "respond/breached"]);
+        assert_eq!(keys(&late), ["!respond/at-0.75", "respond/breached"]);
         assert_eq!(
             late.breaches,
             [Breach {
@@ -426,16 +466,12 @@ mod tests {
         // P1 repeats every 15m: repeat 1 at 10:30, not a second before.
         assert_eq!(
             keys(&plan_at(&s, "2026-11-29T10:29:59Z")),
-            ["!respond/approaching", "respond/breached"]
+            ["!respond/at-0.75", "respond/breached"]
         );
         let plan = plan_at(&s, "2026-11-29T10:30:00Z");
         assert_eq!(
             keys(&plan),
-            [
-                "!respond/approaching",
-                "!respond/breached",
-                "respond/repeat-1"
-            ]
+            ["!respond/at-0.75", "!respond/breached", "respond/repeat-1"]
         );
         assert_eq!(plan.reminders[2].due_at, t("2026-11-29T10:30:00Z"));
         // At 11:15 the response is 4 intervals late and the fix (due 11:00) 1.
@@ -452,7 +488,7 @@ mod tests {
         assert_eq!(
             keys(&plan),
             [
-                "!respond/approaching",
+                "!respond/at-0.75",
                 "!respond/breached",
                 "!respond/repeat-1",
                 "respond/repeat-2"
@@ -469,6 +505,7 @@ mod tests {
         let s = [Subject {
             incident: i.clone(),
             last_activity: Some(t("2026-11-29T10:40:00Z")),
+            last_update: None,
         }];
         assert!(keys(&plan_at(&s, "2026-11-29T10:20:00Z")).is_empty());
         // Resolved late: the fix clock stopped breached, which is no reminder, and nothing is
@@ -491,12 +528,12 @@ mod tests {
         let s = [subject(i)];
         // At 10:16 nobody had acknowledged yet.
         let then = plan_at(&s, "2026-11-29T10:16:00Z");
-        assert_eq!(keys(&then), ["!respond/approaching", "respond/breached"]);
+        assert_eq!(keys(&then), ["!respond/at-0.75", "respond/breached"]);
         assert_eq!(then.breaches.len(), 1);
         // At 10:46 the response clock had stopped and the fix was approaching.
         assert_eq!(
             keys(&plan_at(&s, "2026-11-29T10:46:00Z")),
-            ["resolve/approaching"]
+            ["resolve/at-0.75"]
         );
         // Before the open there was nothing.
         assert!(keys(&plan_at(&s, "2026-11-29T09:00:00Z")).is_empty());
@@ -571,6 +608,7 @@ mod tests {
         let mut s = [Subject {
             incident: i.clone(),
             last_activity: Some(t("2026-11-29T11:00:00Z")),
+            last_update: None,
         }];
         // Stale after 2h of quiet: exactly 2h is not yet.
         assert!(keys(&plan_at(&s, "2026-11-29T13:00:00Z")).is_empty());
@@ -587,6 +625,141 @@ mod tests {
         // Not acknowledged: not stale (the response clock is what reminds).
         let open = [subject(incident(2, Severity::P3, "2026-11-29T10:00:00Z"))];
         assert!(keys(&plan_at(&open, "2026-11-29T15:00:00Z")).is_empty());
+    }
+
+    /// The plan at `at` with `settings`, each incident's deadlines judged as a write stores them.
+    fn plan_with(subjects: &[Subject], settings: &Reminders, at: &str) -> Plan {
+        let judged: Vec<Subject> = subjects
+            .iter()
+            .map(|s| Subject {
+                incident: Incident {
+                    due: sla::due(&s.incident, &[], &Policy::default()),
+                    ..s.incident.clone()
+                },
+                ..s.clone()
+            })
+            .collect();
+        due(&judged, &[], &Policy::default(), settings, t(at))
+    }
+
+    #[test]
+    fn every_share_of_the_window_is_due_once_and_the_latest_supersedes_the_earlier() {
+        let settings = Reminders {
+            at: vec![0.5, 0.75],
+            ..Reminders::default()
+        };
+        // P2: respond within 4h, so 2h and 3h after the open.
+        let s = [subject(incident(1, Severity::P2, "2026-11-29T10:00:00Z"))];
+        assert!(keys(&plan_with(&s, &settings, "2026-11-29T11:59:59Z")).is_empty());
+        let half = plan_with(&s, &settings, "2026-11-29T12:00:00Z");
+        assert_eq!(keys(&half), ["respond/at-0.5"]);
+        assert_eq!(half.reminders[0].due_at, t("2026-11-29T12:00:00Z"));
+        assert!(!half.reminders[0].level.late());
+        let three_quarters = plan_with(&s, &settings, "2026-11-29T13:00:00Z");
+        assert_eq!(
+            keys(&three_quarters),
+            ["!respond/at-0.5", "respond/at-0.75"]
+        );
+        assert_eq!(
+            three_quarters.reminders[1].due_at,
+            t("2026-11-29T13:00:00Z")
+        );
+        // No shares: only the breach.
+        let none = Reminders {
+            at: vec![],
+            ..Reminders::default()
+        };
+        assert!(keys(&plan_with(&s, &none, "2026-11-29T13:59:00Z")).is_empty());
+        assert_eq!(
+            keys(&plan_with(&s, &none, "2026-11-29T14:00:01Z")),
+            ["respond/breached"]
+        );
+    }
+
+    #[test]
+    fn an_update_is_due_once_per_silence_of_the_cadence_from_a_person() {
+        let settings = Reminders {
+            update_p1: Some(Duration::from_secs(30 * 60)),
+            at: vec![],
+            ..Reminders::default()
+        };
+        let mut i = incident(1, Severity::P1, "2026-11-29T10:00:00Z");
+        i.acknowledged_at = Some(t("2026-11-29T10:05:00Z"));
+        i.status = Status::Investigating;
+        let updates = |s: &[Subject], at: &str| -> Vec<String> {
+            keys(&plan_with(s, &settings, at))
+                .into_iter()
+                .filter(|k| k.starts_with("update/"))
+                .collect()
+        };
+        // Unacknowledged or not, nothing from a person since the opening at 10:00.
+        let mut s = [Subject {
+            incident: i.clone(),
+            last_activity: Some(t("2026-11-29T10:20:00Z")),
+            last_update: Some(t("2026-11-29T10:00:00Z")),
+        }];
+        assert!(
+            updates(&s, "2026-11-29T10:30:00Z").is_empty(),
+            "exactly 30m"
+        );
+        let plan = plan_with(&s, &settings, "2026-11-29T10:30:01Z");
+        assert_eq!(
+            updates(&s, "2026-11-29T10:30:01Z"),
+            ["update/2026-11-29T10:00:00Z"]
+        );
+        let r = plan
+            .reminders
+            .iter()
+            .find(|r| r.kind == Kind::Update)
+            .unwrap();
+        assert_eq!(r.due_at, t("2026-11-29T10:30:00Z"));
+        // Still the same silence an hour later: the same key, so the ledger sends it once.
+        assert_eq!(
+            updates(&s, "2026-11-29T11:45:00Z"),
+            ["update/2026-11-29T10:00:00Z"]
+        );
+        // A note at 10:40 starts a new silence, due at 11:10.
+        s[0].last_update = Some(t("2026-11-29T10:40:00Z"));
+        assert!(updates(&s, "2026-11-29T11:10:00Z").is_empty());
+        assert_eq!(
+            updates(&s, "2026-11-29T11:10:01Z"),
+            ["update/2026-11-29T10:40:00Z"]
+        );
+        // A P1 with a cadence is not also reminded as stale.
+        assert!(
+            !keys(&plan_with(&s, &settings, "2026-11-29T18:00:00Z"))
+                .iter()
+                .any(|k| k.starts_with("stale/"))
+        );
+        // Resolved: no cadence.
+        let mut resolved = i.clone();
+        resolved.resolved_at = Some(t("2026-11-29T10:50:00Z"));
+        resolved.status = Status::Resolved;
+        let r = [Subject {
+            incident: resolved,
+            last_activity: None,
+            last_update: Some(t("2026-11-29T10:00:00Z")),
+        }];
+        assert!(updates(&r, "2026-11-29T12:00:00Z").is_empty());
+        assert_eq!(
+            updates(&r, "2026-11-29T10:45:00Z").len(),
+            1,
+            "resolved later than --at"
+        );
+        // Another severity has no cadence: stale as before.
+        let mut p2 = i;
+        p2.severity = Severity::P2;
+        let s = [Subject {
+            incident: p2,
+            last_activity: Some(t("2026-11-29T10:20:00Z")),
+            last_update: None,
+        }];
+        let all = keys(&plan_with(&s, &settings, "2026-11-29T12:30:00Z"));
+        assert!(
+            all.contains(&"stale/2026-11-29T10:20:00Z".to_string()),
+            "{all:?}"
+        );
+        assert!(!all.iter().any(|k| k.starts_with("update/")), "{all:?}");
     }
 
     #[test]
@@ -617,6 +790,10 @@ mod tests {
     #[test]
     fn keys_are_stable_text() {
         assert_eq!(Level::Repeat(3).key(), "repeat-3");
+        assert_eq!(Level::at(0.75).key(), "at-0.75");
+        assert_eq!(Level::at(0.5).key(), "at-0.5");
+        assert_eq!(Level::at(1.0 / 3.0).key(), "at-0.333333");
+        assert!(Level::at(0.5) < Level::at(0.75));
         assert_eq!(Level::Action(7).key(), "action-7");
         assert_eq!(
             Level::Stale(t("2026-11-29T11:00:00Z")).key(),

@@ -36,6 +36,25 @@ impl State {
 pub struct Recorded {
     pub state: State,
     pub claimed_at: Timestamp,
+    /// The moment the reminder it records came due.
+    pub due_at: Timestamp,
+}
+
+/// The level under which deliveries were recorded before `[reminders] at`, when one share of
+/// the window (`approaching`) was reminded of.
+pub const LEGACY_APPROACHING: &str = "approaching";
+
+/// What the ledger holds for a share-of-the-window reminder due at `due_at`: its own row, or
+/// else the clock's `approaching` row on the same channel when that one came due at or after
+/// `due_at`. An `approaching` reminder went out once its share had passed, and with it every
+/// earlier share; it counts as those, so that an upgrade resends nothing, while a share later
+/// than it is new.
+pub fn legacy<'a>(
+    own: Option<&'a Recorded>,
+    approaching: Option<&'a Recorded>,
+    due_at: Timestamp,
+) -> Option<&'a Recorded> {
+    own.or(approaching.filter(|r| r.due_at >= due_at))
 }
 
 /// The key of a delivery row within one incident: kind, level, channel.
@@ -85,6 +104,7 @@ mod tests {
         let row = |state, ago: i64| Recorded {
             state,
             claimed_at: now - chrono::Duration::seconds(ago),
+            due_at: now,
         };
         assert_eq!(decide(None, true, now), Decision::Claim);
         assert_eq!(decide(None, false, now), Decision::Supersede);
@@ -104,5 +124,35 @@ mod tests {
             decide(Some(&row(State::Sending, 301)), false, now),
             Decision::Supersede
         );
+    }
+
+    #[test]
+    fn an_approaching_row_counts_as_every_share_due_by_its_moment() {
+        let t = |s: &str| from_rfc3339(s).unwrap();
+        let old = Recorded {
+            state: State::Sent,
+            claimed_at: t("2026-11-29T10:50:00Z"),
+            due_at: t("2026-11-29T10:45:00Z"),
+        };
+        // The 0.75 share of a 1 h fix (10:45) and the 0.5 share (10:30): already sent.
+        assert_eq!(
+            legacy(None, Some(&old), t("2026-11-29T10:45:00Z")),
+            Some(&old)
+        );
+        assert_eq!(
+            legacy(None, Some(&old), t("2026-11-29T10:30:00Z")),
+            Some(&old)
+        );
+        // The 0.9 share (10:54) is new.
+        assert_eq!(legacy(None, Some(&old), t("2026-11-29T10:54:00Z")), None);
+        let own = Recorded {
+            due_at: t("2026-11-29T10:54:00Z"),
+            ..old
+        };
+        assert_eq!(
+            legacy(Some(&own), Some(&old), t("2026-11-29T10:54:00Z")),
+            Some(&own)
+        );
+        assert_eq!(legacy(None, None, t("2026-11-29T10:30:00Z")), None);
     }
 }

@@ -10,14 +10,20 @@ use std::time::Duration;
 /// `[reminders]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reminders {
-    /// Remind when this share of a deadline's window has passed (0.75: at 45 min of a 1 h fix).
-    pub approaching: f64,
+    /// Remind when each of these shares of a deadline's window has passed (0.75: at 45 min of a
+    /// 1 h fix): sorted, no two alike, each in (0, 1). `approaching = x` in the config is `[x]`.
+    pub at: Vec<f64>,
     /// While a clock is breached, remind again this often.
     pub repeat_p1: Duration,
     pub repeat_p2: Duration,
     pub repeat_p3: Duration,
     /// An acknowledged, unresolved incident with no timeline entry for this long is stale.
     pub stale: Duration,
+    /// `[sla.P1] update_every`: remind when nobody has written an update (a note, a status or a
+    /// field change) for this long; none for a severity without a cadence.
+    pub update_p1: Option<Duration>,
+    pub update_p2: Option<Duration>,
+    pub update_p3: Option<Duration>,
 }
 
 impl Reminders {
@@ -28,16 +34,40 @@ impl Reminders {
             Severity::P3 => self.repeat_p3,
         }
     }
+
+    /// The update cadence of a severity, if it has one.
+    pub fn update_every(&self, severity: Severity) -> Option<Duration> {
+        match severity {
+            Severity::P1 => self.update_p1,
+            Severity::P2 => self.update_p2,
+            Severity::P3 => self.update_p3,
+        }
+    }
+
+    pub fn update_every_mut(&mut self, severity: Severity) -> &mut Option<Duration> {
+        match severity {
+            Severity::P1 => &mut self.update_p1,
+            Severity::P2 => &mut self.update_p2,
+            Severity::P3 => &mut self.update_p3,
+        }
+    }
 }
+
+/// Who `incident remind` records the timeline's SLA entries as when no author is configured.
+/// Nothing it writes is an update from a person (see [`due::Subject::last_update`]).
+pub const REMIND_AUTHOR: &str = "incident remind";
 
 impl Default for Reminders {
     fn default() -> Self {
         Reminders {
-            approaching: 0.75,
+            at: vec![0.75],
             repeat_p1: Duration::from_secs(15 * 60),
             repeat_p2: Duration::from_secs(3_600),
             repeat_p3: Duration::from_secs(4 * 3_600),
             stale: Duration::from_secs(2 * 3_600),
+            update_p1: None,
+            update_p2: None,
+            update_p3: None,
         }
     }
 }
