@@ -551,20 +551,20 @@ fn a_simulated_day_sends_approaching_breached_and_repeat_reminders_in_order() {
         // The response deadline 09:15 passed at the 09:20 check: the breach supersedes the
         // approaching reminder (due 09:11:15).
         ("09:20", "1/respond/breached"),
-        ("09:50", "1/resolve/approaching"),
+        ("09:50", "1/resolve/at-0.75"),
         // 10:00 is exactly the fix deadline: on time. Then every 15 minutes from 10:00.
         ("10:10", "1/resolve/breached"),
         ("10:20", "1/resolve/repeat-1"),
         ("10:30", "1/resolve/repeat-2"),
         ("10:50", "1/resolve/repeat-3"),
         ("11:00", "1/resolve/repeat-4"),
-        ("12:00", "2/respond/approaching"),
+        ("12:00", "2/respond/at-0.75"),
         ("14:40", "2/stale/2026-11-29T12:30:00Z"),
         ("15:20", "1/postmortem/overdue"),
         ("17:10", "2/stale/2026-11-29T15:00:00Z"),
         ("19:10", "1/postmortem/repeat-1"),
         ("22:10", "1/action/action-1"),
-        ("03:00", "2/resolve/approaching"),
+        ("03:00", "2/resolve/at-0.75"),
     ];
     let got: Vec<(&str, &str)> = sent_at
         .iter()

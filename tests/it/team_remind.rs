@@ -368,3 +368,65 @@ fn a_delivery_taken_over_from_another_copy_carries_the_same_delivery_id() {
         )
     );
 }
+
+/// The update cadence's reminder is one per silence across copies too: both copies key it by
+/// the same last update (synced with its recording time), and claim it in the team log.
+#[test]
+fn two_copies_send_each_update_reminder_once_and_a_teammates_note_ends_the_silence() {
+    let Some(db) = TeamDb::new() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    let mut alice = mailing(&db, "alice", &inbox, 1);
+    let mut bob = mailing(&db, "bob", &inbox, 1);
+    for env in [&alice, &bob] {
+        let path = env.home().join(".config/incident/config.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        env.write_config(&format!("[sla.P3]\nupdate_every = \"30m\"\n{text}"));
+    }
+    at(&mut alice, T0, &["team", "init"]);
+    at(
+        &mut alice,
+        T0,
+        &["open", "P3", "Nightly export to s3://bkp-eu_1 late"],
+    );
+    at(&mut bob, T0, &["sync"]);
+    let silence = |alice: &mut Env, bob: &mut Env, now: &str| {
+        alice.at(now);
+        bob.at(now);
+        let outputs = remind_together(&[alice, bob]);
+        let mut stdout = String::new();
+        for out in &outputs {
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            stdout.push_str(&String::from_utf8_lossy(&out.stdout));
+        }
+        stdout
+    };
+    let stdout = silence(&mut alice, &mut bob, "2026-11-29T10:30:01Z");
+    assert_eq!(
+        lines_with(&stdout, "no update from a person for 30m"),
+        1,
+        "{stdout}"
+    );
+    assert_eq!(lines_with(&read(&inbox), "no update from a person"), 1);
+    // Bob's note, synced, ends the silence for alice's copy too: the next one is due at 11:10.
+    at(
+        &mut bob,
+        "2026-11-29T10:40:00Z",
+        &["note", "1", "export job pod bkp-7c_q OOMKilled at 512Mi"],
+    );
+    at(&mut bob, "2026-11-29T10:40:00Z", &["sync"]);
+    let quiet = silence(&mut alice, &mut bob, "2026-11-29T11:05:00Z");
+    assert_eq!(quiet, "");
+    let stdout = silence(&mut alice, &mut bob, "2026-11-29T11:10:01Z");
+    assert_eq!(
+        lines_with(&stdout, "(since 2026-11-29 10:40)"),
+        1,
+        "{stdout}"
+    );
+    assert_eq!(read(&inbox).lines().count(), 2, "{}", read(&inbox));
+}
