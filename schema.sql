@@ -35,7 +35,10 @@ CREATE TABLE incidents (
     respond_due_at    TEXT NOT NULL DEFAULT '',
     resolve_due_at    TEXT NOT NULL DEFAULT '',
     -- NULL until resolved.
-    postmortem_due_at TEXT
+    postmortem_due_at TEXT,
+    -- While the SLA clocks are paused (`incident sla pause`): since when, and why (version 17).
+    paused_at         TEXT,
+    pause_reason      TEXT NOT NULL DEFAULT ''
 );
 
 -- The SLA policy the stored deadlines were judged under (`sla::Policy::fingerprint`): opening

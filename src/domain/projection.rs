@@ -6,7 +6,7 @@
 //! Events are applied in the order they were recorded, not the order of their (backdatable)
 //! times: a root cause corrected later wins even if the correction is dated earlier.
 
-use crate::domain::event::{Event, EventKind};
+use crate::domain::event::{Event, EventKind, PAUSED, RESUMED};
 use crate::domain::model::{Field, Incident, Number, Severity, Status};
 use crate::domain::sla::{self, Due, Policy};
 use crate::domain::time::Timestamp;
@@ -107,6 +107,8 @@ pub fn open(seed: &Seed, event: &Event, policy: &Policy) -> Result<Incident> {
         created_by: event.author.clone(),
         updated_at: event.recorded_at,
         due: Due::unjudged(detected_at),
+        paused_at: None,
+        pause_reason: String::new(),
     };
     incident.due = sla::due(&incident, std::slice::from_ref(event), policy);
     Ok(incident)
@@ -122,6 +124,7 @@ pub fn apply(incident: &Incident, event: &Event) -> Result<Incident> {
         EventKind::Opened => return Err(ProjectionError::OpenedTwice),
         EventKind::Status => status(&mut next, event)?,
         EventKind::Severity => next.severity = severity(event, event.new.as_deref())?,
+        EventKind::Pause => pause(&mut next, event)?,
         EventKind::Field => {
             let key = event.field.as_deref().unwrap_or("");
             let field = Field::from_key(key).ok_or_else(|| bad(event, "field", key))?;
@@ -190,7 +193,17 @@ pub fn merge(seed: &Seed, events: &[Event], policy: &Policy) -> Result<Merged> {
         .ok_or(ProjectionError::NotOpened)?;
     let mut incident = open(seed, opened, policy)?;
     let mut conflicts = Vec::new();
-    for event in sorted.iter().filter(|e| e.kind == EventKind::Status) {
+    // Pauses replay among the status changes: a resolution ends a pause, a reopening does not
+    // bring it back.
+    for event in sorted
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Status | EventKind::Pause))
+    {
+        if event.kind == EventKind::Pause {
+            pause(&mut incident, event)?;
+            incident.updated_at = incident.updated_at.max(event.recorded_at);
+            continue;
+        }
         match status(&mut incident, event) {
             Ok(()) => incident.updated_at = incident.updated_at.max(event.recorded_at),
             Err(
@@ -318,11 +331,30 @@ fn status(incident: &mut Incident, event: &Event) -> Result<()> {
         (Status::Open | Status::Investigating, Status::Resolved) => {
             incident.acknowledged_at.get_or_insert(at);
             incident.resolved_at = Some(at);
+            // The fix clock has stopped: nothing is left to pause (`sla::pauses` ends it too).
+            incident.paused_at = None;
+            incident.pause_reason.clear();
         }
         (Status::Resolved, Status::Closed) => incident.closed_at = Some(at),
         _ => return Err(ProjectionError::Transition { from, to }),
     }
     incident.status = to;
+    Ok(())
+}
+
+/// A pause of the SLA clocks, or its end.
+fn pause(incident: &mut Incident, event: &Event) -> Result<()> {
+    match event.new.as_deref() {
+        Some(PAUSED) => {
+            incident.paused_at = Some(event.at);
+            incident.pause_reason = event.text.clone();
+        }
+        Some(RESUMED) => {
+            incident.paused_at = None;
+            incident.pause_reason.clear();
+        }
+        other => return Err(bad(event, "value", other.unwrap_or(""))),
+    }
     Ok(())
 }
 

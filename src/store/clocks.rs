@@ -54,10 +54,27 @@ impl Clock {
         format!("unixepoch({})", self.due())
     }
 
+    /// The deadline at `moment` as `sla::clocks` moves it while paused (`paused_at`): a running
+    /// respond or fix clock paused by then, not past its deadline at the pause, has the time
+    /// since the pause added, so it is never late while paused.
+    fn held_deadline(self, moment: Moment) -> String {
+        if self == Clock::Postmortem {
+            return self.deadline();
+        }
+        format!(
+            "({d} + CASE WHEN {paused} AND {running} AND unixepoch(paused_at) <= {d}
+                THEN {at} - unixepoch(paused_at) ELSE 0 END)",
+            d = self.deadline(),
+            paused = moment.reached("paused_at"),
+            running = moment.not_reached(self.stop()),
+            at = moment.epoch(),
+        )
+    }
+
     /// The clock judged at `moment`, as expressions over the `incidents` columns.
     pub fn at(self, moment: Moment) -> ClockSql {
         ClockSql {
-            deadline: self.deadline(),
+            deadline: self.held_deadline(moment),
             stopped: format!(
                 "CASE WHEN {} THEN unixepoch({}) END",
                 moment.reached(self.stop()),

@@ -12,6 +12,7 @@ pub fn clock_state(c: &Clock, paint: &Paint) -> String {
         ClockState::Overdue => paint.red(&format!("OVERDUE by {d}")),
         ClockState::Met => paint.green(&format!("met with {d} to spare")),
         ClockState::Breached => paint.red(&format!("BREACHED by {d}")),
+        ClockState::Paused => paint.yellow(&format!("PAUSED with {d} left")),
     }
 }
 
