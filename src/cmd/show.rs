@@ -116,6 +116,12 @@ fn render(
     if let Some(pm) = &c.postmortem {
         s.push_str(&format!("  post-mortem   {}\n", clock_line(pm, paint)));
     }
+    if let Some(since) = i.paused_at {
+        s.push_str(&format!(
+            "  {}\n",
+            paint.yellow(&format!("PAUSED since {}: {}", display(since), i.pause_reason))
+        ));
+    }
     for field in [
         Field::Description,
         Field::RootCause,
