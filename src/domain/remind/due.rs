@@ -193,6 +193,7 @@ pub fn due(
                 stop,
                 approaching,
                 repeat,
+                paused: i.paused_at,
             };
             clock.levels(at, &mut plan);
         }
@@ -208,6 +209,7 @@ pub fn due(
                 stop: i.closed_at,
                 approaching: None,
                 repeat: policy.postmortem,
+                paused: None,
             };
             clock.levels(at, &mut plan);
         }
@@ -263,6 +265,8 @@ struct Clock {
     /// post-mortem.
     approaching: Option<f64>,
     repeat: Duration,
+    /// Since when its incident's clocks are paused (`incident sla pause`).
+    paused: Option<Timestamp>,
 }
 
 impl Clock {
@@ -271,6 +275,11 @@ impl Clock {
     fn levels(&self, at: Timestamp, plan: &mut Plan) {
         let c = sla::clock(self.deadline, self.stop, at);
         if c.stopped_at.is_some() {
+            return;
+        }
+        // A paused clock waits: nothing approaches or breaches until it resumes. One breached
+        // before the pause stays breached, and its repeats go on (`sla::clocks` agrees).
+        if self.paused.is_some_and(|p| p <= at && p <= self.deadline) {
             return;
         }
         let mut levels: Vec<(Level, Timestamp)> = Vec::new();
