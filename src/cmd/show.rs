@@ -119,7 +119,11 @@ fn render(
     if let Some(since) = i.paused_at {
         s.push_str(&format!(
             "  {}\n",
-            paint.yellow(&format!("PAUSED since {}: {}", display(since), i.pause_reason))
+            paint.yellow(&format!(
+                "PAUSED since {}: {}",
+                display(since),
+                i.pause_reason
+            ))
         ));
     }
     for field in [

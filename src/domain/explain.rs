@@ -120,9 +120,9 @@ struct Replay {
     start: Option<Timestamp>,
     severity: Severity,
     stopped: Option<Timestamp>,
-    /// Paused time counted so far, and the pause under way (its start) if any.
-    held: Duration,
-    pause: Option<Timestamp>,
+    /// The pauses so far (the last one open while it lasts): the deadline is
+    /// `sla::paused_deadline` over them, as `sla::due` computes it.
+    pauses: Vec<sla::Pause>,
     steps: Vec<Step>,
 }
 
@@ -135,13 +135,17 @@ impl Replay {
         })
     }
 
-    /// The deadline now: the start plus the target plus the paused time counted.
+    /// The deadline now: the start plus the target plus the paused time that counts.
     fn deadline(&self, policy: &Policy) -> Option<Timestamp> {
-        let start = self.start?;
-        Some(time::add_capped(
-            time::add_capped(start, self.target(policy)),
-            self.held,
-        ))
+        let base = time::add_capped(self.start?, self.target(policy));
+        Some(sla::paused_deadline(base, self.stopped, &self.pauses))
+    }
+
+    /// The pause under way, if the clock is held by it (it was not past its deadline then).
+    fn holding(&self, policy: &Policy) -> Option<Timestamp> {
+        let open = self.pauses.last().filter(|p| p.until.is_none())?;
+        let deadline = self.deadline(policy)?;
+        (open.from <= deadline).then_some(open.from)
     }
 
     fn running(&self) -> bool {
@@ -163,7 +167,8 @@ impl Replay {
             });
             return;
         }
-        (self.start, self.stopped, self.held, self.pause) = (Some(at), None, Duration::ZERO, None);
+        (self.start, self.stopped) = (Some(at), None);
+        self.pauses.clear();
         self.steps.push(Step::Started {
             at,
             cause,
@@ -194,12 +199,17 @@ impl Replay {
     }
 
     fn pause(&mut self, at: Timestamp, reason: &str, policy: &Policy) {
-        if self.which == Which::Postmortem || !self.running() || self.pause.is_some() {
+        let open = self.pauses.last().is_some_and(|p| p.until.is_none());
+        if self.which == Which::Postmortem || !self.running() || open {
             return;
         }
-        let breached = self.deadline(policy).is_some_and(|d| at > d);
         // A breached clock stays breached: its pause holds nothing.
-        self.pause = (!breached).then_some(at);
+        let breached = self.deadline(policy).is_some_and(|d| at > d);
+        self.pauses.push(sla::Pause {
+            from: at,
+            until: None,
+            reason: reason.to_string(),
+        });
         self.steps.push(Step::Paused {
             at,
             reason: reason.to_string(),
@@ -208,15 +218,16 @@ impl Replay {
     }
 
     fn resume(&mut self, at: Timestamp, policy: &Policy) {
-        let Some(from) = self.pause.take() else {
+        let before = self.deadline(policy);
+        let Some(open) = self.pauses.last_mut().filter(|p| p.until.is_none()) else {
             return;
         };
-        let paused = at.signed_duration_since(from).to_std().unwrap_or_default();
-        self.held = self.held.saturating_add(paused);
-        if let Some(deadline) = self.deadline(policy) {
+        open.until = Some(at);
+        if let (Some(before), Some(deadline)) = (before, self.deadline(policy)) {
+            let counted = deadline.signed_duration_since(before).num_seconds();
             self.steps.push(Step::Resumed {
                 at,
-                paused_seconds: paused.as_secs(),
+                paused_seconds: u64::try_from(counted).unwrap_or(0),
                 deadline,
             });
         }
@@ -249,7 +260,7 @@ impl Replay {
         let Some(deadline) = self.deadline(policy) else {
             return;
         };
-        let (state, margin, deadline) = match self.pause {
+        let (state, margin, deadline) = match self.holding(policy) {
             Some(p) => {
                 let so_far = now.signed_duration_since(p).to_std().unwrap_or_default();
                 let left = deadline.signed_duration_since(p).num_seconds();
@@ -274,7 +285,12 @@ impl Replay {
 /// The history of each of `incident`'s clocks under `policy` at `now`, from its timeline
 /// `events` (any order; those dated after `now` had not happened yet). The post-mortem clock's
 /// history is empty until a resolution.
-pub fn explain(incident: &Incident, events: &[Event], policy: &Policy, now: Timestamp) -> Vec<History> {
+pub fn explain(
+    incident: &Incident,
+    events: &[Event],
+    policy: &Policy,
+    now: Timestamp,
+) -> Vec<History> {
     let mut sorted: Vec<(usize, &Event)> = events
         .iter()
         .enumerate()
@@ -291,8 +307,7 @@ pub fn explain(incident: &Incident, events: &[Event], policy: &Policy, now: Time
         start: None,
         severity: opening,
         stopped: None,
-        held: Duration::ZERO,
-        pause: None,
+        pauses: Vec::new(),
         steps: Vec::new(),
     });
     let detected = incident.detected_at;

@@ -197,14 +197,21 @@ pub fn pauses(events: &[Event]) -> Vec<Pause> {
 /// counts from its start (if the clock had not stopped or breached by then) to its end or
 /// the clock's stop. A pause still lasting counts as ending where it began: `clocks` adds
 /// its length at the moment of judgement.
-pub fn paused_deadline(deadline: Timestamp, stop: Option<Timestamp>, pauses: &[Pause]) -> Timestamp {
+pub fn paused_deadline(
+    deadline: Timestamp,
+    stop: Option<Timestamp>,
+    pauses: &[Pause],
+) -> Timestamp {
     pauses.iter().fold(deadline, |d, p| {
         if stop.is_some_and(|s| p.from >= s) || p.from > d {
             return d;
         }
         let end = p.until.unwrap_or(p.from);
         let end = stop.map_or(end, |s| end.min(s));
-        let length = end.signed_duration_since(p.from).to_std().unwrap_or_default();
+        let length = end
+            .signed_duration_since(p.from)
+            .to_std()
+            .unwrap_or_default();
         time::add_capped(d, length)
     })
 }

@@ -26,7 +26,10 @@ pub fn clock_line(c: &Clock, paint: &Paint) -> String {
 pub fn explain_text(histories: &[History], paint: &Paint) -> String {
     let mut s = String::new();
     for h in histories {
-        s.push_str(&format!("{}\n", paint.bold(&h.clock.label().to_uppercase())));
+        s.push_str(&format!(
+            "{}\n",
+            paint.bold(&h.clock.label().to_uppercase())
+        ));
         if h.steps.is_empty() {
             s.push_str("  not started: it runs from the resolution\n");
         }
