@@ -664,6 +664,36 @@ mod tests {
     }
 
     #[test]
+    fn a_paused_clock_is_never_late_while_paused_and_one_breached_before_stays_breached() {
+        let open = t("2026-11-29T10:00:00Z");
+        let paused = |number, at: &str| {
+            let mut i = Incident::opened(number, Severity::P1, open);
+            i.uuid = format!("u{number}");
+            change(i, t(at), |c| c.pause("waiting on vendor ticket CS-4411"))
+        };
+        // Paused with 5m of the response left; paused after it breached; paused 10:10 to
+        // 10:40 (respond by 10:45, fix by 11:30).
+        let held = paused(1, "2026-11-29T10:10:00Z");
+        let late = paused(2, "2026-11-29T10:20:00Z");
+        let resumed = change(
+            paused(3, "2026-11-29T10:10:00Z"),
+            t("2026-11-29T10:40:00Z"),
+            |c| c.resume(),
+        );
+        assert!(!breached_at(&held, "2026-11-30T10:00:00Z"));
+        assert!(breached_at(&late, "2026-11-29T10:20:00Z"));
+        assert!(!breached_at(&resumed, "2026-11-29T10:45:00Z"));
+        assert!(breached_at(&resumed, "2026-11-29T10:45:01Z"));
+        let mut db = db(vec![held, late, resumed]);
+        agree_around(
+            &mut db,
+            &Policy::default(),
+            ["10:10:00", "10:15:00", "10:20:00", "10:40:00", "10:45:00", "11:30:00"]
+                .map(|h| t(&format!("2026-11-29T{h}Z"))),
+        );
+    }
+
+    #[test]
     fn after_a_reopen_the_fix_clock_runs_again_against_the_original_deadline() {
         let resolved_then_reopened = |number, reopen: &str| {
             let mut i = Incident::opened(number, Severity::P2, t("2026-11-29T00:00:00Z"));

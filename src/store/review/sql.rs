@@ -189,7 +189,7 @@ FROM incidents
 WHERE {unresolved}
 ORDER BY severity, opened_at, number LIMIT :cap",
         acknowledged = end.reached(Clock::Respond.stop()),
-        resolve_by = Clock::Resolve.deadline(),
+        resolve_by = Clock::Resolve.at(end).deadline,
         unresolved = Clock::Resolve.pending(end),
     )
 }
