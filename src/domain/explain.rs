@@ -95,6 +95,11 @@ pub enum Step {
         #[serde(with = "time::rfc3339")]
         deadline: Timestamp,
     },
+    /// A reopening called off the post-mortem clock; the next resolution starts it again.
+    Cancelled {
+        #[serde(with = "time::rfc3339")]
+        at: Timestamp,
+    },
     /// Not stopped at the moment of the explanation: running, overdue or paused.
     Now {
         #[serde(with = "time::rfc3339")]
@@ -252,6 +257,13 @@ impl Replay {
         });
     }
 
+    fn cancel(&mut self, at: Timestamp) {
+        if self.running() {
+            self.steps.push(Step::Cancelled { at });
+        }
+        self.start = None;
+    }
+
     /// The last step: where a clock not stopped stands at `now`.
     fn now(&mut self, now: Timestamp, policy: &Policy) {
         if !self.running() {
@@ -345,7 +357,7 @@ pub fn explain(
                     (_, Some(Status::Closed)) => postmortem.stop(at, policy),
                     (Some(Status::Resolved | Status::Closed), Some(Status::Investigating)) => {
                         resolve.start(at, Cause::Reopening, policy);
-                        postmortem.start = None;
+                        postmortem.cancel(at);
                     }
                     _ => {}
                 }
@@ -367,4 +379,138 @@ pub fn explain(
 
 fn parse<T: std::str::FromStr>(value: Option<&str>) -> Option<T> {
     value.and_then(|v| v.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::from_rfc3339;
+
+    fn t(s: &str) -> Timestamp {
+        from_rfc3339(s).unwrap()
+    }
+
+    fn event(kind: EventKind, at: &str, old: Option<&str>, new: &str) -> Event {
+        Event {
+            at: t(at),
+            recorded_at: t(at),
+            author: "alice".into(),
+            kind,
+            field: None,
+            old: old.map(str::to_string),
+            new: Some(new.into()),
+            text: "vendor ticket CS-4411".into(),
+            detail: None,
+            uuid: None,
+        }
+    }
+
+    /// Every clock's last deadline in the story, next to `sla::due`'s.
+    fn last_deadlines(histories: &[History]) -> Vec<Option<Timestamp>> {
+        histories
+            .iter()
+            .map(|h| {
+                h.steps.iter().rev().find_map(|s| match s {
+                    Step::Stopped { deadline, .. } | Step::Now { deadline, .. } => Some(*deadline),
+                    _ => None,
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_story_ends_at_the_deadlines_sla_due_stores() {
+        use EventKind::{Opened, Pause, Severity as Sev, Status as St};
+        let opened = event(Opened, "2026-11-29T10:00:00Z", None, "P3");
+        let scenarios: Vec<Vec<Event>> = vec![
+            // Paused, raised, resumed, acknowledged, lowered, resolved, reopened, resolved.
+            vec![
+                event(Pause, "2026-11-29T10:30:00Z", None, "paused"),
+                event(Sev, "2026-11-29T11:00:00Z", Some("P3"), "P1"),
+                event(Pause, "2026-11-29T12:00:00Z", None, "resumed"),
+                event(St, "2026-11-29T12:05:00Z", Some("OPEN"), "INVESTIGATING"),
+                event(Sev, "2026-11-29T12:10:00Z", Some("P1"), "P2"),
+                event(
+                    St,
+                    "2026-11-29T13:00:00Z",
+                    Some("INVESTIGATING"),
+                    "RESOLVED",
+                ),
+                event(
+                    St,
+                    "2026-11-29T14:00:00Z",
+                    Some("RESOLVED"),
+                    "INVESTIGATING",
+                ),
+                event(Pause, "2026-11-29T14:10:00Z", None, "paused"),
+                event(
+                    St,
+                    "2026-11-29T15:00:00Z",
+                    Some("INVESTIGATING"),
+                    "RESOLVED",
+                ),
+            ],
+            // Resolved while paused: the resolution ends the pause.
+            vec![
+                event(Pause, "2026-11-29T10:05:00Z", None, "paused"),
+                event(St, "2026-11-29T11:00:00Z", Some("OPEN"), "RESOLVED"),
+            ],
+        ];
+        let policy = Policy::default();
+        for events in scenarios {
+            let mut all = vec![opened.clone()];
+            all.extend(events);
+            let seed = crate::domain::projection::Seed {
+                pk: 1,
+                uuid: "u1".into(),
+                number: crate::domain::model::Number(1),
+                description: String::new(),
+                detected_at: None,
+            };
+            let i = crate::domain::projection::replay(&seed, &all, &policy).unwrap();
+            let story = explain(&i, &all, &policy, t("2026-11-29T16:00:00Z"));
+            let due = [Some(i.due.respond), Some(i.due.resolve), i.due.postmortem];
+            assert_eq!(last_deadlines(&story), due, "{story:#?}");
+        }
+    }
+
+    #[test]
+    fn a_reopening_runs_the_fix_clock_again_and_restarts_the_post_mortem() {
+        use EventKind::{Opened, Status as St};
+        let all = [
+            event(Opened, "2026-11-29T10:00:00Z", None, "P2"),
+            event(St, "2026-11-29T11:00:00Z", Some("OPEN"), "RESOLVED"),
+            event(
+                St,
+                "2026-11-29T12:00:00Z",
+                Some("RESOLVED"),
+                "INVESTIGATING",
+            ),
+        ];
+        let mut i = Incident::opened(1, Severity::P2, t("2026-11-29T10:00:00Z"));
+        i.acknowledged_at = Some(t("2026-11-29T11:00:00Z"));
+        let story = explain(&i, &all, &Policy::default(), t("2026-11-29T13:00:00Z"));
+        let kinds = |h: &History| -> Vec<&'static str> {
+            h.steps
+                .iter()
+                .map(|s| match s {
+                    Step::Started { cause, .. } => match cause {
+                        Cause::Reopening => "again",
+                        _ => "started",
+                    },
+                    Step::Stopped { .. } => "stopped",
+                    Step::Now { .. } => "now",
+                    _ => "other",
+                })
+                .collect()
+        };
+        assert_eq!(kinds(&story[1]), ["started", "stopped", "again", "now"]);
+        assert_eq!(kinds(&story[2]), ["started", "other"]);
+        assert_eq!(
+            story[2].steps[1],
+            Step::Cancelled {
+                at: t("2026-11-29T12:00:00Z")
+            }
+        );
+    }
 }

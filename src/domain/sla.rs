@@ -544,4 +544,70 @@ mod tests {
         let c = clock(d.respond, None, time::latest());
         assert_eq!((c.state, c.margin), (ClockState::Running, 0));
     }
+
+    fn pause(at: &str, new: &str) -> Event {
+        Event {
+            text: "waiting on vendor ticket CS-4411".into(),
+            ..event(EventKind::Pause, at, new)
+        }
+    }
+
+    #[test]
+    fn a_pause_at_the_deadline_holds_and_one_a_second_later_does_not() {
+        // P1 at 10:00, respond by 10:15; paused 10:15:00 or 10:15:01, resumed 10:45.
+        let i = incident(Severity::P1, "2026-11-29T10:00:00Z");
+        let resume = pause("2026-11-29T10:45:00Z", "resumed");
+        let at_deadline = judged(
+            i.clone(),
+            "P1",
+            &[pause("2026-11-29T10:15:00Z", "paused"), resume.clone()],
+        );
+        assert_eq!(at_deadline.due.respond, t("2026-11-29T10:45:00Z"));
+        let late = judged(i, "P1", &[pause("2026-11-29T10:15:01Z", "paused"), resume]);
+        assert_eq!(late.due.respond, t("2026-11-29T10:15:00Z"));
+        // Both pauses began before the fix deadline (11:00): 30m and 29m 59s more.
+        assert_eq!(at_deadline.due.resolve, t("2026-11-29T11:30:00Z"));
+        assert_eq!(late.due.resolve, t("2026-11-29T11:29:59Z"));
+    }
+
+    #[test]
+    fn a_paused_clock_keeps_its_time_left_until_resumed() {
+        let mut i = incident(Severity::P1, "2026-11-29T10:00:00Z");
+        i.paused_at = Some(t("2026-11-29T10:05:00Z"));
+        let i = judged(i, "P1", &[pause("2026-11-29T10:05:00Z", "paused")]);
+        // Before the pause it runs; from it, 10m and 55m stay left however long it lasts.
+        let before = clocks(&i, t("2026-11-29T10:04:00Z"));
+        assert_eq!(before.respond.state, ClockState::Running);
+        let c = clocks(&i, t("2026-11-30T10:05:00Z"));
+        assert_eq!(
+            (c.respond.state, c.respond.margin),
+            (ClockState::Paused, 600)
+        );
+        assert_eq!(
+            (c.resolve.state, c.resolve.margin),
+            (ClockState::Paused, 3_300)
+        );
+        assert_eq!(c.respond.deadline, t("2026-11-30T10:15:00Z"));
+        assert!(!c.breached() && c.paused());
+    }
+
+    #[test]
+    fn a_pause_after_a_stop_counts_for_nothing_and_a_resolution_ends_one() {
+        // Acknowledged 10:05, paused 10:10, resolved 10:40: the response had stopped, the fix
+        // was held 30 minutes.
+        let mut i = incident(Severity::P1, "2026-11-29T10:00:00Z");
+        i.acknowledged_at = Some(t("2026-11-29T10:05:00Z"));
+        i.resolved_at = Some(t("2026-11-29T10:40:00Z"));
+        let resolved = Event {
+            old: Some("INVESTIGATING".into()),
+            ..event(EventKind::Status, "2026-11-29T10:40:00Z", "RESOLVED")
+        };
+        let events = [pause("2026-11-29T10:10:00Z", "paused"), resolved];
+        let i = judged(i, "P1", &events);
+        assert_eq!(i.due.respond, t("2026-11-29T10:15:00Z"));
+        assert_eq!(i.due.resolve, t("2026-11-29T11:30:00Z"));
+        let found = pauses(&events);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].until, Some(t("2026-11-29T10:40:00Z")));
+    }
 }

@@ -105,6 +105,7 @@ fn step_text(step: &Step) -> (Timestamp, String) {
                 display(*deadline)
             ),
         ),
+        Step::Cancelled { at } => (*at, "called off by the reopening".into()),
         Step::Stopped {
             at,
             state,
