@@ -102,6 +102,23 @@ fn a_paused_incident_says_so_in_show_list_sla_and_json() {
     assert!(!breached.ok().contains("lb-eu-1"), "{}", breached.stdout);
     let md = env.run(&["export", "--format", "md", "1"]);
     assert!(md.ok().contains("SLA clocks paused"), "{}", md.stdout);
+    let log = env.run(&["log", "1"]);
+    assert!(
+        log.ok().contains(&format!(
+            "SLA clocks PAUSED since 2026-11-29 10:05: {VENDOR}"
+        )),
+        "{}",
+        log.stdout
+    );
+    assert!(log.stdout.contains("PAUSED, 55m left"), "{}", log.stdout);
+    let pm = env.run(&["postmortem", "1"]);
+    assert!(
+        pm.ok()
+            .contains("- SLA clocks paused since 2026-11-29 10:05"),
+        "{}",
+        pm.stdout
+    );
+    assert!(pm.stdout.contains("paused with 55m left"), "{}", pm.stdout);
 }
 
 #[test]
@@ -284,4 +301,36 @@ POST-MORTEM
     let show = env.json(&["show", "1", "--json"]);
     assert_eq!(show["sla"]["respond_by"], "2026-11-29T10:45:00Z");
     assert_eq!(show["sla"]["resolve_by"], "2026-11-30T10:30:00Z");
+}
+
+#[test]
+fn a_pause_travels_in_the_export_and_is_rebuilt_by_the_import() {
+    let mut env = p1_env();
+    env.at("2026-11-29T10:05:00Z");
+    env.run(&["sla", "pause", "1", "--reason", VENDOR]).ok();
+    env.at("2026-11-29T12:00:00Z");
+    let file = env.home().join("export.json");
+    env.run(&["export", "--all", "--out", file.to_str().unwrap()])
+        .ok();
+    let other = env.home().join("other.db");
+    let other = other.to_str().unwrap();
+    env.run(&["--db", other, "import", file.to_str().unwrap()])
+        .ok();
+    let show = env.json(&["--db", other, "show", "1", "--json"]);
+    assert_eq!(show["paused"]["reason"], VENDOR, "{show}");
+    assert_eq!(show["sla"]["resolve"]["state"], "paused");
+    let kinds: Vec<&str> = show["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["opened", "pause"]);
+    // Resumed on the copy: the same deadlines as on the original.
+    env.run(&["--db", other, "sla", "resume", "1"]).ok();
+    env.run(&["sla", "resume", "1"]).ok();
+    let a = env.json(&["sla", "--json"]);
+    let b = env.json(&["--db", other, "sla", "--json"]);
+    assert_eq!(a[0]["sla"]["resolve_by"], "2026-11-29T12:55:00Z");
+    assert_eq!(a[0]["sla"]["resolve_by"], b[0]["sla"]["resolve_by"]);
 }
