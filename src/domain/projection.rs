@@ -543,4 +543,42 @@ mod tests {
         );
         assert!(apply(&i, &sev).is_err());
     }
+
+    #[test]
+    fn a_merged_timeline_replays_pauses_among_the_status_changes() {
+        // Paused, resolved (which ends the pause), reopened, paused again: in whatever order
+        // the events arrive, the merged incident is paused since the second pause.
+        let pause = |at: &str, new: &str, n: u8| Event {
+            text: format!("vendor ticket CS-44{n}"),
+            uuid: Some(format!("0000000{n}")),
+            ..event(EventKind::Pause, at, None, Some(new))
+        };
+        let status = |at: &str, old: &str, new: &str, n: u8| Event {
+            uuid: Some(format!("0000000{n}")),
+            ..event(EventKind::Status, at, Some(old), Some(new))
+        };
+        let mut events = vec![
+            opened(None),
+            pause("2026-10-07T08:30:00Z", "paused", 1),
+            status("2026-10-07T09:40:00Z", "OPEN", "RESOLVED", 2),
+            status("2026-10-07T10:00:00Z", "RESOLVED", "INVESTIGATING", 3),
+            pause("2026-10-07T10:05:00Z", "paused", 4),
+        ];
+        let forward = merge(&seed(), &events, &policy()).unwrap().incident;
+        let replayed = replay(&seed(), &events[..3], &policy()).unwrap();
+        assert_eq!(
+            replayed.paused_at, None,
+            "the resolution ended the first pause"
+        );
+        events[1..].reverse();
+        let backward = merge(&seed(), &events, &policy()).unwrap().incident;
+        assert_eq!(forward, backward);
+        assert_eq!(forward.paused_at, Some(t("2026-10-07T10:05:00Z")));
+        assert_eq!(forward.pause_reason, "vendor ticket CS-444");
+        // The P1 fix clock (detected 08:00, due 09:00) was held 08:30 to 09:40 by the first
+        // pause; the second, under way, holds the 5 minutes the reopened clock has left.
+        assert_eq!(forward.due.resolve, t("2026-10-07T10:10:00Z"));
+        let c = crate::domain::sla::clocks(&forward, t("2026-10-08T00:00:00Z"));
+        assert_eq!(c.resolve.margin, 300);
+    }
 }
