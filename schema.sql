@@ -35,10 +35,7 @@ CREATE TABLE incidents (
     respond_due_at    TEXT NOT NULL DEFAULT '',
     resolve_due_at    TEXT NOT NULL DEFAULT '',
     -- NULL until resolved.
-    postmortem_due_at TEXT,
-    -- While the SLA clocks are paused (`incident sla pause`): since when, and why (version 17).
-    paused_at         TEXT,
-    pause_reason      TEXT NOT NULL DEFAULT ''
+    postmortem_due_at TEXT
 );
 
 -- The SLA policy the stored deadlines were judged under (`sla::Policy::fingerprint`): opening
@@ -391,3 +388,9 @@ CREATE INDEX deliveries_unshared ON deliveries (shared) WHERE shared = 0;
 -- Delivery claims across working copies: who claimed a 'sending' row, when another copy did
 -- (NULL: this copy).
 ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+
+-- SLA pause (version 17; the lead renumbers it at the merge): while `paused_at` is set, the
+-- respond and fix clocks that had not stopped or breached by then do not run (`sla::due`,
+-- `sla::clocks`); `pause_reason` is why. Both are projected from the timeline's `pause` events.
+ALTER TABLE incidents ADD COLUMN paused_at TEXT;
+ALTER TABLE incidents ADD COLUMN pause_reason TEXT NOT NULL DEFAULT '';
