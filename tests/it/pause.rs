@@ -334,3 +334,33 @@ fn a_pause_travels_in_the_export_and_is_rebuilt_by_the_import() {
     assert_eq!(a[0]["sla"]["resolve_by"], "2026-11-29T12:55:00Z");
     assert_eq!(a[0]["sla"]["resolve_by"], b[0]["sla"]["resolve_by"]);
 }
+
+#[test]
+fn a_teammate_sees_the_pause_and_its_deadlines_through_the_team_log() {
+    let Some(db) = crate::team::TeamDb::new() else {
+        return;
+    };
+    let mut alice = db.env();
+    alice.run(&["team", "init"]).ok();
+    alice.at("2026-11-29T10:00:00Z");
+    alice
+        .run(&["open", "P1", "Checkout API 502s from lb-eu-1"])
+        .ok();
+    alice.at("2026-11-29T10:05:00Z");
+    alice.run(&["sla", "pause", "1", "--reason", VENDOR]).ok();
+    alice.run(&["sync"]).ok();
+    let mut bob = db.env();
+    bob.at("2026-11-29T11:00:00Z");
+    bob.run(&["sync"]).ok();
+    let seen = bob.json(&["show", "1", "--json"]);
+    assert_eq!(seen["paused"]["reason"], VENDOR, "{seen}");
+    assert_eq!(seen["sla"]["resolve"]["state"], "paused");
+    // Bob resumes at 11:00 after 55 minutes: fix by 11:55, on both copies.
+    bob.run(&["sla", "resume", "1"]).ok();
+    bob.run(&["sync"]).ok();
+    alice.at("2026-11-29T11:01:00Z");
+    alice.run(&["sync"]).ok();
+    let a = alice.json(&["show", "1", "--json"]);
+    assert_eq!(a["paused"], Value::Null, "{a}");
+    assert_eq!(a["sla"]["resolve_by"], "2026-11-29T11:55:00Z");
+}
