@@ -388,3 +388,9 @@ CREATE INDEX deliveries_unshared ON deliveries (shared) WHERE shared = 0;
 -- Delivery claims across working copies: who claimed a 'sending' row, when another copy did
 -- (NULL: this copy).
 ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+
+-- SLA pause (version 17; the lead renumbers it at the merge): while `paused_at` is set, the
+-- respond and fix clocks that had not stopped or breached by then do not run (`sla::due`,
+-- `sla::clocks`); `pause_reason` is why. Both are projected from the timeline's `pause` events.
+ALTER TABLE incidents ADD COLUMN paused_at TEXT;
+ALTER TABLE incidents ADD COLUMN pause_reason TEXT NOT NULL DEFAULT '';

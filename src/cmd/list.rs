@@ -101,6 +101,8 @@ fn sla_cell(status: Status, c: &Clocks) -> String {
     let running = |name: &str, clock: &sla::Clock| {
         if clock.breached() {
             format!("{name} overdue {}", human_duration(clock.margin))
+        } else if clock.state == sla::ClockState::Paused {
+            format!("{name} paused ({} left)", human_duration(clock.margin))
         } else {
             format!("{name} in {}", human_duration(clock.margin))
         }

@@ -90,7 +90,8 @@ pub enum Command {
     List(list::Args),
     /// Every field, both SLA clocks and the whole timeline of one incident
     Show(show::Args),
-    /// Unresolved incidents with their deadlines, breached first
+    /// Unresolved incidents with their deadlines, breached first; pause, resume or explain an
+    /// incident's clocks
     Sla(sla::Args),
     /// Render an incident in the guide's Incident Log Template
     Log(log::Args),

@@ -104,18 +104,7 @@ fn render(
     s.push_str(&format!("  acknowledged  {}\n", time(i.acknowledged_at)));
     s.push_str(&format!("  resolved      {}\n", time(i.resolved_at)));
     s.push_str(&format!("  closed        {}\n", time(i.closed_at)));
-    s.push_str(&format!("\n{}\n", paint.bold("SLA")));
-    s.push_str(&format!(
-        "  respond       {}\n",
-        clock_line(&c.respond, paint)
-    ));
-    s.push_str(&format!(
-        "  fix           {}\n",
-        clock_line(&c.resolve, paint)
-    ));
-    if let Some(pm) = &c.postmortem {
-        s.push_str(&format!("  post-mortem   {}\n", clock_line(pm, paint)));
-    }
+    s.push_str(&sla_lines(i, &c, paint));
     for field in [
         Field::Description,
         Field::RootCause,
@@ -180,6 +169,34 @@ fn render(
         for more in lines {
             s.push_str(&format!("{indent}{more}\n"));
         }
+    }
+    s
+}
+
+/// The SLA section: each clock's deadline and state, and the pause under way.
+fn sla_lines(i: &Incident, c: &sla::Clocks, paint: &Paint) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("\n{}\n", paint.bold("SLA")));
+    s.push_str(&format!(
+        "  respond       {}\n",
+        clock_line(&c.respond, paint)
+    ));
+    s.push_str(&format!(
+        "  fix           {}\n",
+        clock_line(&c.resolve, paint)
+    ));
+    if let Some(pm) = &c.postmortem {
+        s.push_str(&format!("  post-mortem   {}\n", clock_line(pm, paint)));
+    }
+    if let Some(since) = i.paused_at {
+        s.push_str(&format!(
+            "  {}\n",
+            paint.yellow(&format!(
+                "PAUSED since {}: {}",
+                display(since),
+                i.pause_reason
+            ))
+        ));
     }
     s
 }

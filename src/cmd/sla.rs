@@ -1,4 +1,10 @@
-//! `incident sla`: every unresolved incident with its deadlines, breached first.
+//! `incident sla`: every unresolved incident with its deadlines, breached first; its
+//! subcommands pause and resume an incident's clocks and explain how they were computed (one
+//! file each under `sla/`).
+
+mod explain;
+mod pause;
+mod resume;
 
 use crate::app::App;
 use crate::domain::sla;
@@ -8,7 +14,10 @@ use crate::ui::error::CommandError;
 use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Evaluate the clocks at this moment (TIME) [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
@@ -17,7 +26,24 @@ pub struct Args {
     pub json: bool,
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Pause an OPEN or INVESTIGATING incident's respond and fix clocks (waiting on a vendor,
+    /// on the customer): the paused time does not count; a clock already breached stays so
+    Pause(pause::Args),
+    /// Resume the clocks `sla pause` paused
+    Resume(resume::Args),
+    /// How each clock of an incident got its deadline and verdict, from its timeline
+    Explain(explain::Args),
+}
+
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    match args.command {
+        Some(Command::Pause(a)) => return pause::run(app, a),
+        Some(Command::Resume(a)) => return resume::run(app, a),
+        Some(Command::Explain(a)) => return explain::run(app, a),
+        None => {}
+    }
     // What teammates recorded first (within the team timeout; never fails the command).
     app.refresh();
     let at = app.time(args.at.as_deref())?.unwrap_or(app.now);
@@ -76,6 +102,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     output::out(&output::table(&table, |r, col, cell| match (r, col) {
         (0, _) => paint.bold(cell),
         (_, 4 | 6) if cell.contains("OVERDUE") || cell.contains("BREACHED") => paint.red(cell),
+        (_, 4 | 6) if cell.contains("PAUSED") => paint.yellow(cell),
         (_, 0) if breached[r] => paint.red(cell),
         _ => cell.to_string(),
     }))

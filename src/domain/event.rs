@@ -29,6 +29,10 @@ pub enum EventKind {
     /// The health monitor's verdict changed: `field` is `score`, `recovered` or `degraded`,
     /// `old` and `new` the previous and new score, `text` the verdict.
     Health,
+    /// The SLA clocks were paused (`new` "paused", `text` the reason) or resumed (`new`
+    /// "resumed"): `incident sla pause` / `resume`. One kind for both, like a status change,
+    /// so a pause and its end read as one story and `sla::due` pairs them in time order.
+    Pause,
 }
 
 impl EventKind {
@@ -45,6 +49,7 @@ impl EventKind {
             EventKind::Attachment => "attachment",
             EventKind::Command => "command",
             EventKind::Health => "health",
+            EventKind::Pause => "pause",
         }
     }
 
@@ -52,7 +57,11 @@ impl EventKind {
     /// the other kinds add to the timeline only. `projection::apply` is where they change them.
     pub fn changes_fields(self) -> bool {
         match self {
-            EventKind::Opened | EventKind::Status | EventKind::Severity | EventKind::Field => true,
+            EventKind::Opened
+            | EventKind::Status
+            | EventKind::Severity
+            | EventKind::Field
+            | EventKind::Pause => true,
             EventKind::Note
             | EventKind::Snapshot
             | EventKind::Action
@@ -65,7 +74,7 @@ impl EventKind {
 
     /// Every kind, in the order reports list them. The compiler cannot check that a list is
     /// complete, so `every_kind_is_listed` does (through the exhaustive `as_str`).
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Opened,
         EventKind::Note,
         EventKind::Status,
@@ -77,6 +86,7 @@ impl EventKind {
         EventKind::Attachment,
         EventKind::Command,
         EventKind::Health,
+        EventKind::Pause,
     ];
 
     pub fn from_key(s: &str) -> Option<EventKind> {
@@ -98,9 +108,14 @@ impl EventKind {
             EventKind::Attachment => "Attachment",
             EventKind::Command => "Command",
             EventKind::Health => "Health",
+            EventKind::Pause => "SLA pause",
         }
     }
 }
+
+/// A `pause` event's `new` when it pauses the SLA clocks; [`RESUMED`] when it resumes them.
+pub const PAUSED: &str = "paused";
+pub const RESUMED: &str = "resumed";
 
 /// One timeline entry. `field`/`old`/`new` carry what changed; `text` what the author wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -265,6 +280,10 @@ impl Event {
                 (_, "") => format!("health {new}: {}", self.text),
                 (_, old) => format!("health {old} → {new}: {}", self.text),
             },
+            EventKind::Pause => match new {
+                PAUSED => with_text("SLA clocks paused".into()),
+                _ => "SLA clocks resumed".into(),
+            },
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),
             EventKind::Field => {
@@ -305,6 +324,7 @@ mod tests {
             EventKind::Attachment => 8,
             EventKind::Command => 9,
             EventKind::Health => 10,
+            EventKind::Pause => 11,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod env;
 pub mod event;
+pub mod explain;
 pub mod model;
 pub mod projection;
 pub mod remind;

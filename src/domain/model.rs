@@ -212,6 +212,11 @@ pub struct Incident {
     /// The SLA deadlines as computed from the timeline (`sla::due`) and stored with the
     /// incident; [`crate::domain::sla::clocks`] judges them.
     pub due: Due,
+    /// Since when the SLA clocks are paused (`incident sla pause`), while they are; a resume
+    /// or the resolution ends the pause.
+    pub paused_at: Option<Timestamp>,
+    /// Why they are paused (empty when not).
+    pub pause_reason: String,
 }
 
 impl Incident {
@@ -239,6 +244,8 @@ impl Incident {
             created_by: "alice".into(),
             updated_at: at,
             due: Due::unjudged(at),
+            paused_at: None,
+            pause_reason: String::new(),
         }
     }
 

@@ -6,7 +6,7 @@
 //! Events are applied in the order they were recorded, not the order of their (backdatable)
 //! times: a root cause corrected later wins even if the correction is dated earlier.
 
-use crate::domain::event::{Event, EventKind};
+use crate::domain::event::{Event, EventKind, PAUSED, RESUMED};
 use crate::domain::model::{Field, Incident, Number, Severity, Status};
 use crate::domain::sla::{self, Due, Policy};
 use crate::domain::time::Timestamp;
@@ -107,6 +107,8 @@ pub fn open(seed: &Seed, event: &Event, policy: &Policy) -> Result<Incident> {
         created_by: event.author.clone(),
         updated_at: event.recorded_at,
         due: Due::unjudged(detected_at),
+        paused_at: None,
+        pause_reason: String::new(),
     };
     incident.due = sla::due(&incident, std::slice::from_ref(event), policy);
     Ok(incident)
@@ -122,6 +124,7 @@ pub fn apply(incident: &Incident, event: &Event) -> Result<Incident> {
         EventKind::Opened => return Err(ProjectionError::OpenedTwice),
         EventKind::Status => status(&mut next, event)?,
         EventKind::Severity => next.severity = severity(event, event.new.as_deref())?,
+        EventKind::Pause => pause(&mut next, event)?,
         EventKind::Field => {
             let key = event.field.as_deref().unwrap_or("");
             let field = Field::from_key(key).ok_or_else(|| bad(event, "field", key))?;
@@ -190,7 +193,17 @@ pub fn merge(seed: &Seed, events: &[Event], policy: &Policy) -> Result<Merged> {
         .ok_or(ProjectionError::NotOpened)?;
     let mut incident = open(seed, opened, policy)?;
     let mut conflicts = Vec::new();
-    for event in sorted.iter().filter(|e| e.kind == EventKind::Status) {
+    // Pauses replay among the status changes: a resolution ends a pause, a reopening does not
+    // bring it back.
+    for event in sorted
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Status | EventKind::Pause))
+    {
+        if event.kind == EventKind::Pause {
+            pause(&mut incident, event)?;
+            incident.updated_at = incident.updated_at.max(event.recorded_at);
+            continue;
+        }
         match status(&mut incident, event) {
             Ok(()) => incident.updated_at = incident.updated_at.max(event.recorded_at),
             Err(
@@ -318,11 +331,30 @@ fn status(incident: &mut Incident, event: &Event) -> Result<()> {
         (Status::Open | Status::Investigating, Status::Resolved) => {
             incident.acknowledged_at.get_or_insert(at);
             incident.resolved_at = Some(at);
+            // The fix clock has stopped: nothing is left to pause (`sla::pauses` ends it too).
+            incident.paused_at = None;
+            incident.pause_reason.clear();
         }
         (Status::Resolved, Status::Closed) => incident.closed_at = Some(at),
         _ => return Err(ProjectionError::Transition { from, to }),
     }
     incident.status = to;
+    Ok(())
+}
+
+/// A pause of the SLA clocks, or its end.
+fn pause(incident: &mut Incident, event: &Event) -> Result<()> {
+    match event.new.as_deref() {
+        Some(PAUSED) => {
+            incident.paused_at = Some(event.at);
+            incident.pause_reason = event.text.clone();
+        }
+        Some(RESUMED) => {
+            incident.paused_at = None;
+            incident.pause_reason.clear();
+        }
+        other => return Err(bad(event, "value", other.unwrap_or(""))),
+    }
     Ok(())
 }
 
@@ -510,5 +542,43 @@ mod tests {
             Some("p9"),
         );
         assert!(apply(&i, &sev).is_err());
+    }
+
+    #[test]
+    fn a_merged_timeline_replays_pauses_among_the_status_changes() {
+        // Paused, resolved (which ends the pause), reopened, paused again: in whatever order
+        // the events arrive, the merged incident is paused since the second pause.
+        let pause = |at: &str, new: &str, n: u8| Event {
+            text: format!("vendor ticket CS-44{n}"),
+            uuid: Some(format!("0000000{n}")),
+            ..event(EventKind::Pause, at, None, Some(new))
+        };
+        let status = |at: &str, old: &str, new: &str, n: u8| Event {
+            uuid: Some(format!("0000000{n}")),
+            ..event(EventKind::Status, at, Some(old), Some(new))
+        };
+        let mut events = vec![
+            opened(None),
+            pause("2026-10-07T08:30:00Z", "paused", 1),
+            status("2026-10-07T09:40:00Z", "OPEN", "RESOLVED", 2),
+            status("2026-10-07T10:00:00Z", "RESOLVED", "INVESTIGATING", 3),
+            pause("2026-10-07T10:05:00Z", "paused", 4),
+        ];
+        let forward = merge(&seed(), &events, &policy()).unwrap().incident;
+        let replayed = replay(&seed(), &events[..3], &policy()).unwrap();
+        assert_eq!(
+            replayed.paused_at, None,
+            "the resolution ended the first pause"
+        );
+        events[1..].reverse();
+        let backward = merge(&seed(), &events, &policy()).unwrap().incident;
+        assert_eq!(forward, backward);
+        assert_eq!(forward.paused_at, Some(t("2026-10-07T10:05:00Z")));
+        assert_eq!(forward.pause_reason, "vendor ticket CS-444");
+        // The P1 fix clock (detected 08:00, due 09:00) was held 08:30 to 09:40 by the first
+        // pause; the second, under way, holds the 5 minutes the reopened clock has left.
+        assert_eq!(forward.due.resolve, t("2026-10-07T10:10:00Z"));
+        let c = crate::domain::sla::clocks(&forward, t("2026-10-08T00:00:00Z"));
+        assert_eq!(c.resolve.margin, 300);
     }
 }

@@ -1,8 +1,8 @@
 //! SLA policy and clocks, pure: [`due`] computes an incident's deadlines once from its
 //! timeline (stored with it on every write), and [`clocks`] judges those deadlines at a moment.
 
-use crate::domain::event::{Event, EventKind};
-use crate::domain::model::{Incident, Severity};
+use crate::domain::event::{Event, EventKind, PAUSED};
+use crate::domain::model::{Incident, Severity, Status};
 use crate::domain::time::{self, Timestamp};
 use std::time::Duration;
 
@@ -85,6 +85,9 @@ pub enum ClockState {
     Met,
     /// Stopped after the deadline.
     Breached,
+    /// Not stopped, and paused (`incident sla pause`) before its deadline: its time left
+    /// does not shrink until it resumes.
+    Paused,
 }
 
 /// One SLA clock evaluated at a moment.
@@ -152,14 +155,77 @@ impl Due {
     }
 }
 
+/// One pause of the SLA clocks: from `from` to its resume or the resolution that ended it
+/// (`None` while it lasts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pause {
+    pub from: Timestamp,
+    pub until: Option<Timestamp>,
+    pub reason: String,
+}
+
+/// The pauses of a timeline (any order), in time order: a `pause` event starts one, a
+/// resume or a resolution ends it. The commands allow one pause at a time; a merged timeline
+/// holding two overlapping keeps the first.
+pub fn pauses(events: &[Event]) -> Vec<Pause> {
+    let mut sorted: Vec<&Event> = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Pause | EventKind::Status))
+        .collect();
+    sorted.sort_by_key(|e| e.at);
+    let mut found: Vec<Pause> = Vec::new();
+    for e in sorted {
+        let open = found.last_mut().filter(|p| p.until.is_none());
+        let ends = match e.kind {
+            EventKind::Pause => e.new.as_deref() != Some(PAUSED),
+            _ => e.new.as_deref() == Some(Status::Resolved.as_str()),
+        };
+        match (open, ends) {
+            (Some(p), true) => p.until = Some(e.at),
+            (None, false) if e.kind == EventKind::Pause => found.push(Pause {
+                from: e.at,
+                until: None,
+                reason: e.text.clone(),
+            }),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// `deadline` pushed back by the part of each pause that fell while the clock ran: a pause
+/// counts from its start (if the clock had not stopped or breached by then) to its end or
+/// the clock's stop. A pause still lasting counts as ending where it began: `clocks` adds
+/// its length at the moment of judgement.
+pub fn paused_deadline(
+    deadline: Timestamp,
+    stop: Option<Timestamp>,
+    pauses: &[Pause],
+) -> Timestamp {
+    pauses.iter().fold(deadline, |d, p| {
+        if stop.is_some_and(|s| p.from >= s) || p.from > d {
+            return d;
+        }
+        let end = p.until.unwrap_or(p.from);
+        let end = stop.map_or(end, |s| end.min(s));
+        let length = end
+            .signed_duration_since(p.from)
+            .to_std()
+            .unwrap_or_default();
+        time::add_capped(d, length)
+    })
+}
+
 /// The deadlines of `incident`, whose timeline (any order) is `events`, under `policy`. The
 /// respond and fix clocks start at detection. A running clock's deadline follows the current
 /// severity; a stopped clock's follows the severity in force at the moment it stopped (by the
 /// events' times), so that it keeps the verdict it had: escalating after an acknowledgement
 /// does not turn a met response into a breach. The post-mortem clock runs from the
-/// resolution for the policy's window. Deadlines past the range of times are capped
+/// resolution for the policy's window. Paused time ([`pauses`]) does not count against the
+/// respond and fix clocks ([`paused_deadline`]). Deadlines past the range of times are capped
 /// (`time::add_capped`), so no target overflows.
 pub fn due(incident: &Incident, events: &[Event], policy: &Policy) -> Due {
+    let pauses = pauses(events);
     let in_force = |stop: Option<Timestamp>| match stop {
         Some(t) => severity_at(incident, events, t),
         None => incident.severity,
@@ -167,9 +233,10 @@ pub fn due(incident: &Incident, events: &[Event], policy: &Policy) -> Due {
     let start = incident.detected_at;
     let respond = policy.target(in_force(incident.acknowledged_at)).respond;
     let resolve = policy.target(in_force(incident.resolved_at)).resolve;
+    let (ack, fixed) = (incident.acknowledged_at, incident.resolved_at);
     Due {
-        respond: time::add_capped(start, whole(respond)),
-        resolve: time::add_capped(start, whole(resolve)),
+        respond: paused_deadline(time::add_capped(start, whole(respond)), ack, &pauses),
+        resolve: paused_deadline(time::add_capped(start, whole(resolve)), fixed, &pauses),
         postmortem: incident
             .resolved_at
             .map(|r| time::add_capped(r, whole(policy.postmortem))),
@@ -179,14 +246,14 @@ pub fn due(incident: &Incident, events: &[Event], policy: &Policy) -> Due {
 /// A target with a fraction of a second counts as the next whole second: deadlines are stored
 /// in whole seconds, and a clock judges by its margin in whole seconds, so a stop less than a
 /// second past such a deadline is on time either way.
-fn whole(d: Duration) -> Duration {
+pub fn whole(d: Duration) -> Duration {
     Duration::from_secs(d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0)))
 }
 
 /// The severity in force at `t`: the opening's, changed by every severity event dated at or
 /// before `t` (in time order; events at the same time in the order given). A severity
 /// changed in the same command that stops a clock counts for it.
-fn severity_at(incident: &Incident, events: &[Event], t: Timestamp) -> Severity {
+pub fn severity_at(incident: &Incident, events: &[Event], t: Timestamp) -> Severity {
     let parse = |e: &Event| e.new.as_deref().and_then(|s| s.parse::<Severity>().ok());
     let opening = events
         .iter()
@@ -216,16 +283,40 @@ pub struct Clocks {
 pub fn clocks(incident: &Incident, now: Timestamp) -> Clocks {
     let due = incident.due;
     let resolved = incident.resolved_at.filter(|t| *t <= now);
+    let paused = |c: Clock| held(c, incident.paused_at, now);
     Clocks {
-        respond: clock(due.respond, incident.acknowledged_at, now),
-        resolve: clock(due.resolve, incident.resolved_at, now),
+        respond: paused(clock(due.respond, incident.acknowledged_at, now)),
+        resolve: paused(clock(due.resolve, incident.resolved_at, now)),
         postmortem: resolved
             .and(due.postmortem)
             .map(|d| clock(d, incident.closed_at, now)),
     }
 }
 
+/// A running clock paused at `since` (by `now`, and not past its deadline then) keeps the time
+/// it had left at the pause; its deadline is the stored one moved by the pause so far. A
+/// clock already overdue when paused stays overdue.
+fn held(c: Clock, since: Option<Timestamp>, now: Timestamp) -> Clock {
+    match since {
+        Some(p) if c.stopped_at.is_none() && p <= now && p <= c.deadline => {
+            let so_far = now.signed_duration_since(p).to_std().unwrap_or_default();
+            Clock {
+                deadline: time::add_capped(c.deadline, so_far),
+                stopped_at: None,
+                state: ClockState::Paused,
+                margin: c.deadline.signed_duration_since(p).num_seconds(),
+            }
+        }
+        _ => c,
+    }
+}
+
 impl Clocks {
+    /// Whether either is paused.
+    pub fn paused(&self) -> bool {
+        self.respond.state == ClockState::Paused || self.resolve.state == ClockState::Paused
+    }
+
     pub fn breached(&self) -> bool {
         self.respond.breached() || self.resolve.breached()
     }
@@ -452,5 +543,71 @@ mod tests {
         assert_eq!(d.postmortem, Some(time::latest()));
         let c = clock(d.respond, None, time::latest());
         assert_eq!((c.state, c.margin), (ClockState::Running, 0));
+    }
+
+    fn pause(at: &str, new: &str) -> Event {
+        Event {
+            text: "waiting on vendor ticket CS-4411".into(),
+            ..event(EventKind::Pause, at, new)
+        }
+    }
+
+    #[test]
+    fn a_pause_at_the_deadline_holds_and_one_a_second_later_does_not() {
+        // P1 at 10:00, respond by 10:15; paused 10:15:00 or 10:15:01, resumed 10:45.
+        let i = incident(Severity::P1, "2026-11-29T10:00:00Z");
+        let resume = pause("2026-11-29T10:45:00Z", "resumed");
+        let at_deadline = judged(
+            i.clone(),
+            "P1",
+            &[pause("2026-11-29T10:15:00Z", "paused"), resume.clone()],
+        );
+        assert_eq!(at_deadline.due.respond, t("2026-11-29T10:45:00Z"));
+        let late = judged(i, "P1", &[pause("2026-11-29T10:15:01Z", "paused"), resume]);
+        assert_eq!(late.due.respond, t("2026-11-29T10:15:00Z"));
+        // Both pauses began before the fix deadline (11:00): 30m and 29m 59s more.
+        assert_eq!(at_deadline.due.resolve, t("2026-11-29T11:30:00Z"));
+        assert_eq!(late.due.resolve, t("2026-11-29T11:29:59Z"));
+    }
+
+    #[test]
+    fn a_paused_clock_keeps_its_time_left_until_resumed() {
+        let mut i = incident(Severity::P1, "2026-11-29T10:00:00Z");
+        i.paused_at = Some(t("2026-11-29T10:05:00Z"));
+        let i = judged(i, "P1", &[pause("2026-11-29T10:05:00Z", "paused")]);
+        // Before the pause it runs; from it, 10m and 55m stay left however long it lasts.
+        let before = clocks(&i, t("2026-11-29T10:04:00Z"));
+        assert_eq!(before.respond.state, ClockState::Running);
+        let c = clocks(&i, t("2026-11-30T10:05:00Z"));
+        assert_eq!(
+            (c.respond.state, c.respond.margin),
+            (ClockState::Paused, 600)
+        );
+        assert_eq!(
+            (c.resolve.state, c.resolve.margin),
+            (ClockState::Paused, 3_300)
+        );
+        assert_eq!(c.respond.deadline, t("2026-11-30T10:15:00Z"));
+        assert!(!c.breached() && c.paused());
+    }
+
+    #[test]
+    fn a_pause_after_a_stop_counts_for_nothing_and_a_resolution_ends_one() {
+        // Acknowledged 10:05, paused 10:10, resolved 10:40: the response had stopped, the fix
+        // was held 30 minutes.
+        let mut i = incident(Severity::P1, "2026-11-29T10:00:00Z");
+        i.acknowledged_at = Some(t("2026-11-29T10:05:00Z"));
+        i.resolved_at = Some(t("2026-11-29T10:40:00Z"));
+        let resolved = Event {
+            old: Some("INVESTIGATING".into()),
+            ..event(EventKind::Status, "2026-11-29T10:40:00Z", "RESOLVED")
+        };
+        let events = [pause("2026-11-29T10:10:00Z", "paused"), resolved];
+        let i = judged(i, "P1", &events);
+        assert_eq!(i.due.respond, t("2026-11-29T10:15:00Z"));
+        assert_eq!(i.due.resolve, t("2026-11-29T11:30:00Z"));
+        let found = pauses(&events);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].until, Some(t("2026-11-29T10:40:00Z")));
     }
 }

@@ -187,6 +187,16 @@ pub fn from_stored(s: &str) -> Option<Timestamp> {
     a_time.then(|| if before { earliest() } else { latest() })
 }
 
+/// Serde (serialize) for a time in the storage form ([`to_rfc3339`]).
+pub mod rfc3339 {
+    use super::{Timestamp, to_rfc3339};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&to_rfc3339(*t))
+    }
+}
+
 /// Serde for an optional time in the storage form ([`to_rfc3339`]): `"2026-11-29T04:48:51Z"`.
 pub mod rfc3339_option {
     use super::{Timestamp, from_rfc3339, to_rfc3339};

@@ -61,6 +61,10 @@ pub enum WorkflowError {
     NoAction(Number),
     #[error("action item {id} was already done at {}", time::display(*.at))]
     ActionDone { id: Number, at: Timestamp },
+    #[error("incident {number}'s SLA clocks are already paused (since {})", time::display(*.since))]
+    AlreadyPaused { number: Number, since: Timestamp },
+    #[error("incident {0}'s SLA clocks are not paused")]
+    NotPaused(Number),
     #[error("nothing to update: no field, severity or status was given")]
     NothingToUpdate(Number),
     /// A change whose events do not describe the incident: a bug, not a user's mistake.
@@ -105,6 +109,12 @@ impl WorkflowError {
             WorkflowError::Empty(_) => "write something, or pipe it in with `-`".into(),
             WorkflowError::NoAction(_) => "`incident action list` shows the action items".into(),
             WorkflowError::ActionDone { .. } => "`incident action list --open` shows those still to do".into(),
+            WorkflowError::AlreadyPaused { number, .. } => {
+                format!("`incident sla resume {number}` first; `incident sla explain {number}` shows the pauses")
+            }
+            WorkflowError::NotPaused(number) => {
+                format!("`incident sla pause {number} --reason TEXT` pauses them")
+            }
             WorkflowError::Projection { .. } => return None,
             WorkflowError::NothingToUpdate(number) => format!(
                 "pass at least one of --status, --severity, --title, --description, --root-cause, --resolution, --prevention, --lessons (`incident update {number} --help`)"
@@ -432,6 +442,63 @@ impl Change {
                 action: "acknowledged",
             }),
         }
+    }
+
+    /// Pauses the SLA clocks of an OPEN or INVESTIGATING incident (waiting on a vendor, on
+    /// the customer): the time until [`Change::resume`] does not count against the respond
+    /// and fix clocks (`sla::due`). Dated no earlier than the last status change, so that
+    /// every copy replays it where it was made.
+    pub fn pause(&mut self, reason: &str) -> Result<()> {
+        let (number, status) = (self.incident.number, self.incident.status);
+        if !status.is_unresolved() {
+            return Err(WorkflowError::Wrong {
+                number,
+                status,
+                allowed: "OPEN or INVESTIGATING",
+                action: "paused",
+            });
+        }
+        if let Some(since) = self.incident.paused_at {
+            return Err(WorkflowError::AlreadyPaused { number, since });
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(WorkflowError::Empty("reason"));
+        }
+        let detected = self.incident.detected_at;
+        if self.at < detected {
+            return Err(self.out_of_order("the pause", self.start_name(detected), detected));
+        }
+        if let Some(last) = self.status_since.filter(|t| self.at < *t) {
+            return Err(self.out_of_order("the pause", "the last status change", last));
+        }
+        self.push(
+            EventKind::Pause,
+            None,
+            None,
+            Some(crate::domain::event::PAUSED.into()),
+            reason.to_string(),
+        );
+        Ok(())
+    }
+
+    /// Ends the pause [`Change::pause`] began; the clocks run again from this moment.
+    pub fn resume(&mut self) -> Result<()> {
+        let number = self.incident.number;
+        let Some(since) = self.incident.paused_at else {
+            return Err(WorkflowError::NotPaused(number));
+        };
+        if self.at < since {
+            return Err(self.out_of_order("the resume", "the pause", since));
+        }
+        self.push(
+            EventKind::Pause,
+            None,
+            None,
+            Some(crate::domain::event::RESUMED.into()),
+            String::new(),
+        );
+        Ok(())
     }
 
     /// Takes a RESOLVED or CLOSED incident back to INVESTIGATING.

@@ -202,6 +202,7 @@ fn clock(c: &Clock, start: Timestamp, words: &ClockWords) -> Value {
         ClockState::Overdue => format!("overdue by {}", span(c.margin)),
         ClockState::Met => format!("met with {} to spare", span(c.margin)),
         ClockState::Breached => format!("breached by {}", span(c.margin)),
+        ClockState::Paused => format!("paused with {} left", span(c.margin)),
     };
     let (head, suffix) = match c.stopped_at {
         Some(_) => (words.done, words.done_suffix),

@@ -176,6 +176,8 @@ mod tests {
                 &[],
                 &crate::domain::sla::Policy::default(),
             ),
+            paused_at: None,
+            pause_reason: String::new(),
         }
     }
 

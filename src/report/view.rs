@@ -79,7 +79,16 @@ pub fn incident(i: &Incident, now: Timestamp) -> Value {
         "created_by": i.created_by,
         "updated_at": time::to_rfc3339(i.updated_at),
         "sla": sla(i, now),
+        "paused": paused(i),
     })
+}
+
+/// The SLA pause under way (`incident sla pause`): since when and why, or null.
+pub fn paused(i: &Incident) -> Value {
+    match i.paused_at {
+        Some(since) => json!({"since": time::to_rfc3339(since), "reason": i.pause_reason}),
+        None => Value::Null,
+    }
 }
 
 pub fn event(e: &Event) -> Value {

@@ -54,10 +54,27 @@ impl Clock {
         format!("unixepoch({})", self.due())
     }
 
+    /// The deadline at `moment` as `sla::clocks` moves it while paused (`paused_at`): a running
+    /// respond or fix clock paused by then, not past its deadline at the pause, has the time
+    /// since the pause added, so it is never late while paused.
+    fn held_deadline(self, moment: Moment) -> String {
+        if self == Clock::Postmortem {
+            return self.deadline();
+        }
+        format!(
+            "({d} + CASE WHEN {paused} AND {running} AND unixepoch(paused_at) <= {d}
+                THEN {at} - unixepoch(paused_at) ELSE 0 END)",
+            d = self.deadline(),
+            paused = moment.reached("paused_at"),
+            running = moment.not_reached(self.stop()),
+            at = moment.epoch(),
+        )
+    }
+
     /// The clock judged at `moment`, as expressions over the `incidents` columns.
     pub fn at(self, moment: Moment) -> ClockSql {
         ClockSql {
-            deadline: self.deadline(),
+            deadline: self.held_deadline(moment),
             stopped: format!(
                 "CASE WHEN {} THEN unixepoch({}) END",
                 moment.reached(self.stop()),
@@ -305,7 +322,8 @@ mod tests {
         match state {
             ClockState::Met => 0,
             ClockState::Breached | ClockState::Overdue => 1,
-            ClockState::Running => 2,
+            // The SQL has no paused state: a paused clock is running there.
+            ClockState::Running | ClockState::Paused => 2,
         }
     }
 
@@ -643,6 +661,38 @@ mod tests {
             [t("2026-11-29T10:50:00Z"), t("2026-11-29T11:00:00Z")],
         );
         agree_around(&mut db, &policy, [t("2026-12-02T10:00:00Z")]);
+    }
+
+    #[test]
+    fn a_paused_clock_is_never_late_while_paused_and_one_breached_before_stays_breached() {
+        let open = t("2026-11-29T10:00:00Z");
+        let paused = |number, at: &str| {
+            let mut i = Incident::opened(number, Severity::P1, open);
+            i.uuid = format!("u{number}");
+            change(i, t(at), |c| c.pause("waiting on vendor ticket CS-4411"))
+        };
+        // Paused with 5m of the response left; paused after it breached; paused 10:10 to
+        // 10:40 (respond by 10:45, fix by 11:30).
+        let held = paused(1, "2026-11-29T10:10:00Z");
+        let late = paused(2, "2026-11-29T10:20:00Z");
+        let resumed = change(
+            paused(3, "2026-11-29T10:10:00Z"),
+            t("2026-11-29T10:40:00Z"),
+            |c| c.resume(),
+        );
+        assert!(!breached_at(&held, "2026-11-30T10:00:00Z"));
+        assert!(breached_at(&late, "2026-11-29T10:20:00Z"));
+        assert!(!breached_at(&resumed, "2026-11-29T10:45:00Z"));
+        assert!(breached_at(&resumed, "2026-11-29T10:45:01Z"));
+        let mut db = db(vec![held, late, resumed]);
+        agree_around(
+            &mut db,
+            &Policy::default(),
+            [
+                "10:10:00", "10:15:00", "10:20:00", "10:40:00", "10:45:00", "11:30:00",
+            ]
+            .map(|h| t(&format!("2026-11-29T{h}Z"))),
+        );
     }
 
     #[test]

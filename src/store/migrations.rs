@@ -52,6 +52,8 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         Some(Step::Rows(super::share::fill_row_uuids)),
     ),
     (include_str!("migrations/0016_claims.sql"), None),
+    // The SLA pause (issue 16, helper S): the lead renumbers it (19) at the merge.
+    (include_str!("migrations/0017_pause.sql"), None),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in

@@ -115,6 +115,9 @@ impl IncidentRecord {
             // Deadlines are not carried: the importing database judges them under its policy
             // from the timeline (`projection::replay`).
             due: crate::domain::sla::Due::unjudged(detected_at),
+            // A pause is not carried either: the replay of the timeline's `pause` events sets it.
+            paused_at: None,
+            pause_reason: String::new(),
         })
     }
 }

@@ -1,7 +1,8 @@
 //! SLA clocks in words, as every command that changes or shows an incident prints them.
 
+use crate::domain::explain::{Cause, History, Step};
 use crate::domain::sla::{Clock, ClockState};
-use crate::domain::time::{display, human_duration};
+use crate::domain::time::{Timestamp, display, human_duration};
 use crate::ui::output::Paint;
 
 /// A clock in words: `12m left`, `OVERDUE by 2h`, `met with 5m to spare`, `BREACHED by 1h`.
@@ -12,10 +13,129 @@ pub fn clock_state(c: &Clock, paint: &Paint) -> String {
         ClockState::Overdue => paint.red(&format!("OVERDUE by {d}")),
         ClockState::Met => paint.green(&format!("met with {d} to spare")),
         ClockState::Breached => paint.red(&format!("BREACHED by {d}")),
+        ClockState::Paused => paint.yellow(&format!("PAUSED with {d} left")),
     }
 }
 
 /// `by 2026-11-29 10:15 (12m left)`.
 pub fn clock_line(c: &Clock, paint: &Paint) -> String {
     format!("by {} ({})", display(c.deadline), clock_state(c, paint))
+}
+
+/// `incident sla explain` in words: each clock's steps, one line each, oldest first.
+pub fn explain_text(histories: &[History], paint: &Paint) -> String {
+    let mut s = String::new();
+    for h in histories {
+        s.push_str(&format!(
+            "{}\n",
+            paint.bold(&h.clock.label().to_uppercase())
+        ));
+        if h.steps.is_empty() {
+            s.push_str("  not started: it runs from the resolution\n");
+        }
+        for step in &h.steps {
+            let (at, text) = step_text(step);
+            s.push_str(&format!("  {}  {text}\n", display(at)));
+        }
+    }
+    s
+}
+
+fn secs(n: u64) -> String {
+    human_duration(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// One step: when, and what happened to the clock.
+fn step_text(step: &Step) -> (Timestamp, String) {
+    match step {
+        Step::Started {
+            at,
+            cause,
+            severity,
+            target_seconds,
+            deadline,
+        } => {
+            let why = match cause {
+                Cause::Detection => "started at the detection",
+                Cause::Resolution => "started at the resolution",
+                Cause::Reopening => "running again after the reopening",
+            };
+            let text = format!(
+                "{why}: {severity} target {}, due {}",
+                secs(*target_seconds),
+                display(*deadline)
+            );
+            (*at, text)
+        }
+        Step::SeverityChanged {
+            at,
+            from,
+            to,
+            target_seconds,
+            deadline,
+        } => (
+            *at,
+            format!(
+                "severity {from} → {to}: target {}, due {}",
+                secs(*target_seconds),
+                display(*deadline)
+            ),
+        ),
+        Step::Paused {
+            at,
+            reason,
+            breached,
+        } => {
+            let note = if *breached {
+                " (already breached: it stays breached)"
+            } else {
+                ""
+            };
+            (*at, format!("paused: {reason}{note}"))
+        }
+        Step::Resumed {
+            at,
+            paused_seconds,
+            deadline,
+        } => (
+            *at,
+            format!(
+                "resumed after {} paused: due {}",
+                secs(*paused_seconds),
+                display(*deadline)
+            ),
+        ),
+        Step::Cancelled { at } => (*at, "called off by the reopening".into()),
+        Step::Stopped {
+            at,
+            state,
+            severity,
+            margin_seconds,
+            deadline,
+        }
+        | Step::Now {
+            at,
+            state,
+            severity,
+            margin_seconds,
+            deadline,
+        } => {
+            let c = Clock {
+                deadline: *deadline,
+                stopped_at: None,
+                state: *state,
+                margin: *margin_seconds,
+            };
+            let head = match step {
+                Step::Stopped { .. } => "stopped",
+                _ => "now",
+            };
+            let text = format!(
+                "{head}: {} under {severity} (due {})",
+                clock_state(&c, &Paint::plain()),
+                display(*deadline)
+            );
+            (*at, text)
+        }
+    }
 }

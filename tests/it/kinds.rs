@@ -50,6 +50,15 @@ fn every_kind(env: &mut Env) -> Vec<Value> {
         .ok();
     env.run(&["attach", "1", log.to_str().unwrap()]).ok();
     env.run(&["exec", "1", "--", "echo", "pool=ok"]).ok();
+    env.run(&[
+        "sla",
+        "pause",
+        "1",
+        "--reason",
+        "waiting on vendor ticket CS-4411 (eu-west-1 <db-02>)",
+    ])
+    .ok();
+    env.run(&["sla", "resume", "1"]).ok();
     // A day later the fix clock is past its deadline: `remind` records the breach.
     env.at("2026-11-30T10:05:00Z");
     assert_eq!(env.run(&["remind"]).code, 2);

@@ -24,6 +24,7 @@ mod kubernetes;
 mod layers;
 mod lifecycle;
 mod output;
+mod pause;
 mod postmortem;
 mod projection;
 mod readme;

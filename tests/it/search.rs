@@ -613,6 +613,8 @@ fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
          BEGIN
              SELECT RAISE(ABORT, 'timeline events are append-only');
          END;
+         ALTER TABLE incidents DROP COLUMN paused_at;
+         ALTER TABLE incidents DROP COLUMN pause_reason;
          DROP TABLE purges;
          DROP INDEX incidents_unnumbered;
          DROP INDEX incidents_local_number;

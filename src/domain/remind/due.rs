@@ -212,6 +212,7 @@ pub fn due(
                 stop,
                 shares,
                 repeat,
+                paused: i.paused_at,
             };
             clock.levels(at, &mut plan);
         }
@@ -227,6 +228,7 @@ pub fn due(
                 stop: i.closed_at,
                 shares: &[],
                 repeat: policy.postmortem,
+                paused: None,
             };
             clock.levels(at, &mut plan);
         }
@@ -300,6 +302,8 @@ struct Clock<'a> {
     /// post-mortem.
     shares: &'a [f64],
     repeat: Duration,
+    /// Since when its incident's clocks are paused (`incident sla pause`).
+    paused: Option<Timestamp>,
 }
 
 impl Clock<'_> {
@@ -308,6 +312,11 @@ impl Clock<'_> {
     fn levels(&self, at: Timestamp, plan: &mut Plan) {
         let c = sla::clock(self.deadline, self.stop, at);
         if c.stopped_at.is_some() {
+            return;
+        }
+        // A paused clock waits: nothing approaches or breaches until it resumes. One breached
+        // before the pause stays breached, and its repeats go on (`sla::clocks` agrees).
+        if self.paused.is_some_and(|p| p <= at && p <= self.deadline) {
             return;
         }
         let mut levels: Vec<(Level, Timestamp)> = Vec::new();

@@ -79,7 +79,7 @@ fn judged_clocks() -> String {
     format!(
         "WITH windowed AS (
     SELECT number, title, severity, opened_at, acknowledged_at, resolved_at, respond_due_at,
-        resolve_due_at, opened_at >= :since AS current,
+        resolve_due_at, paused_at, opened_at >= :since AS current,
         -- Each window is judged at its own end; the previous one ends where this one starts.
         CASE WHEN opened_at >= :since THEN :as_of ELSE :since END AS end_at
     FROM incidents
@@ -189,7 +189,7 @@ FROM incidents
 WHERE {unresolved}
 ORDER BY severity, opened_at, number LIMIT :cap",
         acknowledged = end.reached(Clock::Respond.stop()),
-        resolve_by = Clock::Resolve.deadline(),
+        resolve_by = Clock::Resolve.at(end).deadline,
         unresolved = Clock::Resolve.pending(end),
     )
 }
