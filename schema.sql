@@ -388,3 +388,9 @@ CREATE INDEX deliveries_unshared ON deliveries (shared) WHERE shared = 0;
 -- Delivery claims across working copies: who claimed a 'sending' row, when another copy did
 -- (NULL: this copy).
 ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+
+-- The post-mortem's prose fields (version 17): impact, trigger and detection, set by `update`
+-- as `field` events like the guide's fields.
+ALTER TABLE incidents ADD COLUMN impact TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN trigger TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN detection TEXT NOT NULL DEFAULT '';

@@ -75,6 +75,32 @@ pub fn text_arg(arg: &str) -> Result<String, CommandError> {
     })
 }
 
+/// The fields' texts, a `-` read from stdin (as `open --description -` and `note 12 -` do);
+/// stdin can be read once, so only one field may take it. The title is a line, never stdin.
+pub fn field_texts(
+    given: Vec<(crate::domain::model::Field, &str)>,
+) -> Result<Vec<(crate::domain::model::Field, String)>, CommandError> {
+    let from_stdin: Vec<&str> = given
+        .iter()
+        .filter(|(f, v)| *f != crate::domain::model::Field::Title && *v == "-")
+        .map(|(f, _)| f.label())
+        .collect();
+    if from_stdin.len() > 1 {
+        return Err(CommandError::new(format!(
+            "stdin (`-`) was given for {}: it can be read once",
+            from_stdin.join(" and ")
+        ))
+        .with_hint("give `-` to one field and the others as text, or give each its own command"));
+    }
+    given
+        .into_iter()
+        .map(|(f, v)| match f {
+            crate::domain::model::Field::Title => Ok((f, v.to_string())),
+            _ => text_arg(v).map(|t| (f, t)),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{IncidentRef, incident_ref};

@@ -116,10 +116,14 @@ fn render(
     if let Some(pm) = &c.postmortem {
         s.push_str(&format!("  post-mortem   {}\n", clock_line(pm, paint)));
     }
+    // The post-mortem's order (impact, root cause, trigger, resolution, detection).
     for field in [
         Field::Description,
+        Field::Impact,
         Field::RootCause,
+        Field::Trigger,
         Field::Resolution,
+        Field::Detection,
         Field::Prevention,
         Field::LessonsLearned,
     ] {

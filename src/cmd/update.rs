@@ -23,12 +23,22 @@ pub struct Args {
     pub severity: Option<String>,
     #[arg(long, value_name = "T")]
     pub title: Option<String>,
+    /// What is wrong, in more detail (`-` reads stdin, as for every text below)
     #[arg(long, value_name = "D")]
     pub description: Option<String>,
+    /// Who and what was hurt, and how much (the post-mortem's Impact)
+    #[arg(long, value_name = "TEXT")]
+    pub impact: Option<String>,
     #[arg(long, value_name = "R")]
     pub root_cause: Option<String>,
+    /// What set it off (a deploy, a traffic spike), beside the root cause
+    #[arg(long, value_name = "TEXT")]
+    pub trigger: Option<String>,
     #[arg(long, value_name = "R")]
     pub resolution: Option<String>,
+    /// How it was noticed (an alert, a customer), and how it could have been sooner
+    #[arg(long, value_name = "TEXT")]
+    pub detection: Option<String>,
     #[arg(long, value_name = "P")]
     pub prevention: Option<String>,
     #[arg(long, value_name = "L")]
@@ -42,17 +52,21 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let number = app.number(&args.number)?;
     let status: Option<Status> = args.status.as_deref().map(str::parse).transpose()?;
     let severity: Option<Severity> = args.severity.as_deref().map(str::parse).transpose()?;
-    let fields: Vec<(Field, &str)> = [
+    let given: Vec<(Field, &str)> = [
         (Field::Title, &args.title),
         (Field::Description, &args.description),
+        (Field::Impact, &args.impact),
         (Field::RootCause, &args.root_cause),
+        (Field::Trigger, &args.trigger),
         (Field::Resolution, &args.resolution),
+        (Field::Detection, &args.detection),
         (Field::Prevention, &args.prevention),
         (Field::LessonsLearned, &args.lessons),
     ]
     .into_iter()
     .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
     .collect();
+    let fields = super::args::field_texts(given)?;
     let at = app.time(args.at.as_deref())?;
     let (incident, changed) = app.write(|txn, actor| {
         if status.is_none() && severity.is_none() && fields.is_empty() {
@@ -61,6 +75,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         let mut change = record::begin(txn, actor, "the update", number, at)?;
         // Fields first, so `--root-cause … --resolution … --status CLOSED` closes in one go.
         for (field, value) in &fields {
+            let value = value.as_str();
             change.set_field(*field, value)?;
         }
         if let Some(severity) = severity {

@@ -103,16 +103,25 @@ pub enum Field {
     Resolution,
     Prevention,
     LessonsLearned,
+    /// The post-mortem's prose (issue 16): who and what was hurt, and how much.
+    Impact,
+    /// What set the problem off (a deploy, a traffic spike), as opposed to its root cause.
+    Trigger,
+    /// How it was noticed (an alert, a customer), and how it could have been sooner.
+    Detection,
 }
 
 impl Field {
-    pub const ALL: [Field; 6] = [
+    pub const ALL: [Field; 9] = [
         Field::Title,
         Field::Description,
         Field::RootCause,
         Field::Resolution,
         Field::Prevention,
         Field::LessonsLearned,
+        Field::Impact,
+        Field::Trigger,
+        Field::Detection,
     ];
 
     /// The stable key used in the database, JSON and templates.
@@ -124,6 +133,9 @@ impl Field {
             Field::Resolution => "resolution",
             Field::Prevention => "prevention",
             Field::LessonsLearned => "lessons_learned",
+            Field::Impact => "impact",
+            Field::Trigger => "trigger",
+            Field::Detection => "detection",
         }
     }
 
@@ -135,6 +147,9 @@ impl Field {
             Field::Resolution => "resolution",
             Field::Prevention => "prevention",
             Field::LessonsLearned => "lessons learned",
+            Field::Impact => "impact",
+            Field::Trigger => "trigger",
+            Field::Detection => "detection",
         }
     }
 
@@ -196,6 +211,9 @@ pub struct Incident {
     pub resolution: String,
     pub prevention: String,
     pub lessons_learned: String,
+    pub impact: String,
+    pub trigger: String,
+    pub detection: String,
     /// When the impact began: the earliest time the timeline may hold (notes, field changes
     /// and action items from here on). `started_at <= detected_at <= opened_at`.
     pub started_at: Timestamp,
@@ -230,6 +248,9 @@ impl Incident {
             resolution: String::new(),
             prevention: String::new(),
             lessons_learned: String::new(),
+            impact: String::new(),
+            trigger: String::new(),
+            detection: String::new(),
             started_at: at,
             detected_at: at,
             opened_at: at,
@@ -250,6 +271,9 @@ impl Incident {
             Field::Resolution => &self.resolution,
             Field::Prevention => &self.prevention,
             Field::LessonsLearned => &self.lessons_learned,
+            Field::Impact => &self.impact,
+            Field::Trigger => &self.trigger,
+            Field::Detection => &self.detection,
         }
     }
 
@@ -270,6 +294,9 @@ impl Incident {
             Field::Resolution => &mut self.resolution,
             Field::Prevention => &mut self.prevention,
             Field::LessonsLearned => &mut self.lessons_learned,
+            Field::Impact => &mut self.impact,
+            Field::Trigger => &mut self.trigger,
+            Field::Detection => &mut self.detection,
         }
     }
 }

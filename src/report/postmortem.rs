@@ -50,6 +50,7 @@ pub fn context(
         "sla": sla(incident, policy, now),
         "detection": detection(incident, &timeline),
         "impact": {
+            "text": incident.impact,
             "description": incident.description,
             "data_age": first.as_ref().map(|s| data_age(&s.snapshot)).unwrap_or_default(),
             "measured_at": first.as_ref().map(|s| time::to_rfc3339(s.snapshot.taken_at)),
@@ -330,6 +331,7 @@ fn detection(i: &Incident, timeline: &[Event]) -> Value {
     }
     let moment = |label: &str, t: Option<Timestamp>| json!({"label": label, "at": ts(t)});
     json!({
+        "text": i.detection,
         "moments": [
             moment("Impact start", Some(i.started_at)),
             moment("Detected", Some(i.detected_at)),
@@ -469,8 +471,11 @@ fn missing(i: &Incident, actions: &[ActionItem]) -> Vec<&'static str> {
     let mut out = Vec::new();
     for (text, label) in [
         (&i.description, "description"),
+        (&i.impact, "impact"),
         (&i.root_cause, "root cause"),
+        (&i.trigger, "trigger"),
         (&i.resolution, "resolution"),
+        (&i.detection, "detection"),
     ] {
         if text.is_empty() {
             out.push(label);
@@ -493,8 +498,13 @@ fn missing(i: &Incident, actions: &[ActionItem]) -> Vec<&'static str> {
 /// The command that fills each section, for the "not recorded yet" lines.
 fn hints(number: Number) -> Value {
     let update = |flag: &str| format!("incident update {number} --{flag} \"…\"");
+    // Prose that runs to paragraphs is easier typed into a file and piped in.
+    let piped = |flag: &str| format!("incident update {number} --{flag} -");
     json!({
         "description": update("description"),
+        "impact": piped("impact"),
+        "trigger": update("trigger"),
+        "detection": piped("detection"),
         "root_cause": update("root-cause"),
         "resolution": update("resolution"),
         "prevention": update("prevention"),

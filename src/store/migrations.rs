@@ -52,6 +52,8 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         Some(Step::Rows(super::share::fill_row_uuids)),
     ),
     (include_str!("migrations/0016_claims.sql"), None),
+    // The post-mortem helper's migration (issue 16 item 1): the lead renumbers it at merge.
+    (include_str!("migrations/0017_postmortem.sql"), None),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in

@@ -10,16 +10,17 @@ use std::sync::LazyLock;
 
 pub const INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
-     closed_at, created_by, updated_at, started_at, respond_due_at, resolve_due_at, postmortem_due_at";
+     closed_at, created_by, updated_at, started_at, respond_due_at, resolve_due_at, postmortem_due_at, \
+     impact, trigger, detection";
 
 /// [`INCIDENT_COLUMNS`] as a database before version 11 has them: the impact start is the
 /// detection, and the deadlines are not judged yet (version 11's migration judges them).
 pub const LEGACY_INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
-     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL";
+     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL, '', '', ''";
 
 /// Every column but `pk`, in the order of [`incident_values`]; the similarity keys are derived.
-const WRITE_COLUMNS: [&str; 23] = [
+const WRITE_COLUMNS: [&str; 26] = [
     "uuid",
     "number",
     "title",
@@ -43,6 +44,9 @@ const WRITE_COLUMNS: [&str; 23] = [
     "respond_due_at",
     "resolve_due_at",
     "postmortem_due_at",
+    "impact",
+    "trigger",
+    "detection",
 ];
 
 /// Inserts an incident or, when its uuid exists, updates it in place; returns its `pk`.
@@ -60,7 +64,7 @@ pub static SAVE_INCIDENT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub fn incident_values(i: &Incident) -> [Value; 23] {
+pub fn incident_values(i: &Incident) -> [Value; 26] {
     let ts = |t: time::Timestamp| Value::Text(time::to_rfc3339(t));
     let opt = |t: Option<time::Timestamp>| t.map(ts).unwrap_or(Value::Null);
     [
@@ -87,6 +91,9 @@ pub fn incident_values(i: &Incident) -> [Value; 23] {
         ts(i.due.respond),
         ts(i.due.resolve),
         opt(i.due.postmortem),
+        Value::Text(i.impact.clone()),
+        Value::Text(i.trigger.clone()),
+        Value::Text(i.detection.clone()),
     ]
 }
 
@@ -174,6 +181,9 @@ pub fn incident(row: &Row) -> rusqlite::Result<Incident> {
             resolve: ts(row, 20)?,
             postmortem: opt_ts(row, 21)?,
         },
+        impact: row.get(22)?,
+        trigger: row.get(23)?,
+        detection: row.get(24)?,
     })
 }
 

@@ -75,8 +75,11 @@ fn incident(r: &IncidentRecord, timeline: &[Event], out: &mut dyn Write) -> Resu
     }
     for (label, text) in [
         ("Description", &r.description),
+        ("Impact", &r.impact),
         ("Root cause", &r.root_cause),
+        ("Trigger", &r.trigger),
         ("Resolution", &r.resolution),
+        ("Detection", &r.detection),
         ("Prevention", &r.prevention),
         ("Lessons learned", &r.lessons_learned),
     ] {

@@ -24,6 +24,7 @@ mod layers;
 mod lifecycle;
 mod output;
 mod postmortem;
+mod postmortem_fields;
 mod projection;
 mod readme;
 mod redaction;
