@@ -394,3 +394,6 @@ ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
 ALTER TABLE incidents ADD COLUMN impact TEXT NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN trigger TEXT NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN detection TEXT NOT NULL DEFAULT '';
+-- When its post-mortem was published, while that is its status (`postmortem` events): the
+-- post-mortem clock stops at this or the close, the earlier.
+ALTER TABLE incidents ADD COLUMN published_at TEXT;

@@ -101,6 +101,31 @@ pub fn field_texts(
         .collect()
 }
 
+/// `--link URL` (repeatable) with `--link-title T`: the n-th title names the n-th link (a link
+/// without one has none). Each URL is checked before anything is written.
+pub fn link_args(
+    links: &[String],
+    titles: &[String],
+) -> Result<Vec<(String, String)>, CommandError> {
+    if titles.len() > links.len() {
+        return Err(CommandError::new(format!(
+            "{} --link-title for {} --link: each title names the link at its position",
+            titles.len(),
+            links.len()
+        ))
+        .with_hint("give --link URL before its --link-title T"));
+    }
+    links
+        .iter()
+        .enumerate()
+        .map(|(n, url)| {
+            let url = crate::domain::postmortem::check_link(url)
+                .map_err(|e| CommandError::new(e.to_string()))?;
+            Ok((url, titles.get(n).cloned().unwrap_or_default()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{IncidentRef, incident_ref};

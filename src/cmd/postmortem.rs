@@ -7,11 +7,16 @@ use crate::domain::model::Severity;
 use crate::ui::error::CommandError;
 use std::path::PathBuf;
 
+/// `incident postmortem N` renders the draft; its subcommands record the document's authors
+/// and status beside it.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<super::postmortem_doc::Command>,
     /// The incident: its number, or 6+ hex digits of its UUID
-    #[arg(value_parser = incident_ref)]
-    pub number: IncidentRef,
+    #[arg(value_parser = incident_ref, required = true)]
+    pub number: Option<IncidentRef>,
     /// md (Markdown) or html (one self-contained file)
     #[arg(long, default_value = "md")]
     pub format: String,
@@ -27,9 +32,16 @@ pub struct Args {
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
+    let Some(number) = args.number.as_ref().filter(|_| args.command.is_none()) else {
+        return match args.command {
+            Some(cmd) => super::postmortem_doc::run(app, cmd),
+            None => Err(CommandError::new("no incident given")
+                .with_hint("`incident postmortem 12` drafts incident 12's post-mortem")),
+        };
+    };
     // What teammates recorded first (within the team timeout; never fails the command).
     app.refresh();
-    let number = app.number(&args.number)?;
+    let number = app.number(number)?;
     // Checked before the database is opened: a typo costs nothing.
     let format = Format::parse(&args.format)?;
     let (severity, context) = app.read(|txn| {

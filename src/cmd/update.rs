@@ -43,6 +43,13 @@ pub struct Args {
     pub prevention: Option<String>,
     #[arg(long, value_name = "L")]
     pub lessons: Option<String>,
+    /// A link for the post-mortem's supporting information (a dashboard, a chat log, a
+    /// ticket); repeatable
+    #[arg(long, value_name = "URL")]
+    pub link: Vec<String>,
+    /// The title of the --link at the same position
+    #[arg(long, value_name = "T")]
+    pub link_title: Vec<String>,
     /// When the change happened (TIME) [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
@@ -67,9 +74,10 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
     .collect();
     let fields = super::args::field_texts(given)?;
+    let links = super::args::link_args(&args.link, &args.link_title)?;
     let at = app.time(args.at.as_deref())?;
     let (incident, changed) = app.write(|txn, actor| {
-        if status.is_none() && severity.is_none() && fields.is_empty() {
+        if status.is_none() && severity.is_none() && fields.is_empty() && links.is_empty() {
             return Err(WorkflowError::NothingToUpdate(number).into());
         }
         let mut change = record::begin(txn, actor, "the update", number, at)?;
@@ -77,6 +85,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         for (field, value) in &fields {
             let value = value.as_str();
             change.set_field(*field, value)?;
+        }
+        for (url, title) in &links {
+            change.link(None, url, title);
         }
         if let Some(severity) = severity {
             change.set_severity(severity);

@@ -29,6 +29,15 @@ pub enum EventKind {
     /// The health monitor's verdict changed: `field` is `score`, `recovered` or `degraded`,
     /// `old` and `new` the previous and new score, `text` the verdict.
     Health,
+    /// A post-mortem lesson: `field` is its list (`went_well`, `went_wrong`, `lucky`), `text`
+    /// the lesson.
+    Lesson,
+    /// The post-mortem document: `field` is `author` (`new` the name) or `status` (`old` and
+    /// `new` the previous and new status: draft, review, published).
+    Postmortem,
+    /// A link: `new` is the URL, `text` its title; `field` the action item whose bug it is,
+    /// or none for the incident's supporting information.
+    Link,
 }
 
 impl EventKind {
@@ -45,6 +54,9 @@ impl EventKind {
             EventKind::Attachment => "attachment",
             EventKind::Command => "command",
             EventKind::Health => "health",
+            EventKind::Lesson => "lesson",
+            EventKind::Postmortem => "postmortem",
+            EventKind::Link => "link",
         }
     }
 
@@ -59,13 +71,17 @@ impl EventKind {
             | EventKind::Sla
             | EventKind::Attachment
             | EventKind::Command
-            | EventKind::Health => false,
+            | EventKind::Health
+            | EventKind::Lesson
+            | EventKind::Link => false,
+            // Publishing stops the post-mortem clock (`Incident::published_at`).
+            EventKind::Postmortem => true,
         }
     }
 
     /// Every kind, in the order reports list them. The compiler cannot check that a list is
     /// complete, so `every_kind_is_listed` does (through the exhaustive `as_str`).
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 14] = [
         EventKind::Opened,
         EventKind::Note,
         EventKind::Status,
@@ -77,6 +93,9 @@ impl EventKind {
         EventKind::Attachment,
         EventKind::Command,
         EventKind::Health,
+        EventKind::Lesson,
+        EventKind::Postmortem,
+        EventKind::Link,
     ];
 
     pub fn from_key(s: &str) -> Option<EventKind> {
@@ -98,6 +117,9 @@ impl EventKind {
             EventKind::Attachment => "Attachment",
             EventKind::Command => "Command",
             EventKind::Health => "Health",
+            EventKind::Lesson => "Lesson",
+            EventKind::Postmortem => "Post-mortem",
+            EventKind::Link => "Link",
         }
     }
 }
@@ -265,6 +287,27 @@ impl Event {
                 (_, "") => format!("health {new}: {}", self.text),
                 (_, old) => format!("health {old} → {new}: {}", self.text),
             },
+            EventKind::Lesson => {
+                let list = match self.field.as_deref() {
+                    Some("went_well") => "went well",
+                    Some("went_wrong") => "went wrong",
+                    Some("lucky") => "lucky",
+                    _ => "lesson",
+                };
+                format!("{list}: {}", self.text)
+            }
+            EventKind::Postmortem => match (self.field.as_deref(), old) {
+                (Some("author"), _) => format!("post-mortem author: {new}"),
+                (_, "") => format!("post-mortem {new}"),
+                (_, old) => format!("post-mortem {old} → {new}"),
+            },
+            EventKind::Link => {
+                let head = match self.field.as_deref() {
+                    Some(id) => format!("action {id} bug {new}"),
+                    None => format!("link {new}"),
+                };
+                with_text(head)
+            }
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),
             EventKind::Field => {
@@ -305,6 +348,9 @@ mod tests {
             EventKind::Attachment => 8,
             EventKind::Command => 9,
             EventKind::Health => 10,
+            EventKind::Lesson => 11,
+            EventKind::Postmortem => 12,
+            EventKind::Link => 13,
         }
     }
 

@@ -225,6 +225,9 @@ pub struct Incident {
     pub acknowledged_at: Option<Timestamp>,
     pub resolved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
+    /// When its post-mortem was published (`incident postmortem status N published`), while
+    /// that is its status: the post-mortem clock stops at this or the close, the earlier.
+    pub published_at: Option<Timestamp>,
     pub created_by: String,
     pub updated_at: Timestamp,
     /// The SLA deadlines as computed from the timeline (`sla::due`) and stored with the
@@ -257,6 +260,7 @@ impl Incident {
             acknowledged_at: None,
             resolved_at: None,
             closed_at: None,
+            published_at: None,
             created_by: "alice".into(),
             updated_at: at,
             due: Due::unjudged(at),

@@ -219,9 +219,15 @@ pub fn clocks(incident: &Incident, now: Timestamp) -> Clocks {
     Clocks {
         respond: clock(due.respond, incident.acknowledged_at, now),
         resolve: clock(due.resolve, incident.resolved_at, now),
-        postmortem: resolved
-            .and(due.postmortem)
-            .map(|d| clock(d, incident.closed_at, now)),
+        // Publishing the post-mortem stops its clock as closing does (`close` does not wait
+        // for it): whichever came first.
+        postmortem: resolved.and(due.postmortem).map(|d| {
+            let stop = match (incident.closed_at, incident.published_at) {
+                (Some(c), Some(p)) => Some(c.min(p)),
+                (c, p) => c.or(p),
+            };
+            clock(d, stop, now)
+        }),
     }
 }
 

@@ -7,6 +7,7 @@
 use crate::domain::event::{Event, EventKind};
 use crate::domain::model::Number;
 use crate::domain::model::{ActionItem, Incident};
+use crate::domain::postmortem::Record;
 use crate::domain::sla::{Clock, ClockState, Policy};
 use crate::domain::time::{self, Timestamp};
 use crate::evidence::data::DatabaseData;
@@ -40,6 +41,7 @@ pub fn context(
     };
 
     let view = crate::report::view::incident_with_timeline(incident, &timeline, now);
+    let record = Record::of(&timeline);
     Ok(json!({
         "generated_at": time::to_rfc3339(now),
         "timezone": local_offset(incident.opened_at),
@@ -56,7 +58,8 @@ pub fn context(
             "measured_at": first.as_ref().map(|s| time::to_rfc3339(s.snapshot.taken_at)),
         },
         "timeline": timeline_entries(&timeline),
-        "actions": actions.iter().map(|a| action(a, now)).collect::<Vec<_>>(),
+        "actions": actions.iter().map(|a| action(a, now, &record)).collect::<Vec<_>>(),
+        "postmortem": crate::report::view::postmortem(&record),
         "action_counts": action_counts(&actions, now),
         "evidence": evidence(&snapshots, first.as_ref(), last.as_ref()),
         "missing": missing(incident, &actions),
@@ -404,7 +407,7 @@ pub fn data_age(snap: &Snapshot) -> Vec<Value> {
 }
 
 /// An action item as `incident action list --json` gives it, with its state in words.
-fn action(a: &ActionItem, now: Timestamp) -> Value {
+fn action(a: &ActionItem, now: Timestamp, record: &Record) -> Value {
     let overdue_seconds = match (a.done_at, a.due_at) {
         (None, Some(due)) if due < now => Some(now.signed_duration_since(due).num_seconds()),
         _ => None,
@@ -414,7 +417,7 @@ fn action(a: &ActionItem, now: Timestamp) -> Value {
         (None, Some(s)) => ("overdue", format!("overdue by {}", span(s))),
         (None, None) => ("open", "open".to_string()),
     };
-    let mut v = crate::report::view::action(a, now);
+    let mut v = crate::report::view::action_with_bugs(a, now, record);
     v["overdue_seconds"] = json!(overdue_seconds);
     v["state"] = json!(state);
     v["state_text"] = json!(state_text);
@@ -509,7 +512,13 @@ fn hints(number: Number) -> Value {
         "resolution": update("resolution"),
         "prevention": update("prevention"),
         "lessons_learned": update("lessons"),
-        "actions": format!("incident action add {number} \"…\" --owner WHO --due +7d"),
+        "actions": format!("incident action add {number} \"…\" --owner WHO --due +7d --link BUG-URL"),
+        "went_well": format!("incident lesson add {number} --went-well \"…\""),
+        "went_wrong": format!("incident lesson add {number} --went-wrong \"…\""),
+        "lucky": format!("incident lesson add {number} --lucky \"…\""),
+        "links": format!("incident update {number} --link URL --link-title \"…\""),
+        "author": format!("incident postmortem author {number} NAME"),
+        "status": format!("incident postmortem status {number} review"),
         "snapshots": format!("incident snapshot {number}"),
     })
 }

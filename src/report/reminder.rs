@@ -172,6 +172,7 @@ mod tests {
             acknowledged_at: None,
             resolved_at: None,
             closed_at: None,
+            published_at: None,
             created_by: "alice".into(),
             updated_at: t("2026-11-29T10:00:00Z"),
             due: crate::domain::sla::due(

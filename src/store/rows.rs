@@ -11,16 +11,16 @@ use std::sync::LazyLock;
 pub const INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
      closed_at, created_by, updated_at, started_at, respond_due_at, resolve_due_at, postmortem_due_at, \
-     impact, trigger, detection";
+     impact, trigger, detection, published_at";
 
 /// [`INCIDENT_COLUMNS`] as a database before version 11 has them: the impact start is the
 /// detection, and the deadlines are not judged yet (version 11's migration judges them).
 pub const LEGACY_INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
-     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL, '', '', ''";
+     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL, '', '', '', NULL";
 
 /// Every column but `pk`, in the order of [`incident_values`]; the similarity keys are derived.
-const WRITE_COLUMNS: [&str; 26] = [
+const WRITE_COLUMNS: [&str; 27] = [
     "uuid",
     "number",
     "title",
@@ -47,6 +47,7 @@ const WRITE_COLUMNS: [&str; 26] = [
     "impact",
     "trigger",
     "detection",
+    "published_at",
 ];
 
 /// Inserts an incident or, when its uuid exists, updates it in place; returns its `pk`.
@@ -64,7 +65,7 @@ pub static SAVE_INCIDENT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub fn incident_values(i: &Incident) -> [Value; 26] {
+pub fn incident_values(i: &Incident) -> [Value; 27] {
     let ts = |t: time::Timestamp| Value::Text(time::to_rfc3339(t));
     let opt = |t: Option<time::Timestamp>| t.map(ts).unwrap_or(Value::Null);
     [
@@ -94,6 +95,7 @@ pub fn incident_values(i: &Incident) -> [Value; 26] {
         Value::Text(i.impact.clone()),
         Value::Text(i.trigger.clone()),
         Value::Text(i.detection.clone()),
+        opt(i.published_at),
     ]
 }
 
@@ -184,6 +186,7 @@ pub fn incident(row: &Row) -> rusqlite::Result<Incident> {
         impact: row.get(22)?,
         trigger: row.get(23)?,
         detection: row.get(24)?,
+        published_at: opt_ts(row, 25)?,
     })
 }
 

@@ -116,6 +116,8 @@ impl IncidentRecord {
             acknowledged_at: stored_opt(&self.acknowledged_at)?,
             resolved_at: stored_opt(&self.resolved_at)?,
             closed_at: stored_opt(&self.closed_at)?,
+            // Follows from the timeline's `postmortem` events, which import replays.
+            published_at: None,
             created_by: self.created_by.clone(),
             updated_at: stored(&self.updated_at)?,
             // Deadlines are not carried: the importing database judges them under its policy

@@ -128,7 +128,7 @@ fn stdin_for_two_fields_is_refused_and_changes_nothing() {
         .to_string();
     assert!(err.contains("impact and detection"), "{err}");
     assert!(err.contains("read once"), "{err}");
-    assert_eq!(err.trim().lines().count() <= 2, true, "{err}");
+    assert!(err.trim().lines().count() <= 2, "{err}");
     assert_eq!(env.db_bytes(&env.db()), before);
 }
 

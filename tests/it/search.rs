@@ -590,6 +590,7 @@ fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
         "ALTER TABLE incidents DROP COLUMN impact;
          ALTER TABLE incidents DROP COLUMN trigger;
          ALTER TABLE incidents DROP COLUMN detection;
+         ALTER TABLE incidents DROP COLUMN published_at;
          DROP INDEX action_items_team_number;
          DROP INDEX action_items_uuid;
          DROP INDEX snapshots_uuid;
