@@ -173,3 +173,302 @@ fn the_fields_travel_in_the_export_and_its_markdown() {
     assert_eq!(json["trigger"], "config push cfg-8812");
     assert_eq!(json["detection"], "synthetic probe probe_search_eu");
 }
+
+#[test]
+fn lessons_go_into_three_lists_below_the_written_summary() {
+    let mut env = Env::new();
+    opened(&mut env);
+    env.at("2026-11-20T16:00:00Z");
+    env.run(&[
+        "update",
+        "1",
+        "--lessons",
+        "Config changes need the same canary as code",
+    ])
+    .ok();
+    env.run(&[
+        "lesson",
+        "add",
+        "1",
+        "--went-well",
+        "Rollback of cfg-8812 took 4 minutes",
+    ])
+    .ok();
+    env.run_stdin(
+        &[
+            "lesson",
+            "add",
+            "1",
+            "--went-wrong",
+            "-",
+            "--at",
+            "2026-11-20 15:10",
+        ],
+        "The runbook pointed at shard_map_v1.yaml, deleted in September\n",
+    )
+    .ok();
+    env.run(&[
+        "lesson",
+        "add",
+        "1",
+        "--lucky",
+        "Peak traffic (Black Friday) began an hour later",
+    ])
+    .ok();
+    let list = env.json(&["lesson", "list", "1", "--json"]);
+    assert_eq!(
+        list["lessons_learned"],
+        "Config changes need the same canary as code"
+    );
+    assert_eq!(
+        list["went_well"][0]["text"],
+        "Rollback of cfg-8812 took 4 minutes"
+    );
+    assert_eq!(
+        list["went_wrong"][0]["text"],
+        "The runbook pointed at shard_map_v1.yaml, deleted in September"
+    );
+    assert_eq!(list["went_wrong"][0]["at"], "2026-11-20T15:10:00Z");
+    assert_eq!(list["lucky"].as_array().unwrap().len(), 1);
+    let text = env.run(&["lesson", "list", "1"]).ok().to_string();
+    let order: Vec<usize> = [
+        "Config changes need",
+        "WHAT WENT WELL:",
+        "WHAT WENT WRONG:",
+        "WHERE WE GOT LUCKY:",
+    ]
+    .iter()
+    .map(|h| {
+        text.find(h)
+            .unwrap_or_else(|| panic!("{h} missing:\n{text}"))
+    })
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    // show --json and show carry them too.
+    let show = env.json(&["show", "1", "--json"]);
+    for key in ["went_well", "went_wrong", "lucky"] {
+        assert_eq!(show["postmortem"]["lessons"][key], list[key], "{key}");
+    }
+    let shown = env.run(&["show", "1"]).ok().to_string();
+    assert!(
+        shown.contains("Peak traffic (Black Friday) began an hour later"),
+        "{shown}"
+    );
+    let md = env.run(&["postmortem", "1"]).ok().to_string();
+    assert!(
+        md.contains(
+            "### Where we got lucky\n\n- Peak traffic (Black Friday) began an hour later\n"
+        ),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_lesson_needs_exactly_one_list_and_some_text() {
+    let mut env = Env::new();
+    opened(&mut env);
+    let before = env.db_bytes(&env.db());
+    for args in [
+        &["lesson", "add", "1"][..],
+        &["lesson", "add", "1", "--lucky", "a", "--went-well", "b"],
+        &["lesson", "add", "1", "--lucky", "   "],
+        &["lesson", "add", "9", "--lucky", "x"],
+    ] {
+        let run = env.run(args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert_eq!(
+            run.stderr.trim().lines().count(),
+            1,
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(env.db_bytes(&env.db()), before);
+}
+
+#[test]
+fn publishing_the_post_mortem_stops_its_clock_and_close_does_not_need_it() {
+    let mut env = Env::new();
+    opened(&mut env);
+    env.at("2026-11-20T15:08:00Z");
+    env.run(&[
+        "resolve",
+        "1",
+        "--root-cause",
+        "shard refresh",
+        "--resolution",
+        "rollback",
+    ])
+    .ok();
+    env.at("2026-11-20T16:00:00Z");
+    env.run(&["postmortem", "author", "1", "Ana Lima"]).ok();
+    env.run(&["postmortem", "author", "1", "Ana Lima"]).ok();
+    env.run(&["postmortem", "author", "1", "r.okafor"]).ok();
+    env.run(&["postmortem", "status", "1", "draft"]).ok();
+    env.at("2026-11-21T09:00:00Z");
+    let out = env
+        .run(&[
+            "postmortem",
+            "status",
+            "1",
+            "published",
+            "--at",
+            "2026-11-21 08:30",
+        ])
+        .ok()
+        .to_string();
+    assert!(out.contains("published (was draft)"), "{out}");
+    // A day later, unclosed: the clock stopped when it was published, within its 24 h.
+    env.at("2026-11-23T09:00:00Z");
+    let show = env.json(&["show", "1", "--json"]);
+    assert_eq!(
+        show["postmortem"]["authors"],
+        serde_json::json!(["Ana Lima", "r.okafor"])
+    );
+    assert_eq!(show["postmortem"]["status"], "published");
+    assert_eq!(show["postmortem"]["published_at"], "2026-11-21T08:30:00Z");
+    let pm = &show["sla"]["postmortem"];
+    assert_eq!(pm["state"], "met", "{pm}");
+    assert_eq!(pm["stopped_at"], "2026-11-21T08:30:00Z", "{pm}");
+    // Closing later keeps the earlier stop; and close never asked for publishing.
+    env.run(&[
+        "close",
+        "1",
+        "--prevention",
+        "canary configs",
+        "--lessons",
+        "x",
+    ])
+    .ok();
+    let show = env.json(&["show", "1", "--json"]);
+    assert_eq!(
+        show["sla"]["postmortem"]["stopped_at"],
+        "2026-11-21T08:30:00Z"
+    );
+    let timeline = show["timeline"].as_array().unwrap();
+    let pm_entries = timeline
+        .iter()
+        .filter(|e| e["kind"] == "postmortem")
+        .count();
+    assert_eq!(pm_entries, 4, "the second 'Ana Lima' records nothing");
+    let err = env
+        .run(&["postmortem", "status", "1", "done"])
+        .err()
+        .to_string();
+    assert!(err.contains("use draft, review or published"), "{err}");
+    // The draft still renders beside the subcommands.
+    let md = env.run(&["postmortem", "1"]).ok().to_string();
+    assert!(md.contains("- **Authors:** Ana Lima, r.okafor\n"), "{md}");
+    assert!(
+        md.contains("- **Post-mortem status:** published (2026-11-21 08:30)\n"),
+        "{md}"
+    );
+}
+
+#[test]
+fn links_are_supporting_information_and_action_items_bugs() {
+    let mut env = Env::new();
+    opened(&mut env);
+    env.at("2026-11-20T16:00:00Z");
+    env.run(&[
+        "update",
+        "1",
+        "--link",
+        "https://grafana.example.com/d/search-eu?from=1763647200000",
+        "--link-title",
+        "Search error rate",
+        "--link",
+        "https://chat.example.com/archives/C0INC/p1763647",
+    ])
+    .ok();
+    let added = env.json(&[
+        "action",
+        "add",
+        "1",
+        "Canary config pushes like code",
+        "--owner",
+        "r.okafor",
+        "--link",
+        "https://bugs.example.com/SRCH-2291",
+        "--json",
+    ]);
+    assert_eq!(
+        added["bugs"][0]["url"],
+        "https://bugs.example.com/SRCH-2291"
+    );
+    let show = env.json(&["show", "1", "--json"]);
+    let links = &show["postmortem"]["links"];
+    assert_eq!(links[0]["title"], "Search error rate");
+    assert_eq!(
+        links[1]["url"],
+        "https://chat.example.com/archives/C0INC/p1763647"
+    );
+    assert_eq!(
+        links.as_array().unwrap().len(),
+        2,
+        "the bug is not supporting information"
+    );
+    assert_eq!(
+        show["actions"][0]["bugs"][0]["url"],
+        "https://bugs.example.com/SRCH-2291"
+    );
+    let md = env.run(&["postmortem", "1"]).ok().to_string();
+    assert!(
+        md.contains(
+            "- Search error rate: <https://grafana.example.com/d/search-eu?from=1763647200000>\n"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("<https://bugs.example.com/SRCH-2291> | open |"),
+        "{md}"
+    );
+    let html = env
+        .run(&["postmortem", "1", "--format", "html"])
+        .ok()
+        .to_string();
+    assert!(
+        html.contains("<a href=\"https:&#x2f;&#x2f;bugs.example.com&#x2f;SRCH-2291\">"),
+        "{html}"
+    );
+
+    let before = env.db_bytes(&env.db());
+    for bad in [
+        &["update", "1", "--link", "javascript:alert(1)"][..],
+        &["update", "1", "--link", "SRCH-2291"],
+        &["update", "1", "--link-title", "orphan title"],
+        &["action", "add", "1", "x", "--link", "bugs example com"],
+    ] {
+        let run = env.run(bad);
+        assert_eq!(run.code, 1, "{bad:?}");
+        assert!(run.stderr.contains("link"), "{bad:?}: {}", run.stderr);
+    }
+    assert_eq!(env.db_bytes(&env.db()), before);
+}
+
+#[test]
+fn a_version_3_export_still_imports() {
+    let mut env = Env::new();
+    opened(&mut env);
+    let file = env.home().join("v3.json");
+    env.run(&["export", "1", "--out", file.to_str().unwrap()])
+        .ok();
+    // What a binary of format version 3 wrote: no post-mortem fields at all.
+    let mut export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    export["version"] = 3.into();
+    for incident in export["incidents"].as_array_mut().unwrap() {
+        let o = incident.as_object_mut().unwrap();
+        for key in ["impact", "trigger", "detection"] {
+            assert!(o.remove(key).is_some(), "{key} not exported");
+        }
+    }
+    std::fs::write(&file, serde_json::to_string(&export).unwrap()).unwrap();
+    let other = env.home().join("other.db");
+    let other = other.to_str().unwrap();
+    env.run(&["--db", other, "import", file.to_str().unwrap()])
+        .ok();
+    let json = env.json(&["--db", other, "show", "1", "--json"]);
+    assert_eq!(json["impact"], "");
+    assert_eq!(json["title"], "search-api returns 503 for every query");
+}
