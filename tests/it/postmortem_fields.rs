@@ -261,6 +261,11 @@ fn lessons_go_into_three_lists_below_the_written_summary() {
         ),
         "{md}"
     );
+    let export = env.run(&["export", "1", "--format", "md"]).ok().to_string();
+    assert!(
+        export.contains("### What went well\n\n- Rollback of cfg-8812 took 4 minutes\n"),
+        "{export}"
+    );
 }
 
 #[test]
@@ -422,6 +427,15 @@ fn links_are_supporting_information_and_action_items_bugs() {
     assert!(
         md.contains("<https://bugs.example.com/SRCH-2291> | open |"),
         "{md}"
+    );
+    let export = env.run(&["export", "1", "--format", "md"]).ok().to_string();
+    assert!(
+        export.contains("bug https://bugs.example.com/SRCH-2291)"),
+        "{export}"
+    );
+    assert!(
+        export.contains("### Supporting information\n\n- Search error rate: https://grafana"),
+        "{export}"
     );
     let html = env
         .run(&["postmortem", "1", "--format", "html"])
