@@ -19,7 +19,6 @@ mod logs;
 mod note;
 mod open;
 mod postmortem;
-mod postmortem_doc;
 mod remind;
 mod reopen;
 mod resolve;

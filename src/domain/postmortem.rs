@@ -103,8 +103,10 @@ impl FromStr for PostmortemStatus {
 )]
 pub struct BadLink(pub String);
 
-/// A URL as links take it: http, https or mailto, and no whitespace. The tool never fetches
-/// it; the HTML post-mortem makes it a link, so a `javascript:` one is refused here.
+/// A URL as links take it: http, https or mailto, with none of whitespace, control
+/// characters, `<`, `>`, `"`, backticks or backslashes (percent-encode them). The tool never
+/// fetches it; the HTML post-mortem makes it a link, so a `javascript:` one is refused, and
+/// Markdown prints it as an autolink `<URL>`, which nothing else can close or escape.
 pub fn check_link(url: &str) -> Result<String, BadLink> {
     let url = url.trim();
     let lower = url.to_ascii_lowercase();
@@ -112,7 +114,12 @@ pub fn check_link(url: &str) -> Result<String, BadLink> {
         .iter()
         .find_map(|scheme| lower.strip_prefix(scheme));
     match rest {
-        Some(rest) if !rest.is_empty() && !url.chars().any(char::is_whitespace) => {
+        Some(rest)
+            if !rest.is_empty()
+                && !url
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || "<>\"`\\".contains(c)) =>
+        {
             Ok(url.to_string())
         }
         _ => Err(BadLink(url.to_string())),
@@ -222,6 +229,8 @@ mod tests {
             "PROJ-123",
             "--link-title",
             "https://a b",
+            "https://example.com/<script>",
+            "https://example.com/a\\b",
             "https://",
             "javascript:alert(1)",
             "C:\\runbooks\\search.md",

@@ -173,8 +173,9 @@ fn postmortem(pm: &Record, out: &mut dyn Write) -> Result<()> {
 
 fn link(l: &Link) -> String {
     match l.title.as_str() {
-        "" => escape(&l.url),
-        title => format!("{}: {}", escape(&one_line(title)), escape(&l.url)),
+        // `check_link` keeps `<`, `>` and whitespace out of a URL: the autolink holds.
+        "" => format!("<{}>", l.url),
+        title => format!("{}: <{}>", escape(&one_line(title)), l.url),
     }
 }
 

@@ -52,7 +52,7 @@ fn every_kind(env: &mut Env) -> Vec<Value> {
         "1",
         "alert on data age > 2h",
         "--link",
-        "https://bugs.example.com/OPS-4471?focus=<b>",
+        "https://bugs.example.com/OPS-4471?focus=alerts&tab=1",
         "--link-title",
         "OPS-4471 & alerts",
     ])

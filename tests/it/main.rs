@@ -25,6 +25,7 @@ mod lifecycle;
 mod output;
 mod postmortem;
 mod postmortem_fields;
+mod postmortem_golden;
 mod projection;
 mod readme;
 mod redaction;

@@ -430,11 +430,11 @@ fn links_are_supporting_information_and_action_items_bugs() {
     );
     let export = env.run(&["export", "1", "--format", "md"]).ok().to_string();
     assert!(
-        export.contains("bug https://bugs.example.com/SRCH-2291)"),
+        export.contains("bug <https://bugs.example.com/SRCH-2291>)"),
         "{export}"
     );
     assert!(
-        export.contains("### Supporting information\n\n- Search error rate: https://grafana"),
+        export.contains("### Supporting information\n\n- Search error rate: <https://grafana"),
         "{export}"
     );
     let html = env
