@@ -281,6 +281,15 @@ impl Incident {
         }
     }
 
+    /// When the post-mortem clock stopped: the earlier of the close and the publishing of the
+    /// post-mortem (`close` does not wait for publishing, nor publishing for the close).
+    pub fn postmortem_done_at(&self) -> Option<Timestamp> {
+        match (self.closed_at, self.published_at) {
+            (Some(c), Some(p)) => Some(c.min(p)),
+            (c, p) => c.or(p),
+        }
+    }
+
     /// The labels of those of `fields` that the incident has not recorded yet.
     pub fn unrecorded(&self, fields: &[Field]) -> Vec<&'static str> {
         fields

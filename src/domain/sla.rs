@@ -221,13 +221,9 @@ pub fn clocks(incident: &Incident, now: Timestamp) -> Clocks {
         resolve: clock(due.resolve, incident.resolved_at, now),
         // Publishing the post-mortem stops its clock as closing does (`close` does not wait
         // for it): whichever came first.
-        postmortem: resolved.and(due.postmortem).map(|d| {
-            let stop = match (incident.closed_at, incident.published_at) {
-                (Some(c), Some(p)) => Some(c.min(p)),
-                (c, p) => c.or(p),
-            };
-            clock(d, stop, now)
-        }),
+        postmortem: resolved
+            .and(due.postmortem)
+            .map(|d| clock(d, incident.postmortem_done_at(), now)),
     }
 }
 

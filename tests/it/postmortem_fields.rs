@@ -123,7 +123,9 @@ fn stdin_for_two_fields_is_refused_and_changes_nothing() {
     opened(&mut env);
     let before = env.db_bytes(&env.db());
     let err = env
-        .run_stdin(&["update", "1", "--impact", "-", "--detection", "-"], "x\n")
+        // Refused before stdin is read: no input is given (writing some could meet a pipe the
+        // command has already closed).
+        .run(&["update", "1", "--impact", "-", "--detection", "-"])
         .err()
         .to_string();
     assert!(err.contains("impact and detection"), "{err}");
@@ -485,4 +487,39 @@ fn a_version_3_export_still_imports() {
     let json = env.json(&["--db", other, "show", "1", "--json"]);
     assert_eq!(json["impact"], "");
     assert_eq!(json["title"], "search-api returns 503 for every query");
+}
+
+#[test]
+fn a_published_post_mortem_gets_no_more_reminders() {
+    let mut env = Env::new();
+    for n in ["1", "2"] {
+        env.at("2026-11-20T14:00:00Z");
+        env.run(&["open", "P2", "cart-api p99 > 2s (pool_size=20)"])
+            .ok();
+        env.at("2026-11-20T14:10:00Z");
+        env.run(&[
+            "resolve",
+            n,
+            "--root-cause",
+            "pool",
+            "--resolution",
+            "raised pool",
+        ])
+        .ok();
+    }
+    env.at("2026-11-20T15:00:00Z");
+    env.run(&["postmortem", "status", "1", "published"]).ok();
+    // A day past both post-mortem deadlines: only the unpublished one is reminded of.
+    env.at("2026-11-22T15:00:00Z");
+    let run = env.run(&["remind", "--dry-run", "--json"]);
+    let kinds: Vec<(i64, String)> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| {
+            let n = v["incident"]["number"].as_i64().unwrap();
+            (n, v["kind"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(kinds, [(2, "postmortem".to_string())], "{}", run.stdout);
 }
