@@ -389,8 +389,17 @@ CREATE INDEX deliveries_unshared ON deliveries (shared) WHERE shared = 0;
 -- (NULL: this copy).
 ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
 
--- SLA pause (version 17; the lead renumbers it at the merge): while `paused_at` is set, the
+-- SLA pause (version 17): while `paused_at` is set, the
 -- respond and fix clocks that had not stopped or breached by then do not run (`sla::due`,
 -- `sla::clocks`); `pause_reason` is why. Both are projected from the timeline's `pause` events.
 ALTER TABLE incidents ADD COLUMN paused_at TEXT;
 ALTER TABLE incidents ADD COLUMN pause_reason TEXT NOT NULL DEFAULT '';
+
+-- The post-mortem's prose fields (version 18): impact, trigger and detection, set by `update`
+-- as `field` events like the guide's fields.
+ALTER TABLE incidents ADD COLUMN impact TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN trigger TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN detection TEXT NOT NULL DEFAULT '';
+-- When its post-mortem was published, while that is its status (`postmortem` events): the
+-- post-mortem clock stops at this or the close, the earlier.
+ALTER TABLE incidents ADD COLUMN published_at TEXT;

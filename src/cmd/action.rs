@@ -41,6 +41,12 @@ pub struct AddArgs {
     /// impact start [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
+    /// Its bug or ticket (URL); repeatable
+    #[arg(long, value_name = "URL")]
+    pub link: Vec<String>,
+    /// The title of the --link at the same position
+    #[arg(long, value_name = "T")]
+    pub link_title: Vec<String>,
     /// Print the new action item as JSON
     #[arg(long)]
     pub json: bool,
@@ -97,11 +103,16 @@ fn add(app: &App, args: AddArgs) -> Result<(), CommandError> {
     };
     let at = app.time(args.at.as_deref())?;
     let number = app.number(&args.number)?;
+    let links = super::args::link_args(&args.link, &args.link_title)?;
     let item = app.write(|txn, actor| {
         let mut change = record::begin(txn, actor, "the action item", number, at)?;
         let id = record::add_action(txn, actor, &mut change, &new)?;
+        let item = txn.action(id)?.ok_or(WorkflowError::NoAction(Number(id)))?;
+        for (url, title) in &links {
+            change.link(Some(item.id), url, title);
+        }
         record::save(txn, actor, change)?;
-        Ok(txn.action(id)?.ok_or(WorkflowError::NoAction(Number(id)))?)
+        Ok(item)
     })?;
     // Shared as it was written: the team may have numbered it (and its incident) since.
     let (item, number) = match app.settings.team {
@@ -113,7 +124,12 @@ fn add(app: &App, args: AddArgs) -> Result<(), CommandError> {
         None => (item, number),
     };
     if args.json {
-        return output::out_json(&crate::report::view::action(&item, app.now));
+        let mut v = crate::report::view::action(&item, app.now);
+        v["bugs"] = links
+            .iter()
+            .map(|(url, title)| serde_json::json!({"url": url, "title": title}))
+            .collect();
+        return output::out_json(&v);
     }
     let due = item
         .due_at

@@ -75,6 +75,57 @@ pub fn text_arg(arg: &str) -> Result<String, CommandError> {
     })
 }
 
+/// The fields' texts, a `-` read from stdin (as `open --description -` and `note 12 -` do);
+/// stdin can be read once, so only one field may take it. The title is a line, never stdin.
+pub fn field_texts(
+    given: Vec<(crate::domain::model::Field, &str)>,
+) -> Result<Vec<(crate::domain::model::Field, String)>, CommandError> {
+    let from_stdin: Vec<&str> = given
+        .iter()
+        .filter(|(f, v)| *f != crate::domain::model::Field::Title && *v == "-")
+        .map(|(f, _)| f.label())
+        .collect();
+    if from_stdin.len() > 1 {
+        return Err(CommandError::new(format!(
+            "stdin (`-`) was given for {}: it can be read once",
+            from_stdin.join(" and ")
+        ))
+        .with_hint("give `-` to one field and the others as text, or give each its own command"));
+    }
+    given
+        .into_iter()
+        .map(|(f, v)| match f {
+            crate::domain::model::Field::Title => Ok((f, v.to_string())),
+            _ => text_arg(v).map(|t| (f, t)),
+        })
+        .collect()
+}
+
+/// `--link URL` (repeatable) with `--link-title T`: the n-th title names the n-th link (a link
+/// without one has none). Each URL is checked before anything is written.
+pub fn link_args(
+    links: &[String],
+    titles: &[String],
+) -> Result<Vec<(String, String)>, CommandError> {
+    if titles.len() > links.len() {
+        return Err(CommandError::new(format!(
+            "{} --link-title for {} --link: each title names the link at its position",
+            titles.len(),
+            links.len()
+        ))
+        .with_hint("give --link URL before its --link-title T"));
+    }
+    links
+        .iter()
+        .enumerate()
+        .map(|(n, url)| {
+            let url = crate::domain::postmortem::check_link(url)
+                .map_err(|e| CommandError::new(e.to_string()))?;
+            Ok((url, titles.get(n).cloned().unwrap_or_default()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{IncidentRef, incident_ref};

@@ -36,17 +36,20 @@ pub struct Args {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let number = app.number(&args.number)?;
     let at = app.time(args.at.as_deref())?;
+    let given: Vec<(Field, &str)> = [
+        (Field::RootCause, &args.root_cause),
+        (Field::Resolution, &args.resolution),
+        (Field::Prevention, &args.prevention),
+        (Field::LessonsLearned, &args.lessons),
+    ]
+    .into_iter()
+    .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
+    .collect();
+    let fields = super::args::field_texts(given)?;
     let incident = app.write(|txn, actor| {
         let mut change = record::begin(txn, actor, "the close", number, at)?;
-        for (field, text) in [
-            (Field::RootCause, &args.root_cause),
-            (Field::Resolution, &args.resolution),
-            (Field::Prevention, &args.prevention),
-            (Field::LessonsLearned, &args.lessons),
-        ] {
-            if let Some(text) = text {
-                change.set_field(field, text)?;
-            }
+        for (field, text) in &fields {
+            change.set_field(*field, text)?;
         }
         change.set_status(Status::Closed, "")?;
         record::save(txn, actor, change)

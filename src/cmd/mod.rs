@@ -12,6 +12,7 @@ mod exec;
 mod export;
 mod gc;
 mod import;
+mod lesson;
 mod list;
 mod log;
 mod logs;
@@ -102,8 +103,12 @@ pub enum Command {
     /// Action items: the follow-ups that keep it from happening again
     #[command(subcommand)]
     Action(action::Command),
-    /// Draft the incident's post-mortem
+    /// Draft the incident's post-mortem; `author` and `status` record who writes it and where
+    /// it stands
     Postmortem(postmortem::Args),
+    /// The post-mortem's lessons: what went well, what went wrong, where we got lucky
+    #[command(subcommand)]
+    Lesson(lesson::Command),
     /// The weekly review: counts, times, SLA compliance, recurring problems
     Review(review::Args),
     /// Deliver the SLA reminders that are due, once each (exit 2 while anything is breached)
@@ -167,6 +172,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Check(args) => check::run(&app, args),
         Command::Action(cmd) => action::run(&app, cmd),
         Command::Postmortem(args) => postmortem::run(&app, args),
+        Command::Lesson(cmd) => lesson::run(&app, cmd),
         Command::Review(args) => review::run(&app, args),
         Command::Remind(args) => remind::run(&app, args),
         Command::Attach(args) => attach::run(&app, args),

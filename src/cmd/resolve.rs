@@ -32,13 +32,18 @@ pub struct Args {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let number = app.number(&args.number)?;
     let at = app.time(args.at.as_deref())?;
+    let given: Vec<(Field, &str)> = [
+        (Field::RootCause, &args.root_cause),
+        (Field::Resolution, &args.resolution),
+    ]
+    .into_iter()
+    .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
+    .collect();
+    let fields = super::args::field_texts(given)?;
     let incident = app.write(|txn, actor| {
         let mut change = record::begin(txn, actor, "the resolution", number, at)?;
-        if let Some(text) = &args.root_cause {
-            change.set_field(Field::RootCause, text)?;
-        }
-        if let Some(text) = &args.resolution {
-            change.set_field(Field::Resolution, text)?;
+        for (field, text) in &fields {
+            change.set_field(*field, text)?;
         }
         change.set_status(Status::Resolved, "")?;
         record::save(txn, actor, change)

@@ -5,6 +5,7 @@ use crate::app::App;
 use crate::app::record;
 use crate::domain::event::Event;
 use crate::domain::model::{ActionItem, Field, Incident};
+use crate::domain::postmortem::Record;
 use crate::domain::sla;
 use crate::domain::time::display;
 use crate::store::ActionFilter;
@@ -58,9 +59,10 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if args.json {
         let mut v = crate::report::view::incident_with_timeline(&incident, &timeline, app.now);
         crate::report::view::mark_purged(&mut v["timeline"], &purges);
+        let r = Record::of(&timeline);
         v["actions"] = actions
             .iter()
-            .map(|a| crate::report::view::action(a, app.now))
+            .map(|a| crate::report::view::action_with_bugs(a, app.now, &r))
             .collect();
         return output::out_json(&v);
     }
@@ -105,10 +107,14 @@ fn render(
     s.push_str(&format!("  resolved      {}\n", time(i.resolved_at)));
     s.push_str(&format!("  closed        {}\n", time(i.closed_at)));
     s.push_str(&sla_lines(i, &c, paint));
+    // The post-mortem's order (impact, root cause, trigger, resolution, detection).
     for field in [
         Field::Description,
+        Field::Impact,
         Field::RootCause,
+        Field::Trigger,
         Field::Resolution,
+        Field::Detection,
         Field::Prevention,
         Field::LessonsLearned,
     ] {
@@ -121,27 +127,9 @@ fn render(
             text => text.lines().for_each(|l| s.push_str(&format!("  {l}\n"))),
         }
     }
-    if !actions.is_empty() {
-        s.push_str(&format!("\n{}\n", paint.bold("ACTION ITEMS:")));
-        for a in actions {
-            let state = match (a.done_at, a.overdue(app.now)) {
-                (Some(_), _) => paint.green("done"),
-                (None, true) => paint.red("overdue"),
-                (None, false) => "open".into(),
-            };
-            let owner = a.owner.as_deref().unwrap_or("no owner");
-            let due = a
-                .due_at
-                .map(|d| format!(", due {}", display(d)))
-                .unwrap_or_default();
-            s.push_str(&format!(
-                "  {:>3}  {state}  {} ({}, {owner}{due})\n",
-                a.id.to_string(),
-                a.text,
-                a.kind.as_str()
-            ));
-        }
-    }
+    let r = Record::of(timeline);
+    s.push_str(&crate::ui::postmortem::postmortem_block(&r, paint));
+    s.push_str(&action_lines(app, actions, &r, paint));
     s.push_str(&format!("\n{}\n", paint.bold("TIMELINE:")));
     let who = timeline
         .iter()
@@ -197,6 +185,37 @@ fn sla_lines(i: &Incident, c: &sla::Clocks, paint: &Paint) -> String {
                 i.pause_reason
             ))
         ));
+    }
+    s
+}
+
+/// The ACTION ITEMS block: each with its state, owner, due date and bug links.
+fn action_lines(app: &App, actions: &[ActionItem], r: &Record, paint: &Paint) -> String {
+    let mut s = String::new();
+    if !actions.is_empty() {
+        s.push_str(&format!("\n{}\n", paint.bold("ACTION ITEMS:")));
+        for a in actions {
+            let state = match (a.done_at, a.overdue(app.now)) {
+                (Some(_), _) => paint.green("done"),
+                (None, true) => paint.red("overdue"),
+                (None, false) => "open".into(),
+            };
+            let owner = a.owner.as_deref().unwrap_or("no owner");
+            let due = a
+                .due_at
+                .map(|d| format!(", due {}", display(d)))
+                .unwrap_or_default();
+            let bugs: String = r
+                .bugs_of(&a.id.to_string())
+                .map(|l| format!(", bug {}", l.url))
+                .collect();
+            s.push_str(&format!(
+                "  {:>3}  {state}  {} ({}, {owner}{due}{bugs})\n",
+                a.id.to_string(),
+                a.text,
+                a.kind.as_str()
+            ));
+        }
     }
     s
 }

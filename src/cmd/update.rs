@@ -23,16 +23,33 @@ pub struct Args {
     pub severity: Option<String>,
     #[arg(long, value_name = "T")]
     pub title: Option<String>,
+    /// What is wrong, in more detail (`-` reads stdin, as for every text below)
     #[arg(long, value_name = "D")]
     pub description: Option<String>,
+    /// Who and what was hurt, and how much (the post-mortem's Impact)
+    #[arg(long, value_name = "TEXT")]
+    pub impact: Option<String>,
     #[arg(long, value_name = "R")]
     pub root_cause: Option<String>,
+    /// What set it off (a deploy, a traffic spike), beside the root cause
+    #[arg(long, value_name = "TEXT")]
+    pub trigger: Option<String>,
     #[arg(long, value_name = "R")]
     pub resolution: Option<String>,
+    /// How it was noticed (an alert, a customer), and how it could have been sooner
+    #[arg(long, value_name = "TEXT")]
+    pub detection: Option<String>,
     #[arg(long, value_name = "P")]
     pub prevention: Option<String>,
     #[arg(long, value_name = "L")]
     pub lessons: Option<String>,
+    /// A link for the post-mortem's supporting information (a dashboard, a chat log, a
+    /// ticket); repeatable
+    #[arg(long, value_name = "URL")]
+    pub link: Vec<String>,
+    /// The title of the --link at the same position
+    #[arg(long, value_name = "T")]
+    pub link_title: Vec<String>,
     /// When the change happened (TIME) [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
@@ -42,26 +59,35 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let number = app.number(&args.number)?;
     let status: Option<Status> = args.status.as_deref().map(str::parse).transpose()?;
     let severity: Option<Severity> = args.severity.as_deref().map(str::parse).transpose()?;
-    let fields: Vec<(Field, &str)> = [
+    let given: Vec<(Field, &str)> = [
         (Field::Title, &args.title),
         (Field::Description, &args.description),
+        (Field::Impact, &args.impact),
         (Field::RootCause, &args.root_cause),
+        (Field::Trigger, &args.trigger),
         (Field::Resolution, &args.resolution),
+        (Field::Detection, &args.detection),
         (Field::Prevention, &args.prevention),
         (Field::LessonsLearned, &args.lessons),
     ]
     .into_iter()
     .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
     .collect();
+    let fields = super::args::field_texts(given)?;
+    let links = super::args::link_args(&args.link, &args.link_title)?;
     let at = app.time(args.at.as_deref())?;
     let (incident, changed) = app.write(|txn, actor| {
-        if status.is_none() && severity.is_none() && fields.is_empty() {
+        if status.is_none() && severity.is_none() && fields.is_empty() && links.is_empty() {
             return Err(WorkflowError::NothingToUpdate(number).into());
         }
         let mut change = record::begin(txn, actor, "the update", number, at)?;
         // Fields first, so `--root-cause … --resolution … --status CLOSED` closes in one go.
         for (field, value) in &fields {
+            let value = value.as_str();
             change.set_field(*field, value)?;
+        }
+        for (url, title) in &links {
+            change.link(None, url, title);
         }
         if let Some(severity) = severity {
             change.set_severity(severity);

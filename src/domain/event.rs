@@ -33,6 +33,15 @@ pub enum EventKind {
     /// "resumed"): `incident sla pause` / `resume`. One kind for both, like a status change,
     /// so a pause and its end read as one story and `sla::due` pairs them in time order.
     Pause,
+    /// A post-mortem lesson: `field` is its list (`went_well`, `went_wrong`, `lucky`), `text`
+    /// the lesson.
+    Lesson,
+    /// The post-mortem document: `field` is `author` (`new` the name) or `status` (`old` and
+    /// `new` the previous and new status: draft, review, published).
+    Postmortem,
+    /// A link: `new` is the URL, `text` its title; `field` the action item whose bug it is,
+    /// or none for the incident's supporting information.
+    Link,
 }
 
 impl EventKind {
@@ -50,6 +59,9 @@ impl EventKind {
             EventKind::Command => "command",
             EventKind::Health => "health",
             EventKind::Pause => "pause",
+            EventKind::Lesson => "lesson",
+            EventKind::Postmortem => "postmortem",
+            EventKind::Link => "link",
         }
     }
 
@@ -68,13 +80,17 @@ impl EventKind {
             | EventKind::Sla
             | EventKind::Attachment
             | EventKind::Command
-            | EventKind::Health => false,
+            | EventKind::Health
+            | EventKind::Lesson
+            | EventKind::Link => false,
+            // Publishing stops the post-mortem clock (`Incident::published_at`).
+            EventKind::Postmortem => true,
         }
     }
 
     /// Every kind, in the order reports list them. The compiler cannot check that a list is
     /// complete, so `every_kind_is_listed` does (through the exhaustive `as_str`).
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::Opened,
         EventKind::Note,
         EventKind::Status,
@@ -87,6 +103,9 @@ impl EventKind {
         EventKind::Command,
         EventKind::Health,
         EventKind::Pause,
+        EventKind::Lesson,
+        EventKind::Postmortem,
+        EventKind::Link,
     ];
 
     pub fn from_key(s: &str) -> Option<EventKind> {
@@ -109,6 +128,9 @@ impl EventKind {
             EventKind::Command => "Command",
             EventKind::Health => "Health",
             EventKind::Pause => "SLA pause",
+            EventKind::Lesson => "Lesson",
+            EventKind::Postmortem => "Post-mortem",
+            EventKind::Link => "Link",
         }
     }
 }
@@ -284,6 +306,27 @@ impl Event {
                 PAUSED => with_text("SLA clocks paused".into()),
                 _ => "SLA clocks resumed".into(),
             },
+            EventKind::Lesson => {
+                let list = match self.field.as_deref() {
+                    Some("went_well") => "went well",
+                    Some("went_wrong") => "went wrong",
+                    Some("lucky") => "lucky",
+                    _ => "lesson",
+                };
+                format!("{list}: {}", self.text)
+            }
+            EventKind::Postmortem => match (self.field.as_deref(), old) {
+                (Some("author"), _) => format!("post-mortem author: {new}"),
+                (_, "") => format!("post-mortem {new}"),
+                (_, old) => format!("post-mortem {old} → {new}"),
+            },
+            EventKind::Link => {
+                let head = match self.field.as_deref() {
+                    Some(id) => format!("action {id} bug {new}"),
+                    None => format!("link {new}"),
+                };
+                with_text(head)
+            }
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),
             EventKind::Field => {
@@ -325,6 +368,9 @@ mod tests {
             EventKind::Command => 9,
             EventKind::Health => 10,
             EventKind::Pause => 11,
+            EventKind::Lesson => 12,
+            EventKind::Postmortem => 13,
+            EventKind::Link => 14,
         }
     }
 

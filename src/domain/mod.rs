@@ -5,6 +5,7 @@ pub mod env;
 pub mod event;
 pub mod explain;
 pub mod model;
+pub mod postmortem;
 pub mod projection;
 pub mod remind;
 pub mod similar;

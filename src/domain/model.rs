@@ -103,16 +103,25 @@ pub enum Field {
     Resolution,
     Prevention,
     LessonsLearned,
+    /// The post-mortem's prose (issue 16): who and what was hurt, and how much.
+    Impact,
+    /// What set the problem off (a deploy, a traffic spike), as opposed to its root cause.
+    Trigger,
+    /// How it was noticed (an alert, a customer), and how it could have been sooner.
+    Detection,
 }
 
 impl Field {
-    pub const ALL: [Field; 6] = [
+    pub const ALL: [Field; 9] = [
         Field::Title,
         Field::Description,
         Field::RootCause,
         Field::Resolution,
         Field::Prevention,
         Field::LessonsLearned,
+        Field::Impact,
+        Field::Trigger,
+        Field::Detection,
     ];
 
     /// The stable key used in the database, JSON and templates.
@@ -124,6 +133,9 @@ impl Field {
             Field::Resolution => "resolution",
             Field::Prevention => "prevention",
             Field::LessonsLearned => "lessons_learned",
+            Field::Impact => "impact",
+            Field::Trigger => "trigger",
+            Field::Detection => "detection",
         }
     }
 
@@ -135,6 +147,9 @@ impl Field {
             Field::Resolution => "resolution",
             Field::Prevention => "prevention",
             Field::LessonsLearned => "lessons learned",
+            Field::Impact => "impact",
+            Field::Trigger => "trigger",
+            Field::Detection => "detection",
         }
     }
 
@@ -196,6 +211,9 @@ pub struct Incident {
     pub resolution: String,
     pub prevention: String,
     pub lessons_learned: String,
+    pub impact: String,
+    pub trigger: String,
+    pub detection: String,
     /// When the impact began: the earliest time the timeline may hold (notes, field changes
     /// and action items from here on). `started_at <= detected_at <= opened_at`.
     pub started_at: Timestamp,
@@ -207,6 +225,9 @@ pub struct Incident {
     pub acknowledged_at: Option<Timestamp>,
     pub resolved_at: Option<Timestamp>,
     pub closed_at: Option<Timestamp>,
+    /// When its post-mortem was published (`incident postmortem status N published`), while
+    /// that is its status: the post-mortem clock stops at this or the close, the earlier.
+    pub published_at: Option<Timestamp>,
     pub created_by: String,
     pub updated_at: Timestamp,
     /// The SLA deadlines as computed from the timeline (`sla::due`) and stored with the
@@ -235,12 +256,16 @@ impl Incident {
             resolution: String::new(),
             prevention: String::new(),
             lessons_learned: String::new(),
+            impact: String::new(),
+            trigger: String::new(),
+            detection: String::new(),
             started_at: at,
             detected_at: at,
             opened_at: at,
             acknowledged_at: None,
             resolved_at: None,
             closed_at: None,
+            published_at: None,
             created_by: "alice".into(),
             updated_at: at,
             due: Due::unjudged(at),
@@ -257,6 +282,18 @@ impl Incident {
             Field::Resolution => &self.resolution,
             Field::Prevention => &self.prevention,
             Field::LessonsLearned => &self.lessons_learned,
+            Field::Impact => &self.impact,
+            Field::Trigger => &self.trigger,
+            Field::Detection => &self.detection,
+        }
+    }
+
+    /// When the post-mortem clock stopped: the earlier of the close and the publishing of the
+    /// post-mortem (`close` does not wait for publishing, nor publishing for the close).
+    pub fn postmortem_done_at(&self) -> Option<Timestamp> {
+        match (self.closed_at, self.published_at) {
+            (Some(c), Some(p)) => Some(c.min(p)),
+            (c, p) => c.or(p),
         }
     }
 
@@ -277,6 +314,9 @@ impl Incident {
             Field::Resolution => &mut self.resolution,
             Field::Prevention => &mut self.prevention,
             Field::LessonsLearned => &mut self.lessons_learned,
+            Field::Impact => &mut self.impact,
+            Field::Trigger => &mut self.trigger,
+            Field::Detection => &mut self.detection,
         }
     }
 }

@@ -98,12 +98,16 @@ pub fn open(seed: &Seed, event: &Event, policy: &Policy) -> Result<Incident> {
         resolution: String::new(),
         prevention: String::new(),
         lessons_learned: String::new(),
+        impact: String::new(),
+        trigger: String::new(),
+        detection: String::new(),
         started_at,
         detected_at,
         opened_at: event.at,
         acknowledged_at: None,
         resolved_at: None,
         closed_at: None,
+        published_at: None,
         created_by: event.author.clone(),
         updated_at: event.recorded_at,
         due: Due::unjudged(detected_at),
@@ -136,7 +140,17 @@ pub fn apply(incident: &Incident, event: &Event) -> Result<Incident> {
         | EventKind::Sla
         | EventKind::Attachment
         | EventKind::Command
-        | EventKind::Health => {}
+        | EventKind::Health
+        | EventKind::Lesson
+        | EventKind::Link => {}
+        EventKind::Postmortem => {
+            if event.field.as_deref() == Some("status") {
+                next.published_at = match event.new.as_deref() {
+                    Some("published") => next.published_at.or(Some(event.at)),
+                    _ => None,
+                };
+            }
+        }
     }
     if event.kind.changes_fields() {
         next.updated_at = event.recorded_at;
@@ -220,7 +234,12 @@ pub fn merge(seed: &Seed, events: &[Event], policy: &Policy) -> Result<Merged> {
     let mut values: Vec<&Event> = sorted
         .iter()
         .copied()
-        .filter(|e| matches!(e.kind, EventKind::Field | EventKind::Severity))
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Field | EventKind::Severity | EventKind::Postmortem
+            )
+        })
         .collect();
     values.sort_by(|a, b| (a.recorded_at, a.at, &a.uuid).cmp(&(b.recorded_at, b.at, &b.uuid)));
     for event in values {

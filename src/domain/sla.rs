@@ -287,9 +287,11 @@ pub fn clocks(incident: &Incident, now: Timestamp) -> Clocks {
     Clocks {
         respond: paused(clock(due.respond, incident.acknowledged_at, now)),
         resolve: paused(clock(due.resolve, incident.resolved_at, now)),
+        // Publishing the post-mortem stops its clock as closing does (`close` does not wait
+        // for it): whichever came first.
         postmortem: resolved
             .and(due.postmortem)
-            .map(|d| clock(d, incident.closed_at, now)),
+            .map(|d| clock(d, incident.postmortem_done_at(), now)),
     }
 }
 

@@ -9,6 +9,8 @@ use crate::domain::projection::{self, ProjectionError, Seed};
 use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
 
+mod postmortem;
+
 /// Who is acting, the moment the command runs, and the SLA policy the incident's deadlines
 /// are judged under when it is stored.
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@
 use crate::domain::event::{Event, EventKind};
 use crate::domain::model::Number;
 use crate::domain::model::{ActionItem, Incident};
+use crate::domain::postmortem::Record;
 use crate::domain::sla::{Clock, ClockState, Policy};
 use crate::domain::time::{self, Timestamp};
 use crate::evidence::data::DatabaseData;
@@ -40,6 +41,7 @@ pub fn context(
     };
 
     let view = crate::report::view::incident_with_timeline(incident, &timeline, now);
+    let record = Record::of(&timeline);
     Ok(json!({
         "generated_at": time::to_rfc3339(now),
         "timezone": local_offset(incident.opened_at),
@@ -50,12 +52,14 @@ pub fn context(
         "sla": sla(incident, policy, now),
         "detection": detection(incident, &timeline),
         "impact": {
+            "text": incident.impact,
             "description": incident.description,
             "data_age": first.as_ref().map(|s| data_age(&s.snapshot)).unwrap_or_default(),
             "measured_at": first.as_ref().map(|s| time::to_rfc3339(s.snapshot.taken_at)),
         },
         "timeline": timeline_entries(&timeline),
-        "actions": actions.iter().map(|a| action(a, now)).collect::<Vec<_>>(),
+        "actions": actions.iter().map(|a| action(a, now, &record)).collect::<Vec<_>>(),
+        "postmortem": crate::report::view::postmortem(&record),
         "action_counts": action_counts(&actions, now),
         "evidence": evidence(&snapshots, first.as_ref(), last.as_ref()),
         "missing": missing(incident, &actions),
@@ -331,6 +335,7 @@ fn detection(i: &Incident, timeline: &[Event]) -> Value {
     }
     let moment = |label: &str, t: Option<Timestamp>| json!({"label": label, "at": ts(t)});
     json!({
+        "text": i.detection,
         "moments": [
             moment("Impact start", Some(i.started_at)),
             moment("Detected", Some(i.detected_at)),
@@ -403,7 +408,7 @@ pub fn data_age(snap: &Snapshot) -> Vec<Value> {
 }
 
 /// An action item as `incident action list --json` gives it, with its state in words.
-fn action(a: &ActionItem, now: Timestamp) -> Value {
+fn action(a: &ActionItem, now: Timestamp, record: &Record) -> Value {
     let overdue_seconds = match (a.done_at, a.due_at) {
         (None, Some(due)) if due < now => Some(now.signed_duration_since(due).num_seconds()),
         _ => None,
@@ -413,7 +418,7 @@ fn action(a: &ActionItem, now: Timestamp) -> Value {
         (None, Some(s)) => ("overdue", format!("overdue by {}", span(s))),
         (None, None) => ("open", "open".to_string()),
     };
-    let mut v = crate::report::view::action(a, now);
+    let mut v = crate::report::view::action_with_bugs(a, now, record);
     v["overdue_seconds"] = json!(overdue_seconds);
     v["state"] = json!(state);
     v["state_text"] = json!(state_text);
@@ -470,8 +475,11 @@ fn missing(i: &Incident, actions: &[ActionItem]) -> Vec<&'static str> {
     let mut out = Vec::new();
     for (text, label) in [
         (&i.description, "description"),
+        (&i.impact, "impact"),
         (&i.root_cause, "root cause"),
+        (&i.trigger, "trigger"),
         (&i.resolution, "resolution"),
+        (&i.detection, "detection"),
     ] {
         if text.is_empty() {
             out.push(label);
@@ -494,13 +502,24 @@ fn missing(i: &Incident, actions: &[ActionItem]) -> Vec<&'static str> {
 /// The command that fills each section, for the "not recorded yet" lines.
 fn hints(number: Number) -> Value {
     let update = |flag: &str| format!("incident update {number} --{flag} \"…\"");
+    // Prose that runs to paragraphs is easier typed into a file and piped in.
+    let piped = |flag: &str| format!("incident update {number} --{flag} -");
     json!({
         "description": update("description"),
+        "impact": piped("impact"),
+        "trigger": update("trigger"),
+        "detection": piped("detection"),
         "root_cause": update("root-cause"),
         "resolution": update("resolution"),
         "prevention": update("prevention"),
         "lessons_learned": update("lessons"),
-        "actions": format!("incident action add {number} \"…\" --owner WHO --due +7d"),
+        "actions": format!("incident action add {number} \"…\" --owner WHO --due +7d --link BUG-URL"),
+        "went_well": format!("incident lesson add {number} --went-well \"…\""),
+        "went_wrong": format!("incident lesson add {number} --went-wrong \"…\""),
+        "lucky": format!("incident lesson add {number} --lucky \"…\""),
+        "links": format!("incident update {number} --link URL --link-title \"…\""),
+        "author": format!("incident postmortem author {number} NAME"),
+        "status": format!("incident postmortem status {number} review"),
         "snapshots": format!("incident snapshot {number}"),
     })
 }

@@ -2,6 +2,7 @@
 
 use crate::domain::event::Event;
 use crate::domain::model::{ActionItem, Incident};
+use crate::domain::postmortem::{LessonKind, Link, Record};
 use crate::domain::sla::{self, Clock};
 use crate::domain::time::{self, Timestamp};
 use serde_json::{Value, json};
@@ -76,6 +77,9 @@ pub fn incident(i: &Incident, now: Timestamp) -> Value {
         "resolution": i.resolution,
         "prevention": i.prevention,
         "lessons_learned": i.lessons_learned,
+        "impact": i.impact,
+        "trigger": i.trigger,
+        "detection": i.detection,
         "created_by": i.created_by,
         "updated_at": time::to_rfc3339(i.updated_at),
         "sla": sla(i, now),
@@ -142,10 +146,12 @@ pub fn mark_purged(timeline: &mut Value, purges: &[crate::store::Purge]) {
     }
 }
 
-/// An incident with its whole timeline, as `show --json` gives it.
+/// An incident with its whole timeline, as `show --json` gives it, and what the timeline
+/// says of its post-mortem.
 pub fn incident_with_timeline(i: &Incident, events: &[Event], now: Timestamp) -> Value {
     let mut v = incident(i, now);
     v["timeline"] = Value::Array(timeline(events));
+    v["postmortem"] = postmortem(&Record::of(events));
     v
 }
 
@@ -165,4 +171,43 @@ pub fn action(item: &ActionItem, now: Timestamp) -> Value {
         "done_by": item.done_by,
         "overdue": item.overdue(now),
     })
+}
+
+/// The post-mortem's record (`show --json`'s `postmortem`, the templates' `postmortem`):
+/// authors, status (null before the first), published_at, the three lessons lists
+/// (`lesson list --json` gives the same) and the supporting links.
+pub fn postmortem(r: &Record) -> Value {
+    json!({
+        "authors": r.authors,
+        "status": r.status,
+        "published_at": r.published_at.map(time::to_rfc3339),
+        "lessons": lessons(r),
+        "links": r.supporting().map(link).collect::<Vec<_>>(),
+    })
+}
+
+/// The three lessons lists by key (`went_well`, `went_wrong`, `lucky`), each lesson with its
+/// text, time and author, in timeline order.
+pub fn lessons(r: &Record) -> Value {
+    let mut lists = serde_json::Map::new();
+    for kind in LessonKind::ALL {
+        let list: Vec<Value> = r
+            .lessons_of(kind)
+            .map(|l| json!({"text": l.text, "at": time::to_rfc3339(l.at), "author": l.author}))
+            .collect();
+        lists.insert(kind.key().into(), Value::Array(list));
+    }
+    Value::Object(lists)
+}
+
+fn link(l: &Link) -> Value {
+    json!({"url": l.url, "title": l.title})
+}
+
+/// An action item as `action` gives it, with its bug links (`bugs`: [{url, title}]) from the
+/// timeline's `link` events.
+pub fn action_with_bugs(item: &ActionItem, now: Timestamp, r: &Record) -> Value {
+    let mut v = action(item, now);
+    v["bugs"] = r.bugs_of(&item.id.to_string()).map(link).collect();
+    v
 }

@@ -52,8 +52,10 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         Some(Step::Rows(super::share::fill_row_uuids)),
     ),
     (include_str!("migrations/0016_claims.sql"), None),
-    // The SLA pause (issue 16, helper S): the lead renumbers it (19) at the merge.
+    // The SLA pause (issue 16, helper S): version 17.
     (include_str!("migrations/0017_pause.sql"), None),
+    // The post-mortem helper's migration (issue 16 item 1): version 18.
+    (include_str!("migrations/0018_postmortem.sql"), None),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in

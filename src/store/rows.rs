@@ -11,16 +11,16 @@ use std::sync::LazyLock;
 pub const INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
      closed_at, created_by, updated_at, started_at, respond_due_at, resolve_due_at, postmortem_due_at, \
-     paused_at, pause_reason";
+     paused_at, pause_reason, impact, trigger, detection, published_at";
 
 /// [`INCIDENT_COLUMNS`] as a database before version 11 has them: the impact start is the
 /// detection, and the deadlines are not judged yet (version 11's migration judges them).
 pub const LEGACY_INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
-     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL, NULL, ''";
+     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL, NULL, '', '', '', '', NULL";
 
 /// Every column but `pk`, in the order of [`incident_values`]; the similarity keys are derived.
-const WRITE_COLUMNS: [&str; 25] = [
+const WRITE_COLUMNS: [&str; 29] = [
     "uuid",
     "number",
     "title",
@@ -46,6 +46,10 @@ const WRITE_COLUMNS: [&str; 25] = [
     "postmortem_due_at",
     "paused_at",
     "pause_reason",
+    "impact",
+    "trigger",
+    "detection",
+    "published_at",
 ];
 
 /// Inserts an incident or, when its uuid exists, updates it in place; returns its `pk`.
@@ -63,7 +67,7 @@ pub static SAVE_INCIDENT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub fn incident_values(i: &Incident) -> [Value; 25] {
+pub fn incident_values(i: &Incident) -> [Value; 29] {
     let ts = |t: time::Timestamp| Value::Text(time::to_rfc3339(t));
     let opt = |t: Option<time::Timestamp>| t.map(ts).unwrap_or(Value::Null);
     [
@@ -92,6 +96,10 @@ pub fn incident_values(i: &Incident) -> [Value; 25] {
         opt(i.due.postmortem),
         opt(i.paused_at),
         Value::Text(i.pause_reason.clone()),
+        Value::Text(i.impact.clone()),
+        Value::Text(i.trigger.clone()),
+        Value::Text(i.detection.clone()),
+        opt(i.published_at),
     ]
 }
 
@@ -181,6 +189,10 @@ pub fn incident(row: &Row) -> rusqlite::Result<Incident> {
         },
         paused_at: opt_ts(row, 22)?,
         pause_reason: row.get(23)?,
+        impact: row.get(24)?,
+        trigger: row.get(25)?,
+        detection: row.get(26)?,
+        published_at: opt_ts(row, 27)?,
     })
 }
 

@@ -260,7 +260,7 @@ fn first_difference(a: &Incident, b: &Incident) -> Option<(&'static str, String,
 /// moved follows it.
 fn events(txn: &Txn, pk: i64, timeline: Vec<Event>, moved: &[(i64, i64)]) -> Result<()> {
     for mut event in timeline {
-        if event.kind == EventKind::Action
+        if matches!(event.kind, EventKind::Action | EventKind::Link)
             && let Some(to) = event.field.as_deref().and_then(|old| {
                 moved
                     .iter()

@@ -6,6 +6,7 @@ use super::record::{
     ActionRecord, AttachmentRecord, CommandRunRecord, IncidentRecord, SnapshotRecord,
 };
 use crate::domain::event::Event;
+use crate::domain::postmortem::{LessonKind, Link, Record};
 use crate::domain::time::{self, Timestamp};
 use crate::report::markdown::{cell, code, escape};
 use crate::store::Txn;
@@ -75,8 +76,11 @@ fn incident(r: &IncidentRecord, timeline: &[Event], out: &mut dyn Write) -> Resu
     }
     for (label, text) in [
         ("Description", &r.description),
+        ("Impact", &r.impact),
         ("Root cause", &r.root_cause),
+        ("Trigger", &r.trigger),
         ("Resolution", &r.resolution),
+        ("Detection", &r.detection),
         ("Prevention", &r.prevention),
         ("Lessons learned", &r.lessons_learned),
     ] {
@@ -84,9 +88,11 @@ fn incident(r: &IncidentRecord, timeline: &[Event], out: &mut dyn Write) -> Resu
             writeln!(out, "\n### {label}\n\n{}", escape(text))?;
         }
     }
+    let pm = Record::of(timeline);
+    postmortem(&pm, out)?;
     write_timeline(timeline, out)?;
     snapshots(&r.snapshots, out)?;
-    actions(&r.actions, out)?;
+    actions(&r.actions, &pm, out)?;
     logs(&r.attachments, out)?;
     commands(&r.command_runs, out)
 }
@@ -136,7 +142,44 @@ fn snapshots(snapshots: &[SnapshotRecord], out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn actions(actions: &[ActionRecord], out: &mut dyn Write) -> Result<()> {
+/// The post-mortem's authors and status, its three lessons lists and its supporting links:
+/// what the timeline says of them (nothing when it says nothing).
+fn postmortem(pm: &Record, out: &mut dyn Write) -> Result<()> {
+    if !pm.authors.is_empty() || pm.status.is_some() {
+        let status = pm.status.map_or("not started".into(), |s| s.to_string());
+        writeln!(out, "\n### Post-mortem\n\n- Status: {status}")?;
+        if !pm.authors.is_empty() {
+            writeln!(out, "- Authors: {}", escape(&pm.authors.join(", ")))?;
+        }
+    }
+    for kind in LessonKind::ALL {
+        let mut lessons = pm.lessons_of(kind).peekable();
+        if lessons.peek().is_some() {
+            writeln!(out, "\n### {}\n", kind.heading())?;
+        }
+        for l in lessons {
+            writeln!(out, "- {}", escape(&one_line(&l.text)))?;
+        }
+    }
+    let mut links = pm.supporting().peekable();
+    if links.peek().is_some() {
+        writeln!(out, "\n### Supporting information\n")?;
+    }
+    for l in links {
+        writeln!(out, "- {}", link(l))?;
+    }
+    Ok(())
+}
+
+fn link(l: &Link) -> String {
+    match l.title.as_str() {
+        // `check_link` keeps `<`, `>` and whitespace out of a URL: the autolink holds.
+        "" => format!("<{}>", l.url),
+        title => format!("{}: <{}>", escape(&one_line(title)), l.url),
+    }
+}
+
+fn actions(actions: &[ActionRecord], pm: &Record, out: &mut dyn Write) -> Result<()> {
     if actions.is_empty() {
         return Ok(());
     }
@@ -151,6 +194,9 @@ fn actions(actions: &[ActionRecord], out: &mut dyn Write) -> Result<()> {
         }
         if let Some(done) = &a.done_at {
             detail.push(format!("done {}", when(done)));
+        }
+        for bug in pm.bugs_of(&a.id.to_string()) {
+            detail.push(format!("bug {}", link(bug)));
         }
         writeln!(
             out,

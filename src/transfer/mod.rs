@@ -31,7 +31,9 @@ pub const FORMAT: &str = "incident-export";
 /// Version 2 carries each incident's impact start (`started_at`); version 1 files, which have
 /// none, still import (the impact start is then the detection). Version 3 carries each
 /// event's identity (`uuid`); older files' events get the one derived from their content.
-pub const VERSION: u64 = 3;
+/// Version 4 carries the post-mortem's fields (impact, trigger, detection) and the timeline's
+/// lessons, post-mortem authors and status, and links; older files have none of them.
+pub const VERSION: u64 = 4;
 
 /// The largest chunk a file may declare. This binary cuts 64 KiB chunks (earlier ones cut
 /// 256 KiB or 1 MiB, which import just as well); the bound keeps a damaged or hostile file from

@@ -23,6 +23,14 @@ pub struct IncidentRecord {
     pub resolution: String,
     pub prevention: String,
     pub lessons_learned: String,
+    /// The post-mortem's impact, trigger and detection (version 4; older files have none:
+    /// empty, as they were before the fields existed).
+    #[serde(default)]
+    pub impact: String,
+    #[serde(default)]
+    pub trigger: String,
+    #[serde(default)]
+    pub detection: String,
     /// When the impact began (version 2; older files have none: the detection).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<String>,

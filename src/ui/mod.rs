@@ -6,6 +6,7 @@ pub mod error;
 pub mod evidence;
 pub mod health;
 pub mod output;
+pub mod postmortem;
 pub mod progress;
 pub mod report;
 pub mod watch;

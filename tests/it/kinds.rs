@@ -46,8 +46,36 @@ fn every_kind(env: &mut Env) -> Vec<Value> {
         "stuck cron & lock",
     ])
     .ok();
-    env.run(&["action", "add", "1", "alert on data age > 2h"])
-        .ok();
+    env.run(&[
+        "action",
+        "add",
+        "1",
+        "alert on data age > 2h",
+        "--link",
+        "https://bugs.example.com/OPS-4471?focus=alerts&tab=1",
+        "--link-title",
+        "OPS-4471 & alerts",
+    ])
+    .ok();
+    env.run(&[
+        "lesson",
+        "add",
+        "1",
+        "--lucky",
+        "the cron's lock <held> was released by a reboot",
+    ])
+    .ok();
+    env.run(&["postmortem", "author", "1", "Zoë O'Hara"]).ok();
+    env.run(&["postmortem", "status", "1", "draft"]).ok();
+    env.run(&[
+        "update",
+        "1",
+        "--link",
+        "https://grafana.example.com/d/ml?from=now-6h&to=now",
+        "--link-title",
+        "ML features dashboard",
+    ])
+    .ok();
     env.run(&["attach", "1", log.to_str().unwrap()]).ok();
     env.run(&["exec", "1", "--", "echo", "pool=ok"]).ok();
     env.run(&[

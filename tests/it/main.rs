@@ -26,6 +26,8 @@ mod lifecycle;
 mod output;
 mod pause;
 mod postmortem;
+mod postmortem_fields;
+mod postmortem_golden;
 mod projection;
 mod readme;
 mod redaction;

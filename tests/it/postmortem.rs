@@ -292,7 +292,8 @@ fn the_context_carries_the_hand_computed_numbers() {
         .collect();
     assert_eq!(late, ["opened"]);
     assert_eq!(c["evidence"]["count"], 0);
-    assert_eq!(c["missing"], json!([]));
+    // The October 7 outage predates the post-mortem's own fields.
+    assert_eq!(c["missing"], json!(["impact", "trigger", "detection"]));
 }
 
 #[test]
@@ -380,7 +381,7 @@ fn a_p3_gets_the_lite_variant_unless_a_template_is_named() {
     let full = env.run(&["postmortem", "1", "--template", "postmortem.md"]);
     let full = full.ok();
     assert!(
-        full.contains("## Lessons learned") && full.contains("## Appendix: evidence"),
+        full.contains("## Lessons learned") && full.contains("## Supporting information"),
         "{full}"
     );
     assert!(
@@ -493,14 +494,20 @@ fn a_fresh_incident_says_what_is_not_recorded_yet() {
     for expected in [
         "- **Acknowledged:** not yet\n",
         "- **Duration:** ongoing, 1h so far\n",
-        "**Still to write:** description, root cause, resolution, action items, lessons learned, prevention.\n",
+        "**Still to write:** description, impact, root cause, trigger, resolution, detection, action items, lessons learned, prevention.\n",
         "- Not acknowledged yet, 1h so far against a target of 4h: 3h left.\n",
         "- Post-mortem clock not started: due 24h after resolution.\n",
-        "## Root cause\n\n_Not recorded yet. `incident update 1 --root-cause \"…\"`_\n",
+        "- **Authors:** _Not recorded yet. `incident postmortem author 1 NAME`_\n",
+        "## Impact\n\n_Not recorded yet. `incident update 1 --impact -`_\n",
+        "## Root causes\n\n_Not recorded yet. `incident update 1 --root-cause \"…\"`_\n",
+        "## Trigger\n\n_Not recorded yet. `incident update 1 --trigger \"…\"`_\n",
         "## Resolution\n\n_Not recorded yet. `incident update 1 --resolution \"…\"`_\n",
+        "## Detection\n\n_Not recorded yet. `incident update 1 --detection -`_\n",
         "## Lessons learned\n\n_Not recorded yet. `incident update 1 --lessons \"…\"`_\n",
-        "## Prevention\n\n_Not recorded yet. `incident update 1 --prevention \"…\"`_\n",
-        "## Action items\n\n_No action items yet. `incident action add 1 \"…\" --owner WHO --due +7d`_\n",
+        "### Where we got lucky\n\n_None recorded yet. `incident lesson add 1 --lucky \"…\"`_\n",
+        "**Prevention:** _Not recorded yet. `incident update 1 --prevention \"…\"`_\n",
+        "## Action items\n\n_No action items yet. `incident action add 1 \"…\" --owner WHO --due +7d --link BUG-URL`_\n",
+        "## Supporting information\n\n_No links yet. `incident update 1 --link URL --link-title \"…\"`_\n",
         "- Data age: not recorded (no snapshot measured it).\n",
         "_No snapshots were taken. With collectors configured, `incident open` and `incident resolve` take one; `incident snapshot 1` takes one now._\n",
     ] {
@@ -508,7 +515,7 @@ fn a_fresh_incident_says_what_is_not_recorded_yet() {
     }
     let html = env.run(&["postmortem", "1", "--format", "html"]);
     let html = html.ok();
-    assert!(html.contains("<h2>Root cause</h2>\n<p class=\"missing\">Not recorded yet. <code>incident update 1 --root-cause &quot;…&quot;</code></p>"), "{html}");
+    assert!(html.contains("<h2>Root causes</h2>\n<p class=\"missing\">Not recorded yet. <code>incident update 1 --root-cause &quot;…&quot;</code></p>"), "{html}");
     assert!(html.contains("No action items yet."), "{html}");
     assert!(html.contains("No snapshots were taken."), "{html}");
 
@@ -554,17 +561,17 @@ run = ["sh", "-c", "test -f '{}' || {{ echo CrashLoopBackOff; exit 3; }}"]
     env.at("2026-11-29T10:00:00Z");
     let md = env.run(&["postmortem", "1"]);
     let md = md.ok();
-    let appendix = &md[md.find("## Appendix: evidence").unwrap()..];
+    let appendix = &md[md.find("### Evidence").unwrap()..];
     assert_eq!(
         appendix,
-        "## Appendix: evidence\n\n\
-         ### Snapshot 1, 2026-11-29 09:00 (first)\n\n\
+        "### Evidence\n\n\
+         #### Snapshot 1, 2026-11-29 09:00 (first)\n\n\
          updater exit 3\n\n\
          - warning: command/updater: exit code 3\n\n\
-         ### Snapshot 2, 2026-11-29 09:20 (last)\n\n\
+         #### Snapshot 2, 2026-11-29 09:20 (last)\n\n\
          updater exit 0\n\n\
          No findings.\n\n\
-         ### What changed from snapshot 1 to snapshot 2\n\n\
+         #### What changed from snapshot 1 to snapshot 2\n\n\
          - command/updater came back: answering again\n"
     );
     assert!(md.contains("· **Snapshot** #1 updater exit 3\n"), "{md}");

@@ -225,7 +225,8 @@ pub fn due(
                 kind: Kind::Postmortem,
                 start: resolved,
                 deadline,
-                stop: i.closed_at,
+                // Publishing the post-mortem stops its reminders as closing does.
+                stop: i.postmortem_done_at(),
                 shares: &[],
                 repeat: policy.postmortem,
                 paused: None,
