@@ -35,7 +35,12 @@ CREATE TABLE incidents (
     respond_due_at    TEXT NOT NULL DEFAULT '',
     resolve_due_at    TEXT NOT NULL DEFAULT '',
     -- NULL until resolved.
-    postmortem_due_at TEXT
+    postmortem_due_at TEXT,
+    -- Who holds which role (a JSON object, role -> name; the opener is the commander until
+    -- someone else is named) and the services it affects (a sorted JSON array), both as the
+    -- timeline's role and service events leave them (version 17).
+    roles             TEXT NOT NULL DEFAULT '{}',
+    services          TEXT NOT NULL DEFAULT '[]'
 );
 
 -- The SLA policy the stored deadlines were judged under (`sla::Policy::fingerprint`): opening

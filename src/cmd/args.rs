@@ -75,6 +75,14 @@ pub fn text_arg(arg: &str) -> Result<String, CommandError> {
     })
 }
 
+/// The names `--service` (or `--no-service`) gave, checked before anything is written.
+pub fn service_names(given: &[String]) -> Result<Vec<String>, CommandError> {
+    given
+        .iter()
+        .map(|s| crate::domain::roles::service_name(s).map_err(CommandError::from))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{IncidentRef, incident_ref};
@@ -98,3 +106,4 @@ mod tests {
         }
     }
 }
+

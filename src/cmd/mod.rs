@@ -21,6 +21,7 @@ mod postmortem;
 mod remind;
 mod reopen;
 mod resolve;
+mod role;
 mod review;
 mod search;
 mod show;
@@ -86,6 +87,8 @@ pub enum Command {
     Close(close::Args),
     /// Take a resolved or closed incident back to INVESTIGATING
     Reopen(reopen::Args),
+    /// Name who holds a role (commander, scribe, comms, or your own), or clear it with -
+    Role(role::Args),
     /// List incidents, newest first
     List(list::Args),
     /// Every field, both SLA clocks and the whole timeline of one incident
@@ -158,6 +161,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Resolve(args) => resolve::run(&app, args),
         Command::Close(args) => close::run(&app, args),
         Command::Reopen(args) => reopen::run(&app, args),
+        Command::Role(args) => role::run(&app, args),
         Command::List(args) => list::run(&app, args),
         Command::Show(args) => show::run(&app, args),
         Command::Sla(args) => sla::run(&app, args),

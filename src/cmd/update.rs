@@ -33,6 +33,12 @@ pub struct Args {
     pub prevention: Option<String>,
     #[arg(long, value_name = "L")]
     pub lessons: Option<String>,
+    /// Add a service it affects, like checkout-api (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub service: Vec<String>,
+    /// Remove a service it no longer affects (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub no_service: Vec<String>,
     /// When the change happened (TIME) [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
@@ -53,15 +59,24 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     .into_iter()
     .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
     .collect();
+    let added = super::args::service_names(&args.service)?;
+    let removed = super::args::service_names(&args.no_service)?;
     let at = app.time(args.at.as_deref())?;
     let (incident, changed) = app.write(|txn, actor| {
-        if status.is_none() && severity.is_none() && fields.is_empty() {
+        let services = added.is_empty() && removed.is_empty();
+        if status.is_none() && severity.is_none() && fields.is_empty() && services {
             return Err(WorkflowError::NothingToUpdate(number).into());
         }
         let mut change = record::begin(txn, actor, "the update", number, at)?;
         // Fields first, so `--root-cause … --resolution … --status CLOSED` closes in one go.
         for (field, value) in &fields {
             change.set_field(*field, value)?;
+        }
+        for service in &removed {
+            change.remove_service(service)?;
+        }
+        for service in &added {
+            change.add_service(service);
         }
         if let Some(severity) = severity {
             change.set_severity(severity);

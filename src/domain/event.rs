@@ -29,6 +29,11 @@ pub enum EventKind {
     /// The health monitor's verdict changed: `field` is `score`, `recovered` or `degraded`,
     /// `old` and `new` the previous and new score, `text` the verdict.
     Health,
+    /// A role's holder was named or cleared: `field` is the role, `old` who held it, `new` who
+    /// does now (empty when cleared).
+    Role,
+    /// An affected service was added (`new` is its name) or removed (`old` is).
+    Service,
 }
 
 impl EventKind {
@@ -45,6 +50,8 @@ impl EventKind {
             EventKind::Attachment => "attachment",
             EventKind::Command => "command",
             EventKind::Health => "health",
+            EventKind::Role => "role",
+            EventKind::Service => "service",
         }
     }
 
@@ -53,6 +60,7 @@ impl EventKind {
     pub fn changes_fields(self) -> bool {
         match self {
             EventKind::Opened | EventKind::Status | EventKind::Severity | EventKind::Field => true,
+            EventKind::Role | EventKind::Service => true,
             EventKind::Note
             | EventKind::Snapshot
             | EventKind::Action
@@ -65,7 +73,7 @@ impl EventKind {
 
     /// Every kind, in the order reports list them. The compiler cannot check that a list is
     /// complete, so `every_kind_is_listed` does (through the exhaustive `as_str`).
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::Opened,
         EventKind::Note,
         EventKind::Status,
@@ -77,6 +85,8 @@ impl EventKind {
         EventKind::Attachment,
         EventKind::Command,
         EventKind::Health,
+        EventKind::Role,
+        EventKind::Service,
     ];
 
     pub fn from_key(s: &str) -> Option<EventKind> {
@@ -98,6 +108,8 @@ impl EventKind {
             EventKind::Attachment => "Attachment",
             EventKind::Command => "Command",
             EventKind::Health => "Health",
+            EventKind::Role => "Role",
+            EventKind::Service => "Service",
         }
     }
 }
@@ -212,6 +224,9 @@ pub struct Detail {
         with = "crate::domain::time::rfc3339_option"
     )]
     pub started_at: Option<Timestamp>,
+    /// `opened`: the services it affects from the start (`open --service`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
 }
 
 impl Event {
@@ -265,6 +280,12 @@ impl Event {
                 (_, "") => format!("health {new}: {}", self.text),
                 (_, old) => format!("health {old} → {new}: {}", self.text),
             },
+            EventKind::Role => crate::domain::roles::role_summary(
+                self.field.as_deref().unwrap_or("role"),
+                old,
+                new,
+            ),
+            EventKind::Service => crate::domain::roles::service_summary(old, new),
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),
             EventKind::Field => {
@@ -305,6 +326,8 @@ mod tests {
             EventKind::Attachment => 8,
             EventKind::Command => 9,
             EventKind::Health => 10,
+            EventKind::Role => 11,
+            EventKind::Service => 12,
         }
     }
 

@@ -6,6 +6,7 @@ pub mod event;
 pub mod model;
 pub mod projection;
 pub mod remind;
+pub mod roles;
 pub mod similar;
 pub mod sla;
 pub mod text;

@@ -212,6 +212,10 @@ pub struct Incident {
     /// The SLA deadlines as computed from the timeline (`sla::due`) and stored with the
     /// incident; [`crate::domain::sla::clocks`] judges them.
     pub due: Due,
+    /// Who holds which role (`domain::roles`): the opener commands until someone else does.
+    pub roles: crate::domain::roles::Roles,
+    /// The services it affects, sorted by name.
+    pub services: Vec<String>,
 }
 
 impl Incident {
@@ -239,6 +243,8 @@ impl Incident {
             created_by: "alice".into(),
             updated_at: at,
             due: Due::unjudged(at),
+            roles: crate::domain::roles::opening("alice"),
+            services: Vec::new(),
         }
     }
 

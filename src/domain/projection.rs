@@ -107,7 +107,17 @@ pub fn open(seed: &Seed, event: &Event, policy: &Policy) -> Result<Incident> {
         created_by: event.author.clone(),
         updated_at: event.recorded_at,
         due: Due::unjudged(detected_at),
+        roles: crate::domain::roles::opening(&event.author),
+        services: Vec::new(),
     };
+    for service in &detail.services {
+        if let Ok(name) = crate::domain::roles::service_name(service) {
+            crate::domain::roles::apply(&mut incident, EventKind::Service, None, None, Some(&name))
+                .map_err(|what| bad(event, what, service))?;
+        } else {
+            return Err(bad(event, "service", service));
+        }
+    }
     incident.due = sla::due(&incident, std::slice::from_ref(event), policy);
     Ok(incident)
 }
@@ -126,6 +136,16 @@ pub fn apply(incident: &Incident, event: &Event) -> Result<Incident> {
             let key = event.field.as_deref().unwrap_or("");
             let field = Field::from_key(key).ok_or_else(|| bad(event, "field", key))?;
             *next.field_mut(field) = event.new.clone().unwrap_or_default();
+        }
+        EventKind::Role | EventKind::Service => {
+            let (field, old, new) = (
+                event.field.as_deref(),
+                event.old.as_deref(),
+                event.new.as_deref(),
+            );
+            crate::domain::roles::apply(&mut next, event.kind, field, old, new).map_err(|what| {
+                bad(event, what, field.or(new).or(old).unwrap_or(""))
+            })?;
         }
         EventKind::Note
         | EventKind::Snapshot
@@ -207,7 +227,12 @@ pub fn merge(seed: &Seed, events: &[Event], policy: &Policy) -> Result<Merged> {
     let mut values: Vec<&Event> = sorted
         .iter()
         .copied()
-        .filter(|e| matches!(e.kind, EventKind::Field | EventKind::Severity))
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Field | EventKind::Severity | EventKind::Role | EventKind::Service
+            )
+        })
         .collect();
     values.sort_by(|a, b| (a.recorded_at, a.at, &a.uuid).cmp(&(b.recorded_at, b.at, &b.uuid)));
     for event in values {
@@ -396,6 +421,7 @@ mod tests {
             description: Some("prices stale".into()),
             detected_at: Some(t("2026-10-02T09:00:00Z")),
             started_at: Some(t("2026-10-01T23:40:00Z")),
+            ..Detail::default()
         };
         let i = open(&seed(), &opened(Some(detail)), &policy()).unwrap();
         assert_eq!(i.description, "prices stale");

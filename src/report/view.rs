@@ -78,6 +78,9 @@ pub fn incident(i: &Incident, now: Timestamp) -> Value {
         "lessons_learned": i.lessons_learned,
         "created_by": i.created_by,
         "updated_at": time::to_rfc3339(i.updated_at),
+        "commander": crate::domain::roles::commander(i),
+        "roles": i.roles,
+        "services": i.services,
         "sla": sla(i, now),
     })
 }

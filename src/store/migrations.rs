@@ -52,6 +52,8 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         Some(Step::Rows(super::share::fill_row_uuids)),
     ),
     (include_str!("migrations/0016_claims.sql"), None),
+    // The roles helper's migration (issue 16 item 2): the lead renumbers it (18).
+    (include_str!("migrations/0017_roles.sql"), None),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in

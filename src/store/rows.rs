@@ -10,16 +10,16 @@ use std::sync::LazyLock;
 
 pub const INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
-     closed_at, created_by, updated_at, started_at, respond_due_at, resolve_due_at, postmortem_due_at";
+     closed_at, created_by, updated_at, started_at, respond_due_at, resolve_due_at, postmortem_due_at, roles, services";
 
 /// [`INCIDENT_COLUMNS`] as a database before version 11 has them: the impact start is the
 /// detection, and the deadlines are not judged yet (version 11's migration judges them).
 pub const LEGACY_INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
-     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL";
+     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL, '{}', '[]'";
 
 /// Every column but `pk`, in the order of [`incident_values`]; the similarity keys are derived.
-const WRITE_COLUMNS: [&str; 23] = [
+const WRITE_COLUMNS: [&str; 25] = [
     "uuid",
     "number",
     "title",
@@ -43,6 +43,8 @@ const WRITE_COLUMNS: [&str; 23] = [
     "respond_due_at",
     "resolve_due_at",
     "postmortem_due_at",
+    "roles",
+    "services",
 ];
 
 /// Inserts an incident or, when its uuid exists, updates it in place; returns its `pk`.
@@ -60,7 +62,7 @@ pub static SAVE_INCIDENT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub fn incident_values(i: &Incident) -> [Value; 23] {
+pub fn incident_values(i: &Incident) -> [Value; 25] {
     let ts = |t: time::Timestamp| Value::Text(time::to_rfc3339(t));
     let opt = |t: Option<time::Timestamp>| t.map(ts).unwrap_or(Value::Null);
     [
@@ -87,6 +89,9 @@ pub fn incident_values(i: &Incident) -> [Value; 23] {
         ts(i.due.respond),
         ts(i.due.resolve),
         opt(i.due.postmortem),
+        // A map and a list of strings always serialise.
+        Value::Text(serde_json::to_string(&i.roles).unwrap_or_else(|_| "{}".into())),
+        Value::Text(serde_json::to_string(&i.services).unwrap_or_else(|_| "[]".into())),
     ]
 }
 
@@ -132,6 +137,16 @@ pub(super) fn parsed<T: std::str::FromStr>(
     s.parse().map_err(|_| bad(idx, what, &s))
 }
 
+/// A JSON column read into the type the store wrote there.
+pub(super) fn json_text<T: serde::de::DeserializeOwned>(
+    row: &Row,
+    idx: usize,
+    what: &str,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|_| bad(idx, what, &text))
+}
+
 /// A JSON column, read as JSON and never rewritten.
 pub(super) fn json(row: &Row, idx: usize, what: &str) -> rusqlite::Result<serde_json::Value> {
     let text: String = row.get(idx)?;
@@ -174,6 +189,8 @@ pub fn incident(row: &Row) -> rusqlite::Result<Incident> {
             resolve: ts(row, 20)?,
             postmortem: opt_ts(row, 21)?,
         },
+        roles: json_text(row, 22, "roles")?,
+        services: json_text(row, 23, "services")?,
     })
 }
 

@@ -54,6 +54,8 @@ impl IncidentRecord {
             closed_at: i.closed_at.map(ts),
             created_by: i.created_by,
             updated_at: ts(i.updated_at),
+            roles: Some(i.roles),
+            services: Some(i.services),
             events: txn
                 .events_as_recorded(pk)?
                 .iter()
@@ -115,6 +117,8 @@ impl IncidentRecord {
             // Deadlines are not carried: the importing database judges them under its policy
             // from the timeline (`projection::replay`).
             due: crate::domain::sla::Due::unjudged(detected_at),
+            roles: self.roles.clone().unwrap_or_default(),
+            services: self.services.clone().unwrap_or_default(),
         })
     }
 }
