@@ -35,12 +35,7 @@ CREATE TABLE incidents (
     respond_due_at    TEXT NOT NULL DEFAULT '',
     resolve_due_at    TEXT NOT NULL DEFAULT '',
     -- NULL until resolved.
-    postmortem_due_at TEXT,
-    -- Who holds which role (a JSON object, role -> name; the opener is the commander until
-    -- someone else is named) and the services it affects (a sorted JSON array), both as the
-    -- timeline's role and service events leave them (version 17).
-    roles             TEXT NOT NULL DEFAULT '{}',
-    services          TEXT NOT NULL DEFAULT '[]'
+    postmortem_due_at TEXT
 );
 
 -- The SLA policy the stored deadlines were judged under (`sla::Policy::fingerprint`): opening
@@ -393,3 +388,10 @@ CREATE INDEX deliveries_unshared ON deliveries (shared) WHERE shared = 0;
 -- Delivery claims across working copies: who claimed a 'sending' row, when another copy did
 -- (NULL: this copy).
 ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+
+-- Roles and services (issue 16 item 2): who holds which role (a JSON object, role -> name; the
+-- opener is the commander until someone else is named) and the services it affects (a sorted
+-- JSON array), as the timeline's role and service events leave them. `list --service` and the
+-- review's service breakdown read `services` through json_each.
+ALTER TABLE incidents ADD COLUMN roles TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE incidents ADD COLUMN services TEXT NOT NULL DEFAULT '[]';

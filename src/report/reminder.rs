@@ -94,6 +94,7 @@ pub fn context(
             "title": incident.title,
             "severity": incident.severity,
             "status": incident.status,
+            "commander": crate::domain::roles::commander(incident),
         },
         "kind": r.kind.as_str(),
         "clock": r.kind.clock_label(),
@@ -176,6 +177,8 @@ mod tests {
                 &[],
                 &crate::domain::sla::Policy::default(),
             ),
+            roles: crate::domain::roles::opening("alice"),
+            services: Vec::new(),
         }
     }
 
@@ -209,7 +212,7 @@ mod tests {
         );
         assert!(
             approaching.text.starts_with(
-                "[P1] incident 3 \"Data collection stopped\" (OPEN): response due by "
+                "[P1] incident 3 \"Data collection stopped\" (OPEN, commander alice): response due by "
             ),
             "{}",
             approaching.text

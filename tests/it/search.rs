@@ -583,10 +583,12 @@ fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
     let env = auth_env();
     // Back to version 9 as it was: no line index, an empty index of chunks (and none of what
     // versions 11 to 15 added: stored clocks, event identities, the sync state, team numbers,
-    // purges and the identities of the rows shared with a team log).
+    // purges and the identities of the rows shared with a team log, nor roles and services).
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute_batch(
-        "DROP INDEX action_items_team_number;
+        "ALTER TABLE incidents DROP COLUMN roles;
+         ALTER TABLE incidents DROP COLUMN services;
+         DROP INDEX action_items_team_number;
          DROP INDEX action_items_uuid;
          DROP INDEX snapshots_uuid;
          DROP INDEX attachments_uuid;
