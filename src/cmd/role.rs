@@ -29,8 +29,11 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let who = match args.who.trim() {
         "-" => None,
         "" => {
-            return Err(CommandError::new("the role's holder is empty")
-                .with_hint(format!("name someone, or clear it: `incident role {number} {role} -`")));
+            return Err(
+                CommandError::new("the role's holder is empty").with_hint(format!(
+                    "name someone, or clear it: `incident role {number} {role} -`"
+                )),
+            );
         }
         w if w.contains(['\n', '\r']) => {
             return Err(CommandError::new("the role's holder is more than one line")
@@ -51,7 +54,10 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if changed {
         output::status(&format!("incident {}: {now}", incident.number));
     } else {
-        output::status(&format!("incident {}: nothing changed; {now} already", incident.number));
+        output::status(&format!(
+            "incident {}: nothing changed; {now} already",
+            incident.number
+        ));
     }
     Ok(())
 }

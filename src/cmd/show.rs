@@ -107,7 +107,10 @@ fn render(
     let or_none = |s: String| if s.is_empty() { "-".to_string() } else { s };
     let roles = crate::domain::roles::roles_line(&i.roles);
     s.push_str(&format!("  roles         {}\n", or_none(roles)));
-    s.push_str(&format!("  services      {}\n", or_none(i.services.join(", "))));
+    s.push_str(&format!(
+        "  services      {}\n",
+        or_none(i.services.join(", "))
+    ));
     s.push_str(&format!("\n{}\n", paint.bold("SLA")));
     s.push_str(&format!(
         "  respond       {}\n",

@@ -143,9 +143,8 @@ pub fn apply(incident: &Incident, event: &Event) -> Result<Incident> {
                 event.old.as_deref(),
                 event.new.as_deref(),
             );
-            crate::domain::roles::apply(&mut next, event.kind, field, old, new).map_err(|what| {
-                bad(event, what, field.or(new).or(old).unwrap_or(""))
-            })?;
+            crate::domain::roles::apply(&mut next, event.kind, field, old, new)
+                .map_err(|what| bad(event, what, field.or(new).or(old).unwrap_or("")))?;
         }
         EventKind::Note
         | EventKind::Snapshot

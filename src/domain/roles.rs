@@ -89,7 +89,12 @@ pub fn commander(incident: &Incident) -> Option<&str> {
 /// The roles in the order people read them: commander, scribe, comms, then the team's own by
 /// name.
 pub fn in_order(roles: &Roles) -> Vec<(&str, &str)> {
-    let rank = |r: &str| BUILT_IN.iter().position(|b| *b == r).unwrap_or(BUILT_IN.len());
+    let rank = |r: &str| {
+        BUILT_IN
+            .iter()
+            .position(|b| *b == r)
+            .unwrap_or(BUILT_IN.len())
+    };
     let mut all: Vec<(&str, &str)> = roles
         .iter()
         .map(|(r, w)| (r.as_str(), w.as_str()))
@@ -138,9 +143,7 @@ pub(crate) fn apply(
     let new = new.unwrap_or("");
     match kind {
         EventKind::Role => {
-            let role = field
-                .and_then(|f| role_name(f).ok())
-                .ok_or("role")?;
+            let role = field.and_then(|f| role_name(f).ok()).ok_or("role")?;
             if new.is_empty() {
                 incident.roles.remove(&role);
             } else {
@@ -227,7 +230,10 @@ mod tests {
         for bad in ["", "db lead", "lead;drop", "a/b", &"x".repeat(65)] {
             assert!(role_name(bad).is_err(), "{bad:?}");
         }
-        assert_eq!(service_name("eu-west/checkout:443").unwrap(), "eu-west/checkout:443");
+        assert_eq!(
+            service_name("eu-west/checkout:443").unwrap(),
+            "eu-west/checkout:443"
+        );
         assert_eq!(service_name("payments.db").unwrap(), "payments.db");
         let e = service_name("checkout api").unwrap_err();
         assert_eq!(
@@ -247,10 +253,19 @@ mod tests {
             roles_line(&roles),
             "commander alice, scribe bo, comms chen, db-lead dmitri"
         );
-        assert_eq!(role_summary("commander", "alice", "bo"), "commander: bo (was: alice)");
+        assert_eq!(
+            role_summary("commander", "alice", "bo"),
+            "commander: bo (was: alice)"
+        );
         assert_eq!(role_summary("scribe", "", "bo"), "scribe: bo");
         assert_eq!(role_summary("scribe", "bo", ""), "scribe cleared (was: bo)");
-        assert_eq!(service_summary("", "checkout-api"), "service added: checkout-api");
-        assert_eq!(service_summary("checkout-api", ""), "service removed: checkout-api");
+        assert_eq!(
+            service_summary("", "checkout-api"),
+            "service added: checkout-api"
+        );
+        assert_eq!(
+            service_summary("checkout-api", ""),
+            "service removed: checkout-api"
+        );
     }
 }

@@ -177,10 +177,10 @@ fn rebuilt(
     let listed = [
         rec.roles
             .as_ref()
-            .map(|r| ("roles", json(r), json(&incident.roles))),
+            .map(|r| ("role list", json(r), json(&incident.roles))),
         rec.services
             .as_ref()
-            .map(|s| ("services", json(s), json(&incident.services))),
+            .map(|s| ("service list", json(s), json(&incident.services))),
     ];
     let listed = listed.into_iter().flatten().find(|(_, a, b)| a != b);
     if let Some((field, said, follows)) = first_difference(&stated, &incident).or(listed) {

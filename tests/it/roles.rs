@@ -1,0 +1,332 @@
+//! Roles and services (issue 16 item 2): who commands, who writes things down, who talks to
+//! customers, and which services an incident hurts, all from the timeline.
+
+use crate::common::Env;
+use serde_json::json;
+
+/// A P1 on the checkout path, opened by alice with two services; bob becomes commander.
+fn checkout_outage() -> Env {
+    let mut env = Env::new();
+    env.at("2026-12-01T09:00:00Z");
+    env.run(&[
+        "open",
+        "P1",
+        "Checkout 502s: upstream connect error",
+        "--service",
+        "checkout-api",
+        "--service",
+        "payments.db",
+        "--no-snapshot",
+    ])
+    .ok();
+    env.at("2026-12-01T09:04:00Z");
+    env.run(&["--author", "bob", "role", "1", "commander", "bob"])
+        .ok();
+    env.run(&["role", "1", "scribe", "Zoë Ünal"]).ok();
+    env.run(&["role", "1", "db-lead", "dmitri_k"]).ok();
+    env
+}
+
+#[test]
+fn the_opener_commands_until_someone_else_is_named_and_every_change_is_in_the_timeline() {
+    let mut env = Env::new();
+    env.at("2026-12-01T09:00:00Z");
+    env.run(&["open", "P2", "Search latency p99 > 2s", "--no-snapshot"])
+        .ok();
+    let v = env.json(&["show", "1", "--json"]);
+    assert_eq!(v["commander"], "alice");
+    assert_eq!(v["roles"], json!({"commander": "alice"}));
+    assert_eq!(v["services"], json!([]));
+
+    let env = checkout_outage();
+    let v = env.json(&["show", "1", "--json"]);
+    assert_eq!(v["commander"], "bob");
+    // Commander first, then scribe and comms, then the team's own roles.
+    let order: Vec<&str> = v["roles"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(order, ["commander", "scribe", "db-lead"]);
+    assert_eq!(v["roles"]["scribe"], "Zoë Ünal");
+    let roles: Vec<(&str, &str)> = v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "role")
+        .map(|e| (e["author"].as_str().unwrap(), e["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("bob", "commander: bob (was: alice)"),
+            ("alice", "scribe: Zoë Ünal"),
+            ("alice", "db-lead: dmitri_k"),
+        ]
+    );
+    let show = env.run(&["show", "1"]);
+    assert!(
+        show.ok()
+            .contains("  roles         commander bob, scribe Zoë Ünal, db-lead dmitri_k\n"),
+        "{}",
+        show.ok()
+    );
+    assert!(
+        show.ok()
+            .contains("  services      checkout-api, payments.db\n")
+    );
+}
+
+#[test]
+fn a_role_is_cleared_with_a_dash_and_naming_the_same_holder_records_nothing() {
+    let mut env = checkout_outage();
+    env.at("2026-12-01T09:10:00Z");
+    let again = env.run(&["role", "1", "Commander", "bob"]);
+    assert!(again.stderr.contains("nothing changed"), "{}", again.stderr);
+    env.run(&["role", "1", "commander", "-"]).ok();
+    let v = env.json(&["show", "1", "--json"]);
+    assert_eq!(v["commander"], serde_json::Value::Null);
+    let last = v["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["text"], "commander cleared (was: bob)");
+    let pm = env.run(&["postmortem", "1"]);
+    assert!(
+        pm.ok()
+            .contains("- **Commander:** _none named. `incident role 1 commander WHO`_\n"),
+        "{}",
+        pm.ok()
+    );
+    // Backdated: the role change happened before it was written down.
+    env.run(&["role", "1", "comms", "chen", "--at", "2026-12-01T09:05:00Z"])
+        .ok();
+    let v = env.json(&["show", "1", "--json"]);
+    assert_eq!(
+        v["roles"],
+        json!({"scribe": "Zoë Ünal", "comms": "chen", "db-lead": "dmitri_k"})
+    );
+}
+
+#[test]
+fn bad_role_and_service_names_are_refused_and_the_database_is_untouched() {
+    let env = checkout_outage();
+    let db = env.db();
+    let before = env.db_bytes(&db);
+    for (args, says) in [
+        (
+            &["role", "1", "db lead", "x"][..],
+            "'db lead' is not a role name: only letters, digits, - and _ are allowed",
+        ),
+        (
+            &["role", "1", "scribe", ""][..],
+            "the role's holder is empty",
+        ),
+        (
+            &["role", "1", "", "x"][..],
+            "'' is not a role name: it is empty",
+        ),
+        (
+            &["update", "1", "--service", "checkout api"][..],
+            "'checkout api' is not a service name",
+        ),
+        (
+            &["update", "1", "--no-service", "search"][..],
+            "incident 1 has no service 'search'",
+        ),
+        (
+            &["open", "P3", "x", "--service", "a;b", "--no-snapshot"][..],
+            "'a;b' is not a service name",
+        ),
+        (
+            &["list", "--service", "two words"][..],
+            "not a service name",
+        ),
+        (
+            &["role", "9", "scribe", "x"][..],
+            "incident 9 does not exist",
+        ),
+    ] {
+        let run = env.run(args);
+        assert!(run.err().contains(says), "{args:?}: {}", run.stderr);
+        assert_eq!(env.db_bytes(&db), before, "{args:?} changed the database");
+    }
+    // One bad name among good ones: nothing of the command is written.
+    let run = env.run(&[
+        "update",
+        "1",
+        "--service",
+        "search",
+        "--no-service",
+        "nope",
+        "--title",
+        "x",
+    ]);
+    assert!(run.err().contains("no service 'nope'"), "{}", run.stderr);
+    assert_eq!(env.db_bytes(&db), before);
+}
+
+#[test]
+fn services_are_added_removed_and_listed_by_any_of_them() {
+    let mut env = checkout_outage();
+    env.at("2026-12-01T09:20:00Z");
+    env.run(&[
+        "open",
+        "P3",
+        "Search slow",
+        "--service",
+        "search",
+        "--no-snapshot",
+    ])
+    .ok();
+    env.run(&["open", "P2", "Mail queue backlog", "--no-snapshot"])
+        .ok();
+    env.run(&[
+        "update",
+        "1",
+        "--no-service",
+        "payments.db",
+        "--service",
+        "edge/lb:443",
+    ])
+    .ok();
+    let v = env.json(&["show", "1", "--json"]);
+    assert_eq!(v["services"], json!(["checkout-api", "edge/lb:443"]));
+    let texts: Vec<&str> = v["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "service")
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts,
+        ["service removed: payments.db", "service added: edge/lb:443"]
+    );
+    let numbers = |args: &[&str]| -> Vec<i64> {
+        env.json(&[&["list", "--json"][..], args].concat())
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["number"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(numbers(&["--service", "edge/lb:443"]), [1]);
+    assert_eq!(
+        numbers(&["--service", "search", "--service", "checkout-api"]),
+        [2, 1]
+    );
+    assert_eq!(numbers(&["--service", "payments.db"]), Vec::<i64>::new());
+    assert_eq!(numbers(&[]), [3, 2, 1]);
+}
+
+#[test]
+fn roles_and_services_travel_through_export_and_import_and_render_in_every_report() {
+    let env = checkout_outage();
+    let file = env.home().join("out.json");
+    env.run(&["export", "--all", "--out", file.to_str().unwrap()])
+        .ok();
+    let mut other = Env::new();
+    other.at("2026-12-01T10:00:00Z");
+    other.run(&["import", file.to_str().unwrap()]).ok();
+    let (a, b) = (
+        env.json(&["show", "1", "--json"]),
+        other.json(&["show", "1", "--json"]),
+    );
+    for key in ["commander", "roles", "services"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    let md = env.run(&["export", "--format", "md", "1"]);
+    assert!(
+        md.ok()
+            .contains("| Roles | commander bob, scribe Zoë Ünal, db-lead dmitri\\_k |")
+            || md
+                .ok()
+                .contains("| Roles | commander bob, scribe Zoë Ünal, db-lead dmitri_k |"),
+        "{}",
+        md.ok()
+    );
+    assert!(
+        md.ok().contains("| Services | checkout-api, payments.db |"),
+        "{}",
+        md.ok()
+    );
+    let pm = env.run(&["postmortem", "1"]);
+    assert!(pm.ok().contains("- **Commander:** bob\n- **Roles:** scribe Zoë Ünal, db-lead dmitri_k\n- **Services:** checkout-api, payments.db\n"), "{}", pm.ok());
+    let html = env.run(&["postmortem", "1", "--format", "html"]);
+    assert!(
+        html.ok()
+            .contains("<dt>Commander</dt><dd>bob</dd>\n<dt>Scribe</dt><dd>Zoë Ünal</dd>"),
+        "{}",
+        html.ok()
+    );
+    let log = env.run(&["log", "1"]);
+    assert!(
+        log.ok()
+            .contains("COMMANDER: bob\nSERVICES: checkout-api, payments.db\n"),
+        "{}",
+        log.ok()
+    );
+}
+
+#[test]
+fn a_file_whose_roles_do_not_follow_from_its_timeline_is_refused() {
+    let env = checkout_outage();
+    let file = env.home().join("out.json");
+    env.run(&["export", "--all", "--out", file.to_str().unwrap()])
+        .ok();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let forged = text.replacen("\"commander\":\"bob\"", "\"commander\":\"mallory\"", 1);
+    assert_ne!(forged, text, "the export carries the roles");
+    std::fs::write(&file, forged).unwrap();
+    let mut other = Env::new();
+    other.at("2026-12-01T10:00:00Z");
+    let run = other.run(&["import", file.to_str().unwrap()]);
+    assert!(run.err().contains("its role list is"), "{}", run.stderr);
+}
+
+#[test]
+fn reminders_name_the_commander() {
+    let mut env = checkout_outage();
+    env.at("2026-12-01T09:20:00Z");
+    let run = env.run(&["remind", "--dry-run"]);
+    assert!(
+        run.stdout.contains(
+            "\"Checkout 502s: upstream connect error\" (OPEN, commander bob): response OVERDUE"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_incident_recorded_before_roles_is_commanded_by_its_opener() {
+    let mut env = Env::new();
+    env.at("2026-12-01T09:00:00Z");
+    env.run(&[
+        "--author",
+        "carol",
+        "open",
+        "P3",
+        "Disk 91% on db-7",
+        "--no-snapshot",
+    ])
+    .ok();
+    // Back to the version before roles and services.
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    conn.execute_batch(&format!(
+        "ALTER TABLE incidents DROP COLUMN roles;
+         ALTER TABLE incidents DROP COLUMN services;
+         PRAGMA user_version = {};",
+        version - 1
+    ))
+    .unwrap();
+    drop(conn);
+    env.at("2026-12-01T09:05:00Z");
+    let v = env.json(&["show", "1", "--json"]);
+    assert_eq!(v["commander"], "carol");
+    assert_eq!(v["services"], json!([]));
+    env.run(&["update", "1", "--service", "db-7"]).ok();
+    assert_eq!(env.json(&["show", "1", "--json"])["commander"], "carol");
+}
