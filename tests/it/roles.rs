@@ -330,3 +330,145 @@ fn an_incident_recorded_before_roles_is_commanded_by_its_opener() {
     env.run(&["update", "1", "--service", "db-7"]).ok();
     assert_eq!(env.json(&["show", "1", "--json"])["commander"], "carol");
 }
+
+#[test]
+fn the_review_breaks_incidents_down_by_service_and_says_when_one_counts_twice() {
+    let mut env = Env::new();
+    env.at("2026-12-04T12:00:00Z");
+    let step = |env: &Env, args: &[&str]| {
+        env.run(args).ok();
+    };
+    // Checkout and its database; acknowledged after 10 minutes, resolved after 40.
+    step(
+        &env,
+        &[
+            "open",
+            "P1",
+            "Checkout 502s: upstream connect error",
+            "--at",
+            "2026-12-01T09:00:00Z",
+            "--service",
+            "checkout-api",
+            "--service",
+            "payments.db",
+            "--no-snapshot",
+        ],
+    );
+    step(&env, &["ack", "1", "--at", "2026-12-01T09:10:00Z"]);
+    step(
+        &env,
+        &[
+            "resolve",
+            "1",
+            "--resolution",
+            "rolled back 4.2.1",
+            "--at",
+            "2026-12-01T09:40:00Z",
+        ],
+    );
+    // The same again on checkout alone: acknowledged after an hour, its fix clock overdue.
+    step(
+        &env,
+        &[
+            "open",
+            "P2",
+            "Checkout 502s upstream connect errors again",
+            "--at",
+            "2026-12-02T09:00:00Z",
+            "--service",
+            "checkout-api",
+            "--no-snapshot",
+        ],
+    );
+    step(&env, &["ack", "2", "--at", "2026-12-02T10:00:00Z"]);
+    // No service recorded.
+    step(
+        &env,
+        &[
+            "open",
+            "P3",
+            "Mail queue backlog",
+            "--at",
+            "2026-12-02T11:00:00Z",
+            "--no-snapshot",
+        ],
+    );
+    // Before the window: not in the rows (but what #2 recurs from is #1, in the window).
+    step(
+        &env,
+        &[
+            "open",
+            "P3",
+            "Search slow",
+            "--at",
+            "2026-11-20T11:00:00Z",
+            "--service",
+            "search",
+            "--no-snapshot",
+        ],
+    );
+    let window = ["--since", "2026-11-30", "--until", "2026-12-04T12:00:00Z"];
+    let v = env.json(&[&["review", "--format", "json"][..], &window].concat());
+    let rows: Vec<serde_json::Value> = v["services"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            json!([
+                r["service"],
+                r["incidents"],
+                r["resolved"],
+                r["acknowledge_median_seconds"],
+                r["resolve_median_seconds"],
+                r["breached"],
+                r["recurring"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            // Nearest-rank medians: of 10m and 1h, the first.
+            json!(["checkout-api", 2, 1, 600, 2400, 1, 1]),
+            json!(["payments.db", 1, 1, 600, 2400, 0, 0]),
+            json!([null, 1, 0, null, null, 1, 0]),
+        ],
+        "{:#}",
+        v["services"]
+    );
+    assert_eq!(v["services"]["shared"], 1);
+    let md = env.run(&[&["review"][..], &window].concat());
+    assert!(
+        md.ok()
+            .contains("1 incident affects more than one service and counts in each of its rows"),
+        "{}",
+        md.ok()
+    );
+    assert!(
+        md.ok()
+            .contains("| checkout-api | 2 | 1 | 10m | 40m | 1 | 1 |"),
+        "{}",
+        md.ok()
+    );
+    assert!(
+        md.ok()
+            .contains("| _none recorded_ | 1 | 0 | – | – | 1 | 0 |"),
+        "{}",
+        md.ok()
+    );
+    let html = env.run(&[&["review", "--format", "html"][..], &window].concat());
+    assert!(
+        html.ok().contains("<tr><td>payments.db</td><td>1</td><td>1</td><td>10m</td><td>40m</td><td>0</td><td>0</td></tr>"),
+        "{}",
+        html.ok()
+    );
+    // A window where nothing names a service says how to record one.
+    let quiet = env.run(&["review", "--since", "2026-11-01", "--until", "2026-11-08"]);
+    assert!(
+        quiet
+            .ok()
+            .contains("names a service: `incident open P2 TITLE --service NAME`"),
+        "{}",
+        quiet.ok()
+    );
+}
