@@ -229,9 +229,9 @@ pub fn insert_incidents(tx: &rusqlite::Transaction, start: i64, end: i64, now: i
         .prepare(
             "INSERT INTO incidents (pk, uuid, number, title, description, severity, status,
                  root_cause, resolution, detected_at, opened_at, acknowledged_at, resolved_at,
-                 closed_at, created_by, updated_at, title_key, root_cause_key)
+                 closed_at, created_by, updated_at, title_key, root_cause_key, services, roles)
              VALUES (?1, ?2, ?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17)",
+                 ?17, ?18, json_object('commander', ?14))",
         )
         .unwrap();
     let mut plan = tx
@@ -267,6 +267,7 @@ pub fn insert_incidents(tx: &rusqlite::Transaction, start: i64, end: i64, now: i
                 // The keys the store keeps on every write, from the library's own function.
                 incident::domain::similar::key(&i.title),
                 incident::domain::similar::key(i.root_cause),
+                services(number, i.service),
             ])
             .unwrap();
         actions.add(&mut rng, number, &i, now);
@@ -291,6 +292,21 @@ pub fn insert_incidents(tx: &rusqlite::Transaction, start: i64, end: i64, now: i
         .unwrap();
     }
     *counts.iter().max().unwrap()
+}
+
+/// The services an incident affects, as the store keeps them (a sorted JSON array): the one its
+/// title names and, for every fourth incident, another (so the review's per-service rows count
+/// some incidents twice). Drawn from the number, not the generator, so every other figure of
+/// the generated log stays as it was.
+fn services(number: i64, service: &str) -> String {
+    let name = |s: &str| s.to_lowercase().replace(' ', "-");
+    let mut all = vec![name(service)];
+    let other = name(SERVICES[(number as usize / 4) % SERVICES.len()]);
+    if number % 4 == 0 && other != all[0] {
+        all.push(other);
+    }
+    all.sort();
+    serde_json::to_string(&all).unwrap()
 }
 
 /// Events per generated incident: 8 to 32 (a closed incident needs 7 for its lifecycle), paired

@@ -104,13 +104,7 @@ fn render(
     s.push_str(&format!("  acknowledged  {}\n", time(i.acknowledged_at)));
     s.push_str(&format!("  resolved      {}\n", time(i.resolved_at)));
     s.push_str(&format!("  closed        {}\n", time(i.closed_at)));
-    let or_none = |s: String| if s.is_empty() { "-".to_string() } else { s };
-    let roles = crate::domain::roles::roles_line(&i.roles);
-    s.push_str(&format!("  roles         {}\n", or_none(roles)));
-    s.push_str(&format!(
-        "  services      {}\n",
-        or_none(i.services.join(", "))
-    ));
+    s.push_str(&roles_and_services(i));
     s.push_str(&format!("\n{}\n", paint.bold("SLA")));
     s.push_str(&format!(
         "  respond       {}\n",
@@ -189,4 +183,15 @@ fn render(
         }
     }
     s
+}
+
+/// Who holds which role, commander first, and the services it affects.
+fn roles_and_services(i: &Incident) -> String {
+    let or_none = |s: String| if s.is_empty() { "-".to_string() } else { s };
+    let roles = crate::domain::roles::roles_line(&i.roles);
+    format!(
+        "  roles         {}\n  services      {}\n",
+        or_none(roles),
+        or_none(i.services.join(", "))
+    )
 }

@@ -331,8 +331,9 @@ fn an_incident_recorded_before_roles_is_commanded_by_its_opener() {
     assert_eq!(env.json(&["show", "1", "--json"])["commander"], "carol");
 }
 
-#[test]
-fn the_review_breaks_incidents_down_by_service_and_says_when_one_counts_twice() {
+/// A week with a two-service P1, a recurrence on one of them, an incident without a service,
+/// and one before the window.
+fn services_week() -> Env {
     let mut env = Env::new();
     env.at("2026-12-04T12:00:00Z");
     let step = |env: &Env, args: &[&str]| {
@@ -407,6 +408,12 @@ fn the_review_breaks_incidents_down_by_service_and_says_when_one_counts_twice() 
             "--no-snapshot",
         ],
     );
+    env
+}
+
+#[test]
+fn the_review_breaks_incidents_down_by_service_and_says_when_one_counts_twice() {
+    let env = services_week();
     let window = ["--since", "2026-11-30", "--until", "2026-12-04T12:00:00Z"];
     let v = env.json(&[&["review", "--format", "json"][..], &window].concat());
     let rows: Vec<serde_json::Value> = v["services"]["rows"]
