@@ -479,3 +479,63 @@ fn the_review_breaks_incidents_down_by_service_and_says_when_one_counts_twice() 
         quiet.ok()
     );
 }
+
+/// Roles and services named on two copies apart reach every copy through the team log: the
+/// one recorded last holds the role, and every add and removal of a service applies.
+#[test]
+fn roles_and_services_named_apart_are_the_same_on_every_copy_after_syncing() {
+    use crate::team_merge::{assert_identical, at, copy};
+    let Some(db) = crate::team::TeamDb::new() else {
+        return;
+    };
+    let (mut alice, mut bob) = (copy(&db, "alice"), copy(&db, "bob"));
+    at(&mut alice, "2026-11-29T10:00:00Z", &["team", "init"]);
+    at(
+        &mut alice,
+        "2026-11-29T10:00:00Z",
+        &[
+            "open",
+            "P2",
+            "Checkout 502s (ingress-nginx)",
+            "--service",
+            "checkout-api",
+            "--no-snapshot",
+        ],
+    );
+    at(&mut bob, "2026-11-29T10:01:00Z", &["sync"]);
+    at(
+        &mut alice,
+        "2026-11-29T10:02:00Z",
+        &["--offline", "role", "1", "scribe", "alice"],
+    );
+    at(
+        &mut alice,
+        "2026-11-29T10:03:00Z",
+        &["--offline", "update", "1", "--service", "ingress/eu-west"],
+    );
+    at(
+        &mut bob,
+        "2026-11-29T10:04:00Z",
+        &["--offline", "role", "1", "scribe", "Bo Ström"],
+    );
+    at(
+        &mut bob,
+        "2026-11-29T10:05:00Z",
+        &["--offline", "role", "1", "commander", "bob"],
+    );
+    at(
+        &mut bob,
+        "2026-11-29T10:06:00Z",
+        &["--offline", "update", "1", "--no-service", "checkout-api"],
+    );
+    for _ in 0..2 {
+        at(&mut alice, "2026-11-29T10:10:00Z", &["sync"]);
+        at(&mut bob, "2026-11-29T10:10:00Z", &["sync"]);
+    }
+    let (_, shows) = assert_identical(&[&alice, &bob], "2026-11-29T10:10:00Z");
+    assert_eq!(
+        shows[0]["roles"],
+        json!({"commander": "bob", "scribe": "Bo Ström"})
+    );
+    assert_eq!(shows[0]["services"], json!(["ingress/eu-west"]));
+}
