@@ -229,9 +229,10 @@ pub fn insert_incidents(tx: &rusqlite::Transaction, start: i64, end: i64, now: i
         .prepare(
             "INSERT INTO incidents (pk, uuid, number, title, description, severity, status,
                  root_cause, resolution, detected_at, opened_at, acknowledged_at, resolved_at,
-                 closed_at, created_by, updated_at, title_key, root_cause_key, services, roles)
+                 closed_at, created_by, updated_at, title_key, root_cause_key, services, roles,
+                 started_at, respond_due_at, resolve_due_at, postmortem_due_at)
              VALUES (?1, ?2, ?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18, json_object('commander', ?14))",
+                 ?17, ?18, json_object('commander', ?14), ?9, ?19, ?20, ?21)",
         )
         .unwrap();
     let mut plan = tx
@@ -244,9 +245,14 @@ pub fn insert_incidents(tx: &rusqlite::Transaction, start: i64, end: i64, now: i
     let mut rng = Rng(0x1DE4_7B0B);
     let counts = event_counts(&mut rng);
     let spacing = (end - start) / INCIDENTS;
+    // The deadlines the store keeps (version 11), by the default policy and the current
+    // severity, from the detection; the impact starts at the detection.
+    let policy = incident::domain::sla::Policy::default();
+    let secs = |d: std::time::Duration| d.as_secs() as i64;
     for (number, &n) in (2..=INCIDENTS).zip(&counts) {
         let i = Shape::draw(&mut rng, start + (number - 1) * spacing, spacing, now);
         let ts = |t: Option<i64>| t.map(rfc3339);
+        let target = policy.target(i.severity.parse().unwrap());
         incident
             .execute(params![
                 number,
@@ -268,6 +274,9 @@ pub fn insert_incidents(tx: &rusqlite::Transaction, start: i64, end: i64, now: i
                 incident::domain::similar::key(&i.title),
                 incident::domain::similar::key(i.root_cause),
                 services(number, i.service),
+                rfc3339(i.detected + secs(target.respond)),
+                rfc3339(i.detected + secs(target.resolve)),
+                ts(i.resolved().map(|r| r + secs(policy.postmortem))),
             ])
             .unwrap();
         actions.add(&mut rng, number, &i, now);
