@@ -44,7 +44,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let at = app.time(args.at.as_deref())?;
     let (incident, changed) = app.write(|txn, actor| {
         let mut change = record::begin(txn, actor, "the role change", number, at)?;
-        let changed = change.set_role(&role, who.as_deref())?;
+        let changed = change.set_role(&role, who.as_deref());
         Ok((record::save(txn, actor, change)?, changed))
     })?;
     let now = match incident.roles.get(&role) {

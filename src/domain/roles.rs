@@ -166,14 +166,12 @@ pub(crate) fn apply(
 impl Change {
     /// Names who holds `role` (a name from [`role_name`]), or clears it (`None`); naming the
     /// holder it has records nothing. Returns whether anything changed.
-    pub fn set_role(&mut self, role: &str, who: Option<&str>) -> Result<bool, WorkflowError> {
+    pub fn set_role(&mut self, role: &str, who: Option<&str>) -> bool {
+        // The command checks the name is one line; here it is only trimmed.
         let who = who.map(str::trim).unwrap_or("");
-        if who.contains(['\n', '\r']) {
-            return Err(WorkflowError::Empty("role holder's name (one line)"));
-        }
         let old = self.incident.roles.get(role).cloned().unwrap_or_default();
         if old == who {
-            return Ok(false);
+            return false;
         }
         self.push(
             EventKind::Role,
@@ -182,7 +180,7 @@ impl Change {
             Some(who.to_string()),
             String::new(),
         );
-        Ok(true)
+        true
     }
 
     /// Adds an affected service (a name from [`service_name`]); one it has records nothing.
