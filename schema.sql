@@ -403,3 +403,10 @@ ALTER TABLE incidents ADD COLUMN detection TEXT NOT NULL DEFAULT '';
 -- When its post-mortem was published, while that is its status (`postmortem` events): the
 -- post-mortem clock stops at this or the close, the earlier.
 ALTER TABLE incidents ADD COLUMN published_at TEXT;
+
+-- Roles and services (version 19): who holds which role (a JSON object, role -> name; the
+-- opener is the commander until someone else is named) and the services it affects (a sorted
+-- JSON array), as the timeline's role and service events leave them. `list --service` and the
+-- review's service breakdown read `services` through json_each.
+ALTER TABLE incidents ADD COLUMN roles TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE incidents ADD COLUMN services TEXT NOT NULL DEFAULT '[]';

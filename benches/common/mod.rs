@@ -229,9 +229,10 @@ pub fn insert_incidents(tx: &rusqlite::Transaction, start: i64, end: i64, now: i
         .prepare(
             "INSERT INTO incidents (pk, uuid, number, title, description, severity, status,
                  root_cause, resolution, detected_at, opened_at, acknowledged_at, resolved_at,
-                 closed_at, created_by, updated_at, title_key, root_cause_key)
+                 closed_at, created_by, updated_at, title_key, root_cause_key, services, roles,
+                 started_at, respond_due_at, resolve_due_at, postmortem_due_at)
              VALUES (?1, ?2, ?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17)",
+                 ?17, ?18, json_object('commander', ?14), ?9, ?19, ?20, ?21)",
         )
         .unwrap();
     let mut plan = tx
@@ -244,9 +245,14 @@ pub fn insert_incidents(tx: &rusqlite::Transaction, start: i64, end: i64, now: i
     let mut rng = Rng(0x1DE4_7B0B);
     let counts = event_counts(&mut rng);
     let spacing = (end - start) / INCIDENTS;
+    // The deadlines the store keeps (version 11), by the default policy and the current
+    // severity, from the detection; the impact starts at the detection.
+    let policy = incident::domain::sla::Policy::default();
+    let secs = |d: std::time::Duration| d.as_secs() as i64;
     for (number, &n) in (2..=INCIDENTS).zip(&counts) {
         let i = Shape::draw(&mut rng, start + (number - 1) * spacing, spacing, now);
         let ts = |t: Option<i64>| t.map(rfc3339);
+        let target = policy.target(i.severity.parse().unwrap());
         incident
             .execute(params![
                 number,
@@ -267,6 +273,10 @@ pub fn insert_incidents(tx: &rusqlite::Transaction, start: i64, end: i64, now: i
                 // The keys the store keeps on every write, from the library's own function.
                 incident::domain::similar::key(&i.title),
                 incident::domain::similar::key(i.root_cause),
+                services(number, i.service),
+                rfc3339(i.detected + secs(target.respond)),
+                rfc3339(i.detected + secs(target.resolve)),
+                ts(i.resolved().map(|r| r + secs(policy.postmortem))),
             ])
             .unwrap();
         actions.add(&mut rng, number, &i, now);
@@ -291,6 +301,21 @@ pub fn insert_incidents(tx: &rusqlite::Transaction, start: i64, end: i64, now: i
         .unwrap();
     }
     *counts.iter().max().unwrap()
+}
+
+/// The services an incident affects, as the store keeps them (a sorted JSON array): the one its
+/// title names and, for every fourth incident, another (so the review's per-service rows count
+/// some incidents twice). Drawn from the number, not the generator, so every other figure of
+/// the generated log stays as it was.
+fn services(number: i64, service: &str) -> String {
+    let name = |s: &str| s.to_lowercase().replace(' ', "-");
+    let mut all = vec![name(service)];
+    let other = name(SERVICES[(number as usize / 4) % SERVICES.len()]);
+    if number % 4 == 0 && other != all[0] {
+        all.push(other);
+    }
+    all.sort();
+    serde_json::to_string(&all).unwrap()
 }
 
 /// Events per generated incident: 8 to 32 (a closed incident needs 7 for its lifecycle), paired

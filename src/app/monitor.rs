@@ -82,6 +82,7 @@ fn open(txn: &Txn, actor: &Actor, check: &Check) -> Result<Outcome, AppError> {
             opened_at: None,
             detected_at: None,
             started_at: None,
+            services: Vec::new(),
         },
     )?;
     let mut change = record::begin(txn, actor, "the health check", incident.number, None)?;

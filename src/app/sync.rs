@@ -137,6 +137,7 @@ fn legacy_openings(txn: &crate::store::Txn, batch: &mut [Unpushed]) -> Result<()
             description: Some(seed.description),
             detected_at: seed.detected_at,
             started_at: None,
+            services: Vec::new(),
         });
     }
     Ok(())

@@ -126,6 +126,14 @@ pub fn link_args(
         .collect()
 }
 
+/// The names `--service` (or `--no-service`) gave, checked before anything is written.
+pub fn service_names(given: &[String]) -> Result<Vec<String>, CommandError> {
+    given
+        .iter()
+        .map(|s| crate::domain::roles::service_name(s).map_err(CommandError::from))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{IncidentRef, incident_ref};

@@ -19,6 +19,9 @@ pub struct Args {
     /// Only incidents opened at or after TIME
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
+    /// Only incidents affecting this service (repeatable: any of them)
+    #[arg(long, value_name = "NAME")]
+    pub service: Vec<String>,
     /// Only incidents whose response or fix target is breached
     #[arg(long)]
     pub breached: bool,
@@ -47,6 +50,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         since: app.time(args.since.as_deref())?,
         breached: args.breached.then_some(app.now),
         limit: (args.limit > 0).then_some(args.limit),
+        services: super::args::service_names(&args.service)?,
     };
     let (incidents, more) = app.read(|txn| Ok(txn.list(&filter)?))?;
     if args.json {

@@ -23,6 +23,7 @@ mod remind;
 mod reopen;
 mod resolve;
 mod review;
+mod role;
 mod search;
 mod show;
 mod sla;
@@ -80,13 +81,15 @@ pub enum Command {
     /// Add a note to the timeline
     Note(note::Args),
     /// Change fields, severity or status
-    Update(update::Args),
+    Update(Box<update::Args>),
     /// Mark an incident resolved: the fix clock stops
     Resolve(resolve::Args),
     /// Close a resolved incident once root cause and resolution are recorded
     Close(close::Args),
     /// Take a resolved or closed incident back to INVESTIGATING
     Reopen(reopen::Args),
+    /// Name who holds a role (commander, scribe, comms, or your own), or clear it with -
+    Role(role::Args),
     /// List incidents, newest first
     List(list::Args),
     /// Every field, both SLA clocks and the whole timeline of one incident
@@ -160,10 +163,11 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Open(args) => open::run(&app, args),
         Command::Ack(args) => ack::run(&app, args),
         Command::Note(args) => note::run(&app, args),
-        Command::Update(args) => update::run(&app, args),
+        Command::Update(args) => update::run(&app, *args),
         Command::Resolve(args) => resolve::run(&app, args),
         Command::Close(args) => close::run(&app, args),
         Command::Reopen(args) => reopen::run(&app, args),
+        Command::Role(args) => role::run(&app, args),
         Command::List(args) => list::run(&app, args),
         Command::Show(args) => show::run(&app, args),
         Command::Sla(args) => sla::run(&app, args),

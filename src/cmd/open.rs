@@ -30,6 +30,9 @@ pub struct Args {
     /// items from here on [default: --detected]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub started: Option<String>,
+    /// A service it affects, like checkout-api (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub service: Vec<String>,
     /// Do not take a diagnostic snapshot, even if collectors are configured
     #[arg(long)]
     pub no_snapshot: bool,
@@ -52,6 +55,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         );
     }
     let severity: Severity = args.severity.parse()?;
+    let services = super::args::service_names(&args.service)?;
     let description = args
         .description
         .as_deref()
@@ -65,6 +69,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         opened_at: app.time(args.at.as_deref())?,
         detected_at: app.time(args.detected.as_deref())?,
         started_at: app.time(args.started.as_deref())?,
+        services,
     };
     let incident = app.write(|txn, actor| record::open(txn, actor, new))?;
     let incident = app.reloaded(incident)?;
@@ -103,6 +108,7 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         .with_hint("name the severity instead: `incident open P2 TITLE --no-snapshot`"));
     }
     crate::app::snapshot::require_collectors(app)?;
+    let services = super::args::service_names(&args.service)?;
     let description = args
         .description
         .as_deref()
@@ -141,6 +147,7 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         opened_at,
         detected_at,
         started_at,
+        services,
     };
     let (incident, seq) = app.write(|txn, actor| {
         let incident = record::open(txn, actor, new)?;

@@ -106,6 +106,7 @@ fn render(
     s.push_str(&format!("  acknowledged  {}\n", time(i.acknowledged_at)));
     s.push_str(&format!("  resolved      {}\n", time(i.resolved_at)));
     s.push_str(&format!("  closed        {}\n", time(i.closed_at)));
+    s.push_str(&roles_and_services(i));
     s.push_str(&sla_lines(i, &c, paint));
     // The post-mortem's order (impact, root cause, trigger, resolution, detection).
     for field in [
@@ -218,4 +219,15 @@ fn action_lines(app: &App, actions: &[ActionItem], r: &Record, paint: &Paint) ->
         }
     }
     s
+}
+
+/// Who holds which role, commander first, and the services it affects.
+fn roles_and_services(i: &Incident) -> String {
+    let or_none = |s: String| if s.is_empty() { "-".to_string() } else { s };
+    let roles = crate::domain::roles::roles_line(&i.roles);
+    format!(
+        "  roles         {}\n  services      {}\n",
+        or_none(roles),
+        or_none(i.services.join(", "))
+    )
 }

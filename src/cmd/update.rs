@@ -50,6 +50,12 @@ pub struct Args {
     /// The title of the --link at the same position
     #[arg(long, value_name = "T")]
     pub link_title: Vec<String>,
+    /// Add a service it affects, like checkout-api (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub service: Vec<String>,
+    /// Remove a service it no longer affects (repeatable)
+    #[arg(long, value_name = "NAME")]
+    pub no_service: Vec<String>,
     /// When the change happened (TIME) [default: now]
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub at: Option<String>,
@@ -75,9 +81,17 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     .collect();
     let fields = super::args::field_texts(given)?;
     let links = super::args::link_args(&args.link, &args.link_title)?;
+    let added = super::args::service_names(&args.service)?;
+    let removed = super::args::service_names(&args.no_service)?;
     let at = app.time(args.at.as_deref())?;
     let (incident, changed) = app.write(|txn, actor| {
-        if status.is_none() && severity.is_none() && fields.is_empty() && links.is_empty() {
+        let services = added.is_empty() && removed.is_empty();
+        if status.is_none()
+            && severity.is_none()
+            && fields.is_empty()
+            && links.is_empty()
+            && services
+        {
             return Err(WorkflowError::NothingToUpdate(number).into());
         }
         let mut change = record::begin(txn, actor, "the update", number, at)?;
@@ -88,6 +102,12 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         }
         for (url, title) in &links {
             change.link(None, url, title);
+        }
+        for service in &removed {
+            change.remove_service(service)?;
+        }
+        for service in &added {
+            change.add_service(service);
         }
         if let Some(severity) = severity {
             change.set_severity(severity);

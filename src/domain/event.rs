@@ -42,6 +42,11 @@ pub enum EventKind {
     /// A link: `new` is the URL, `text` its title; `field` the action item whose bug it is,
     /// or none for the incident's supporting information.
     Link,
+    /// A role's holder was named or cleared: `field` is the role, `old` who held it, `new` who
+    /// does now (empty when cleared).
+    Role,
+    /// An affected service was added (`new` is its name) or removed (`old` is).
+    Service,
 }
 
 impl EventKind {
@@ -62,6 +67,8 @@ impl EventKind {
             EventKind::Lesson => "lesson",
             EventKind::Postmortem => "postmortem",
             EventKind::Link => "link",
+            EventKind::Role => "role",
+            EventKind::Service => "service",
         }
     }
 
@@ -73,7 +80,9 @@ impl EventKind {
             | EventKind::Status
             | EventKind::Severity
             | EventKind::Field
-            | EventKind::Pause => true,
+            | EventKind::Pause
+            | EventKind::Role
+            | EventKind::Service => true,
             EventKind::Note
             | EventKind::Snapshot
             | EventKind::Action
@@ -90,7 +99,7 @@ impl EventKind {
 
     /// Every kind, in the order reports list them. The compiler cannot check that a list is
     /// complete, so `every_kind_is_listed` does (through the exhaustive `as_str`).
-    pub const ALL: [EventKind; 15] = [
+    pub const ALL: [EventKind; 17] = [
         EventKind::Opened,
         EventKind::Note,
         EventKind::Status,
@@ -106,6 +115,8 @@ impl EventKind {
         EventKind::Lesson,
         EventKind::Postmortem,
         EventKind::Link,
+        EventKind::Role,
+        EventKind::Service,
     ];
 
     pub fn from_key(s: &str) -> Option<EventKind> {
@@ -131,6 +142,8 @@ impl EventKind {
             EventKind::Lesson => "Lesson",
             EventKind::Postmortem => "Post-mortem",
             EventKind::Link => "Link",
+            EventKind::Role => "Role",
+            EventKind::Service => "Service",
         }
     }
 }
@@ -249,6 +262,9 @@ pub struct Detail {
         with = "crate::domain::time::rfc3339_option"
     )]
     pub started_at: Option<Timestamp>,
+    /// `opened`: the services it affects from the start (`open --service`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
 }
 
 impl Event {
@@ -327,6 +343,12 @@ impl Event {
                 };
                 with_text(head)
             }
+            EventKind::Role => crate::domain::roles::role_summary(
+                self.field.as_deref().unwrap_or("role"),
+                old,
+                new,
+            ),
+            EventKind::Service => crate::domain::roles::service_summary(old, new),
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),
             EventKind::Field => {
@@ -371,6 +393,8 @@ mod tests {
             EventKind::Lesson => 12,
             EventKind::Postmortem => 13,
             EventKind::Link => 14,
+            EventKind::Role => 15,
+            EventKind::Service => 16,
         }
     }
 

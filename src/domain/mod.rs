@@ -8,6 +8,7 @@ pub mod model;
 pub mod postmortem;
 pub mod projection;
 pub mod remind;
+pub mod roles;
 pub mod similar;
 pub mod sla;
 pub mod text;

@@ -238,6 +238,10 @@ pub struct Incident {
     pub paused_at: Option<Timestamp>,
     /// Why they are paused (empty when not).
     pub pause_reason: String,
+    /// Who holds which role (`domain::roles`): the opener commands until someone else does.
+    pub roles: crate::domain::roles::Roles,
+    /// The services it affects, sorted by name.
+    pub services: Vec<String>,
 }
 
 impl Incident {
@@ -271,6 +275,8 @@ impl Incident {
             due: Due::unjudged(at),
             paused_at: None,
             pause_reason: String::new(),
+            roles: crate::domain::roles::opening("alice"),
+            services: Vec::new(),
         }
     }
 

@@ -113,7 +113,17 @@ pub fn open(seed: &Seed, event: &Event, policy: &Policy) -> Result<Incident> {
         due: Due::unjudged(detected_at),
         paused_at: None,
         pause_reason: String::new(),
+        roles: crate::domain::roles::opening(&event.author),
+        services: Vec::new(),
     };
+    for service in &detail.services {
+        if let Ok(name) = crate::domain::roles::service_name(service) {
+            crate::domain::roles::apply(&mut incident, EventKind::Service, None, None, Some(&name))
+                .map_err(|what| bad(event, what, service))?;
+        } else {
+            return Err(bad(event, "service", service));
+        }
+    }
     incident.due = sla::due(&incident, std::slice::from_ref(event), policy);
     Ok(incident)
 }
@@ -133,6 +143,15 @@ pub fn apply(incident: &Incident, event: &Event) -> Result<Incident> {
             let key = event.field.as_deref().unwrap_or("");
             let field = Field::from_key(key).ok_or_else(|| bad(event, "field", key))?;
             *next.field_mut(field) = event.new.clone().unwrap_or_default();
+        }
+        EventKind::Role | EventKind::Service => {
+            let (field, old, new) = (
+                event.field.as_deref(),
+                event.old.as_deref(),
+                event.new.as_deref(),
+            );
+            crate::domain::roles::apply(&mut next, event.kind, field, old, new)
+                .map_err(|what| bad(event, what, field.or(new).or(old).unwrap_or("")))?;
         }
         EventKind::Note
         | EventKind::Snapshot
@@ -237,7 +256,11 @@ pub fn merge(seed: &Seed, events: &[Event], policy: &Policy) -> Result<Merged> {
         .filter(|e| {
             matches!(
                 e.kind,
-                EventKind::Field | EventKind::Severity | EventKind::Postmortem
+                EventKind::Field
+                    | EventKind::Severity
+                    | EventKind::Postmortem
+                    | EventKind::Role
+                    | EventKind::Service
             )
         })
         .collect();
@@ -447,6 +470,7 @@ mod tests {
             description: Some("prices stale".into()),
             detected_at: Some(t("2026-10-02T09:00:00Z")),
             started_at: Some(t("2026-10-01T23:40:00Z")),
+            ..Detail::default()
         };
         let i = open(&seed(), &opened(Some(detail)), &policy()).unwrap();
         assert_eq!(i.description, "prices stale");

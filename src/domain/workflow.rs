@@ -67,6 +67,8 @@ pub enum WorkflowError {
     AlreadyPaused { number: Number, since: Timestamp },
     #[error("incident {0}'s SLA clocks are not paused")]
     NotPaused(Number),
+    #[error("incident {number} has no service '{service}'")]
+    NoService { number: Number, service: String },
     #[error("nothing to update: no field, severity or status was given")]
     NothingToUpdate(Number),
     /// A change whose events do not describe the incident: a bug, not a user's mistake.
@@ -118,8 +120,11 @@ impl WorkflowError {
                 format!("`incident sla pause {number} --reason TEXT` pauses them")
             }
             WorkflowError::Projection { .. } => return None,
+            WorkflowError::NoService { number, .. } => {
+                format!("`incident show {number}` lists its services")
+            }
             WorkflowError::NothingToUpdate(number) => format!(
-                "pass at least one of --status, --severity, --title, --description, --root-cause, --resolution, --prevention, --lessons (`incident update {number} --help`)"
+                "pass at least one of --status, --severity, --service, --no-service, --title, --description, --root-cause, --resolution, --prevention, --lessons (`incident update {number} --help`)"
             ),
         })
     }
@@ -140,6 +145,8 @@ pub struct NewIncident {
     pub detected_at: Option<Timestamp>,
     /// When the impact began, if before it was noticed. Defaults to the detection.
     pub started_at: Option<Timestamp>,
+    /// The services it affects (names checked by `roles::service_name`).
+    pub services: Vec<String>,
 }
 
 /// A new incident numbered `number`, known everywhere by `uuid` (the store gives it its row
@@ -189,6 +196,7 @@ pub fn open(
             description: Some(new.description.trim().to_string()),
             detected_at: Some(detected_at),
             started_at: Some(started_at),
+            services: new.services,
         }),
         uuid: None,
     };
@@ -611,7 +619,7 @@ impl Change {
     }
 
     /// Appends an event and applies it: the one way a change alters the incident.
-    fn push(
+    pub(super) fn push(
         &mut self,
         kind: EventKind,
         field: Option<String>,
@@ -689,6 +697,7 @@ mod tests {
             opened_at: Some(t("2026-11-24T15:06:00Z")),
             detected_at: Some(t("2026-11-24T14:55:00Z")),
             started_at: Some(t("2026-11-24T14:54:00Z")),
+            services: Vec::new(),
         };
         open(Number(1), "u-1".into(), &actor("2026-11-24T15:06:00Z"), new)
             .unwrap()
@@ -723,6 +732,7 @@ mod tests {
             opened_at: None,
             detected_at: Some(t("2026-11-24T14:55:00Z")),
             started_at: Some(t("2026-11-24T14:56:00Z")),
+            services: Vec::new(),
         };
         let err = open(
             Number(2),
@@ -812,6 +822,7 @@ mod tests {
             opened_at: Some(t("2026-11-29T10:00:00Z")),
             detected_at: None,
             started_at: None,
+            services: Vec::new(),
         };
         let (i, _) = open(Number(3), "u-3".into(), &a, new).unwrap();
         assert_eq!((i.started_at, i.detected_at), (i.opened_at, i.opened_at));

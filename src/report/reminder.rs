@@ -94,6 +94,7 @@ pub fn context(
             "title": incident.title,
             "severity": incident.severity,
             "status": incident.status,
+            "commander": crate::domain::roles::commander(incident),
         },
         "kind": r.kind.as_str(),
         "clock": r.kind.clock_label(),
@@ -182,6 +183,8 @@ mod tests {
             ),
             paused_at: None,
             pause_reason: String::new(),
+            roles: crate::domain::roles::opening("alice"),
+            services: Vec::new(),
         }
     }
 
@@ -215,7 +218,7 @@ mod tests {
         );
         assert!(
             approaching.text.starts_with(
-                "[P1] incident 3 \"Data collection stopped\" (OPEN): response due by "
+                "[P1] incident 3 \"Data collection stopped\" (OPEN, commander alice): response due by "
             ),
             "{}",
             approaching.text
@@ -282,7 +285,7 @@ mod tests {
         assert!(
             update
                 .text
-                .contains("(OPEN): no update from a person for 35m (since ")
+                .contains("(OPEN, commander alice): no update from a person for 35m (since ")
                 && update.text.ends_with("Next: incident note 3 TEXT"),
             "{}",
             update.text

@@ -82,6 +82,13 @@ pub fn incident(i: &Incident, now: Timestamp) -> Value {
         "detection": i.detection,
         "created_by": i.created_by,
         "updated_at": time::to_rfc3339(i.updated_at),
+        "commander": crate::domain::roles::commander(i),
+        // Commander, scribe, comms, then the team's own roles: the order people read them.
+        "roles": crate::domain::roles::in_order(&i.roles)
+            .into_iter()
+            .map(|(r, w)| (r.to_string(), Value::String(w.to_string())))
+            .collect::<serde_json::Map<String, Value>>(),
+        "services": i.services,
         "sla": sla(i, now),
         "paused": paused(i),
     })

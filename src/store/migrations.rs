@@ -56,6 +56,8 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
     (include_str!("migrations/0017_pause.sql"), None),
     // The post-mortem helper's migration (issue 16 item 1): version 18.
     (include_str!("migrations/0018_postmortem.sql"), None),
+    // The roles helper's migration (issue 16 item 2): version 19.
+    (include_str!("migrations/0019_roles.sql"), None),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in

@@ -437,6 +437,8 @@ pub struct ListFilter {
     pub breached: Option<Timestamp>,
     /// At most this many, newest first; `None` for all.
     pub limit: Option<u64>,
+    /// Only incidents affecting any of these services.
+    pub services: Vec<String>,
 }
 
 pub struct Txn<'a> {
@@ -603,6 +605,18 @@ impl Txn<'_> {
                 .map(|(i, s)| bind(format!(":severity{i}"), s.as_str().into()))
                 .collect();
             clauses.push(format!("severity IN ({})", marks.join(", ")));
+        }
+        if !filter.services.is_empty() {
+            let marks: Vec<String> = filter
+                .services
+                .iter()
+                .enumerate()
+                .map(|(i, s)| bind(format!(":service{i}"), s.clone()))
+                .collect();
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM json_each(incidents.services) WHERE value IN ({}))",
+                marks.join(", ")
+            ));
         }
         if let Some(since) = filter.since {
             let since = bind(":since".into(), time::to_rfc3339(since));

@@ -11,16 +11,16 @@ use std::sync::LazyLock;
 pub const INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
      closed_at, created_by, updated_at, started_at, respond_due_at, resolve_due_at, postmortem_due_at, \
-     paused_at, pause_reason, impact, trigger, detection, published_at";
+     paused_at, pause_reason, impact, trigger, detection, published_at, roles, services";
 
 /// [`INCIDENT_COLUMNS`] as a database before version 11 has them: the impact start is the
 /// detection, and the deadlines are not judged yet (version 11's migration judges them).
 pub const LEGACY_INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
-     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL, NULL, '', '', '', '', NULL";
+     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL, NULL, '', '', '', '', NULL, '{}', '[]'";
 
 /// Every column but `pk`, in the order of [`incident_values`]; the similarity keys are derived.
-const WRITE_COLUMNS: [&str; 29] = [
+const WRITE_COLUMNS: [&str; 31] = [
     "uuid",
     "number",
     "title",
@@ -50,6 +50,8 @@ const WRITE_COLUMNS: [&str; 29] = [
     "trigger",
     "detection",
     "published_at",
+    "roles",
+    "services",
 ];
 
 /// Inserts an incident or, when its uuid exists, updates it in place; returns its `pk`.
@@ -67,7 +69,7 @@ pub static SAVE_INCIDENT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub fn incident_values(i: &Incident) -> [Value; 29] {
+pub fn incident_values(i: &Incident) -> [Value; 31] {
     let ts = |t: time::Timestamp| Value::Text(time::to_rfc3339(t));
     let opt = |t: Option<time::Timestamp>| t.map(ts).unwrap_or(Value::Null);
     [
@@ -100,6 +102,9 @@ pub fn incident_values(i: &Incident) -> [Value; 29] {
         Value::Text(i.trigger.clone()),
         Value::Text(i.detection.clone()),
         opt(i.published_at),
+        // A map and a list of strings always serialise.
+        Value::Text(serde_json::to_string(&i.roles).unwrap_or_else(|_| "{}".into())),
+        Value::Text(serde_json::to_string(&i.services).unwrap_or_else(|_| "[]".into())),
     ]
 }
 
@@ -143,6 +148,16 @@ pub(super) fn parsed<T: std::str::FromStr>(
 ) -> rusqlite::Result<T> {
     let s: String = row.get(idx)?;
     s.parse().map_err(|_| bad(idx, what, &s))
+}
+
+/// A JSON column read into the type the store wrote there.
+pub(super) fn json_text<T: serde::de::DeserializeOwned>(
+    row: &Row,
+    idx: usize,
+    what: &str,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|_| bad(idx, what, &text))
 }
 
 /// A JSON column, read as JSON and never rewritten.
@@ -193,6 +208,8 @@ pub fn incident(row: &Row) -> rusqlite::Result<Incident> {
         trigger: row.get(25)?,
         detection: row.get(26)?,
         published_at: opt_ts(row, 27)?,
+        roles: json_text(row, 28, "roles")?,
+        services: json_text(row, 29, "services")?,
     })
 }
 

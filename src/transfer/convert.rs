@@ -57,6 +57,8 @@ impl IncidentRecord {
             closed_at: i.closed_at.map(ts),
             created_by: i.created_by,
             updated_at: ts(i.updated_at),
+            roles: Some(i.roles),
+            services: Some(i.services),
             events: txn
                 .events_as_recorded(pk)?
                 .iter()
@@ -126,6 +128,8 @@ impl IncidentRecord {
             // A pause is not carried either: the replay of the timeline's `pause` events sets it.
             paused_at: None,
             pause_reason: String::new(),
+            roles: self.roles.clone().unwrap_or_default(),
+            services: self.services.clone().unwrap_or_default(),
         })
     }
 }

@@ -173,12 +173,26 @@ fn rebuilt(
     // record's own stand in for them.
     let seed = Seed::of(&stated, timeline);
     let incident = replay(&seed, timeline, policy).map_err(|e| invalid(format!("{me}: {e}")))?;
-    if let Some((field, said, follows)) = first_difference(&stated, &incident) {
+    // Roles and services, where the file states them (files before issue 16 do not).
+    let listed = [
+        rec.roles
+            .as_ref()
+            .map(|r| ("role list", json(r), json(&incident.roles))),
+        rec.services
+            .as_ref()
+            .map(|s| ("service list", json(s), json(&incident.services))),
+    ];
+    let listed = listed.into_iter().flatten().find(|(_, a, b)| a != b);
+    if let Some((field, said, follows)) = first_difference(&stated, &incident).or(listed) {
         return Err(invalid(format!(
             "{me}: its {field} is '{said}', but its timeline says '{follows}'"
         )));
     }
     Ok(incident)
+}
+
+fn json(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// Refuses a timeline the write path cannot produce (`workflow::Change`): an event twice, an

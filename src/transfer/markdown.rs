@@ -71,6 +71,14 @@ fn incident(r: &IncidentRecord, timeline: &[Event], out: &mut dyn Write) -> Resu
         ("Acknowledged", opt(&r.acknowledged_at)),
         ("Resolved", opt(&r.resolved_at)),
         ("Closed", opt(&r.closed_at)),
+        ("Roles", roles(r)),
+        (
+            "Services",
+            r.services
+                .as_ref()
+                .filter(|s| !s.is_empty())
+                .map_or_else(|| "-".to_string(), |s| s.join(", ")),
+        ),
     ] {
         writeln!(out, "| {label} | {} |", cell(&value))?;
     }
@@ -95,6 +103,15 @@ fn incident(r: &IncidentRecord, timeline: &[Event], out: &mut dyn Write) -> Resu
     actions(&r.actions, &pm, out)?;
     logs(&r.attachments, out)?;
     commands(&r.command_runs, out)
+}
+
+/// `commander alice, scribe bo`, or `-` (a file from before roles: its timeline says).
+fn roles(r: &IncidentRecord) -> String {
+    r.roles
+        .as_ref()
+        .map(crate::domain::roles::roles_line)
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "-".to_string())
 }
 
 fn write_timeline(timeline: &[Event], out: &mut dyn Write) -> Result<()> {

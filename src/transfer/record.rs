@@ -41,6 +41,12 @@ pub struct IncidentRecord {
     pub closed_at: Option<String>,
     pub created_by: String,
     pub updated_at: String,
+    /// Who holds which role, and the services it affects, as its timeline leaves them (files
+    /// written before issue 16 have neither: the timeline alone says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<crate::domain::roles::Roles>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<String>>,
     /// In the order they were recorded, which breaks ties between equal times.
     #[serde(default)]
     pub events: Vec<EventRecord>,

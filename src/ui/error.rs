@@ -131,6 +131,12 @@ impl From<crate::domain::model::BadActionKind> for CommandError {
     }
 }
 
+impl From<crate::domain::roles::BadName> for CommandError {
+    fn from(e: crate::domain::roles::BadName) -> Self {
+        CommandError::new(e.to_string()).with_hint(e.hint())
+    }
+}
+
 impl From<crate::domain::model::BadStatus> for CommandError {
     fn from(e: crate::domain::model::BadStatus) -> Self {
         CommandError::new(e.to_string())

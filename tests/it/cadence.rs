@@ -49,7 +49,7 @@ fn an_update_reminder_goes_out_once_per_silence_and_only_a_persons_update_ends_i
     let run = env.run(&["remind"]);
     assert_eq!(
         run.stdout,
-        "[P2] incident 1 \"Checkout latency p99 > 2s on eu-west-1 (pod api-7f9c_x)\" (INVESTIGATING): no update from a person for 30m (since 2026-11-29 10:05). Next: incident note 1 TEXT\n"
+        "[P2] incident 1 \"Checkout latency p99 > 2s on eu-west-1 (pod api-7f9c_x)\" (INVESTIGATING, commander alice): no update from a person for 30m (since 2026-11-29 10:05). Next: incident note 1 TEXT\n"
     );
     // The same silence is not reminded of again, however long it lasts.
     assert!(remind(&env).is_empty());
@@ -119,7 +119,7 @@ fn reminders_at_each_share_of_a_window_go_out_once_each() {
     let run = env.run(&["remind"]);
     assert_eq!(
         run.stdout,
-        "[P2] incident 1 \"Replica lag 900s on db-2\" (OPEN): response due by 2026-11-29 14:00 (1h left). Next: incident ack 1\n"
+        "[P2] incident 1 \"Replica lag 900s on db-2\" (OPEN, commander alice): response due by 2026-11-29 14:00 (1h left). Next: incident ack 1\n"
     );
     assert!(remind_at(&mut env, "2026-11-29T13:30:00Z").is_empty());
 }

@@ -46,6 +46,10 @@ fn every_kind(env: &mut Env) -> Vec<Value> {
         "stuck cron & lock",
     ])
     .ok();
+    env.run(&["role", "1", "comms", "Chen <chen@example.com>"])
+        .ok();
+    env.run(&["update", "1", "--service", "ml-features/updater"])
+        .ok();
     env.run(&[
         "action",
         "add",

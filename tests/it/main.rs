@@ -34,6 +34,7 @@ mod redaction;
 mod redaction_edges;
 mod remind;
 mod review;
+mod roles;
 mod search;
 mod storage;
 mod team;

@@ -136,7 +136,7 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-const BREACHED: &str = "[P1] incident 1 \"Data collection stopped\" (OPEN): response OVERDUE by 5m (was due 2026-11-29 09:55). Next: incident ack 1\n";
+const BREACHED: &str = "[P1] incident 1 \"Data collection stopped\" (OPEN, commander alice): response OVERDUE by 5m (was due 2026-11-29 09:55). Next: incident ack 1\n";
 
 #[test]
 fn every_channel_gets_each_due_reminder_once_however_often_remind_runs() {

@@ -582,15 +582,17 @@ fn imported_action_items_are_found() {
 fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
     let env = auth_env();
     // Back to version 9 as it was: no line index, an empty index of chunks (and none of what
-    // versions 11 to 17 added: stored clocks, event identities, the sync state, team numbers,
-    // purges, the identities of the rows shared with a team log, delivery claims and the
-    // post-mortem's fields).
+    // versions 11 to 19 added: stored clocks, event identities, the sync state, team numbers,
+    // purges, the identities of the rows shared with a team log, delivery claims, the
+    // SLA pause, the post-mortem's fields, roles and services).
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute_batch(
         "ALTER TABLE incidents DROP COLUMN impact;
          ALTER TABLE incidents DROP COLUMN trigger;
          ALTER TABLE incidents DROP COLUMN detection;
          ALTER TABLE incidents DROP COLUMN published_at;
+         ALTER TABLE incidents DROP COLUMN roles;
+         ALTER TABLE incidents DROP COLUMN services;
          DROP INDEX action_items_team_number;
          DROP INDEX action_items_uuid;
          DROP INDEX snapshots_uuid;

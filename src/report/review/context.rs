@@ -79,6 +79,7 @@ pub fn build(
         "at_end": at_end(data, bounds.as_of),
         "recurring": recurring(data),
         "activity": activity(data),
+        "services": services(data),
         "charts": {
             "per_day": per_day_chart(window, data),
             "resolve": resolve_chart(data, policy),
@@ -140,6 +141,37 @@ fn activity(data: &ReviewData) -> Value {
         })
         .collect();
     json!({"any": total.0 > 0 || total.1 > 0, "kinds": kinds, "total": count(total.0, total.1)})
+}
+
+/// The incidents opened in the window by affected service; those with several services count
+/// in each of their rows (`shared` says how many), those with none in one row of their own.
+fn services(data: &ReviewData) -> Value {
+    let s = &data.services;
+    let median = |m: Option<i64>| m.map(human_duration);
+    let rows: Vec<Value> = s
+        .rows
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "service": (!r.service.is_empty()).then_some(&r.service),
+                "incidents": r.incidents,
+                "resolved": r.resolved,
+                "acknowledge_median_seconds": r.acknowledge_median,
+                "acknowledge_median_text": median(r.acknowledge_median),
+                "resolve_median_seconds": r.resolve_median,
+                "resolve_median_text": median(r.resolve_median),
+                "breached": r.breached,
+                "recurring": r.recurring,
+            })
+        })
+        .collect();
+    // Only incidents without a service: nothing to break down.
+    let any = s.rows.rows.iter().any(|r| !r.service.is_empty());
+    let mut v = listed(s.rows.total, rows);
+    v["any"] = any.into();
+    v["shared"] = s.shared.into();
+    v
 }
 
 fn times(data: &ReviewData) -> Value {

@@ -9,8 +9,8 @@ mod types;
 
 pub use types::{
     Backlog, Bounds, Breach, CAP, ClockCounts, Compliance, DayCount, Earlier, KindCount, Listed,
-    OpenAction, OwnerLoad, PostmortemDue, Recurrence, Recurring, ReviewData, Tally, TimeStat,
-    Unresolved,
+    OpenAction, OwnerLoad, PostmortemDue, Recurrence, Recurring, ReviewData, ServiceRow, Services,
+    Tally, TimeStat, Unresolved,
 };
 
 use super::{StoreError, Txn, bind_named};
@@ -61,6 +61,7 @@ impl Txn<'_> {
             recurring: read::recurring(&run(sql.recurring))?,
             per_day: run(sql.per_day).all(read::day_count)?,
             activity: run(sql.activity).all(read::kind_count)?,
+            services: read::services(&run(&sql.services))?,
         })
     }
 }

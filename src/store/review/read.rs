@@ -3,7 +3,7 @@
 use super::Query;
 use super::types::{
     Backlog, Breach, ClockCounts, Compliance, DayCount, Earlier, KindCount, OpenAction, OwnerLoad,
-    PostmortemDue, Recurrence, Recurring, Tally, TimeStat, Unresolved,
+    PostmortemDue, Recurrence, Recurring, ServiceRow, Services, Tally, TimeStat, Unresolved,
 };
 use crate::domain::event::EventKind;
 use crate::domain::model::Severity;
@@ -19,6 +19,24 @@ pub(super) fn tally(r: &Row) -> rusqlite::Result<Tally> {
         current: r.get(2)?,
         previous: r.get(3)?,
     })
+}
+
+/// The service rows; every row carries how many incidents are in more than one.
+pub(super) fn services(q: &Query) -> Result<Services, StoreError> {
+    let mut shared = 0;
+    let rows = q.listed(8, |r| {
+        shared = r.get(7)?;
+        Ok(ServiceRow {
+            service: r.get(0)?,
+            incidents: r.get(1)?,
+            resolved: r.get(2)?,
+            acknowledge_median: r.get(3)?,
+            resolve_median: r.get(4)?,
+            breached: r.get(5)?,
+            recurring: r.get(6)?,
+        })
+    })?;
+    Ok(Services { rows, shared })
 }
 
 pub(super) fn kind_count(r: &Row) -> rusqlite::Result<KindCount> {

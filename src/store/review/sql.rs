@@ -139,6 +139,59 @@ SELECT number, title, severity, opened_at, clock, state, deadline, stopped, late
 FROM breaches ORDER BY number, clock = 'resolve' LIMIT :cap"
 }
 
+/// The incidents opened in the window, by affected service (`incidents.services`): how many,
+/// how many resolved by the window's end, the nearest-rank median times to acknowledge and to
+/// resolve (from the detection, as the clocks count), how many breached a respond or fix clock
+/// (judged as [`compliance`] judges them), and how many recur (a title or root-cause key an
+/// earlier incident has, as the recurring list finds them). An incident with several services
+/// is a row of each (`shared` counts those incidents); one with none is the '' row. Most
+/// incidents first.
+fn services() -> String {
+    judged_clocks()
+        + ", tagged AS MATERIALIZED (
+    SELECT coalesce(s.value, '') AS service, i.pk,
+        json_array_length(i.services) > 1 AS shared,
+        j.respond IN ('breached', 'overdue') OR j.resolve IN ('breached', 'overdue') AS breached,
+        CASE WHEN i.acknowledged_at < :as_of
+            THEN unixepoch(i.acknowledged_at) - unixepoch(i.detected_at) END AS ack_secs,
+        CASE WHEN i.resolved_at < :as_of
+            THEN unixepoch(i.resolved_at) - unixepoch(i.detected_at) END AS fix_secs,
+        (i.title_key <> '' AND EXISTS (SELECT 1 FROM incidents e
+            WHERE e.title_key = i.title_key AND e.opened_at < i.opened_at))
+        OR (i.root_cause_key <> '' AND EXISTS (SELECT 1 FROM incidents e
+            WHERE e.root_cause_key = i.root_cause_key AND e.opened_at < i.opened_at)) AS recurs
+    FROM judged j JOIN incidents i ON i.number = j.number
+        LEFT JOIN json_each(i.services) s
+    WHERE j.current
+),
+ranked AS (
+    SELECT service, measure, secs, row_number() OVER sorted AS rank,
+        count(*) OVER (sorted ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n
+    FROM (
+        SELECT service, 'acknowledge' AS measure, ack_secs AS secs FROM tagged
+        WHERE ack_secs IS NOT NULL
+        UNION ALL
+        SELECT service, 'resolve', fix_secs FROM tagged WHERE fix_secs IS NOT NULL
+    )
+    WINDOW sorted AS (PARTITION BY service, measure ORDER BY secs)
+),
+medians AS (
+    SELECT service, max(CASE WHEN measure = 'acknowledge' THEN secs END) AS acknowledge,
+        max(CASE WHEN measure = 'resolve' THEN secs END) AS resolve
+    FROM ranked WHERE rank = (n + 1) / 2 GROUP BY service
+),
+totals AS (
+    SELECT service, count(*) AS incidents, count(fix_secs) AS resolved, sum(breached) AS breached,
+        sum(recurs) AS recurring
+    FROM tagged GROUP BY service
+)
+SELECT t.service, t.incidents, t.resolved, m.acknowledge, m.resolve, t.breached, t.recurring,
+    (SELECT count(DISTINCT pk) FROM tagged WHERE shared) AS shared,
+    count(*) OVER () AS total
+FROM totals t LEFT JOIN medians m USING (service)
+ORDER BY t.incidents DESC, t.service = '', t.service LIMIT :cap"
+}
+
 /// What was left at the end of each window: unresolved incidents, overdue post-mortems, open and
 /// overdue action items. Each reads the index entries still open at the previous window's end
 /// (NULL, or stopped after it), which covers both windows.
@@ -326,6 +379,7 @@ pub(super) struct Statements {
     pub recurring: &'static str,
     pub per_day: &'static str,
     pub activity: &'static str,
+    pub services: String,
 }
 
 pub(super) static SQL: LazyLock<Statements> = LazyLock::new(|| Statements {
@@ -341,10 +395,11 @@ pub(super) static SQL: LazyLock<Statements> = LazyLock::new(|| Statements {
     recurring: RECURRING,
     per_day: PER_DAY,
     activity: ACTIVITY,
+    services: services(),
 });
 
 /// The review's statements by name, in the order [`crate::store::Txn::review`] runs them.
-pub(super) static BY_NAME: LazyLock<[(&str, &str); 12]> = LazyLock::new(|| {
+pub(super) static BY_NAME: LazyLock<[(&str, &str); 13]> = LazyLock::new(|| {
     let s: &'static Statements = &SQL;
     [
         ("counts", s.counts),
@@ -359,5 +414,6 @@ pub(super) static BY_NAME: LazyLock<[(&str, &str); 12]> = LazyLock::new(|| {
         ("recurring", s.recurring),
         ("per_day", s.per_day),
         ("activity", s.activity),
+        ("services", &s.services),
     ]
 });

@@ -204,4 +204,27 @@ pub struct ReviewData {
     pub recurring: Recurring,
     pub per_day: Vec<DayCount>,
     pub activity: Vec<KindCount>,
+    pub services: Services,
+}
+
+/// The incidents opened in the window by affected service (`service` empty: none recorded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceRow {
+    pub service: String,
+    pub incidents: i64,
+    pub resolved: i64,
+    /// Nearest-rank medians in seconds, from the detection; `None` when none was.
+    pub acknowledge_median: Option<i64>,
+    pub resolve_median: Option<i64>,
+    /// Incidents with a respond or fix clock breached (or overdue) at the window's end.
+    pub breached: i64,
+    /// Incidents whose title or root cause an earlier incident shares.
+    pub recurring: i64,
+}
+
+/// The service rows, and how many incidents appear in more than one of them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Services {
+    pub rows: Listed<ServiceRow>,
+    pub shared: i64,
 }
