@@ -1,5 +1,6 @@
 //! Telling recurring problems: a key for a title or root cause that stays the same when the
-//! wording changes a little ("Data collection stopped" and "data collection stopped again").
+//! wording changes a little ("Data collection stopped" and "data collection stopped again"),
+//! and the full-text query that finds past incidents like a new one (`open`, `show`).
 
 /// Words that say nothing about what broke.
 const STOPWORDS: &[&str] = &[
@@ -10,8 +11,15 @@ const STOPWORDS: &[&str] = &[
 /// The sorted set of significant words: lower case, digits and punctuation dropped, stop words
 /// and one-letter words removed, a plural `s` stripped. Empty for empty text.
 pub fn key(text: &str) -> String {
-    let mut words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
+    let mut words = significant_words(text);
+    words.sort();
+    words.dedup();
+    words.join(" ")
+}
+
+/// `key`'s words in the order of the text, repeats included.
+fn significant_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
         .map(|w| w.to_lowercase())
         .map(|w| {
             w.chars()
@@ -23,15 +31,55 @@ pub fn key(text: &str) -> String {
             Some(stem) if stem.chars().count() > 2 && !stem.ends_with('s') => stem.to_string(),
             _ => w,
         })
-        .collect();
-    words.sort();
-    words.dedup();
-    words.join(" ")
+        .collect()
+}
+
+/// Words of a probe beyond these add little to the ranking and cost a lookup each.
+const MAX_TERMS: usize = 16;
+
+/// The FTS5 query for texts like `texts` (an incident's title first, then its description, and
+/// its services once it has them): any of their significant words, title words first, each a
+/// quoted prefix so that "connection" (a stripped plural) still finds "connections". A word
+/// holds only letters and digits (`key` splits on everything else), so no quote, parenthesis,
+/// `-` or `:` of the text reaches FTS5 as syntax. None when no word is significant.
+pub fn fts_query(texts: &[&str]) -> Option<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in texts.iter().flat_map(|t| significant_words(t)) {
+        if words.len() >= MAX_TERMS {
+            break;
+        }
+        if !words.contains(&word) {
+            words.push(word);
+        }
+    }
+    let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
+    (!terms.is_empty()).then(|| terms.join(" OR "))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::key;
+    use super::{fts_query, key};
+
+    #[test]
+    fn the_query_is_quoted_words_title_first() {
+        assert_eq!(
+            fts_query(&[
+                "Checkout API: 502s from payments-gateway (\"upstream\" reset)",
+                "payments-gateway pods OOMKilled; NOT the DB",
+            ])
+            .as_deref(),
+            Some(
+                "\"checkout\"* OR \"api\"* OR \"payment\"* OR \"gateway\"* OR \"upstream\"* OR \"reset\"* OR \"pod\"* OR \"oomkilled\"* OR \"db\"*"
+            )
+        );
+        assert_eq!(
+            fts_query(&["Zahlungsdienst außer Betrieb — café"]).as_deref(),
+            Some("\"zahlungsdienst\"* OR \"außer\"* OR \"betrieb\"* OR \"café\"*")
+        );
+        assert_eq!(fts_query(&["\"(-:*)\" 42 a", ""]), None);
+        let long = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma";
+        assert_eq!(fts_query(&[long]).unwrap().matches(" OR ").count(), 15);
+    }
 
     #[test]
     fn rewordings_share_a_key() {

@@ -1,0 +1,20 @@
+//! Past incidents like one, as `open` and `show` list them: so the responder starts from what
+//! fixed it last time.
+
+use crate::domain::model::Incident;
+use crate::domain::similar::fts_query;
+use crate::store::{Similar, StoreError, Txn};
+
+/// Up to `limit` earlier incidents most like `incident` (none with 0, `[open] similar`).
+pub fn past(txn: &Txn, incident: &Incident, limit: usize) -> Result<Vec<Similar>, StoreError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    // The probe: the title (its words rank first), then the description. Affected services go
+    // here too once incidents have them (issue 16 item 2), as more texts of the probe.
+    let probe = [incident.title.as_str(), incident.description.as_str()];
+    match fts_query(&probe) {
+        Some(fts) => txn.similar(incident.pk, incident.opened_at, &fts, limit),
+        None => Ok(Vec::new()),
+    }
+}
