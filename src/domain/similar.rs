@@ -39,7 +39,8 @@ const MAX_TERMS: usize = 16;
 
 /// The FTS5 query for texts like `texts` (an incident's title first, then its description, and
 /// its services once it has them): any of their significant words, title words first, each a
-/// quoted prefix so that "connection" (a stripped plural) still finds "connections". A word
+/// quoted prefix so that "connection" (a stripped plural) still finds "connections" (a
+/// two-letter word, which `key` never strips, is matched whole). A word
 /// holds only letters and digits (`key` splits on everything else), so no quote, parenthesis,
 /// `-` or `:` of the text reaches FTS5 as syntax. None when no word is significant.
 pub fn fts_query(texts: &[&str]) -> Option<String> {
@@ -52,7 +53,15 @@ pub fn fts_query(texts: &[&str]) -> Option<String> {
             words.push(word);
         }
     }
-    let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
+    // Two letters are a whole word ("db", "eu"): as a prefix they would also find every word
+    // starting with them, and cost a scan of all those words in the index.
+    let terms: Vec<String> = words
+        .iter()
+        .map(|w| match w.chars().count() {
+            2 => format!("\"{w}\""),
+            _ => format!("\"{w}\"*"),
+        })
+        .collect();
     (!terms.is_empty()).then(|| terms.join(" OR "))
 }
 
@@ -69,7 +78,7 @@ mod tests {
             ])
             .as_deref(),
             Some(
-                "\"checkout\"* OR \"api\"* OR \"payment\"* OR \"gateway\"* OR \"upstream\"* OR \"reset\"* OR \"pod\"* OR \"oomkilled\"* OR \"db\"*"
+                "\"checkout\"* OR \"api\"* OR \"payment\"* OR \"gateway\"* OR \"upstream\"* OR \"reset\"* OR \"pod\"* OR \"oomkilled\"* OR \"db\""
             )
         );
         assert_eq!(

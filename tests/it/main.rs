@@ -35,6 +35,7 @@ mod redaction_edges;
 mod remind;
 mod review;
 mod search;
+mod similar;
 mod storage;
 mod team;
 mod team_auth;

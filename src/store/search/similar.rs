@@ -19,9 +19,8 @@ pub struct Similar {
 
 impl Txn<'_> {
     /// Up to `limit` incidents opened before `incident_pk` (at `opened_at`; recorded before it
-    /// within the same second), whose
-    /// title, description, root cause or resolution match `fts` (a query of quoted words,
-    /// `domain::similar::fts_query`): first those resolved or closed with a root cause or a
+    /// within the same second) whose title, description, root cause or resolution match `fts`
+    /// (a query of quoted words, `domain::similar::fts_query`): first those resolved or closed with a root cause or a
     /// resolution (what fixed it is what the responder needs), then by the sum of their
     /// fields' bm25 (an incident matching in several fields is more alike), the newest first
     /// on a tie.
