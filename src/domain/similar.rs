@@ -44,6 +44,19 @@ const MAX_TERMS: usize = 16;
 /// holds only letters and digits (`key` splits on everything else), so no quote, parenthesis,
 /// `-` or `:` of the text reaches FTS5 as syntax. None when no word is significant.
 pub fn fts_query(texts: &[&str]) -> Option<String> {
+    let terms = fts_terms(texts);
+    (!terms.is_empty()).then(|| terms.join(" OR "))
+}
+
+/// The FTS5 query for texts holding every significant word of `text` (as `fts_query` quotes
+/// them): the close matches, looked for before any word will do. None for fewer than two
+/// words, where it would be `fts_query`'s.
+pub fn fts_query_all(text: &str) -> Option<String> {
+    let terms = fts_terms(&[text]);
+    (terms.len() > 1).then(|| terms.join(" AND "))
+}
+
+fn fts_terms(texts: &[&str]) -> Vec<String> {
     let mut words: Vec<String> = Vec::new();
     for word in texts.iter().flat_map(|t| significant_words(t)) {
         if words.len() >= MAX_TERMS {
@@ -55,19 +68,18 @@ pub fn fts_query(texts: &[&str]) -> Option<String> {
     }
     // Two letters are a whole word ("db", "eu"): as a prefix they would also find every word
     // starting with them, and cost a scan of all those words in the index.
-    let terms: Vec<String> = words
+    words
         .iter()
         .map(|w| match w.chars().count() {
             2 => format!("\"{w}\""),
             _ => format!("\"{w}\"*"),
         })
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" OR "))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{fts_query, key};
+    use super::{fts_query, fts_query_all, key};
 
     #[test]
     fn the_query_is_quoted_words_title_first() {
@@ -86,6 +98,11 @@ mod tests {
             Some("\"zahlungsdienst\"* OR \"außer\"* OR \"betrieb\"* OR \"café\"*")
         );
         assert_eq!(fts_query(&["\"(-:*)\" 42 a", ""]), None);
+        assert_eq!(
+            fts_query_all("Redis: connections refused").as_deref(),
+            Some("\"redi\"* AND \"connection\"* AND \"refused\"*")
+        );
+        assert_eq!(fts_query_all("Redis!"), None);
         let long = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma";
         assert_eq!(fts_query(&[long]).unwrap().matches(" OR ").count(), 15);
     }

@@ -17,10 +17,16 @@ pub struct Similar {
     pub resolution: String,
 }
 
+/// The newest texts matching a query that are ranked: bm25 costs a lookup per text, and a
+/// query of common words matches tens of thousands (200 ms at 100,000 incidents,
+/// BENCHMARKS.md "Past incidents"), while FTS5 hands the newest first and stops at the bound.
+const CANDIDATES: i64 = 200;
+
 impl Txn<'_> {
     /// Up to `limit` incidents opened before `incident_pk` (at `opened_at`; recorded before it
-    /// within the same second) whose title, description, root cause or resolution match `fts`
-    /// (a query of quoted words, `domain::similar::fts_query`): first those resolved or closed with a root cause or a
+    /// within the same second) whose title, description, root cause or resolution are among
+    /// the CANDIDATES newest texts matching `fts` (a query of quoted words,
+    /// `domain::similar::fts_query`): first those resolved or closed with a root cause or a
     /// resolution (what fixed it is what the responder needs), then by the sum of their
     /// fields' bm25 (an incident matching in several fields is more alike), the newest first
     /// on a tie.
@@ -35,9 +41,11 @@ impl Txn<'_> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT i.number, i.title, i.severity, i.status, i.opened_at, i.root_cause,
                     i.resolution
-             FROM (SELECT d.incident_pk AS pk, sum(s.rank) AS score
-                   FROM search s CROSS JOIN search_docs d ON d.id = s.rowid
-                   WHERE search MATCH ?1 AND d.kind = 'field'
+             FROM (SELECT d.incident_pk AS pk, sum(c.score) AS score
+                   FROM (SELECT rowid AS id, bm25(search) AS score FROM search
+                         WHERE search MATCH ?1 ORDER BY rowid DESC LIMIT ?5) c
+                        CROSS JOIN search_docs d ON d.id = c.id
+                   WHERE d.kind = 'field'
                      AND d.ref IN ('title', 'description', 'root_cause', 'resolution')
                      AND d.incident_pk <> ?2
                    GROUP BY d.incident_pk) m
@@ -50,7 +58,13 @@ impl Txn<'_> {
         )?;
         let rows = stmt
             .query_map(
-                params![fts, incident_pk, time::to_rfc3339(opened_at), limit as i64],
+                params![
+                    fts,
+                    incident_pk,
+                    time::to_rfc3339(opened_at),
+                    limit as i64,
+                    CANDIDATES
+                ],
                 |r| {
                     let opened: String = r.get(4)?;
                     Ok(Similar {
