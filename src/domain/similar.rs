@@ -38,11 +38,11 @@ fn significant_words(text: &str) -> Vec<String> {
 const MAX_TERMS: usize = 16;
 
 /// The FTS5 query for texts like `texts` (an incident's title first, then its description, and
-/// its services once it has them): any of their significant words, title words first, each a
-/// quoted prefix so that "connection" (a stripped plural) still finds "connections" (a
-/// two-letter word, which `key` never strips, is matched whole). A word
-/// holds only letters and digits (`key` splits on everything else), so no quote, parenthesis,
-/// `-` or `:` of the text reaches FTS5 as syntax. None when no word is significant.
+/// its services once it has them): any of their significant words, title words first, each
+/// quoted, a plural also without its `s` (`("connections" OR "connection")`). A word holds
+/// only letters (`key` splits on everything else and drops digits), so no quote,
+/// parenthesis, `-` or `:` of the text reaches FTS5 as syntax. None when no word is
+/// significant.
 pub fn fts_query(texts: &[&str]) -> Option<String> {
     let terms = fts_terms(texts);
     (!terms.is_empty()).then(|| terms.join(" OR "))
@@ -57,24 +57,34 @@ pub fn fts_query_all(text: &str) -> Option<String> {
 }
 
 fn fts_terms(texts: &[&str]) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    for word in texts.iter().flat_map(|t| significant_words(t)) {
-        if words.len() >= MAX_TERMS {
-            break;
-        }
-        if !words.contains(&word) {
-            words.push(word);
+    // Whole words, not prefixes: FTS5 builds a prefix's whole list of texts before the first
+    // match, where a word's list is walked newest first and left at the bound. A plural is
+    // looked for as written and as `key` strips it.
+    let mut terms: Vec<(String, String)> = Vec::new();
+    for text in texts {
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            if terms.len() >= MAX_TERMS {
+                return terms.into_iter().map(|t| t.1).collect();
+            }
+            let word: String = word
+                .to_lowercase()
+                .chars()
+                .filter(|c| !c.is_ascii_digit())
+                .collect();
+            let stem = significant_words(&word);
+            let Some(stem) = stem.first() else { continue };
+            if terms.iter().any(|t| &t.0 == stem) {
+                continue;
+            }
+            let term = if *stem == word {
+                format!("\"{word}\"")
+            } else {
+                format!("(\"{word}\" OR \"{stem}\")")
+            };
+            terms.push((stem.clone(), term));
         }
     }
-    // Two letters are a whole word ("db", "eu"): as a prefix they would also find every word
-    // starting with them, and cost a scan of all those words in the index.
-    words
-        .iter()
-        .map(|w| match w.chars().count() {
-            2 => format!("\"{w}\""),
-            _ => format!("\"{w}\"*"),
-        })
-        .collect()
+    terms.into_iter().map(|t| t.1).collect()
 }
 
 #[cfg(test)]
@@ -90,17 +100,17 @@ mod tests {
             ])
             .as_deref(),
             Some(
-                "\"checkout\"* OR \"api\"* OR \"payment\"* OR \"gateway\"* OR \"upstream\"* OR \"reset\"* OR \"pod\"* OR \"oomkilled\"* OR \"db\""
+                "\"checkout\" OR \"api\" OR (\"payments\" OR \"payment\") OR \"gateway\" OR \"upstream\" OR \"reset\" OR (\"pods\" OR \"pod\") OR \"oomkilled\" OR \"db\""
             )
         );
         assert_eq!(
             fts_query(&["Zahlungsdienst außer Betrieb — café"]).as_deref(),
-            Some("\"zahlungsdienst\"* OR \"außer\"* OR \"betrieb\"* OR \"café\"*")
+            Some("\"zahlungsdienst\" OR \"außer\" OR \"betrieb\" OR \"café\"")
         );
         assert_eq!(fts_query(&["\"(-:*)\" 42 a", ""]), None);
         assert_eq!(
             fts_query_all("Redis: connections refused").as_deref(),
-            Some("\"redi\"* AND \"connection\"* AND \"refused\"*")
+            Some("(\"redis\" OR \"redi\") AND (\"connections\" OR \"connection\") AND \"refused\"")
         );
         assert_eq!(fts_query_all("Redis!"), None);
         let long = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma";
