@@ -16,6 +16,7 @@ pub mod redaction;
 pub mod remind;
 pub mod share_pull;
 pub mod share_push;
+pub mod similar;
 pub mod snapshot;
 pub mod sync;
 pub mod transfer;

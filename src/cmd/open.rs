@@ -1,13 +1,17 @@
-//! `incident open`: record a new incident and start both SLA clocks.
+//! `incident open`: record a new incident, start both SLA clocks, and list the past incidents
+//! most like it.
 
 use crate::app::App;
 use crate::app::record;
+use crate::app::similar;
 use crate::domain::model::{Incident, Severity};
 use crate::domain::sla;
 use crate::domain::workflow::NewIncident;
+use crate::store::Similar;
 use crate::ui::clock::clock_line;
 use crate::ui::error::CommandError;
 use crate::ui::output::{self, Paint};
+use crate::ui::similar::past_text;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -73,10 +77,13 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     };
     let incident = app.write(|txn, actor| record::open(txn, actor, new))?;
     let incident = app.reloaded(incident)?;
+    let past = past(app, &incident)?;
     let paint = Paint::stdout();
     if !args.json {
-        // Printed before the snapshot starts: the number is what a responder needs first.
+        // Printed before the snapshot starts: the number is what a responder needs first,
+        // then what fixed it last time.
         output::out(&opened_text(app, &incident, &paint))?;
+        output::out(&past_text(&past, app.now, &paint))?;
     }
     let collectors = &app.settings.collectors;
     let snapshot = if !args.no_snapshot && collectors.on_open && !collectors.is_empty() {
@@ -89,6 +96,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         v["snapshot"] = snapshot
             .map(|(seq, s)| serde_json::json!({"seq": seq, "summary": s.summary}))
             .unwrap_or_default();
+        v["similar"] = serde_json::json!(crate::report::view::similar(&past, app.now));
         return output::out_json(&v);
     }
     if let Some((seq, snap)) = snapshot {
@@ -164,9 +172,11 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         Ok((record::save(txn, actor, change)?, seq))
     })?;
     let incident = app.reloaded(incident)?;
+    let past = past(app, &incident)?;
     if args.json {
         let mut v = crate::report::view::incident(&incident, app.now);
         v["snapshot"] = serde_json::json!({"seq": seq, "summary": snap.summary});
+        v["similar"] = serde_json::json!(crate::report::view::similar(&past, app.now));
         v["health"] = serde_json::json!(health);
         v["health"]["verdict"] = verdict.into();
         return output::out_json(&v);
@@ -177,7 +187,13 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         opened_text(app, &incident, &paint),
         snap.summary
     ))?;
-    output::out(&crate::ui::health::breakdown(&health, &verdict, &paint))
+    output::out(&crate::ui::health::breakdown(&health, &verdict, &paint))?;
+    output::out(&past_text(&past, app.now, &paint))
+}
+
+/// The past incidents like the one just opened (`[open] similar` of them).
+fn past(app: &App, incident: &Incident) -> Result<Vec<Similar>, CommandError> {
+    Ok(app.read(|txn| Ok(similar::past(txn, incident, app.settings.similar)?))?)
 }
 
 /// "incident 12: P1 title" and both deadlines: what a responder needs first; and, when it was

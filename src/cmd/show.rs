@@ -46,7 +46,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             &Paint::stdout(),
         ));
     }
-    let (incident, timeline, actions, purges) = app.read(|txn| {
+    let (incident, timeline, actions, purges, past) = app.read(|txn| {
         let incident = record::load(txn, number)?;
         let timeline = txn.timeline(incident.pk)?;
         let actions = txn.actions(&ActionFilter {
@@ -54,10 +54,12 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             ..ActionFilter::default()
         })?;
         let purges = txn.purges_of(incident.pk)?;
-        Ok((incident, timeline, actions, purges))
+        let past = crate::app::similar::past(txn, &incident, app.settings.similar)?;
+        Ok((incident, timeline, actions, purges, past))
     })?;
     if args.json {
         let mut v = crate::report::view::incident_with_timeline(&incident, &timeline, app.now);
+        v["similar"] = serde_json::json!(crate::report::view::similar(&past, app.now));
         crate::report::view::mark_purged(&mut v["timeline"], &purges);
         let r = Record::of(&timeline);
         v["actions"] = actions
@@ -66,13 +68,9 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             .collect();
         return output::out_json(&v);
     }
-    output::out(&render(
-        app,
-        &incident,
-        &timeline,
-        &actions,
-        &Paint::stdout(),
-    ))
+    let paint = Paint::stdout();
+    output::out(&render(app, &incident, &timeline, &actions, &paint))?;
+    output::out(&crate::ui::similar::past_text(&past, app.now, &paint))
 }
 
 fn render(

@@ -93,6 +93,8 @@ pub struct Settings {
     pub exec_max_output: usize,
     /// The team log, if there is one for this command.
     pub team: Option<TeamSettings>,
+    /// How many past incidents like a new one `open` and `show` list (`[open] similar`).
+    pub similar: usize,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -116,7 +118,19 @@ struct FileConfig {
     health: Option<health::HealthFile>,
     exec: Option<ExecFile>,
     team: Option<team::TeamFile>,
+    open: Option<OpenFile>,
 }
+
+/// `[open]`: what `incident open` shows besides the incident.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenFile {
+    similar: Option<usize>,
+}
+
+/// How many past incidents like a new one are listed unless `[open] similar` says otherwise:
+/// enough to see a pattern, few enough to read while paged.
+pub const DEFAULT_SIMILAR: usize = 3;
 
 /// `[exec]`: what `incident exec` records.
 #[derive(Debug, Default, Deserialize)]
@@ -245,6 +259,11 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
             .and_then(|e| e.max_output)
             .unwrap_or(DEFAULT_EXEC_MAX_OUTPUT),
         team,
+        similar: file
+            .open
+            .as_ref()
+            .and_then(|o| o.similar)
+            .unwrap_or(DEFAULT_SIMILAR),
     })
 }
 

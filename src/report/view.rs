@@ -218,3 +218,34 @@ pub fn action_with_bugs(item: &ActionItem, now: Timestamp, r: &Record) -> Value 
     v["bugs"] = r.bugs_of(&item.id.to_string()).map(link).collect();
     v
 }
+
+/// A past incident like this one, as `open --json` and `show --json` give it (`similar`).
+#[derive(Debug, serde::Serialize)]
+pub struct Past {
+    /// The number, or `"L14"` for a provisional one.
+    pub number: Value,
+    pub title: String,
+    pub severity: String,
+    pub status: String,
+    pub opened_at: String,
+    /// Seconds from its opening to now.
+    pub age_seconds: i64,
+    pub root_cause: String,
+    pub resolution: String,
+}
+
+/// The past incidents like one, best first.
+pub fn similar(past: &[crate::store::Similar], now: Timestamp) -> Vec<Past> {
+    past.iter()
+        .map(|p| Past {
+            number: number(p.number),
+            title: p.title.clone(),
+            severity: p.severity.clone(),
+            status: p.status.clone(),
+            opened_at: time::to_rfc3339(p.opened_at),
+            age_seconds: now.signed_duration_since(p.opened_at).num_seconds(),
+            root_cause: p.root_cause.clone(),
+            resolution: p.resolution.clone(),
+        })
+        .collect()
+}

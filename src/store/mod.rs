@@ -40,7 +40,7 @@ pub use blobs::{
 };
 pub use migrations::{LATEST_VERSION, Rejudged, Rejudging, SCHEMA};
 pub use search::{
-    COUNTED_LINES, Found, Highlighter, Hit, LogMatches, LogRef, SearchError, SearchQuery,
+    COUNTED_LINES, Found, Highlighter, Hit, LogMatches, LogRef, SearchError, SearchQuery, Similar,
 };
 pub use share::{SharedTable, Unshared, UnsharedRow, derived_uuid};
 pub use snapshots::{ItemRow, SnapshotRow, StoredSnapshot};

@@ -9,4 +9,5 @@ pub mod output;
 pub mod postmortem;
 pub mod progress;
 pub mod report;
+pub mod similar;
 pub mod watch;

@@ -12,13 +12,15 @@
 //! By job: `index` writes the indexes as things are recorded, `migrate` holds the schema steps
 //! that (re)build them, `query` parses what the user typed into an FTS5 query, `run` runs it
 //! (ranking, filters, totals, the logs newest first), `lines` reads a blob's lines back and
-//! marks the query's words, and `snippet` cuts a text's snippet.
+//! marks the query's words, `snippet` cuts a text's snippet, and `similar` finds past
+//! incidents like one.
 
 mod index;
 mod lines;
 mod migrate;
 mod query;
 mod run;
+mod similar;
 mod snippet;
 
 #[cfg(test)]
@@ -34,6 +36,7 @@ pub(super) use index::{
 pub use lines::Highlighter;
 pub(super) use migrate::{backfill, index_lines, index_logs_apart};
 pub use run::{Found, LogMatches, LogRef};
+pub use similar::Similar;
 
 use super::StoreError;
 use crate::domain::time::Timestamp;
