@@ -10,8 +10,9 @@ pub fn past(txn: &Txn, incident: &Incident, limit: usize) -> Result<Vec<Similar>
     if limit == 0 {
         return Ok(Vec::new());
     }
-    // The probe: the title (its words rank first), then the description. Affected services go
-    // here too once incidents have them (issue 16 item 2), as more texts of the probe.
+    // The probe: the title (its words rank first), then the description. The affected services
+    // (`incident.services`) are not in it yet: the search index does not hold past incidents'
+    // services, so naming them here would match only their titles and texts.
     let probe = [incident.title.as_str(), incident.description.as_str()];
     // Those with every word of the title first, then any word: the newest matches of a query
     // are ranked (`Txn::similar`), so the close ones must not wait behind a common word's.
