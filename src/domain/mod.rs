@@ -1,6 +1,7 @@
 //! The domain: incidents, their timeline, the lifecycle's rules, SLA clocks and reminder
 //! schedules. Pure logic: no I/O, no SQL, nothing printed; everything above builds on it.
 
+pub mod calendar;
 pub mod env;
 pub mod event;
 pub mod explain;

@@ -1,6 +1,7 @@
 //! SLA policy and clocks, pure: [`due`] computes an incident's deadlines once from its
 //! timeline (stored with it on every write), and [`clocks`] judges those deadlines at a moment.
 
+use crate::domain::calendar::Calendar;
 use crate::domain::event::{Event, EventKind, PAUSED};
 use crate::domain::model::{Incident, Severity, Status};
 use crate::domain::time::{self, Timestamp};
@@ -20,6 +21,11 @@ pub struct Policy {
     pub p2: Target,
     pub p3: Target,
     pub postmortem: Duration,
+    /// The calendar each severity's respond and fix clocks count on (`[sla.P3] calendar`),
+    /// P1 first; none is 24x7.
+    pub calendars: [Option<Calendar>; 3],
+    /// The post-mortem clock's calendar (`[sla] postmortem_calendar`); none is 24x7.
+    pub postmortem_calendar: Option<Calendar>,
 }
 
 const MIN: u64 = 60;
@@ -38,6 +44,8 @@ impl Default for Policy {
             p2: t(4 * HOUR, 24 * HOUR),
             p3: t(24 * HOUR, 72 * HOUR),
             postmortem: Duration::from_secs(24 * HOUR),
+            calendars: [None, None, None],
+            postmortem_calendar: None,
         }
     }
 }
@@ -56,13 +64,33 @@ impl Policy {
     pub fn fingerprint(&self) -> String {
         let s = |d: Duration| whole(d).as_secs();
         let t = |t: Target| format!("{}/{}", s(t.respond), s(t.resolve));
-        format!(
+        let targets = format!(
             "P1 {} P2 {} P3 {} postmortem {}",
             t(self.p1),
             t(self.p2),
             t(self.p3),
             s(self.postmortem)
-        )
+        );
+        if self.calendars.iter().all(Option::is_none) && self.postmortem_calendar.is_none() {
+            // As before calendars: an upgrade without them judges nothing again.
+            return targets;
+        }
+        // Holidays expanded from a recurring rule can be thousands of dates: a digest of
+        // them all, so that any change to a calendar judges again what follows the config.
+        use sha2::Digest;
+        let calendars = serde_json::json!([self.calendars, self.postmortem_calendar]);
+        let digest = sha2::Sha256::digest(calendars.to_string().as_bytes());
+        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("{targets} calendars {hex}")
+    }
+
+    /// The calendar `severity`'s respond and fix clocks count on; none is 24x7.
+    pub fn calendar(&self, severity: Severity) -> Option<&Calendar> {
+        self.calendars[severity_index(severity)].as_ref()
+    }
+
+    pub fn calendar_mut(&mut self, severity: Severity) -> &mut Option<Calendar> {
+        &mut self.calendars[severity_index(severity)]
     }
 
     pub fn target_mut(&mut self, severity: Severity) -> &mut Target {
@@ -71,6 +99,14 @@ impl Policy {
             Severity::P2 => &mut self.p2,
             Severity::P3 => &mut self.p3,
         }
+    }
+}
+
+fn severity_index(severity: Severity) -> usize {
+    match severity {
+        Severity::P1 => 0,
+        Severity::P2 => 1,
+        Severity::P3 => 2,
     }
 }
 
