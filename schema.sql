@@ -410,3 +410,9 @@ ALTER TABLE incidents ADD COLUMN published_at TEXT;
 -- review's service breakdown read `services` through json_each.
 ALTER TABLE incidents ADD COLUMN roles TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE incidents ADD COLUMN services TEXT NOT NULL DEFAULT '[]';
+
+-- SLA terms (version 20): the target and calendar each deadline above was judged by
+-- (`domain::terms::Rules` as JSON; '{}' is 24x7 under the targets of the time). The terms
+-- themselves are recorded in the timeline, in the `detail` of the event that started or
+-- changed a clock, so later config changes do not rewrite the deadlines.
+ALTER TABLE incidents ADD COLUMN clock_rules TEXT NOT NULL DEFAULT '{}';

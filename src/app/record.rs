@@ -4,9 +4,9 @@
 
 use super::AppError;
 use crate::domain::model::{ActionItem, Incident, NewAction, Number};
-use crate::domain::sla;
 use crate::domain::time::Timestamp;
 use crate::domain::workflow::{self, Actor, Change, NewIncident, WorkflowError};
+use crate::domain::{sla, terms};
 use crate::store::Txn;
 
 /// Incident `number`, or the error every command gives for one that does not exist.
@@ -26,7 +26,9 @@ pub fn open(txn: &Txn, actor: &Actor, new: NewIncident) -> Result<Incident, AppE
         txn.next_number()?
     });
     let uuid = uuid::Uuid::new_v4().to_string();
-    let (mut incident, opened) = workflow::open(number, uuid, actor, new)?;
+    let (mut incident, mut opened) = workflow::open(number, uuid, actor, new)?;
+    terms::stamp(&mut opened, incident.detected_at, &actor.policy);
+    incident.due = sla::due(&incident, std::slice::from_ref(&opened), &actor.policy);
     incident.pk = txn.save_incident(&incident)?;
     if shares {
         txn.set_local_number(incident.pk, -number.0)?;
@@ -61,6 +63,8 @@ pub fn save(txn: &Txn, actor: &Actor, change: Change) -> Result<Incident, AppErr
         event
             .uuid
             .get_or_insert_with(crate::domain::event::new_uuid);
+        // The terms a clock starts or changes under are recorded with the event that does it.
+        terms::stamp(event, incident.detected_at, &actor.policy);
     }
     if fields_changed {
         let mut timeline = txn.events_as_recorded(incident.pk)?;

@@ -138,6 +138,7 @@ fn legacy_openings(txn: &crate::store::Txn, batch: &mut [Unpushed]) -> Result<()
             detected_at: seed.detected_at,
             started_at: None,
             services: Vec::new(),
+            terms: None,
         });
     }
     Ok(())

@@ -265,6 +265,10 @@ pub struct Detail {
     /// `opened`: the services it affects from the start (`open --service`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<String>,
+    /// `opened`, `severity` and a resolving `status`: the SLA terms the clocks it starts or
+    /// changes run under (version 20; `domain::terms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms: Option<crate::domain::terms::Terms>,
 }
 
 impl Event {

@@ -4,14 +4,15 @@
 //! The story replays the events in time order, as `sla::due` judges them: a clock starts (at
 //! the detection, or the resolution for the post-mortem), its deadline moves with a severity
 //! change while it runs, a pause holds it, a stop ends it met or breached, a reopening starts
-//! the fix clock again. A later kind of step (calendar hours skipped, when calendars come)
-//! is one more variant; renderers match on it.
+//! the fix clock again. Each start and severity change tells the terms it runs under
+//! ([`Under`]: the target, the calendar and the closed hours it skips, and whether the
+//! timeline recorded them or, for an incident from before, they follow the config).
 
 use crate::domain::event::{Event, EventKind, PAUSED};
 use crate::domain::model::{Incident, Severity, Status};
 use crate::domain::sla::{self, ClockState, Policy};
+use crate::domain::terms::{self, Of, Rule};
 use crate::domain::time::{self, Timestamp};
-use std::time::Duration;
 
 /// Which clock a history is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -56,7 +57,8 @@ pub enum Step {
         at: Timestamp,
         cause: Cause,
         severity: Severity,
-        target_seconds: u64,
+        #[serde(flatten)]
+        under: Under,
         #[serde(with = "time::rfc3339")]
         deadline: Timestamp,
     },
@@ -66,7 +68,8 @@ pub enum Step {
         at: Timestamp,
         from: Severity,
         to: Severity,
-        target_seconds: u64,
+        #[serde(flatten)]
+        under: Under,
         #[serde(with = "time::rfc3339")]
         deadline: Timestamp,
     },
@@ -112,6 +115,19 @@ pub enum Step {
     },
 }
 
+/// The terms a step's deadline was computed under.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Under {
+    pub target_seconds: u64,
+    /// The calendar's name, hours, zone and holidays (`Calendar::describe`); none for 24x7.
+    pub calendar: Option<String>,
+    /// Closed calendar time between the clock's start and the deadline: skipped, not counted.
+    pub closed_seconds: u64,
+    /// False for an incident recorded before terms were kept in the timeline: its clocks
+    /// follow the config as it is now.
+    pub recorded: bool,
+}
+
 /// One clock's history.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct History {
@@ -124,32 +140,52 @@ struct Replay {
     which: Which,
     start: Option<Timestamp>,
     severity: Severity,
+    /// The terms in force (`terms::rule_of`): set at the start and by each severity change,
+    /// kept while stopped so that a reopening runs under the current ones.
+    rule: Option<Rule>,
     stopped: Option<Timestamp>,
-    /// The pauses so far (the last one open while it lasts): the deadline is
-    /// `sla::paused_deadline` over them, as `sla::due` computes it.
+    /// The pauses so far (the last one open while it lasts): the deadline is `sla::deadline`
+    /// over them, as `sla::due` computes it.
     pauses: Vec<sla::Pause>,
     steps: Vec<Step>,
 }
 
 impl Replay {
-    fn target(&self, policy: &Policy) -> Duration {
-        sla::whole(match self.which {
-            Which::Respond => policy.target(self.severity).respond,
-            Which::Resolve => policy.target(self.severity).resolve,
-            Which::Postmortem => policy.postmortem,
-        })
+    /// The deadline now: the start plus the target on the calendar plus the paused time
+    /// that counts.
+    fn deadline(&self) -> Option<Timestamp> {
+        Some(sla::deadline(
+            self.start?,
+            self.rule.as_ref()?,
+            self.stopped,
+            &self.pauses,
+        ))
     }
 
-    /// The deadline now: the start plus the target plus the paused time that counts.
-    fn deadline(&self, policy: &Policy) -> Option<Timestamp> {
-        let base = time::add_capped(self.start?, self.target(policy));
-        Some(sla::paused_deadline(base, self.stopped, &self.pauses))
+    /// The terms behind `deadline`, for a step.
+    fn under(&self, deadline: Timestamp) -> Under {
+        let rule = self.rule.as_ref();
+        let calendar = rule.and_then(|r| r.calendar.as_ref());
+        let closed = match (calendar, self.start) {
+            (Some(cal), Some(start)) => {
+                let wall = deadline.signed_duration_since(start).num_seconds();
+                let open = cal.open_between(start, deadline, &[]).as_secs();
+                u64::try_from(wall).unwrap_or(0).saturating_sub(open)
+            }
+            _ => 0,
+        };
+        Under {
+            target_seconds: rule.map_or(0, |r| r.target_seconds),
+            calendar: calendar.map(|c| c.describe()),
+            closed_seconds: closed,
+            recorded: rule.is_some_and(|r| r.recorded),
+        }
     }
 
     /// The pause under way, if the clock is held by it (it was not past its deadline then).
-    fn holding(&self, policy: &Policy) -> Option<Timestamp> {
+    fn holding(&self) -> Option<Timestamp> {
         let open = self.pauses.last().filter(|p| p.until.is_none())?;
-        let deadline = self.deadline(policy)?;
+        let deadline = self.deadline()?;
         (open.from <= deadline).then_some(open.from)
     }
 
@@ -157,59 +193,57 @@ impl Replay {
         self.start.is_some() && self.stopped.is_none()
     }
 
-    fn start(&mut self, at: Timestamp, cause: Cause, policy: &Policy) {
+    /// Starts the clock at `at` (under `rule`; a reopening keeps the rule in force).
+    fn start(&mut self, at: Timestamp, cause: Cause, rule: Option<Rule>) {
         if cause == Cause::Reopening {
             self.stopped = None;
-            let Some(deadline) = self.deadline(policy) else {
-                return;
-            };
-            self.steps.push(Step::Started {
-                at,
-                cause,
-                severity: self.severity,
-                target_seconds: self.target(policy).as_secs(),
-                deadline,
-            });
-            return;
+        } else {
+            (self.start, self.stopped, self.rule) = (Some(at), None, rule);
+            self.pauses.clear();
         }
-        (self.start, self.stopped) = (Some(at), None);
-        self.pauses.clear();
+        let Some(deadline) = self.deadline() else {
+            return;
+        };
         self.steps.push(Step::Started {
             at,
             cause,
             severity: self.severity,
-            target_seconds: self.target(policy).as_secs(),
-            deadline: time::add_capped(at, self.target(policy)),
+            under: self.under(deadline),
+            deadline,
         });
     }
 
-    fn severity(&mut self, at: Timestamp, to: Severity, policy: &Policy) {
+    fn severity(&mut self, at: Timestamp, to: Severity, rule: Option<Rule>) {
         let from = self.severity;
         if from == to {
             return;
         }
         self.severity = to;
-        if self.which == Which::Postmortem || !self.running() {
+        if self.which == Which::Postmortem {
             return;
         }
-        if let Some(deadline) = self.deadline(policy) {
+        self.rule = rule;
+        if !self.running() {
+            return;
+        }
+        if let Some(deadline) = self.deadline() {
             self.steps.push(Step::SeverityChanged {
                 at,
                 from,
                 to,
-                target_seconds: self.target(policy).as_secs(),
+                under: self.under(deadline),
                 deadline,
             });
         }
     }
 
-    fn pause(&mut self, at: Timestamp, reason: &str, policy: &Policy) {
+    fn pause(&mut self, at: Timestamp, reason: &str) {
         let open = self.pauses.last().is_some_and(|p| p.until.is_none());
         if self.which == Which::Postmortem || !self.running() || open {
             return;
         }
         // A breached clock stays breached: its pause holds nothing.
-        let breached = self.deadline(policy).is_some_and(|d| at > d);
+        let breached = self.deadline().is_some_and(|d| at > d);
         self.pauses.push(sla::Pause {
             from: at,
             until: None,
@@ -222,28 +256,36 @@ impl Replay {
         });
     }
 
-    fn resume(&mut self, at: Timestamp, policy: &Policy) {
-        let before = self.deadline(policy);
+    fn resume(&mut self, at: Timestamp) {
+        let before = self.deadline();
         let Some(open) = self.pauses.last_mut().filter(|p| p.until.is_none()) else {
             return;
         };
         open.until = Some(at);
-        if let (Some(before), Some(deadline)) = (before, self.deadline(policy)) {
-            let counted = deadline.signed_duration_since(before).num_seconds();
+        let from = open.from;
+        if let (Some(before), Some(deadline)) = (before, self.deadline()) {
+            // On a calendar the pause counts the open hours it held, not its length.
+            let counted = match self.rule.as_ref().and_then(|r| r.calendar.as_ref()) {
+                Some(cal) if deadline != before => cal.open_between(from, at, &[]).as_secs(),
+                Some(_) => 0,
+                None => {
+                    u64::try_from(deadline.signed_duration_since(before).num_seconds()).unwrap_or(0)
+                }
+            };
             self.steps.push(Step::Resumed {
                 at,
-                paused_seconds: u64::try_from(counted).unwrap_or(0),
+                paused_seconds: counted,
                 deadline,
             });
         }
     }
 
-    fn stop(&mut self, at: Timestamp, policy: &Policy) {
+    fn stop(&mut self, at: Timestamp) {
         if !self.running() {
             return;
         }
-        self.resume(at, policy);
-        let Some(deadline) = self.deadline(policy) else {
+        self.resume(at);
+        let Some(deadline) = self.deadline() else {
             return;
         };
         let c = sla::clock(deadline, Some(at), at);
@@ -264,32 +306,27 @@ impl Replay {
         self.start = None;
     }
 
-    /// The last step: where a clock not stopped stands at `now`.
-    fn now(&mut self, now: Timestamp, policy: &Policy) {
+    /// The last step: where a clock not stopped stands at `now`, as `sla::clocks` judges it.
+    fn now(&mut self, now: Timestamp) {
         if !self.running() {
             return;
         }
-        let Some(deadline) = self.deadline(policy) else {
+        let Some(deadline) = self.deadline() else {
             return;
         };
-        let (state, margin, deadline) = match self.holding(policy) {
-            Some(p) => {
-                let so_far = now.signed_duration_since(p).to_std().unwrap_or_default();
-                let left = deadline.signed_duration_since(p).num_seconds();
-                let moved = time::add_capped(deadline, so_far);
-                (ClockState::Paused, left, moved)
-            }
-            None => {
-                let c = sla::clock(deadline, None, now);
-                (c.state, c.margin, deadline)
-            }
-        };
+        let calendar = self.rule.as_ref().and_then(|r| r.calendar.as_ref());
+        let c = sla::held(
+            sla::clock(deadline, None, now),
+            calendar,
+            self.holding(),
+            now,
+        );
         self.steps.push(Step::Now {
             at: now,
-            state,
+            state: c.state,
             severity: self.severity,
-            margin_seconds: margin,
-            deadline,
+            margin_seconds: c.margin,
+            deadline: c.deadline,
         });
     }
 }
@@ -309,54 +346,68 @@ pub fn explain(
         .filter(|(_, e)| e.at <= now)
         .collect();
     sorted.sort_by_key(|(n, e)| (e.at, *n));
-    let opening = sorted
+    let opened = sorted
         .iter()
         .find(|(_, e)| e.kind == EventKind::Opened)
-        .and_then(|(_, e)| parse::<Severity>(e.new.as_deref()))
+        .map(|(_, e)| *e);
+    let opening = opened
+        .and_then(|e| parse::<Severity>(e.new.as_deref()))
         .unwrap_or(incident.severity);
     let mut clocks = Which::ALL.map(|which| Replay {
         which,
         start: None,
         severity: opening,
+        rule: None,
         stopped: None,
         pauses: Vec::new(),
         steps: Vec::new(),
     });
     let detected = incident.detected_at;
-    for c in clocks.iter_mut().take(2) {
-        c.start(detected, Cause::Detection, policy);
-    }
+    let rule = |source: Option<&Event>, of, severity| {
+        Some(terms::rule_of(source, of, severity, policy, detected))
+    };
     let [respond, resolve, postmortem] = &mut clocks;
+    respond.start(
+        detected,
+        Cause::Detection,
+        rule(opened, Of::Respond, opening),
+    );
+    resolve.start(
+        detected,
+        Cause::Detection,
+        rule(opened, Of::Resolve, opening),
+    );
     for (_, e) in sorted {
         let at = e.at;
         match e.kind {
             EventKind::Severity => {
                 if let Some(to) = parse::<Severity>(e.new.as_deref()) {
-                    for c in [&mut *respond, &mut *resolve, &mut *postmortem] {
-                        c.severity(at, to, policy);
-                    }
+                    respond.severity(at, to, rule(Some(e), Of::Respond, to));
+                    resolve.severity(at, to, rule(Some(e), Of::Resolve, to));
+                    postmortem.severity(at, to, None);
                 }
             }
             EventKind::Pause if e.new.as_deref() == Some(PAUSED) => {
-                respond.pause(at, &e.text, policy);
-                resolve.pause(at, &e.text, policy);
+                respond.pause(at, &e.text);
+                resolve.pause(at, &e.text);
             }
             EventKind::Pause => {
-                respond.resume(at, policy);
-                resolve.resume(at, policy);
+                respond.resume(at);
+                resolve.resume(at);
             }
             EventKind::Status => {
                 let from = parse::<Status>(e.old.as_deref());
                 match (from, parse::<Status>(e.new.as_deref())) {
-                    (Some(Status::Open), Some(Status::Investigating)) => respond.stop(at, policy),
+                    (Some(Status::Open), Some(Status::Investigating)) => respond.stop(at),
                     (_, Some(Status::Resolved)) => {
-                        respond.stop(at, policy);
-                        resolve.stop(at, policy);
-                        postmortem.start(at, Cause::Resolution, policy);
+                        respond.stop(at);
+                        resolve.stop(at);
+                        let terms = terms::postmortem_rule_of(Some(e), policy, at);
+                        postmortem.start(at, Cause::Resolution, Some(terms));
                     }
-                    (_, Some(Status::Closed)) => postmortem.stop(at, policy),
+                    (_, Some(Status::Closed)) => postmortem.stop(at),
                     (Some(Status::Resolved | Status::Closed), Some(Status::Investigating)) => {
-                        resolve.start(at, Cause::Reopening, policy);
+                        resolve.start(at, Cause::Reopening, None);
                         postmortem.cancel(at);
                     }
                     _ => {}
@@ -368,7 +419,7 @@ pub fn explain(
     clocks
         .into_iter()
         .map(|mut c| {
-            c.now(now, policy);
+            c.now(now);
             History {
                 clock: c.which,
                 steps: c.steps,

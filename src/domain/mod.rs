@@ -12,6 +12,7 @@ pub mod remind;
 pub mod roles;
 pub mod similar;
 pub mod sla;
+pub mod terms;
 pub mod text;
 pub mod time;
 pub mod workflow;

@@ -4,6 +4,7 @@
 use crate::domain::calendar::Calendar;
 use crate::domain::event::{Event, EventKind, PAUSED};
 use crate::domain::model::{Incident, Severity, Status};
+use crate::domain::terms::{self, Of, Rule, Rules};
 use crate::domain::time::{self, Timestamp};
 use std::time::Duration;
 
@@ -169,7 +170,7 @@ pub fn clock(deadline: Timestamp, stopped: Option<Timestamp>, now: Timestamp) ->
 /// The deadlines of an incident's three clocks, computed once from its timeline by [`due`]
 /// and stored with it (version 11), so that every reader (`list --breached`, `sla`, `remind`,
 /// the review) judges the same clocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Due {
     /// Detected → acknowledged.
     pub respond: Timestamp,
@@ -177,6 +178,8 @@ pub struct Due {
     pub resolve: Timestamp,
     /// Resolved → closed; none until resolved.
     pub postmortem: Option<Timestamp>,
+    /// The target and calendar each deadline was judged by (version 20).
+    pub rules: Rules,
 }
 
 impl Due {
@@ -187,6 +190,7 @@ impl Due {
             respond: at,
             resolve: at,
             postmortem: None,
+            rules: Rules::default(),
         }
     }
 }
@@ -253,30 +257,59 @@ pub fn paused_deadline(
 }
 
 /// The deadlines of `incident`, whose timeline (any order) is `events`, under `policy`. The
-/// respond and fix clocks start at detection. A running clock's deadline follows the current
-/// severity; a stopped clock's follows the severity in force at the moment it stopped (by the
-/// events' times), so that it keeps the verdict it had: escalating after an acknowledgement
-/// does not turn a met response into a breach. The post-mortem clock runs from the
-/// resolution for the policy's window. Paused time ([`pauses`]) does not count against the
-/// respond and fix clocks ([`paused_deadline`]). Deadlines past the range of times are capped
+/// respond and fix clocks start at detection. Each clock runs under the terms (target and
+/// calendar) its timeline recorded (`terms`): a running clock's follow the current severity,
+/// a stopped clock's the severity in force at the moment it stopped (by the events' times),
+/// so that it keeps the verdict it had: escalating after an acknowledgement does not turn a
+/// met response into a breach. An incident recorded before terms follows `policy`. The
+/// post-mortem clock runs from the resolution. Paused time ([`pauses`]) does not count
+/// against the respond and fix clocks. Deadlines past the range of times are capped
 /// (`time::add_capped`), so no target overflows.
 pub fn due(incident: &Incident, events: &[Event], policy: &Policy) -> Due {
     let pauses = pauses(events);
-    let in_force = |stop: Option<Timestamp>| match stop {
-        Some(t) => severity_at(incident, events, t),
-        None => incident.severity,
-    };
     let start = incident.detected_at;
-    let respond = policy.target(in_force(incident.acknowledged_at)).respond;
-    let resolve = policy.target(in_force(incident.resolved_at)).resolve;
     let (ack, fixed) = (incident.acknowledged_at, incident.resolved_at);
+    let respond = terms::clock_rule(incident, events, policy, Of::Respond, ack);
+    let resolve = terms::clock_rule(incident, events, policy, Of::Resolve, fixed);
+    let postmortem = fixed.map(|r| (r, terms::postmortem_rule(events, policy, r)));
     Due {
-        respond: paused_deadline(time::add_capped(start, whole(respond)), ack, &pauses),
-        resolve: paused_deadline(time::add_capped(start, whole(resolve)), fixed, &pauses),
-        postmortem: incident
-            .resolved_at
-            .map(|r| time::add_capped(r, whole(policy.postmortem))),
+        respond: deadline(start, &respond, ack, &pauses),
+        resolve: deadline(start, &resolve, fixed, &pauses),
+        postmortem: postmortem
+            .as_ref()
+            .map(|(r, rule)| deadline(*r, rule, None, &[])),
+        rules: Rules {
+            respond: Some(respond),
+            resolve: Some(resolve),
+            postmortem: postmortem.map(|(_, rule)| rule),
+        },
     }
+}
+
+/// The deadline of a clock started at `start` under `rule`, stopped at `stop` (if it has),
+/// with `pauses` as [`paused_deadline`] counts them: on a calendar, a pause takes out the open
+/// hours it covers.
+pub fn deadline(
+    start: Timestamp,
+    rule: &Rule,
+    stop: Option<Timestamp>,
+    pauses: &[Pause],
+) -> Timestamp {
+    let target = Duration::from_secs(rule.target_seconds);
+    let Some(calendar) = &rule.calendar else {
+        return paused_deadline(time::add_capped(start, target), stop, pauses);
+    };
+    let mut excluded: Vec<(Timestamp, Timestamp)> = Vec::new();
+    let mut d = calendar.add(start, target, &excluded);
+    for p in pauses {
+        if stop.is_some_and(|s| p.from >= s) || p.from > d {
+            continue;
+        }
+        let end = p.until.unwrap_or(p.from);
+        excluded.push((p.from, stop.map_or(end, |s| end.min(s))));
+        d = calendar.add(start, target, &excluded);
+    }
+    d
 }
 
 /// A target with a fraction of a second counts as the next whole second: deadlines are stored
@@ -317,12 +350,21 @@ pub struct Clocks {
 }
 
 pub fn clocks(incident: &Incident, now: Timestamp) -> Clocks {
-    let due = incident.due;
+    let due = &incident.due;
     let resolved = incident.resolved_at.filter(|t| *t <= now);
-    let paused = |c: Clock| held(c, incident.paused_at, now);
+    let paused = |c: Clock, rule: &Option<Rule>| {
+        let calendar = rule.as_ref().and_then(|r| r.calendar.as_ref());
+        held(c, calendar, incident.paused_at, now)
+    };
     Clocks {
-        respond: paused(clock(due.respond, incident.acknowledged_at, now)),
-        resolve: paused(clock(due.resolve, incident.resolved_at, now)),
+        respond: paused(
+            clock(due.respond, incident.acknowledged_at, now),
+            &due.rules.respond,
+        ),
+        resolve: paused(
+            clock(due.resolve, incident.resolved_at, now),
+            &due.rules.resolve,
+        ),
         // Publishing the post-mortem stops its clock as closing does (`close` does not wait
         // for it): whichever came first.
         postmortem: resolved
@@ -332,17 +374,33 @@ pub fn clocks(incident: &Incident, now: Timestamp) -> Clocks {
 }
 
 /// A running clock paused at `since` (by `now`, and not past its deadline then) keeps the time
-/// it had left at the pause; its deadline is the stored one moved by the pause so far. A
-/// clock already overdue when paused stays overdue.
-fn held(c: Clock, since: Option<Timestamp>, now: Timestamp) -> Clock {
+/// it had left at the pause (on its `calendar`, the open time left); its deadline is the
+/// stored one moved by the pause so far. A clock already overdue when paused stays overdue.
+pub fn held(
+    c: Clock,
+    calendar: Option<&Calendar>,
+    since: Option<Timestamp>,
+    now: Timestamp,
+) -> Clock {
     match since {
         Some(p) if c.stopped_at.is_none() && p <= now && p <= c.deadline => {
-            let so_far = now.signed_duration_since(p).to_std().unwrap_or_default();
+            let (deadline, left) = match calendar {
+                None => {
+                    let so_far = now.signed_duration_since(p).to_std().unwrap_or_default();
+                    let left = c.deadline.signed_duration_since(p).num_seconds();
+                    (time::add_capped(c.deadline, so_far), left)
+                }
+                Some(cal) => {
+                    let left = cal.open_between(p, c.deadline, &[]);
+                    let left_seconds = i64::try_from(left.as_secs()).unwrap_or(i64::MAX);
+                    (cal.add(now, left, &[]), left_seconds)
+                }
+            };
             Clock {
-                deadline: time::add_capped(c.deadline, so_far),
+                deadline,
                 stopped_at: None,
                 state: ClockState::Paused,
-                margin: c.deadline.signed_duration_since(p).num_seconds(),
+                margin: left,
             }
         }
         _ => c,

@@ -197,6 +197,7 @@ pub fn open(
             detected_at: Some(detected_at),
             started_at: Some(started_at),
             services: new.services,
+            terms: None,
         }),
         uuid: None,
     };

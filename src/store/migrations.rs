@@ -58,6 +58,8 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
     (include_str!("migrations/0018_postmortem.sql"), None),
     // The roles helper's migration (issue 16 item 2): version 19.
     (include_str!("migrations/0019_roles.sql"), None),
+    // Calendars (issue 16 item 4): the rule of each stored deadline.
+    (include_str!("migrations/0020_clock_rules.sql"), None),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in
@@ -165,10 +167,18 @@ pub(super) fn judge_all(
         "SELECT at, recorded_at, author, kind, field, old_value, new_value, text, detail, NULL
          FROM events WHERE incident_pk = ?1 ORDER BY id",
     )?;
-    let mut update = tx.prepare(
-        "UPDATE incidents SET started_at = ?2, respond_due_at = ?3, resolve_due_at = ?4,
-             postmortem_due_at = ?5 WHERE pk = ?1",
-    )?;
+    // Version 11 runs before version 20 adds the rules' column; before it every clock was
+    // 24x7, which its default means.
+    let mut update = tx.prepare(match why {
+        Rejudging::Migration => {
+            "UPDATE incidents SET started_at = ?2, respond_due_at = ?3, resolve_due_at = ?4,
+                 postmortem_due_at = ?5 WHERE pk = ?1 AND ?6 IS NOT NULL"
+        }
+        Rejudging::PolicyChanged => {
+            "UPDATE incidents SET started_at = ?2, respond_due_at = ?3, resolve_due_at = ?4,
+                 postmortem_due_at = ?5, clock_rules = ?6 WHERE pk = ?1"
+        }
+    })?;
     let mut outcome = Rejudged {
         why,
         incidents: 0,
@@ -199,6 +209,7 @@ pub(super) fn judge_all(
             ts(judged.due.respond),
             ts(judged.due.resolve),
             judged.due.postmortem.map(ts),
+            super::rows::rules_json(&judged.due.rules),
         ])?;
     }
     tx.execute(

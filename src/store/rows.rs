@@ -11,16 +11,16 @@ use std::sync::LazyLock;
 pub const INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
      closed_at, created_by, updated_at, started_at, respond_due_at, resolve_due_at, postmortem_due_at, \
-     paused_at, pause_reason, impact, trigger, detection, published_at, roles, services";
+     paused_at, pause_reason, impact, trigger, detection, published_at, roles, services, clock_rules";
 
 /// [`INCIDENT_COLUMNS`] as a database before version 11 has them: the impact start is the
 /// detection, and the deadlines are not judged yet (version 11's migration judges them).
 pub const LEGACY_INCIDENT_COLUMNS: &str = "pk, uuid, number, title, description, severity, status, root_cause, \
      resolution, prevention, lessons_learned, detected_at, opened_at, acknowledged_at, resolved_at, \
-     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL, NULL, '', '', '', '', NULL, '{}', '[]'";
+     closed_at, created_by, updated_at, detected_at, detected_at, detected_at, NULL, NULL, '', '', '', '', NULL, '{}', '[]', '{}'";
 
 /// Every column but `pk`, in the order of [`incident_values`]; the similarity keys are derived.
-const WRITE_COLUMNS: [&str; 31] = [
+const WRITE_COLUMNS: [&str; 32] = [
     "uuid",
     "number",
     "title",
@@ -52,6 +52,7 @@ const WRITE_COLUMNS: [&str; 31] = [
     "published_at",
     "roles",
     "services",
+    "clock_rules",
 ];
 
 /// Inserts an incident or, when its uuid exists, updates it in place; returns its `pk`.
@@ -69,7 +70,7 @@ pub static SAVE_INCIDENT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub fn incident_values(i: &Incident) -> [Value; 31] {
+pub fn incident_values(i: &Incident) -> [Value; 32] {
     let ts = |t: time::Timestamp| Value::Text(time::to_rfc3339(t));
     let opt = |t: Option<time::Timestamp>| t.map(ts).unwrap_or(Value::Null);
     [
@@ -105,7 +106,14 @@ pub fn incident_values(i: &Incident) -> [Value; 31] {
         // A map and a list of strings always serialise.
         Value::Text(serde_json::to_string(&i.roles).unwrap_or_else(|_| "{}".into())),
         Value::Text(serde_json::to_string(&i.services).unwrap_or_else(|_| "[]".into())),
+        Value::Text(rules_json(&i.due.rules)),
     ]
+}
+
+/// The rules of an incident's deadlines as `clock_rules` holds them.
+pub fn rules_json(rules: &crate::domain::terms::Rules) -> String {
+    // Numbers, strings and dates always serialise.
+    serde_json::to_string(rules).unwrap_or_else(|_| "{}".into())
 }
 
 /// A column whose text is not what the store writes there: the row cannot be read.
@@ -201,6 +209,7 @@ pub fn incident(row: &Row) -> rusqlite::Result<Incident> {
             respond: ts(row, 19)?,
             resolve: ts(row, 20)?,
             postmortem: opt_ts(row, 21)?,
+            rules: json_text(row, 30, "clock rules")?,
         },
         paused_at: opt_ts(row, 22)?,
         pause_reason: row.get(23)?,

@@ -1,6 +1,6 @@
 //! SLA clocks in words, as every command that changes or shows an incident prints them.
 
-use crate::domain::explain::{Cause, History, Step};
+use crate::domain::explain::{Cause, History, Step, Under};
 use crate::domain::sla::{Clock, ClockState};
 use crate::domain::time::{Timestamp, display, human_duration};
 use crate::ui::output::Paint;
@@ -45,6 +45,31 @@ fn secs(n: u64) -> String {
     human_duration(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
+/// "target 24h on business (Mon-Fri 09:00-17:00, Europe/Berlin), 96h closed skipped, due …",
+/// and for an incident recorded before terms were kept, that it follows the config.
+fn terms_text(under: &Under, deadline: Timestamp) -> String {
+    let mut text = format!("target {}", secs(under.target_seconds));
+    match &under.calendar {
+        Some(calendar) => {
+            text.push_str(&format!(" on calendar {calendar}"));
+            if under.closed_seconds > 0 {
+                text.push_str(&format!(
+                    ", {} of closed hours skipped",
+                    secs(under.closed_seconds)
+                ));
+            }
+        }
+        None => text.push_str(" (24x7)"),
+    }
+    text.push_str(&format!(", due {}", display(deadline)));
+    if !under.recorded {
+        text.push_str(
+            " (recorded before SLA terms were kept in the timeline: follows the config as it is now)",
+        );
+    }
+    text
+}
+
 /// One step: when, and what happened to the clock.
 fn step_text(step: &Step) -> (Timestamp, String) {
     match step {
@@ -52,7 +77,7 @@ fn step_text(step: &Step) -> (Timestamp, String) {
             at,
             cause,
             severity,
-            target_seconds,
+            under,
             deadline,
         } => {
             let why = match cause {
@@ -60,26 +85,18 @@ fn step_text(step: &Step) -> (Timestamp, String) {
                 Cause::Resolution => "started at the resolution",
                 Cause::Reopening => "running again after the reopening",
             };
-            let text = format!(
-                "{why}: {severity} target {}, due {}",
-                secs(*target_seconds),
-                display(*deadline)
-            );
+            let text = format!("{why}: {severity} {}", terms_text(under, *deadline));
             (*at, text)
         }
         Step::SeverityChanged {
             at,
             from,
             to,
-            target_seconds,
+            under,
             deadline,
         } => (
             *at,
-            format!(
-                "severity {from} → {to}: target {}, due {}",
-                secs(*target_seconds),
-                display(*deadline)
-            ),
+            format!("severity {from} → {to}: {}", terms_text(under, *deadline)),
         ),
         Step::Paused {
             at,

@@ -528,39 +528,64 @@ fn export_and_import_carry_the_impact_start_and_older_files_still_import() {
 }
 
 #[test]
-fn a_changed_policy_judges_the_stored_clocks_again_and_says_so() {
+fn a_changed_policy_judges_again_only_the_clocks_recorded_before_terms() {
     let mut env = Env::new();
     env.at("2026-11-29T15:00:00Z");
-    env.run(&[
-        "open",
-        "P2",
-        "Search indexer lagging (kafka consumer group search-idx, lag=1.8M)",
-        "--at",
-        "2026-11-29T10:00:00Z",
-        "--no-snapshot",
-    ])
-    .ok();
-    env.run(&["ack", "1", "--at", "2026-11-29T14:30:00Z"]).ok();
-    assert_eq!(
-        env.json(&["list", "--breached", "--json"])
-            .as_array()
-            .unwrap()
-            .len(),
-        1
+    let open_and_ack = |env: &Env, title: &str, n: &str| {
+        env.run(&[
+            "open",
+            "P2",
+            title,
+            "--at",
+            "2026-11-29T10:00:00Z",
+            "--no-snapshot",
+        ])
+        .ok();
+        env.run(&["ack", n, "--at", "2026-11-29T14:30:00Z"]).ok();
+    };
+    let breached = |env: &Env| -> Vec<i64> {
+        let list = env.json(&["list", "--breached", "--json"]);
+        let numbers = list.as_array().unwrap().iter();
+        let mut numbers: Vec<i64> = numbers.map(|i| i["number"].as_i64().unwrap()).collect();
+        numbers.sort_unstable();
+        numbers
+    };
+    // #1 as an incident recorded before the timeline kept the terms its clocks run under; #2
+    // recorded under the 4h response target.
+    open_and_ack(
+        &env,
+        "Search indexer lagging (consumer group search-idx, lag=1.8M)",
+        "1",
     );
+    env.forget_terms();
+    open_and_ack(
+        &env,
+        "Checkout latency p99 2.4s (eu-west-1, pod checkout-7f9c)",
+        "2",
+    );
+    assert_eq!(breached(&env), [1, 2]);
     env.write_config("[sla.P2]\nrespond = \"6h\"\nresolve = \"24h\"\n");
     let list = env.run(&["list", "--breached"]);
-    assert_eq!(
-        list.ok(),
-        "",
-        "acknowledged after 4h 30m, within the new 6h"
-    );
     assert!(
         list.stderr.contains(
-            "the SLA policy changed: judged the SLA clocks of 1 incident again, 1 with a different verdict"
+            "the SLA policy changed: judged the SLA clocks of 2 incidents again, 1 with a different verdict"
         ),
         "{}",
         list.stderr
+    );
+    // #1 follows the config (acknowledged after 4h 30m, within the new 6h); #2 keeps the
+    // terms it was recorded under: a config change does not rewrite history.
+    assert_eq!(breached(&env), [2]);
+    let explain = env.run(&["sla", "explain", "1"]);
+    assert!(
+        explain.ok().contains("follows the config as it is now"),
+        "{}",
+        explain.stdout
+    );
+    assert!(
+        !env.run(&["sla", "explain", "2"])
+            .ok()
+            .contains("follows the config")
     );
     // Judged once: the next command says nothing more.
     let again = env.run(&["list", "--breached"]);

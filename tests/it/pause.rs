@@ -263,18 +263,18 @@ fn explain_tells_each_clocks_story() {
         "\
 Incident #1 P2 Checkout API 502s from lb-eu-1: SLA clocks at 2026-11-30 13:00
 RESPONSE
-  2026-11-29 10:00  started at the detection: P1 target 15m, due 2026-11-29 10:15
+  2026-11-29 10:00  started at the detection: P1 target 15m (24x7), due 2026-11-29 10:15
   2026-11-29 10:05  paused: waiting on vendor — ticket CS-4411 (db-02.eu-west-1, 10.0.4.17)
   2026-11-29 10:35  resumed after 30m paused: due 2026-11-29 10:45
   2026-11-29 10:40  stopped: met with 5m to spare under P1 (due 2026-11-29 10:45)
 FIX
-  2026-11-29 10:00  started at the detection: P1 target 1h, due 2026-11-29 11:00
+  2026-11-29 10:00  started at the detection: P1 target 1h (24x7), due 2026-11-29 11:00
   2026-11-29 10:05  paused: waiting on vendor — ticket CS-4411 (db-02.eu-west-1, 10.0.4.17)
   2026-11-29 10:35  resumed after 30m paused: due 2026-11-29 11:30
-  2026-11-29 10:45  severity P1 → P2: target 1d, due 2026-11-30 10:30
+  2026-11-29 10:45  severity P1 → P2: target 1d (24x7), due 2026-11-30 10:30
   2026-11-29 12:00  stopped: met with 22h 30m to spare under P2 (due 2026-11-30 10:30)
 POST-MORTEM
-  2026-11-29 12:00  started at the resolution: P2 target 1d, due 2026-11-30 12:00
+  2026-11-29 12:00  started at the resolution: P2 target 1d (24x7), due 2026-11-30 12:00
   2026-11-30 13:00  now: OVERDUE by 1h under P2 (due 2026-11-30 12:00)
 "
     );

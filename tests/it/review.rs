@@ -763,6 +763,17 @@ fn a_week_still_running_is_reviewed_as_of_now() {
 #[test]
 fn sla_targets_come_from_the_config() {
     let mut env = two_weeks();
+    // Recorded under the default targets: a later config does not rewrite their deadlines.
+    let r = review(env.at(REVIEW_AT), &["--week", "2026-W48"]);
+    let breaches = get(&r, "/sla/breaches/total");
+    let c = env.write_config("[sla.P2]\nrespond = \"4h\"\nresolve = \"30h\"\n");
+    let r = review(
+        env.at(REVIEW_AT),
+        &["--week", "2026-W48", "--config", c.to_str().unwrap()],
+    );
+    assert_eq!(get(&r, "/sla/breaches/total"), breaches);
+    // Recorded before the timeline kept terms: they follow the config.
+    env.forget_terms();
     let config = env.home().join("config.toml");
     std::fs::write(
         &config,

@@ -310,16 +310,17 @@ fn an_incident_recorded_before_roles_is_commanded_by_its_opener() {
         "--no-snapshot",
     ])
     .ok();
-    // Back to the version before roles and services.
+    // Back to the version before roles and services (19; the clock rules came at 20).
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     conn.execute_batch(&format!(
-        "ALTER TABLE incidents DROP COLUMN roles;
+        "ALTER TABLE incidents DROP COLUMN clock_rules;
+         ALTER TABLE incidents DROP COLUMN roles;
          ALTER TABLE incidents DROP COLUMN services;
          PRAGMA user_version = {};",
-        version - 1
+        version - 2
     ))
     .unwrap();
     drop(conn);

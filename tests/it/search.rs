@@ -582,9 +582,9 @@ fn imported_action_items_are_found() {
 fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
     let env = auth_env();
     // Back to version 9 as it was: no line index, an empty index of chunks (and none of what
-    // versions 11 to 19 added: stored clocks, event identities, the sync state, team numbers,
+    // versions 11 to 20 added: stored clocks, event identities, the sync state, team numbers,
     // purges, the identities of the rows shared with a team log, delivery claims, the
-    // SLA pause, the post-mortem's fields, roles and services).
+    // SLA pause, the post-mortem's fields, roles and services, the clock rules).
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute_batch(
         "ALTER TABLE incidents DROP COLUMN impact;
@@ -631,6 +631,7 @@ fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
          DROP INDEX events_uuid;
          ALTER TABLE events DROP COLUMN uuid;
          DROP TABLE sla_policy;
+         ALTER TABLE incidents DROP COLUMN clock_rules;
          ALTER TABLE incidents DROP COLUMN started_at;
          ALTER TABLE incidents DROP COLUMN respond_due_at;
          ALTER TABLE incidents DROP COLUMN resolve_due_at;

@@ -89,6 +89,24 @@ impl Env {
         self.home().join(".local/share/incident/incidents.db")
     }
 
+    /// Makes every incident of the database look recorded before SLA terms were kept in the
+    /// timeline (version 20): no event's detail has `terms`, and no deadline has its rule.
+    pub fn forget_terms(&self) {
+        let conn = rusqlite::Connection::open(self.db()).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER events_no_update;
+             UPDATE events SET detail = json_remove(detail, '$.terms') WHERE detail IS NOT NULL;
+             UPDATE events SET detail = NULL WHERE detail = '{}';
+             UPDATE incidents SET clock_rules = '{}';
+             CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+             WHEN NOT EXISTS (SELECT 1 FROM purges WHERE event_uuid = OLD.uuid)
+             BEGIN
+                 SELECT RAISE(ABORT, 'timeline events are append-only');
+             END;",
+        )
+        .unwrap();
+    }
+
     pub fn at(&mut self, now: &str) -> &mut Self {
         self.now = now.into();
         self
