@@ -208,6 +208,19 @@ fn opened_text(app: &App, incident: &Incident, paint: &Paint) -> String {
     } else {
         String::new()
     };
+    let calendar = incident
+        .due
+        .rules
+        .resolve
+        .as_ref()
+        .and_then(|r| r.calendar.as_ref());
+    let from = match calendar {
+        Some(cal) => format!(
+            "{from}  (on calendar {}: only its open hours count)\n",
+            cal.describe()
+        ),
+        None => from,
+    };
     format!(
         "{} {}: {} {}\n  respond {}\n  fix     {}\n{from}",
         paint.bold("incident"),

@@ -407,6 +407,28 @@ pub fn held(
     }
 }
 
+/// How a clock judged by `rule` stands as its calendar counts: the time it counted from
+/// `start` to its stop (or `now`) and its margin, in open time (the deadline already holds
+/// the pauses, so what was used is the target less the margin); on 24x7 the wall time. For
+/// sentences like "fixed in 20h against a target of 24h on calendar business"; the verdict
+/// stays the clock's own.
+pub fn counted(c: &Clock, start: Timestamp, rule: Option<&Rule>, now: Timestamp) -> (i64, i64) {
+    let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    let until = c.stopped_at.unwrap_or(now);
+    let Some((cal, rule)) = rule.and_then(|r| r.calendar.as_ref().map(|cal| (cal, r))) else {
+        let target = c.deadline.signed_duration_since(start).num_seconds().max(0);
+        return (target.saturating_sub(c.margin), c.margin);
+    };
+    let margin = match c.state {
+        // Already the open time left at the pause.
+        ClockState::Paused => c.margin,
+        _ if until <= c.deadline => secs(cal.open_between(until, c.deadline, &[])),
+        _ => secs(cal.open_between(c.deadline, until, &[])).saturating_neg(),
+    };
+    let target = i64::try_from(rule.target_seconds).unwrap_or(i64::MAX);
+    (target.saturating_sub(margin), margin)
+}
+
 impl Clocks {
     /// Whether either is paused.
     pub fn paused(&self) -> bool {
@@ -452,6 +474,96 @@ mod tests {
         all.extend_from_slice(events);
         i.due = due(&i, &all, &Policy::default());
         i
+    }
+
+    /// Monday to Friday 09:00-17:00 in Berlin (UTC+1 in December).
+    fn business() -> Calendar {
+        Calendar {
+            name: "business".into(),
+            timezone: chrono_tz::Europe::Berlin,
+            hours: vec![crate::domain::calendar::Hours::parse("Mon-Fri 09:00-17:00").unwrap()],
+            holidays: Default::default(),
+        }
+    }
+
+    fn on_business_hours() -> Policy {
+        let mut policy = Policy::default();
+        *policy.calendar_mut(Severity::P3) = Some(business());
+        policy
+    }
+
+    /// A P3 opened Friday 2026-12-04 16:00 Berlin under `policy`, its opening recording terms.
+    fn friday_p3(policy: &Policy) -> (Incident, Event) {
+        let i = incident(Severity::P3, "2026-12-04T15:00:00Z");
+        let mut opened = event(EventKind::Opened, "2026-12-04T15:00:00Z", "P3");
+        terms::stamp(&mut opened, i.detected_at, policy);
+        (i, opened)
+    }
+
+    #[test]
+    fn a_p3_on_business_hours_opened_friday_afternoon_is_due_wednesday_afternoon() {
+        let policy = on_business_hours();
+        let (i, opened) = friday_p3(&policy);
+        let d = due(&i, std::slice::from_ref(&opened), &policy);
+        // 24h: 1h Friday, 8h Monday, 8h Tuesday, 7h Wednesday.
+        assert_eq!(d.respond, t("2026-12-09T15:00:00Z"));
+        // 72h: 1 + 8 × 8 (Mon 7th to Wed 16th) + 7h on Thursday 17th.
+        assert_eq!(d.resolve, t("2026-12-17T15:00:00Z"));
+        // The opening recorded the terms: a config without the calendar changes nothing.
+        assert_eq!(
+            due(&i, std::slice::from_ref(&opened), &Policy::default()),
+            d
+        );
+        // Recorded before terms were kept: the config rules, now 24x7.
+        let before = event(EventKind::Opened, "2026-12-04T15:00:00Z", "P3");
+        let d = due(&i, &[before.clone()], &Policy::default());
+        assert_eq!(d.respond, t("2026-12-05T15:00:00Z"));
+        assert!(!d.rules.respond.unwrap().recorded);
+        assert_eq!(
+            due(&i, &[before], &policy).respond,
+            t("2026-12-09T15:00:00Z")
+        );
+    }
+
+    #[test]
+    fn a_pause_on_a_calendar_takes_out_the_open_hours_it_covers() {
+        let policy = on_business_hours();
+        let (i, opened) = friday_p3(&policy);
+        let pause = |at: &str, new: &str| event(EventKind::Pause, at, new);
+        // Paused Monday 10:00 to 12:00 Berlin: two open hours; Wednesday closes at 17:00,
+        // so the response is due Thursday 10:00.
+        let events = [
+            opened,
+            pause("2026-12-07T09:00:00Z", PAUSED),
+            pause("2026-12-07T11:00:00Z", "resumed"),
+        ];
+        assert_eq!(due(&i, &events, &policy).respond, t("2026-12-10T09:00:00Z"));
+        // Paused over the weekend only (Friday 17:00 to Monday 09:00): nothing moves.
+        let events = [
+            events[0].clone(),
+            pause("2026-12-04T16:00:00Z", PAUSED),
+            pause("2026-12-07T08:00:00Z", "resumed"),
+        ];
+        assert_eq!(due(&i, &events, &policy).respond, t("2026-12-09T15:00:00Z"));
+    }
+
+    #[test]
+    fn a_paused_calendar_clock_keeps_its_open_time_left() {
+        let policy = on_business_hours();
+        let (mut i, opened) = friday_p3(&policy);
+        // Paused Friday 16:30 Berlin, half an hour used.
+        let paused = event(EventKind::Pause, "2026-12-04T15:30:00Z", PAUSED);
+        i.paused_at = Some(paused.at);
+        i.due = due(&i, &[opened, paused], &policy);
+        let c = clocks(&i, t("2026-12-05T12:00:00Z"));
+        assert_eq!(c.respond.state, ClockState::Paused);
+        assert_eq!(c.respond.margin, 23 * 3_600 + 1_800);
+        // Resumed now, Saturday: 8h Monday, 8h Tuesday, 7h 30m Wednesday.
+        assert_eq!(c.respond.deadline, t("2026-12-09T15:30:00Z"));
+        // Counted in open hours: 30m used of 24h.
+        let rule = i.due.rules.respond.as_ref();
+        let (used, margin) = counted(&c.respond, i.detected_at, rule, t("2026-12-05T12:00:00Z"));
+        assert_eq!((used, margin), (1_800, 23 * 3_600 + 1_800));
     }
 
     fn secs(n: u64) -> Duration {

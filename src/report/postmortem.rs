@@ -9,6 +9,7 @@ use crate::domain::model::Number;
 use crate::domain::model::{ActionItem, Incident};
 use crate::domain::postmortem::Record;
 use crate::domain::sla::{Clock, ClockState, Policy};
+use crate::domain::terms::Rule;
 use crate::domain::time::{self, Timestamp};
 use crate::evidence::data::DatabaseData;
 use crate::evidence::snapshot::{ItemStatus, Snapshot};
@@ -196,24 +197,37 @@ const POSTMORTEM: ClockWords = ClockWords {
 /// One clock with its raw values and its outcome in a sentence:
 /// `Responded in 4h 5m against a target of 15m: breached by 3h 50m`.
 /// The target is what the stored deadline allows from `start` (that of the severity in force
-/// when the clock stopped, or of the current one while it runs).
-fn clock(c: &Clock, start: Timestamp, words: &ClockWords) -> Value {
-    let target_seconds = c.deadline.signed_duration_since(start).num_seconds().max(0);
-    // margin = start + target - (stop or now), so what was used is target - margin.
-    let elapsed = target_seconds - c.margin;
-    let outcome = match c.state {
-        ClockState::Running => format!("{} left", span(c.margin)),
-        ClockState::Overdue => format!("overdue by {}", span(c.margin)),
-        ClockState::Met => format!("met with {} to spare", span(c.margin)),
-        ClockState::Breached => format!("breached by {}", span(c.margin)),
-        ClockState::Paused => format!("paused with {} left", span(c.margin)),
+/// when the clock stopped, or of the current one while it runs, with its pauses); on a
+/// calendar, the target its rule gives, and the time used and the margin in open hours.
+fn clock(
+    c: &Clock,
+    start: Timestamp,
+    rule: Option<&Rule>,
+    now: Timestamp,
+    words: &ClockWords,
+) -> Value {
+    let calendar = rule.and_then(|r| r.calendar.as_ref());
+    let (elapsed, margin) = crate::domain::sla::counted(c, start, rule, now);
+    let target_seconds = match (calendar, rule) {
+        (Some(_), Some(r)) => i64::try_from(r.target_seconds).unwrap_or(i64::MAX),
+        _ => elapsed.saturating_add(margin),
     };
+    let outcome = match c.state {
+        ClockState::Running => format!("{} left", span(margin)),
+        ClockState::Overdue => format!("overdue by {}", span(margin)),
+        ClockState::Met => format!("met with {} to spare", span(margin)),
+        ClockState::Breached => format!("breached by {}", span(margin)),
+        ClockState::Paused => format!("paused with {} left", span(margin)),
+    };
+    let on = calendar.map_or(String::new(), |cal| {
+        format!(" on calendar {} (open hours only)", cal.name)
+    });
     let (head, suffix) = match c.stopped_at {
         Some(_) => (words.done, words.done_suffix),
         None => (words.pending, words.pending_suffix),
     };
     let sentence = format!(
-        "{head} {}{suffix} against a target of {}: {outcome}",
+        "{head} {}{suffix} against a target of {}{on}: {outcome}",
         span(elapsed),
         target_text(target_seconds)
     );
@@ -228,8 +242,9 @@ fn clock(c: &Clock, start: Timestamp, words: &ClockWords) -> Value {
         "elapsed": span(elapsed),
         "state": c.state,
         "breached": c.breached(),
-        "margin_seconds": c.margin,
-        "margin": span(c.margin),
+        "margin_seconds": margin,
+        "margin": span(margin),
+        "calendar": calendar.map(|cal| cal.name.clone()),
         "sentence": sentence,
     })
 }
@@ -238,8 +253,11 @@ fn clock(c: &Clock, start: Timestamp, words: &ClockWords) -> Value {
 /// response and fix clocks from the detection.
 fn sla(i: &Incident, policy: &Policy, now: Timestamp) -> Value {
     let c = crate::domain::sla::clocks(i, now);
+    let rules = &i.due.rules;
     let postmortem = match (c.postmortem, i.resolved_at.filter(|t| *t <= now)) {
-        (Some(p), Some(resolved)) => clock(&p, resolved, &POSTMORTEM),
+        (Some(p), Some(resolved)) => {
+            clock(&p, resolved, rules.postmortem.as_ref(), now, &POSTMORTEM)
+        }
         // Not resolved: the clock has not started, but the template still has a line to print.
         _ => {
             let target_seconds = policy.postmortem.as_secs() as i64;
@@ -256,6 +274,7 @@ fn sla(i: &Incident, policy: &Policy, now: Timestamp) -> Value {
                 "breached": false,
                 "margin_seconds": null,
                 "margin": null,
+                "calendar": policy.postmortem_calendar.as_ref().map(|cal| cal.name.clone()),
                 "sentence": format!(
                     "Post-mortem clock not started: due {} after resolution",
                     target_text(target_seconds)
@@ -264,8 +283,8 @@ fn sla(i: &Incident, policy: &Policy, now: Timestamp) -> Value {
         }
     };
     json!({
-        "respond": clock(&c.respond, i.detected_at, &RESPOND),
-        "resolve": clock(&c.resolve, i.detected_at, &RESOLVE),
+        "respond": clock(&c.respond, i.detected_at, rules.respond.as_ref(), now, &RESPOND),
+        "resolve": clock(&c.resolve, i.detected_at, rules.resolve.as_ref(), now, &RESOLVE),
         "postmortem": postmortem,
         "breached": c.breached(),
     })

@@ -4,6 +4,7 @@ use crate::domain::event::Event;
 use crate::domain::model::{ActionItem, Incident};
 use crate::domain::postmortem::{LessonKind, Link, Record};
 use crate::domain::sla::{self, Clock};
+use crate::domain::terms::Rule;
 use crate::domain::time::{self, Timestamp};
 use serde_json::{Value, json};
 
@@ -22,12 +23,17 @@ fn ts(t: Option<Timestamp>) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// A clock started at `start`: its target is the time its stored deadline allows (the target
-/// of the severity in force when it stopped, or of the current one while it runs).
-fn clock(c: &Clock, start: Timestamp) -> Value {
+/// A clock started at `start` under `rule`: its target is the rule's (on 24x7 with no rule
+/// stored yet, the time its stored deadline allows), and its calendar's name (none: 24x7).
+fn clock(c: &Clock, start: Timestamp, rule: Option<&Rule>) -> Value {
+    let target = match rule {
+        Some(r) => i64::try_from(r.target_seconds).unwrap_or(i64::MAX),
+        None => c.deadline.signed_duration_since(start).num_seconds().max(0),
+    };
     json!({
         "deadline": time::to_rfc3339(c.deadline),
-        "target_seconds": c.deadline.signed_duration_since(start).num_seconds().max(0),
+        "target_seconds": target,
+        "calendar": rule.and_then(|r| r.calendar.as_ref()).map(|cal| cal.name.clone()),
         "state": c.state,
         "stopped_at": ts(c.stopped_at),
         "breached": c.breached(),
@@ -39,6 +45,7 @@ fn clock(c: &Clock, start: Timestamp) -> Value {
 /// clocks count from the detection.
 pub fn sla(incident: &Incident, now: Timestamp) -> Value {
     let c = sla::clocks(incident, now);
+    let rules = &incident.due.rules;
     let start = incident.detected_at;
     json!({
         "clocks_from": time::to_rfc3339(start),
@@ -48,12 +55,12 @@ pub fn sla(incident: &Incident, now: Timestamp) -> Value {
         "respond_breached": c.respond.breached(),
         "resolve_breached": c.resolve.breached(),
         "postmortem_by": ts(c.postmortem.map(|p| p.deadline)),
-        "respond": clock(&c.respond, start),
-        "resolve": clock(&c.resolve, start),
+        "respond": clock(&c.respond, start, rules.respond.as_ref()),
+        "resolve": clock(&c.resolve, start, rules.resolve.as_ref()),
         "postmortem": c
             .postmortem
             .zip(incident.resolved_at)
-            .map(|(p, resolved)| clock(&p, resolved))
+            .map(|(p, resolved)| clock(&p, resolved, rules.postmortem.as_ref()))
             .unwrap_or(Value::Null),
     })
 }
