@@ -516,7 +516,7 @@ mod tests {
         );
         // Recorded before terms were kept: the config rules, now 24x7.
         let before = event(EventKind::Opened, "2026-12-04T15:00:00Z", "P3");
-        let d = due(&i, &[before.clone()], &Policy::default());
+        let d = due(&i, std::slice::from_ref(&before), &Policy::default());
         assert_eq!(d.respond, t("2026-12-05T15:00:00Z"));
         assert!(!d.rules.respond.unwrap().recorded);
         assert_eq!(
