@@ -6,7 +6,9 @@
 //! sent; the levels it supersedes are returned too, marked `send: false`, so that they are
 //! recorded as delivered and never go out later.
 
+use crate::domain::calendar::Calendar;
 use crate::domain::model::{ActionItem, Incident};
+use crate::domain::terms::Rule;
 use crate::domain::remind::Reminders;
 use crate::domain::sla::{self, ClockState, Policy};
 use crate::domain::time::{self, Timestamp};
@@ -200,10 +202,10 @@ pub fn due(
         let shares = settings.at.as_slice();
         // The stored deadlines (`sla::due`): the respond and fix clocks run from detection.
         let clocks = [
-            (Kind::Respond, i.acknowledged_at, i.due.respond),
-            (Kind::Resolve, i.resolved_at, i.due.resolve),
+            (Kind::Respond, i.acknowledged_at, i.due.respond, &i.due.rules.respond),
+            (Kind::Resolve, i.resolved_at, i.due.resolve, &i.due.rules.resolve),
         ];
-        for (kind, stop, deadline) in clocks {
+        for (kind, stop, deadline, rule) in clocks {
             let clock = Clock {
                 incident: i.number.0,
                 kind,
@@ -213,6 +215,7 @@ pub fn due(
                 shares,
                 repeat,
                 paused: i.paused_at,
+                calendar: calendar(rule),
             };
             clock.levels(at, &mut plan);
         }
@@ -230,6 +233,7 @@ pub fn due(
                 shares: &[],
                 repeat: policy.postmortem,
                 paused: None,
+                calendar: calendar(&i.due.rules.postmortem),
             };
             clock.levels(at, &mut plan);
         }
@@ -293,6 +297,11 @@ fn quiet(
 }
 
 /// One SLA clock of one incident, with what its reminders need.
+/// The calendar a stored rule counts on (none: 24x7).
+fn calendar(rule: &Option<Rule>) -> Option<&Calendar> {
+    rule.as_ref().and_then(|r| r.calendar.as_ref())
+}
+
 struct Clock<'a> {
     incident: i64,
     kind: Kind,
@@ -305,6 +314,9 @@ struct Clock<'a> {
     repeat: Duration,
     /// Since when its incident's clocks are paused (`incident sla pause`).
     paused: Option<Timestamp>,
+    /// The calendar it counts on (none: 24x7): a share of the window is a share of its open
+    /// hours, so that half of a business-hours target falls where half of them are used.
+    calendar: Option<&'a Calendar>,
 }
 
 impl Clock<'_> {
@@ -326,11 +338,22 @@ impl Clock<'_> {
             .signed_duration_since(self.start)
             .num_seconds()
             .max(0);
+        let window = match self.calendar {
+            Some(cal) => {
+                let open = cal.open_between(self.start, self.deadline, &[]).as_secs();
+                i64::try_from(open).unwrap_or(i64::MAX)
+            }
+            None => window,
+        };
         for &share in self.shares {
             // The formula `approaching` used, so a delivery recorded under it names the same
             // moment (`ledger::legacy`).
             let secs = (window as f64 * share).round() as i64;
-            let share_at = time::add_capped(self.start, Duration::from_secs(secs.max(0) as u64));
+            let part = Duration::from_secs(secs.max(0) as u64);
+            let share_at = match self.calendar {
+                Some(cal) => cal.add(self.start, part, &[]),
+                None => time::add_capped(self.start, part),
+            };
             if at >= share_at {
                 levels.push((Level::at(share), share_at));
             }
