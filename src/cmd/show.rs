@@ -162,18 +162,31 @@ fn render(
 
 /// The SLA section: each clock's deadline and state, and the pause under way.
 fn sla_lines(i: &Incident, c: &sla::Clocks, paint: &Paint) -> String {
+    // A clock on a calendar says so: its deadline skips the calendar's closed hours.
+    let on = |rule: &Option<crate::domain::terms::Rule>| {
+        rule.as_ref()
+            .and_then(|r| r.calendar.as_ref())
+            .map_or(String::new(), |cal| format!(", calendar {}", cal.name))
+    };
+    let rules = &i.due.rules;
     let mut s = String::new();
     s.push_str(&format!("\n{}\n", paint.bold("SLA")));
     s.push_str(&format!(
-        "  respond       {}\n",
-        clock_line(&c.respond, paint)
+        "  respond       {}{}\n",
+        clock_line(&c.respond, paint),
+        on(&rules.respond)
     ));
     s.push_str(&format!(
-        "  fix           {}\n",
-        clock_line(&c.resolve, paint)
+        "  fix           {}{}\n",
+        clock_line(&c.resolve, paint),
+        on(&rules.resolve)
     ));
     if let Some(pm) = &c.postmortem {
-        s.push_str(&format!("  post-mortem   {}\n", clock_line(pm, paint)));
+        s.push_str(&format!(
+            "  post-mortem   {}{}\n",
+            clock_line(pm, paint),
+            on(&rules.postmortem)
+        ));
     }
     if let Some(since) = i.paused_at {
         s.push_str(&format!(
