@@ -523,3 +523,85 @@ fn a_published_post_mortem_gets_no_more_reminders() {
         .collect();
     assert_eq!(kinds, [(2, "postmortem".to_string())], "{}", run.stdout);
 }
+
+/// Every post-mortem field written through the CLI shows in both built-in post-mortems: the
+/// full one a P1/P2 gets and the light one a P3 gets.
+#[test]
+fn both_post_mortems_show_every_field_written() {
+    let mut env = Env::new();
+    env.at("2026-11-20T14:02:00Z");
+    env.run(&[
+        "open",
+        "P3",
+        "thumbnail worker backlog (queue=thumbs-eu, depth 48,120)",
+        "--no-snapshot",
+    ])
+    .ok();
+    env.at("2026-11-20T16:00:00Z");
+    env.run(&[
+        "update",
+        "1",
+        "--impact",
+        "Thumbnails late by up to 40 min for 3 % of uploads (tenant_id=acme-eu)",
+        "--trigger",
+        "autoscaler max_replicas=2 after the node-pool change (pool np-b_7)",
+        "--detection",
+        "Queue-depth alert ThumbsBacklog>10k at 14:00",
+        "--root-cause",
+        "worker replicas capped at 2",
+        "--resolution",
+        "raised max_replicas to 8",
+        "--lessons",
+        "capacity limits belong in the runbook",
+        "--link",
+        "https://grafana.example.com/d/thumbs?from=now-6h",
+        "--link-title",
+        "Thumbs queue dashboard",
+    ])
+    .ok();
+    for (flag, text) in [
+        ("--went-well", "alert fired within 2 minutes"),
+        ("--went-wrong", "runbook named the old node pool (np-a)"),
+        ("--lucky", "Sunday traffic: 30 % of a weekday"),
+    ] {
+        env.run(&["lesson", "add", "1", flag, text]).ok();
+    }
+    env.run(&[
+        "action",
+        "add",
+        "1",
+        "alert on replicas at max for 10m",
+        "--link",
+        "https://jira.example.com/browse/OPS-4411",
+    ])
+    .ok();
+    for template in ["postmortem.md", "postmortem-lite.md"] {
+        let md = env
+            .run(&["postmortem", "1", "--template", template])
+            .ok()
+            .to_string();
+        // Not counting the timeline, which holds every edit's text.
+        let start = md.find("## Timeline").unwrap();
+        let end = md[start + 3..]
+            .find("\n## ")
+            .map_or(md.len(), |n| start + 3 + n);
+        let md = format!("{}{}", &md[..start], &md[end..]);
+        for expected in [
+            "Thumbnails late by up to 40 min",
+            "autoscaler max_replicas=2 after the node-pool change",
+            "Queue-depth alert ThumbsBacklog",
+            "capacity limits belong in the runbook",
+            "alert fired within 2 minutes",
+            "runbook named the old node pool (np-a)",
+            "Sunday traffic: 30 % of a weekday",
+            "Thumbs queue dashboard",
+            "<https://grafana.example.com/d/thumbs?from=now-6h>",
+            "<https://jira.example.com/browse/OPS-4411>",
+        ] {
+            assert!(
+                md.contains(expected),
+                "{template} lacks {expected:?}:\n{md}"
+            );
+        }
+    }
+}

@@ -8,9 +8,9 @@
 
 use crate::domain::calendar::Calendar;
 use crate::domain::model::{ActionItem, Incident};
-use crate::domain::terms::Rule;
 use crate::domain::remind::Reminders;
 use crate::domain::sla::{self, ClockState, Policy};
+use crate::domain::terms::Rule;
 use crate::domain::time::{self, Timestamp};
 use std::fmt;
 use std::time::Duration;
@@ -202,8 +202,18 @@ pub fn due(
         let shares = settings.at.as_slice();
         // The stored deadlines (`sla::due`): the respond and fix clocks run from detection.
         let clocks = [
-            (Kind::Respond, i.acknowledged_at, i.due.respond, &i.due.rules.respond),
-            (Kind::Resolve, i.resolved_at, i.due.resolve, &i.due.rules.resolve),
+            (
+                Kind::Respond,
+                i.acknowledged_at,
+                i.due.respond,
+                &i.due.rules.respond,
+            ),
+            (
+                Kind::Resolve,
+                i.resolved_at,
+                i.due.resolve,
+                &i.due.rules.resolve,
+            ),
         ];
         for (kind, stop, deadline, rule) in clocks {
             let clock = Clock {
