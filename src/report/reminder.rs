@@ -118,8 +118,10 @@ fn next_command(r: &Reminder, i: &Incident) -> String {
         (Kind::Respond, _) => format!("incident ack {n}"),
         (Kind::Resolve, _) => format!("incident resolve {n} --resolution TEXT"),
         (Kind::Postmortem, _) => {
-            // `close` refuses without a root cause and a resolution: ask for what is missing.
-            let mut cmd = format!("incident close {n}");
+            // Publishing the post-mortem stops its clock as closing does; `close` refuses
+            // without a root cause and a resolution: ask for what is missing.
+            let mut cmd =
+                format!("incident postmortem status {n} published, or incident close {n}");
             for (value, flag) in [
                 (&i.root_cause, "--root-cause"),
                 (&i.resolution, "--resolution"),
@@ -258,7 +260,7 @@ mod tests {
         assert!(
             pm.text.contains("post-mortem OVERDUE by 1h")
                 && pm.text.ends_with(
-                    "Next: incident close 3 --root-cause TEXT --resolution TEXT --prevention TEXT --lessons TEXT"
+                    "Next: incident postmortem status 3 published, or incident close 3 --root-cause TEXT --resolution TEXT --prevention TEXT --lessons TEXT"
                 ),
             "{}",
             pm.text
