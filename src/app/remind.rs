@@ -648,3 +648,22 @@ fn settle(store: &mut Store, ids: &[i64], sent: bool, now: Timestamp, notice: fn
         ));
     }
 }
+
+/// When the next update from a person is due on `incident` at `now` (`[sla.PN] update_every`),
+/// and the cadence: none for a resolved incident or a severity without one. The same reading
+/// of "an update from a person" as the update reminders'.
+pub fn next_update(
+    app: &App,
+    txn: &Txn,
+    incident: &Incident,
+) -> Result<Option<(Timestamp, Duration)>, StoreError> {
+    let Some(every) = app.settings.reminders.update_every(incident.severity) else {
+        return Ok(None);
+    };
+    if incident.resolved_at.is_some_and(|r| r <= app.now) {
+        return Ok(None);
+    }
+    let machines = [crate::domain::remind::REMIND_AUTHOR];
+    let last = txn.last_update(incident.pk, app.now, &machines)?;
+    Ok(last.map(|t| (time::add_capped(t, every), every)))
+}

@@ -7,7 +7,7 @@ use crate::domain::event::Event;
 use crate::domain::model::{ActionItem, Field, Incident};
 use crate::domain::postmortem::Record;
 use crate::domain::sla;
-use crate::domain::time::display;
+use crate::domain::time::{Timestamp, display};
 use crate::store::ActionFilter;
 use crate::ui::clock::clock_line;
 use crate::ui::error::CommandError;
@@ -46,7 +46,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             &Paint::stdout(),
         ));
     }
-    let (incident, timeline, actions, purges, past) = app.read(|txn| {
+    let (incident, timeline, actions, purges, past, next_update) = app.read(|txn| {
         let incident = record::load(txn, number)?;
         let timeline = txn.timeline(incident.pk)?;
         let actions = txn.actions(&ActionFilter {
@@ -55,11 +55,20 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         })?;
         let purges = txn.purges_of(incident.pk)?;
         let past = crate::app::similar::past(txn, &incident, app.settings.similar)?;
-        Ok((incident, timeline, actions, purges, past))
+        let next_update = crate::app::remind::next_update(app, txn, &incident)?;
+        Ok((incident, timeline, actions, purges, past, next_update))
     })?;
     if args.json {
         let mut v = crate::report::view::incident_with_timeline(&incident, &timeline, app.now);
         v["similar"] = serde_json::json!(crate::report::view::similar(&past, app.now));
+        v["next_update"] = match next_update {
+            Some((due, every)) => serde_json::json!({
+                "due_at": crate::domain::time::to_rfc3339(due),
+                "every_seconds": every.as_secs(),
+                "overdue": due < app.now,
+            }),
+            None => serde_json::Value::Null,
+        };
         crate::report::view::mark_purged(&mut v["timeline"], &purges);
         let r = Record::of(&timeline);
         v["actions"] = actions
@@ -69,7 +78,8 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         return output::out_json(&v);
     }
     let paint = Paint::stdout();
-    output::out(&render(app, &incident, &timeline, &actions, &paint))?;
+    let text = render(app, &incident, &timeline, &actions, next_update, &paint);
+    output::out(&text)?;
     output::out(&crate::ui::similar::past_text(&past, app.now, &paint))
 }
 
@@ -78,6 +88,7 @@ fn render(
     i: &Incident,
     timeline: &[Event],
     actions: &[ActionItem],
+    next_update: Option<(Timestamp, std::time::Duration)>,
     paint: &Paint,
 ) -> String {
     let c = sla::clocks(i, app.now);
@@ -106,6 +117,15 @@ fn render(
     s.push_str(&format!("  closed        {}\n", time(i.closed_at)));
     s.push_str(&roles_and_services(i));
     s.push_str(&sla_lines(i, &c, paint));
+    if let Some((due, every)) = next_update {
+        // When stakeholders next expect to hear from the responders (`update_every`).
+        let every = i64::try_from(every.as_secs()).unwrap_or(i64::MAX);
+        s.push_str(&format!(
+            "  next update   {} (every {})\n",
+            clock_line(&sla::clock(due, None, app.now), paint),
+            crate::domain::time::human_duration(every)
+        ));
+    }
     // The post-mortem's order (impact, root cause, trigger, resolution, detection).
     for field in [
         Field::Description,

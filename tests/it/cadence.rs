@@ -190,3 +190,43 @@ fn cadence_and_share_mistakes_are_config_errors_with_their_line() {
     }
     assert!(!env.db().exists(), "nothing was written");
 }
+
+/// `show` says when the next update from a person is due, and that it is late.
+#[test]
+fn show_tells_when_the_next_update_is_due() {
+    let mut env = Env::new();
+    env.write_config("[sla.P2]\nupdate_every = \"30m\"\n");
+    env.at("2026-11-29T10:00:00Z");
+    env.run(&[
+        "open",
+        "P2",
+        "Payments webhook retries piling up (queue pay-hooks_eu, 12k)",
+        "--no-snapshot",
+    ])
+    .ok();
+    env.at("2026-11-29T10:10:00Z");
+    env.run(&["note", "1", "Retry storm from partner acme-eu (10.0.4.17)"])
+        .ok();
+    env.at("2026-11-29T10:20:00Z");
+    let shown = env.run(&["show", "1"]).ok().to_string();
+    assert!(
+        shown.contains("  next update   by 2026-11-29 10:40 (20m left) (every 30m)\n"),
+        "{shown}"
+    );
+    env.at("2026-11-29T10:50:00Z");
+    let v = env.json(&["show", "1", "--json"]);
+    assert_eq!(v["next_update"]["due_at"], "2026-11-29T10:40:00Z");
+    assert_eq!(v["next_update"]["every_seconds"], 1800);
+    assert_eq!(v["next_update"]["overdue"], true);
+    assert!(env.run(&["show", "1"]).ok().contains("OVERDUE by 10m"));
+    env.run(&[
+        "resolve",
+        "1",
+        "--resolution",
+        "rate-limited acme-eu retries",
+    ])
+    .ok();
+    let v = env.json(&["show", "1", "--json"]);
+    assert_eq!(v["next_update"], Value::Null);
+    assert!(!env.run(&["show", "1"]).ok().contains("next update"));
+}
