@@ -74,23 +74,33 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
 }
 
 fn table(incidents: &[Incident], now: Timestamp, paint: &Paint) -> String {
-    let mut rows = vec![
-        ["#", "SEV", "STATUS", "OPENED", "SLA", "TITLE"]
-            .map(String::from)
-            .to_vec(),
-    ];
+    // The affected services get a column once any listed incident names one.
+    let services = incidents.iter().any(|i| !i.services.is_empty());
+    let mut head = vec!["#", "SEV", "STATUS", "OPENED", "SLA"];
+    if services {
+        head.push("SERVICES");
+    }
+    head.push("TITLE");
+    let mut rows = vec![head.into_iter().map(String::from).collect::<Vec<_>>()];
     let mut alarming = vec![false];
     for i in incidents {
         let c = sla::clocks(i, now);
         alarming.push(c.breached());
-        rows.push(vec![
+        let mut row = vec![
             i.number.to_string(),
             i.severity.to_string(),
             i.status.to_string(),
             display(i.opened_at),
             sla_cell(i.status, &c),
-            i.title.clone(),
-        ]);
+        ];
+        if services {
+            row.push(match i.services.as_slice() {
+                [] => "-".to_string(),
+                names => names.join(","),
+            });
+        }
+        row.push(i.title.clone());
+        rows.push(row);
     }
     output::table(&rows, |r, c, cell| match (r, c) {
         (0, _) => paint.bold(cell),

@@ -216,6 +216,26 @@ fn services_are_added_removed_and_listed_by_any_of_them() {
     );
     assert_eq!(numbers(&["--service", "payments.db"]), Vec::<i64>::new());
     assert_eq!(numbers(&[]), [3, 2, 1]);
+    // The table has a services column while any listed incident names one.
+    let table = env.run(&["list"]).ok().to_string();
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows[0][5], "SERVICES", "{table}");
+    assert!(table.contains(" checkout-api,edge/lb:443 "), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("3 ") && l.contains(" - ")),
+        "{table}"
+    );
+    // The newest alone names none: no column.
+    let table = env.run(&["list", "--limit", "1"]).ok().to_string();
+    assert!(
+        table.contains("Mail queue backlog") && !table.contains("SERVICES"),
+        "{table}"
+    );
 }
 
 #[test]
