@@ -75,6 +75,33 @@ pub fn text_arg(arg: &str) -> Result<String, CommandError> {
     })
 }
 
+/// An incident's title; `-` reads it from stdin (`echo "disk 91% on db-7" | incident open P3 -`),
+/// where it must be one line. `description` is the `--description` given with it: stdin can be
+/// read once.
+pub fn title_arg(title: &str, description: Option<&str>) -> Result<String, CommandError> {
+    if title != "-" {
+        return Ok(title.to_string());
+    }
+    if description == Some("-") {
+        return Err(CommandError::new(
+            "stdin (`-`) was given for the title and the description: it can be read once",
+        )
+        .with_hint(
+            "give the title as text: `incident open P3 \"disk 91% on db-7\" --description -`",
+        ));
+    }
+    let text = text_arg(title)?;
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or_default().to_string();
+    if lines.next().is_some() {
+        return Err(
+            CommandError::new("the title read from stdin has more than one line")
+                .with_hint("a title is one line; give the rest with --description"),
+        );
+    }
+    Ok(first)
+}
+
 /// The fields' texts, a `-` read from stdin (as `open --description -` and `note 12 -` do);
 /// stdin can be read once, so only one field may take it. The title is a line, never stdin.
 pub fn field_texts(

@@ -18,7 +18,7 @@ pub struct Args {
     /// P1 (critical), P2 (high) or P3 (medium); `auto` takes a snapshot and sets it from the
     /// health score and data age
     pub severity: String,
-    /// What is wrong, in a line
+    /// What is wrong, in a line (`-` reads it from stdin)
     pub title: String,
     /// More detail (`-` reads stdin)
     #[arg(long, short)]
@@ -60,6 +60,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     }
     let severity: Severity = args.severity.parse()?;
     let services = super::args::service_names(&args.service)?;
+    let title = super::args::title_arg(&args.title, args.description.as_deref())?;
     let description = args
         .description
         .as_deref()
@@ -68,7 +69,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         .unwrap_or_default();
     let new = NewIncident {
         severity,
-        title: args.title,
+        title,
         description,
         opened_at: app.time(args.at.as_deref())?,
         detected_at: app.time(args.detected.as_deref())?,
@@ -117,6 +118,7 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
     }
     crate::app::snapshot::require_collectors(app)?;
     let services = super::args::service_names(&args.service)?;
+    let title = super::args::title_arg(&args.title, args.description.as_deref())?;
     let description = args
         .description
         .as_deref()
@@ -144,13 +146,13 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
             ))
             .with_hint(format!(
                 "`incident check` shows the breakdown; add --force to open it anyway (as P3), or name a severity: `incident open P3 {:?}`",
-                args.title
+                title
             )));
         }
     };
     let new = NewIncident {
         severity,
-        title: args.title,
+        title,
         description,
         opened_at,
         detected_at,

@@ -15,6 +15,7 @@ mod doctor;
 mod errors;
 mod evidence;
 mod exec;
+mod first_hour;
 mod health;
 mod history;
 mod import_checks;
