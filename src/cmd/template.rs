@@ -59,18 +59,23 @@ pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
         Command::Export { dir, force } => {
             crate::store::files::create_dir_all(&dir)
                 .map_err(|e| CommandError::new(format!("cannot create {}: {e}", dir.display())))?;
-            let existing: Vec<String> = BUILTIN
+            // A file that is still the built-in one (an earlier, untouched export) is no
+            // conflict; only one that differs holds someone's edits.
+            let edited: Vec<String> = BUILTIN
                 .iter()
-                .filter(|(n, _)| dir.join(n).exists())
+                .filter(|(n, text)| {
+                    let path = dir.join(n);
+                    path.exists() && std::fs::read(&path).ok().as_deref() != Some(text.as_bytes())
+                })
                 .map(|(n, _)| n.to_string())
                 .collect();
-            if !existing.is_empty() && !force {
+            if !edited.is_empty() && !force {
                 return Err(CommandError::new(format!(
-                    "{} already has {}; nothing was written",
+                    "{} already has {} that differ from the built-in ones; nothing was written",
                     dir.display(),
-                    existing.join(", ")
+                    edited.join(", ")
                 ))
-                .with_hint("--force replaces them"));
+                .with_hint("--force replaces them (your edits are lost)"));
             }
             for (name, text) in BUILTIN {
                 let path = dir.join(name);
@@ -84,9 +89,9 @@ pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
                 })?;
             }
             output::status(&format!(
-                "wrote {} templates to {}; use them with --template-dir {0} or templates = \"{0}\" in the config",
-                BUILTIN.len(),
-                dir.display()
+                "wrote {count} templates to {dir}; use them with --template-dir {dir} or templates = \"{dir}\" in the config",
+                count = BUILTIN.len(),
+                dir = dir.display()
             ));
             Ok(())
         }

@@ -183,9 +183,18 @@ fn templates_are_listed_shown_and_exported() {
     let export = env.run(&["template", "export", d]);
     assert_eq!(export.ok(), "");
     assert!(
-        export.stderr.contains("wrote 7 templates"),
+        export.stderr.contains(&format!(
+            "wrote 7 templates to {d}; use them with --template-dir {d} or templates = \"{d}\""
+        )),
         "{}",
         export.stderr
+    );
+    // Again over an untouched export: nothing of anyone's would be lost, so it just works.
+    let untouched = env.run(&["template", "export", d]);
+    assert!(
+        untouched.stderr.contains("wrote 7 templates"),
+        "{}",
+        untouched.stderr
     );
     assert_eq!(
         std::fs::read_to_string(dir.join("log.txt")).unwrap(),
