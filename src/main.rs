@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use incident::cmd::Cli;
-use incident::ui::error::{CommandError, exit};
+use incident::ui::error::exit;
 use incident::ui::output;
 use std::process::ExitCode;
 
@@ -19,7 +19,13 @@ fn main() -> ExitCode {
             let _ = e.print();
             return ExitCode::from(exit::ERROR);
         }
-        Err(e) => Err(CommandError::from_clap(&e)),
+        // A usage error as clap writes it: the error, the usage line, where to find more
+        // (issue 18: squashed onto one line it read badly). Exit 1 like every error (clap's
+        // own 2 would read as `remind`'s "a deadline has passed").
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(exit::ERROR);
+        }
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

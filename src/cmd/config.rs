@@ -21,9 +21,15 @@ pub enum What {
     Show,
 }
 
+/// `config default`: needs no settings (`cmd::run` calls it before reading them), so it works
+/// where the config is broken.
+pub fn print_default() -> Result<(), CommandError> {
+    output::out(DEFAULT_CONFIG)
+}
+
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     match args.what {
-        What::Default => output::out(DEFAULT_CONFIG),
+        What::Default => print_default(),
         What::Show => {
             let s = &app.settings;
             let mut text = format!("database   {}\n", s.db.display());

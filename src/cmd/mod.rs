@@ -6,6 +6,7 @@ mod args;
 mod attach;
 mod check;
 mod close;
+mod completion;
 mod config;
 mod doctor;
 mod exec;
@@ -16,6 +17,7 @@ mod lesson;
 mod list;
 mod log;
 mod logs;
+mod man;
 mod note;
 mod open;
 mod postmortem;
@@ -44,7 +46,7 @@ use std::path::PathBuf;
     name = "incident",
     version,
     about = "Record incidents from open to close in one SQLite file, with SLA clocks and the guide's log template",
-    after_help = "TIME is RFC 3339 (2026-11-29T04:48:00Z), 'YYYY-MM-DD HH:MM' in local time, or relative (-15m, -2h, -5d; +7d for due dates).\nExit codes: 0 success, 1 error, 2 (remind) an SLA deadline has passed."
+    after_help = "TIME is RFC 3339 (2026-11-29T04:48:00Z), 'YYYY-MM-DD HH:MM' in local time, or relative (-15m, -2h, -5d; +7d for due dates).\n\nExit codes:\n  0    success\n  1    an error; the message says what to do (also usage errors, and `doctor` when a check fails)\n  2    `remind`: an SLA deadline has passed\n  2-4  `check`: the health implies P3 (2), P2 (3) or P1 (4)\n  N    `exec`: the command's exit code (128 + signal when killed; 126/127 when it cannot start)"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -142,9 +144,23 @@ pub enum Command {
     /// The team log in PostgreSQL: create it, upgrade it, see its state
     #[command(subcommand)]
     Team(team::Command),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell)
+    Completion(completion::Args),
+    /// Print the manual page, or write one per command with --dir
+    Man(man::Args),
 }
 
 pub fn run(cli: Cli) -> Result<(), CommandError> {
+    // What needs no settings runs before they are read, so it works where the config is
+    // broken: `config default` is what a config error recommends.
+    let cli = match cli.command {
+        Command::Completion(args) => return completion::run(args),
+        Command::Man(args) => return man::run(args),
+        Command::Config(config::Args {
+            what: config::What::Default,
+        }) => return config::print_default(),
+        _ => cli,
+    };
     let global = &cli.global;
     let flags = Flags {
         db: global.db.clone(),
@@ -191,5 +207,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Doctor(args) => doctor::run(&app, args),
         Command::Sync(args) => sync::run(&app, args),
         Command::Team(cmd) => team::run(&app, cmd),
+        // Handled above, before the settings.
+        Command::Completion(_) | Command::Man(_) => Ok(()),
     }
 }

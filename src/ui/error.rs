@@ -57,26 +57,6 @@ impl CommandError {
     }
 }
 
-impl CommandError {
-    /// A command-line usage error from clap, folded onto one line like every other error.
-    pub fn from_clap(e: &clap::Error) -> Self {
-        let rendered = e.render().to_string();
-        let mut line = String::new();
-        for part in rendered
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
-        {
-            let part = part.strip_prefix("error: ").unwrap_or(part);
-            if !line.is_empty() {
-                line.push_str(if line.ends_with(':') { " " } else { "; " });
-            }
-            line.push_str(part);
-        }
-        CommandError::new(line).with_hint("`incident --help` lists the commands and options")
-    }
-}
-
 impl From<WorkflowError> for CommandError {
     fn from(e: WorkflowError) -> Self {
         let hint = e.hint();

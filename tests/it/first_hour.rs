@@ -46,3 +46,90 @@ fn a_dash_title_is_read_from_stdin_as_one_line() {
     assert_eq!(empty.code, 1, "{}", empty.stderr);
     assert_eq!(env.json(&["list", "--json"]).as_array().unwrap().len(), 1);
 }
+
+/// `incident completion SHELL` and `incident man` come from the parser's own definitions, and
+/// work (with `config default`) where the config is broken.
+#[test]
+fn completions_and_man_pages_work_even_with_a_broken_config() {
+    let env = Env::new();
+    env.write_config("[sla.P2]\nrespond = 15m\n");
+    let broken = env.run(&["list"]);
+    assert_eq!(broken.code, 1);
+    assert!(broken.stderr.contains("config.toml"), "{}", broken.stderr);
+    let bash = env.run(&["completion", "bash"]).ok().to_string();
+    assert!(bash.contains("_incident()"), "{bash}");
+    assert!(
+        env.run(&["completion", "zsh"])
+            .ok()
+            .starts_with("#compdef incident")
+    );
+    assert!(
+        env.run(&["completion", "fish"])
+            .ok()
+            .contains("complete -c incident")
+    );
+    // The script completes in a real bash: the subcommand, then `sla`'s own subcommands.
+    let script = env.home().join("incident.bash");
+    std::fs::write(&script, &bash).unwrap();
+    // As bash calls it: the words so far, the index of the one completed, and the command,
+    // that word and the one before as arguments.
+    let complete = |words: &str, cword: usize| -> String {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source {}; COMP_WORDS=({words}); COMP_CWORD={cword}; \
+                 _incident incident \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+                 echo \"${{COMPREPLY[@]}}\"",
+                script.display()
+            ))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(complete("incident op", 1).trim(), "open");
+    let sla = complete("incident sla ''", 2);
+    for sub in ["pause", "resume", "explain"] {
+        assert!(sla.split_whitespace().any(|w| w == sub), "{sla}");
+    }
+    let unknown = env.run(&["completion", "tcsh"]);
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown.stderr.contains("invalid value 'tcsh'"),
+        "{}",
+        unknown.stderr
+    );
+
+    let man = env.run(&["man"]).ok().to_string();
+    assert!(man.contains(".TH incident 1"), "{man}");
+    assert!(
+        man.contains("Exit codes"),
+        "the exit codes belong in the manual too"
+    );
+    let dir = env.home().join("man1");
+    let written = env.run(&["man", "--dir", dir.to_str().unwrap()]);
+    assert!(written.stderr.starts_with("wrote "), "{}", written.stderr);
+    let open = std::fs::read_to_string(dir.join("incident-open.1")).unwrap();
+    assert!(open.contains("incident open"), "{open}");
+    assert!(dir.join("incident-action-add.1").is_file());
+    assert!(dir.join("incident-sla-explain.1").is_file());
+
+    // The command a config error recommends works while the config is broken.
+    let default = env.run(&["config", "default"]).ok().to_string();
+    assert!(default.contains("[sla.P1]"), "{default}");
+}
+
+/// `--help` lists every exit code: `check`'s severities and `exec`'s pass-through too.
+#[test]
+fn help_lists_every_exit_code() {
+    let env = Env::new();
+    let help = env.run(&["--help"]).ok().to_string();
+    for code in [
+        "  0    success",
+        "  1    an error",
+        "  2    `remind`",
+        "  2-4  `check`",
+        "  N    `exec`",
+    ] {
+        assert!(help.contains(code), "--help lacks {code:?}:\n{help}");
+    }
+}
