@@ -374,7 +374,10 @@ mod tests {
     fn hours_parse_and_print_canonically() {
         for (text, canonical) in [
             ("Mon-Fri 09:00-17:00", "Mon-Fri 09:00-17:00"),
-            ("mon,tue,wed,thu,fri 09:00-12:00 13:00-17:00", "Mon-Fri 09:00-12:00 13:00-17:00"),
+            (
+                "mon,tue,wed,thu,fri 09:00-12:00 13:00-17:00",
+                "Mon-Fri 09:00-12:00 13:00-17:00",
+            ),
             ("Sat-Sun 00:00-24:00", "Sat-Sun 00:00-24:00"),
             ("Fri-Mon 10:00-11:00", "Mon,Fri-Sun 10:00-11:00"),
         ] {
@@ -412,7 +415,11 @@ mod tests {
     fn excluded_time_does_not_count() {
         let cal = business("UTC", &[]);
         let pause = [(t("2026-12-07T10:00:00Z"), t("2026-12-07T12:00:00Z"))];
-        let due = cal.add(t("2026-12-07T09:00:00Z"), Duration::from_secs(4 * H), &pause);
+        let due = cal.add(
+            t("2026-12-07T09:00:00Z"),
+            Duration::from_secs(4 * H),
+            &pause,
+        );
         assert_eq!(due, t("2026-12-07T15:00:00Z"));
         let open = cal.open_between(t("2026-12-07T09:00:00Z"), due, &pause);
         assert_eq!(open, Duration::from_secs(4 * H));
