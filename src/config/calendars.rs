@@ -223,3 +223,168 @@ pub(super) fn assign(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{ConfigError, Flags, Settings, load};
+    use crate::domain::model::Severity;
+    use std::path::Path;
+
+    fn load_in(dir: &Path, text: &str) -> Result<Settings, ConfigError> {
+        let path = dir.join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        let flags = Flags {
+            config: Some(path),
+            ..Flags::default()
+        };
+        let home = dir.to_str().unwrap().to_string();
+        load(&flags, &move |k| (k == "HOME").then(|| home.clone()))
+    }
+
+    const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:xmas@example.com\r\nDTSTART;VALUE=DATE:20261225\r\nDTEND;VALUE=DATE:20261226\r\nRRULE:FREQ=YEARLY;UNTIL=20281225\r\nSUMMARY:Christmas\\, office closed\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn calendars_fill_the_policy_with_both_holiday_sources_merged() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("holidays.ics"), ICS).unwrap();
+        std::fs::create_dir_all(dir.path().join("cal")).unwrap();
+        let independence = ICS.replace("1225", "0704").replace("1226", "0705");
+        std::fs::write(dir.path().join("cal/us.ics"), independence).unwrap();
+        let s = load_in(
+            dir.path(),
+            r#"
+[sla]
+postmortem_calendar = "business"
+[sla.P2]
+calendar = "24x7"
+[sla.P3]
+calendar = "business"
+[calendars.business]
+hours = ["Mon-Fri 09:00-17:00"]
+timezone = "Europe/Berlin"
+holidays = ["2026-12-24", "2026-12-25"]
+holidays_file = "holidays.ics"
+[calendars.us]
+hours = ["Mon-Fri 08:00-12:00 13:00-18:00"]
+holidays_file = "~/cal/us.ics"
+"#,
+        )
+        .unwrap();
+        let business = s.policy.calendar(Severity::P3).unwrap();
+        assert_eq!(business.name, "business");
+        assert_eq!(business.timezone, chrono_tz::Europe::Berlin);
+        let days: Vec<String> = business.holidays.iter().map(ToString::to_string).collect();
+        // The list's two days and the file's three Christmases, the 25th once.
+        assert_eq!(
+            days,
+            ["2026-12-24", "2026-12-25", "2027-12-25", "2028-12-25"]
+        );
+        assert_eq!(s.policy.postmortem_calendar.as_ref(), Some(business));
+        assert_eq!(s.policy.calendar(Severity::P1), None);
+        assert_eq!(s.policy.calendar(Severity::P2), None, "24x7 is none");
+        let us = &s.calendars["us"];
+        assert_eq!(us.timezone, chrono_tz::UTC, "the default zone");
+        assert_eq!(us.holidays.len(), 3);
+        assert_eq!(
+            us.describe(),
+            "us (Mon-Fri 08:00-12:00 13:00-18:00, UTC, 3 holidays)"
+        );
+    }
+
+    #[test]
+    fn mistakes_are_refused_on_one_line_with_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("timed.ics"),
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Offsite\\, all hands\r\nDTSTART:20261224T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
+        let cal = "[calendars.business]\n";
+        let ics_path = dir.path().join("timed.ics");
+        for (text, line, needles) in [
+            (
+                format!("{cal}hours = [\"Mon-Fri 09:00-17:00\", \"Mon-Fri 9-17\"]\n"),
+                2,
+                vec!["calendars.business.hours: hours \"Mon-Fri 9-17\"", "HH:MM"],
+            ),
+            (format!("{cal}hours = []\n"), 2, vec!["hours is empty"]),
+            (
+                format!("{cal}timezone = \"UTC\"\n"),
+                1,
+                vec!["has no hours"],
+            ),
+            (
+                format!("{cal}hours = [\"Mon 09:00-10:00\"]\ntimezone = \"Europe/Berln\"\n"),
+                3,
+                vec![
+                    "unknown time zone \"Europe/Berln\"",
+                    "IANA",
+                    "Europe/Berlin",
+                ],
+            ),
+            (
+                format!("{cal}hours = [\"Mon 09:00-10:00\"]\ntimezone = \"europe/berlin\"\n"),
+                3,
+                vec!["did you mean \"Europe/Berlin\"?"],
+            ),
+            (
+                format!(
+                    "{cal}hours = [\"Mon 09:00-10:00\"]\nholidays = [\"2026-12-25\", \"25.12.2026\"]\n"
+                ),
+                3,
+                vec!["\"25.12.2026\" is not a date", "YYYY-MM-DD"],
+            ),
+            (
+                format!("{cal}hours = [\"Mon 09:00-10:00\"]\n[sla.P3]\ncalendar = \"busines\"\n"),
+                4,
+                vec![
+                    "sla.P3.calendar: no calendar \"busines\"",
+                    "\"business\"",
+                    "\"24x7\"",
+                ],
+            ),
+            (
+                "[sla]\npostmortem_calendar = \"office\"\n".to_string(),
+                2,
+                vec!["no [calendars.NAME] is defined"],
+            ),
+            (
+                "[calendars.24x7]\nhours = [\"Mon 09:00-10:00\"]\n".to_string(),
+                1,
+                vec!["means no calendar"],
+            ),
+            (
+                format!("{cal}hours = [\"Mon 09:00-10:00\"]\nholidays_file = \"missing.ics\"\n"),
+                3,
+                vec!["cannot read", "missing.ics"],
+            ),
+            (
+                format!("{cal}hours = [\"Mon 09:00-10:00\"]\nholidays_file = \"timed.ics\"\n"),
+                3,
+                vec![
+                    &format!(
+                        "{} line 4: DTSTART \"20261224T090000Z\" is a time",
+                        ics_path.display()
+                    )[..],
+                    "all-day",
+                ],
+            ),
+            (
+                format!("{cal}hours = [\"Mon 09:00-10:00\"]\nholiday = []\n"),
+                3,
+                vec!["holiday"],
+            ),
+        ] {
+            let err = load_in(dir.path(), &text).unwrap_err().to_string();
+            let prefix = format!(
+                "config {} line {line}: ",
+                dir.path().join("config.toml").display()
+            );
+            assert!(err.starts_with(&prefix), "{text}: {err}");
+            for needle in needles {
+                assert!(err.contains(needle), "{text}: {needle:?} not in {err}");
+            }
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
+}
