@@ -7,6 +7,7 @@ mod common;
 mod actions;
 mod attach;
 mod bounds;
+mod calendars;
 mod cadence;
 mod collectors;
 mod concurrency;
