@@ -76,7 +76,10 @@ fn a_holiday_file_with_a_yearly_rule_is_read_and_shown() {
         text.contains("sla P3     respond 1d, resolve 1d (on calendar business)\n"),
         "{text}"
     );
-    assert!(text.contains("sla P1     respond 15m, resolve 1h\n"), "{text}");
+    assert!(
+        text.contains("sla P1     respond 15m, resolve 1h\n"),
+        "{text}"
+    );
     env.run(&["open", "P3", "Nightly export late", "--no-snapshot"])
         .ok();
     // Without any calendar, `config show` says every clock counts every hour.
@@ -168,10 +171,7 @@ fn calendar_mistakes_are_one_line_with_file_and_line_and_touch_nothing() {
         let run = env.run(&["note", "1", "vendor says tomorrow"]);
         let err = run.err();
         assert!(
-            err.starts_with(&format!(
-                "error: config {} line {line}: ",
-                path.display()
-            )),
+            err.starts_with(&format!("error: config {} line {line}: ", path.display())),
             "{err}"
         );
         for needle in needles {
@@ -179,4 +179,26 @@ fn calendar_mistakes_are_one_line_with_file_and_line_and_touch_nothing() {
         }
         assert!(env.db_bytes(&db) == before, "{err}: the database changed");
     }
+}
+
+#[test]
+fn the_readme_calendar_example_loads() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme
+        .find("### Calendars")
+        .expect("README has ### Calendars")..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    let env = Env::new();
+    let config = env.write_config(example);
+    std::fs::write(config.with_file_name("holidays.ics"), HOLIDAYS_ICS).unwrap();
+    let text = env.run(&["config", "show"]);
+    assert!(
+        text.ok().contains(
+            "calendar   business (Mon-Fri 09:00-12:00 13:00-17:00; Sat 10:00-14:00, Europe/Berlin, 152 holidays)"
+        ),
+        "{}",
+        text.stdout
+    );
 }
