@@ -4,7 +4,8 @@
 //! and RDATEs less its EXDATEs, over [`FIRST`]..=[`LAST`]; a moved or cancelled occurrence
 //! (RECURRENCE-ID) replaces the one it names. Time zones (VTIMEZONE) and alarms are skipped.
 //! Anything else — a timed event, a to-do, a line that is not iCalendar — is refused with its
-//! line in the file, as is a file whose rules come to more than [`MAX_DATES`] days.
+//! line in the file, as is a file whose rules come to more than [`MAX_DATES`] days, a rule by
+//! hours, minutes or seconds, and one with more than [`MAX_OCCURRENCES`] occurrences.
 //!
 //! The text is unfolded here (so that each logical line keeps the number of its first line in the
 //! file) and parsed by the `icalendar` crate, whose property names are slices of the text it was
@@ -21,6 +22,9 @@ pub const FIRST: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date"
 pub const LAST: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).expect("a date");
 /// The most days one file may give: a daily rule over the whole range is 36,890 of them.
 pub const MAX_DATES: usize = 50_000;
+/// The most occurrences one RRULE may have from its DTSTART to [`LAST`], those before
+/// [`FIRST`] included: a daily rule from 1700 on. It bounds the time a rule takes to expand.
+pub const MAX_OCCURRENCES: usize = 150_000;
 
 /// What is wrong with the file, and on which of its lines (from 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -393,6 +397,9 @@ impl Reader<'_> {
     }
 
     /// The days an RRULE repeats the event on within [`FIRST`]..=[`LAST`], at most `limit`.
+    /// An all-day event repeats by days: a rule by hours, minutes or seconds is refused (from
+    /// an early DTSTART it would take minutes to walk), and so is one with more than
+    /// [`MAX_OCCURRENCES`] occurrences from its DTSTART to [`LAST`].
     fn expand(
         &self,
         p: &Property,
@@ -410,27 +417,44 @@ impl Reader<'_> {
                 ),
             )
         };
+        let sub_daily = value.split(';').any(|part| {
+            let (key, v) = part.split_once('=').unwrap_or((part, ""));
+            let key = key.trim().to_ascii_uppercase();
+            let v = v.trim().to_ascii_uppercase();
+            matches!(key.as_str(), "BYHOUR" | "BYMINUTE" | "BYSECOND")
+                || (key == "FREQ" && matches!(v.as_str(), "HOURLY" | "MINUTELY" | "SECONDLY"))
+        });
+        if sub_daily {
+            return Err(bad(
+                &"an all-day event repeats by days, weeks, months or years, not by hours, minutes or seconds",
+            ));
+        }
         let rule: rrule::RRule<rrule::Unvalidated> =
             until_as_utc(value).parse().map_err(|e| bad(&e))?;
-        let at = |d: NaiveDate| {
-            rrule::Tz::UTC
-                .with_ymd_and_hms(d.year(), d.month(), d.day(), 0, 0, 0)
-                .single()
-        };
-        let (Some(dtstart), Some(first), Some(last)) = (at(start), at(FIRST), at(LAST)) else {
-            return Err(bad(&"its start is out of range"));
-        };
-        let set = rule.build(dtstart).map_err(|e| bad(&e))?;
-        let cap = u16::try_from(limit.saturating_add(1)).unwrap_or(u16::MAX);
-        let result = set.after(first).before(last).all(cap);
-        if result.dates.len() > limit {
-            return Err(self.refuse(line, too_many()));
+        let dtstart = rrule::Tz::UTC
+            .with_ymd_and_hms(start.year(), start.month(), start.day(), 0, 0, 0)
+            .single()
+            .ok_or_else(|| bad(&"its DTSTART is out of range"))?;
+        let set = rule.build(dtstart).map_err(|e| bad(&e))?.limit();
+        let mut days = Vec::new();
+        for (i, occurrence) in (&set).into_iter().enumerate() {
+            let day = occurrence.date_naive();
+            if day > LAST {
+                break;
+            }
+            if i >= MAX_OCCURRENCES {
+                return Err(bad(&format_args!(
+                    "more than {MAX_OCCURRENCES} occurrences from {start} to {LAST}: start it later, or give it an UNTIL or a COUNT"
+                )));
+            }
+            if day >= FIRST {
+                days.push(day);
+                if days.len() > limit {
+                    return Err(self.refuse(line, too_many()));
+                }
+            }
         }
-        Ok(result
-            .dates
-            .iter()
-            .map(chrono::DateTime::date_naive)
-            .collect())
+        Ok(days)
     }
 
     /// The holidays: every event's days, less each occurrence a RECURRENCE-ID event replaced.
@@ -727,6 +751,22 @@ mod tests {
                 "RRULE",
             ),
             (&["SUMMARY:no start"], 3, "without DTSTART"),
+            (
+                &["DTSTART;VALUE=DATE:20261224", "RRULE:FREQ=HOURLY;COUNT=3"],
+                8,
+                "not by hours",
+            ),
+            (
+                &["DTSTART;VALUE=DATE:20261224", "RRULE:FREQ=DAILY;BYHOUR=9"],
+                8,
+                "not by hours",
+            ),
+            // From the year 1000 a daily rule walks 400,000 days before 2000: refused, not slow.
+            (
+                &["DTSTART;VALUE=DATE:10000101", "RRULE:FREQ=DAILY"],
+                8,
+                "more than 150000 occurrences",
+            ),
             // A daily rule from 2000 on of two-day events: 36,890 occurrences of 2 days.
             (
                 &[
