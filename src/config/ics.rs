@@ -231,7 +231,11 @@ impl Reader<'_> {
 
     fn event(&mut self, c: &Component) -> Result<(), IcsError> {
         let begin = self.component_line(c);
-        let prop = |name: &str| c.properties.iter().find(|p| p.name.as_str() == name);
+        let prop = |name: &str| {
+            c.properties
+                .iter()
+                .find(|p| p.name.as_str().eq_ignore_ascii_case(name))
+        };
         let Some(dtstart) = prop("DTSTART") else {
             return Err(self.refuse(
                 begin,
@@ -253,7 +257,7 @@ impl Reader<'_> {
         let mut starts = BTreeSet::from([start]);
         let mut recurring = false;
         for p in &c.properties {
-            match p.name.as_str() {
+            match p.name.as_str().to_ascii_uppercase().as_str() {
                 "RRULE" => {
                     recurring = true;
                     let limit = MAX_DATES.saturating_sub(self.counted);
@@ -266,7 +270,11 @@ impl Reader<'_> {
                 _ => {}
             }
         }
-        for p in c.properties.iter().filter(|p| p.name.as_str() == "EXDATE") {
+        for p in c
+            .properties
+            .iter()
+            .filter(|p| p.name.as_str().eq_ignore_ascii_case("EXDATE"))
+        {
             for day in self.dates_of(p, begin)? {
                 starts.remove(&day);
             }
@@ -288,7 +296,11 @@ impl Reader<'_> {
     }
 
     fn length(&self, c: &Component, start: NaiveDate, begin: usize) -> Result<u32, IcsError> {
-        let prop = |name: &str| c.properties.iter().find(|p| p.name.as_str() == name);
+        let prop = |name: &str| {
+            c.properties
+                .iter()
+                .find(|p| p.name.as_str().eq_ignore_ascii_case(name))
+        };
         if let Some(end) = prop("DTEND") {
             let line = self.property_line(end, begin);
             let end = self.date(end, begin)?;
@@ -371,7 +383,7 @@ impl Reader<'_> {
     /// takes out the day it falls on.
     fn dates_of(&self, p: &Property, begin: usize) -> Result<Vec<NaiveDate>, IcsError> {
         let line = self.property_line(p, begin);
-        let name = p.name.as_str();
+        let name = p.name.as_str().to_ascii_uppercase();
         let mut out = Vec::new();
         for value in p.val.as_str().split(',').map(str::trim) {
             let day = if name == "EXDATE" {
