@@ -56,18 +56,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
                 )),
                 None => text.push_str("team log   (none; this copy alone)\n"),
             }
-            for sev in Severity::ALL {
-                let t = s.policy.target(sev);
-                text.push_str(&format!(
-                    "sla {sev}     respond {}, resolve {}\n",
-                    human_duration(t.respond.as_secs() as i64),
-                    human_duration(t.resolve.as_secs() as i64)
-                ));
-            }
-            text.push_str(&format!(
-                "post-mortem due {} after resolution\n",
-                human_duration(s.policy.postmortem.as_secs() as i64)
-            ));
+            text.push_str(&sla_lines(s));
             let c = &s.collectors;
             let mut sources: Vec<String> = Vec::new();
             if let Some(k) = &c.kubernetes {
@@ -128,4 +117,38 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             output::out(&text)
         }
     }
+}
+
+/// The SLA targets, the calendars their clocks count on, and every calendar defined.
+fn sla_lines(s: &crate::config::Settings) -> String {
+    let mut text = String::new();
+    let on = |c: Option<&crate::domain::calendar::Calendar>| match c {
+        Some(c) => format!(" (on calendar {})", c.name),
+        None => String::new(),
+    };
+    for sev in Severity::ALL {
+        let t = s.policy.target(sev);
+        text.push_str(&format!(
+            "sla {sev}     respond {}, resolve {}{}\n",
+            human_duration(t.respond.as_secs() as i64),
+            human_duration(t.resolve.as_secs() as i64),
+            on(s.policy.calendar(sev))
+        ));
+    }
+    text.push_str(&format!(
+        "post-mortem due {} after resolution{}\n",
+        human_duration(s.policy.postmortem.as_secs() as i64),
+        on(s.policy.postmortem_calendar.as_ref())
+    ));
+    if s.calendars.is_empty() {
+        text.push_str("calendars  (none; every clock counts every hour)\n");
+    }
+    for calendar in s.calendars.values() {
+        let span = match (calendar.holidays.first(), calendar.holidays.last()) {
+            (Some(a), Some(b)) => format!(", {a} to {b}"),
+            _ => String::new(),
+        };
+        text.push_str(&format!("calendar   {}{span}\n", calendar.describe()));
+    }
+    text
 }

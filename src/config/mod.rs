@@ -1,11 +1,15 @@
 //! Settings, resolved in one place: flags beat environment variables, which beat the config
 //! file, which beats the defaults.
 
+mod calendars;
 mod collectors;
 mod health;
+mod ics;
 mod reminders;
 mod team;
 
+pub use calendars::{ALWAYS as NO_CALENDAR, DEFAULT_TIMEZONE};
+pub use ics::{FIRST as HOLIDAYS_FROM, LAST as HOLIDAYS_TO, MAX_DATES as MAX_HOLIDAYS};
 pub use team::{DEFAULT_SCHEMA, DEFAULT_TIMEOUT, TEAM_URL_ENV, TeamSettings};
 
 use crate::domain::model::Severity;
@@ -95,6 +99,8 @@ pub struct Settings {
     pub team: Option<TeamSettings>,
     /// How many past incidents like a new one `open` and `show` list (`[open] similar`).
     pub similar: usize,
+    /// Every `[calendars.NAME]`, used by a clock or not (`policy` holds those in use).
+    pub calendars: std::collections::BTreeMap<String, crate::domain::calendar::Calendar>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,6 +125,7 @@ struct FileConfig {
     exec: Option<ExecFile>,
     team: Option<team::TeamFile>,
     open: Option<OpenFile>,
+    calendars: Option<calendars::CalendarsFile>,
 }
 
 /// `[open]`: what `incident open` shows besides the incident.
@@ -160,6 +167,7 @@ pub const DEFAULT_EXEC_MAX_OUTPUT: usize = 1024 * 1024;
 #[serde(deny_unknown_fields)]
 struct SlaFile {
     postmortem: Option<Spanned<String>>,
+    postmortem_calendar: Option<Spanned<String>>,
     #[serde(rename = "P1")]
     p1: Option<TargetFile>,
     #[serde(rename = "P2")]
@@ -174,6 +182,7 @@ struct TargetFile {
     respond: Option<Spanned<String>>,
     resolve: Option<Spanned<String>>,
     update_every: Option<Spanned<String>>,
+    calendar: Option<Spanned<String>>,
 }
 
 /// Resolves every setting. `env` reads an environment variable (tests pass a map).
@@ -233,7 +242,7 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
         _ => None,
     };
     let sections = match &source {
-        Some(src) => Sections::resolve(src, &file)?,
+        Some(src) => Sections::resolve(src, &file, &file_path)?,
         None => Sections::default(),
     };
     // Not `var`: an empty INCIDENT_TEAM_URL means "no team", not "unset".
@@ -259,6 +268,7 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
             .and_then(|e| e.max_output)
             .unwrap_or(DEFAULT_EXEC_MAX_OUTPUT),
         team,
+        calendars: sections.calendars,
         similar: file
             .open
             .as_ref()
@@ -304,12 +314,19 @@ struct Sections {
     reminders: crate::domain::remind::Reminders,
     channels: Vec<crate::domain::remind::Channel>,
     health: crate::evidence::health::HealthSettings,
+    calendars: std::collections::BTreeMap<String, crate::domain::calendar::Calendar>,
 }
 
 impl Sections {
-    fn resolve(src: &Source, file: &FileConfig) -> Result<Sections, ConfigError> {
+    fn resolve(
+        src: &Source,
+        file: &FileConfig,
+        path: &dyn Fn(&Spanned<String>) -> PathBuf,
+    ) -> Result<Sections, ConfigError> {
         // Checked in this order: of several mistakes, the first one met is the one reported.
-        let policy = policy(src, file.sla.as_ref())?;
+        let mut policy = policy(src, file.sla.as_ref())?;
+        let defined = calendars::resolve(src, file.calendars.as_ref(), path)?;
+        calendars::assign(src, file.sla.as_ref(), &defined, &mut policy)?;
         let collectors = collectors::resolve(src, file)?;
         let (mut reminders, channels) =
             reminders::resolve(src, file.reminders.as_ref(), &file.notify)?;
@@ -320,6 +337,7 @@ impl Sections {
             reminders,
             channels,
             health: health::resolve(src, file.health.as_ref())?,
+            calendars: defined,
         })
     }
 }

@@ -456,4 +456,395 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<Calendar>(&json).unwrap(), kept);
     }
+
+    // ---- Edges of the arithmetic. Expected values are worked out by hand in the comments;
+    // 2026-12-04 is a Friday, 2026-12-07 a Monday.
+
+    fn calendar(zone: &str, hours: &[&str], holidays: &[&str]) -> Calendar {
+        Calendar {
+            name: "test".into(),
+            timezone: zone.parse().unwrap(),
+            hours: hours.iter().map(|h| Hours::parse(h).unwrap()).collect(),
+            holidays: holidays.iter().map(|d| d.parse().unwrap()).collect(),
+        }
+    }
+
+    /// `add`, and `open_between` agreeing with it.
+    #[track_caller]
+    fn due(cal: &Calendar, start: &str, need_secs: u64) -> Timestamp {
+        let need = Duration::from_secs(need_secs);
+        let due = cal.add(t(start), need, &[]);
+        assert_eq!(cal.open_between(t(start), due, &[]), need, "from {start}");
+        due
+    }
+
+    #[test]
+    fn a_start_outside_hours_counts_from_the_next_opening() {
+        let cal = business("UTC", &[]);
+        // Before opening: Monday 07:00 + 1 h = Monday 10:00.
+        assert_eq!(
+            due(&cal, "2026-12-07T07:00:00Z", H),
+            t("2026-12-07T10:00:00Z")
+        );
+        // After closing: Monday 18:00 + 1 h = Tuesday 10:00.
+        assert_eq!(
+            due(&cal, "2026-12-07T18:00:00Z", H),
+            t("2026-12-08T10:00:00Z")
+        );
+        // On a Saturday: Saturday noon + 2 h = Monday 11:00.
+        assert_eq!(
+            due(&cal, "2026-12-05T12:00:00Z", 2 * H),
+            t("2026-12-07T11:00:00Z")
+        );
+        // Across the weekend: Friday 16:30 + 1 h = 30 min Friday, 30 min Monday: 09:30.
+        assert_eq!(
+            due(&cal, "2026-12-04T16:30:00Z", H),
+            t("2026-12-07T09:30:00Z")
+        );
+        // Nothing open between a Friday evening and the Monday morning.
+        assert_eq!(
+            cal.open_between(t("2026-12-04T17:00:00Z"), t("2026-12-07T09:00:00Z"), &[]),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn a_deadline_at_closing_time_is_closing_time_and_a_start_there_waits() {
+        let cal = business("UTC", &[]);
+        // A whole day from the opening: Monday 09:00 + 8 h = Monday 17:00, not Tuesday 09:00.
+        assert_eq!(
+            due(&cal, "2026-12-07T09:00:00Z", 8 * H),
+            t("2026-12-07T17:00:00Z")
+        );
+        assert_eq!(
+            due(&cal, "2026-12-07T16:00:00Z", H),
+            t("2026-12-07T17:00:00Z")
+        );
+        // Friday 16:00 + 1 h = Friday 17:00, not Monday 09:00.
+        assert_eq!(
+            due(&cal, "2026-12-04T16:00:00Z", H),
+            t("2026-12-04T17:00:00Z")
+        );
+        // Starting at closing time: Monday 17:00 + 1 h = Tuesday 10:00; one second = 09:00:01.
+        assert_eq!(
+            due(&cal, "2026-12-07T17:00:00Z", H),
+            t("2026-12-08T10:00:00Z")
+        );
+        assert_eq!(
+            due(&cal, "2026-12-07T17:00:00Z", 1),
+            t("2026-12-08T09:00:01Z")
+        );
+        // Nothing needed: due at the start, open or closed.
+        assert_eq!(
+            due(&cal, "2026-12-05T12:00:00Z", 0),
+            t("2026-12-05T12:00:00Z")
+        );
+    }
+
+    #[test]
+    fn holidays_one_or_two_in_a_row_are_skipped_whole() {
+        // Thursday 24 and Friday 25 December 2026 closed: Wednesday 16:00 + 2 h = 1 h on
+        // Wednesday, then the holidays and the weekend, then Monday 28th 09:00 + 1 h = 10:00.
+        let cal = business("UTC", &["2026-12-24", "2026-12-25"]);
+        assert_eq!(
+            due(&cal, "2026-12-23T16:00:00Z", 2 * H),
+            t("2026-12-28T10:00:00Z")
+        );
+        // Starting on the first holiday: Thursday 10:00 + 1 h = Monday 10:00.
+        assert_eq!(
+            due(&cal, "2026-12-24T10:00:00Z", H),
+            t("2026-12-28T10:00:00Z")
+        );
+        // A holiday on a Saturday changes nothing: Friday 16:00 + 2 h = Monday 10:00.
+        let cal = business("UTC", &["2026-12-05"]);
+        assert_eq!(
+            due(&cal, "2026-12-04T16:00:00Z", 2 * H),
+            t("2026-12-07T10:00:00Z")
+        );
+        // Holidays are local days: in Berlin (UTC+1) the 24th starts at 23:00Z on the 23rd,
+        // and Wednesday 23rd closes at 16:00Z. 16:30 Berlin (15:30Z) + 1 h = 30 min Wednesday,
+        // 30 min Monday 28th from 09:00 Berlin (08:00Z): 08:30Z.
+        let cal = business("Europe/Berlin", &["2026-12-24", "2026-12-25"]);
+        assert_eq!(
+            due(&cal, "2026-12-23T15:30:00Z", H),
+            t("2026-12-28T08:30:00Z")
+        );
+    }
+
+    #[test]
+    fn several_spans_a_day_skip_the_gap_between_them() {
+        let cal = calendar("UTC", &["Mon-Fri 09:00-12:00 13:00-17:00"], &[]);
+        // Monday 11:30 + 1 h = 30 min to noon, lunch, 30 min from 13:00: 13:30.
+        assert_eq!(
+            due(&cal, "2026-12-07T11:30:00Z", H),
+            t("2026-12-07T13:30:00Z")
+        );
+        // A deadline at the start of lunch is noon, not 13:00.
+        assert_eq!(
+            due(&cal, "2026-12-07T11:00:00Z", H),
+            t("2026-12-07T12:00:00Z")
+        );
+        // Started during lunch: 12:30 + 1 h = 14:00.
+        assert_eq!(
+            due(&cal, "2026-12-07T12:30:00Z", H),
+            t("2026-12-07T14:00:00Z")
+        );
+        // A day holds 7 h: Monday 09:00 + 7 h 30 min = Tuesday 09:30.
+        assert_eq!(
+            due(&cal, "2026-12-07T09:00:00Z", 7 * H + 1_800),
+            t("2026-12-08T09:30:00Z")
+        );
+        // Spans given on separate lines, out of order, are the same calendar.
+        let split = calendar("UTC", &["Mon-Fri 13:00-17:00", "Mon-Fri 09:00-12:00"], &[]);
+        assert_eq!(
+            due(&split, "2026-12-07T11:30:00Z", H),
+            t("2026-12-07T13:30:00Z")
+        );
+    }
+
+    /// Each calendar's open time in the week around a DST change, and on the day itself.
+    #[track_caller]
+    fn open_on(cal: &Calendar, from: &str, to: &str) -> u64 {
+        cal.open_between(t(from), t(to), &[]).as_secs()
+    }
+
+    #[test]
+    fn berlin_dst_days_are_23_and_25_hours_long() {
+        // 2026-03-29: 02:00 CET (UTC+1) jumps to 03:00 CEST (UTC+2). The Sunday runs from
+        // 00:00 CET = 03-28T23:00Z to 24:00 = 03-30 00:00 CEST = 03-29T22:00Z: 23 h.
+        let sunday = calendar("Europe/Berlin", &["Sun 00:00-24:00"], &[]);
+        assert_eq!(
+            open_on(&sunday, "2026-03-26T00:00:00Z", "2026-04-02T00:00:00Z"),
+            23 * H
+        );
+        assert_eq!(
+            due(&sunday, "2026-03-28T23:00:00Z", 23 * H),
+            t("2026-03-29T22:00:00Z")
+        );
+        // One hour more is the next Sunday's first: 04-05 00:00 CEST = 04-04T22:00Z, + 1 h.
+        assert_eq!(
+            due(&sunday, "2026-03-28T23:00:00Z", 24 * H),
+            t("2026-04-04T23:00:00Z")
+        );
+        // 01:00-04:00 that Sunday: 01:00 CET = 00:00Z to 04:00 CEST = 02:00Z: 2 h, not 3.
+        let night = calendar("Europe/Berlin", &["Sun 01:00-04:00"], &[]);
+        assert_eq!(
+            open_on(&night, "2026-03-26T00:00:00Z", "2026-04-02T00:00:00Z"),
+            2 * H
+        );
+        assert_eq!(
+            due(&night, "2026-03-29T00:00:00Z", H),
+            t("2026-03-29T01:00:00Z")
+        );
+        // A range starting in the skipped hour starts where it ends: 02:30-05:00 is
+        // 03:00 CEST = 01:00Z to 05:00 CEST = 03:00Z.
+        let gap = calendar("Europe/Berlin", &["Sun 02:30-05:00"], &[]);
+        assert_eq!(
+            open_on(&gap, "2026-03-26T00:00:00Z", "2026-04-02T00:00:00Z"),
+            2 * H
+        );
+        assert_eq!(
+            due(&gap, "2026-03-28T12:00:00Z", 1),
+            t("2026-03-29T01:00:01Z")
+        );
+
+        // 2026-10-25: 03:00 CEST (UTC+2) falls back to 02:00 CET (UTC+1). The Sunday runs from
+        // 00:00 CEST = 10-24T22:00Z to 24:00 = 10-26 00:00 CET = 10-25T23:00Z: 25 h.
+        assert_eq!(
+            open_on(&sunday, "2026-10-22T00:00:00Z", "2026-10-29T00:00:00Z"),
+            25 * H
+        );
+        assert_eq!(
+            due(&sunday, "2026-10-24T22:00:00Z", 25 * H),
+            t("2026-10-25T23:00:00Z")
+        );
+        // 01:00 CEST = 10-24T23:00Z to 04:00 CET = 03:00Z: 4 h, the repeated hour counted twice.
+        assert_eq!(
+            open_on(&night, "2026-10-22T00:00:00Z", "2026-10-29T00:00:00Z"),
+            4 * H
+        );
+        assert_eq!(
+            due(&night, "2026-10-24T23:00:00Z", 3 * H),
+            t("2026-10-25T02:00:00Z")
+        );
+        // A range inside the repeated hour covers both times the wall clock shows it:
+        // 02:30-03:00 is 02:30 CEST = 00:30Z to 03:00 CET = 02:00Z, 1 h 30 min.
+        let repeated = calendar("Europe/Berlin", &["Sun 02:30-03:00"], &[]);
+        assert_eq!(
+            open_on(&repeated, "2026-10-22T00:00:00Z", "2026-10-29T00:00:00Z"),
+            5_400
+        );
+        // Business hours across the spring change: Friday 27 March 16:00 CET (15:00Z) + 2 h =
+        // 1 h Friday, then Monday 30 March 09:00 CEST (07:00Z) + 1 h = 08:00Z.
+        let cal = business("Europe/Berlin", &[]);
+        assert_eq!(
+            due(&cal, "2026-03-27T15:00:00Z", 2 * H),
+            t("2026-03-30T08:00:00Z")
+        );
+        // And the autumn one: Friday 23 October 16:00 CEST (14:00Z) + 2 h = 1 h Friday, then
+        // Monday 26 October 09:00 CET (08:00Z) + 1 h = 09:00Z.
+        assert_eq!(
+            due(&cal, "2026-10-23T14:00:00Z", 2 * H),
+            t("2026-10-26T09:00:00Z")
+        );
+    }
+
+    #[test]
+    fn new_york_dst_days_are_23_and_25_hours_long() {
+        // 2026-03-08: 02:00 EST (UTC-5) jumps to 03:00 EDT (UTC-4). The Sunday runs from
+        // 00:00 EST = 05:00Z to 24:00 = 03-09 00:00 EDT = 03-09T04:00Z: 23 h.
+        let sunday = calendar("America/New_York", &["Sun 00:00-24:00"], &[]);
+        assert_eq!(
+            open_on(&sunday, "2026-03-05T00:00:00Z", "2026-03-12T00:00:00Z"),
+            23 * H
+        );
+        assert_eq!(
+            due(&sunday, "2026-03-08T05:00:00Z", 23 * H),
+            t("2026-03-09T04:00:00Z")
+        );
+        // 01:00 EST = 06:00Z to 04:00 EDT = 08:00Z: 2 h.
+        let night = calendar("America/New_York", &["Sun 01:00-04:00"], &[]);
+        assert_eq!(
+            open_on(&night, "2026-03-05T00:00:00Z", "2026-03-12T00:00:00Z"),
+            2 * H
+        );
+        assert_eq!(
+            due(&night, "2026-03-07T12:00:00Z", 2 * H),
+            t("2026-03-08T08:00:00Z")
+        );
+        // 2026-11-01: 02:00 EDT falls back to 01:00 EST. 00:00 EDT = 04:00Z to
+        // 11-02 00:00 EST = 05:00Z: 25 h.
+        assert_eq!(
+            open_on(&sunday, "2026-10-29T00:00:00Z", "2026-11-05T00:00:00Z"),
+            25 * H
+        );
+        assert_eq!(
+            due(&sunday, "2026-11-01T04:00:00Z", 25 * H),
+            t("2026-11-02T05:00:00Z")
+        );
+        // 01:00 is shown twice; the range opens at the first (EDT, 05:00Z) and closes at
+        // 04:00 EST = 09:00Z: 4 h.
+        assert_eq!(
+            open_on(&night, "2026-10-29T00:00:00Z", "2026-11-05T00:00:00Z"),
+            4 * H
+        );
+        assert_eq!(
+            due(&night, "2026-11-01T05:30:00Z", H),
+            t("2026-11-01T06:30:00Z")
+        );
+    }
+
+    /// A small LCG (Knuth's MMIX constants): the same draws on every run.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// Starts drawn over 2026 (both DST changes inside), to the second.
+    fn draw_start(rng: &mut Lcg) -> Timestamp {
+        t("2026-01-01T00:00:00Z")
+            .checked_add_signed(chrono::TimeDelta::seconds(
+                i64::try_from(rng.below(365 * 86_400)).unwrap(),
+            ))
+            .unwrap()
+    }
+
+    #[test]
+    fn every_hour_every_day_is_24x7_through_dst() {
+        let mut rng = Lcg(0x5EED_CA1E);
+        for zone in ["Europe/Berlin", "America/New_York", "UTC"] {
+            let always = calendar(zone, &["Mon-Sun 00:00-24:00"], &[]);
+            for _ in 0..300 {
+                let start = draw_start(&mut rng);
+                let need = Duration::from_secs(rng.below(40 * 86_400));
+                let plain = start
+                    .checked_add_signed(chrono::TimeDelta::seconds(need.as_secs() as i64))
+                    .unwrap();
+                assert_eq!(
+                    always.add(start, need, &[]),
+                    plain,
+                    "{zone} {start} {need:?}"
+                );
+                assert_eq!(
+                    always.open_between(start, plain, &[]),
+                    need,
+                    "{zone} {start}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn open_between_is_the_inverse_of_add() {
+        let calendars = [
+            business(
+                "Europe/Berlin",
+                &["2026-03-30", "2026-10-26", "2026-12-24", "2026-12-25"],
+            ),
+            calendar(
+                "America/New_York",
+                &["Mon-Fri 08:00-12:00 13:00-18:00", "Sat 10:00-14:00"],
+                &["2026-11-26"],
+            ),
+            calendar(
+                "Europe/Berlin",
+                &["Sun 01:00-04:00", "Sun 02:30-03:00"],
+                &[],
+            ),
+            calendar(
+                "America/New_York",
+                &["Sun 00:00-24:00", "Wed 23:59-24:00"],
+                &[],
+            ),
+        ];
+        let mut rng = Lcg(42);
+        let mut checked = 0;
+        for cal in &calendars {
+            for _ in 0..250 {
+                let start = draw_start(&mut rng);
+                let need = Duration::from_secs(1 + rng.below(300 * 3_600));
+                // Half the draws with a pause somewhere in the first weeks.
+                let pause_from = start
+                    .checked_add_signed(chrono::TimeDelta::seconds(rng.below(14 * 86_400) as i64))
+                    .unwrap();
+                let pause = [(
+                    pause_from,
+                    pause_from
+                        .checked_add_signed(
+                            chrono::TimeDelta::seconds(rng.below(3 * 86_400) as i64),
+                        )
+                        .unwrap(),
+                )];
+                let excluded: &[(Timestamp, Timestamp)] =
+                    if rng.below(2) == 0 { &pause } else { &[] };
+                let due = cal.add(start, need, excluded);
+                assert!(due > start);
+                assert_eq!(
+                    cal.open_between(start, due, excluded),
+                    need,
+                    "{} from {start}",
+                    cal.hours[0]
+                );
+                // And the deadline is the first such instant: a second earlier, a second short.
+                let before = due
+                    .checked_sub_signed(chrono::TimeDelta::seconds(1))
+                    .unwrap();
+                assert_eq!(
+                    cal.open_between(start, before, excluded),
+                    need - Duration::from_secs(1),
+                    "{} from {start}",
+                    cal.hours[0]
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 1_000);
+    }
 }

@@ -8,6 +8,7 @@ mod actions;
 mod attach;
 mod bounds;
 mod cadence;
+mod calendars;
 mod collectors;
 mod concurrency;
 mod config_fuzz;
