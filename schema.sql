@@ -230,7 +230,9 @@ CREATE INDEX command_runs_blob ON command_runs (output_blob_id);
 -- searched, so content attached twice is indexed once.
 CREATE TABLE search_docs (
     id          INTEGER PRIMARY KEY,
-    -- field, note, snapshot, command (a command line), chunk
+    -- field, note, snapshot, command (a command line), chunk; action (version 8); lesson
+    -- and link (version 20, `ref` the lesson's list or where the link belongs); mark (a count
+    -- kept beside the index, never in it)
     kind        TEXT NOT NULL,
     -- NULL for a chunk: its attachments and command runs say whose it is.
     incident_pk INTEGER REFERENCES incidents (pk),
@@ -410,3 +412,7 @@ ALTER TABLE incidents ADD COLUMN published_at TEXT;
 -- review's service breakdown read `services` through json_each.
 ALTER TABLE incidents ADD COLUMN roles TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE incidents ADD COLUMN services TEXT NOT NULL DEFAULT '[]';
+
+-- The post-mortem in full-text search (version 20): impact, trigger and detection are indexed
+-- as fields, lessons and links as documents of kinds 'lesson' and 'link'. No table changes;
+-- the migration's Rust step indexes what versions 18 and 19 recorded.

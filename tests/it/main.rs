@@ -36,6 +36,7 @@ mod remind;
 mod review;
 mod roles;
 mod search;
+mod search_postmortem;
 mod similar;
 mod storage;
 mod team;
