@@ -385,7 +385,8 @@ impl Txn<'_> {
         })? {
             let (number, kind, field, new, text): Entry = row?;
             // What indexing it gives: none for a blank text (`index::add_doc`).
-            let (_, text) = super::search::timeline_doc(&kind, field.as_deref(), new.as_deref(), &text);
+            let (_, text) =
+                super::search::timeline_doc(&kind, field.as_deref(), new.as_deref(), &text);
             if !text.trim().is_empty() {
                 counts.entry((number, kind)).or_default().0 += 1;
             }
@@ -404,19 +405,21 @@ impl Txn<'_> {
         found.sort();
         Ok(found
             .into_iter()
-            .map(|((incident, kind), (entries, indexed))| match kind.as_str() {
-                "note" => IndexProblem::Notes {
-                    incident,
-                    notes: entries,
-                    indexed,
+            .map(
+                |((incident, kind), (entries, indexed))| match kind.as_str() {
+                    "note" => IndexProblem::Notes {
+                        incident,
+                        notes: entries,
+                        indexed,
+                    },
+                    _ => IndexProblem::Entries {
+                        incident,
+                        entry: kind,
+                        entries,
+                        indexed,
+                    },
                 },
-                _ => IndexProblem::Entries {
-                    incident,
-                    entry: kind,
-                    entries,
-                    indexed,
-                },
-            })
+            )
             .collect())
     }
 }

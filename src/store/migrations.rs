@@ -549,7 +549,11 @@ mod tests {
             ["4 link action 3 bug None https://bugs.example.com/[OPS]-4410"]
         );
         assert_eq!(search("public").len(), 1);
-        assert_eq!(search("incidents").len(), 1, "the title and URL are one text");
+        assert_eq!(
+            search("incidents").len(),
+            1,
+            "the title and URL are one text"
+        );
         // After the mark: indexed by the next search, once.
         assert_eq!(
             search("surge"),

@@ -35,7 +35,10 @@ fn written(env: &mut Env) {
     ])
     .ok();
     let lessons = [
-        ("--went-wrong", "The canary skipped the region that overloaded"),
+        (
+            "--went-wrong",
+            "The canary skipped the region that overloaded",
+        ),
         ("--went-well", "Both pagers rang within a minute"),
         ("--lucky", "The traffic surge came after the rollback"),
     ];
@@ -60,8 +63,7 @@ fn search_on(env: &Env, db: Option<&Path>, query: &str) -> Vec<Value> {
     }
     args.extend(["search", query, "--json"]);
     let run = env.run(&args);
-    let v: Value =
-        serde_json::from_str(run.ok()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    let v: Value = serde_json::from_str(run.ok()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
     v["results"].as_array().unwrap().clone()
 }
 

@@ -298,7 +298,14 @@ pub(super) fn index_entries(conn: &Connection, filter: &str) -> rusqlite::Result
              WHERE {filter} ORDER BY id"
         ))?
         .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })?
         .collect::<Result<_, _>>()?;
     for (pk, kind, field, new, at, text) in &entries {
