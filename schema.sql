@@ -230,7 +230,9 @@ CREATE INDEX command_runs_blob ON command_runs (output_blob_id);
 -- searched, so content attached twice is indexed once.
 CREATE TABLE search_docs (
     id          INTEGER PRIMARY KEY,
-    -- field, note, snapshot, command (a command line), chunk
+    -- field, note, snapshot, command (a command line), chunk; action (version 8); lesson
+    -- and link (version 20, `ref` the lesson's list or where the link belongs); mark (a count
+    -- kept beside the index, never in it)
     kind        TEXT NOT NULL,
     -- NULL for a chunk: its attachments and command runs say whose it is.
     incident_pk INTEGER REFERENCES incidents (pk),
@@ -416,3 +418,7 @@ ALTER TABLE incidents ADD COLUMN services TEXT NOT NULL DEFAULT '[]';
 -- themselves are recorded in the timeline, in the `detail` of the event that started or
 -- changed a clock, so later config changes do not rewrite the deadlines.
 ALTER TABLE incidents ADD COLUMN clock_rules TEXT NOT NULL DEFAULT '{}';
+
+-- The post-mortem in full-text search (version 21): impact, trigger and detection are indexed
+-- as fields, lessons and links as documents of kinds 'lesson' and 'link'. No table changes;
+-- the migration's Rust step indexes what versions 18 and 19 recorded.

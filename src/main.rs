@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use incident::cmd::Cli;
-use incident::ui::error::exit;
+use incident::ui::error::{CommandError, exit};
 use incident::ui::output;
 use std::process::ExitCode;
 
@@ -19,13 +19,7 @@ fn main() -> ExitCode {
             let _ = e.print();
             return ExitCode::from(exit::ERROR);
         }
-        // A usage error as clap writes it: the error, the usage line, where to find more
-        // (issue 18: squashed onto one line it read badly). Exit 1 like every error (clap's
-        // own 2 would read as `remind`'s "a deadline has passed").
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(exit::ERROR);
-        }
+        Err(e) => Err(usage_error(&e)),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),
@@ -40,4 +34,42 @@ fn main() -> ExitCode {
             ExitCode::from(e.code)
         }
     }
+}
+
+/// A usage error from clap as one line, like every other error: clap's message with its own
+/// line breaks made spaces (not joined by semicolons), the usage of the command it is about,
+/// and that command's `--help`.
+fn usage_error(e: &clap::Error) -> CommandError {
+    let rendered = e.render().to_string();
+    let mut message = String::new();
+    let mut usage = None;
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(u) = line.strip_prefix("Usage: ") {
+            usage = Some(u.to_string());
+        } else if !line.starts_with("For more information") {
+            let part = line.strip_prefix("error: ").unwrap_or(line);
+            if !message.is_empty() {
+                message.push_str(if part.starts_with("tip:") { " (" } else { " " });
+            }
+            message.push_str(part);
+            if part.starts_with("tip:") {
+                message.push(')');
+            }
+        }
+    }
+    let Some(u) = usage else {
+        // A value refused by the command's own parser: its message says what to do.
+        return CommandError::new(message);
+    };
+    let hint = {
+        {
+            // `incident export <NUMBERS>...` → `incident export --help`.
+            let command: Vec<&str> = u
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['<', '[', '-']))
+                .collect();
+            format!("usage: {u} (`{} --help` says more)", command.join(" "))
+        }
+    };
+    CommandError::new(message).with_hint(hint)
 }

@@ -263,6 +263,12 @@ fn index_problem(p: &IndexProblem) -> String {
             notes,
             indexed,
         } => format!("incident {incident}: {notes} note(s), {indexed} indexed"),
+        IndexProblem::Entries {
+            incident,
+            entry,
+            entries,
+            indexed,
+        } => format!("incident {incident}: {entries} {entry}(s), {indexed} indexed"),
         IndexProblem::MissingWords { documents } => {
             format!("{documents} indexed text(s) have no words in the full-text index")
         }

@@ -15,8 +15,8 @@ pub struct Args {
 }
 
 /// Needs no config or database: it works where the config is broken.
-pub fn run(args: Args) -> Result<(), CommandError> {
-    let mut command = <super::Cli as clap::CommandFactory>::command();
+/// `command` is the whole command line's definition.
+pub fn run(args: Args, mut command: clap::Command) -> Result<(), CommandError> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "incident", &mut script);
     let text = String::from_utf8(script)

@@ -15,8 +15,8 @@ pub struct Args {
 }
 
 /// Needs no config or database: it works where the config is broken.
-pub fn run(args: Args) -> Result<(), CommandError> {
-    let command = <super::Cli as clap::CommandFactory>::command();
+/// `command` is the whole command line's definition.
+pub fn run(args: Args, command: clap::Command) -> Result<(), CommandError> {
     let Some(dir) = args.dir else {
         let mut page = Vec::new();
         render(&command, "incident", &mut page)?;

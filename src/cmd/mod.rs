@@ -150,12 +150,17 @@ pub enum Command {
     Man(man::Args),
 }
 
+/// The command line's definition, for what is generated from it (completions, manual pages).
+fn cli_definition() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 pub fn run(cli: Cli) -> Result<(), CommandError> {
     // What needs no settings runs before they are read, so it works where the config is
     // broken: `config default` is what a config error recommends.
     let cli = match cli.command {
-        Command::Completion(args) => return completion::run(args),
-        Command::Man(args) => return man::run(args),
+        Command::Completion(args) => return completion::run(args, cli_definition()),
+        Command::Man(args) => return man::run(args, cli_definition()),
         Command::Config(config::Args {
             what: config::What::Default,
         }) => return config::print_default(),

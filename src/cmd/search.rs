@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// Only one kind of text
-    #[arg(long, value_parser = ["note", "log", "snapshot", "command", "field", "action"])]
+    #[arg(long, value_parser = ["note", "log", "snapshot", "command", "field", "action", "lesson", "link"])]
     pub kind: Option<String>,
     /// At most this many results (texts and log lines); 0 for all
     #[arg(long, value_name = "N", default_value_t = 20)]
@@ -457,7 +457,8 @@ fn json_lines(
     Ok(())
 }
 
-/// Where in the incident a text is: "note at 2026-11-29 10:05", "field root_cause".
+/// Where in the incident a text is: "note at 2026-11-29 10:05", "field root_cause"; else the
+/// document's own: "went wrong" (a lesson's list), "action 7 bug" (a link).
 fn place(h: &Hit) -> String {
     match h.kind.as_str() {
         "note" => format!("note at {}", time::display(h.at)),

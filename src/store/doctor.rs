@@ -43,6 +43,14 @@ pub enum IndexProblem {
         notes: i64,
         indexed: i64,
     },
+    /// Post-mortem lessons or links (`entry`) up to the index's mark that are not indexed (or
+    /// indexed twice).
+    Entries {
+        incident: i64,
+        entry: String,
+        entries: i64,
+        indexed: i64,
+    },
     /// Documents that are not in the full-text index.
     MissingWords { documents: i64 },
     /// Words in the full-text index for documents that are gone.
@@ -314,16 +322,8 @@ impl Txn<'_> {
     /// Each incident field against its document: one with the field's text when the field
     /// has words (`index::add_doc` skips blank texts), none when it is blank.
     fn field_index_problems(&self) -> Result<Vec<IndexProblem>> {
-        const FIELDS: [&str; 6] = [
-            "title",
-            "description",
-            "root_cause",
-            "resolution",
-            "prevention",
-            "lessons_learned",
-        ];
         let mut found = Vec::new();
-        for field in FIELDS {
+        for field in super::search::FIELDS {
             let sql = format!(
                 "SELECT i.number, i.\"{field}\",
                         (SELECT count(*) FROM search_docs d
@@ -360,7 +360,8 @@ impl Txn<'_> {
         Ok(found)
     }
 
-    /// The notes up to the index's mark, counted per incident against their documents.
+    /// The notes, lessons and links up to the index's mark, counted per incident and kind
+    /// against their documents (a blank note has none).
     fn note_index_problems(&self) -> Result<Vec<IndexProblem>> {
         let through: i64 = self
             .tx
@@ -371,40 +372,54 @@ impl Txn<'_> {
             )
             .optional()?
             .unwrap_or(0);
-        let mut notes: HashMap<i64, (i64, i64)> = HashMap::new();
-        let mut stmt = self.tx.prepare(
-            "SELECT i.number, e.text FROM events e JOIN incidents i ON i.pk = e.incident_pk
-             WHERE e.kind = 'note' AND e.id <= ?1",
-        )?;
+        let kinds = super::search::TIMELINE_KINDS;
+        let mut counts: HashMap<(i64, String), (i64, i64)> = HashMap::new();
+        let mut stmt = self.tx.prepare(&format!(
+            "SELECT i.number, e.kind, e.field, e.new_value, e.text
+             FROM events e JOIN incidents i ON i.pk = e.incident_pk
+             WHERE e.kind IN ({kinds}) AND e.id <= ?1"
+        ))?;
+        type Entry = (i64, String, Option<String>, Option<String>, String);
         for row in stmt.query_map([through], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })? {
-            let (number, text) = row?;
+            let (number, kind, field, new, text): Entry = row?;
+            // What indexing it gives: none for a blank text (`index::add_doc`).
+            let (_, text) =
+                super::search::timeline_doc(&kind, field.as_deref(), new.as_deref(), &text);
             if !text.trim().is_empty() {
-                notes.entry(number).or_default().0 += 1;
+                counts.entry((number, kind)).or_default().0 += 1;
             }
         }
-        let mut stmt = self.tx.prepare(
-            "SELECT i.number, count(*) FROM search_docs d JOIN incidents i ON i.pk = d.incident_pk
-             WHERE d.kind = 'note' GROUP BY i.number",
-        )?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-            let (number, docs) = row?;
-            notes.entry(number).or_default().1 = docs;
+        let mut stmt = self.tx.prepare(&format!(
+            "SELECT i.number, d.kind, count(*) FROM search_docs d
+             JOIN incidents i ON i.pk = d.incident_pk
+             WHERE d.kind IN ({kinds}) GROUP BY i.number, d.kind"
+        ))?;
+        for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            let (number, kind, docs): (i64, String, i64) = row?;
+            counts.entry((number, kind)).or_default().1 = docs;
         }
-        let mut found: Vec<IndexProblem> = notes
+        let mut found: Vec<((i64, String), (i64, i64))> =
+            counts.into_iter().filter(|(_, (n, d))| n != d).collect();
+        found.sort();
+        Ok(found
             .into_iter()
-            .filter(|(_, (n, d))| n != d)
-            .map(|(incident, (notes, indexed))| IndexProblem::Notes {
-                incident,
-                notes,
-                indexed,
-            })
-            .collect();
-        found.sort_by_key(|p| match p {
-            IndexProblem::Notes { incident, .. } => *incident,
-            _ => 0,
-        });
-        Ok(found)
+            .map(
+                |((incident, kind), (entries, indexed))| match kind.as_str() {
+                    "note" => IndexProblem::Notes {
+                        incident,
+                        notes: entries,
+                        indexed,
+                    },
+                    _ => IndexProblem::Entries {
+                        incident,
+                        entry: kind,
+                        entries,
+                        indexed,
+                    },
+                },
+            )
+            .collect())
     }
 }

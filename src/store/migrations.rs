@@ -60,6 +60,11 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
     (include_str!("migrations/0019_roles.sql"), None),
     // Calendars (issue 16 item 4): the rule of each stored deadline.
     (include_str!("migrations/0020_clock_rules.sql"), None),
+    // The post-mortem's prose, lessons and links in full-text search: version 21.
+    (
+        include_str!("migrations/0021_search_postmortem.sql"),
+        Some(Step::Rows(super::search::index_postmortem)),
+    ),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in
@@ -505,6 +510,67 @@ mod tests {
                 "7 command command 1 Some(1) pod/[updater]-5c deleted",
             ]
         );
+    }
+
+    #[test]
+    fn version_21_indexes_the_post_mortem_recorded_before_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_stepwise(&mut conn, 19).unwrap();
+        // As version 19 left them: the guide's fields indexed, the post-mortem's prose, the
+        // lessons and links not, the notes' mark past the first three entries.
+        conn.execute_batch(
+            r#"INSERT INTO incidents (uuid, number, title, severity, status, detected_at,
+                 opened_at, created_by, updated_at, impact, "trigger", detection)
+             VALUES ('u', 4, 'Search returns 500s', 'P1', 'RESOLVED', '2026-11-20T14:00:00Z',
+                 '2026-11-20T14:00:00Z', 'alice', '2026-11-20T15:30:00Z',
+                 'Queries failed for 66 minutes in tokyo', 'A config push doubled the fanout',
+                 '');
+             INSERT INTO search_docs (id, kind, incident_pk, ref, at, body)
+             VALUES (1, 'field', 1, 'title', '2026-11-20T15:30:00Z', 'Search returns 500s');
+             INSERT INTO search (rowid, text) VALUES (1, 'Search returns 500s');
+             INSERT INTO events (incident_pk, at, recorded_at, author, kind, field, new_value,
+                 text, uuid)
+             VALUES (1, '2026-11-20T15:31:00Z', '2026-11-20T15:31:00Z', 'alice', 'lesson',
+                    'went_wrong', NULL, 'The canary skipped the overloaded region', 'e-1'),
+                (1, '2026-11-20T15:32:00Z', '2026-11-20T15:32:00Z', 'alice', 'link', NULL,
+                    'https://status.example.com/incidents/812', 'Public status page', 'e-2'),
+                (1, '2026-11-20T15:33:00Z', '2026-11-20T15:33:00Z', 'alice', 'link', '3',
+                    'https://bugs.example.com/OPS-4410', '', 'e-3'),
+                (1, '2026-11-20T15:34:00Z', '2026-11-20T15:34:00Z', 'alice', 'lesson', 'lucky',
+                    NULL, 'The surge came after the rollback', 'e-4');
+             UPDATE search_state SET notes_through = 3;"#,
+        )
+        .unwrap();
+        migrate_with(&mut conn, &judging()).unwrap();
+        let mut search = |query: &str| found(&mut conn, query);
+        assert_eq!(
+            search("tokyo"),
+            ["4 field impact None Queries failed for 66 minutes in [tokyo]"]
+        );
+        assert_eq!(
+            search("fanout"),
+            ["4 field trigger None A config push doubled the [fanout]"]
+        );
+        assert_eq!(
+            search("canary"),
+            ["4 lesson went wrong None The [canary] skipped the overloaded region"]
+        );
+        assert_eq!(
+            search("ops"),
+            ["4 link action 3 bug None https://bugs.example.com/[OPS]-4410"]
+        );
+        assert_eq!(search("public").len(), 1);
+        assert_eq!(
+            search("incidents").len(),
+            1,
+            "the title and URL are one text"
+        );
+        // After the mark: indexed by the next search, once.
+        assert_eq!(
+            search("surge"),
+            ["4 lesson lucky None The [surge] came after the rollback"]
+        );
+        assert_eq!(search("500s").len(), 1, "the title stays indexed once");
     }
 
     #[test]

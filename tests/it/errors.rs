@@ -313,7 +313,7 @@ fn usage_errors_exit_1_and_help_exits_0() {
     assert_eq!(help.code, 0);
     assert!(
         help.stdout
-            .contains("Exit codes: 0 success, 1 error, 2 (remind) an SLA deadline has passed.")
+            .contains("  2    `remind`: an SLA deadline has passed")
     );
     let bare = env.run(&["action"]);
     assert_eq!(bare.code, 1);

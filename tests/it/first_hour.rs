@@ -133,3 +133,23 @@ fn help_lists_every_exit_code() {
         assert!(help.contains(code), "--help lacks {code:?}:\n{help}");
     }
 }
+
+/// A usage error is one line that reads as a sentence: clap's message, the command's usage and
+/// its own `--help` (it was clap's lines joined by semicolons, pointing at `incident --help`).
+#[test]
+fn usage_errors_read_as_one_sentence_with_the_commands_usage() {
+    let env = Env::new();
+    let run = env.run(&["export"]);
+    assert_eq!(
+        run.err(),
+        "error: the following required arguments were not provided: <NUMBERS>...; usage: \
+         incident export <NUMBERS>... (`incident export --help` says more)"
+    );
+    let run = env.run(&["open", "--foo", "P1", "x"]);
+    assert_eq!(
+        run.err(),
+        "error: unexpected argument '--foo' found (tip: to pass '--foo' as a value, use '-- \
+         --foo'); usage: incident open [OPTIONS] <SEVERITY> <TITLE> (`incident open --help` \
+         says more)"
+    );
+}

@@ -38,6 +38,7 @@ mod remind;
 mod review;
 mod roles;
 mod search;
+mod search_postmortem;
 mod similar;
 mod storage;
 mod team;

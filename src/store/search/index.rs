@@ -4,15 +4,32 @@
 use super::lines::{blob_lines, line_rowid};
 use rusqlite::{Connection, OptionalExtension, params};
 
-/// Incident fields indexed, by their column names (also `Field::key`).
-const FIELDS: [&str; 6] = [
+/// Incident fields indexed, by their column names (also `Field::key`): the guide's, then the
+/// post-mortem's prose (version 18 added the columns, version 21 indexes them).
+pub(in crate::store) const FIELDS: [&str; 9] = [
     "title",
     "description",
     "root_cause",
     "resolution",
     "prevention",
     "lessons_learned",
+    "impact",
+    "trigger",
+    "detection",
 ];
+
+/// The fields version 6 indexed: the columns a database had then. A migration's step reads
+/// only the columns of its version, so version 6 cannot index all of `FIELDS`.
+pub(super) const FIELDS_OF_V6: &[&str] = FIELDS.split_at(6).0;
+
+/// The fields version 21 indexes for what versions 18 to 20 recorded without indexing them.
+pub(super) const FIELDS_OF_V20: &[&str] = FIELDS.split_at(6).1;
+
+/// The kinds of timeline entries whose text is indexed, each as a document of that kind:
+/// notes, post-mortem lessons and links (`timeline_doc`). They are indexed in batches, when a
+/// search runs (`index_new_notes`), not when written, so that writing one stays one insert and
+/// a pull of many writes no full-text segment per entry.
+pub(in crate::store) const TIMELINE_KINDS: &str = "'note', 'lesson', 'link'";
 
 pub(in crate::store) fn add_doc(
     conn: &Connection,
@@ -81,7 +98,7 @@ pub(in crate::store) fn drop_deleted_words(conn: &Connection) -> rusqlite::Resul
 
 /// Re-indexes the incident's fields whose text differs from what is indexed.
 pub(in crate::store) fn index_fields(conn: &Connection, incident_pk: i64) -> rusqlite::Result<()> {
-    fields_to_docs(conn, incident_pk, None)
+    fields_to_docs(conn, incident_pk, &FIELDS, None)
 }
 
 /// `index_fields` for a pull, which writes thousands of incidents in one transaction: the texts
@@ -94,7 +111,7 @@ pub(in crate::store) fn index_fields_later(
     incident_pk: i64,
     mark: i64,
 ) -> rusqlite::Result<()> {
-    fields_to_docs(conn, incident_pk, Some(mark))
+    fields_to_docs(conn, incident_pk, &FIELDS, Some(mark))
 }
 
 /// Puts the field documents added after `mark` (by `index_fields_later`) into the full-text
@@ -117,18 +134,28 @@ pub(in crate::store) fn last_doc(conn: &Connection) -> rusqlite::Result<i64> {
     })
 }
 
-/// The fields' documents brought up to date; with `later`, only in `search_docs` for the
+/// The documents of `fields` brought up to date; with `later`, only in `search_docs` for the
 /// documents added after that mark (see `index_fields_later`).
-fn fields_to_docs(conn: &Connection, incident_pk: i64, later: Option<i64>) -> rusqlite::Result<()> {
+pub(super) fn fields_to_docs(
+    conn: &Connection,
+    incident_pk: i64,
+    fields: &[&str],
+    later: Option<i64>,
+) -> rusqlite::Result<()> {
+    // Quoted: `trigger` is an SQL keyword.
+    let columns: Vec<String> = fields.iter().map(|f| format!("\"{f}\"")).collect();
     let row: Vec<String> = conn
-        .prepare_cached(
-            "SELECT title, description, root_cause, resolution, prevention, lessons_learned,
-                    updated_at
-             FROM incidents WHERE pk = ?1",
-        )?
-        .query_row([incident_pk], |r| (0..7).map(|i| r.get(i)).collect())?;
-    let at = &row[6];
-    for (field, text) in FIELDS.iter().zip(&row) {
+        .prepare_cached(&format!(
+            "SELECT {}, updated_at FROM incidents WHERE pk = ?1",
+            columns.join(", ")
+        ))?
+        .query_row([incident_pk], |r| {
+            (0..=fields.len()).map(|i| r.get(i)).collect()
+        })?;
+    let Some((at, row)) = row.split_last() else {
+        return Ok(());
+    };
+    for (field, text) in fields.iter().zip(row) {
         let indexed: Option<(i64, Option<String>)> = conn
             .prepare_cached(
                 "SELECT id, body FROM search_docs
@@ -244,29 +271,84 @@ pub(in crate::store) fn index_pending_notes(conn: &Connection) -> rusqlite::Resu
     index_new_notes(conn)
 }
 
-/// Indexes the notes written since the last time and moves the mark past them.
+/// Indexes the notes, lessons and links written since the last time and moves the mark past
+/// them; how many.
 pub(super) fn index_new_notes(conn: &Connection) -> rusqlite::Result<usize> {
-    let through: i64 = conn.query_row(
-        "SELECT notes_through FROM search_state WHERE id = 1",
-        [],
-        |r| r.get(0),
+    let indexed = index_entries(
+        conn,
+        &format!(
+            "id > (SELECT notes_through FROM search_state WHERE id = 1)
+             AND kind IN ({TIMELINE_KINDS})"
+        ),
     )?;
-    let notes: Vec<(i64, i64, String, String)> = conn
-        .prepare("SELECT id, incident_pk, at, text FROM events WHERE id > ?1 AND kind = 'note' ORDER BY id")?
-        .query_map([through], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_, _>>()?;
-    for (_, pk, at, text) in &notes {
-        index_note(conn, *pk, at, text)?;
-    }
     conn.execute(
         "UPDATE search_state SET notes_through = (SELECT coalesce(max(id), 0) FROM events) WHERE id = 1",
         [],
     )?;
-    Ok(notes.len())
+    Ok(indexed)
 }
 
-fn index_note(conn: &Connection, incident_pk: i64, at: &str, text: &str) -> rusqlite::Result<()> {
-    add_doc(conn, "note", Some(incident_pk), "", at, text)
+/// Indexes the timeline entries `filter` (a condition on `events`) selects, in recorded order;
+/// how many.
+pub(super) fn index_entries(conn: &Connection, filter: &str) -> rusqlite::Result<usize> {
+    type Entry = (i64, String, Option<String>, Option<String>, String, String);
+    let entries: Vec<Entry> = conn
+        .prepare(&format!(
+            "SELECT incident_pk, kind, field, new_value, at, text FROM events
+             WHERE {filter} ORDER BY id"
+        ))?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (pk, kind, field, new, at, text) in &entries {
+        let (reference, text) = timeline_doc(kind, field.as_deref(), new.as_deref(), text);
+        add_doc(conn, kind, Some(*pk), &reference, at, &text)?;
+    }
+    Ok(entries.len())
+}
+
+/// What a timeline entry is indexed as: its place within the incident (what `search` prints
+/// after the kind: "lesson went wrong", "link action 7 bug") and its text. A note is its text;
+/// a lesson its text under its list; a link its title and URL.
+pub(in crate::store) fn timeline_doc(
+    kind: &str,
+    field: Option<&str>,
+    new: Option<&str>,
+    text: &str,
+) -> (String, String) {
+    match kind {
+        "lesson" => {
+            let list = match field {
+                Some("went_well") => "went well",
+                Some("went_wrong") => "went wrong",
+                Some("lucky") => "lucky",
+                _ => "",
+            };
+            (list.to_string(), text.to_string())
+        }
+        "link" => {
+            let place = match field {
+                Some(action) => format!("action {action} bug"),
+                None => "supporting information".to_string(),
+            };
+            let url = new.unwrap_or_default();
+            let text = if text.trim().is_empty() {
+                url.to_string()
+            } else {
+                format!("{text}\n{url}")
+            };
+            (place, text)
+        }
+        _ => (String::new(), text.to_string()),
+    }
 }
 
 /// A snapshot's summary and findings, and each item's error and raw text (log tails, command

@@ -1,6 +1,9 @@
 //! The schema steps that build the indexes over what was recorded before (see migrations.rs).
 
-use super::index::{index_blob, index_command_line, index_fields, index_new_notes, index_snapshot};
+use super::index::{
+    FIELDS_OF_V6, FIELDS_OF_V20, fields_to_docs, index_blob, index_command_line, index_entries,
+    index_new_notes, index_snapshot,
+};
 
 /// Version 6: indexes everything recorded before search existed, but for the chunks of logs
 /// and command output, which version 8 indexes apart.
@@ -11,7 +14,7 @@ pub(in crate::store) fn backfill(tx: &rusqlite::Transaction) -> rusqlite::Result
             .collect::<Result<_, _>>()
     };
     for pk in ids("SELECT pk FROM incidents ORDER BY pk")? {
-        index_fields(tx, pk)?;
+        fields_to_docs(tx, pk, FIELDS_OF_V6, None)?;
     }
     index_new_notes(tx)?;
     for id in ids("SELECT id FROM snapshots WHERE incident_pk IS NOT NULL ORDER BY id")? {
@@ -20,6 +23,28 @@ pub(in crate::store) fn backfill(tx: &rusqlite::Transaction) -> rusqlite::Result
     for id in ids("SELECT id FROM command_runs ORDER BY id")? {
         index_command_line(tx, id)?;
     }
+    Ok(())
+}
+
+/// Version 20: what versions 18 and 19 recorded for the post-mortem without indexing it: the
+/// incidents' impact, trigger and detection, and the lessons and links up to the index's mark
+/// (those after it are indexed by the next search, with the notes).
+pub(in crate::store) fn index_postmortem(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+    let incidents: Vec<i64> = tx
+        .prepare(
+            "SELECT pk FROM incidents WHERE impact <> '' OR \"trigger\" <> '' OR detection <> ''
+             ORDER BY pk",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for pk in incidents {
+        fields_to_docs(tx, pk, FIELDS_OF_V20, None)?;
+    }
+    index_entries(
+        tx,
+        "id <= (SELECT notes_through FROM search_state WHERE id = 1)
+         AND kind IN ('lesson', 'link')",
+    )?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
-//! Full-text search (SQLite FTS5) over everything recorded: incident fields, notes, snapshot
-//! texts, command lines and action items (`search`, one row per text, ranked by bm25), and
+//! Full-text search (SQLite FTS5) over everything recorded: incident fields (the post-mortem's
+//! prose among them), notes, post-mortem lessons and links, snapshot texts, command lines and
+//! action items (`search`, one row per text, ranked by bm25), and
 //! every line of attached logs and command output (`search_line`, one row per line, in file
 //! order), so that a query's AND, NOT, phrases and NEAR hold within one text or one line.
 //!
@@ -29,12 +30,12 @@ mod growth;
 mod reference;
 
 pub(super) use index::{
-    drop_deleted_words, forget_blobs, index_action, index_blob, index_command_run, index_fields,
-    index_fields_later, index_fields_since, index_pending_notes, index_snapshot, last_doc,
-    replace_doc,
+    FIELDS, TIMELINE_KINDS, drop_deleted_words, forget_blobs, index_action, index_blob,
+    index_command_run, index_fields, index_fields_later, index_fields_since, index_pending_notes,
+    index_snapshot, last_doc, replace_doc, timeline_doc,
 };
 pub use lines::Highlighter;
-pub(super) use migrate::{backfill, index_lines, index_logs_apart};
+pub(super) use migrate::{backfill, index_lines, index_logs_apart, index_postmortem};
 pub use run::{Found, LogMatches, LogRef};
 pub use similar::Similar;
 
@@ -84,7 +85,7 @@ pub struct SearchQuery<'q> {
     /// Only this incident (its number).
     pub incident: Option<i64>,
     pub since: Option<Timestamp>,
-    /// field, note, snapshot, command, log, action.
+    /// field, note, lesson, link, snapshot, command, log, action.
     pub kind: Option<&'q str>,
     /// At most this many results (texts and lines); None for all.
     pub limit: Option<usize>,
@@ -98,10 +99,11 @@ pub struct SearchQuery<'q> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub number: i64,
-    /// field, note, snapshot, command, log, action.
+    /// field, note, lesson, link, snapshot, command, log, action.
     pub kind: String,
     /// Which one within the incident: 'root_cause', 'snapshot 1 logs/app=updater',
-    /// 'attachment 2', 'command 3', 'action 7'.
+    /// 'attachment 2', 'command 3', 'action 7', 'went wrong' (a lesson's list), 'action 7 bug'
+    /// or 'supporting information' (a link).
     pub reference: String,
     pub at: Timestamp,
     /// bm25 (lower is better).
