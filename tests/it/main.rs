@@ -8,6 +8,7 @@ mod actions;
 mod attach;
 mod bounds;
 mod cadence;
+mod calendar_clocks;
 mod calendars;
 mod collectors;
 mod concurrency;
