@@ -77,6 +77,20 @@ pub fn target_text(seconds: i64) -> String {
     }
 }
 
+/// A span of open hours to the second, in hours at most: `62h 30m`, `1h 0m 1s`.
+fn hours_span(seconds: i64) -> String {
+    let s = seconds.unsigned_abs();
+    let (h, m, sec) = (s / 3_600, s % 3_600 / 60, s % 60);
+    match (h, m, sec) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, sec) => format!("{m}m {sec}s"),
+        (h, 0, 0) => format!("{h}h"),
+        (h, m, 0) => format!("{h}h {m}m"),
+        (h, m, sec) => format!("{h}h {m}m {sec}s"),
+    }
+}
+
 /// A span to the second, every unit between the largest and the smallest that is not zero:
 /// `5d 0h 30m`, `4h 5m`, `15m`, `1h 0m 1s`. A post-mortem needs the exact figure that
 /// `time::human_duration` rounds away (`5d 0h 30m` is not `5d`). The sign is dropped.
@@ -211,6 +225,11 @@ fn clock(
     let target_seconds = match (calendar, rule) {
         (Some(_), Some(r)) => i64::try_from(r.target_seconds).unwrap_or(i64::MAX),
         _ => elapsed.saturating_add(margin),
+    };
+    // Open hours are not days: 62 h 30 m on 09:00-17:00 is not "2d 14h 30m".
+    let span = |seconds: i64| match calendar {
+        Some(_) => hours_span(seconds),
+        None => span(seconds),
     };
     let outcome = match c.state {
         ClockState::Running => format!("{} left", span(margin)),

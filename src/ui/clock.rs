@@ -41,6 +41,16 @@ pub fn explain_text(histories: &[History], paint: &Paint) -> String {
     s
 }
 
+/// Open time in hours and minutes, never days: `72h`, `23h 30m`.
+fn open_hours(seconds: u64) -> String {
+    let (h, m) = (seconds / 3_600, seconds % 3_600 / 60);
+    match (h, m) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h {m}m"),
+    }
+}
+
 fn secs(n: u64) -> String {
     human_duration(i64::try_from(n).unwrap_or(i64::MAX))
 }
@@ -48,7 +58,11 @@ fn secs(n: u64) -> String {
 /// "target 24h on business (Mon-Fri 09:00-17:00, Europe/Berlin), 96h closed skipped, due …",
 /// and for an incident recorded before terms were kept, that it follows the config.
 fn terms_text(under: &Under, deadline: Timestamp) -> String {
-    let mut text = format!("target {}", secs(under.target_seconds));
+    let mut text = match &under.calendar {
+        // Open hours are not days: 72 hours on 09:00-17:00 take nine working days.
+        Some(_) => format!("target {}", open_hours(under.target_seconds)),
+        None => format!("target {}", secs(under.target_seconds)),
+    };
     match &under.calendar {
         Some(calendar) => {
             text.push_str(&format!(" on calendar {calendar}"));

@@ -86,7 +86,7 @@ fn explain_tells_the_calendar_and_the_closed_hours_skipped() {
     let text = env.run(&["sla", "explain", "1"]).ok().to_string();
     assert!(
         text.contains(
-            "started at the detection: P3 target 1d on calendar business (Mon-Fri 09:00-17:00, \
+            "started at the detection: P3 target 24h on calendar business (Mon-Fri 09:00-17:00, \
              Europe/Berlin), 4d of closed hours skipped, due 2026-12-09 15:00"
         ),
         "{text}"
@@ -130,6 +130,16 @@ fn a_pause_takes_out_only_the_open_hours_it_covers() {
     assert!(
         text.contains("resumed after 1h 30m paused: due 2026-12-10 08:30"),
         "{text}"
+    );
+    // The post-mortem counts in open hours: 30 m Friday and 7 h Monday since the resume.
+    env.at("2026-12-07T16:00:00Z");
+    let pm = env.run(&["postmortem", "1"]).ok().to_string();
+    assert!(
+        pm.contains(
+            "Not acknowledged yet, 7h 30m so far against a target of 24h on calendar business \
+             (open hours only): 16h 30m left"
+        ),
+        "{pm}"
     );
 }
 
