@@ -15,7 +15,9 @@ use std::path::Path;
 
 const WARMUP: usize = 5;
 const RUNS: usize = 60;
-/// A probe whose words ("checkout", "api", "spike", "eu", "customer") all occur in the log.
+/// A probe whose words ("checkout", "api", "spike", "eu", "customer") all occur in the log,
+/// with identifiers ("5xx" occurs, "lb-eu-1" does not), opened affecting `checkout-api` (as
+/// every tenth incident of the log does).
 const TITLE: &str = "checkout API: 5xx spike for EU customers (lb-eu-1, 10.0.4.17)";
 
 fn main() {
@@ -43,6 +45,8 @@ fn main() {
             "open",
             "P2",
             TITLE,
+            "--service",
+            "checkout-api",
             "--no-snapshot",
         ]);
         cmd
