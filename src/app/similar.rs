@@ -58,10 +58,7 @@ pub fn past(txn: &Txn, incident: &Incident, limit: usize) -> Result<Vec<Similar>
     let Some(&oldest) = texts.last() else {
         return Ok(past);
     };
-    let hits = terms
-        .iter()
-        .map(|t| txn.texts_matching_from(t, oldest))
-        .collect::<Result<Vec<_>, _>>()?;
+    let hits = txn.texts_matching_each_from(&terms, oldest)?;
     add(
         txn.similar(pk, at, &weigh(&texts, &hits), services, limit)?,
         &mut past,

@@ -36,17 +36,31 @@ impl Txn<'_> {
         Ok(ids)
     }
 
-    /// The ids of the texts from `from` on matching `fts` (one term of a probe): of the
-    /// `similar_texts` of a query ORing it with others, those that hold it. FTS5 seeks to
-    /// `from`, so only the term's newest matches are read.
-    pub fn texts_matching_from(&self, fts: &str, from: i64) -> Result<Vec<i64>, StoreError> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT rowid FROM search WHERE search MATCH ?1 AND rowid >= ?2")?;
-        let ids = stmt
-            .query_map(params![fts, from], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(ids)
+    /// For each of `terms` (one FTS5 query each, the terms of a probe), the ids of the texts
+    /// from `from` on matching it: of the `similar_texts` of the query ORing them, those that
+    /// hold it. FTS5 seeks to `from`, so only each term's newest matches are read; one
+    /// statement for them all (a statement whose MATCH is bound anew is prepared anew).
+    pub fn texts_matching_each_from(
+        &self,
+        terms: &[String],
+        from: i64,
+    ) -> Result<Vec<Vec<i64>>, StoreError> {
+        // CROSS JOIN: a MATCH per term.
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT t.key, s.rowid FROM json_each(?1) t CROSS JOIN search s
+             WHERE s.search MATCH t.value AND s.rowid >= ?2",
+        )?;
+        let json = serde_json::to_string(terms).unwrap_or_else(|_| "[]".into());
+        let mut hits = vec![Vec::new(); terms.len()];
+        let mut rows = stmt.query(params![json, from])?;
+        while let Some(row) = rows.next()? {
+            let term: i64 = row.get(0)?;
+            let hit = usize::try_from(term).ok().and_then(|t| hits.get_mut(t));
+            if let Some(hit) = hit {
+                hit.push(row.get(1)?);
+            }
+        }
+        Ok(hits)
     }
 
     /// Up to `limit` incidents opened before `incident_pk` (at `opened_at`; recorded before it
