@@ -198,8 +198,35 @@ impl App {
         &self,
         f: impl FnOnce(&Txn, &Actor) -> Result<T, E>,
     ) -> Result<T, E> {
-        let actor = self.actor();
         let mut store = self.store(Mode::ReadWrite)?;
+        let value = self.commit(&mut store, f)?;
+        drop(store);
+        self.share();
+        Ok(value)
+    }
+
+    /// [`App::write`], then `then` in a read transaction on the same connection once the
+    /// write is committed and shared: what a command shows after its write (`open`'s past
+    /// incidents) without opening the database a second time (its schema is read again on
+    /// every opening).
+    pub fn write_then_read<T, U>(
+        &self,
+        f: impl FnOnce(&Txn, &Actor) -> Result<T, AppError>,
+        then: impl FnOnce(&Txn, T) -> Result<U, AppError>,
+    ) -> Result<U, AppError> {
+        let mut store = self.store(Mode::ReadWrite)?;
+        let value = self.commit(&mut store, f)?;
+        self.share();
+        let txn = store.read()?;
+        then(&txn, value)
+    }
+
+    fn commit<T, E: From<StoreError>>(
+        &self,
+        store: &mut Store,
+        f: impl FnOnce(&Txn, &Actor) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let actor = self.actor();
         let txn = store.write()?;
         let value = f(&txn, &actor)?;
         if self.settings.team.is_some() {
@@ -209,17 +236,7 @@ impl App {
         }
         txn.commit()?;
         store.bound_wal();
-        drop(store);
-        self.share();
         Ok(value)
-    }
-
-    /// The incident as stored now: after a write has been shared, the team may have numbered it.
-    pub fn reloaded(&self, incident: Incident) -> Result<Incident, AppError> {
-        if self.settings.team.is_none() {
-            return Ok(incident);
-        }
-        self.read(|txn| Ok(txn.incident_at(incident.pk)?))
     }
 
     /// Runs `f` in one read transaction.

@@ -1,13 +1,13 @@
 //! `incident open`: record a new incident, start both SLA clocks, and list the past incidents
 //! most like it.
 
-use crate::app::App;
 use crate::app::record;
 use crate::app::similar;
+use crate::app::{App, AppError};
 use crate::domain::model::{Incident, Severity};
 use crate::domain::sla;
 use crate::domain::workflow::NewIncident;
-use crate::store::Similar;
+use crate::store::{Similar, Txn};
 use crate::ui::clock::clock_line;
 use crate::ui::error::CommandError;
 use crate::ui::output::{self, Paint};
@@ -76,9 +76,8 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         started_at: app.time(args.started.as_deref())?,
         services,
     };
-    let incident = app.write(|txn, actor| record::open(txn, actor, new))?;
-    let incident = app.reloaded(incident)?;
-    let past = past(app, &incident)?;
+    let (incident, past) =
+        app.write_then_read(|txn, actor| record::open(txn, actor, new), past(app))?;
     let paint = Paint::stdout();
     if !args.json {
         // Printed before the snapshot starts: the number is what a responder needs first,
@@ -159,22 +158,23 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
         started_at,
         services,
     };
-    let (incident, seq) = app.write(|txn, actor| {
-        let incident = record::open(txn, actor, new)?;
-        let mut change = record::begin(
-            txn,
-            actor,
-            "the snapshot",
-            incident.number,
-            Some(snap.taken_at.max(incident.opened_at)),
-        )?;
-        let seq = txn.insert_snapshot(Some(incident.pk), &snap)?;
-        change.snapshot(seq, &snap.summary);
-        change.health("score", None, health.score, verdict.clone());
-        Ok((record::save(txn, actor, change)?, seq))
-    })?;
-    let incident = app.reloaded(incident)?;
-    let past = past(app, &incident)?;
+    let ((incident, past), seq) = app.write_then_read(
+        |txn, actor| {
+            let incident = record::open(txn, actor, new)?;
+            let mut change = record::begin(
+                txn,
+                actor,
+                "the snapshot",
+                incident.number,
+                Some(snap.taken_at.max(incident.opened_at)),
+            )?;
+            let seq = txn.insert_snapshot(Some(incident.pk), &snap)?;
+            change.snapshot(seq, &snap.summary);
+            change.health("score", None, health.score, verdict.clone());
+            Ok((record::save(txn, actor, change)?, seq))
+        },
+        |txn, (incident, seq)| Ok((past(app)(txn, incident)?, seq)),
+    )?;
     if args.json {
         let mut v = crate::report::view::incident(&incident, app.now);
         v["snapshot"] = serde_json::json!({"seq": seq, "summary": snap.summary});
@@ -193,9 +193,19 @@ fn auto(app: &App, args: Args) -> Result<(), CommandError> {
     output::out(&past_text(&past, app.now, &paint))
 }
 
-/// The past incidents like the one just opened (`[open] similar` of them).
-fn past(app: &App, incident: &Incident) -> Result<Vec<Similar>, CommandError> {
-    Ok(app.read(|txn| Ok(similar::past(txn, incident, app.settings.similar)?))?)
+/// The incident just opened as stored now (with a team log, the team may have numbered it),
+/// and the past incidents like it (`[open] similar` of them), read in the transaction
+/// `App::write_then_read` begins after the write.
+fn past(app: &App) -> impl Fn(&Txn, Incident) -> Result<(Incident, Vec<Similar>), AppError> {
+    |txn, incident| {
+        let incident = if app.settings.team.is_some() {
+            txn.incident_at(incident.pk)?
+        } else {
+            incident
+        };
+        let past = similar::past(txn, &incident, app.settings.similar)?;
+        Ok((incident, past))
+    }
 }
 
 /// "incident 12: P1 title" and both deadlines: what a responder needs first; and, when it was

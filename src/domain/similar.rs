@@ -37,59 +37,130 @@ fn significant_words(text: &str) -> Vec<String> {
 /// Words of a probe beyond these add little to the ranking and cost a lookup each.
 const MAX_TERMS: usize = 16;
 
-/// The FTS5 query for texts like `texts` (an incident's title first, then its description, and
-/// its services once it has them): any of their significant words, title words first, each
-/// quoted, a plural also without its `s` (`("connections" OR "connection")`). A word holds
-/// only letters (`key` splits on everything else and drops digits), so no quote,
-/// parenthesis, `-` or `:` of the text reaches FTS5 as syntax. None when no word is
-/// significant.
+/// The FTS5 query for texts like `texts` (an incident's title first, then its services and
+/// its description): any of `fts_terms`. None when no word is significant.
 pub fn fts_query(texts: &[&str]) -> Option<String> {
     let terms = fts_terms(texts);
     (!terms.is_empty()).then(|| terms.join(" OR "))
 }
 
 /// The FTS5 query for texts holding every significant word of `text` (as `fts_query` quotes
-/// them): the close matches, looked for before any word will do. None for fewer than two
-/// words, where it would be `fts_query`'s.
-pub fn fts_query_all(text: &str) -> Option<String> {
-    let terms = fts_terms(&[text]);
+/// them), and with `ids` every identifier too: the close matches, looked for before any word
+/// will do (identifiers first, as they tell one problem from another, `ORA-00060`; then
+/// without, as they also differ from one occurrence to the next, `cache-01`, `cache-02`).
+/// None for fewer than two terms, where it would be `fts_query`'s.
+pub fn fts_query_all(text: &str, ids: bool) -> Option<String> {
+    let terms: Vec<String> = terms(&[text])
+        .into_iter()
+        .filter(|t| ids || !t.id)
+        .map(|t| t.fts)
+        .collect();
     (terms.len() > 1).then(|| terms.join(" AND "))
 }
 
-fn fts_terms(texts: &[&str]) -> Vec<String> {
+/// The terms of a probe, each one FTS5 query (`fts_query` joins them with OR), in the order of
+/// the texts, at most MAX_TERMS: every significant word (as `key` keeps it: no digits, no stop
+/// words), quoted, a plural also without its `s` (`("connections" OR "connection")`); and
+/// every identifier, a run of letters and digits holding both, joined by `-`, `.`, `_`, `:`
+/// or `/` (`lb-eu-1`, `ORA-00060`, `5xx`, `p99`), as the phrase of its parts
+/// (`"lb eu 1"`: the index splits it so). A term holds only letters, digits and spaces
+/// inside its quotes, so no quote, parenthesis, `-` or `:` of the text reaches FTS5 as
+/// syntax. Plain numbers (`42`, `10.0.4.17`) are left out: mostly counts, times and
+/// addresses that match unrelated texts.
+pub fn fts_terms(texts: &[&str]) -> Vec<String> {
+    terms(texts).into_iter().map(|t| t.fts).collect()
+}
+
+struct Term {
+    /// What two terms are the same by: the stem of a word, the phrase of an identifier.
+    same: String,
+    fts: String,
+    id: bool,
+}
+
+fn terms(texts: &[&str]) -> Vec<Term> {
     // Whole words, not prefixes: FTS5 builds a prefix's whole list of texts before the first
-    // match, where a word's list is walked newest first and left at the bound. A plural is
-    // looked for as written and as `key` strips it.
-    let mut terms: Vec<(String, String)> = Vec::new();
+    // match, where a word's list is walked newest first and left at the bound.
+    let mut terms: Vec<Term> = Vec::new();
+    let joiner = |c: char| matches!(c, '-' | '.' | '_' | ':' | '/');
     for text in texts {
-        for word in text.split(|c: char| !c.is_alphanumeric()) {
-            if terms.len() >= MAX_TERMS {
-                return terms.into_iter().map(|t| t.1).collect();
-            }
-            let word: String = word
-                .to_lowercase()
-                .chars()
-                .filter(|c| !c.is_ascii_digit())
+        for chunk in text.split(|c: char| !c.is_alphanumeric() && !joiner(c)) {
+            let parts: Vec<String> = chunk
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|p| !p.is_empty())
+                .map(str::to_lowercase)
                 .collect();
-            let stem = significant_words(&word);
-            let Some(stem) = stem.first() else { continue };
-            if terms.iter().any(|t| &t.0 == stem) {
-                continue;
+            let digit = |p: &String| p.chars().any(|c| c.is_ascii_digit());
+            let letter = |p: &String| p.chars().any(char::is_alphabetic);
+            let mut found: Vec<Term> = parts
+                .iter()
+                .filter(|p| !digit(p))
+                .filter_map(|p| word(p))
+                .collect();
+            if parts.iter().any(digit) && parts.iter().any(letter) {
+                let phrase = parts.join(" ");
+                found.push(Term {
+                    fts: format!("\"{phrase}\""),
+                    same: phrase,
+                    id: true,
+                });
             }
-            let term = if *stem == word {
-                format!("\"{word}\"")
-            } else {
-                format!("(\"{word}\" OR \"{stem}\")")
-            };
-            terms.push((stem.clone(), term));
+            for term in found {
+                if terms.len() >= MAX_TERMS {
+                    return terms;
+                }
+                if !terms.iter().any(|t| t.same == term.same) {
+                    terms.push(term);
+                }
+            }
         }
     }
-    terms.into_iter().map(|t| t.1).collect()
+    terms
+}
+
+/// A word's term: as written and, a plural, as `key` strips it. None for a stop word.
+fn word(word: &str) -> Option<Term> {
+    let stem = significant_words(word).into_iter().next()?;
+    let fts = if stem == word {
+        format!("\"{word}\"")
+    } else {
+        format!("(\"{word}\" OR \"{stem}\")")
+    };
+    Some(Term {
+        same: stem,
+        fts,
+        id: false,
+    })
+}
+
+/// Weighs the texts a probe matched, `texts` newest first (ids in the index), by which of its
+/// terms each holds: `hits[t]` the texts from the oldest of `texts` on that match term `t`.
+/// A text's weight is the sum over the terms it holds of ln(1 + span / texts holding the
+/// term), the span being how many texts the index has from the oldest of `texts` to the
+/// newest: a term that few recent texts hold says more than one most hold (bm25's inverse
+/// document frequency, counted over the recent texts instead of the whole index, which FTS5
+/// counts by walking every text holding each term). Texts no term matched weigh 0.
+pub fn weigh(texts: &[i64], hits: &[Vec<i64>]) -> Vec<(i64, f64)> {
+    let (Some(&newest), Some(&oldest)) = (texts.iter().max(), texts.iter().min()) else {
+        return Vec::new();
+    };
+    let span = newest.saturating_sub(oldest).saturating_add(1) as f64;
+    let mut weights: Vec<(i64, f64)> = texts.iter().map(|&t| (t, 0.0)).collect();
+    for hit in hits.iter().filter(|h| !h.is_empty()) {
+        let idf = (1.0 + span / hit.len() as f64).ln();
+        let hit: std::collections::HashSet<&i64> = hit.iter().collect();
+        for (text, weight) in &mut weights {
+            if hit.contains(text) {
+                *weight += idf;
+            }
+        }
+    }
+    weights
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{fts_query, fts_query_all, key};
+    use super::{fts_query, fts_query_all, fts_terms, key, weigh};
 
     #[test]
     fn the_query_is_quoted_words_title_first() {
@@ -100,7 +171,7 @@ mod tests {
             ])
             .as_deref(),
             Some(
-                "\"checkout\" OR \"api\" OR (\"payments\" OR \"payment\") OR \"gateway\" OR \"upstream\" OR \"reset\" OR (\"pods\" OR \"pod\") OR \"oomkilled\" OR \"db\""
+                "\"checkout\" OR \"api\" OR \"502s\" OR (\"payments\" OR \"payment\") OR \"gateway\" OR \"upstream\" OR \"reset\" OR (\"pods\" OR \"pod\") OR \"oomkilled\" OR \"db\""
             )
         );
         assert_eq!(
@@ -109,12 +180,78 @@ mod tests {
         );
         assert_eq!(fts_query(&["\"(-:*)\" 42 a", ""]), None);
         assert_eq!(
-            fts_query_all("Redis: connections refused").as_deref(),
+            fts_query_all("Redis: connections refused", true).as_deref(),
             Some("(\"redis\" OR \"redi\") AND (\"connections\" OR \"connection\") AND \"refused\"")
         );
-        assert_eq!(fts_query_all("Redis!"), None);
+        assert_eq!(fts_query_all("Redis!", true), None);
         let long = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma";
         assert_eq!(fts_query(&[long]).unwrap().matches(" OR ").count(), 15);
+    }
+
+    #[test]
+    fn identifiers_with_digits_are_phrases_of_their_parts_and_numbers_are_left_out() {
+        assert_eq!(
+            fts_terms(&["checkout API: 5xx spike for EU customers (lb-eu-1, 10.0.4.17)"]),
+            [
+                "\"checkout\"",
+                "\"api\"",
+                "\"5xx\"",
+                "\"spike\"",
+                "\"eu\"",
+                "(\"customers\" OR \"customer\")",
+                "\"lb\"",
+                "\"lb eu 1\"",
+            ]
+        );
+        assert_eq!(
+            fts_terms(&["ORA-00060: deadlock on db_02/orders; p99 at 4.2s, 42 sessions"]),
+            [
+                "\"ora\"",
+                "\"ora 00060\"",
+                "\"deadlock\"",
+                "\"db\"",
+                "(\"orders\" OR \"order\")",
+                "\"db 02 orders\"",
+                "\"p99\"",
+                "\"4 2s\"",
+                "(\"sessions\" OR \"session\")",
+            ]
+        );
+        // Hostile joiners and quotes never reach FTS5: only letters, digits and spaces are
+        // quoted.
+        assert_eq!(
+            fts_query(&["\"x-1\"--:/ ./-_. -- a1\"b2 NEAR(c3)"]).as_deref(),
+            Some("\"x 1\" OR \"a1\" OR \"b2\" OR \"near\" OR \"c3\"")
+        );
+        // The close-match query with identifiers, and without (another host, the same
+        // problem).
+        assert_eq!(
+            fts_query_all("Redis refused on cache-01", true).as_deref(),
+            Some("(\"redis\" OR \"redi\") AND \"refused\" AND \"cache\" AND \"cache 01\"")
+        );
+        assert_eq!(
+            fts_query_all("Redis refused on cache-01", false).as_deref(),
+            Some("(\"redis\" OR \"redi\") AND \"refused\" AND \"cache\"")
+        );
+        assert_eq!(
+            fts_query_all("ORA-00060", true).as_deref(),
+            Some("\"ora\" AND \"ora 00060\"")
+        );
+        assert_eq!(fts_query_all("ORA-00060", false), None);
+    }
+
+    #[test]
+    fn a_term_few_recent_texts_hold_weighs_more() {
+        // Ten texts from 100 to 91 (newest first) in a span of ten: "common" in all of them,
+        // "rare" in 95 only, "none" in none.
+        let texts: Vec<i64> = (91..=100).rev().collect();
+        let common = texts.clone();
+        let w = weigh(&texts, &[common, vec![95], vec![]]);
+        let of = |id: i64| w.iter().find(|x| x.0 == id).unwrap().1;
+        assert!((of(100) - 2f64.ln()).abs() < 1e-9, "{w:?}");
+        assert!((of(95) - 2f64.ln() - 11f64.ln()).abs() < 1e-9, "{w:?}");
+        assert_eq!(w.len(), 10);
+        assert!(weigh(&[], &[vec![1]]).is_empty());
     }
 
     #[test]

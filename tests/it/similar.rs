@@ -165,3 +165,103 @@ fn hostile_title_characters_do_not_error() {
         "restarted pg_bouncer on db-1"
     );
 }
+
+/// Two past incidents alike in every word, both fixed, the older affecting checkout-api and
+/// the newer payments: the one sharing the new incident's service comes first, else the
+/// newer one.
+fn two_alike() -> Env {
+    let mut env = Env::new();
+    for (n, at, service, fix) in [
+        (
+            "1",
+            "2026-11-20T08:00:00Z",
+            "checkout-api",
+            "rolled back release 4.12",
+        ),
+        (
+            "2",
+            "2026-11-22T08:00:00Z",
+            "payments",
+            "restarted the workers",
+        ),
+    ] {
+        env.at(at);
+        env.run(&[
+            "open",
+            "P2",
+            "Checkout timeouts for EU users",
+            "--service",
+            service,
+        ])
+        .ok();
+        env.run(&["update", n, "--resolution", fix]).ok();
+        env.run(&["resolve", n]).ok();
+    }
+    env.at("2026-11-29T10:00:00Z");
+    env
+}
+
+#[test]
+fn a_past_incident_sharing_a_service_ranks_higher() {
+    // Every word of the title (the close matches), then a word more than either holds (any
+    // word), each with and without the service.
+    for title in [
+        "Checkout timeouts for EU users",
+        "Checkout timeouts for EU users on mobile",
+    ] {
+        for (service, first) in [(&["--service", "checkout-api"][..], [1, 2]), (&[], [2, 1])] {
+            let env = two_alike();
+            let mut args = vec!["open", "P2", title, "--json"];
+            args.extend(service);
+            let open = env.json(&args);
+            assert_eq!(numbers(&open["similar"]), first, "{title}: {open}");
+        }
+    }
+}
+
+#[test]
+fn identifiers_with_digits_count() {
+    let mut env = Env::new();
+    env.at("2026-11-20T08:00:00Z");
+    env.run(&[
+        "open",
+        "P2",
+        "Orders deadlock: ORA-00060 in the nightly batch",
+    ])
+    .ok();
+    env.run(&[
+        "update",
+        "1",
+        "--root-cause",
+        "two batch jobs lock orders in opposite order",
+    ])
+    .ok();
+    env.run(&["resolve", "1"]).ok();
+    env.at("2026-11-22T08:00:00Z");
+    env.run(&[
+        "open",
+        "P2",
+        "Orders deadlock in the nightly batch (ORA-04020)",
+    ])
+    .ok();
+    env.run(&["update", "2", "--root-cause", "a DDL during the batch"])
+        .ok();
+    env.run(&["resolve", "2"]).ok();
+    env.at("2026-11-29T10:00:00Z");
+    // The one with the same error code first (newer ones come first otherwise), by every
+    // word and identifier of the title and by any term alike.
+    for title in [
+        "orders deadlock ORA-00060",
+        "ORA-00060 on the orders database",
+    ] {
+        let open = env.json(&["open", "P2", title, "--json"]);
+        assert_eq!(numbers(&open["similar"])[..2], [1, 2], "{title}: {open}");
+    }
+    // Without it, the newer one first.
+    let open = env.json(&["open", "P2", "orders deadlock in the batch", "--json"]);
+    assert_eq!(numbers(&open["similar"])[..2], [2, 1], "{open}");
+    // 5xx is a word of its own (it was "xx" once, and matched nothing).
+    env.run(&["open", "P3", "Search 5xx on EU shard"]).ok();
+    let open = env.json(&["open", "P2", "5xx from checkout", "--json"]);
+    assert_eq!(numbers(&open["similar"]), [6], "{open}");
+}
