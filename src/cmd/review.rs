@@ -10,13 +10,8 @@ pub struct Args {
     /// The ISO week, like 2026-W48 (Monday 00:00 to Monday 00:00, local time) [default: last week]
     #[arg(long, value_name = "YYYY-Www", conflicts_with_all = ["since", "until"])]
     pub week: Option<String>,
-    /// The start of the window (TIME)
-    #[arg(
-        long,
-        value_name = "TIME",
-        allow_hyphen_values = true,
-        requires = "until"
-    )]
+    /// The start of the window (TIME); with no --until the window runs up to now
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub since: Option<String>,
     /// The end of the window (TIME), not included
     #[arg(
@@ -68,20 +63,48 @@ fn window_error(e: WindowError) -> CommandError {
 fn window(app: &App, args: &Args) -> Result<Window, CommandError> {
     let window = match (&args.week, &args.since, &args.until) {
         (Some(week), _, _) => Window::parse_week(week),
-        (None, Some(since), Some(until)) => {
+        (None, Some(since), until) => {
             let time = |flag: &str, arg: &str| {
                 crate::domain::time::parse_time(arg, app.now).map_err(|e| {
                     CommandError::new(format!("{flag}: {e}"))
                         .with_hint("the window runs from --since up to --until, like --since 2026-11-23 --until 2026-11-30")
                 })
             };
-            Window::between(time("--since", since)?, time("--until", until)?)
+            let until = match until {
+                Some(until) => time("--until", until)?,
+                None => app.now,
+            };
+            Window::between(time("--since", since)?, until)
         }
         _ => Ok(Window::last_complete_week(app.now)),
     };
     window
         .and_then(|w| w.started_by(app.now))
         .map_err(window_error)
+}
+
+/// What makes the window's review empty, if it is: nothing opened in it and nothing left
+/// unresolved at its end (and whether the log holds anything at all).
+fn nothing_in(
+    txn: &crate::store::Txn,
+    window: &Window,
+) -> Result<Option<&'static str>, crate::store::StoreError> {
+    let newest = |since| {
+        txn.list(&crate::store::ListFilter {
+            since,
+            limit: Some(1),
+            ..Default::default()
+        })
+    };
+    if newest(None)?.0.is_empty() {
+        return Ok(Some("the log holds no incidents yet, so nothing happened"));
+    }
+    let opened = newest(Some(window.since))?
+        .0
+        .iter()
+        .any(|i| i.opened_at < window.until);
+    let unresolved = !txn.unresolved_at(window.until)?.is_empty();
+    Ok((!opened && !unresolved).then_some("no incident was opened or unresolved"))
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
@@ -98,14 +121,19 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         _ => "review.md".into(),
     };
     let window = window(app, &args)?;
-    let context = app.read(|txn| {
-        Ok(review::context(
-            txn,
-            &window,
-            &app.settings.policy,
-            app.now,
-        )?)
+    let (context, empty) = app.read(|txn| {
+        let context = review::context(txn, &window, &app.settings.policy, app.now)?;
+        Ok((context, nothing_in(txn, &window)?))
     })?;
+    let defaulted = args.week.is_none() && args.since.is_none();
+    if let Some(what) = empty.filter(|_| defaulted) {
+        // The default window is last week: a new user's first review is all zeros.
+        let this_week = Window::week_of(app.now).label;
+        crate::ui::output::status(&format!(
+            "{what} in {}, the last complete week (the default); `incident review --week {this_week}` reviews this week so far, `--since -30d` the last 30 days",
+            window.label
+        ));
+    }
     match (format, &args.out) {
         // JSON is the context itself, whole to a file like any report.
         (Format::Json, Some(path)) if !args.context => {

@@ -153,3 +153,45 @@ fn usage_errors_read_as_one_sentence_with_the_commands_usage() {
          says more)"
     );
 }
+
+/// `review` alone reviews the last complete week: on a new log that is all zeros, so it says
+/// why and what to ask instead; `--since` alone runs up to now.
+#[test]
+fn an_empty_default_review_says_why_and_since_runs_up_to_now() {
+    let mut env = Env::new();
+    // Thursday of 2026-W49.
+    env.at("2026-12-03T10:00:00Z");
+    let first = env.run(&["review"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("the log holds no incidents yet, so nothing happened in 2026-W48, the last complete week (the default); `incident review --week 2026-W49` reviews this week so far"),
+        "{}",
+        first.stderr
+    );
+    env.run(&[
+        "open",
+        "P2",
+        "Checkout 502s from lb-eu-1 (10.0.4.17)",
+        "--no-snapshot",
+    ])
+    .ok();
+    let again = env.run(&["review"]);
+    assert!(
+        again
+            .stderr
+            .contains("no incident was opened or unresolved in 2026-W48"),
+        "{}",
+        again.stderr
+    );
+    let this_week = env.run(&["review", "--week", "2026-W49"]);
+    assert_eq!(this_week.code, 0, "{}", this_week.stderr);
+    assert!(
+        !this_week.stderr.contains("last complete week"),
+        "{}",
+        this_week.stderr
+    );
+    let since = env.json(&["review", "--since", "-1d", "--format", "json"]);
+    assert_eq!(since["window"]["until"], "2026-12-03T10:00:00Z", "{since}");
+    let until_alone = env.run(&["review", "--until", "2026-12-03"]);
+    assert_eq!(until_alone.code, 1);
+}
