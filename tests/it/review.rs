@@ -989,7 +989,7 @@ fn bad_input_is_one_line_with_a_hint() {
             &["--format", "json", "--template", "mine.md"],
             "error: --template renders md or html; with --format json the context is printed as it is",
         ),
-        (&["--since", "-7d"], "error: "),
+        (&["--until", "-7d"], "error: "),
     ];
     let before = env.db_bytes(&env.db());
     for (args, expected) in cases {
