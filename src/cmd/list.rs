@@ -85,7 +85,7 @@ fn table(incidents: &[Incident], now: Timestamp, paint: &Paint) -> String {
     let mut alarming = vec![false];
     for i in incidents {
         let c = sla::clocks(i, now);
-        alarming.push(c.breached());
+        alarming.push(c.late());
         let mut row = vec![
             i.number.to_string(),
             i.severity.to_string(),
@@ -124,6 +124,13 @@ fn sla_cell(status: Status, c: &Clocks) -> String {
     match status {
         Status::Open => running("respond", &c.respond),
         Status::Investigating => running("fix", &c.resolve),
+        Status::Resolved
+            if c.postmortem
+                .is_some_and(|p| p.state == sla::ClockState::Overdue) =>
+        {
+            let late = c.postmortem.map_or(0, |p| p.margin);
+            format!("post-mortem overdue {}", human_duration(late))
+        }
         Status::Resolved | Status::Closed => match (c.respond.breached(), c.resolve.breached()) {
             (false, false) => "met".into(),
             (true, false) => "respond breached".into(),

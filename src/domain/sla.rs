@@ -438,6 +438,15 @@ impl Clocks {
     pub fn breached(&self) -> bool {
         self.respond.breached() || self.resolve.breached()
     }
+
+    /// Breached, or with its post-mortem overdue: what `list --breached` lists (the review
+    /// counts overdue post-mortems too).
+    pub fn late(&self) -> bool {
+        self.breached()
+            || self
+                .postmortem
+                .is_some_and(|p| p.state == ClockState::Overdue)
+    }
 }
 
 #[cfg(test)]

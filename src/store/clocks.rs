@@ -36,7 +36,12 @@ impl Clock {
         match self {
             Clock::Respond => "acknowledged_at",
             Clock::Resolve => "resolved_at",
-            Clock::Postmortem => "closed_at",
+            // Publishing the post-mortem stops its clock as closing does, whichever came first
+            // (`Incident::postmortem_done_at`).
+            Clock::Postmortem => {
+                "(CASE WHEN published_at IS NOT NULL AND (closed_at IS NULL OR published_at < closed_at)
+                       THEN published_at ELSE closed_at END)"
+            }
         }
     }
 
@@ -408,7 +413,7 @@ mod tests {
         let breached: BTreeSet<i64> = db
             .incidents
             .iter()
-            .filter(|i| clocks(i, policy, at).breached())
+            .filter(|i| clocks(i, policy, at).late())
             .map(|i| i.number.0)
             .collect();
         assert_eq!(listed, breached, "list --breached at {at}");

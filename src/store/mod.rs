@@ -432,8 +432,8 @@ pub struct ListFilter {
     pub statuses: Vec<Status>,
     pub severities: Vec<Severity>,
     pub since: Option<Timestamp>,
-    /// Only incidents whose respond or fix clock is breached at this moment, by their stored
-    /// deadlines (`sla::Clocks::breached`).
+    /// Only incidents whose respond or fix clock is breached, or whose post-mortem is overdue,
+    /// at this moment, by their stored deadlines (`sla::Clocks::late`).
     pub breached: Option<Timestamp>,
     /// At most this many, newest first; `None` for all.
     pub limit: Option<u64>,
@@ -623,13 +623,14 @@ impl Txn<'_> {
             clauses.push(format!("opened_at >= {since}"));
         }
         if let Some(now) = filter.breached {
-            // `sla::Clocks::breached` over the stored deadlines (store::clocks), so that the
+            // `sla::Clocks::late` over the stored deadlines (store::clocks), so that the
             // filter loads no row it will not print.
             let now = clocks::Moment::At(&bind(":now".into(), time::to_rfc3339(now)));
             clauses.push(format!(
-                "({} OR {})",
+                "({} OR {} OR ({}))",
                 clocks::Clock::Respond.at(now).breached(),
-                clocks::Clock::Resolve.at(now).breached()
+                clocks::Clock::Resolve.at(now).breached(),
+                clocks::Clock::Postmortem.overdue(now)
             ));
         }
         // One row past the limit tells whether there are more, without counting them all.

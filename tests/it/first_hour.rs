@@ -195,3 +195,51 @@ fn an_empty_default_review_says_why_and_since_runs_up_to_now() {
     let until_alone = env.run(&["review", "--until", "2026-12-03"]);
     assert_eq!(until_alone.code, 1);
 }
+
+/// An overdue post-mortem is late work as the review counts it: `list --breached` lists it and
+/// the SLA column says so; publishing the post-mortem stops that clock everywhere, the
+/// review's count included.
+#[test]
+fn an_overdue_post_mortem_is_listed_as_late_until_published() {
+    let mut env = Env::new();
+    env.at("2026-11-24T09:00:00Z");
+    env.run(&[
+        "open",
+        "P2",
+        "Search indexer lagging (lag=1.8M, group search-idx)",
+        "--no-snapshot",
+    ])
+    .ok();
+    env.at("2026-11-24T10:00:00Z");
+    env.run(&[
+        "resolve",
+        "1",
+        "--resolution",
+        "restarted consumers on search-idx-2",
+    ])
+    .ok();
+    // The post-mortem was due 24h after the resolution.
+    env.at("2026-11-25T12:00:00Z");
+    let listed = env.json(&["list", "--breached", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    let table = env.run(&["list"]).ok().to_string();
+    assert!(table.contains("post-mortem overdue 2h"), "{table}");
+    let review = env.json(&["review", "--week", "2026-W48", "--format", "json"]);
+    assert_eq!(
+        review["at_end"]["postmortems_overdue"]["total"], 1,
+        "{review}"
+    );
+    env.run(&["postmortem", "status", "1", "published"]).ok();
+    env.at("2026-11-25T12:05:00Z");
+    assert_eq!(
+        env.json(&["list", "--breached", "--json"]),
+        serde_json::json!([])
+    );
+    let table = env.run(&["list"]).ok().to_string();
+    assert!(!table.contains("overdue"), "{table}");
+    let review = env.json(&["review", "--week", "2026-W48", "--format", "json"]);
+    assert_eq!(
+        review["at_end"]["postmortems_overdue"]["total"], 0,
+        "{review}"
+    );
+}
