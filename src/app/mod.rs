@@ -173,12 +173,18 @@ impl App {
 
     /// Who is acting, now, and under which SLA policy.
     pub fn actor(&self) -> Actor {
+        let author = self.settings.author.clone().unwrap_or_else(|| {
+            let fallback = crate::config::fallback_author();
+            if fallback.from.is_none() {
+                // Every event names its author: say so rather than record "unknown" silently.
+                (self.notice)(
+                    "recorded as 'unknown': nothing names you (no --author, INCIDENT_AUTHOR, author in the config, git user.name or $USER); `--author NAME` or INCIDENT_AUTHOR=NAME names you",
+                );
+            }
+            fallback.name
+        });
         Actor {
-            author: self
-                .settings
-                .author
-                .clone()
-                .unwrap_or_else(crate::config::fallback_author),
+            author,
             now: self.now,
             policy: self.settings.policy.clone(),
         }

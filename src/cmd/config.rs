@@ -38,10 +38,21 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
                 "config     {}\n",
                 config.as_deref().unwrap_or("(none; built-in defaults)")
             ));
-            text.push_str(&format!(
-                "author     {}\n",
-                s.author.as_deref().unwrap_or("(git user.name, else $USER)")
-            ));
+            // The name the next change is recorded under, and where it comes from.
+            let author = match &s.author {
+                Some(name) => format!("{name} (--author, INCIDENT_AUTHOR or the config)"),
+                None => {
+                    let fallback = crate::config::fallback_author();
+                    match fallback.from {
+                        Some(from) => format!("{} (from {from})", fallback.name),
+                        None => format!(
+                            "{} (no git user.name or $USER: set --author, INCIDENT_AUTHOR or author)",
+                            fallback.name
+                        ),
+                    }
+                }
+            };
+            text.push_str(&format!("author     {author}\n"));
             let templates = s.templates.as_ref().map(|p| p.display().to_string());
             text.push_str(&format!(
                 "templates  {}\n",

@@ -63,7 +63,8 @@ pub struct GlobalArgs {
     /// The config file [env: INCIDENT_CONFIG] [default: $XDG_CONFIG_HOME/incident/config.toml]
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Who the change is recorded as [env: INCIDENT_AUTHOR] [default: git user.name, else $USER]
+    /// Who the change is recorded as [env: INCIDENT_AUTHOR] [default: git user.name, else $USER;
+    /// `config show` says which]
     #[arg(long, global = true, value_name = "NAME")]
     pub author: Option<String>,
     /// A directory of templates that override the built-in ones [env: INCIDENT_TEMPLATES]

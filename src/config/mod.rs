@@ -472,8 +472,19 @@ fn expand(p: &str, home: Option<&Path>, base: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The author when no flag, variable or config names one, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FallbackAuthor {
+    pub name: String,
+    /// `git user.name` or `$USER`; none when neither gave a name and it is "unknown".
+    pub from: Option<&'static str>,
+}
+
+/// The name recorded when nothing names the author (containers often have neither source).
+pub const UNKNOWN_AUTHOR: &str = "unknown";
+
 /// The author when no flag, variable or config names one: git's user.name, then $USER.
-pub fn fallback_author() -> String {
+pub fn fallback_author() -> FallbackAuthor {
     let git = std::process::Command::new("git")
         .args(["config", "--get", "user.name"])
         .stdin(std::process::Stdio::null())
@@ -484,8 +495,22 @@ pub fn fallback_author() -> String {
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
-    git.or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| "unknown".to_string())
+    if let Some(name) = git {
+        return FallbackAuthor {
+            name,
+            from: Some("git user.name"),
+        };
+    }
+    match std::env::var("USER").ok().filter(|u| !u.is_empty()) {
+        Some(name) => FallbackAuthor {
+            name,
+            from: Some("$USER"),
+        },
+        None => FallbackAuthor {
+            name: UNKNOWN_AUTHOR.to_string(),
+            from: None,
+        },
+    }
 }
 
 #[cfg(test)]

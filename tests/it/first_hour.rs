@@ -243,3 +243,50 @@ fn an_overdue_post_mortem_is_listed_as_late_until_published() {
         "{review}"
     );
 }
+
+/// With no name anywhere (containers: no --author, no git user.name, no $USER) a change is
+/// recorded as "unknown" and says so; `config show` names who changes are recorded as.
+#[test]
+fn an_unknown_author_is_said_out_loud_and_config_show_names_the_author() {
+    let env = Env::new();
+    let run = |args: &[&str], user: Option<&str>| {
+        let mut cmd = env.command(args);
+        cmd.env_remove("INCIDENT_AUTHOR")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null");
+        if let Some(user) = user {
+            cmd.env("USER", user);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, _, stderr) = run(&["open", "P3", "Disk 91% on db-7", "--no-snapshot"], None);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("recorded as 'unknown': nothing names you"),
+        "{stderr}"
+    );
+    assert_eq!(env.json(&["show", "1", "--json"])["created_by"], "unknown");
+    let (_, shown, _) = run(&["config", "show"], None);
+    assert!(
+        shown.contains("author     unknown (no git user.name or $USER"),
+        "{shown}"
+    );
+    let (_, shown, _) = run(&["config", "show"], Some("r.okafor"));
+    assert!(
+        shown.contains("author     r.okafor (from $USER)"),
+        "{shown}"
+    );
+    let (code, _, stderr) = run(&["note", "1", "checked the disk"], Some("r.okafor"));
+    assert_eq!(code, Some(0));
+    assert!(!stderr.contains("unknown"), "{stderr}");
+    let shown = env.run(&["config", "show"]).ok().to_string();
+    assert!(
+        shown.contains("author     alice (--author, INCIDENT_AUTHOR or the config)"),
+        "{shown}"
+    );
+}
