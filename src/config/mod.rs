@@ -4,8 +4,10 @@
 mod collectors;
 mod health;
 mod reminders;
+mod serve;
 mod team;
 
+pub use serve::{IntakeSettings, ServeSettings, Tokens, check_listen};
 pub use team::{DEFAULT_SCHEMA, DEFAULT_TIMEOUT, TEAM_URL_ENV, TeamSettings};
 
 use crate::domain::model::Severity;
@@ -95,6 +97,8 @@ pub struct Settings {
     pub team: Option<TeamSettings>,
     /// How many past incidents like a new one `open` and `show` list (`[open] similar`).
     pub similar: usize,
+    /// `incident serve` and its Alertmanager intake (`[serve]`, `[intake]`).
+    pub serve: ServeSettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,6 +123,8 @@ struct FileConfig {
     exec: Option<ExecFile>,
     team: Option<team::TeamFile>,
     open: Option<OpenFile>,
+    serve: Option<serve::ServeFile>,
+    intake: Option<serve::IntakeFile>,
 }
 
 /// `[open]`: what `incident open` shows besides the incident.
@@ -243,6 +249,10 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
         env(TEAM_URL_ENV),
         flags.offline,
     )?;
+    let serve = match &source {
+        Some(src) => serve::resolve(src, file.serve.as_ref(), file.intake.as_ref())?,
+        None => ServeSettings::default(),
+    };
     Ok(Settings {
         db,
         config_file,
@@ -264,6 +274,7 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
             .as_ref()
             .and_then(|o| o.similar)
             .unwrap_or(DEFAULT_SIMILAR),
+        serve,
     })
 }
 

@@ -60,6 +60,8 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
     (include_str!("migrations/0019_roles.sql"), None),
     // Calendars (issue 16 item 4): the rule of each stored deadline.
     (include_str!("migrations/0020_clock_rules.sql"), None),
+    // The alert intake (issue 17 item 2): alert groups and their alerts.
+    (include_str!("migrations/0021_alert_groups.sql"), None),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in

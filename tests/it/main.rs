@@ -36,6 +36,7 @@ mod remind;
 mod review;
 mod roles;
 mod search;
+mod serve;
 mod similar;
 mod storage;
 mod team;
