@@ -27,9 +27,17 @@ struct Server {
 impl Server {
     /// Starts `incident serve` at the env's pinned time and waits for /healthz.
     fn start(env: &Env) -> Server {
+        Server::spawn(env, true)
+    }
+
+    /// `pinned`: at the env's pinned time, else on the real clock (for a real Alertmanager).
+    fn spawn(env: &Env, pinned: bool) -> Server {
         let port = free_port();
-        let child = env
-            .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
+        let mut cmd = env.command(&["serve", "--listen", &format!("127.0.0.1:{port}")]);
+        if !pinned {
+            cmd.env_remove("INCIDENT_NOW");
+        }
+        let child = cmd
             .env("AM_TOKEN", TOKEN)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -337,6 +345,35 @@ fn refusals_write_nothing() {
 }
 
 #[test]
+fn a_client_slow_to_send_its_headers_is_cut_off_and_blocks_no_one() {
+    use std::io::{Read, Write};
+    let env = env_at(
+        "2026-12-05T11:19:30Z",
+        &format!("{CONFIG}[serve]\nheader_timeout = \"1s\"\n"),
+    );
+    let server = Server::start(&env);
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    slow.write_all(b"POST /api/v1/alertmanager HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(
+        server.get("/healthz").unwrap().0,
+        200,
+        "others are answered"
+    );
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = slow.read_to_end(&mut answer);
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "cut off after about 1 s, took {took:?}"
+    );
+    assert!(incidents(&env).is_empty());
+}
+
+#[test]
 fn without_an_intake_token_the_intake_answers_503() {
     let env = env_at("2026-12-05T11:19:30Z", "");
     let server = Server::start(&env);
@@ -437,4 +474,128 @@ fn beyond_loopback_without_a_board_token_it_refuses_to_start() {
         .err()
         .to_string();
     assert!(line.contains("AM_TOKEN"), "{line}");
+}
+
+/// Debian's `prometheus-alertmanager` (`.ci/run` installs it); without it the smoke test fails
+/// when INCIDENT_REQUIRE_SERVICES=1, else says SKIPPED.
+fn alertmanager_binary() -> Option<&'static str> {
+    const BIN: &str = "prometheus-alertmanager";
+    let found = std::process::Command::new(BIN)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if found {
+        return Some(BIN);
+    }
+    if std::env::var(crate::common::services::REQUIRE_ENV).as_deref() == Ok("1") {
+        panic!("{BIN} is not installed: apt-get install prometheus-alertmanager");
+    }
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: serve smoke test: {BIN} is not installed (apt-get install prometheus-alertmanager)"
+    );
+    None
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_real_alertmanager_makes_one_incident_per_group_and_resends_add_nothing() {
+    let Some(bin) = alertmanager_binary() else {
+        return;
+    };
+    let env = env_at("2026-12-05T11:19:30Z", CONFIG);
+    let server = Server::spawn(&env, false);
+    let dir = env.home().join("alertmanager");
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let config = format!(
+        "route:\n  receiver: incident\n  group_by: ['alertname']\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 2s\n\
+         receivers:\n  - name: incident\n    webhook_configs:\n      - url: http://127.0.0.1:{}/api/v1/alertmanager\n        send_resolved: true\n        max_alerts: 100\n        http_config:\n          authorization:\n            type: Bearer\n            credentials: {TOKEN}\n",
+        server.port
+    );
+    std::fs::write(dir.join("am.yml"), config).unwrap();
+    let port = free_port();
+    let _am = Killed(
+        std::process::Command::new(bin)
+            .arg(format!("--config.file={}", dir.join("am.yml").display()))
+            .arg(format!("--storage.path={}", dir.join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--cluster.listen-address=")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let am = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    wait_until("Alertmanager is ready", || {
+        agent()
+            .get(&am("/-/ready"))
+            .call()
+            .is_ok_and(|r| r.status() == 200)
+    });
+    let started = chrono::Utc::now() - chrono::Duration::seconds(60);
+    let alerts = |ends: Option<chrono::DateTime<chrono::Utc>>| {
+        let alert = |name: &str, instance: &str, severity: &str| {
+            let mut a = json!({
+                "labels": {"alertname": name, "instance": instance, "severity": severity},
+                "annotations": {"summary": format!("{name} on {instance}")},
+                "startsAt": started.to_rfc3339(),
+            });
+            if let Some(e) = ends {
+                a["endsAt"] = json!(e.to_rfc3339());
+            }
+            a
+        };
+        json!([
+            alert("DiskFull", "db-1", "critical"),
+            alert("DiskFull", "db-2", "warning"),
+            alert("QueueBacklog", "worker-1", "warning"),
+        ])
+    };
+    let post = |body: Value| {
+        let r = agent()
+            .post(&am("/api/v2/alerts"))
+            .header("Content-Type", "application/json")
+            .send(body.to_string().as_bytes())
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    };
+    post(alerts(None));
+    wait_until("one incident per alert group", || {
+        incidents(&env).len() >= 2
+    });
+    // Resends every repeat_interval (2 s): wait for several, then nothing may have changed.
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    let list = incidents(&env);
+    assert_eq!(list.len(), 2, "{list:#?}");
+    let disk = list
+        .iter()
+        .find(|i| i["title"].as_str().unwrap().starts_with("DiskFull"))
+        .unwrap();
+    assert_eq!(disk["severity"], "P1", "the most severe alert of the group");
+    for i in &list {
+        let number = i["number"].to_string();
+        assert!(notes(&env, &number).is_empty(), "resends add nothing");
+    }
+    post(alerts(Some(chrono::Utc::now())));
+    wait_until("the resolutions are recorded", || {
+        list.iter().all(|i| {
+            notes(&env, &i["number"].to_string())
+                .last()
+                .map(String::as_str)
+                == Some("all alerts resolved")
+        })
+    });
+    assert_eq!(incidents(&env).len(), 2);
+    assert_eq!(server.stop(), 0);
 }
