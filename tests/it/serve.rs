@@ -374,6 +374,33 @@ fn a_client_slow_to_send_its_headers_is_cut_off_and_blocks_no_one() {
 }
 
 #[test]
+fn a_thousand_bad_requests_write_nothing_and_the_server_keeps_answering() {
+    let env = env_at("2026-12-05T11:19:30Z", CONFIG);
+    let server = Server::start(&env);
+    let good = recorded("01-firing-1alerts").to_string();
+    let mut seen = std::collections::BTreeMap::new();
+    for i in 0..1000 {
+        let (status, _) = match i % 4 {
+            0 => server.post(None, good.as_bytes()),
+            1 => server.post(Some(&format!("{TOKEN}x")), good.as_bytes()),
+            2 => server.post(Some(TOKEN), &good.as_bytes()[..i % good.len()]),
+            _ => server.post(Some(TOKEN), format!("{{\"version\":\"{i}\"}}").as_bytes()),
+        };
+        *seen.entry(status).or_insert(0) += 1;
+    }
+    assert_eq!(
+        seen,
+        [(400, 500), (401, 500)].into_iter().collect(),
+        "{seen:?}"
+    );
+    assert!(incidents(&env).is_empty(), "nothing written");
+    assert_eq!(
+        server.notify(&recorded("01-firing-1alerts"))["outcome"],
+        "opened"
+    );
+}
+
+#[test]
 fn without_an_intake_token_the_intake_answers_503() {
     let env = env_at("2026-12-05T11:19:30Z", "");
     let server = Server::start(&env);
