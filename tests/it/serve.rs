@@ -401,6 +401,37 @@ fn a_thousand_bad_requests_write_nothing_and_the_server_keeps_answering() {
 }
 
 #[test]
+fn sigterm_stops_accepting_and_waits_at_most_a_second_for_what_is_in_flight() {
+    use std::io::Write;
+    let env = env_at("2026-12-05T11:19:30Z", CONFIG);
+    let server = Server::start(&env);
+    let port = server.port;
+    // A request in flight that never finishes: its body is promised, not sent.
+    let mut stuck = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stuck
+        .write_all(
+            format!(
+                "POST /api/v1/alertmanager HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 1000\r\n\r\n{{"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    assert_eq!(server.stop(), 0);
+    let took = started.elapsed();
+    assert!(
+        took >= std::time::Duration::from_millis(900) && took < std::time::Duration::from_secs(3),
+        "drained for about a second: {took:?}"
+    );
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no longer accepting"
+    );
+    assert!(incidents(&env).is_empty());
+}
+
+#[test]
 fn without_an_intake_token_the_intake_answers_503() {
     let env = env_at("2026-12-05T11:19:30Z", "");
     let server = Server::start(&env);
