@@ -26,6 +26,8 @@
 //!   prints nothing.
 //! - [`app`]: orchestration shared by commands: the write path, snapshots into incidents,
 //!   redaction set-up, reminder rounds, the health monitor. Prints nothing.
+//! - [`serve`]: `incident serve`'s HTTP server (axum on tokio): the Alertmanager intake and
+//!   health endpoint, over `app`. Prints nothing.
 //! - [`ui`]: the terminal: output, colours, progress, the text of clocks and evidence, the one
 //!   command error with its hint and exit code.
 //! - [`cmd`]: the command line: one file per subcommand (`Args` and `run`), dispatched from one
@@ -45,6 +47,7 @@ pub mod domain;
 pub mod evidence;
 pub mod notify;
 pub mod report;
+pub mod serve;
 pub mod store;
 pub mod team;
 pub mod transfer;

@@ -7,6 +7,7 @@ pub mod attach;
 pub mod check;
 pub mod doctor;
 pub mod exec;
+pub mod intake;
 pub mod logs;
 pub mod monitor;
 pub mod pull;

@@ -27,6 +27,7 @@ mod resolve;
 mod review;
 mod role;
 mod search;
+mod serve;
 mod show;
 mod sla;
 mod snapshot;
@@ -140,6 +141,8 @@ pub enum Command {
     Config(config::Args),
     /// Check the database and the config: what is wrong and how to fix it (exit 1 when anything is)
     Doctor(doctor::Args),
+    /// Serve the Alertmanager intake over HTTP until SIGTERM or SIGINT
+    Serve(serve::Args),
     /// Push everything recorded here that the team log does not have yet
     Sync(sync::Args),
     /// The team log in PostgreSQL: create it, upgrade it, see its state
@@ -211,6 +214,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Template(cmd) => template::run(&app, cmd),
         Command::Config(args) => config::run(&app, args),
         Command::Doctor(args) => doctor::run(&app, args),
+        Command::Serve(args) => serve::run(&app, args),
         Command::Sync(args) => sync::run(&app, args),
         Command::Team(cmd) => team::run(&app, cmd),
         // Handled above, before the settings.

@@ -6,10 +6,12 @@ mod collectors;
 mod health;
 mod ics;
 mod reminders;
+mod serve;
 mod team;
 
 pub use calendars::{ALWAYS as NO_CALENDAR, DEFAULT_TIMEZONE};
 pub use ics::{FIRST as HOLIDAYS_FROM, LAST as HOLIDAYS_TO, MAX_DATES as MAX_HOLIDAYS};
+pub use serve::{IntakeSettings, ServeSettings, Tokens, check_listen};
 pub use team::{DEFAULT_SCHEMA, DEFAULT_TIMEOUT, TEAM_URL_ENV, TeamSettings};
 
 use crate::domain::model::Severity;
@@ -101,6 +103,8 @@ pub struct Settings {
     pub similar: usize,
     /// Every `[calendars.NAME]`, used by a clock or not (`policy` holds those in use).
     pub calendars: std::collections::BTreeMap<String, crate::domain::calendar::Calendar>,
+    /// `incident serve` and its Alertmanager intake (`[serve]`, `[intake]`).
+    pub serve: ServeSettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -126,6 +130,8 @@ struct FileConfig {
     team: Option<team::TeamFile>,
     open: Option<OpenFile>,
     calendars: Option<calendars::CalendarsFile>,
+    serve: Option<serve::ServeFile>,
+    intake: Option<serve::IntakeFile>,
 }
 
 /// `[open]`: what `incident open` shows besides the incident.
@@ -252,6 +258,10 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
         env(TEAM_URL_ENV),
         flags.offline,
     )?;
+    let serve = match &source {
+        Some(src) => serve::resolve(src, file.serve.as_ref(), file.intake.as_ref())?,
+        None => ServeSettings::default(),
+    };
     Ok(Settings {
         db,
         config_file,
@@ -274,6 +284,7 @@ pub fn load(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Setti
             .as_ref()
             .and_then(|o| o.similar)
             .unwrap_or(DEFAULT_SIMILAR),
+        serve,
     })
 }
 

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod env;
 pub mod event;
 pub mod explain;
+pub mod intake;
 pub mod model;
 pub mod postmortem;
 pub mod projection;

@@ -65,6 +65,8 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
         include_str!("migrations/0021_search_postmortem.sql"),
         Some(Step::Rows(super::search::index_postmortem)),
     ),
+    // The alert intake (issue 17 item 2): alert groups and their alerts: version 22.
+    (include_str!("migrations/0022_alert_groups.sql"), None),
 ];
 
 /// Version 12: the identities of the events written before, derived from their content in

@@ -6,6 +6,7 @@ mod clocks;
 mod deliveries;
 mod doctor;
 pub mod files;
+pub mod intake;
 mod migrations;
 mod monitor;
 mod purge;

@@ -30,17 +30,24 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "ui",
+        "serve",
         &[
             "domain", "evidence", "store", "collect", "config", "report", "notify", "transfer",
             "team", "app",
         ],
     ),
     (
+        "ui",
+        &[
+            "domain", "evidence", "store", "collect", "config", "report", "notify", "transfer",
+            "team", "app", "serve",
+        ],
+    ),
+    (
         "cmd",
         &[
             "domain", "evidence", "store", "collect", "config", "report", "notify", "transfer",
-            "team", "app", "ui",
+            "team", "app", "serve", "ui",
         ],
     ),
 ];
@@ -48,7 +55,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 /// The layers below the terminal: they report through return values and callbacks.
 const SILENT: &[&str] = &[
     "domain", "evidence", "store", "collect", "config", "report", "notify", "transfer", "team",
-    "app",
+    "app", "serve",
 ];
 
 /// In `src/cmd/`, the files that are not commands: the dispatch and the argument parsers.

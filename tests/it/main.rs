@@ -40,6 +40,7 @@ mod review;
 mod roles;
 mod search;
 mod search_postmortem;
+mod serve;
 mod similar;
 mod storage;
 mod team;

@@ -584,10 +584,13 @@ fn a_version_9_database_is_indexed_by_line_and_says_how_long_that_takes() {
     // Back to version 9 as it was: no line index, an empty index of chunks (and none of what
     // versions 11 to 20 added: stored clocks, event identities, the sync state, team numbers,
     // purges, the identities of the rows shared with a team log, delivery claims, the
-    // SLA pause, the post-mortem's fields, roles and services, the clock rules).
+    // SLA pause, the post-mortem's fields, roles and services, the clock rules; nor the
+    // alert intake's tables of version 22).
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     conn.execute_batch(
-        "ALTER TABLE incidents DROP COLUMN impact;
+        "DROP TABLE alerts;
+         DROP TABLE alert_groups;
+         ALTER TABLE incidents DROP COLUMN impact;
          ALTER TABLE incidents DROP COLUMN trigger;
          ALTER TABLE incidents DROP COLUMN detection;
          ALTER TABLE incidents DROP COLUMN published_at;

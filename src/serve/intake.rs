@@ -1,0 +1,117 @@
+//! `POST /api/v1/alertmanager`: the token, the body, the payload, then one write. Refusals are
+//! 4xx with a one-line reason and write nothing; 5xx only when the log cannot be written
+//! (Alertmanager retries 5xx, and drops 4xx).
+
+use super::{Shared, reply};
+use crate::app::{App, AppError, intake};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+/// SHA-256 of a token: comparing digests in constant time (`subtle`) tells nothing about the
+/// token's length or its first differing byte.
+pub(super) fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn authorized(headers: &HeaderMap, expected: &[u8; 32]) -> bool {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some((scheme, token)) = value.split_once(' ') else {
+        return false;
+    };
+    let given = digest(token.trim());
+    scheme.eq_ignore_ascii_case("bearer") && bool::from(given.ct_eq(expected))
+}
+
+pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let Some(expected) = &shared.intake_token else {
+        return reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the intake has no token: set [intake] token = \"${VAR}\" and VAR in the server's environment",
+        );
+    };
+    if !authorized(req.headers(), expected) {
+        let mut r = reply(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong bearer token (Authorization: Bearer TOKEN)",
+        );
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+        return r;
+    }
+    let limit = shared.serve.body_limit;
+    let body = match Limited::new(req.into_body(), limit).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            return reply(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "the body is over [serve] body_limit ({limit} bytes); set max_alerts in Alertmanager's webhook_configs"
+                ),
+            );
+        }
+        Err(e) => {
+            return reply(
+                StatusCode::BAD_REQUEST,
+                &format!("cannot read the body: {e}"),
+            );
+        }
+    };
+    let notification = match crate::domain::intake::parse(&body) {
+        Ok(n) => n,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let worker = shared.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let _one_at_a_time = worker.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let now = crate::domain::time::now()
+            .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        let app = App {
+            settings: worker.settings.clone(),
+            now,
+            notice: |_| {},
+        };
+        intake::receive(&app, &worker.serve.intake, &notification).map_err(|e| match e {
+            AppError::Store(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("cannot write the log: {}", e.line()),
+            ),
+            // Refused by the lifecycle (nothing written): retrying would not help.
+            other => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("cannot record the notification: {}", other.line()),
+            ),
+        })
+    })
+    .await;
+    match done {
+        Ok(Ok(outcome)) => {
+            let body = serde_json::json!({
+                "outcome": outcome.kind(),
+                "incident": outcome.number().map(|n| n.to_string()),
+            });
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                format!("{body}\n"),
+            )
+                .into_response()
+        }
+        Ok(Err((status, line))) => reply(status, &line),
+        Err(_) => reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the write stopped unexpectedly",
+        ),
+    }
+}
