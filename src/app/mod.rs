@@ -39,10 +39,11 @@ pub enum AppError {
     Workflow(#[from] WorkflowError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(
-        "nothing to collect: the config has no [kubernetes], [[database]], [[redis]] or [[command]]"
-    )]
-    NothingToCollect,
+    #[error("nothing to collect: {}", match .0 {
+        Some(path) => format!("the config ({}) has no [kubernetes], [[database]], [[redis]] or [[command]]", path.display()),
+        None => "there is no config file, so no collector ([kubernetes], [[database]], [[redis]], [[command]]) is set up".to_string(),
+    })]
+    NothingToCollect(Option<std::path::PathBuf>),
     #[error("incident {number} has no {}", match seq { Some(s) => format!("snapshot {s}"), None => "any snapshot".into() })]
     NoSnapshot { number: Number, seq: Option<i64> },
     #[error("this working copy gave no incident the number L{0}")]
@@ -73,7 +74,7 @@ impl AppError {
         match self {
             AppError::Workflow(e) => e.hint(),
             AppError::Store(e) => Some(e.hint().to_string()),
-            AppError::NothingToCollect => {
+            AppError::NothingToCollect(_) => {
                 Some("`incident config default` shows how to add them".into())
             }
             AppError::NoSnapshot { number, .. } => {

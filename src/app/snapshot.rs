@@ -12,7 +12,7 @@ use crate::store::StoredSnapshot;
 /// Refuses when nothing is configured to collect.
 pub fn require_collectors(app: &App) -> Result<(), AppError> {
     if app.settings.collectors.is_empty() {
-        return Err(AppError::NothingToCollect);
+        return Err(AppError::NothingToCollect(app.settings.config_file.clone()));
     }
     Ok(())
 }

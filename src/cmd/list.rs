@@ -52,13 +52,37 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         limit: (args.limit > 0).then_some(args.limit),
         services: super::args::service_names(&args.service)?,
     };
-    let (incidents, more) = app.read(|txn| Ok(txn.list(&filter)?))?;
+    let (incidents, more, any) = app.read(|txn| {
+        let (incidents, more) = txn.list(&filter)?;
+        // Whether the log holds anything at all: a mistyped --db is an empty new file.
+        let any = !incidents.is_empty()
+            || !txn
+                .list(&ListFilter {
+                    limit: Some(1),
+                    ..ListFilter::default()
+                })?
+                .0
+                .is_empty();
+        Ok((incidents, more, any))
+    })?;
     if args.json {
         let items: Vec<_> = incidents
             .iter()
             .map(|i| crate::report::view::incident(i, app.now))
             .collect();
         output::out_json(&serde_json::Value::Array(items))?;
+    } else if !any {
+        // Reads create no database: a mistyped --db is a file that does not exist.
+        let db = &app.settings.db;
+        let what = if db.exists() {
+            "no incidents in"
+        } else {
+            "no database at"
+        };
+        output::status(&format!(
+            "{what} {} yet (`incident config show` says which database is in use)",
+            db.display()
+        ));
     } else if incidents.is_empty() {
         output::status("no incidents match");
     } else {

@@ -51,6 +51,14 @@ pub enum WorkflowError {
         before: &'static str,
         before_at: Timestamp,
     },
+    /// `open`'s own times out of order: there is no incident yet to point at.
+    #[error("{what} at {} is before {before} at {}", time::display(*.at), time::display(*.before_at))]
+    OpenOutOfOrder {
+        what: &'static str,
+        at: Timestamp,
+        before: &'static str,
+        before_at: Timestamp,
+    },
     #[error("{what} at {} is in the future (now is {})", time::display(*.at), time::display(*.now))]
     Future {
         what: &'static str,
@@ -109,6 +117,9 @@ impl WorkflowError {
             WorkflowError::OutOfOrder { number, .. } => {
                 format!("check --at; `incident show {number}` lists the recorded times")
             }
+            WorkflowError::OpenOutOfOrder { .. } => {
+                "the impact start (--started) comes first, then the detection (--detected), then the open (--at)".into()
+            }
             WorkflowError::Future { .. } => "give a time up to now; relative times count back, like -15m".into(),
             WorkflowError::Empty(_) => "write something, or pipe it in with `-`".into(),
             WorkflowError::NoAction(_) => "`incident action list` shows the action items".into(),
@@ -165,8 +176,7 @@ pub fn open(
     not_future("the open", opened_at, actor.now)?;
     let detected_at = new.detected_at.unwrap_or(opened_at);
     if detected_at > opened_at {
-        return Err(WorkflowError::OutOfOrder {
-            number,
+        return Err(WorkflowError::OpenOutOfOrder {
             what: "the opening",
             at: opened_at,
             before: "the detection",
@@ -175,8 +185,7 @@ pub fn open(
     }
     let started_at = new.started_at.unwrap_or(detected_at);
     if started_at > detected_at {
-        return Err(WorkflowError::OutOfOrder {
-            number,
+        return Err(WorkflowError::OpenOutOfOrder {
             what: "the detection",
             at: detected_at,
             before: "the impact start",

@@ -41,6 +41,10 @@ impl RenderError {
     pub fn hint(&self) -> String {
         match self {
             RenderError::NotFound(_) => "`incident template list` lists them".into(),
+            // Reminders have no --context: the built-in template shows what it may use.
+            RenderError::Broken { file, .. } if file.ends_with("reminder.txt") => {
+                "`incident template show reminder.txt` prints the built-in one, whose opening comment lists what it receives; nothing was sent".into()
+            }
             RenderError::Broken { .. } => {
                 "`--context` prints the JSON the template receives; nothing was written".into()
             }

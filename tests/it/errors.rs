@@ -276,7 +276,13 @@ fn a_new_database_is_private_and_reads_do_not_create_one() {
     let env = Env::new();
     let run = env.run(&["list"]);
     assert_eq!(run.ok(), "");
-    assert_eq!(run.stderr, "no incidents match\n");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "no database at {} yet (`incident config show` says which database is in use)\n",
+            env.db().display()
+        )
+    );
     assert!(!env.db().exists(), "list does not create a database");
     env.run(&["show", "1"]).err();
     assert!(!env.db().exists());

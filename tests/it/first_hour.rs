@@ -290,3 +290,63 @@ fn an_unknown_author_is_said_out_loud_and_config_show_names_the_author() {
         "{shown}"
     );
 }
+
+/// Hints point at something that exists: no `show` of an incident never opened, no `--context`
+/// for reminders, the config file's absence named, the database a mistyped --db made.
+#[test]
+fn hints_point_at_something_that_exists() {
+    let env = Env::new();
+    let refused = env.run(&[
+        "open",
+        "P3",
+        "Disk 91% on db-7",
+        "--at",
+        "-2h",
+        "--detected",
+        "-1h",
+    ]);
+    let line = refused.err();
+    assert!(!line.contains("incident show"), "{line}");
+    assert!(
+        line.contains("then the detection (--detected), then the open (--at)"),
+        "{line}"
+    );
+    let check = env.run(&["check"]);
+    assert!(
+        check.err().contains("there is no config file"),
+        "{}",
+        check.stderr
+    );
+    let typo = env.home().join("incidnets.db");
+    let listed = env.run(&["--db", typo.to_str().unwrap(), "list"]);
+    assert_eq!(listed.code, 0);
+    assert!(
+        listed
+            .stderr
+            .contains(&format!("no database at {} yet", typo.display())),
+        "{}",
+        listed.stderr
+    );
+    // A broken reminder template: what to look at, and that nothing was sent.
+    let templates = env.home().join("tpl");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("reminder.txt"), "{{ incident.nope }\n").unwrap();
+    env.run(&[
+        "open",
+        "P1",
+        "Checkout down",
+        "--at",
+        "-1h",
+        "--no-snapshot",
+    ])
+    .ok();
+    let remind = env.run(&["--template-dir", templates.to_str().unwrap(), "remind"]);
+    assert!(
+        remind
+            .stderr
+            .contains("`incident template show reminder.txt`")
+            && !remind.stderr.contains("--context"),
+        "{}",
+        remind.stderr
+    );
+}
