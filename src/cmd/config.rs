@@ -17,7 +17,8 @@ pub struct Args {
 pub enum What {
     /// Print the default config, commented; a starting point for config.toml
     Default,
-    /// Print the settings in effect and where they came from
+    /// Print the settings in effect: database, config file, author (and where that name comes
+    /// from), templates, team log, SLA targets and calendars
     Show,
 }
 
