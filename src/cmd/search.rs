@@ -171,10 +171,9 @@ fn text(
     let mut head = String::new();
     for h in &found.texts {
         head.push_str(&format!(
-            "{}  {}  {}  {}\n    {}\n",
+            "{}  {}  {}\n    {}\n",
             paint.bold(&format!("incident {}", h.number)),
-            h.kind,
-            place(h),
+            what(h),
             paint.dim(&time::display(h.at)),
             h.snippet
         ));
@@ -464,6 +463,16 @@ fn place(h: &Hit) -> String {
         "note" => format!("note at {}", time::display(h.at)),
         "field" => format!("field {}", h.reference),
         _ => h.reference.clone(),
+    }
+}
+
+/// The kind and place of a text as one column, each word once: "note" (its time follows),
+/// "field root_cause", "lesson  went wrong", "link  action 7 bug".
+fn what(h: &Hit) -> String {
+    match h.kind.as_str() {
+        "note" => "note".to_string(),
+        "field" => format!("field {}", h.reference),
+        kind => format!("{kind}  {}", h.reference),
     }
 }
 

@@ -291,10 +291,20 @@ pub struct RedisInfo {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Keyspace(pub Vec<(String, i64)>);
 
-/// As the JSON holds it, `{"db0":12,"db3":2}`: how the evidence text shows it.
+/// In words, as the evidence text shows it: `1 key in db0`, `14 keys (db0 12, db3 2)`, `no
+/// keys` (the JSON keeps the map).
 impl std::fmt::Display for Keyspace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&serde_json::to_string(self).map_err(|_| std::fmt::Error)?)
+        let keys = |n: i64| if n == 1 { "key" } else { "keys" };
+        match self.0.as_slice() {
+            [] => f.write_str("no keys"),
+            [(db, n)] => write!(f, "{n} {} in {db}", keys(*n)),
+            all => {
+                let total = all.iter().fold(0i64, |t, (_, n)| t.saturating_add(*n));
+                let each: Vec<String> = all.iter().map(|(db, n)| format!("{db} {n}")).collect();
+                write!(f, "{total} {} ({})", keys(total), each.join(", "))
+            }
+        }
     }
 }
 

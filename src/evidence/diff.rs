@@ -158,7 +158,8 @@ fn freshness(subject: &str, before: Option<&Item>, after: Option<&Item>, out: &m
         let (Some(was), Some(now)) = (was, check.age_seconds) else {
             continue;
         };
-        if was == now {
+        // As shown: a change the display rounds away (10m 20s → 10m 40s) is no change.
+        if human_duration(was) == human_duration(now) {
             continue;
         }
         let what = if now < was { "fresher" } else { "staler" };

@@ -195,7 +195,7 @@ pub fn age_level(age_seconds: i64, t: &DataAgeThresholds) -> Option<(Level, u64)
 }
 
 /// The line the timeline shows: `14 pods (2 CrashLoopBackOff), 3 cronjobs (1 late: last run
-/// 5d ago), crypto_prices ok (data age 5d 2h), api-gateway ok`.
+/// 5d ago), crypto_prices reachable (data age 5d 2h), api-gateway ok`.
 pub fn summary(items_now: &[Item], findings: &[Finding]) -> String {
     let mut parts = Vec::new();
     for item in items_now {
@@ -230,7 +230,8 @@ pub fn summary(items_now: &[Item], findings: &[Finding]) -> String {
                     .filter_map(|c| c.age_seconds)
                     .max();
                 parts.push(match oldest {
-                    Some(age) => format!("{name} ok (data age {})", human_duration(age)),
+                    // Reachable, not "ok": how old the data is is for the verdict to judge.
+                    Some(age) => format!("{name} reachable (data age {})", human_duration(age)),
                     None => format!("{name} ok"),
                 });
             }
@@ -435,7 +436,7 @@ mod tests {
         );
         assert_eq!(
             summary(&items, &f),
-            "3 pods (1 CrashLoopBackOff, 1 not ready), 2 cronjobs (1 late: last run 5d 2h ago, 1 suspended), 1 job failed, crypto_prices ok (data age 5d 2h), api-gateway unreachable"
+            "3 pods (1 CrashLoopBackOff, 1 not ready), 2 cronjobs (1 late: last run 5d 2h ago, 1 suspended), 1 job failed, crypto_prices reachable (data age 5d 2h), api-gateway unreachable"
         );
     }
 }

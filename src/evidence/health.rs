@@ -240,7 +240,7 @@ pub fn assess(
         w.commands,
         commands(items, collectors, settings.score_pattern()),
     );
-    let lost: f64 = signals.iter().map(|s| s.lost).sum();
+    let lost: f64 = signals.iter().fold(0.0, |lost, s| lost + s.lost);
     let score = ((100.0 - lost).clamp(0.0, 100.0) * 10.0).round() / 10.0;
     let by_score = severity_by_score(score, &settings.below);
     let by_age = severity_by_age(data_age, &collectors.data_age);
@@ -274,7 +274,8 @@ fn push(signals: &mut Vec<Signal>, name: &'static str, weight: f64, targets: Tar
     signals.push(Signal {
         name,
         weight,
-        lost: costs.iter().map(|c| c.points).sum::<f64>().min(weight),
+        // A fold from +0.0: `Sum` of no floats is -0.0, which JSON prints as `-0.0`.
+        lost: costs.iter().fold(0.0, |lost, c| lost + c.points).min(weight),
         targets: targets.len(),
         costs,
     });

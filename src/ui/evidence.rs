@@ -216,14 +216,21 @@ fn database_text(d: &DatabaseData) -> String {
 }
 
 fn redis_text(d: &RedisData) -> String {
+    let clients = match d.info.connected_clients {
+        Some(1) => "1 client".to_string(),
+        Some(n) => format!("{n} clients"),
+        None => "- clients".to_string(),
+    };
     format!(
-        "  redis {} ({}), round trip {} ms, {} clients, {} memory, keys {}\n",
+        "  redis {} ({}), round trip {} ms, {clients}, {} memory, {}\n",
         or_dash(d.info.version.as_deref()),
         or_dash(d.info.role.as_deref()),
         millis(d.latency_ms),
-        or_dash(d.info.connected_clients),
         or_dash(d.info.used_memory_human.as_deref()),
-        or_dash(d.info.keys.as_ref())
+        d.info
+            .keys
+            .as_ref()
+            .map_or_else(|| "keys -".to_string(), ToString::to_string)
     )
 }
 

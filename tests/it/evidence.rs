@@ -66,7 +66,7 @@ run = ["sh", "-c", "echo 'health score: 42'"]
     let open = env.run(&["open", "P1", "Data collection stopped"]);
     let out = open.ok();
     assert!(
-        out.contains("snapshot 1: crypto_prices ok (data age 5h 30m), ml-features exit 0"),
+        out.contains("snapshot 1: crypto_prices reachable (data age 5h 30m), ml-features exit 0"),
         "{out}"
     );
     assert!(

@@ -350,3 +350,14 @@ fn hints_point_at_something_that_exists() {
         remind.stderr
     );
 }
+
+/// Wording that does not mislead: a healthy check's JSON loses 0.0 points, never `-0.0`.
+#[test]
+fn a_healthy_check_loses_zero_points_not_negative_zero() {
+    let env = Env::new();
+    env.write_config("[[command]]\nname = \"probe\"\nrun = [\"true\"]\n");
+    let run = env.run(&["check", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("-0.0"), "{}", run.stdout);
+    assert!(run.stdout.contains("\"lost\": 0.0"), "{}", run.stdout);
+}

@@ -29,7 +29,7 @@ fn finds_a_word_in_a_note_with_a_bracketed_snippet() {
     let out = env.run(&["search", "crashloopbackoff"]);
     let out = out.ok();
     assert!(
-        out.contains("incident 1  note  note at 2026-11-29 10:00"),
+        out.contains("incident 1  note  2026-11-29 10:00"),
         "{out}"
     );
     assert!(out.contains("[CrashLoopBackOff]"), "{out}");
