@@ -275,7 +275,10 @@ fn push(signals: &mut Vec<Signal>, name: &'static str, weight: f64, targets: Tar
         name,
         weight,
         // A fold from +0.0: `Sum` of no floats is -0.0, which JSON prints as `-0.0`.
-        lost: costs.iter().fold(0.0, |lost, c| lost + c.points).min(weight),
+        lost: costs
+            .iter()
+            .fold(0.0, |lost, c| lost + c.points)
+            .min(weight),
         targets: targets.len(),
         costs,
     });

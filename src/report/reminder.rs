@@ -246,7 +246,7 @@ mod tests {
         assert!(
             repeat
                 .text
-                .ends_with("; reminder 2). Next: incident resolve 3 --resolution TEXT"),
+                .ends_with("; still overdue). Next: incident resolve 3 --resolution TEXT"),
             "{}",
             repeat.text
         );

@@ -361,3 +361,24 @@ fn a_healthy_check_loses_zero_points_not_negative_zero() {
     assert!(!run.stdout.contains("-0.0"), "{}", run.stdout);
     assert!(run.stdout.contains("\"lost\": 0.0"), "{}", run.stdout);
 }
+
+/// The first reminder anyone receives, hours after a deadline, does not call itself
+/// "reminder 7": the repeat count is counted from the deadline, not from what was sent.
+#[test]
+fn a_first_reminder_long_after_the_deadline_does_not_count_repeats() {
+    let mut env = Env::new();
+    env.at("2026-11-29T10:00:00Z");
+    env.run(&[
+        "open",
+        "P1",
+        "Checkout 502s (lb-eu-1)",
+        "--at",
+        "-3h",
+        "--no-snapshot",
+    ])
+    .ok();
+    let run = env.run(&["remind"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.contains("still overdue"), "{}", run.stdout);
+    assert!(!run.stdout.contains("reminder "), "{}", run.stdout);
+}

@@ -28,10 +28,7 @@ fn finds_a_word_in_a_note_with_a_bracketed_snippet() {
         .ok();
     let out = env.run(&["search", "crashloopbackoff"]);
     let out = out.ok();
-    assert!(
-        out.contains("incident 1  note  2026-11-29 10:00"),
-        "{out}"
-    );
+    assert!(out.contains("incident 1  note  2026-11-29 10:00"), "{out}");
     assert!(out.contains("[CrashLoopBackOff]"), "{out}");
     assert!(!out.contains('\x1b'), "no colour off a terminal: {out}");
 }
