@@ -77,30 +77,32 @@ pub fn target_text(seconds: i64) -> String {
     }
 }
 
-/// A span of open hours to the second, in hours at most: `62h 30m`, `1h 0m 1s`.
+/// A span of open hours as [`span`] gives one, in hours at most: `62h 30m`, `40s`.
 fn hours_span(seconds: i64) -> String {
     let s = seconds.unsigned_abs();
-    let (h, m, sec) = (s / 3_600, s % 3_600 / 60, s % 60);
-    match (h, m, sec) {
-        (0, 0, sec) => format!("{sec}s"),
-        (0, m, 0) => format!("{m}m"),
-        (0, m, sec) => format!("{m}m {sec}s"),
-        (h, 0, 0) => format!("{h}h"),
-        (h, m, 0) => format!("{h}h {m}m"),
-        (h, m, sec) => format!("{h}h {m}m {sec}s"),
+    let (h, m) = (s / 3_600, s % 3_600 / 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h {m}m"),
     }
 }
 
-/// A span to the second, every unit between the largest and the smallest that is not zero:
-/// `5d 0h 30m`, `4h 5m`, `15m`, `1h 0m 1s`. A post-mortem needs the exact figure that
-/// `time::human_duration` rounds away (`5d 0h 30m` is not `5d`). The sign is dropped.
+/// A span to the minute (seconds only under one), every unit between the largest and the
+/// smallest that is not zero: `5d 0h 30m`, `4h 5m`, `15m`, `40s`. A post-mortem needs the
+/// exact figure that `time::human_duration` rounds away (`5d 0h 30m` is not `5d`), but not
+/// the seconds (`met with 23h 59m to spare`, not `… 59s`); whole minutes are cut, never
+/// rounded up, so a margin is never shown larger than it was. The sign is dropped.
 pub fn span(seconds: i64) -> String {
     let s = seconds.unsigned_abs();
+    if s < 60 {
+        return format!("{s}s");
+    }
     let parts = [
         (s / 86_400, "d"),
         (s % 86_400 / 3_600, "h"),
         (s % 3_600 / 60, "m"),
-        (s % 60, "s"),
     ];
     let Some(first) = parts.iter().position(|(n, _)| *n > 0) else {
         return "0s".into();
@@ -574,7 +576,9 @@ mod tests {
         assert_eq!(span(-(3 * 3_600 + 50 * 60)), "3h 50m");
         assert_eq!(span(900), "15m");
         assert_eq!(span(3_600), "1h");
-        assert_eq!(span(3_601), "1h 0m 1s");
+        assert_eq!(span(3_601), "1h");
+        assert_eq!(span(86_399), "23h 59m");
+        assert_eq!(span(-40), "40s");
         assert_eq!(span(5 * 86_400), "5d");
         assert_eq!(span(0), "0s");
         assert_eq!(target_text(86_400), "24h");

@@ -382,3 +382,25 @@ fn a_first_reminder_long_after_the_deadline_does_not_count_repeats() {
     assert!(run.stdout.contains("still overdue"), "{}", run.stdout);
     assert!(!run.stdout.contains("reminder "), "{}", run.stdout);
 }
+
+/// Post-mortem durations are to the minute, as a reader wants them, never rounded up.
+#[test]
+fn post_mortem_durations_have_no_seconds() {
+    let mut env = Env::new();
+    env.at("2026-11-29T10:00:00Z");
+    env.run(&[
+        "open",
+        "P2",
+        "Search latency p99 2.4s (search-api, eu-west-1)",
+        "--no-snapshot",
+    ])
+    .ok();
+    env.at("2026-11-29T10:00:01Z");
+    env.run(&["ack", "1"]).ok();
+    let pm = env.run(&["postmortem", "1"]).ok().to_string();
+    assert!(
+        pm.contains("Responded in 1s against a target of 4h: met with 3h 59m to spare"),
+        "{pm}"
+    );
+    assert!(!pm.contains("59s"), "{pm}");
+}
