@@ -126,21 +126,32 @@ pub struct Health {
 impl Health {
     /// "P2 (score 72.5 below 80; data age 2h 10m over 2h)", or "healthy (score 100.0)".
     pub fn verdict(&self, settings: &HealthSettings, ages: &DataAgeThresholds) -> String {
-        let mut why = vec![match self.by_score {
-            Some(s) => format!("score {:.1} below {}", self.score, settings.below[rank(s)]),
-            None => format!("score {:.1}", self.score),
+        // Each clause with the severity it implies, the one that sets the verdict first:
+        // `P2 (data age 3h over 2h: P2; score 90.0 below 95: P3)`.
+        let mut why: Vec<(Option<Severity>, String)> = vec![match self.by_score {
+            Some(s) => (
+                Some(s),
+                format!("score {:.1} below {}: {s}", self.score, settings.below[rank(s)]),
+            ),
+            None => (None, format!("score {:.1}", self.score)),
         }];
         let over = self
             .by_age
             .and(self.data_age)
             .and_then(|age| age_level(age, ages).map(|(_, limit)| (age, limit)));
-        if let Some((age, limit)) = over {
-            why.push(format!(
-                "data age {} over {}",
-                human_duration(age),
-                human_duration(limit as i64)
+        if let (Some((age, limit)), Some(s)) = (over, self.by_age) {
+            why.push((
+                Some(s),
+                format!(
+                    "data age {} over {}: {s}",
+                    human_duration(age),
+                    human_duration(limit as i64)
+                ),
             ));
         }
+        // The most severe first (P1 < P2 < P3; a clause implying none last).
+        why.sort_by_key(|(s, _)| s.map_or(usize::MAX, rank));
+        let why: Vec<String> = why.into_iter().map(|(_, text)| text).collect();
         match self.severity {
             Some(s) => format!("{s} ({})", why.join("; ")),
             None => format!("healthy ({})", why.join("; ")),
@@ -700,8 +711,14 @@ mod tests {
     fn verdict_names_both_reasons() {
         let h = assess_age(14_401);
         let v = h.verdict(&HealthSettings::default(), &DataAgeThresholds::default());
-        assert!(v.starts_with("P1 (score 60.0 below 80; data age "), "{v}");
-        assert!(v.ends_with(" over 4h)"), "{v}");
+        // The age sets it (P1); the score alone would be P2: each clause says which.
+        assert_eq!(
+            v,
+            format!(
+                "P1 (data age {} over 4h: P1; score 60.0 below 80: P2)",
+                human_duration(14_401)
+            )
+        );
         let h = assess_age(10);
         assert_eq!(
             h.verdict(&HealthSettings::default(), &DataAgeThresholds::default()),

@@ -206,7 +206,7 @@ fn check_needs_collectors_and_prints_without_an_incident() {
     assert!(out.contains("monitor exit 2"), "{out}");
     assert!(out.contains("score 91"), "{out}");
     assert!(
-        out.contains("HEALTH 90.0/100: P3 (score 90.0 below 95)"),
+        out.contains("HEALTH 90.0/100: P3 (score 90.0 below 95: P3)"),
         "{out}"
     );
     assert!(!env.db().exists(), "check stores nothing");

@@ -75,7 +75,7 @@ fn check_prints_score_breakdown_and_exits_by_severity() {
         [
             "    -27.5 command/ml-features: printed health score 72.5",
             "  commands    -27.5 of 100  1 target",
-            "HEALTH 72.5/100: P2 (score 72.5 below 80)",
+            "HEALTH 72.5/100: P2 (score 72.5 below 80: P2)",
         ]
     );
     // Checking alone records nothing.
@@ -110,7 +110,7 @@ fn open_auto_takes_its_severity_from_the_snapshot() {
         .to_string();
     assert!(out.starts_with("incident 2: P1 prices stopped\n"), "{out}");
     assert!(
-        out.contains("HEALTH 58.0/100: P1 (score 58.0 below 60)"),
+        out.contains("HEALTH 58.0/100: P1 (score 58.0 below 60: P1)"),
         "{out}"
     );
     let show = env.json(&["show", "2", "--json"]);
