@@ -51,6 +51,16 @@ pub fn check(
     let verdict = health.verdict(&settings.health, &settings.collectors.data_age);
     let outcome = match as_monitor {
         Some(m) => {
+            // A broken config is the monitor's own fault, not an outage: say so (exit 1, which
+            // cron reports) rather than page a P1 for a password variable nobody exported.
+            if let Some(item) = snap.items.iter().find(|i| i.misconfigured) {
+                return Err(AppError::MonitorMisconfigured(format!(
+                    "{} {}: {}",
+                    item.collector,
+                    item.name,
+                    item.error.as_deref().unwrap_or("misconfigured")
+                )));
+            }
             let title = m.title.clone().unwrap_or_else(|| monitor::title(&health));
             let description = (m.describe)(&health, &verdict);
             let check = monitor::Check {

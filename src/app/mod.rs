@@ -44,6 +44,10 @@ pub enum AppError {
         None => "there is no config file, so no collector ([kubernetes], [[database]], [[redis]], [[command]]) is set up".to_string(),
     })]
     NothingToCollect(Option<std::path::PathBuf>),
+    #[error(
+        "the monitor's config is broken, so it cannot tell how healthy anything is ({0}); nothing was opened or changed"
+    )]
+    MonitorMisconfigured(String),
     #[error("incident {number} has no {}", match seq { Some(s) => format!("snapshot {s}"), None => "any snapshot".into() })]
     NoSnapshot { number: Number, seq: Option<i64> },
     #[error("this working copy gave no incident the number L{0}")]
@@ -77,6 +81,9 @@ impl AppError {
             AppError::NothingToCollect(_) => {
                 Some("`incident config default` shows how to add them".into())
             }
+            AppError::MonitorMisconfigured(_) => Some(
+                "fix the config where the monitor runs (export the variable, mount the kubeconfig); `incident check` shows every item".into(),
+            ),
             AppError::NoSnapshot { number, .. } => {
                 Some(format!("`incident snapshot {number} --list` lists them"))
             }

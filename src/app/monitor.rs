@@ -37,10 +37,27 @@ pub fn title(health: &Health) -> String {
         .iter()
         .flat_map(|s| s.costs.iter())
         .max_by(|a, b| a.points.total_cmp(&b.points));
-    match worst {
-        Some(c) => format!("Health {:.1}/100: {} {}", health.score, c.subject, c.reason),
+    let title = match worst {
+        // The reason up to its first detail: the whole of it is in the description.
+        Some(c) => {
+            let reason = c.reason.split([':', ';', '(']).next().unwrap_or("").trim();
+            format!("Health {:.1}/100: {} {reason}", health.score, c.subject)
+        }
         None => format!("Health {:.1}/100", health.score),
+    };
+    shorten(&title, MAX_TITLE)
+}
+
+/// The longest title the monitor gives: one line of `list` on a terminal.
+const MAX_TITLE: usize = 80;
+
+/// `text` cut to `max` characters (on a character boundary) with an ellipsis when longer.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
     }
+    let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", kept.trim_end())
 }
 
 /// One check, as the monitor applies it.

@@ -137,6 +137,7 @@ pub async fn collect_redacted(settings: &CommandSettings, redactor: &Redactor) -
         error,
         data: crate::evidence::data::stored(&data),
         raw: capture.render(redactor),
+        misconfigured: false,
     }
 }
 

@@ -41,9 +41,12 @@ pub async fn collect_redacted(settings: &KubeSettings, redactor: &Redactor) -> V
     let built = tokio::time::timeout_at(deadline, connect(settings)).await;
     let (client, server) = match built {
         Ok(Ok(built)) => built,
+        // Building the client reads the kubeconfig and talks to nothing: a failure here is
+        // the config's (an unreadable file, a context it does not have), not the cluster's.
         Ok(Err(error)) => {
-            return every_item(settings, |collector, name| {
-                Item::failed(collector, name, elapsed_ms(started), error.clone())
+            return every_item(settings, |collector, name| Item {
+                duration_ms: elapsed_ms(started),
+                ..Item::misconfigured(collector, name, error.clone())
             });
         }
         Err(_) => {

@@ -103,10 +103,9 @@ fn plan(
                  name: &str,
                  var: String|
      -> futures::future::BoxFuture<'static, Vec<Item>> {
-        let item = Item::failed(
+        let item = Item::misconfigured(
             collector,
             name,
-            0,
             format!(
                 "the environment variable {var} is not set (the config refers to it as ${{{var}}})"
             ),

@@ -131,7 +131,11 @@ impl Health {
         let mut why: Vec<(Option<Severity>, String)> = vec![match self.by_score {
             Some(s) => (
                 Some(s),
-                format!("score {:.1} below {}: {s}", self.score, settings.below[rank(s)]),
+                format!(
+                    "score {:.1} below {}: {s}",
+                    self.score,
+                    settings.below[rank(s)]
+                ),
             ),
             None => (None, format!("score {:.1}", self.score)),
         }];

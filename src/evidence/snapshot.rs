@@ -42,9 +42,22 @@ pub struct Item {
     pub error: Option<String>,
     pub data: serde_json::Value,
     pub raw: String,
+    /// Failed before reaching anything, because of the config: an unset `${VAR}`, a kubeconfig
+    /// that cannot be read. It says nothing about the system, only about the settings, so the
+    /// monitor does not page an outage for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub misconfigured: bool,
 }
 
 impl Item {
+    /// [`Item::failed`] because of the config ([`Item::misconfigured`]).
+    pub fn misconfigured(collector: &str, name: &str, error: impl Into<String>) -> Item {
+        Item {
+            misconfigured: true,
+            ..Item::failed(collector, name, 0, error)
+        }
+    }
+
     pub fn ok(
         collector: &str,
         name: &str,
@@ -60,6 +73,7 @@ impl Item {
             error: None,
             data,
             raw,
+            misconfigured: false,
         }
     }
 
@@ -98,6 +112,7 @@ impl Item {
             error: Some(error.into()),
             data: serde_json::Value::Null,
             raw: String::new(),
+            misconfigured: false,
         }
     }
 
@@ -113,6 +128,7 @@ impl Item {
             )),
             data: serde_json::Value::Null,
             raw: String::new(),
+            misconfigured: false,
         }
     }
 

@@ -267,6 +267,7 @@ pub fn item(row: &Row) -> rusqlite::Result<crate::evidence::snapshot::Item> {
         error: row.get(4)?,
         data: json(row, 5, "item data")?,
         raw: row.get(6)?,
+        misconfigured: false,
     })
 }
 

@@ -404,3 +404,44 @@ fn post_mortem_durations_have_no_seconds() {
     );
     assert!(!pm.contains("59s"), "{pm}");
 }
+
+/// A monitor whose own config is broken (an unset `${VAR}`) does not page a P1 outage: it
+/// says what is broken and opens nothing; `check` alone still shows the item.
+#[test]
+fn a_broken_monitor_config_is_an_error_not_a_p1() {
+    let env = Env::new();
+    env.write_config(
+        "[[database]]\nname = \"down-db\"\nurl = \"mysql://root:${NC_DB_PASSWORD}@127.0.0.1:3306/test\"\n[[database.freshness]]\ntable = \"price_data\"\ncolumn = \"ts\"\n",
+    );
+    let run = env.run(&["check", "--open"]);
+    let line = run.err();
+    assert!(line.contains("the monitor's config is broken"), "{line}");
+    assert!(line.contains("NC_DB_PASSWORD is not set"), "{line}");
+    assert!(!env.db().exists() || env.json(&["list", "--json"]) == serde_json::json!([]));
+    let check = env.run(&["check", "--json"]);
+    assert!(
+        check.stdout.contains("\"misconfigured\": true"),
+        "{}",
+        check.stdout
+    );
+}
+
+/// The monitor's titles fit a line of `list`: the score and what cost most, without the
+/// reason's details (the description has them).
+#[test]
+fn monitor_titles_fit_one_line() {
+    let env = Env::new();
+    env.write_config(
+        "[[command]]\nname = \"materialized-updater_health (eu-west-1, shard 07)\"\nrun = [\"sh\", \"-c\", \"echo 'Overall health score: 12/100'; exit 3\"]\n[health.weights]\ncommands = 100\n",
+    );
+    let run = env.run(&["check", "--open"]);
+    assert!(run.code >= 2, "{}", run.stderr);
+    let v = env.json(&["show", "1", "--json"]);
+    let title = v["title"].as_str().unwrap();
+    assert!(title.starts_with("Health "), "{title}");
+    assert!(
+        title.chars().count() <= 80,
+        "{} characters: {title}",
+        title.chars().count()
+    );
+}
