@@ -115,6 +115,14 @@ fn render(
     s.push_str(&format!("  acknowledged  {}\n", time(i.acknowledged_at)));
     s.push_str(&format!("  resolved      {}\n", time(i.resolved_at)));
     s.push_str(&format!("  closed        {}\n", time(i.closed_at)));
+    if let Some(e) = crate::domain::projection::cancellation(i, timeline) {
+        s.push_str(&format!(
+            "  cancelled     {} by {}: {}\n",
+            display(e.at),
+            e.author,
+            e.text
+        ));
+    }
     s.push_str(&roles_and_services(i));
     s.push_str(&sla_lines(i, &c, paint));
     if let Some((due, every)) = next_update {

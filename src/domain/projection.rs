@@ -305,6 +305,22 @@ pub fn conflicts(events: &[Event]) -> Vec<Conflict> {
     found
 }
 
+/// Why `incident` is CANCELLED: the status change that cancelled it (the last one in `events`,
+/// its timeline in order), which carries the reason. `None` unless it is cancelled.
+pub fn cancellation<'e>(incident: &Incident, events: &'e [Event]) -> Option<&'e Event> {
+    cancelled_by(incident.status.as_str(), events)
+}
+
+/// [`cancellation`] of an incident whose status is `status` as stored (an export's record).
+pub fn cancelled_by<'e>(status: &str, events: &'e [Event]) -> Option<&'e Event> {
+    if status != Status::Cancelled.as_str() {
+        return None;
+    }
+    events.iter().rev().find(|e| {
+        e.kind == EventKind::Status && e.new.as_deref() == Some(Status::Cancelled.as_str())
+    })
+}
+
 /// What each event of a timeline says (`Event::summary`), a status change the merged
 /// timeline could not apply followed by [`Conflict::text`]: the words every rendering prints.
 pub fn summaries(events: &[Event]) -> Vec<String> {
@@ -338,6 +354,8 @@ fn allowed(from: Status, to: Status) -> bool {
             | (Status::Resolved | Status::Closed, Status::Investigating)
             | (Status::Open | Status::Investigating, Status::Resolved)
             | (Status::Resolved, Status::Closed)
+            | (Status::Open | Status::Investigating, Status::Cancelled)
+            | (Status::Cancelled, Status::Investigating)
     )
 }
 
@@ -378,6 +396,15 @@ fn status(incident: &mut Incident, event: &Event) -> Result<()> {
             incident.pause_reason.clear();
         }
         (Status::Resolved, Status::Closed) => incident.closed_at = Some(at),
+        // Cancel (opened by mistake, noise, a duplicate): someone looked at it, which answers
+        // the page; the clocks stop with the status (`sla::clocks`), neither met nor breached.
+        (Status::Open | Status::Investigating, Status::Cancelled) => {
+            incident.acknowledged_at.get_or_insert(at);
+            incident.paused_at = None;
+            incident.pause_reason.clear();
+        }
+        // Reopen a cancelled incident: the fix clock runs again against its deadline.
+        (Status::Cancelled, Status::Investigating) => {}
         _ => return Err(ProjectionError::Transition { from, to }),
     }
     incident.status = to;

@@ -85,6 +85,12 @@ impl WorkflowError {
         Some(match self {
             WorkflowError::NotFound(_) => "`incident list` shows the incidents there are".into(),
             WorkflowError::Transition { number, from, to } => match (from, to) {
+                (_, Status::Cancelled) => format!(
+                    "only OPEN or INVESTIGATING incidents can be cancelled; a resolved one happened (if it did not, `incident reopen {number} --reason TEXT` first); `incident show {number}` shows where it stands"
+                ),
+                (Status::Cancelled, _) => {
+                    format!("`incident reopen {number} --reason TEXT` takes it back to INVESTIGATING")
+                }
                 (Status::Open, Status::Closed) | (Status::Investigating, Status::Closed) => {
                     format!("resolve it first: `incident resolve {number} --root-cause TEXT --resolution TEXT`")
                 }
@@ -512,18 +518,33 @@ impl Change {
         Ok(())
     }
 
-    /// Takes a RESOLVED or CLOSED incident back to INVESTIGATING.
+    /// Takes a RESOLVED, CLOSED or CANCELLED incident back to INVESTIGATING.
     pub fn reopen(&mut self, reason: &str) -> Result<()> {
         let (number, status) = (self.incident.number, self.incident.status);
         if status.is_unresolved() {
             return Err(WorkflowError::Wrong {
                 number,
                 status,
-                allowed: "RESOLVED or CLOSED",
+                allowed: "RESOLVED, CLOSED or CANCELLED",
                 action: "reopened",
             });
         }
         self.set_status(Status::Investigating, reason)
+    }
+
+    /// Cancels an OPEN or INVESTIGATING incident opened by mistake (noise, a duplicate of
+    /// `duplicate_of`): a status event carrying the reason. A RESOLVED or CLOSED one is refused:
+    /// it was worked on and resolved, so its clocks and its place in the review are the record.
+    pub fn cancel(&mut self, reason: &str, duplicate_of: Option<Number>) -> Result<()> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(WorkflowError::Empty("reason"));
+        }
+        let text = match duplicate_of {
+            Some(other) => format!("duplicate of incident {other}: {reason}"),
+            None => reason.to_string(),
+        };
+        self.set_status(Status::Cancelled, &text)
     }
 
     /// Moves the incident to `to`, if the lifecycle allows it at this time; the clocks that
@@ -549,6 +570,11 @@ impl Change {
                 return Err(self.out_of_order(what, self.start_name(detected), detected));
             }
             (Status::Open, Status::Investigating) => {}
+            (Status::Open | Status::Investigating, Status::Cancelled) if at < detected => {
+                return Err(self.out_of_order("the cancellation", self.start_name(detected), detected));
+            }
+            (Status::Open | Status::Investigating, Status::Cancelled)
+            | (Status::Cancelled, Status::Investigating) => {}
             // A reopening cannot come before what it undoes.
             (Status::Resolved | Status::Closed, Status::Investigating) => {
                 let last = self.incident.closed_at.or(self.incident.resolved_at);
@@ -593,6 +619,7 @@ impl Change {
                 Status::Investigating => "the reopening",
                 Status::Resolved => "the resolution",
                 Status::Closed => "the close",
+                Status::Cancelled => "the cancellation",
             };
             return Err(self.out_of_order(what, "the last status change", last));
         }
