@@ -221,7 +221,9 @@ pub fn pauses(events: &[Event]) -> Vec<Pause> {
         let open = found.last_mut().filter(|p| p.until.is_none());
         let ends = match e.kind {
             EventKind::Pause => e.new.as_deref() != Some(PAUSED),
-            _ => matches!(e.new.as_deref(), Some(s) if s == Status::Resolved.as_str() || s == Status::Cancelled.as_str()),
+            _ => {
+                matches!(e.new.as_deref(), Some(s) if s == Status::Resolved.as_str() || s == Status::Cancelled.as_str())
+            }
         };
         match (open, ends) {
             (Some(p), true) => p.until = Some(e.at),

@@ -571,7 +571,11 @@ impl Change {
             }
             (Status::Open, Status::Investigating) => {}
             (Status::Open | Status::Investigating, Status::Cancelled) if at < detected => {
-                return Err(self.out_of_order("the cancellation", self.start_name(detected), detected));
+                return Err(self.out_of_order(
+                    "the cancellation",
+                    self.start_name(detected),
+                    detected,
+                ));
             }
             (Status::Open | Status::Investigating, Status::Cancelled)
             | (Status::Cancelled, Status::Investigating) => {}

@@ -166,9 +166,10 @@ pub fn incident_with_timeline(i: &Incident, events: &[Event], now: Timestamp) ->
     let mut v = incident(i, now);
     v["timeline"] = Value::Array(timeline(events));
     // Why it was cancelled (opened by mistake, noise, a duplicate), or null.
-    v["cancelled"] = crate::domain::projection::cancellation(i, events).map_or(Value::Null, |e| {
-        json!({"at": time::to_rfc3339(e.at), "by": e.author, "reason": e.text})
-    });
+    v["cancelled"] = crate::domain::projection::cancellation(i, events).map_or(
+        Value::Null,
+        |e| json!({"at": time::to_rfc3339(e.at), "by": e.author, "reason": e.text}),
+    );
     v["postmortem"] = postmortem(&Record::of(events));
     v
 }

@@ -50,3 +50,4 @@ mod team_remind;
 mod team_share;
 mod templates;
 mod transfer;
+mod undo;

@@ -1,0 +1,259 @@
+//! Mistakes undone without deleting history (issue 18 item 1), through the real binary: an
+//! incident opened by mistake is cancelled (its clocks neither met nor breached, out of the
+//! reminders, `list`, `sla` and the review, named there in one line) and reopened; a note
+//! written on the wrong incident is retracted, kept and marked everywhere it is shown.
+
+use crate::common::Env;
+use serde_json::Value;
+
+/// The quick start's demo incident, opened at 10:00 and forgotten; a real P3 beside it.
+fn demo() -> Env {
+    let mut env = Env::new();
+    env.at("2026-11-29T10:00:00Z")
+        .run(&["open", "P2", "Demo: checkout latency"])
+        .ok();
+    env.at("2026-11-29T10:05:00Z")
+        .run(&["open", "P3", "Nightly export 20 minutes late"])
+        .ok();
+    env.at("2026-11-29T10:10:00Z").run(&["ack", "2"]).ok();
+    // Four and a half hours later: the demo's 4h response target has passed.
+    env.at("2026-11-29T14:30:00Z");
+    env
+}
+
+fn numbers(v: &Value) -> Vec<i64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["number"].as_i64().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_cancelled_demo_leaves_the_reminders_the_sla_list_and_the_review_and_reopens() {
+    let env = demo();
+    // Before: the forgotten demo is what pages.
+    let before = env.run(&["remind", "--dry-run"]);
+    assert_eq!(before.code, 2, "{}{}", before.stdout, before.stderr);
+    assert!(
+        before.stdout.contains("incident 1 \"Demo"),
+        "{}",
+        before.stdout
+    );
+    assert_eq!(numbers(&env.json(&["list", "--breached", "--json"])), [1]);
+
+    let out = env
+        .run(&[
+            "cancel",
+            "1",
+            "--reason",
+            "quick-start demo, not a real outage",
+        ])
+        .ok()
+        .to_string();
+    assert!(out.starts_with("incident 1 cancelled"), "{out}");
+
+    // No reminder about it at all (the real one's quiet timeline still gets its nudge), and
+    // nothing breached: exit 0.
+    let remind = env.run(&["remind"]);
+    assert_eq!(remind.code, 0, "{}{}", remind.stdout, remind.stderr);
+    assert!(!remind.stdout.contains("incident 1 "), "{}", remind.stdout);
+    assert!(remind.stdout.contains("incident 2 "), "{}", remind.stdout);
+    assert_eq!(
+        env.run(&["list", "--breached"]).stderr.trim(),
+        "no incidents match"
+    );
+    assert_eq!(numbers(&env.json(&["sla", "--json"])), [2]);
+    // `list` hides it; --all and --status CANCELLED show it.
+    assert_eq!(numbers(&env.json(&["list", "--json"])), [2]);
+    assert_eq!(numbers(&env.json(&["list", "--all", "--json"])), [2, 1]);
+    assert_eq!(
+        numbers(&env.json(&["list", "--status", "cancelled", "--json"])),
+        [1]
+    );
+    let table = env.run(&["list", "--all"]).ok().to_string();
+    let row = table.lines().find(|l| l.starts_with("1 ")).unwrap();
+    assert!(
+        row.contains("CANCELLED") && row.contains("cancelled"),
+        "{row}"
+    );
+
+    // The clocks say cancelled; the reason is kept with the status change.
+    let shown = env.json(&["show", "1", "--json"]);
+    assert_eq!(shown["status"], "CANCELLED");
+    assert_eq!(shown["sla"]["respond"]["state"], "cancelled");
+    assert_eq!(shown["sla"]["resolve"]["state"], "cancelled");
+    assert_eq!(
+        shown["cancelled"]["reason"],
+        "quick-start demo, not a real outage"
+    );
+    assert_eq!(shown["cancelled"]["by"], "alice");
+    let text = env.run(&["show", "1"]).ok().to_string();
+    assert!(
+        text.contains(
+            "cancelled     2026-11-29 14:30 by alice: quick-start demo, not a real outage"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("OPEN → CANCELLED: quick-start demo"),
+        "{text}"
+    );
+    for (args, needle) in [
+        (
+            &["log", "1"][..],
+            "STATUS: CANCELLED (cancelled 2026-11-29 14:30 by alice: quick-start demo",
+        ),
+        (
+            &["postmortem", "1"][..],
+            "**Status:** CANCELLED (cancelled 2026-11-29 14:30 by alice: quick-start demo",
+        ),
+        (
+            &["postmortem", "1", "--template", "postmortem-lite.md"][..],
+            "CANCELLED (cancelled 2026-11-29 14:30 by alice: quick-start demo",
+        ),
+        (
+            &["export", "--format", "md", "1"][..],
+            "| Cancelled | 2026-11-29 14:30 by alice: quick-start demo",
+        ),
+    ] {
+        let out = env.run(args);
+        assert!(out.ok().contains(needle), "{args:?}: {}", out.stdout);
+    }
+
+    // The review counts the real incident only and names the cancelled one.
+    let review = env.json(&[
+        "review",
+        "--since",
+        "2026-11-29T00:00:00Z",
+        "--until",
+        "2026-11-30T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(review["counts"]["opened"]["total"]["value"], 1);
+    assert_eq!(review["cancelled"], 1);
+    assert_eq!(review["sla"]["breaches"]["total"], 0);
+    assert_eq!(review["sla"]["opened"], 1);
+    let md = env
+        .run(&[
+            "review",
+            "--since",
+            "2026-11-29T00:00:00Z",
+            "--until",
+            "2026-11-30T00:00:00Z",
+        ])
+        .ok()
+        .to_string();
+    assert!(
+        md.contains("Not counted: 1 cancelled (opened by mistake or noise)."),
+        "{md}"
+    );
+
+    // It was real after all: back to INVESTIGATING, clocks running against their deadlines.
+    env.run(&["reopen", "1", "--reason", "customers do see it"])
+        .ok();
+    let back = env.json(&["show", "1", "--json"]);
+    assert_eq!(back["status"], "INVESTIGATING");
+    assert_eq!(back["cancelled"], Value::Null);
+    assert_eq!(back["sla"]["resolve"]["state"], "running");
+    assert_eq!(numbers(&env.json(&["list", "--json"])), [2, 1]);
+    let last = back["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["old"], "CANCELLED");
+    assert_eq!(last["new"], "INVESTIGATING");
+}
+
+#[test]
+fn a_duplicate_names_the_other_incident_which_must_exist() {
+    let env = demo();
+    let db = env.db();
+    let before = env.db_bytes(&db);
+    let err = env
+        .run(&[
+            "cancel",
+            "1",
+            "--reason",
+            "same outage",
+            "--duplicate-of",
+            "9",
+        ])
+        .err()
+        .to_string();
+    assert!(err.contains("incident 9 does not exist"), "{err}");
+    assert!(env.db_bytes(&db) == before, "the database is untouched");
+    env.run(&[
+        "cancel",
+        "1",
+        "--reason",
+        "same outage",
+        "--duplicate-of",
+        "2",
+    ])
+    .ok();
+    let shown = env.json(&["show", "1", "--json"]);
+    assert_eq!(
+        shown["cancelled"]["reason"],
+        "duplicate of incident 2: same outage"
+    );
+}
+
+#[test]
+fn cancelling_a_closed_or_resolved_incident_is_refused_and_the_database_untouched() {
+    let env = demo();
+    env.run(&[
+        "resolve",
+        "2",
+        "--root-cause",
+        "the export job's cron moved to UTC",
+        "--resolution",
+        "cron fixed",
+    ])
+    .ok();
+    let db = env.db();
+    let before = env.db_bytes(&db);
+    let err = env
+        .run(&["cancel", "2", "--reason", "was noise"])
+        .err()
+        .to_string();
+    assert!(
+        err.starts_with("error: incident 2 is RESOLVED; it cannot go to CANCELLED"),
+        "{err}"
+    );
+    assert!(
+        err.contains("only OPEN or INVESTIGATING incidents can be cancelled"),
+        "{err}"
+    );
+    env.run(&["close", "2"]).ok();
+    let before_close = env.db_bytes(&db);
+    assert!(before_close != before);
+    let err = env
+        .run(&["cancel", "2", "--reason", "was noise"])
+        .err()
+        .to_string();
+    assert!(
+        err.starts_with("error: incident 2 is CLOSED; it cannot go to CANCELLED"),
+        "{err}"
+    );
+    assert!(
+        env.db_bytes(&db) == before_close,
+        "the database is untouched"
+    );
+    // A reason is required, and twice is refused.
+    let err = env
+        .run(&["cancel", "1", "--reason", "  "])
+        .err()
+        .to_string();
+    assert!(err.contains("the reason is empty"), "{err}");
+    env.run(&["cancel", "1", "--reason", "demo"]).ok();
+    let err = env
+        .run(&["cancel", "1", "--reason", "demo"])
+        .err()
+        .to_string();
+    assert!(err.contains("incident 1 is already CANCELLED"), "{err}");
+    // A cancelled incident is not resolved or closed: reopen first.
+    let err = env
+        .run(&["resolve", "1", "--resolution", "x"])
+        .err()
+        .to_string();
+    assert!(err.contains("incident reopen 1"), "{err}");
+}
