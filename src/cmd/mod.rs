@@ -24,6 +24,7 @@ mod open;
 mod postmortem;
 mod remind;
 mod reopen;
+mod retract;
 mod resolve;
 mod review;
 mod role;
@@ -94,6 +95,8 @@ pub enum Command {
     /// Cancel an incident opened by mistake (noise, a duplicate): kept with its reason, its
     /// SLA clocks neither met nor breached
     Cancel(cancel::Args),
+    /// Take back a note, lesson or link written by mistake: kept in the timeline, marked
+    Retract(retract::Args),
     /// Name who holds a role (commander, scribe, comms, or your own), or clear it with -
     Role(role::Args),
     /// List incidents, newest first
@@ -193,6 +196,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Close(args) => close::run(&app, args),
         Command::Reopen(args) => reopen::run(&app, args),
         Command::Cancel(args) => cancel::run(&app, args),
+        Command::Retract(args) => retract::run(&app, args),
         Command::Role(args) => role::run(&app, args),
         Command::List(args) => list::run(&app, args),
         Command::Show(args) => show::run(&app, args),

@@ -161,7 +161,8 @@ pub fn apply(incident: &Incident, event: &Event) -> Result<Incident> {
         | EventKind::Command
         | EventKind::Health
         | EventKind::Lesson
-        | EventKind::Link => {}
+        | EventKind::Link
+        | EventKind::Retraction => {}
         EventKind::Postmortem => {
             if event.field.as_deref() == Some("status") {
                 next.published_at = match event.new.as_deref() {
@@ -322,17 +323,23 @@ pub fn cancelled_by<'e>(status: &str, events: &'e [Event]) -> Option<&'e Event> 
 }
 
 /// What each event of a timeline says (`Event::summary`), a status change the merged
-/// timeline could not apply followed by [`Conflict::text`]: the words every rendering prints.
+/// timeline could not apply followed by [`Conflict::text`], and a retracted entry by its
+/// retraction's mark (`retract::mark`): the words every rendering prints.
 pub fn summaries(events: &[Event]) -> Vec<String> {
     let conflicts = conflicts(events);
+    let retractions = crate::domain::retract::retractions(events);
     events
         .iter()
-        .map(
-            |e| match conflicts.iter().find(|c| Some(&c.uuid) == e.uuid.as_ref()) {
-                Some(c) => format!("{} {}", e.summary(), c.text()),
-                None => e.summary(),
-            },
-        )
+        .map(|e| {
+            let mut text = e.summary();
+            if let Some(c) = conflicts.iter().find(|c| Some(&c.uuid) == e.uuid.as_ref()) {
+                text = format!("{text} {}", c.text());
+            }
+            if let Some(r) = crate::domain::retract::retraction_of(e, &retractions) {
+                text = format!("{text} {}", crate::domain::retract::mark(r));
+            }
+            text
+        })
         .collect()
 }
 

@@ -10,6 +10,7 @@ use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
 
 mod postmortem;
+mod retract;
 
 /// Who is acting, the moment the command runs, and the SLA policy the incident's deadlines
 /// are judged under when it is stored.
@@ -71,6 +72,11 @@ pub enum WorkflowError {
     NoService { number: Number, service: String },
     #[error("nothing to update: no field, severity or status was given")]
     NothingToUpdate(Number),
+    #[error("incident {number}: {source}")]
+    Retract {
+        number: Number,
+        source: crate::domain::retract::RetractError,
+    },
     /// A change whose events do not describe the incident: a bug, not a user's mistake.
     #[error("incident {number}: {source}")]
     Projection {
@@ -126,6 +132,9 @@ impl WorkflowError {
                 format!("`incident sla pause {number} --reason TEXT` pauses them")
             }
             WorkflowError::Projection { .. } => return None,
+            WorkflowError::Retract { number, .. } => {
+                format!("`incident show {number} --ids` lists its entries with their ids")
+            }
             WorkflowError::NoService { number, .. } => {
                 format!("`incident show {number}` lists its services")
             }
