@@ -29,8 +29,12 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         let timeline = txn.timeline(change.incident.pk)?;
         change.retract(&timeline, &args.event, &args.reason)?;
         let incident = record::save(txn, actor, change)?;
-        let target = crate::domain::retract::target(&timeline, &args.event)
-            .map(|e| (e.kind, short_id(e.uuid.as_deref().unwrap_or("")).to_string()));
+        let target = crate::domain::retract::target(&timeline, &args.event).map(|e| {
+            (
+                e.kind,
+                short_id(e.uuid.as_deref().unwrap_or("")).to_string(),
+            )
+        });
         Ok((incident, target.ok()))
     })?;
     let what = retracted.map_or_else(

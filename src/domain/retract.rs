@@ -45,7 +45,10 @@ pub fn retractions(events: &[Event]) -> Vec<(&str, &Event)> {
 /// The retraction of `event`, if it was retracted.
 pub fn retraction_of<'e>(event: &Event, retractions: &[(&str, &'e Event)]) -> Option<&'e Event> {
     let uuid = event.uuid.as_deref()?;
-    retractions.iter().find(|(u, _)| *u == uuid).map(|(_, r)| *r)
+    retractions
+        .iter()
+        .find(|(u, _)| *u == uuid)
+        .map(|(_, r)| *r)
 }
 
 /// What every rendering appends to a retracted entry's words.
@@ -127,7 +130,11 @@ mod tests {
     fn an_entry_is_found_by_its_last_eight_digits_its_start_or_its_whole_uuid() {
         let t = timeline();
         for id in ["5a6b7c8d", "5A6B7C8D", NOTE, "3f4e5a6b7c8d"] {
-            assert_eq!(target(&t, id).unwrap().text, "paged the payments team", "{id}");
+            assert_eq!(
+                target(&t, id).unwrap().text,
+                "paged the payments team",
+                "{id}"
+            );
         }
         // The start is the time, shared by both: ambiguous, not a guess.
         assert_eq!(
@@ -137,8 +144,14 @@ mod tests {
                 count: 2
             })
         );
-        assert_eq!(target(&t, "7c8d"), Err(RetractError::NoEntry("7c8d".into())));
-        assert_eq!(target(&t, "ffffff"), Err(RetractError::NoEntry("ffffff".into())));
+        assert_eq!(
+            target(&t, "7c8d"),
+            Err(RetractError::NoEntry("7c8d".into()))
+        );
+        assert_eq!(
+            target(&t, "ffffff"),
+            Err(RetractError::NoEntry("ffffff".into()))
+        );
     }
 
     #[test]

@@ -257,3 +257,156 @@ fn cancelling_a_closed_or_resolved_incident_is_refused_and_the_database_untouche
         .to_string();
     assert!(err.contains("incident reopen 1"), "{err}");
 }
+
+/// The entry of `kind` in incident `n`'s timeline (the last one): its uuid.
+fn entry(env: &Env, n: &str, kind: &str) -> String {
+    let shown = env.json(&["show", n, "--json"]);
+    shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["kind"] == kind)
+        .unwrap()["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_note_on_the_wrong_incident_is_retracted_kept_and_marked_everywhere() {
+    let env = demo();
+    let note = "rolled back ledger-writer to v41 in eu-west-1";
+    env.run(&["note", "1", note]).ok();
+    assert!(
+        env.run(&["search", "ledger-writer"])
+            .ok()
+            .contains("incident 1")
+    );
+    // `show --ids` prints the id to copy at the start of each entry.
+    let uuid = entry(&env, "1", "note");
+    let id = &uuid[uuid.len() - 8..];
+    let listed = env.run(&["show", "1", "--ids"]).ok().to_string();
+    let line = listed.lines().find(|l| l.contains(note)).unwrap();
+    assert!(line.trim_start().starts_with(id), "{line}");
+
+    let out = env
+        .run(&[
+            "retract",
+            "1",
+            id,
+            "--reason",
+            "wrong incident: that was #2",
+        ])
+        .ok()
+        .to_string();
+    assert_eq!(
+        out,
+        format!("incident 1: the note {id} retracted; it stays in the timeline, marked\n")
+    );
+    let mark = "(retracted by alice: wrong incident: that was #2)";
+    let shown = env.json(&["show", "1", "--json"]);
+    let timeline = shown["timeline"].as_array().unwrap();
+    let kept = timeline
+        .iter()
+        .find(|e| e["uuid"] == uuid.as_str())
+        .unwrap();
+    assert_eq!(kept["note"], note, "the words as written");
+    assert_eq!(kept["text"], format!("{note} {mark}"));
+    assert_eq!(kept["retracted"]["by"], "alice");
+    assert_eq!(kept["retracted"]["at"], "2026-11-29T14:30:00Z");
+    assert_eq!(kept["retracted"]["reason"], "wrong incident: that was #2");
+    let last = timeline.last().unwrap();
+    assert_eq!(last["kind"], "retraction");
+    assert_eq!(last["field"], uuid.as_str());
+    assert!(
+        timeline
+            .iter()
+            .filter(|e| e["uuid"] != uuid.as_str())
+            .all(|e| e.get("retracted").is_none())
+    );
+    for args in [
+        &["show", "1"][..],
+        &["log", "1"][..],
+        &["postmortem", "1"][..],
+        &["export", "--format", "md", "1"][..],
+    ] {
+        let out = env.run(args);
+        assert!(
+            out.ok()
+                .lines()
+                .any(|l| l.contains(note) && l.contains(mark)),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+    let html = env.run(&["postmortem", "1", "--format", "html"]);
+    assert!(
+        html.ok()
+            .contains("(retracted by alice: wrong incident: that was #2)")
+    );
+    // Search no longer finds it.
+    let search = env.run(&["search", "ledger-writer"]);
+    assert!(!search.stdout.contains("incident 1"), "{}", search.stdout);
+
+    // Twice, a status change, an unknown id: refused in one line, nothing written.
+    let db = env.db();
+    let before = env.db_bytes(&db);
+    let status = entry(&env, "2", "status");
+    for (args, says) in [
+        (
+            vec!["retract", "1", id, "--reason", "again"],
+            format!("error: incident 1: entry {id} was already retracted by alice at 2026-11-29 14:30: wrong incident: that was #2"),
+        ),
+        (
+            vec!["retract", "2", &status[status.len() - 8..], "--reason", "never acknowledged"],
+            "error: incident 2: a status entry cannot be retracted; only notes, lessons and links can".to_string(),
+        ),
+        (
+            vec!["retract", "2", id, "--reason", "x"],
+            format!("error: incident 2: no timeline entry of this incident has the id '{id}'"),
+        ),
+        (
+            vec!["retract", "1", id, "--reason", " "],
+            "error: the reason is empty".to_string(),
+        ),
+    ] {
+        let run = env.run(&args);
+        assert!(run.err().starts_with(&says), "{args:?}: {}", run.stderr);
+    }
+    assert!(env.db_bytes(&db) == before, "the database is untouched");
+}
+
+#[test]
+fn a_retracted_lesson_leaves_the_post_mortems_lessons() {
+    let env = demo();
+    env.run(&[
+        "lesson",
+        "add",
+        "2",
+        "--went-well",
+        "the export retried on its own",
+    ])
+    .ok();
+    let pm = env.run(&["postmortem", "2"]).ok().to_string();
+    assert!(pm.contains("- Went well: the export retried on its own\n"), "{pm}");
+    let uuid = entry(&env, "2", "lesson");
+    env.run(&[
+        "retract",
+        "2",
+        &uuid,
+        "--reason",
+        "it did not; bo restarted it",
+    ])
+    .ok();
+    let pm = env.run(&["postmortem", "2"]).ok().to_string();
+    assert!(!pm.contains("- Went well: the export retried on its own"), "{pm}");
+    assert!(
+        pm.contains(
+            "the export retried on its own (retracted by alice: it did not; bo restarted it)"
+        ),
+        "{pm}"
+    );
+    let lessons = env.json(&["show", "2", "--json"])["postmortem"].clone();
+    assert_eq!(lessons["lessons"]["went_well"], serde_json::json!([]), "{lessons}");
+}
