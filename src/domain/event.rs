@@ -156,6 +156,14 @@ impl EventKind {
     }
 }
 
+impl Event {
+    /// A retraction's words: which entry it takes back, and why.
+    fn retraction_summary(&self, kind: &str) -> String {
+        let id = short_id(self.field.as_deref().unwrap_or(""));
+        format!("retracts the {kind} {id}: {}", self.text)
+    }
+}
+
 /// How people name an event (`show --ids`, `incident retract`): the last 8 hex digits of its
 /// uuid, which are random (a version 7 uuid begins with the time, shared by the events of a
 /// minute).
@@ -369,11 +377,7 @@ impl Event {
                 new,
             ),
             EventKind::Service => crate::domain::roles::service_summary(old, new),
-            EventKind::Retraction => format!(
-                "retracts the {old} {}: {}",
-                short_id(self.field.as_deref().unwrap_or("")),
-                self.text
-            ),
+            EventKind::Retraction => self.retraction_summary(old),
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),
             EventKind::Field => {

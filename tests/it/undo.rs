@@ -29,6 +29,84 @@ fn numbers(v: &Value) -> Vec<i64> {
         .collect()
 }
 
+/// `show`, the log, both post-mortems and the Markdown export say it is cancelled, and why.
+fn shows_the_reason_everywhere(env: &Env) {
+    // The clocks say cancelled; the reason is kept with the status change.
+    let shown = env.json(&["show", "1", "--json"]);
+    assert_eq!(shown["status"], "CANCELLED");
+    assert_eq!(shown["sla"]["respond"]["state"], "cancelled");
+    assert_eq!(shown["sla"]["resolve"]["state"], "cancelled");
+    assert_eq!(
+        shown["cancelled"]["reason"],
+        "quick-start demo, not a real outage"
+    );
+    assert_eq!(shown["cancelled"]["by"], "alice");
+    let text = env.run(&["show", "1"]).ok().to_string();
+    assert!(
+        text.contains(
+            "cancelled     2026-11-29 14:30 by alice: quick-start demo, not a real outage"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("OPEN → CANCELLED: quick-start demo"),
+        "{text}"
+    );
+    for (args, needle) in [
+        (
+            &["log", "1"][..],
+            "STATUS: CANCELLED (cancelled 2026-11-29 14:30 by alice: quick-start demo",
+        ),
+        (
+            &["postmortem", "1"][..],
+            "**Status:** CANCELLED (cancelled 2026-11-29 14:30 by alice: quick-start demo",
+        ),
+        (
+            &["postmortem", "1", "--template", "postmortem-lite.md"][..],
+            "CANCELLED (cancelled 2026-11-29 14:30 by alice: quick-start demo",
+        ),
+        (
+            &["export", "--format", "md", "1"][..],
+            "| Cancelled | 2026-11-29 14:30 by alice: quick-start demo",
+        ),
+    ] {
+        let out = env.run(args);
+        assert!(out.ok().contains(needle), "{args:?}: {}", out.stdout);
+    }
+}
+
+/// The review counts the real incident only and names the cancelled one in one line.
+fn the_review_names_it(env: &Env) {
+    // The review counts the real incident only and names the cancelled one.
+    let review = env.json(&[
+        "review",
+        "--since",
+        "2026-11-29T00:00:00Z",
+        "--until",
+        "2026-11-30T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(review["counts"]["opened"]["total"]["value"], 1);
+    assert_eq!(review["cancelled"], 1);
+    assert_eq!(review["sla"]["breaches"]["total"], 0);
+    assert_eq!(review["sla"]["opened"], 1);
+    let md = env
+        .run(&[
+            "review",
+            "--since",
+            "2026-11-29T00:00:00Z",
+            "--until",
+            "2026-11-30T00:00:00Z",
+        ])
+        .ok()
+        .to_string();
+    assert!(
+        md.contains("Not counted: 1 cancelled (opened by mistake or noise)."),
+        "{md}"
+    );
+}
+
 #[test]
 fn a_cancelled_demo_leaves_the_reminders_the_sla_list_and_the_review_and_reopens() {
     let env = demo();
@@ -78,77 +156,8 @@ fn a_cancelled_demo_leaves_the_reminders_the_sla_list_and_the_review_and_reopens
         "{row}"
     );
 
-    // The clocks say cancelled; the reason is kept with the status change.
-    let shown = env.json(&["show", "1", "--json"]);
-    assert_eq!(shown["status"], "CANCELLED");
-    assert_eq!(shown["sla"]["respond"]["state"], "cancelled");
-    assert_eq!(shown["sla"]["resolve"]["state"], "cancelled");
-    assert_eq!(
-        shown["cancelled"]["reason"],
-        "quick-start demo, not a real outage"
-    );
-    assert_eq!(shown["cancelled"]["by"], "alice");
-    let text = env.run(&["show", "1"]).ok().to_string();
-    assert!(
-        text.contains(
-            "cancelled     2026-11-29 14:30 by alice: quick-start demo, not a real outage"
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains("OPEN → CANCELLED: quick-start demo"),
-        "{text}"
-    );
-    for (args, needle) in [
-        (
-            &["log", "1"][..],
-            "STATUS: CANCELLED (cancelled 2026-11-29 14:30 by alice: quick-start demo",
-        ),
-        (
-            &["postmortem", "1"][..],
-            "**Status:** CANCELLED (cancelled 2026-11-29 14:30 by alice: quick-start demo",
-        ),
-        (
-            &["postmortem", "1", "--template", "postmortem-lite.md"][..],
-            "CANCELLED (cancelled 2026-11-29 14:30 by alice: quick-start demo",
-        ),
-        (
-            &["export", "--format", "md", "1"][..],
-            "| Cancelled | 2026-11-29 14:30 by alice: quick-start demo",
-        ),
-    ] {
-        let out = env.run(args);
-        assert!(out.ok().contains(needle), "{args:?}: {}", out.stdout);
-    }
-
-    // The review counts the real incident only and names the cancelled one.
-    let review = env.json(&[
-        "review",
-        "--since",
-        "2026-11-29T00:00:00Z",
-        "--until",
-        "2026-11-30T00:00:00Z",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(review["counts"]["opened"]["total"]["value"], 1);
-    assert_eq!(review["cancelled"], 1);
-    assert_eq!(review["sla"]["breaches"]["total"], 0);
-    assert_eq!(review["sla"]["opened"], 1);
-    let md = env
-        .run(&[
-            "review",
-            "--since",
-            "2026-11-29T00:00:00Z",
-            "--until",
-            "2026-11-30T00:00:00Z",
-        ])
-        .ok()
-        .to_string();
-    assert!(
-        md.contains("Not counted: 1 cancelled (opened by mistake or noise)."),
-        "{md}"
-    );
+    shows_the_reason_everywhere(&env);
+    the_review_names_it(&env);
 
     // It was real after all: back to INVESTIGATING, clocks running against their deadlines.
     env.run(&["reopen", "1", "--reason", "customers do see it"])
@@ -389,7 +398,10 @@ fn a_retracted_lesson_leaves_the_post_mortems_lessons() {
     ])
     .ok();
     let pm = env.run(&["postmortem", "2"]).ok().to_string();
-    assert!(pm.contains("- Went well: the export retried on its own\n"), "{pm}");
+    assert!(
+        pm.contains("- Went well: the export retried on its own\n"),
+        "{pm}"
+    );
     let uuid = entry(&env, "2", "lesson");
     env.run(&[
         "retract",
@@ -400,7 +412,10 @@ fn a_retracted_lesson_leaves_the_post_mortems_lessons() {
     ])
     .ok();
     let pm = env.run(&["postmortem", "2"]).ok().to_string();
-    assert!(!pm.contains("- Went well: the export retried on its own"), "{pm}");
+    assert!(
+        !pm.contains("- Went well: the export retried on its own"),
+        "{pm}"
+    );
     assert!(
         pm.contains(
             "the export retried on its own (retracted by alice: it did not; bo restarted it)"
@@ -408,5 +423,9 @@ fn a_retracted_lesson_leaves_the_post_mortems_lessons() {
         "{pm}"
     );
     let lessons = env.json(&["show", "2", "--json"])["postmortem"].clone();
-    assert_eq!(lessons["lessons"]["went_well"], serde_json::json!([]), "{lessons}");
+    assert_eq!(
+        lessons["lessons"]["went_well"],
+        serde_json::json!([]),
+        "{lessons}"
+    );
 }
