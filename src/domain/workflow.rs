@@ -10,7 +10,7 @@ use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
 
 mod postmortem;
-mod retract;
+mod undo;
 
 /// Who is acting, the moment the command runs, and the SLA policy the incident's deadlines
 /// are judged under when it is stored.
@@ -539,21 +539,6 @@ impl Change {
             });
         }
         self.set_status(Status::Investigating, reason)
-    }
-
-    /// Cancels an OPEN or INVESTIGATING incident opened by mistake (noise, a duplicate of
-    /// `duplicate_of`): a status event carrying the reason. A RESOLVED or CLOSED one is refused:
-    /// it was worked on and resolved, so its clocks and its place in the review are the record.
-    pub fn cancel(&mut self, reason: &str, duplicate_of: Option<Number>) -> Result<()> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(WorkflowError::Empty("reason"));
-        }
-        let text = match duplicate_of {
-            Some(other) => format!("duplicate of incident {other}: {reason}"),
-            None => reason.to_string(),
-        };
-        self.set_status(Status::Cancelled, &text)
     }
 
     /// Moves the incident to `to`, if the lifecycle allows it at this time; the clocks that

@@ -294,6 +294,17 @@ pub(super) fn index_new_notes(conn: &Connection) -> rusqlite::Result<usize> {
 /// retraction names its entry's uuid; the entry's doc is found by what `timeline_doc` made of
 /// it. Nothing when it was never indexed.
 fn unindex_retracted(conn: &Connection) -> rusqlite::Result<()> {
+    // None yet (and none before version 12, whose events have no uuid to name).
+    let any: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM events
+             WHERE id > (SELECT notes_through FROM search_state WHERE id = 1)
+               AND kind = 'retraction')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !any {
+        return Ok(());
+    }
     type Entry = (i64, String, Option<String>, Option<String>, String, String);
     let targets: Vec<Entry> = conn
         .prepare(
