@@ -247,6 +247,19 @@ fn cancelling_a_closed_or_resolved_incident_is_refused_and_the_database_untouche
         env.db_bytes(&db) == before_close,
         "the database is untouched"
     );
+    // `update --status` takes no reason: refused, pointing at `cancel`.
+    let err = env
+        .run(&["update", "1", "--status", "cancelled"])
+        .err()
+        .to_string();
+    assert_eq!(
+        err,
+        "error: a cancellation needs its reason; `update` takes none; `incident cancel 1 --reason TEXT`"
+    );
+    assert!(
+        env.db_bytes(&db) == before_close,
+        "the database is untouched"
+    );
     // A reason is required, and twice is refused.
     let err = env
         .run(&["cancel", "1", "--reason", "  "])
