@@ -442,3 +442,51 @@ fn a_retracted_lesson_leaves_the_post_mortems_lessons() {
         "{lessons}"
     );
 }
+
+/// Through the team log (real PostgreSQL): a cancellation and a retraction are events like the
+/// others, so a teammate's copy pulls them, replays the CANCELLED status and marks the note;
+/// the teammate's reopening comes back the same way.
+#[test]
+fn a_cancellation_and_a_retraction_reach_teammates_through_the_team_log() {
+    let Some(db) = crate::team::TeamDb::new() else {
+        return;
+    };
+    let alice = db.env();
+    alice.run(&["team", "init"]).ok();
+    alice.run(&["open", "P2", "Demo: checkout latency"]).ok();
+    alice
+        .run(&["note", "1", "rolled back ledger-writer to v41"])
+        .ok();
+    let uuid = entry(&alice, "1", "note");
+    alice
+        .run(&["retract", "1", &uuid, "--reason", "wrong incident"])
+        .ok();
+    alice
+        .run(&["cancel", "1", "--reason", "quick-start demo"])
+        .ok();
+    let mut bob = db.env();
+    bob.author = "bob".into();
+    assert_eq!(numbers(&bob.json(&["list", "--json"])), Vec::<i64>::new());
+    let shown = bob.json(&["show", "1", "--json"]);
+    assert_eq!(shown["status"], "CANCELLED");
+    assert_eq!(shown["cancelled"]["reason"], "quick-start demo");
+    assert_eq!(shown["cancelled"]["by"], "alice");
+    let note = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["uuid"] == uuid.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(note["retracted"]["reason"], "wrong incident");
+    assert!(
+        !bob.run(&["search", "ledger-writer"])
+            .stdout
+            .contains("incident 1")
+    );
+    bob.run(&["reopen", "1", "--reason", "customers see it"])
+        .ok();
+    let back = alice.json(&["show", "1", "--json"]);
+    assert_eq!(back["status"], "INVESTIGATING");
+    assert_eq!(back["cancelled"], Value::Null);
+}
