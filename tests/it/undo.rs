@@ -31,6 +31,13 @@ fn numbers(v: &Value) -> Vec<i64> {
 
 /// `show`, the log, both post-mortems and the Markdown export say it is cancelled, and why.
 fn shows_the_reason_everywhere(env: &Env) {
+    let explain = env.run(&["sla", "explain", "1"]).ok().to_string();
+    assert!(
+        explain.ends_with(
+            "CANCELLED 2026-11-29 14:30 by alice: quick-start demo, not a real outage; these clocks are neither met nor breached\n"
+        ),
+        "{explain}"
+    );
     // The clocks say cancelled; the reason is kept with the status change.
     let shown = env.json(&["show", "1", "--json"]);
     assert_eq!(shown["status"], "CANCELLED");
