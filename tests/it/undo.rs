@@ -497,3 +497,55 @@ fn a_cancellation_and_a_retraction_reach_teammates_through_the_team_log() {
     assert_eq!(back["status"], "INVESTIGATING");
     assert_eq!(back["cancelled"], Value::Null);
 }
+
+/// The monitor's incident cancelled as noise: while health stays bad, `check --open` opens no
+/// other (it says why); once health has recovered, the next bad check opens a new one.
+#[test]
+fn a_monitor_incident_cancelled_as_noise_holds_the_monitor_until_health_recovers() {
+    let env = Env::new();
+    let score = env.home().join("score.txt");
+    env.write_config(&format!(
+        "[[command]]\nname = \"ml-features\"\nrun = [\"cat\", \"{}\"]\n\
+         [health]\nrecover_after = 2\n[health.weights]\ncommands = 100\n",
+        score.display()
+    ));
+    let set = |text: &str| std::fs::write(&score, text).unwrap();
+    set("Overall health score: 90/100\n");
+    assert_eq!(env.run(&["check", "--open"]).code, 2);
+    env.run(&["cancel", "1", "--reason", "the probe flaps on deploys"])
+        .ok();
+    let held = env.run(&["check", "--open", "--json"]);
+    assert_eq!(held.code, 2, "{}", held.stderr);
+    assert!(
+        held.stderr.contains(
+            "health monitor: incident 1 was cancelled as noise; no new incident until health recovers once"
+        ),
+        "{}",
+        held.stderr
+    );
+    let v: Value = serde_json::from_str(&held.stdout).unwrap();
+    assert_eq!(v["monitor"]["held_by_cancelled"], 1);
+    assert_eq!(v["monitor"]["opened"], false);
+    assert_eq!(numbers(&env.json(&["list", "--all", "--json"])), [1]);
+    let before = env.json(&["show", "1", "--json"])["timeline"]
+        .as_array()
+        .unwrap()
+        .len();
+    set("Overall health score: 100/100\n");
+    for _ in 0..2 {
+        assert_eq!(env.run(&["check", "--open"]).code, 0);
+    }
+    let after = env.json(&["show", "1", "--json"])["timeline"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after, "nothing written in the cancelled incident");
+    set("Overall health score: 90/100\n");
+    let again = env.run(&["check", "--open"]);
+    assert_eq!(again.code, 2);
+    assert!(
+        again.stderr.contains("health monitor opened incident 2"),
+        "{}",
+        again.stderr
+    );
+}
