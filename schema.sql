@@ -10,7 +10,7 @@ CREATE TABLE incidents (
     title           TEXT NOT NULL,
     description     TEXT NOT NULL DEFAULT '',
     severity        TEXT NOT NULL CHECK (severity IN ('P1', 'P2', 'P3')),
-    status          TEXT NOT NULL CHECK (status IN ('OPEN', 'INVESTIGATING', 'RESOLVED', 'CLOSED')),
+    status          TEXT NOT NULL CHECK (status IN ('OPEN', 'INVESTIGATING', 'RESOLVED', 'CLOSED', 'CANCELLED')),
     root_cause      TEXT NOT NULL DEFAULT '',
     resolution      TEXT NOT NULL DEFAULT '',
     prevention      TEXT NOT NULL DEFAULT '',

@@ -89,6 +89,11 @@ pub fn check(
 /// to every [[notify]] channel (a failed delivery is reported, and the next change is sent
 /// anyway). A changed score alone is only said.
 pub fn tell(app: &App, o: &Outcome, health: &Health, verdict: &str) {
+    if let (None, Some(n), Some(_)) = (&o.incident, o.held_by_cancelled, health.severity) {
+        (app.notice)(&format!(
+            "health monitor: incident {n} was cancelled as noise; no new incident until health recovers once"
+        ));
+    }
     let Some(incident) = &o.incident else { return };
     let n = incident.number;
     let what = if o.opened {

@@ -131,7 +131,8 @@ fn prior_of(incident: &Incident) -> Prior {
             at: incident.resolved_at.unwrap_or(incident.updated_at),
             number,
         },
-        Status::Closed if incident.resolution.trim().is_empty() => Prior::Cancelled { number },
+        // `incident cancel`: opened by mistake or noise.
+        Status::Cancelled => Prior::Cancelled { number },
         Status::Closed => Prior::Closed { number },
     }
 }

@@ -28,6 +28,9 @@ pub struct Outcome {
     pub degraded: bool,
     /// Healthy checks in a row, while an incident is open.
     pub healthy_streak: u32,
+    /// The monitor's last incident, cancelled as noise, that keeps it from opening another
+    /// until health has recovered once.
+    pub held_by_cancelled: Option<crate::domain::model::Number>,
 }
 
 /// The title of an incident the monitor opens: the score and what cost the most.
@@ -78,9 +81,47 @@ pub struct Check<'a> {
 /// P3 or worse, or else follows the one it keeps.
 pub fn step(txn: &Txn, actor: &Actor, check: &Check) -> Result<Outcome, AppError> {
     match txn.monitor_incident()? {
-        None => open(txn, actor, check),
+        None => match txn.cancelled_monitor_incident()? {
+            Some((cancelled, state)) if state.recovered_at.is_none() => {
+                hold(txn, actor, check, &cancelled, &state)
+            }
+            _ => open(txn, actor, check),
+        },
         Some((incident, state)) => follow(txn, actor, check, incident, &state),
     }
+}
+
+/// The monitor's last incident was cancelled as noise and health has not recovered since: the
+/// check opens nothing and writes nothing in that incident's timeline; it only counts healthy
+/// checks, and once `recover_after` come in a row, the next bad one opens a new incident.
+fn hold(
+    txn: &Txn,
+    actor: &Actor,
+    check: &Check,
+    cancelled: &Incident,
+    state: &MonitorState,
+) -> Result<Outcome, AppError> {
+    let health = check.health;
+    let healthy_streak = match health.severity {
+        None => state.healthy_streak.saturating_add(1),
+        Some(_) => 0,
+    };
+    let recovered = healthy_streak >= check.settings.recover_after;
+    txn.save_monitor(
+        cancelled.pk,
+        &MonitorState {
+            last_check_at: actor.now,
+            last_score: health.score,
+            last_severity: health.severity,
+            healthy_streak,
+            recovered_at: recovered.then_some(actor.now),
+        },
+    )?;
+    Ok(Outcome {
+        previous_score: Some(state.last_score),
+        held_by_cancelled: (!recovered).then_some(cancelled.number),
+        ..Outcome::default()
+    })
 }
 
 /// No incident kept: opens one if health calls for it, with this check's snapshot.

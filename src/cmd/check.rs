@@ -108,6 +108,7 @@ fn monitor_json(o: &Outcome) -> serde_json::Value {
         "recovered": o.recovered,
         "degraded": o.degraded,
         "healthy_streak": o.healthy_streak,
+        "held_by_cancelled": o.held_by_cancelled,
     })
 }
 

@@ -10,9 +10,12 @@ use crate::ui::output::{self, Paint};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Only this status (repeatable): OPEN, INVESTIGATING, RESOLVED, CLOSED
+    /// Only this status (repeatable): OPEN, INVESTIGATING, RESOLVED, CLOSED, CANCELLED
     #[arg(long, value_name = "S")]
     pub status: Vec<String>,
+    /// Cancelled incidents too (left out otherwise, unless --status CANCELLED)
+    #[arg(long)]
+    pub all: bool,
     /// Only this severity (repeatable): P1, P2, P3
     #[arg(long, value_name = "P")]
     pub severity: Vec<String>,
@@ -51,6 +54,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         breached: args.breached.then_some(app.now),
         limit: (args.limit > 0).then_some(args.limit),
         services: super::args::service_names(&args.service)?,
+        include_cancelled: args.all,
     };
     let (incidents, more, any) = app.read(|txn| {
         let (incidents, more) = txn.list(&filter)?;
@@ -161,5 +165,6 @@ fn sla_cell(status: Status, c: &Clocks) -> String {
             (false, true) => "fix breached".into(),
             (true, true) => "both breached".into(),
         },
+        Status::Cancelled => "cancelled".into(),
     }
 }

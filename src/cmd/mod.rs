@@ -4,6 +4,7 @@ mod ack;
 mod action;
 mod args;
 mod attach;
+mod cancel;
 mod check;
 mod close;
 mod completion;
@@ -24,6 +25,7 @@ mod postmortem;
 mod remind;
 mod reopen;
 mod resolve;
+mod retract;
 mod review;
 mod role;
 mod search;
@@ -90,8 +92,13 @@ pub enum Command {
     Resolve(resolve::Args),
     /// Close a resolved incident once root cause and resolution are recorded
     Close(close::Args),
-    /// Take a resolved or closed incident back to INVESTIGATING
+    /// Take a resolved, closed or cancelled incident back to INVESTIGATING
     Reopen(reopen::Args),
+    /// Cancel an incident opened by mistake (noise, a duplicate): kept with its reason, its
+    /// SLA clocks neither met nor breached
+    Cancel(cancel::Args),
+    /// Take back a note, lesson or link written by mistake: kept in the timeline, marked
+    Retract(retract::Args),
     /// Name who holds a role (commander, scribe, comms, or your own), or clear it with -
     Role(role::Args),
     /// List incidents, newest first
@@ -192,6 +199,8 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Resolve(args) => resolve::run(&app, args),
         Command::Close(args) => close::run(&app, args),
         Command::Reopen(args) => reopen::run(&app, args),
+        Command::Cancel(args) => cancel::run(&app, args),
+        Command::Retract(args) => retract::run(&app, args),
         Command::Role(args) => role::run(&app, args),
         Command::List(args) => list::run(&app, args),
         Command::Show(args) => show::run(&app, args),

@@ -1,4 +1,5 @@
-//! `incident reopen`: the problem is back; a resolved or closed incident returns to INVESTIGATING.
+//! `incident reopen`: the problem is back (or a cancelled incident was real after all); a
+//! resolved, closed or cancelled incident returns to INVESTIGATING.
 
 use super::args::{IncidentRef, incident_ref};
 use crate::app::App;

@@ -24,6 +24,9 @@ pub struct Args {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+    /// Print each timeline entry's id (for `incident retract`)
+    #[arg(long)]
+    pub ids: bool,
 }
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
@@ -78,7 +81,15 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         return output::out_json(&v);
     }
     let paint = Paint::stdout();
-    let text = render(app, &incident, &timeline, &actions, next_update, &paint);
+    let text = render(
+        app,
+        &incident,
+        &timeline,
+        &actions,
+        next_update,
+        args.ids,
+        &paint,
+    );
     output::out(&text)?;
     output::out(&crate::ui::similar::past_text(&past, app.now, &paint))
 }
@@ -89,6 +100,7 @@ fn render(
     timeline: &[Event],
     actions: &[ActionItem],
     next_update: Option<(Timestamp, std::time::Duration)>,
+    ids: bool,
     paint: &Paint,
 ) -> String {
     let c = sla::clocks(i, app.now);
@@ -115,6 +127,14 @@ fn render(
     s.push_str(&format!("  acknowledged  {}\n", time(i.acknowledged_at)));
     s.push_str(&format!("  resolved      {}\n", time(i.resolved_at)));
     s.push_str(&format!("  closed        {}\n", time(i.closed_at)));
+    if let Some(e) = crate::domain::projection::cancellation(i, timeline) {
+        s.push_str(&format!(
+            "  cancelled     {} by {}: {}\n",
+            display(e.at),
+            e.author,
+            e.text
+        ));
+    }
     s.push_str(&roles_and_services(i));
     s.push_str(&sla_lines(i, &c, paint));
     if let Some((due, every)) = next_update {
@@ -167,12 +187,21 @@ fn render(
             String::new()
         };
         let author = format!("{:<who$}", e.author);
+        // `--ids`: the id `incident retract` takes, first on the line so it is easy to copy.
+        let id = if ids {
+            format!(
+                "{:<8}  ",
+                crate::domain::event::short_id(e.uuid.as_deref().unwrap_or(""))
+            )
+        } else {
+            String::new()
+        };
         s.push_str(&format!(
-            "  {}  {author}  {:<10}  {first}{recorded}\n",
+            "  {id}{}  {author}  {:<10}  {first}{recorded}\n",
             display(e.at),
             e.kind.as_str()
         ));
-        let indent = " ".repeat(2 + 16 + 2 + who + 2 + 10 + 2);
+        let indent = " ".repeat(2 + id.len() + 16 + 2 + who + 2 + 10 + 2);
         for more in lines {
             s.push_str(&format!("{indent}{more}\n"));
         }

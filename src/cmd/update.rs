@@ -15,7 +15,7 @@ pub struct Args {
     /// The incident: its number, or 6+ hex digits of its UUID
     #[arg(value_parser = incident_ref)]
     pub number: IncidentRef,
-    /// New status: OPEN, INVESTIGATING, RESOLVED or CLOSED (the same rules as ack, resolve, close, reopen)
+    /// New status: OPEN, INVESTIGATING, RESOLVED or CLOSED (the same rules as ack, resolve, close, reopen; CANCELLED is `incident cancel`, with its reason)
     #[arg(long, value_name = "S")]
     pub status: Option<String>,
     /// New severity: P1, P2 or P3 (both deadlines move, counted from the open time)
@@ -64,6 +64,12 @@ pub struct Args {
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     let number = app.number(&args.number)?;
     let status: Option<Status> = args.status.as_deref().map(str::parse).transpose()?;
+    if status == Some(Status::Cancelled) {
+        return Err(
+            CommandError::new("a cancellation needs its reason; `update` takes none")
+                .with_hint(format!("`incident cancel {number} --reason TEXT`")),
+        );
+    }
     let severity: Option<Severity> = args.severity.as_deref().map(str::parse).transpose()?;
     let given: Vec<(Field, &str)> = [
         (Field::Title, &args.title),

@@ -47,6 +47,10 @@ pub enum EventKind {
     Role,
     /// An affected service was added (`new` is its name) or removed (`old` is).
     Service,
+    /// An entry written by mistake is taken back (`incident retract`): `field` is the uuid of
+    /// the retracted entry, `old` its kind, `text` the reason. The entry stays in the timeline,
+    /// marked (`domain::retract`); nothing is altered.
+    Retraction,
 }
 
 impl EventKind {
@@ -69,6 +73,7 @@ impl EventKind {
             EventKind::Link => "link",
             EventKind::Role => "role",
             EventKind::Service => "service",
+            EventKind::Retraction => "retraction",
         }
     }
 
@@ -91,7 +96,8 @@ impl EventKind {
             | EventKind::Command
             | EventKind::Health
             | EventKind::Lesson
-            | EventKind::Link => false,
+            | EventKind::Link
+            | EventKind::Retraction => false,
             // Publishing stops the post-mortem clock (`Incident::published_at`).
             EventKind::Postmortem => true,
         }
@@ -99,7 +105,7 @@ impl EventKind {
 
     /// Every kind, in the order reports list them. The compiler cannot check that a list is
     /// complete, so `every_kind_is_listed` does (through the exhaustive `as_str`).
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::Opened,
         EventKind::Note,
         EventKind::Status,
@@ -117,6 +123,7 @@ impl EventKind {
         EventKind::Link,
         EventKind::Role,
         EventKind::Service,
+        EventKind::Retraction,
     ];
 
     pub fn from_key(s: &str) -> Option<EventKind> {
@@ -144,8 +151,25 @@ impl EventKind {
             EventKind::Link => "Link",
             EventKind::Role => "Role",
             EventKind::Service => "Service",
+            EventKind::Retraction => "Retraction",
         }
     }
+}
+
+impl Event {
+    /// A retraction's words: which entry it takes back, and why.
+    fn retraction_summary(&self, kind: &str) -> String {
+        let id = short_id(self.field.as_deref().unwrap_or(""));
+        format!("retracts the {kind} {id}: {}", self.text)
+    }
+}
+
+/// How people name an event (`show --ids`, `incident retract`): the last 8 hex digits of its
+/// uuid, which are random (a version 7 uuid begins with the time, shared by the events of a
+/// minute).
+pub fn short_id(uuid: &str) -> &str {
+    let start = uuid.len().saturating_sub(8);
+    uuid.get(start..).unwrap_or(uuid)
 }
 
 /// A `pause` event's `new` when it pauses the SLA clocks; [`RESUMED`] when it resumes them.
@@ -353,6 +377,7 @@ impl Event {
                 new,
             ),
             EventKind::Service => crate::domain::roles::service_summary(old, new),
+            EventKind::Retraction => self.retraction_summary(old),
             EventKind::Status => with_text(format!("{old} → {new}")),
             EventKind::Severity => with_text(format!("{old} → {new}")),
             EventKind::Field => {
@@ -399,6 +424,7 @@ mod tests {
             EventKind::Link => 14,
             EventKind::Role => 15,
             EventKind::Service => 16,
+            EventKind::Retraction => 17,
         }
     }
 

@@ -317,8 +317,7 @@ pub enum Prior {
     Closed {
         number: Number,
     },
-    /// Closed as noise. There is no "cancelled" status: an incident CLOSED without a
-    /// resolution is taken as cancelled.
+    /// Cancelled as noise (`incident cancel`).
     Cancelled {
         number: Number,
     },

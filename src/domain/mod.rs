@@ -10,6 +10,7 @@ pub mod model;
 pub mod postmortem;
 pub mod projection;
 pub mod remind;
+pub mod retract;
 pub mod roles;
 pub mod similar;
 pub mod sla;

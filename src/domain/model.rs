@@ -53,6 +53,9 @@ pub enum Status {
     Investigating,
     Resolved,
     Closed,
+    /// Opened by mistake, noise, or a duplicate (`incident cancel`): its SLA clocks stopped
+    /// and neither met nor breached; `reopen` brings it back to INVESTIGATING.
+    Cancelled,
 }
 
 impl Status {
@@ -62,6 +65,7 @@ impl Status {
             Status::Investigating => "INVESTIGATING",
             Status::Resolved => "RESOLVED",
             Status::Closed => "CLOSED",
+            Status::Cancelled => "CANCELLED",
         }
     }
 
@@ -72,7 +76,7 @@ impl Status {
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("unknown status '{0}': use OPEN, INVESTIGATING, RESOLVED or CLOSED")]
+#[error("unknown status '{0}': use OPEN, INVESTIGATING, RESOLVED, CLOSED or CANCELLED")]
 pub struct BadStatus(pub String);
 
 impl FromStr for Status {
@@ -83,6 +87,7 @@ impl FromStr for Status {
             "INVESTIGATING" => Ok(Status::Investigating),
             "RESOLVED" => Ok(Status::Resolved),
             "CLOSED" => Ok(Status::Closed),
+            "CANCELLED" => Ok(Status::Cancelled),
             _ => Err(BadStatus(s.to_string())),
         }
     }

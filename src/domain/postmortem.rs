@@ -160,7 +160,12 @@ impl Record {
     /// timeline's order: both agree on what one copy wrote).
     pub fn of(events: &[Event]) -> Record {
         let mut r = Record::default();
-        for e in events {
+        // A lesson or link taken back (`incident retract`) is no longer the post-mortem's.
+        let retractions = crate::domain::retract::retractions(events);
+        let standing = events
+            .iter()
+            .filter(|e| crate::domain::retract::retraction_of(e, &retractions).is_none());
+        for e in standing {
             let new = e.new.clone().unwrap_or_default();
             match (e.kind, e.field.as_deref()) {
                 (EventKind::Lesson, Some(key)) => {

@@ -161,7 +161,8 @@ pub fn apply(incident: &Incident, event: &Event) -> Result<Incident> {
         | EventKind::Command
         | EventKind::Health
         | EventKind::Lesson
-        | EventKind::Link => {}
+        | EventKind::Link
+        | EventKind::Retraction => {}
         EventKind::Postmortem => {
             if event.field.as_deref() == Some("status") {
                 next.published_at = match event.new.as_deref() {
@@ -305,18 +306,40 @@ pub fn conflicts(events: &[Event]) -> Vec<Conflict> {
     found
 }
 
+/// Why `incident` is CANCELLED: the status change that cancelled it (the last one in `events`,
+/// its timeline in order), which carries the reason. `None` unless it is cancelled.
+pub fn cancellation<'e>(incident: &Incident, events: &'e [Event]) -> Option<&'e Event> {
+    cancelled_by(incident.status.as_str(), events)
+}
+
+/// [`cancellation`] of an incident whose status is `status` as stored (an export's record).
+pub fn cancelled_by<'e>(status: &str, events: &'e [Event]) -> Option<&'e Event> {
+    if status != Status::Cancelled.as_str() {
+        return None;
+    }
+    events.iter().rev().find(|e| {
+        e.kind == EventKind::Status && e.new.as_deref() == Some(Status::Cancelled.as_str())
+    })
+}
+
 /// What each event of a timeline says (`Event::summary`), a status change the merged
-/// timeline could not apply followed by [`Conflict::text`]: the words every rendering prints.
+/// timeline could not apply followed by [`Conflict::text`], and a retracted entry by its
+/// retraction's mark (`retract::mark`): the words every rendering prints.
 pub fn summaries(events: &[Event]) -> Vec<String> {
     let conflicts = conflicts(events);
+    let retractions = crate::domain::retract::retractions(events);
     events
         .iter()
-        .map(
-            |e| match conflicts.iter().find(|c| Some(&c.uuid) == e.uuid.as_ref()) {
-                Some(c) => format!("{} {}", e.summary(), c.text()),
-                None => e.summary(),
-            },
-        )
+        .map(|e| {
+            let mut text = e.summary();
+            if let Some(c) = conflicts.iter().find(|c| Some(&c.uuid) == e.uuid.as_ref()) {
+                text = format!("{text} {}", c.text());
+            }
+            if let Some(r) = crate::domain::retract::retraction_of(e, &retractions) {
+                text = format!("{text} {}", crate::domain::retract::mark(r));
+            }
+            text
+        })
         .collect()
 }
 
@@ -338,6 +361,8 @@ fn allowed(from: Status, to: Status) -> bool {
             | (Status::Resolved | Status::Closed, Status::Investigating)
             | (Status::Open | Status::Investigating, Status::Resolved)
             | (Status::Resolved, Status::Closed)
+            | (Status::Open | Status::Investigating, Status::Cancelled)
+            | (Status::Cancelled, Status::Investigating)
     )
 }
 
@@ -378,6 +403,15 @@ fn status(incident: &mut Incident, event: &Event) -> Result<()> {
             incident.pause_reason.clear();
         }
         (Status::Resolved, Status::Closed) => incident.closed_at = Some(at),
+        // Cancel (opened by mistake, noise, a duplicate): someone looked at it, which answers
+        // the page; the clocks stop with the status (`sla::clocks`), neither met nor breached.
+        (Status::Open | Status::Investigating, Status::Cancelled) => {
+            incident.acknowledged_at.get_or_insert(at);
+            incident.paused_at = None;
+            incident.pause_reason.clear();
+        }
+        // Reopen a cancelled incident: the fix clock runs again against its deadline.
+        (Status::Cancelled, Status::Investigating) => {}
         _ => return Err(ProjectionError::Transition { from, to }),
     }
     incident.status = to;

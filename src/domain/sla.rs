@@ -125,6 +125,9 @@ pub enum ClockState {
     /// Not stopped, and paused (`incident sla pause`) before its deadline: its time left
     /// does not shrink until it resumes.
     Paused,
+    /// The incident was cancelled (opened by mistake, noise): stopped, neither met nor
+    /// breached.
+    Cancelled,
 }
 
 /// One SLA clock evaluated at a moment.
@@ -218,7 +221,9 @@ pub fn pauses(events: &[Event]) -> Vec<Pause> {
         let open = found.last_mut().filter(|p| p.until.is_none());
         let ends = match e.kind {
             EventKind::Pause => e.new.as_deref() != Some(PAUSED),
-            _ => e.new.as_deref() == Some(Status::Resolved.as_str()),
+            _ => {
+                matches!(e.new.as_deref(), Some(s) if s == Status::Resolved.as_str() || s == Status::Cancelled.as_str())
+            }
         };
         match (open, ends) {
             (Some(p), true) => p.until = Some(e.at),
@@ -350,6 +355,22 @@ pub struct Clocks {
 }
 
 pub fn clocks(incident: &Incident, now: Timestamp) -> Clocks {
+    if incident.status == Status::Cancelled {
+        let cancelled = |c: Clock| Clock {
+            state: ClockState::Cancelled,
+            ..c
+        };
+        let c = clocks_of(incident, now);
+        return Clocks {
+            respond: cancelled(c.respond),
+            resolve: cancelled(c.resolve),
+            postmortem: c.postmortem.map(cancelled),
+        };
+    }
+    clocks_of(incident, now)
+}
+
+fn clocks_of(incident: &Incident, now: Timestamp) -> Clocks {
     let due = &incident.due;
     let resolved = incident.resolved_at.filter(|t| *t <= now);
     let paused = |c: Clock, rule: &Option<Rule>| {

@@ -9,7 +9,9 @@ use crate::domain::projection::{self, ProjectionError, Seed};
 use crate::domain::sla::Policy;
 use crate::domain::time::{self, Timestamp};
 
+mod hint;
 mod postmortem;
+mod undo;
 
 /// Who is acting, the moment the command runs, and the SLA policy the incident's deadlines
 /// are judged under when it is stored.
@@ -79,66 +81,17 @@ pub enum WorkflowError {
     NoService { number: Number, service: String },
     #[error("nothing to update: no field, severity or status was given")]
     NothingToUpdate(Number),
+    #[error("incident {number}: {source}")]
+    Retract {
+        number: Number,
+        source: crate::domain::retract::RetractError,
+    },
     /// A change whose events do not describe the incident: a bug, not a user's mistake.
     #[error("incident {number}: {source}")]
     Projection {
         number: Number,
         source: ProjectionError,
     },
-}
-
-impl WorkflowError {
-    /// What the user can do about it, in their terms.
-    pub fn hint(&self) -> Option<String> {
-        Some(match self {
-            WorkflowError::NotFound(_) => "`incident list` shows the incidents there are".into(),
-            WorkflowError::Transition { number, from, to } => match (from, to) {
-                (Status::Open, Status::Closed) | (Status::Investigating, Status::Closed) => {
-                    format!("resolve it first: `incident resolve {number} --root-cause TEXT --resolution TEXT`")
-                }
-                (Status::Resolved | Status::Closed, _) => {
-                    format!("`incident reopen {number} --reason TEXT` takes it back to INVESTIGATING")
-                }
-                (_, Status::Open) => {
-                    "an acknowledged incident stays acknowledged; `incident note` records what happened".into()
-                }
-                _ => format!("`incident show {number}` shows where it stands"),
-            },
-            WorkflowError::Already { number, .. } | WorkflowError::AlreadyAcknowledged { number, .. } => {
-                format!("`incident show {number}` shows its timeline")
-            }
-            WorkflowError::Wrong { number, action, .. } => match *action {
-                "acknowledged" => format!("if the problem is back, `incident reopen {number} --reason TEXT`"),
-                _ => format!("`incident show {number}` shows where it stands"),
-            },
-            WorkflowError::CannotClose { number, .. } => format!(
-                "pass them: `incident close {number} --root-cause TEXT --resolution TEXT`"
-            ),
-            WorkflowError::OutOfOrder { number, .. } => {
-                format!("check --at; `incident show {number}` lists the recorded times")
-            }
-            WorkflowError::OpenOutOfOrder { .. } => {
-                "the impact start (--started) comes first, then the detection (--detected), then the open (--at)".into()
-            }
-            WorkflowError::Future { .. } => "give a time up to now; relative times count back, like -15m".into(),
-            WorkflowError::Empty(_) => "write something, or pipe it in with `-`".into(),
-            WorkflowError::NoAction(_) => "`incident action list` shows the action items".into(),
-            WorkflowError::ActionDone { .. } => "`incident action list --open` shows those still to do".into(),
-            WorkflowError::AlreadyPaused { number, .. } => {
-                format!("`incident sla resume {number}` first; `incident sla explain {number}` shows the pauses")
-            }
-            WorkflowError::NotPaused(number) => {
-                format!("`incident sla pause {number} --reason TEXT` pauses them")
-            }
-            WorkflowError::Projection { .. } => return None,
-            WorkflowError::NoService { number, .. } => {
-                format!("`incident show {number}` lists its services")
-            }
-            WorkflowError::NothingToUpdate(number) => format!(
-                "pass at least one of --status, --severity, --service, --no-service, --title, --description, --root-cause, --resolution, --prevention, --lessons (`incident update {number} --help`)"
-            ),
-        })
-    }
 }
 
 type Result<T> = std::result::Result<T, WorkflowError>;
@@ -521,14 +474,14 @@ impl Change {
         Ok(())
     }
 
-    /// Takes a RESOLVED or CLOSED incident back to INVESTIGATING.
+    /// Takes a RESOLVED, CLOSED or CANCELLED incident back to INVESTIGATING.
     pub fn reopen(&mut self, reason: &str) -> Result<()> {
         let (number, status) = (self.incident.number, self.incident.status);
         if status.is_unresolved() {
             return Err(WorkflowError::Wrong {
                 number,
                 status,
-                allowed: "RESOLVED or CLOSED",
+                allowed: "RESOLVED, CLOSED or CANCELLED",
                 action: "reopened",
             });
         }
@@ -558,6 +511,15 @@ impl Change {
                 return Err(self.out_of_order(what, self.start_name(detected), detected));
             }
             (Status::Open, Status::Investigating) => {}
+            (Status::Open | Status::Investigating, Status::Cancelled) if at < detected => {
+                return Err(self.out_of_order(
+                    "the cancellation",
+                    self.start_name(detected),
+                    detected,
+                ));
+            }
+            (Status::Open | Status::Investigating, Status::Cancelled)
+            | (Status::Cancelled, Status::Investigating) => {}
             // A reopening cannot come before what it undoes.
             (Status::Resolved | Status::Closed, Status::Investigating) => {
                 let last = self.incident.closed_at.or(self.incident.resolved_at);
@@ -602,6 +564,7 @@ impl Change {
                 Status::Investigating => "the reopening",
                 Status::Resolved => "the resolution",
                 Status::Closed => "the close",
+                Status::Cancelled => "the cancellation",
             };
             return Err(self.out_of_order(what, "the last status change", last));
         }

@@ -239,6 +239,7 @@ fn clock(
         ClockState::Met => format!("met with {} to spare", span(margin)),
         ClockState::Breached => format!("breached by {}", span(margin)),
         ClockState::Paused => format!("paused with {} left", span(margin)),
+        ClockState::Cancelled => "cancelled: neither met nor breached".to_string(),
     };
     let on = calendar.map_or(String::new(), |cal| {
         format!(" on calendar {} (open hours only)", cal.name)

@@ -127,17 +127,29 @@ pub fn event(e: &Event) -> Value {
 
 /// A timeline as views give it: each event, and on each status change the merged timeline
 /// could not apply (two copies changed the status apart) `conflict: true`, the status it
-/// `would_set`, and a text that says so, which every template prints.
+/// `would_set`, and a text that says so, which every template prints; on each retracted entry
+/// `retracted: {by, at, reason}` and the mark in its text (`projection::summaries`).
 pub fn timeline(events: &[Event]) -> Vec<Value> {
     let conflicts = crate::domain::projection::conflicts(events);
+    let summaries = crate::domain::projection::summaries(events);
+    let retractions = crate::domain::retract::retractions(events);
     events
         .iter()
-        .map(|e| {
+        .zip(summaries)
+        .map(|(e, text)| {
             let mut v = event(e);
+            v["text"] = Value::String(text);
             if let Some(c) = conflicts.iter().find(|c| Some(&c.uuid) == e.uuid.as_ref()) {
                 v["conflict"] = Value::Bool(true);
                 v["would_set"] = json!(c.would_set);
-                v["text"] = Value::String(format!("{} {}", e.summary(), c.text()));
+            }
+            // Taken back (`incident retract`): kept as written, and said so.
+            if let Some(r) = crate::domain::retract::retraction_of(e, &retractions) {
+                v["retracted"] = json!({
+                    "by": r.author,
+                    "at": time::to_rfc3339(r.at),
+                    "reason": r.text,
+                });
             }
             v
         })
@@ -165,6 +177,11 @@ pub fn mark_purged(timeline: &mut Value, purges: &[crate::store::Purge]) {
 pub fn incident_with_timeline(i: &Incident, events: &[Event], now: Timestamp) -> Value {
     let mut v = incident(i, now);
     v["timeline"] = Value::Array(timeline(events));
+    // Why it was cancelled (opened by mistake, noise, a duplicate), or null.
+    v["cancelled"] = crate::domain::projection::cancellation(i, events).map_or(
+        Value::Null,
+        |e| json!({"at": time::to_rfc3339(e.at), "by": e.author, "reason": e.text}),
+    );
     v["postmortem"] = postmortem(&Record::of(events));
     v
 }

@@ -329,6 +329,7 @@ mod tests {
             ClockState::Breached | ClockState::Overdue => 1,
             // The SQL has no paused state: a paused clock is running there.
             ClockState::Running | ClockState::Paused => 2,
+            ClockState::Cancelled => unreachable!("these tests cancel nothing"),
         }
     }
 

@@ -20,10 +20,12 @@ impl Store {
 
 impl Txn<'_> {
     /// Every incident opened by `at` and not closed by then: all that SLA reminders can be about.
+    /// A cancelled incident has none: its clocks are neither met nor breached.
     pub fn remindable_incidents(&self, at: Timestamp) -> Result<Vec<Incident>, StoreError> {
         let sql = format!(
             "SELECT {} FROM incidents
              WHERE opened_at <= ?1 AND (closed_at IS NULL OR closed_at > ?1)
+               AND status <> 'CANCELLED'
              ORDER BY number",
             rows::INCIDENT_COLUMNS
         );

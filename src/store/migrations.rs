@@ -67,7 +67,32 @@ const MIGRATIONS: &[(&str, Option<Step>)] = &[
     ),
     // The alert intake (issue 17 item 2): alert groups and their alerts: version 22.
     (include_str!("migrations/0022_alert_groups.sql"), None),
+    // Undo without deleting history (issue 18): the CANCELLED status: version 23.
+    (
+        include_str!("migrations/0023_cancelled.sql"),
+        Some(Step::Rows(allow_cancelled)),
+    ),
 ];
+
+/// Version 22: `incidents.status` may be CANCELLED. The CHECK is edited in the stored
+/// definition (the same text schema.sql has), and the schema cookie moved on so that every
+/// connection, this one included, reads the new definition.
+fn allow_cancelled(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+    let cookie: i64 = tx.pragma_query_value(None, "schema_version", |r| r.get(0))?;
+    tx.pragma_update(None, "writable_schema", true)?;
+    let edited = tx.execute(
+        "UPDATE sqlite_master
+         SET sql = replace(sql,
+             'CHECK (status IN (''OPEN'', ''INVESTIGATING'', ''RESOLVED'', ''CLOSED''))',
+             'CHECK (status IN (''OPEN'', ''INVESTIGATING'', ''RESOLVED'', ''CLOSED'', ''CANCELLED''))')
+         WHERE type = 'table' AND name = 'incidents'",
+        [],
+    )?;
+    tx.pragma_update(None, "schema_version", cookie.saturating_add(1))?;
+    tx.pragma_update(None, "writable_schema", false)?;
+    debug_assert_eq!(edited, 1);
+    Ok(())
+}
 
 /// Version 12: the identities of the events written before, derived from their content in
 /// each incident's recorded order; then the append-only trigger is back, as schema.sql has it.
@@ -512,6 +537,30 @@ mod tests {
                 "7 command command 1 Some(1) pod/[updater]-5c deleted",
             ]
         );
+    }
+
+    #[test]
+    fn version_22_lets_an_incident_be_cancelled_on_the_connection_that_migrated() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_stepwise(&mut conn, 21).unwrap();
+        conn.execute_batch(
+            "INSERT INTO incidents (uuid, number, title, severity, status, detected_at,
+                 opened_at, created_by, updated_at)
+             VALUES ('u', 1, 'Demo: checkout slow', 'P2', 'OPEN', '2026-11-20T14:00:00Z',
+                 '2026-11-20T14:00:00Z', 'alice', '2026-11-20T14:00:00Z');",
+        )
+        .unwrap();
+        let set = |conn: &Connection, status: &str| {
+            conn.execute("UPDATE incidents SET status = ?1", [status])
+        };
+        assert!(set(&conn, "CANCELLED").is_err(), "version 21 refuses it");
+        migrate_with(&mut conn, &judging()).unwrap();
+        set(&conn, "CANCELLED").unwrap();
+        assert!(set(&conn, "WITHDRAWN").is_err(), "the CHECK still holds");
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
     }
 
     #[test]

@@ -440,6 +440,9 @@ pub struct ListFilter {
     pub limit: Option<u64>,
     /// Only incidents affecting any of these services.
     pub services: Vec<String>,
+    /// Cancelled incidents too (`list --all`); without it they are left out unless
+    /// `statuses` names CANCELLED.
+    pub include_cancelled: bool,
 }
 
 pub struct Txn<'a> {
@@ -597,6 +600,8 @@ impl Txn<'_> {
                 .map(|(i, s)| bind(format!(":status{i}"), s.as_str().into()))
                 .collect();
             clauses.push(format!("status IN ({})", marks.join(", ")));
+        } else if !filter.include_cancelled {
+            clauses.push(format!("status <> '{}'", Status::Cancelled.as_str()));
         }
         if !filter.severities.is_empty() {
             let marks: Vec<String> = filter
@@ -627,8 +632,10 @@ impl Txn<'_> {
             // `sla::Clocks::late` over the stored deadlines (store::clocks), so that the
             // filter loads no row it will not print.
             let now = clocks::Moment::At(&bind(":now".into(), time::to_rfc3339(now)));
+            // A cancelled incident's clocks are neither met nor breached.
             clauses.push(format!(
-                "({} OR {} OR ({}))",
+                "status <> '{}' AND ({} OR {} OR ({}))",
+                Status::Cancelled.as_str(),
                 clocks::Clock::Respond.at(now).breached(),
                 clocks::Clock::Resolve.at(now).breached(),
                 clocks::Clock::Postmortem.overdue(now)
@@ -672,11 +679,13 @@ impl Txn<'_> {
         Ok((incidents, more))
     }
 
-    /// Every incident whose fix clock had not stopped at `at` and that was open by then.
+    /// Every incident whose fix clock had not stopped at `at` and that was open by then; not
+    /// the cancelled ones, whose clocks are neither met nor breached.
     pub fn unresolved_at(&self, at: Timestamp) -> Result<Vec<Incident>, StoreError> {
         let sql = format!(
             "SELECT {} FROM incidents
              WHERE opened_at <= ?1 AND (resolved_at IS NULL OR resolved_at > ?1)
+               AND status <> 'CANCELLED'
              ORDER BY number",
             rows::INCIDENT_COLUMNS
         );

@@ -19,11 +19,28 @@ pub struct MonitorState {
 impl Txn<'_> {
     /// The newest incident the monitor opened that nobody has resolved yet, with its state.
     pub fn monitor_incident(&self) -> Result<Option<(Incident, MonitorState)>, StoreError> {
+        self.newest_monitor_incident("incidents.status IN ('OPEN', 'INVESTIGATING')")
+    }
+
+    /// The newest incident the monitor opened, if it was cancelled (as noise), with its state:
+    /// while health has not recovered since, the monitor opens no other.
+    pub fn cancelled_monitor_incident(
+        &self,
+    ) -> Result<Option<(Incident, MonitorState)>, StoreError> {
+        Ok(self
+            .newest_monitor_incident("1")?
+            .filter(|(i, _)| i.status == crate::domain::model::Status::Cancelled))
+    }
+
+    fn newest_monitor_incident(
+        &self,
+        filter: &str,
+    ) -> Result<Option<(Incident, MonitorState)>, StoreError> {
         let sql = format!(
             "SELECT {}, m.last_check_at, m.last_score, m.last_severity,
                     m.healthy_streak, m.recovered_at
              FROM monitor m JOIN incidents ON incidents.pk = m.incident_pk
-             WHERE incidents.status IN ('OPEN', 'INVESTIGATING')
+             WHERE {filter}
              ORDER BY incidents.number DESC LIMIT 1",
             rows::INCIDENT_COLUMNS
         );

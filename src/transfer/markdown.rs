@@ -82,6 +82,10 @@ fn incident(r: &IncidentRecord, timeline: &[Event], out: &mut dyn Write) -> Resu
     ] {
         writeln!(out, "| {label} | {} |", cell(&value))?;
     }
+    if let Some(e) = crate::domain::projection::cancelled_by(&r.status, timeline) {
+        let why = format!("{} by {}: {}", time::display(e.at), e.author, e.text);
+        writeln!(out, "| Cancelled | {} |", cell(&why))?;
+    }
     for (label, text) in [
         ("Description", &r.description),
         ("Impact", &r.impact),

@@ -33,7 +33,9 @@ pub const FORMAT: &str = "incident-export";
 /// event's identity (`uuid`); older files' events get the one derived from their content.
 /// Version 4 carries the post-mortem's fields (impact, trigger, detection) and the timeline's
 /// lessons, post-mortem authors and status, and links; older files have none of them.
-pub const VERSION: u64 = 4;
+/// Version 5 may hold the CANCELLED status and `retraction` events (`incident cancel`,
+/// `incident retract`), which an older binary must refuse as a whole rather than half-read.
+pub const VERSION: u64 = 5;
 
 /// The largest chunk a file may declare. This binary cuts 64 KiB chunks (earlier ones cut
 /// 256 KiB or 1 MiB, which import just as well); the bound keeps a damaged or hostile file from

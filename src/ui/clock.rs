@@ -14,6 +14,7 @@ pub fn clock_state(c: &Clock, paint: &Paint) -> String {
         ClockState::Met => paint.green(&format!("met with {d} to spare")),
         ClockState::Breached => paint.red(&format!("BREACHED by {d}")),
         ClockState::Paused => paint.yellow(&format!("PAUSED with {d} left")),
+        ClockState::Cancelled => "cancelled: neither met nor breached".to_string(),
     }
 }
 

@@ -56,7 +56,7 @@ fn refused_changes_leave_the_database_untouched() {
         ),
         (
             &["update", "1", "--status", "DONE"],
-            "unknown status 'DONE': use OPEN, INVESTIGATING, RESOLVED or CLOSED",
+            "unknown status 'DONE': use OPEN, INVESTIGATING, RESOLVED, CLOSED or CANCELLED",
         ),
         (&["list", "--status", "DONE"], "unknown status 'DONE'"),
         (&["update", "1"], "nothing to update"),
@@ -74,7 +74,7 @@ fn refused_changes_leave_the_database_untouched() {
         ),
         (
             &["reopen", "1"],
-            "incident 1 is INVESTIGATING; only RESOLVED or CLOSED incidents can be reopened",
+            "incident 1 is INVESTIGATING; only RESOLVED, CLOSED or CANCELLED incidents can be reopened",
         ),
         (
             &["close", "1"],

@@ -17,6 +17,28 @@ run = ["sh", "-c", "echo 'Overall health score: 90/100'"]
 commands = 100
 "#;
 
+/// A note meant for another incident, taken back: both entries stay, the note marked.
+fn note_retracted(env: &Env) {
+    env.run(&["note", "1", "paged payments-oncall <about> the ledger"])
+        .ok();
+    let wrong = env.json(&["show", "1", "--json"])["timeline"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.run(&[
+        "retract",
+        "1",
+        &wrong[wrong.len() - 8..],
+        "--reason",
+        "wrong incident & team",
+    ])
+    .ok();
+}
+
 /// Records one incident with an entry of every kind; returns its `show --json` timeline.
 fn every_kind(env: &mut Env) -> Vec<Value> {
     env.write_config(CONFIG);
@@ -91,6 +113,7 @@ fn every_kind(env: &mut Env) -> Vec<Value> {
     ])
     .ok();
     env.run(&["sla", "resume", "1"]).ok();
+    note_retracted(env);
     // A day later the fix clock is past its deadline: `remind` records the breach.
     env.at("2026-11-30T10:05:00Z");
     assert_eq!(env.run(&["remind"]).code, 2);

@@ -51,3 +51,4 @@ mod team_remind;
 mod team_share;
 mod templates;
 mod transfer;
+mod undo;

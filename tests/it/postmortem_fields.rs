@@ -154,7 +154,7 @@ fn the_fields_travel_in_the_export_and_its_markdown() {
         .ok();
     let text = std::fs::read_to_string(&file).unwrap();
     let export: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(export["version"], 4, "{text}");
+    assert_eq!(export["version"], incident::transfer::VERSION, "{text}");
     let md = env.run(&["export", "1", "--format", "md"]).ok().to_string();
     for (heading, body) in [
         ("### Impact", "41 % of searches failed"),

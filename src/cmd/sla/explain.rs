@@ -33,16 +33,32 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         Ok((incident, timeline))
     })?;
     let histories = explain::explain(&incident, &timeline, &app.settings.policy, at);
+    // A cancelled incident's clocks are neither met nor breached, whatever their story says.
+    let cancelled =
+        crate::domain::projection::cancellation(&incident, &timeline).filter(|e| e.at <= at);
     if args.json {
         return output::out_json(&serde_json::json!({
             "incident": incident.number,
             "evaluated_at": crate::domain::time::to_rfc3339(at),
             "clocks": histories,
+            "cancelled": cancelled.map(|e| serde_json::json!({
+                "at": crate::domain::time::to_rfc3339(e.at),
+                "by": e.author,
+                "reason": e.text,
+            })),
         }));
     }
     let paint = Paint::stdout();
+    let note = cancelled.map_or_else(String::new, |e| {
+        format!(
+            "CANCELLED {} by {}: {}; these clocks are neither met nor breached\n",
+            crate::domain::time::display(e.at),
+            e.author,
+            e.text
+        )
+    });
     output::out(&format!(
-        "{}\n{}",
+        "{}\n{}{note}",
         paint.bold(&format!(
             "Incident #{} {} {}: SLA clocks at {}",
             incident.number,

@@ -80,6 +80,7 @@ pub fn build(
         "recurring": recurring(data),
         "activity": activity(data),
         "services": services(data),
+        "cancelled": data.cancelled,
         "charts": {
             "per_day": per_day_chart(window, data),
             "resolve": resolve_chart(data, policy),

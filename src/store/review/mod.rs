@@ -49,19 +49,24 @@ impl Txn<'_> {
         };
         let sql: &'static sql::Statements = &SQL;
         Ok(ReviewData {
-            counts: run(sql.counts).all(read::tally)?,
-            times: run(sql.times).all(read::time_stat)?,
+            counts: run(&sql.counts).all(read::tally)?,
+            times: run(&sql.times).all(read::time_stat)?,
             compliance: run(&sql.compliance).all(read::compliance)?,
             breaches: run(&sql.breaches).listed(9, read::breach)?,
             backlog: run(&sql.backlog).all(read::backlog)?,
             unresolved: run(&sql.unresolved).listed(7, read::unresolved)?,
             postmortems_overdue: run(&sql.postmortems).listed(6, read::postmortem_due)?,
-            actions: run(sql.actions).listed(8, read::open_action)?,
-            owners: run(sql.owners).listed(3, read::owner_load)?,
-            recurring: read::recurring(&run(sql.recurring))?,
-            per_day: run(sql.per_day).all(read::day_count)?,
-            activity: run(sql.activity).all(read::kind_count)?,
+            actions: run(&sql.actions).listed(8, read::open_action)?,
+            owners: run(&sql.owners).listed(3, read::owner_load)?,
+            recurring: read::recurring(&run(&sql.recurring))?,
+            per_day: run(&sql.per_day).all(read::day_count)?,
+            activity: run(&sql.activity).all(read::kind_count)?,
             services: read::services(&run(&sql.services))?,
+            cancelled: run(&sql.cancelled)
+                .all(|r| r.get(0))?
+                .first()
+                .copied()
+                .unwrap_or(0),
         })
     }
 }

@@ -205,6 +205,9 @@ pub struct ReviewData {
     pub per_day: Vec<DayCount>,
     pub activity: Vec<KindCount>,
     pub services: Services,
+    /// Incidents opened in the window and cancelled (opened by mistake, noise, a duplicate):
+    /// left out of every figure above, and named in one line.
+    pub cancelled: i64,
 }
 
 /// The incidents opened in the window by affected service (`service` empty: none recorded).

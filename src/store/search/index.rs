@@ -281,11 +281,64 @@ pub(super) fn index_new_notes(conn: &Connection) -> rusqlite::Result<usize> {
              AND kind IN ({TIMELINE_KINDS})"
         ),
     )?;
+    // After the entries: one retracted in the same batch is indexed, then taken out.
+    unindex_retracted(conn)?;
     conn.execute(
         "UPDATE search_state SET notes_through = (SELECT coalesce(max(id), 0) FROM events) WHERE id = 1",
         [],
     )?;
     Ok(indexed)
+}
+
+/// Takes out of the index the entries retracted (`incident retract`) since the mark: a
+/// retraction names its entry's uuid; the entry's doc is found by what `timeline_doc` made of
+/// it. Nothing when it was never indexed.
+fn unindex_retracted(conn: &Connection) -> rusqlite::Result<()> {
+    // None yet (and none before version 12, whose events have no uuid to name).
+    let any: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM events
+             WHERE id > (SELECT notes_through FROM search_state WHERE id = 1)
+               AND kind = 'retraction')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !any {
+        return Ok(());
+    }
+    type Entry = (i64, String, Option<String>, Option<String>, String, String);
+    let targets: Vec<Entry> = conn
+        .prepare(
+            "SELECT t.incident_pk, t.kind, t.field, t.new_value, t.at, t.text
+             FROM events r JOIN events t ON t.uuid = r.field
+             WHERE r.id > (SELECT notes_through FROM search_state WHERE id = 1)
+               AND r.kind = 'retraction'",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (pk, kind, field, new, at, text) in &targets {
+        let (reference, body) = timeline_doc(kind, field.as_deref(), new.as_deref(), text);
+        let id: Option<i64> = conn
+            .prepare_cached(
+                "SELECT id FROM search_docs
+                 WHERE incident_pk = ?1 AND kind = ?2 AND ref = ?3 AND at = ?4 AND body = ?5
+                 LIMIT 1",
+            )?
+            .query_row(params![pk, kind, reference, at, body], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = id {
+            remove_doc(conn, id)?;
+        }
+    }
+    Ok(())
 }
 
 /// Indexes the timeline entries `filter` (a condition on `events`) selects, in recorded order;

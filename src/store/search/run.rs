@@ -60,13 +60,13 @@ struct Scope<'q> {
 }
 
 impl Txn<'_> {
-    /// Whether notes, lessons or links (or action items, see `index_unindexed_actions`) were
-    /// written since the index last caught up: a search that finds none writes nothing (and so
-    /// waits for no lock and syncs nothing).
+    /// Whether notes, lessons, links or retractions of them (or action items, see
+    /// `index_unindexed_actions`) were written since the index last caught up: a search that
+    /// finds none writes nothing (and so waits for no lock and syncs nothing).
     pub fn notes_pending(&self) -> Result<bool, StoreError> {
         let notes: bool = self.tx.query_row(
             &format!(
-                "SELECT EXISTS (SELECT 1 FROM events WHERE kind IN ({})
+                "SELECT EXISTS (SELECT 1 FROM events WHERE kind IN ({}, 'retraction')
                      AND id > (SELECT notes_through FROM search_state WHERE id = 1))",
                 super::TIMELINE_KINDS
             ),
