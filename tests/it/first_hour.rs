@@ -445,3 +445,43 @@ fn monitor_titles_fit_one_line() {
         title.chars().count()
     );
 }
+
+/// The review's time-to-resolve chart draws every row on one scale: a 30-minute P1 fix is a
+/// shorter bar than a 3h 20m P2 fix (each row had its own scale, which drew it longer).
+#[test]
+fn the_resolve_chart_draws_a_longer_time_as_a_longer_bar() {
+    let mut env = Env::new();
+    env.at("2026-11-24T09:00:00Z");
+    env.run(&["open", "P1", "Checkout 502s (lb-eu-1)", "--no-snapshot"])
+        .ok();
+    env.run(&[
+        "open",
+        "P2",
+        "Search indexer lag=1.8M (search-idx)",
+        "--no-snapshot",
+    ])
+    .ok();
+    env.at("2026-11-24T09:30:00Z");
+    env.run(&["resolve", "1", "--resolution", "rolled back lb-eu-1 config"])
+        .ok();
+    env.at("2026-11-24T12:20:00Z");
+    env.run(&["resolve", "2", "--resolution", "restarted consumers"])
+        .ok();
+    env.at("2026-12-01T09:00:00Z");
+    let r = env.json(&["review", "--week", "2026-W48", "--format", "json"]);
+    let rows = &r["charts"]["resolve"]["rows"];
+    let width = |row: usize| rows[row]["median"]["w"].as_f64().unwrap();
+    assert!(
+        width(0) < width(1),
+        "P1 {} vs P2 {}: {rows}",
+        width(0),
+        width(1)
+    );
+    let ticks = r["charts"]["resolve"]["ticks"].as_array().unwrap();
+    assert!(ticks.iter().any(|t| t["text"] == "1h"), "{ticks:?}");
+    let html = env
+        .run(&["review", "--week", "2026-W48", "--format", "html"])
+        .ok()
+        .to_string();
+    assert!(html.contains("All rows share one logarithmic scale"));
+}

@@ -128,9 +128,10 @@ pub(super) fn per_day_chart(window: &Window, data: &ReviewData) -> Value {
     })
 }
 
-/// Median and p90 time to resolve per severity against its fix target. Each row has its own
-/// scale (P1's hour and P3's three days share no useful one), so the target line sits where it
-/// falls in that row and the bar turns red past it.
+/// Median and p90 time to resolve per severity against its fix target, every row on one
+/// logarithmic scale: a longer time is always a longer bar (per-row scales drew a 30-minute P1
+/// longer than a 3h 20m P2), and P1's hour and P3's three days still both read. The ticks
+/// below name the scale; the target line sits where it falls and a bar turns red past it.
 pub(super) fn resolve_chart(data: &ReviewData, policy: &Policy) -> Value {
     const WIDTH: f64 = 720.0;
     const ROW: f64 = 54.0;
@@ -142,6 +143,18 @@ pub(super) fn resolve_chart(data: &ReviewData, policy: &Policy) -> Value {
             .iter()
             .find(|t| t.measure == "resolve" && t.group == group && t.current)
     };
+    let longest = Severity::ALL
+        .iter()
+        .map(|s| {
+            let target = secs(policy.target(*s).resolve);
+            find(s.as_str())
+                .map_or(0, |t| t.p90.max(t.median))
+                .max(target)
+        })
+        .max()
+        .unwrap_or(0);
+    let scale = log_minutes(longest as f64 * 1.1).max(f64::MIN_POSITIVE);
+    let w = |v: i64| px(log_minutes(v as f64) / scale * PLOT_W);
     let rows: Vec<Value> = Severity::ALL
         .iter()
         .enumerate()
@@ -149,9 +162,6 @@ pub(super) fn resolve_chart(data: &ReviewData, policy: &Policy) -> Value {
             let y = 6.0 + i as f64 * ROW;
             let target = secs(policy.target(*s).resolve);
             let stat = find(s.as_str());
-            let longest = stat.map_or(0, |t| t.p90.max(t.median)).max(target);
-            let scale = longest as f64 * 1.1;
-            let w = |v: i64| px(v as f64 / scale * PLOT_W);
             let bar = |v: i64, dy: f64| {
                 json!({
                     "x": PLOT_X,
@@ -181,13 +191,36 @@ pub(super) fn resolve_chart(data: &ReviewData, policy: &Policy) -> Value {
             })
         })
         .collect();
+    let axis_y = 6.0 + 3.0 * ROW;
+    let ticks: Vec<Value> = [
+        60,
+        600,
+        3_600,
+        4 * 3_600,
+        86_400,
+        3 * 86_400,
+        7 * 86_400,
+        30 * 86_400,
+    ]
+    .into_iter()
+    .filter(|t| (*t as f64) <= longest as f64 * 1.1)
+    .map(|t| json!({"x": px(PLOT_X + w(t)), "text": human_duration(t)}))
+    .collect();
     json!({
         "width": WIDTH,
-        "height": 6.0 + 3.0 * ROW + 4.0,
+        "height": axis_y + 20.0,
         "plot_x": PLOT_X,
         "text_x": TEXT_X,
         "rows": rows,
+        "axis_y": px(axis_y),
+        "tick_label_y": px(axis_y + 14.0),
+        "ticks": ticks,
     })
+}
+
+/// Where a time falls on the chart's logarithmic scale: ln(1 + minutes), zero at zero.
+fn log_minutes(seconds: f64) -> f64 {
+    (seconds.max(0.0) / 60.0).ln_1p()
 }
 
 #[cfg(test)]
