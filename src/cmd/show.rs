@@ -49,7 +49,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             &Paint::stdout(),
         ));
     }
-    let (incident, timeline, actions, purges, past, next_update) = app.read(|txn| {
+    let (incident, timeline, actions, purges, past, next_update, alerts) = app.read(|txn| {
         let incident = record::load(txn, number)?;
         let timeline = txn.timeline(incident.pk)?;
         let actions = txn.actions(&ActionFilter {
@@ -59,11 +59,21 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         let purges = txn.purges_of(incident.pk)?;
         let past = crate::app::similar::past(txn, &incident, app.settings.similar)?;
         let next_update = crate::app::remind::next_update(app, txn, &incident)?;
-        Ok((incident, timeline, actions, purges, past, next_update))
+        let alerts = txn.alerts_of_incident(incident.pk)?;
+        Ok((
+            incident,
+            timeline,
+            actions,
+            purges,
+            past,
+            next_update,
+            alerts,
+        ))
     })?;
     if args.json {
         let mut v = crate::report::view::incident_with_timeline(&incident, &timeline, app.now);
         v["similar"] = serde_json::json!(crate::report::view::similar(&past, app.now));
+        v["alerts"] = alerts.iter().map(alert_json).collect();
         v["next_update"] = match next_update {
             Some((due, every)) => serde_json::json!({
                 "due_at": crate::domain::time::to_rfc3339(due),
@@ -91,7 +101,54 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         &paint,
     );
     output::out(&text)?;
+    output::out(&alerts_text(&alerts))?;
     output::out(&crate::ui::similar::past_text(&past, app.now, &paint))
+}
+
+/// An alert's labels or annotations, as the intake stored them (a JSON object of strings).
+fn pairs(json: &str) -> std::collections::BTreeMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// One alert the intake kept with the incident, for `show --json`.
+fn alert_json(a: &crate::store::intake::StoredAlert) -> serde_json::Value {
+    serde_json::json!({
+        "fingerprint": a.fingerprint,
+        "status": a.status.as_str(),
+        "labels": pairs(&a.labels),
+        "annotations": pairs(&a.annotations),
+        "generator_url": a.generator_url,
+        "starts_at": crate::domain::time::to_rfc3339(a.starts_at),
+        "ends_at": a.ends_at.map(crate::domain::time::to_rfc3339),
+    })
+}
+
+/// The alerts Alertmanager sent for the incident (`incident serve`): each one's state, labels
+/// and where it came from; none for an incident opened by hand.
+fn alerts_text(alerts: &[crate::store::intake::StoredAlert]) -> String {
+    if alerts.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\nALERTS\n");
+    for a in alerts {
+        let labels: Vec<String> = pairs(&a.labels)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let since = match a.ends_at {
+            Some(end) => format!("{} to {}", display(a.starts_at), display(end)),
+            None => format!("since {}", display(a.starts_at)),
+        };
+        s.push_str(&format!(
+            "  {:<8}  {since}  {}\n",
+            a.status.as_str(),
+            labels.join(" ")
+        ));
+        if !a.generator_url.is_empty() {
+            s.push_str(&format!("            {}\n", a.generator_url));
+        }
+    }
+    s
 }
 
 fn render(

@@ -171,6 +171,21 @@ fn recorded_notifications_make_one_incident_and_resends_add_nothing() {
         v["description"]
     );
     assert!(notes(&env, "1").is_empty(), "a resend records nothing");
+    // Each alert is kept with the incident, and `show` gives it.
+    let alerts = &v["alerts"];
+    assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
+    assert_eq!(alerts[0]["status"], "firing");
+    assert_eq!(alerts[0]["labels"]["instance"], "collector-0");
+    assert_eq!(
+        alerts[0]["annotations"]["summary"],
+        "No new rows in price_data for 2h"
+    );
+    assert_eq!(alerts[0]["starts_at"], "2026-12-05T11:18:56Z");
+    let shown = env.run(&["show", "1"]).ok().to_string();
+    assert!(
+        shown.contains("ALERTS\n  firing    since 2026-12-05 11:18  alertname=DataCollectionStale instance=collector-0"),
+        "{shown}"
+    );
 
     let second = recorded("02-firing-2alerts");
     assert_eq!(server.notify(&second)["outcome"], "updated");

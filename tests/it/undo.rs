@@ -549,3 +549,41 @@ fn a_monitor_incident_cancelled_as_noise_holds_the_monitor_until_health_recovers
         again.stderr
     );
 }
+
+/// A cancelled incident (a mistake, noise, a duplicate) is not offered as a past incident like
+/// a new one: it fixed nothing.
+#[test]
+fn a_cancelled_incident_is_not_a_past_incident_like_a_new_one() {
+    let mut env = Env::new();
+    env.at("2026-11-20T09:00:00Z");
+    for title in [
+        "Checkout API 502s from lb-eu-1 (10.0.4.17)",
+        "Checkout API 502s from lb-eu-1 again",
+    ] {
+        env.run(&["open", "P2", title, "--no-snapshot"]).ok();
+    }
+    env.run(&[
+        "cancel",
+        "2",
+        "--reason",
+        "duplicate",
+        "--duplicate-of",
+        "1",
+    ])
+    .ok();
+    env.at("2026-11-21T09:00:00Z");
+    let v = env.json(&[
+        "open",
+        "P2",
+        "Checkout API 502s from lb-eu-1",
+        "--no-snapshot",
+        "--json",
+    ]);
+    let similar: Vec<i64> = v["similar"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(similar, [1], "{v}");
+}

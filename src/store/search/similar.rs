@@ -64,7 +64,7 @@ impl Txn<'_> {
     }
 
     /// Up to `limit` incidents opened before `incident_pk` (at `opened_at`; recorded before it
-    /// within the same second) whose title, description, root cause or resolution is among
+    /// within the same second), not cancelled (a mistake or noise teaches nothing), whose title, description, root cause or resolution is among
     /// `texts` (ids in the index and their weights, `domain::similar::weigh`): first those
     /// resolved or closed with a root cause or a resolution (what fixed it is what the
     /// responder needs), then by the sum of their texts' weights (an incident matching in
@@ -94,7 +94,8 @@ impl Txn<'_> {
                      AND d.incident_pk <> ?2
                    GROUP BY d.incident_pk) m
                   CROSS JOIN incidents i ON i.pk = m.pk
-             WHERE i.opened_at < ?3 OR (i.opened_at = ?3 AND i.pk < ?2)
+             WHERE (i.opened_at < ?3 OR (i.opened_at = ?3 AND i.pk < ?2))
+               AND i.status <> 'CANCELLED'
              ORDER BY i.status IN ('RESOLVED', 'CLOSED')
                           AND (i.root_cause <> '' OR i.resolution <> '') DESC,
                       m.weight * (1.0 + 0.5 * (SELECT count(*) FROM json_each(i.services) s
