@@ -1,7 +1,7 @@
 //! `incident serve`'s HTTP server: axum's router on hyper connections accepted by our own loop
 //! (so that a client slow to send its headers is cut off after `[serve] header_timeout`, and a
-//! stop drains in-flight requests for at most a second). Endpoints: `GET /healthz` and the
-//! Alertmanager intake (`intake.rs`). Prints nothing: the command says what happens.
+//! stop drains in-flight requests for at most a second). Endpoints: `GET /healthz`, `GET
+//! /readyz` and the Alertmanager intake (`intake.rs`). Prints nothing: the command says what happens.
 
 mod intake;
 
@@ -98,9 +98,38 @@ fn router(shared: Arc<Shared>) -> Router {
     let limit = shared.serve.request_timeout;
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
         .route("/api/v1/alertmanager", post(intake::alertmanager))
         .with_state(shared)
         .layer(axum::middleware::from_fn_with_state(limit, bounded))
+}
+
+/// Ready when the log opens and its schema is this binary's (an older one is updated by the
+/// next write; a log not created yet is created by the first): 200 `ready`, else 503 with why.
+/// Read only, no token: what Kubernetes' readiness probe asks.
+async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
+    let db = shared.settings.db.clone();
+    let opened =
+        tokio::task::spawn_blocking(move || crate::store::Store::inspect(&db).map(|i| (db, i)))
+            .await;
+    match opened {
+        Ok(Ok((_, crate::store::Inspected::Current(_) | crate::store::Inspected::Absent))) => {
+            reply(StatusCode::OK, "ready")
+        }
+        Ok(Ok((db, crate::store::Inspected::Older { version, .. }))) => reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!(
+                "the log {} has schema version {version}; this binary writes {} (the next write updates it)",
+                db.display(),
+                crate::store::LATEST_VERSION
+            ),
+        ),
+        Ok(Err(e)) => reply(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Err(_) => reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the readiness check failed",
+        ),
+    }
 }
 
 /// Answers 503 when a request takes longer than `[serve] request_timeout`.

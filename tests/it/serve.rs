@@ -670,3 +670,20 @@ fn a_real_alertmanager_makes_one_incident_per_group_and_resends_add_nothing() {
     assert_eq!(incidents(&env).len(), 2);
     assert_eq!(server.stop(), 0);
 }
+
+/// `/readyz` (no token): ready while the log opens at this binary's schema; a log another
+/// version left older says so with 503.
+#[test]
+fn readyz_says_whether_the_log_opens_at_this_schema() {
+    let env = env_at("2026-12-05T11:19:30Z", CONFIG);
+    let server = Server::start(&env);
+    assert_eq!(server.get("/readyz"), Some((200, "ready\n".to_string())));
+    server.notify(&recorded("01-firing-1alerts"));
+    assert_eq!(server.get("/readyz").unwrap().0, 200);
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    conn.execute_batch("PRAGMA user_version = 5;").unwrap();
+    drop(conn);
+    let (status, text) = server.get("/readyz").unwrap();
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("has schema version 5"), "{text}");
+}
