@@ -97,6 +97,7 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
     .await;
     match done {
         Ok(Ok(outcome)) => {
+            shared.metrics.notification(outcome.kind());
             let body = serde_json::json!({
                 "outcome": outcome.kind(),
                 "incident": outcome.number().map(|n| n.to_string()),

@@ -1,9 +1,10 @@
 //! `incident serve`'s HTTP server: axum's router on hyper connections accepted by our own loop
 //! (so that a client slow to send its headers is cut off after `[serve] header_timeout`, and a
 //! stop drains in-flight requests for at most a second). Endpoints: `GET /healthz`, `GET
-//! /readyz` and the Alertmanager intake (`intake.rs`). Prints nothing: the command says what happens.
+//! /readyz`, `GET /metrics` (`metrics.rs`) and the Alertmanager intake (`intake.rs`). Prints nothing: the command says what happens.
 
 mod intake;
+mod metrics;
 
 use crate::config::{ServeSettings, Settings, Tokens};
 use axum::Router;
@@ -51,6 +52,9 @@ pub(crate) struct Shared {
     pub intake_token: Option<[u8; 32]>,
     /// One intake write at a time: two notifications of a new group must not both open one.
     pub write_lock: std::sync::Mutex<()>,
+    /// SHA-256 of `[serve] board_token`, compared in constant time.
+    pub board_token: Option<[u8; 32]>,
+    pub metrics: metrics::Metrics,
 }
 
 /// Listens until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish for
@@ -74,6 +78,8 @@ pub fn run(server: Server, ready: &dyn Fn(&[SocketAddr])) -> Result<(), ServeErr
     let header_timeout = server.serve.header_timeout;
     let shared = Arc::new(Shared {
         intake_token: server.tokens.intake.as_deref().map(intake::digest),
+        board_token: server.tokens.board.as_deref().map(intake::digest),
+        metrics: metrics::Metrics::default(),
         settings: server.settings,
         serve: server.serve,
         write_lock: std::sync::Mutex::new(()),
@@ -99,7 +105,12 @@ fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/v1/alertmanager", post(intake::alertmanager))
+        .route_layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            metrics::count,
+        ))
         .with_state(shared)
         .layer(axum::middleware::from_fn_with_state(limit, bounded))
 }

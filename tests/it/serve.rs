@@ -687,3 +687,53 @@ fn readyz_says_whether_the_log_opens_at_this_schema() {
     assert_eq!(status, 503, "{text}");
     assert!(text.contains("has schema version 5"), "{text}");
 }
+
+/// `/metrics` in the Prometheus text format: requests by route and status, notifications by
+/// outcome (refused ones too), incidents opened; behind the board token when one is set.
+#[test]
+fn metrics_count_requests_and_notifications_behind_the_board_token() {
+    let env = env_at("2026-12-05T11:19:30Z", CONFIG);
+    let server = Server::start(&env);
+    server.notify(&recorded("01-firing-1alerts"));
+    server.notify(&recorded("01-firing-1alerts"));
+    assert_eq!(server.post(Some(TOKEN), b"{\"version\": ").0, 400);
+    let (status, text) = server.get("/metrics").unwrap();
+    assert_eq!(status, 200, "{text}");
+    for line in [
+        "incident_http_requests_total{endpoint=\"/api/v1/alertmanager\",status=\"200\"} 2",
+        "incident_http_requests_total{endpoint=\"/api/v1/alertmanager\",status=\"400\"} 1",
+        "incident_intake_notifications_total{outcome=\"opened\"} 1",
+        "incident_intake_notifications_total{outcome=\"unchanged\"} 1",
+        "incident_intake_notifications_total{outcome=\"refused\"} 1",
+        "incident_incidents_opened_total 1",
+        "# TYPE incident_http_requests_total counter",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no {line:?} in:\n{text}");
+    }
+    drop(server);
+
+    let guarded = env_at(
+        "2026-12-05T11:19:30Z",
+        &format!("{CONFIG}[serve]\nboard_token = \"${{AM_TOKEN}}\"\n"),
+    );
+    let server = Server::start(&guarded);
+    assert_eq!(server.get("/metrics").unwrap().0, 401);
+    assert_eq!(
+        server.get("/readyz").unwrap().0,
+        200,
+        "readiness needs no token"
+    );
+    let get = |auth: &str| -> u16 {
+        let r = agent()
+            .get(&server.url("/metrics"))
+            .header("Authorization", auth)
+            .call()
+            .unwrap();
+        r.status().as_u16()
+    };
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("lead:{TOKEN}"));
+    assert_eq!(get(&format!("Basic {basic}")), 200);
+    assert_eq!(get(&format!("Bearer {TOKEN}")), 200);
+    assert_eq!(get("Bearer wrong-token"), 401);
+}
