@@ -17,6 +17,7 @@ pub mod redaction;
 pub mod remind;
 pub mod share_pull;
 pub mod share_push;
+pub mod show;
 pub mod similar;
 pub mod snapshot;
 pub mod sync;
@@ -96,6 +97,14 @@ impl AppError {
     }
 
     /// One line: the problem, then what to do about it.
+    /// Whether it says the incident asked for does not exist (a 404 to a server).
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            AppError::Workflow(WorkflowError::NotFound(_)) | AppError::NoSuchLocal(_)
+        )
+    }
+
     pub fn line(&self) -> String {
         match self.hint() {
             Some(hint) => format!("{self}; {hint}"),

@@ -2,13 +2,11 @@
 
 use super::args::{IncidentRef, incident_ref};
 use crate::app::App;
-use crate::app::record;
 use crate::domain::event::Event;
 use crate::domain::model::{ActionItem, Field, Incident};
 use crate::domain::postmortem::Record;
 use crate::domain::sla;
 use crate::domain::time::{Timestamp, display};
-use crate::store::ActionFilter;
 use crate::ui::clock::clock_line;
 use crate::ui::error::CommandError;
 use crate::ui::output::{self, Paint};
@@ -49,47 +47,19 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             &Paint::stdout(),
         ));
     }
-    let (incident, timeline, actions, purges, past, next_update, alerts) = app.read(|txn| {
-        let incident = record::load(txn, number)?;
-        let timeline = txn.timeline(incident.pk)?;
-        let actions = txn.actions(&ActionFilter {
-            incident_pk: Some(incident.pk),
-            ..ActionFilter::default()
-        })?;
-        let purges = txn.purges_of(incident.pk)?;
-        let past = crate::app::similar::past(txn, &incident, app.settings.similar)?;
-        let next_update = crate::app::remind::next_update(app, txn, &incident)?;
-        let alerts = txn.alerts_of_incident(incident.pk)?;
-        Ok((
-            incident,
-            timeline,
-            actions,
-            purges,
-            past,
-            next_update,
-            alerts,
-        ))
-    })?;
+    let shown = app.read(|txn| crate::app::show::load(app, txn, number))?;
     if args.json {
-        let mut v = crate::report::view::incident_with_timeline(&incident, &timeline, app.now);
-        v["similar"] = serde_json::json!(crate::report::view::similar(&past, app.now));
-        v["alerts"] = alerts.iter().map(alert_json).collect();
-        v["next_update"] = match next_update {
-            Some((due, every)) => serde_json::json!({
-                "due_at": crate::domain::time::to_rfc3339(due),
-                "every_seconds": every.as_secs(),
-                "overdue": due < app.now,
-            }),
-            None => serde_json::Value::Null,
-        };
-        crate::report::view::mark_purged(&mut v["timeline"], &purges);
-        let r = Record::of(&timeline);
-        v["actions"] = actions
-            .iter()
-            .map(|a| crate::report::view::action_with_bugs(a, app.now, &r))
-            .collect();
-        return output::out_json(&v);
+        return output::out_json(&crate::app::show::json(app, &shown));
     }
+    let crate::app::show::Shown {
+        incident,
+        timeline,
+        actions,
+        past,
+        next_update,
+        alerts,
+        ..
+    } = shown;
     let paint = Paint::stdout();
     let text = render(
         app,
@@ -105,24 +75,6 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     output::out(&crate::ui::similar::past_text(&past, app.now, &paint))
 }
 
-/// An alert's labels or annotations, as the intake stored them (a JSON object of strings).
-fn pairs(json: &str) -> std::collections::BTreeMap<String, String> {
-    serde_json::from_str(json).unwrap_or_default()
-}
-
-/// One alert the intake kept with the incident, for `show --json`.
-fn alert_json(a: &crate::store::intake::StoredAlert) -> serde_json::Value {
-    serde_json::json!({
-        "fingerprint": a.fingerprint,
-        "status": a.status.as_str(),
-        "labels": pairs(&a.labels),
-        "annotations": pairs(&a.annotations),
-        "generator_url": a.generator_url,
-        "starts_at": crate::domain::time::to_rfc3339(a.starts_at),
-        "ends_at": a.ends_at.map(crate::domain::time::to_rfc3339),
-    })
-}
-
 /// The alerts Alertmanager sent for the incident (`incident serve`): each one's state, labels
 /// and where it came from; none for an incident opened by hand.
 fn alerts_text(alerts: &[crate::store::intake::StoredAlert]) -> String {
@@ -131,7 +83,7 @@ fn alerts_text(alerts: &[crate::store::intake::StoredAlert]) -> String {
     }
     let mut s = String::from("\nALERTS\n");
     for a in alerts {
-        let labels: Vec<String> = pairs(&a.labels)
+        let labels: Vec<String> = crate::app::show::pairs(&a.labels)
             .into_iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();

@@ -68,7 +68,13 @@ impl Metrics {
 
 /// The routes, the only values of the endpoint label: a label per raw URL would grow without
 /// bound.
-const ROUTES: [&str; 4] = ["/healthz", "/readyz", "/metrics", "/api/v1/alertmanager"];
+const ROUTES: [&str; 5] = [
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api/v1/alertmanager",
+    "/api/v1/incidents",
+];
 
 /// Counts every routed request by its route and status (a route layer: it sees only requests
 /// a route matched); a refused or failed notification by its status class too.
@@ -119,19 +125,26 @@ fn board_authorized(headers: &HeaderMap, expected: &[u8; 32]) -> bool {
     bool::from(super::intake::digest(&token).ct_eq(expected))
 }
 
+/// The 401 for a request without the board token, when one is set; none when it may pass.
+pub(crate) fn deny(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
+    let expected = shared.board_token.as_ref()?;
+    if board_authorized(headers, expected) {
+        return None;
+    }
+    let mut r = reply(
+        StatusCode::UNAUTHORIZED,
+        "missing or wrong board token ([serve] board_token, as a bearer token or Basic auth's password)",
+    );
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Basic realm=\"incident\""),
+    );
+    Some(r)
+}
+
 pub(crate) async fn metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if let Some(expected) = &shared.board_token
-        && !board_authorized(&headers, expected)
-    {
-        let mut r = reply(
-            StatusCode::UNAUTHORIZED,
-            "missing or wrong board token ([serve] board_token, as a bearer token or Basic auth's password)",
-        );
-        r.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static("Basic realm=\"incident\""),
-        );
-        return r;
+    if let Some(denied) = deny(&shared, &headers) {
+        return denied;
     }
     (
         StatusCode::OK,

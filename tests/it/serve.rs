@@ -737,3 +737,39 @@ fn metrics_count_requests_and_notifications_behind_the_board_token() {
     assert_eq!(get(&format!("Bearer {TOKEN}")), 200);
     assert_eq!(get("Bearer wrong-token"), 401);
 }
+
+/// `/api/v1/incidents` is `list --json` (its flags as query parameters) and
+/// `/api/v1/incidents/N` is `show N --json`: the same documents.
+#[test]
+fn the_api_gives_what_list_and_show_give() {
+    let env = env_at("2026-12-05T11:19:30Z", CONFIG);
+    let server = Server::start(&env);
+    server.notify(&recorded("01-firing-1alerts"));
+    let get_json = |path: &str| -> (u16, Value) {
+        let (status, text) = server.get(path).unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    };
+    let (status, list) = get_json("/api/v1/incidents");
+    assert_eq!(status, 200);
+    assert_eq!(list, env.json(&["list", "--json"]));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (_, p1) =
+        get_json("/api/v1/incidents?severity=P1&status=OPEN&status=INVESTIGATING&limit=0");
+    assert_eq!(p1.as_array().unwrap().len(), 1, "{p1}");
+    let (_, p3) = get_json("/api/v1/incidents?severity=P3");
+    assert_eq!(p3, serde_json::json!([]));
+    let (status, shown) = get_json("/api/v1/incidents/1");
+    assert_eq!(status, 200);
+    assert_eq!(shown, env.json(&["show", "1", "--json"]));
+    assert_eq!(server.get("/api/v1/incidents/7").unwrap().0, 404);
+    for bad in [
+        "/api/v1/incidents?status=SOLVED",
+        "/api/v1/incidents?limit=lots",
+        "/api/v1/incidents?colour=red",
+        "/api/v1/incidents/seven",
+    ] {
+        let (status, text) = server.get(bad).unwrap();
+        assert_eq!(status, 400, "{bad}: {text}");
+        assert_eq!(text.lines().count(), 1, "{bad}: {text}");
+    }
+}
