@@ -507,7 +507,11 @@ fn watch_checks_until_sigterm_and_keeps_one_incident() {
 #[test]
 fn deploy_manifests_carry_valid_configs() {
     let env = Env::new();
-    for manifest in ["deploy/monitor-cronjob.yaml", "deploy/remind-cronjob.yaml"] {
+    for manifest in [
+        "deploy/monitor-cronjob.yaml",
+        "deploy/remind-cronjob.yaml",
+        "deploy/serve.yaml",
+    ] {
         let yaml = std::fs::read_to_string(manifest).unwrap();
         let mut lines = yaml.lines().skip_while(|l| l.trim() != "config.toml: |");
         let key = lines
@@ -523,6 +527,8 @@ fn deploy_manifests_carry_valid_configs() {
         let run = env
             .command(&["--config", path.to_str().unwrap(), "config", "show"])
             .env("CRYPTO_DB_PASSWORD", "x")
+            .env("INCIDENT_INTAKE_TOKEN", "x")
+            .env("INCIDENT_BOARD_TOKEN", "y")
             .output()
             .unwrap();
         assert!(
