@@ -41,7 +41,7 @@ pub struct Args {
     pub json: bool,
 }
 
-const HINT: &str = "the query language is in the README (Search); when in doubt, put what you look for in double quotes";
+const HINT: &str = "the query language is in docs/search.md; when in doubt, put what you look for in double quotes";
 
 pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
     if args.query.trim().is_empty() {

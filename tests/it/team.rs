@@ -1,6 +1,6 @@
 //! The team log against the real PostgreSQL (each test in its own schema, dropped after):
 //! `team init`, `migrate` and `status`, the version gate, append-only events, the working
-//! copies' role from the README, and what a command says when the team log cannot be reached.
+//! copies' role from docs/team-log.md, and what a command says when the team log cannot be reached.
 
 use crate::common::Env;
 use crate::common::services::{service, unique};
@@ -152,15 +152,15 @@ fn a_team_log_too_new_for_this_binary_is_refused_and_a_newer_additive_one_is_not
     }
 }
 
-/// The README's SQL for the working copies' role, for this test's schema and role.
+/// docs/team-log.md's SQL for the working copies' role, for this test's schema and role.
 pub(crate) fn readme_role_sql(schema: &str, role: &str) -> String {
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../../docs/team-log.md");
     let block = readme
         .split("```sql\n")
         .skip(1)
         .map(|b| b.split("```").next().unwrap())
         .find(|b| b.contains("CREATE ROLE incident_writer"))
-        .expect("the README gives the SQL for the working copies' role");
+        .expect("docs/team-log.md gives the SQL for the working copies' role");
     block
         .replace("incident_writer", role)
         .replace("SCHEMA incident ", &format!("SCHEMA {schema} "))
