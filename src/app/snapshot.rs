@@ -24,16 +24,20 @@ pub fn take(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(i64, Snapshot), AppError> {
     let snap = collect(app, Some(incident), progress)?;
-    let number = incident.number;
-    let summary = snap.summary.clone();
-    let seq = app.write(|txn, actor| {
+    let seq = store(app, incident.number, &snap)?;
+    Ok((seq, snap))
+}
+
+/// Stores a collected snapshot as incident `number`'s next one, with its timeline event, in
+/// one transaction; its number among the incident's snapshots.
+pub fn store(app: &App, number: Number, snap: &Snapshot) -> Result<i64, AppError> {
+    app.write(|txn, actor| {
         let mut change = record::begin(txn, actor, "the snapshot", number, Some(snap.taken_at))?;
-        let seq = txn.insert_snapshot(Some(change.incident.pk), &snap)?;
-        change.snapshot(seq, &summary);
+        let seq = txn.insert_snapshot(Some(change.incident.pk), snap)?;
+        change.snapshot(seq, &snap.summary);
         record::save(txn, actor, change)?;
         Ok(seq)
-    })?;
-    Ok((seq, snap))
+    })
 }
 
 /// Takes a snapshot for a command whose real work is already done (open, resolve): a failure

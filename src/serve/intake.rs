@@ -98,6 +98,9 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
     match done {
         Ok(Ok(outcome)) => {
             shared.metrics.notification(outcome.kind());
+            if let intake::Outcome::Opened { number, .. } = outcome {
+                shared.snapshots.start(&shared.settings, number);
+            }
             let body = serde_json::json!({
                 "outcome": outcome.kind(),
                 "incident": outcome.number().map(|n| n.to_string()),

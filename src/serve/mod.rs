@@ -7,6 +7,7 @@
 mod api;
 mod intake;
 mod metrics;
+mod snapshots;
 
 use crate::config::{ServeSettings, Settings, Tokens};
 use axum::Router;
@@ -57,6 +58,8 @@ pub(crate) struct Shared {
     /// SHA-256 of `[serve] board_token`, compared in constant time.
     pub board_token: Option<[u8; 32]>,
     pub metrics: metrics::Metrics,
+    /// Snapshots of the incidents the intake opened, collecting after the answer.
+    pub snapshots: Arc<snapshots::Snapshots>,
 }
 
 /// Listens until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish for
@@ -85,7 +88,9 @@ pub fn run(server: Server, ready: &dyn Fn(&[SocketAddr])) -> Result<(), ServeErr
         settings: server.settings,
         serve: server.serve,
         write_lock: std::sync::Mutex::new(()),
+        snapshots: Arc::default(),
     });
+    let (snapshots, settings) = (shared.snapshots.clone(), shared.settings.clone());
     let result = runtime.block_on(async move {
         let listeners = bound
             .into_iter()
@@ -99,6 +104,7 @@ pub fn run(server: Server, ready: &dyn Fn(&[SocketAddr])) -> Result<(), ServeErr
     });
     // Whatever still runs (a write past the drain) is abandoned: its transaction never commits.
     runtime.shutdown_background();
+    snapshots.abandon(&settings);
     result
 }
 

@@ -773,3 +773,78 @@ fn the_api_gives_what_list_and_show_give() {
         assert_eq!(text.lines().count(), 1, "{bad}: {text}");
     }
 }
+
+/// The timeline's snapshot entries of incident `number`.
+fn snapshot_entries(env: &Env, number: &str) -> Vec<String> {
+    env.json(&["show", number, "--json"])["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "snapshot")
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_new_incident_gets_its_snapshot_after_the_webhook_is_answered() {
+    // A collector that takes 2 s: the webhook must not wait for it.
+    let config = format!(
+        "{CONFIG}[[command]]\nname = \"queue-depth\"\nrun = [\"sh\", \"-c\", \"sleep 2; echo 'depth=4120 (consumer lag-eu_1)'\"]\ntimeout = \"20s\"\n"
+    );
+    let env = env_at("2026-12-05T11:19:30Z", &config);
+    let server = Server::start(&env);
+    let started = std::time::Instant::now();
+    let answer = server.notify(&recorded("01-firing-1alerts"));
+    let answered = started.elapsed();
+    assert_eq!(answer["outcome"], "opened");
+    assert!(
+        answered < std::time::Duration::from_millis(1500),
+        "answered before the 2 s collector finished: {answered:?}"
+    );
+    assert!(snapshot_entries(&env, "1").is_empty(), "collecting still");
+    wait_until("the snapshot is filed", || {
+        !snapshot_entries(&env, "1").is_empty()
+    });
+    let entries = snapshot_entries(&env, "1");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(entries[0].contains("queue-depth exit 0"), "{entries:?}");
+    let snap = env.json(&["show", "1", "--snapshot", "1", "--json"]);
+    assert!(snap.to_string().contains("consumer lag-eu_1"), "{snap}");
+    // A resend changes nothing, and takes no snapshot.
+    assert_eq!(
+        server.notify(&recorded("01-firing-1alerts"))["outcome"],
+        "unchanged"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(snapshot_entries(&env, "1").len(), 1);
+    assert_eq!(server.stop(), 0);
+}
+
+#[test]
+fn a_stop_abandons_a_snapshot_still_collecting_with_a_note() {
+    let config = format!(
+        "{CONFIG}[snapshot]\ndeadline = \"1m\"\n[[command]]\nname = \"slow-probe\"\nrun = [\"sleep\", \"30\"]\ntimeout = \"1m\"\n"
+    );
+    let env = env_at("2026-12-05T11:19:30Z", &config);
+    let server = Server::start(&env);
+    assert_eq!(
+        server.notify(&recorded("01-firing-1alerts"))["outcome"],
+        "opened"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    assert_eq!(server.stop(), 0);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the stop does not wait for the collector: {:?}",
+        started.elapsed()
+    );
+    assert!(snapshot_entries(&env, "1").is_empty());
+    let notes = notes(&env, "1");
+    let abandoned: Vec<_> = notes
+        .iter()
+        .filter(|n| n.starts_with("snapshot abandoned: incident serve stopped"))
+        .collect();
+    assert_eq!(abandoned.len(), 1, "{notes:?}");
+    assert!(abandoned[0].contains("incident snapshot 1"), "{notes:?}");
+}
