@@ -64,7 +64,7 @@ impl Snapshots {
             notice: |_| {},
         };
         let collected = app
-            .read(|txn| Ok(record::load(txn, number)?))
+            .read(|txn| record::load(txn, number))
             .and_then(|incident| snapshot::collect(&app, Some(&incident), &mut |_| {}));
         // Still ours unless a stop abandoned it meanwhile (then the note tells the story).
         let ours = {
