@@ -50,10 +50,6 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
         );
         return r;
     }
-    let dry_run = match dry_run(req.uri().query()) {
-        Ok(d) => d,
-        Err(line) => return reply(StatusCode::BAD_REQUEST, &line),
-    };
     let limit = shared.serve.body_limit;
     let body = match Limited::new(req.into_body(), limit).collect().await {
         Ok(b) => b.to_bytes(),
@@ -76,21 +72,6 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
         Ok(n) => n,
         Err(e) => return reply(StatusCode::BAD_REQUEST, &e.to_string()),
     };
-    if dry_run {
-        // Checked as a real notification is, up to the write: a receiver's setup can be tried
-        // without opening an incident (and it is the intake benchmark's baseline).
-        let body = serde_json::json!({
-            "outcome": "valid",
-            "alerts": notification.alerts.len(),
-            "incident": null,
-        });
-        return (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            format!("{body}\n"),
-        )
-            .into_response();
-    }
     let worker = shared.clone();
     let done = tokio::task::spawn_blocking(move || {
         let _one_at_a_time = worker.write_lock.lock().unwrap_or_else(|p| p.into_inner());
@@ -136,44 +117,5 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
             StatusCode::INTERNAL_SERVER_ERROR,
             "the write stopped unexpectedly",
         ),
-    }
-}
-
-/// `?dry_run=true` (or `1`): check the token and the payload, write nothing. Any other
-/// parameter or value is refused, so a typo never records what was meant as a try.
-fn dry_run(query: Option<&str>) -> Result<bool, String> {
-    let mut dry = false;
-    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=').unwrap_or((pair, "")) {
-            ("dry_run", "true" | "1") => dry = true,
-            ("dry_run", "false" | "0") => dry = false,
-            ("dry_run", other) => {
-                return Err(format!(
-                    "dry_run={other:?}: use dry_run=true to check a notification without recording it"
-                ));
-            }
-            (name, _) => {
-                return Err(format!(
-                    "unknown query parameter {name:?}: the intake takes only dry_run=true"
-                ));
-            }
-        }
-    }
-    Ok(dry)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::dry_run;
-
-    #[test]
-    fn dry_run_is_true_only_when_asked_and_anything_else_is_refused() {
-        assert_eq!(dry_run(None), Ok(false));
-        assert_eq!(dry_run(Some("")), Ok(false));
-        assert_eq!(dry_run(Some("dry_run=true")), Ok(true));
-        assert_eq!(dry_run(Some("dry_run=1")), Ok(true));
-        assert_eq!(dry_run(Some("dry_run=false")), Ok(false));
-        assert!(dry_run(Some("dry_run=yes")).unwrap_err().contains("dry_run=true"));
-        assert!(dry_run(Some("dryrun=true")).unwrap_err().contains("unknown"));
     }
 }

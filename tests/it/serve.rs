@@ -848,31 +848,3 @@ fn a_stop_abandons_a_snapshot_still_collecting_with_a_note() {
     assert_eq!(abandoned.len(), 1, "{notes:?}");
     assert!(abandoned[0].contains("incident snapshot 1"), "{notes:?}");
 }
-
-#[test]
-fn a_dry_run_checks_the_token_and_the_payload_and_records_nothing() {
-    let env = env_at("2026-12-05T11:19:30Z", CONFIG);
-    let server = Server::start(&env);
-    let post = |query: &str, token: Option<&str>, body: &[u8]| {
-        let mut req = agent()
-            .post(&server.url(&format!("/api/v1/alertmanager{query}")))
-            .header("Content-Type", "application/json");
-        if let Some(t) = token {
-            req = req.header("Authorization", &format!("Bearer {t}"));
-        }
-        let mut r = req.send(body).unwrap();
-        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
-    };
-    let body = recorded("02-firing-2alerts").to_string();
-    let (status, text) = post("?dry_run=true", Some(TOKEN), body.as_bytes());
-    assert_eq!(status, 200, "{text}");
-    let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!((v["outcome"].as_str(), v["alerts"].as_u64()), (Some("valid"), Some(2)));
-    assert_eq!(post("?dry_run=true", Some("wrong"), body.as_bytes()).0, 401);
-    let (status, text) = post("?dry_run=true", Some(TOKEN), b"{\"version\":\"4\"");
-    assert_eq!(status, 400, "{text}");
-    let (status, text) = post("?dryrun=1", Some(TOKEN), body.as_bytes());
-    assert_eq!(status, 400, "{text}");
-    assert!(text.contains("unknown query parameter \"dryrun\""), "{text}");
-    assert!(incidents(&env).is_empty(), "a dry run records nothing");
-}
