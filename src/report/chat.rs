@@ -73,16 +73,24 @@ impl Card {
 
     /// `[P1] Incident 3: title`, at most 150 characters (Block Kit's header limit).
     fn heading(&self) -> String {
-        let full = format!(
-            "[{}] Incident {}: {}",
-            self.severity, self.number, self.title
-        );
-        if full.chars().count() <= 150 {
-            return full;
-        }
-        let kept: String = full.chars().take(149).collect();
-        format!("{}…", kept.trim_end())
+        cut(
+            &format!(
+                "[{}] Incident {}: {}",
+                self.severity, self.number, self.title
+            ),
+            150,
+        )
     }
+}
+
+/// `text` cut to `max` characters with an ellipsis: Block Kit refuses a whole message whose
+/// header passes 150 characters or a section text 3000.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", kept.trim_end())
 }
 
 /// The clock an incident runs at `at`: response until acknowledged, then fix until resolved,
@@ -155,7 +163,7 @@ pub fn slack(line: &str, card: Option<&Card>) -> Value {
         json!({"type": "header", "text": {"type": "plain_text", "text": c.heading(), "emoji": false}}),
         json!({
             "type": "section",
-            "text": {"type": "mrkdwn", "text": format!("*{}*", slack_escape(&capitalised(&c.headline)))},
+            "text": {"type": "mrkdwn", "text": cut(&format!("*{}*", slack_escape(&capitalised(&c.headline))), 3000)},
             "fields": fields,
         }),
     ];
@@ -240,11 +248,72 @@ pub fn teams(line: &str, card: Option<&Card>) -> Value {
     }
     json!({
         "type": "message",
-        "summary": line,
         "attachments": [{
             "contentType": "application/vnd.microsoft.card.adaptive",
             "contentUrl": null,
             "content": content,
         }],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::from_rfc3339;
+
+    fn card() -> Card {
+        Card {
+            number: 12,
+            title: "x".repeat(300),
+            severity: "P2".into(),
+            status: "INVESTIGATING".into(),
+            commander: Some("bob_o'neil <b@x>".into()),
+            headline: "fix: 2h left".into(),
+            clock: Some(Clock {
+                label: "fix".into(),
+                deadline: from_rfc3339("2026-11-29T12:00:00Z").unwrap(),
+                at: from_rfc3339("2026-11-29T10:00:00Z").unwrap(),
+            }),
+            next: Some("incident resolve 12 --resolution TEXT".into()),
+            url: None,
+        }
+    }
+
+    #[test]
+    fn a_long_title_is_cut_to_the_header_limit_and_mrkdwn_is_escaped() {
+        let c = card();
+        let v = slack("line <x>", Some(&c));
+        let header = v["blocks"][0]["text"]["text"].as_str().unwrap();
+        assert_eq!(header.chars().count(), 150);
+        assert!(header.starts_with("[P2] Incident 12: xxx") && header.ends_with('…'));
+        assert_eq!(v["text"], "line &lt;x&gt;");
+        let fields = v["blocks"][1]["fields"].to_string();
+        assert!(fields.contains("bob_o'neil &lt;b@x&gt;"), "{fields}");
+        assert!(fields.contains("(2h left)"), "{fields}");
+        assert!(
+            v["blocks"].as_array().unwrap().len() == 3,
+            "no link, no actions block"
+        );
+    }
+
+    #[test]
+    fn a_clock_says_what_is_left_or_how_late() {
+        let mut c = card().clock.unwrap();
+        assert_eq!((c.remaining(), c.late()), ("2h left".to_string(), false));
+        c.at = from_rfc3339("2026-11-29T12:30:00Z").unwrap();
+        assert_eq!(
+            (c.remaining(), c.late()),
+            ("OVERDUE by 30m".to_string(), true)
+        );
+        assert_eq!(c.utc(), "2026-11-29 12:00 UTC");
+    }
+
+    #[test]
+    fn without_a_card_slack_gets_the_text_and_teams_a_card_of_it() {
+        assert_eq!(slack("a & b", None), json!({"text": "a &amp; b"}));
+        let t = teams("a & b", None);
+        assert_eq!(t["type"], "message");
+        assert_eq!(t["attachments"][0]["content"]["body"][0]["text"], "a & b");
+        assert!(t["attachments"][0]["content"].get("actions").is_none());
+    }
 }

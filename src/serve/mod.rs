@@ -44,6 +44,8 @@ pub struct Server {
     pub settings: Settings,
     pub serve: ServeSettings,
     pub tokens: Tokens,
+    /// Where warnings go (a channel that could not be told).
+    pub notice: fn(&str),
 }
 
 /// Shared by every request.
@@ -57,6 +59,7 @@ pub(crate) struct Shared {
     /// SHA-256 of `[serve] board_token`, compared in constant time.
     pub board_token: Option<[u8; 32]>,
     pub metrics: metrics::Metrics,
+    pub notice: fn(&str),
 }
 
 /// Listens until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish for
@@ -82,6 +85,7 @@ pub fn run(server: Server, ready: &dyn Fn(&[SocketAddr])) -> Result<(), ServeErr
         intake_token: server.tokens.intake.as_deref().map(intake::digest),
         board_token: server.tokens.board.as_deref().map(intake::digest),
         metrics: metrics::Metrics::default(),
+        notice: server.notice,
         settings: server.settings,
         serve: server.serve,
         write_lock: std::sync::Mutex::new(()),
