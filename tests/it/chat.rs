@@ -94,10 +94,17 @@ const PUBLIC_URL: &str = "[serve]\npublic_url = \"https://incident.example.com/\
 const TITLE: &str =
     "<script>alert(1)</script> & <!channel> checkout-api_v2 (eu-west-1) — Zahlung ❌";
 
-/// Compares each format's body with its golden file `chat-{name}-{format}.json`.
+/// Compares each format's body with its golden file `chat-{name}-{format}.json`. The JSON
+/// body's `delivery_id` (from the incident's random UUID) is the header's, then pinned as
+/// `DELIVERY`.
 fn assert_bodies(hook: &Hook, name: &str) {
     for format in ["slack", "teams", "json"] {
-        let body = hook.body(&format!("/{format}"));
+        let mut body = hook.body(&format!("/{format}"));
+        if format == "json" {
+            let sent = hook.got().into_iter().find(|g| g.path == "/json").unwrap();
+            assert_eq!(body["delivery_id"].as_str(), sent.delivery.as_deref());
+            body["delivery_id"] = json!("DELIVERY");
+        }
         let text = serde_json::to_string_pretty(&body).unwrap() + "\n";
         assert_golden(&format!("chat-{name}-{format}.json"), &text);
     }
