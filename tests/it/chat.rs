@@ -352,3 +352,93 @@ fn the_monitor_links_the_incident_it_opens() {
             .ends_with(" — https://incident.example.com/incidents/1")
     );
 }
+
+/// The recorded notification `name` as Alertmanager sent it.
+fn recorded(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/it/fixtures/alertmanager/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["body"].clone()
+}
+
+#[test]
+fn a_reopened_incident_is_announced_and_a_new_one_names_the_previous() {
+    let hook = Hook::start(false);
+    let mut env = Env::new();
+    let channel = format!(
+        "[[notify]]\nname = \"room\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{}/json\"\nformat = \"json\"\ntimeout = \"5s\"\n",
+        hook.port
+    );
+    env.write_config(&format!(
+        "{PUBLIC_URL}{INTAKE}auto_resolve = true\nreopen_window = \"30m\"\n{channel}"
+    ));
+    // At each moment a server posts what Alertmanager sent, until the room has `told` messages.
+    let mut step = |at: &str, body: Value, told: usize| {
+        env.at(at);
+        let (mut child, port) = serve(&env);
+        assert_eq!(post(port, &body).0, 200);
+        wait_until("the room told", || hook.got().len() >= told);
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(hook.got().len(), told);
+    };
+    step("2026-12-05T11:19:00Z", recorded("01-firing-1alerts"), 1);
+    step("2026-12-05T11:21:30Z", recorded("03-resolved-2alerts"), 1);
+    let mut again = recorded("01-firing-1alerts");
+    again["alerts"][0]["startsAt"] = json!("2026-12-05T11:40:30Z");
+    step("2026-12-05T11:41:00Z", again, 2);
+    let mut done = recorded("03-resolved-2alerts");
+    done["alerts"][0]["endsAt"] = json!("2026-12-05T11:45:00Z");
+    done["alerts"][1]["endsAt"] = json!("2026-12-05T11:45:00Z");
+    step("2026-12-05T11:50:00Z", done, 2);
+    let mut later = recorded("01-firing-1alerts");
+    later["alerts"][0]["startsAt"] = json!("2026-12-05T12:59:00Z");
+    step("2026-12-05T13:00:00Z", later, 3);
+
+    let told: Vec<Value> = hook.got().into_iter().map(|g| g.body).collect();
+    let summary: Vec<(String, String, Value)> = told
+        .iter()
+        .map(|b| {
+            (
+                b["event"].as_str().unwrap().to_string(),
+                b["url"].as_str().unwrap().to_string(),
+                b["previous"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "opened".into(),
+                "https://incident.example.com/incidents/1".into(),
+                Value::Null
+            ),
+            (
+                "reopened".into(),
+                "https://incident.example.com/incidents/1".into(),
+                Value::Null
+            ),
+            (
+                "opened".into(),
+                "https://incident.example.com/incidents/2".into(),
+                json!(1)
+            ),
+        ]
+    );
+    let reopened = told[1]["text"].as_str().unwrap();
+    assert!(
+        reopened.starts_with("[P1] incident 1 \"No new rows in price_data for 2h\" (INVESTIGATING): reopened: the alert group fires again; fix due by "),
+        "{reopened}"
+    );
+    let third = told[2]["text"].as_str().unwrap();
+    assert!(
+        third.contains("opened from Alertmanager (the same alert group fired before: incident 1); response due by 2026-12-05 13:15 (15m left)"),
+        "{third}"
+    );
+    let ids: std::collections::BTreeSet<_> = hook.got().into_iter().map(|g| g.delivery).collect();
+    assert_eq!(ids.len(), 3, "each announcement its own delivery id");
+}
