@@ -223,7 +223,8 @@ fn a_mattermost_shaped_receiver_shows_everything_in_the_text() {
     assert!(!shown.contains("@channel"), "no mention planted: {shown}");
 }
 
-/// Starts `incident serve` on a free port; stderr piped (a failed channel is said there).
+/// Starts `incident serve` on a free port; its stderr goes to `stderr.log` in the env's home
+/// (a channel that failed is said there).
 fn serve(env: &Env) -> (Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -234,7 +235,7 @@ fn serve(env: &Env) -> (Child, u16) {
         .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("AM_TOKEN", "example-token")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(env.home().join("stderr.log")).unwrap())
         .spawn()
         .unwrap();
     let agent = agent();
@@ -317,14 +318,32 @@ fn the_intake_answers_at_once_while_a_channel_hangs() {
     let hook = Hook::start(true);
     let mut env = Env::new();
     env.at("2026-12-05T11:19:30Z");
-    env.write_config(&format!("{INTAKE}{}", hook.channels()));
+    // And a channel whose port nobody listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead);
+    env.write_config(&format!(
+        "{INTAKE}{}[[notify]]\nname = \"gone\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{dead_port}/hook\"\n",
+        hook.channels()
+    ));
     let (mut child, port) = serve(&env);
     let (status, took) = post(port, &alert("Checkout down"));
     assert_eq!(status, 200);
     assert!(took < Duration::from_secs(2), "answered in {took:?}");
     wait_until("every channel asked", || hook.got().len() == 3);
+    let log = env.home().join("stderr.log");
+    wait_until("the dead channel reported", || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("notify channel gone"))
+    });
     let _ = child.kill();
     let _ = child.wait();
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        said.contains("warning: notify channel gone: ")
+            && said.contains("; incident 1 was not announced there")
+            && !said.contains(&dead_port.to_string()),
+        "{said}"
+    );
     let text = hook.body("/json")["text"].as_str().unwrap().to_string();
     assert!(!text.contains("https://"), "no public_url, no link: {text}");
 }
