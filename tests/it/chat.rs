@@ -461,3 +461,22 @@ fn a_reopened_incident_is_announced_and_a_new_one_names_the_previous() {
     let ids: std::collections::BTreeSet<_> = hook.got().into_iter().map(|g| g.delivery).collect();
     assert_eq!(ids.len(), 3, "each announcement its own delivery id");
 }
+
+#[test]
+fn remind_json_lines_and_stdout_carry_the_link_too() {
+    let env = Env::new();
+    env.write_config(PUBLIC_URL);
+    env.run(&["open", "P1", TITLE, "--at", "-20m"]).ok();
+    let dry = env.run(&["remind", "--dry-run", "--json"]);
+    let line: Value = serde_json::from_str(dry.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(line["url"], "https://incident.example.com/incidents/1");
+    assert_eq!(line["channels"], json!(["stdout"]));
+    let run = env.run(&["remind"]);
+    assert!(
+        run.stdout
+            .trim_end()
+            .ends_with("Next: incident ack 1 — https://incident.example.com/incidents/1"),
+        "{}",
+        run.stdout
+    );
+}
