@@ -329,6 +329,7 @@ fn the_intake_answers_at_once_while_a_channel_hangs() {
     let (mut child, port) = serve(&env);
     let (status, took) = post(port, &alert("Checkout down"));
     assert_eq!(status, 200);
+    eprintln!("the intake answered in {took:?} while every channel hung");
     assert!(took < Duration::from_secs(2), "answered in {took:?}");
     wait_until("every channel asked", || hook.got().len() == 3);
     let log = env.home().join("stderr.log");
