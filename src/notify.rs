@@ -302,6 +302,7 @@ mod tests {
         Message {
             text: text.into(),
             context: serde_json::json!({}),
+            card: None,
         }
     }
 

@@ -123,20 +123,51 @@ pub fn tell(app: &App, o: &Outcome, health: &Health, verdict: &str) {
         return;
     };
     (app.notice)(&what);
+    let url = app.settings.serve.incident_url(n.0);
+    let mut context = serde_json::json!({
+        "kind": "health",
+        "incident": n,
+        "severity": incident.severity.as_str(),
+        "title": incident.title,
+        "score": health.score,
+        "verdict": verdict,
+        "opened": o.opened,
+        "escalated_from": o.escalated_from.map(Severity::as_str),
+        "recovered": o.recovered,
+        "at": time::to_rfc3339(app.now),
+    });
+    let mut text = what.clone();
+    if let Some(url) = &url {
+        context["url"] = url.as_str().into();
+        text = format!("{text} — {url}");
+    }
+    let (headline, next) = if o.opened {
+        (
+            format!("opened by the health monitor: {verdict}"),
+            format!("incident ack {n}"),
+        )
+    } else if let Some(from) = o.escalated_from {
+        (
+            format!("escalated from {from}: {verdict}"),
+            format!("incident show {n}"),
+        )
+    } else if o.recovered {
+        (
+            format!("health recovered: {verdict}"),
+            format!("incident resolve {n} --resolution TEXT"),
+        )
+    } else {
+        (
+            format!("health degraded again: {verdict}"),
+            format!("incident show {n}"),
+        )
+    };
+    let mut card = crate::report::chat::Card::of(incident, app.now, headline, url);
+    card.next = Some(next);
     let message = Message {
-        text: what,
-        context: serde_json::json!({
-            "kind": "health",
-            "incident": n,
-            "severity": incident.severity.as_str(),
-            "title": incident.title,
-            "score": health.score,
-            "verdict": verdict,
-            "opened": o.opened,
-            "escalated_from": o.escalated_from.map(Severity::as_str),
-            "recovered": o.recovered,
-            "at": time::to_rfc3339(app.now),
-        }),
+        text,
+        context,
+        card: Some(card),
     };
     for channel in &app.settings.channels {
         // Told once, never retried; still an id a receiver can deduplicate by, as reminders

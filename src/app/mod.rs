@@ -3,6 +3,7 @@
 //! redaction, a reminder round, a health monitor step. Nothing here prints: status lines go
 //! through the `notice` callback the command line gives, progress through callbacks.
 
+pub mod announce;
 pub mod attach;
 pub mod check;
 pub mod doctor;

@@ -299,8 +299,11 @@ impl Round<'_> {
                     due::Level::Action(id) => world.actions.get(&id),
                     _ => None,
                 };
-                let context = reminder::context(r, incident, action, at);
-                let message = Message::render(self.templates, context)?;
+                let url = self.app.settings.serve.incident_url(incident.number.0);
+                let url = url.as_deref();
+                let context = reminder::context(r, incident, action, at, url);
+                let card = reminder::card(r, incident, action, at, url);
+                let message = Message::render(self.templates, context, Some(card))?;
                 to_send.push((incident.pk, r, identity, message, claims));
             }
         }

@@ -102,10 +102,16 @@ pub(super) fn resolve(
                 let format = match spec.format.as_ref().map(|f| f.get_ref().as_str()) {
                     None | Some("slack") => WebhookFormat::Slack,
                     Some("json") => WebhookFormat::Json,
+                    Some("teams") => WebhookFormat::Teams,
                     Some(other) => {
+                        let hint = if other.eq_ignore_ascii_case("mattermost") {
+                            " (Mattermost takes slack)"
+                        } else {
+                            ""
+                        };
                         return Err(src.invalid(
                             spec.format.as_ref().map_or(at, |f| f.span().start),
-                            format!("notify format = {other:?}: use slack or json"),
+                            format!("notify format = {other:?}: use slack, teams or json{hint}"),
                         ));
                     }
                 };
@@ -186,6 +192,17 @@ mod tests {
             }
         );
         assert_eq!(s.channels[1].name, "command-2");
+        let s = load_text(
+            "[[notify]]\nkind = \"webhook\"\nurl = \"${TEAMS_WORKFLOW_URL}\"\nformat = \"teams\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            s.channels[0].kind,
+            ChannelKind::Webhook {
+                url: "${TEAMS_WORKFLOW_URL}".into(),
+                format: WebhookFormat::Teams
+            }
+        );
     }
 
     #[test]
@@ -244,7 +261,12 @@ mod tests {
             (
                 "[[notify]]\nkind = \"webhook\"\nurl = \"http://x\"\nformat = \"xml\"\n",
                 4,
-                "use slack or json",
+                "use slack, teams or json",
+            ),
+            (
+                "[[notify]]\nkind = \"webhook\"\nurl = \"http://x\"\nformat = \"mattermost\"\n",
+                4,
+                "(Mattermost takes slack)",
             ),
         ] {
             let err = load_text(text).unwrap_err().to_string();

@@ -29,6 +29,7 @@ pub(super) struct ServeFile {
     body_limit: Option<Spanned<String>>,
     header_timeout: Option<Spanned<String>>,
     request_timeout: Option<Spanned<String>>,
+    public_url: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -52,6 +53,9 @@ pub struct ServeSettings {
     pub body_limit: usize,
     pub header_timeout: Duration,
     pub request_timeout: Duration,
+    /// Where people reach the board (`https://incident.example.com`, no trailing slash):
+    /// messages link to `{public_url}/incidents/N`. None: messages carry no link.
+    pub public_url: Option<String>,
     pub intake: IntakeSettings,
 }
 
@@ -77,6 +81,7 @@ impl Default for ServeSettings {
             body_limit: DEFAULT_BODY_LIMIT,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            public_url: None,
             intake: IntakeSettings::default(),
         }
     }
@@ -102,6 +107,11 @@ pub struct Tokens {
 }
 
 impl ServeSettings {
+    /// The board page of incident `number`, when `public_url` is set.
+    pub fn incident_url(&self, number: i64) -> Option<String> {
+        incident_url(self.public_url.as_deref(), number)
+    }
+
     /// Expands the tokens' `${VAR}` references; an unset variable is an error naming it, an
     /// empty token is no token.
     pub fn expand_tokens(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Tokens, String> {
@@ -149,6 +159,10 @@ pub(super) fn resolve(
             if let Some(v) = value {
                 *slot = src.duration(key, v, super::MAX_TIMEOUT)?;
             }
+        }
+        if let Some(u) = &f.public_url {
+            let url = public_url(u.get_ref()).map_err(|m| src.invalid(u.span().start, m))?;
+            s.public_url = Some(url);
         }
     }
     if let Some(f) = intake {
@@ -201,6 +215,65 @@ fn token(
         ));
     }
     Ok(Some(v.get_ref().clone()))
+}
+
+/// The board page of incident `number` under `public_url` (already normalised).
+pub fn incident_url(public_url: Option<&str>, number: i64) -> Option<String> {
+    public_url.map(|base| format!("{base}/incidents/{number}"))
+}
+
+/// `[serve] public_url`: an http(s) URL with a host, without query, fragment, credentials or
+/// whitespace; trailing slashes dropped (`https://x.example/board/` → `https://x.example/board`).
+pub fn public_url(text: &str) -> Result<String, String> {
+    let bad = |why: &str| {
+        format!(
+            "serve.public_url {text:?} {why}; write the board's address as people open it, like \"https://incident.example.com\""
+        )
+    };
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &t[8..]
+    } else if lower.starts_with("http://") {
+        &t[7..]
+    } else {
+        return Err(bad("is not an http:// or https:// URL"));
+    };
+    if t.contains(['?', '#']) {
+        return Err(bad("has a query or a fragment"));
+    }
+    if t.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
+        return Err(bad("has a space or a control character"));
+    }
+    if t.contains("${") {
+        return Err(bad("is not a secret: write it out"));
+    }
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(bad("carries credentials; the board has its own token"));
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']').unwrap_or(("", ""));
+            match after {
+                "" => (host, None),
+                _ => (host, Some(after.strip_prefix(':').unwrap_or("x"))),
+            }
+        }
+        None => match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        },
+    };
+    if host.is_empty() {
+        return Err(bad("has no host"));
+    }
+    if port.is_some_and(|p| p.parse::<u16>().is_err()) {
+        return Err(bad("has a bad port"));
+    }
+    Ok(t.trim_end_matches('/').to_string())
 }
 
 /// `host:port` or `[v6]:port`, with a port.
@@ -272,13 +345,67 @@ mod tests {
         let s = settings(&uncommented).unwrap();
         let mut expected = ServeSettings {
             board_token: s.board_token.clone(),
+            public_url: s.public_url.clone(),
             ..ServeSettings::default()
         };
+        assert_eq!(
+            expected.public_url.as_deref(),
+            Some("https://incident.example.com")
+        );
         expected.intake.token = s.intake.token.clone();
         assert!(expected.board_token.is_some() && expected.intake.token.is_some());
         assert_eq!(
             s, expected,
             "the examples show the defaults:\n{uncommented}"
+        );
+    }
+
+    #[test]
+    fn public_url_is_an_http_url_without_query_and_loses_its_trailing_slash() {
+        for (given, want) in [
+            (
+                "https://incident.example.com",
+                "https://incident.example.com",
+            ),
+            (
+                "https://incident.example.com/",
+                "https://incident.example.com",
+            ),
+            ("http://10.0.3.7:8787/board//", "http://10.0.3.7:8787/board"),
+            ("HTTPS://[::1]:8443/", "HTTPS://[::1]:8443"),
+        ] {
+            assert_eq!(public_url(given).as_deref(), Ok(want), "{given}");
+        }
+        for (given, why) in [
+            ("incident.example.com", "not an http"),
+            ("ftp://incident.example.com", "not an http"),
+            ("https://incident.example.com/?tab=1", "query or a fragment"),
+            ("https://incident.example.com/#top", "query or a fragment"),
+            ("https://", "no host"),
+            ("https://:8787/", "no host"),
+            ("https://x.example:99999", "bad port"),
+            ("https://[::1]x/", "bad port"),
+            ("https://user:pw@x.example", "credentials"),
+            ("https://x.example/a b", "space"),
+            ("${BOARD_URL}", "not an http"),
+        ] {
+            let err = public_url(given).unwrap_err();
+            assert!(err.contains(why), "{given}: {err}");
+        }
+        let s = settings("[serve]\npublic_url = \"https://incident.example.com/\"\n").unwrap();
+        assert_eq!(
+            s.incident_url(12).as_deref(),
+            Some("https://incident.example.com/incidents/12")
+        );
+        assert_eq!(ServeSettings::default().incident_url(12), None);
+        let err = settings(
+            "[serve]\nlisten = \"127.0.0.1:8787\"\npublic_url = \"https://x.example?a=1\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("line 3") && err.contains("serve.public_url") && !err.contains('\n'),
+            "{err}"
         );
     }
 

@@ -5,6 +5,7 @@ use crate::domain::model::{ActionItem, Incident};
 use crate::domain::remind::WebhookFormat;
 use crate::domain::remind::due::{Kind, Reminder};
 use crate::domain::time::{self, Timestamp};
+use crate::report::chat::{self, Card, Clock};
 use crate::report::render::{RenderError, Templates};
 use serde_json::{Value, json};
 
@@ -18,12 +19,22 @@ pub struct Message {
     pub text: String,
     /// The template's context, which the JSON webhook body and `--json` carry too.
     pub context: Value,
+    /// The same about its incident, for the Slack and Teams layouts (none: the text alone).
+    pub card: Option<Card>,
 }
 
 impl Message {
-    pub fn render(templates: &Templates, context: Value) -> Result<Message, RenderError> {
+    pub fn render(
+        templates: &Templates,
+        context: Value,
+        card: Option<Card>,
+    ) -> Result<Message, RenderError> {
         let text = templates.render(TEMPLATE, &context)?.trim().to_string();
-        Ok(Message { text, context })
+        Ok(Message {
+            text,
+            context,
+            card,
+        })
     }
 
     /// The text on one line, for stdout: one line per reminder, whatever the template does.
@@ -44,19 +55,13 @@ impl Message {
     }
 
     /// What a webhook of this format is sent. The JSON format carries the delivery's stable
-    /// id as `delivery_id` (Slack's takes only its own fields; the headers carry it there).
-    /// Slack reads `<…>` in text as a link or a mention (`<!channel>` pings everyone), so a
-    /// title cannot plant one: `&`, `<` and `>` are escaped as Slack asks.
+    /// id as `delivery_id` (Slack's and Teams' take only their own fields; the headers carry
+    /// it there). Slack reads `<…>` in text as a link or a mention (`<!channel>` pings
+    /// everyone), so a title cannot plant one: `&`, `<` and `>` are escaped as Slack asks.
     pub fn webhook_body(&self, format: WebhookFormat, delivery: &str) -> String {
         match format {
-            WebhookFormat::Slack => {
-                let text = self
-                    .text
-                    .replace('&', "&amp;")
-                    .replace('<', "&lt;")
-                    .replace('>', "&gt;");
-                json!({ "text": text }).to_string()
-            }
+            WebhookFormat::Slack => chat::slack(&self.text, self.card.as_ref()).to_string(),
+            WebhookFormat::Teams => chat::teams(&self.text, self.card.as_ref()).to_string(),
             WebhookFormat::Json => {
                 let mut v = self.json();
                 v["delivery_id"] = Value::String(delivery.to_string());
@@ -67,12 +72,14 @@ impl Message {
 }
 
 /// What the template receives for one reminder evaluated at `at`: the incident, what is due,
-/// how late (or how much time is left), and the command that deals with it.
+/// how late (or how much time is left), the command that deals with it, and (with `[serve]
+/// public_url`) the incident's board page as `url`.
 pub fn context(
     r: &Reminder,
     incident: &Incident,
     action: Option<&ActionItem>,
     at: Timestamp,
+    url: Option<&str>,
 ) -> Value {
     let late = r.level.late();
     // How late, how much is left, or (stale) how long it has been quiet.
@@ -88,7 +95,7 @@ pub fn context(
         crate::domain::remind::due::Level::Stale(since) => Some(time::to_rfc3339(*since)),
         _ => None,
     };
-    json!({
+    let mut context = json!({
         "incident": {
             "number": incident.number,
             "title": incident.title,
@@ -108,7 +115,69 @@ pub fn context(
         "action": action.map(|a| json!({"id": a.id, "text": a.text, "owner": a.owner})),
         "next": next_command(r, incident),
         "at": time::to_rfc3339(at),
-    })
+    });
+    if let Some(url) = url {
+        context["url"] = Value::String(url.to_string());
+    }
+    context
+}
+
+/// The reminder for the chat layouts: what is due or how late, with its deadline.
+pub fn card(
+    r: &Reminder,
+    incident: &Incident,
+    action: Option<&ActionItem>,
+    at: Timestamp,
+    url: Option<&str>,
+) -> Card {
+    let mut card = Card::of(incident, at, String::new(), url.map(str::to_string));
+    let quiet = |since: &Timestamp| {
+        time::human_duration(at.signed_duration_since(*since).num_seconds().max(0))
+    };
+    let (label, headline) = match (r.kind, &r.level, action) {
+        (Kind::Action, _, Some(a)) => {
+            let owner = a
+                .owner
+                .as_ref()
+                .map(|o| format!(" (owner {o})"))
+                .unwrap_or_default();
+            let late =
+                time::human_duration(at.signed_duration_since(r.deadline).num_seconds().max(0));
+            (
+                format!("action {}", a.id),
+                format!("action {} \"{}\"{owner} is OVERDUE by {late}", a.id, a.text),
+            )
+        }
+        (Kind::Stale, crate::domain::remind::due::Level::Stale(since), _) => (
+            "timeline entry".to_string(),
+            format!("no timeline entry for {}", quiet(since)),
+        ),
+        (Kind::Update, crate::domain::remind::due::Level::Stale(since), _) => (
+            "update".to_string(),
+            format!("no update from a person for {}", quiet(since)),
+        ),
+        (kind, _, _) => {
+            let label = kind.clock_label().unwrap_or(kind.as_str()).to_string();
+            let clock = Clock {
+                label: label.clone(),
+                deadline: r.deadline,
+                at,
+            };
+            let mut headline = format!("{label}: {}", clock.remaining());
+            if r.level.repeat().is_some() {
+                headline.push_str(", still overdue");
+            }
+            (label, headline)
+        }
+    };
+    card.headline = headline;
+    card.clock = Some(Clock {
+        label,
+        deadline: r.deadline,
+        at,
+    });
+    card.next = Some(next_command(r, incident));
+    card
 }
 
 /// The command that deals with what the reminder is about.
@@ -191,7 +260,13 @@ mod tests {
     }
 
     fn render(r: &Reminder, i: &Incident, action: Option<&ActionItem>, at: &str) -> Message {
-        Message::render(&Templates::new(None), context(r, i, action, t(at))).unwrap()
+        let card = card(r, i, action, t(at), None);
+        Message::render(
+            &Templates::new(None),
+            context(r, i, action, t(at), None),
+            Some(card),
+        )
+        .unwrap()
     }
 
     fn reminder(kind: Kind, level: Level, deadline: &str) -> Reminder {
@@ -325,10 +400,15 @@ mod tests {
         );
         let slack: Value =
             serde_json::from_str(&m.webhook_body(WebhookFormat::Slack, "d-1")).unwrap();
-        assert_eq!(slack, json!({ "text": m.text }));
+        assert_eq!(slack["text"], json!(m.text));
+        assert_eq!(
+            slack["blocks"][1]["text"]["text"],
+            "*Action 7 \"Deploy the health monitor\" (owner bob) is OVERDUE by 3h*"
+        );
         let mention = Message {
             text: "[P1] incident 4 \"<!channel> db & <https://x.test|login>\"".into(),
             context: json!({}),
+            card: None,
         };
         let slack: Value =
             serde_json::from_str(&mention.webhook_body(WebhookFormat::Slack, "d-2")).unwrap();
@@ -345,5 +425,37 @@ mod tests {
         assert_eq!(generic["seconds"], 3 * 3_600);
         assert_eq!(generic["action"]["owner"], "bob");
         assert_eq!(generic["text"], Value::String(m.text.clone()));
+        assert!(generic.get("url").is_none(), "no public_url, no url");
+    }
+
+    #[test]
+    fn with_a_public_url_the_text_and_the_context_link_to_the_board() {
+        let i = incident();
+        let r = reminder(Kind::Respond, Level::Breached, "2026-11-29T10:15:00Z");
+        let url = Some("https://incident.example.com/incidents/3");
+        let at = t("2026-11-29T10:20:00Z");
+        let m = Message::render(
+            &Templates::new(None),
+            context(&r, &i, None, at, url),
+            Some(card(&r, &i, None, at, url)),
+        )
+        .unwrap();
+        assert!(
+            m.text
+                .ends_with("Next: incident ack 3 — https://incident.example.com/incidents/3"),
+            "{}",
+            m.text
+        );
+        assert_eq!(m.context["url"], "https://incident.example.com/incidents/3");
+        let c = m.card.as_ref().unwrap();
+        assert_eq!(c.headline, "response: OVERDUE by 5m");
+        assert_eq!(c.clock.as_ref().unwrap().remaining(), "OVERDUE by 5m");
+        assert_eq!(c.commander.as_deref(), Some("alice"));
+        let teams: Value =
+            serde_json::from_str(&m.webhook_body(WebhookFormat::Teams, "d-1")).unwrap();
+        assert_eq!(
+            teams["attachments"][0]["content"]["actions"][0]["url"],
+            "https://incident.example.com/incidents/3"
+        );
     }
 }

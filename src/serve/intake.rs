@@ -72,6 +72,7 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
         Ok(n) => n,
         Err(e) => return reply(StatusCode::BAD_REQUEST, &e.to_string()),
     };
+    let receiver = notification.receiver.clone();
     let worker = shared.clone();
     let done = tokio::task::spawn_blocking(move || {
         let _one_at_a_time = worker.write_lock.lock().unwrap_or_else(|p| p.into_inner());
@@ -101,6 +102,7 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
             if let intake::Outcome::Opened { number, .. } = outcome {
                 shared.snapshots.start(&shared.settings, number);
             }
+            announce(&shared, &outcome, receiver);
             let body = serde_json::json!({
                 "outcome": outcome.kind(),
                 "incident": outcome.number().map(|n| n.to_string()),
@@ -118,4 +120,37 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
             "the write stopped unexpectedly",
         ),
     }
+}
+
+/// Tells the `[[notify]]` channels about an incident the intake opened or reopened, on a
+/// blocking thread of its own: the webhook has its answer already, and each channel is bounded
+/// by its own timeout. A server stopping abandons it (its claims expire like a crashed
+/// `remind`'s).
+fn announce(shared: &Arc<Shared>, outcome: &intake::Outcome, receiver: String) {
+    if shared.settings.channels.is_empty()
+        || !matches!(
+            outcome,
+            intake::Outcome::Opened { .. } | intake::Outcome::Reopened { .. }
+        )
+    {
+        return;
+    }
+    let (shared, outcome) = (shared.clone(), outcome.clone());
+    tokio::task::spawn_blocking(move || {
+        let Ok(now) = crate::domain::time::now() else {
+            return;
+        };
+        let app = App {
+            settings: shared.settings.clone(),
+            now,
+            notice: shared.notice,
+        };
+        if let Err(e) = crate::app::announce::announce(&app, &outcome, &receiver) {
+            (shared.notice)(&format!(
+                "warning: cannot announce incident {}: {}",
+                outcome.number().map(|n| n.to_string()).unwrap_or_default(),
+                e.line()
+            ));
+        }
+    });
 }

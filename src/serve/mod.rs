@@ -45,6 +45,8 @@ pub struct Server {
     pub settings: Settings,
     pub serve: ServeSettings,
     pub tokens: Tokens,
+    /// Where warnings go (a channel that could not be told).
+    pub notice: fn(&str),
 }
 
 /// Shared by every request.
@@ -60,6 +62,7 @@ pub(crate) struct Shared {
     pub metrics: metrics::Metrics,
     /// Snapshots of the incidents the intake opened, collecting after the answer.
     pub snapshots: Arc<snapshots::Snapshots>,
+    pub notice: fn(&str),
 }
 
 /// Listens until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish for
@@ -85,6 +88,7 @@ pub fn run(server: Server, ready: &dyn Fn(&[SocketAddr])) -> Result<(), ServeErr
         intake_token: server.tokens.intake.as_deref().map(intake::digest),
         board_token: server.tokens.board.as_deref().map(intake::digest),
         metrics: metrics::Metrics::default(),
+        notice: server.notice,
         settings: server.settings,
         serve: server.serve,
         write_lock: std::sync::Mutex::new(()),

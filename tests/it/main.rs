@@ -10,6 +10,7 @@ mod bounds;
 mod cadence;
 mod calendar_clocks;
 mod calendars;
+mod chat;
 mod collectors;
 mod concurrency;
 mod config_fuzz;

@@ -74,10 +74,13 @@ impl Default for Reminders {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WebhookFormat {
-    /// `{"text": "…"}`, what Slack, Mattermost and Rocket.Chat incoming webhooks take.
+    /// Slack's Block Kit with the line as its `text`: what Slack takes, and Mattermost and
+    /// Rocket.Chat incoming webhooks (which show the `text`).
     Slack,
     /// The reminder as structured JSON.
     Json,
+    /// An Adaptive Card for a Microsoft Teams workflow webhook.
+    Teams,
 }
 
 #[derive(Debug, Clone, PartialEq)]
