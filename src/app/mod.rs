@@ -5,6 +5,7 @@
 
 pub mod attach;
 pub mod check;
+pub mod claim;
 pub mod doctor;
 pub mod exec;
 pub mod intake;

@@ -135,7 +135,7 @@ impl Round<'_> {
         if !self.dry_run {
             // What teammates' copies delivered first: a reminder one of them sent is recorded
             // here as sent, and is not sent again.
-            self.app.refresh();
+            self.app.refresh_unattended();
         }
         let mut store = self.app.store(Mode::ReadWrite)?;
         store.set_lock_wait(self.lock_wait)?;
