@@ -380,6 +380,15 @@ impl Round<'_> {
                 ));
                 return jobs;
             }
+            // The team log is configured but could not be reached (said already): the local
+            // claims alone decide, and what goes out may go out from another copy too.
+            None if !keys.is_empty() && self.app.settings.team.is_some() => {
+                (self.app.notice)(&format!(
+                    "warning: reminders not claimed in the team log (team log unreachable: {})",
+                    super::claim::MAY_REPEAT
+                ));
+                return jobs;
+            }
             _ => return jobs,
         };
         let lost: HashMap<String, String> = claims

@@ -57,6 +57,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
         settings,
         serve: config.clone(),
         tokens,
+        notice: app.notice,
     };
     serve::run(server, &|bound| {
         for a in bound {

@@ -80,13 +80,15 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
         let app = App {
             settings: worker.settings.clone(),
             now,
-            notice: |_| {},
+            notice: worker.notice,
         };
         intake::receive(&app, &worker.serve.intake, &notification).map_err(|e| match e {
             AppError::Store(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("cannot write the log: {}", e.line()),
             ),
+            // Another server opens it: Alertmanager retries a 5xx, and the retry attaches.
+            AppError::OpenedElsewhere(_) => (StatusCode::SERVICE_UNAVAILABLE, e.line()),
             // Refused by the lifecycle (nothing written): retrying would not help.
             other => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -101,6 +103,7 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
             let body = serde_json::json!({
                 "outcome": outcome.kind(),
                 "incident": outcome.number().map(|n| n.to_string()),
+                "note": outcome.note(),
             });
             (
                 StatusCode::OK,

@@ -44,6 +44,9 @@ pub struct Server {
     pub settings: Settings,
     pub serve: ServeSettings,
     pub tokens: Tokens,
+    /// Where the intake's status lines go (stderr): a notification opened without a claim
+    /// in the team log, another server's opening.
+    pub notice: fn(&str),
 }
 
 /// Shared by every request.
@@ -57,6 +60,7 @@ pub(crate) struct Shared {
     /// SHA-256 of `[serve] board_token`, compared in constant time.
     pub board_token: Option<[u8; 32]>,
     pub metrics: metrics::Metrics,
+    pub notice: fn(&str),
 }
 
 /// Listens until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish for
@@ -85,6 +89,7 @@ pub fn run(server: Server, ready: &dyn Fn(&[SocketAddr])) -> Result<(), ServeErr
         settings: server.settings,
         serve: server.serve,
         write_lock: std::sync::Mutex::new(()),
+        notice: server.notice,
     });
     let result = runtime.block_on(async move {
         let listeners = bound
