@@ -115,7 +115,7 @@ pub fn receive(
     }
     let episode = latest.as_ref().map_or(1, |l| l.episode.saturating_add(1));
     let lost = match c.write(app, (CLAIM_KIND, &key, episode), f, opened)? {
-        Claimed::Done((o, _)) => return Ok(o),
+        Claimed::Done((o, uuid)) => return team_numbered(app, o, uuid),
         Claimed::Unclaimed((o, _), why) => return Ok(unclaimed(o, why)),
         Claimed::Lost(lost) => lost,
     };
@@ -132,6 +132,31 @@ pub fn receive(
         Claimed::Done((o, _)) | Claimed::Unclaimed((o, _), _) => Ok(o),
         Claimed::Lost(again) => Err(AppError::OpenedElsewhere(again.holder)),
     }
+}
+
+/// `o` with the number the team gave its new incident when it was pushed (the provisional
+/// `L` number otherwise).
+fn team_numbered(app: &App, o: Outcome, uuid: Option<String>) -> Result<Outcome, AppError> {
+    let (Outcome::Opened {
+        previous,
+        unclaimed,
+        ..
+    }, Some(uuid)) = (&o, uuid)
+    else {
+        return Ok(o);
+    };
+    let number = app.read(|txn| match txn.pk_of_uuid(&uuid)? {
+        Some(pk) => Ok(Some(txn.incident_at(pk)?.number)),
+        None => Ok(None),
+    })?;
+    Ok(match number {
+        Some(number) => Outcome::Opened {
+            number,
+            previous: *previous,
+            unclaimed: unclaimed.clone(),
+        },
+        None => o,
+    })
 }
 
 /// `o` as opened without a claim: why (the response and stderr say it may repeat).

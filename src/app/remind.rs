@@ -128,8 +128,9 @@ impl Job {
 impl Round<'_> {
     /// Runs one round evaluated at `at`; `now` is the clock claims are stamped with.
     pub fn run(&self, at: Timestamp, now: Timestamp) -> Result<Outcome, RoundError> {
-        // Reminders never create a database: without one, nothing is due.
-        if !self.app.settings.db.exists() {
+        // Reminders never create a database without a team log: without one, nothing is due.
+        // With a team log, a fresh copy (a CronJob with no volume) pulls what is due first.
+        if !self.app.settings.db.exists() && self.app.settings.team.is_none() {
             return Ok(Outcome::default());
         }
         if !self.dry_run {
