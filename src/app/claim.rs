@@ -19,6 +19,11 @@ use crate::store::{Mode, Txn};
 use crate::team::{OPEN_CLAIMS_VERSION, OpenClaim, Team};
 use std::time::{Duration, Instant};
 
+/// How long a claim whose incident has not reached the team log holds the opening: its
+/// opener claimed it and then lost the team log (or died) before pushing. Meanwhile the others
+/// wait for it rather than open another; after it, the next episode is opened.
+pub const PENDING: Duration = Duration::from_secs(120);
+
 /// What the caller adds to a message about something opened without a claim.
 pub const MAY_REPEAT: &str = "this may repeat on another machine";
 

@@ -111,7 +111,11 @@ pub fn receive(
         Err(e) => return Ok(unclaimed(app.write_here(f)?.0, claim::why(&e.into()))),
     };
     if let Some(l) = &latest {
-        attach(app, &mut c, l, n, false)?;
+        // A claim just made whose incident is not in the team log yet: its opener is pushing.
+        let young = l.age < claim::PENDING;
+        if !attach(app, &mut c, l, n, young)? && young {
+            return Err(AppError::OpenedElsewhere(l.holder.clone()));
+        }
     }
     let episode = latest.as_ref().map_or(1, |l| l.episode.saturating_add(1));
     let lost = match c.write(app, (CLAIM_KIND, &key, episode), f, opened)? {

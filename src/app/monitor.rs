@@ -59,7 +59,14 @@ pub fn apply(app: &App, check: &Check) -> Result<Outcome, AppError> {
         Err(e) => return unclaimed(app, check, claim::why(&e.into())),
     };
     if let Some(l) = &latest {
-        attach(app, &mut c, l, check, false)?;
+        // A claim just made whose incident is not in the team log yet: its opener is pushing.
+        let young = l.age < claim::PENDING;
+        if !attach(app, &mut c, l, check, young)? && young {
+            return Ok(Outcome {
+                opened_by: Some(l.holder.clone()),
+                ..Outcome::default()
+            });
+        }
     }
     let episode = latest.as_ref().map_or(1, |l| l.episode.saturating_add(1));
     let opened = |o: &Outcome| {

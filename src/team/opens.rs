@@ -16,6 +16,8 @@ pub struct OpenClaim {
     pub won: bool,
     pub holder: String,
     pub holder_client: String,
+    /// How long ago it was made, by the team log server's clock (0 when made by this call).
+    pub age: std::time::Duration,
 }
 
 impl Team {
@@ -26,7 +28,8 @@ impl Team {
         key: &str,
     ) -> Result<Option<OpenClaim>, TeamError> {
         let sql = format!(
-            "SELECT episode, incident_uuid::text, author, client_id::text
+            "SELECT episode, incident_uuid::text, author, client_id::text,
+                    greatest(extract(epoch FROM now() - claimed_at), 0)::float8
              FROM {}.open_claims WHERE kind = $1 AND key = $2
              ORDER BY episode DESC LIMIT 1",
             self.schema
@@ -46,6 +49,7 @@ impl Team {
                 won: false,
                 holder: r.try_get(2)?,
                 holder_client: r.try_get(3)?,
+                age: std::time::Duration::try_from_secs_f64(r.try_get(4)?).unwrap_or_default(),
             })
         })
         .transpose()
@@ -89,6 +93,7 @@ impl Team {
                 won: row.try_get(2)?,
                 holder: row.try_get(3)?,
                 holder_client: row.try_get(4)?,
+                age: std::time::Duration::ZERO,
             })
         })()
         .map_err(super::exchange::query)

@@ -343,3 +343,40 @@ fn a_fresh_copy_pulls_only_the_unresolved_incidents_before_reminding() {
     assert_eq!(listed.len(), 5, "{}", list.stdout);
     assert!(run.stdout.contains("Open one #1 (10.0.0.1)"), "{}", run.stdout);
 }
+
+#[test]
+fn a_claim_whose_incident_is_not_pushed_yet_holds_the_opening_until_it_is_stale() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    configure(&alice, &db, MONITOR);
+    at(&mut alice, T0, &["team", "init"]);
+    // Bob's copy claimed the opening a moment ago and has not pushed its incident yet.
+    let claim = |ago: &str, episode: i32| {
+        db.sql(&format!(
+            "INSERT INTO {}.open_claims (kind, key, episode, incident_uuid, client_id, author,
+                                         claimed_at)
+             VALUES ('monitor', 'health', {episode}, gen_random_uuid(), gen_random_uuid(),
+                     'bob_o''neil', now() - interval '{ago}')",
+            db.schema
+        ))
+        .unwrap();
+    };
+    claim("1 second", 1);
+    let started = std::time::Instant::now();
+    let (v, err) = &check_together(&[&alice])[0];
+    assert_eq!(v["monitor"]["opened"], false, "{v}\n{err}");
+    assert_eq!(v["monitor"]["opened_by"], "bob_o'neil", "{v}\n{err}");
+    assert!(
+        err.contains("bob_o'neil's copy is opening the incident"),
+        "{err}"
+    );
+    // It waited for the incident, within the team timeout (5 s).
+    assert!(started.elapsed() >= std::time::Duration::from_secs(5));
+    assert_eq!(count(&db, "SELECT count(*) FROM {s}.incidents"), 0);
+    // A claim minutes old whose incident never came: its opener is gone, the next episode opens.
+    claim("10 minutes", 2);
+    let (v, err) = &check_together(&[&alice])[0];
+    assert_eq!(v["monitor"]["opened"], true, "{v}\n{err}");
+    assert_eq!(count(&db, "SELECT count(*) FROM {s}.incidents"), 1);
+    assert_eq!(count(&db, "SELECT max(episode)::bigint FROM {s}.open_claims"), 3);
+}
