@@ -133,12 +133,24 @@ fn attach(
         if txn.monitor_incident()?.is_some() || !txn.incident_at(pk)?.status.is_unresolved() {
             return Ok(true);
         }
+        // What the timeline says the monitors last saw: its score, and whether health had
+        // recovered (so that a copy with no memory of its own, a CronJob's fresh file, neither
+        // notes an unchanged score nor says "recovered" twice).
+        let timeline = txn.timeline(pk)?;
+        let last = timeline
+            .iter()
+            .rev()
+            .find(|e| e.kind == crate::domain::event::EventKind::Health);
         let state = MonitorState {
             last_check_at: actor.now,
-            last_score: health.score,
+            last_score: last
+                .and_then(|e| e.new.as_deref()?.parse().ok())
+                .unwrap_or(health.score),
             last_severity: health.severity,
             healthy_streak: 0,
-            recovered_at: None,
+            recovered_at: last
+                .filter(|e| e.field.as_deref() == Some("recovered"))
+                .map(|e| e.at),
         };
         txn.save_monitor(pk, &state)?;
         Ok::<_, AppError>(true)
