@@ -95,7 +95,9 @@ pub fn reach(app: &App) -> Reach {
                 SyncError::Merge(line) => line.clone(),
                 other => other.to_string(),
             };
-            (app.notice)(&format!("warning: openings not claimed in the team log: {reason}"));
+            (app.notice)(&format!(
+                "warning: openings not claimed in the team log: {reason}"
+            ));
             Reach::Fallback(why(&e))
         }
     }
@@ -127,14 +129,10 @@ impl Claimer {
         let value = f(&txn, &actor)?;
         let mut unclaimed = None;
         if let Some(uuid) = opened(&value) {
-            match self.team.claim_open(
-                kind,
-                key,
-                episode,
-                &uuid,
-                &self.client,
-                &self.author,
-            ) {
+            match self
+                .team
+                .claim_open(kind, key, episode, &uuid, &self.client, &self.author)
+            {
                 Ok(claim) if claim.won || claim.incident_uuid == uuid => {}
                 // Dropped uncommitted: nothing was written here.
                 Ok(claim) => return Ok(Claimed::Lost(claim)),

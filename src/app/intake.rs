@@ -141,11 +141,14 @@ pub fn receive(
 /// `o` with the number the team gave its new incident when it was pushed (the provisional
 /// `L` number otherwise).
 fn team_numbered(app: &App, o: Outcome, uuid: Option<String>) -> Result<Outcome, AppError> {
-    let (Outcome::Opened {
-        previous,
-        unclaimed,
-        ..
-    }, Some(uuid)) = (&o, uuid)
+    let (
+        Outcome::Opened {
+            previous,
+            unclaimed,
+            ..
+        },
+        Some(uuid),
+    ) = (&o, uuid)
     else {
         return Ok(o);
     };
@@ -195,9 +198,7 @@ fn attach(
         let theirs = txn.incident_at(pk)?;
         if let Some(g) = txn.alert_group(&n.receiver, &n.group_key)? {
             let mine = txn.incident_at(g.incident_pk)?;
-            if g.incident_pk == pk
-                || mine.status.is_unresolved()
-                || !theirs.status.is_unresolved()
+            if g.incident_pk == pk || mine.status.is_unresolved() || !theirs.status.is_unresolved()
             {
                 return Ok(true);
             }

@@ -130,7 +130,11 @@ fn after_the_monitor_incident_is_resolved_the_next_bad_check_opens_the_next_epis
     at(&mut alice, T0, &["team", "init"]);
     check_together(&[&alice]);
     at(&mut bob, "2026-12-05T12:00:00Z", &["sync"]);
-    at(&mut bob, "2026-12-05T12:00:00Z", &["resolve", "1", "--resolution", "restarted (pod)"]);
+    at(
+        &mut bob,
+        "2026-12-05T12:00:00Z",
+        &["resolve", "1", "--resolution", "restarted (pod)"],
+    );
     alice.at("2026-12-05T13:00:00Z");
     bob.at("2026-12-05T13:00:00Z");
     let outs = check_together(&[&alice, &bob]);
@@ -140,7 +144,10 @@ fn after_the_monitor_incident_is_resolved_the_next_bad_check_opens_the_next_epis
         .count();
     assert_eq!(opened, 1, "{outs:?}");
     assert_eq!(count(&db, "SELECT count(*) FROM {s}.incidents"), 2);
-    assert_eq!(count(&db, "SELECT max(episode)::bigint FROM {s}.open_claims"), 2);
+    assert_eq!(
+        count(&db, "SELECT max(episode)::bigint FROM {s}.open_claims"),
+        2
+    );
 }
 
 /// `incident serve` on a free port of `env`, the intake's token in its environment.
@@ -165,7 +172,9 @@ impl Server {
             .unwrap();
         let server = Server { child, port };
         wait_until("/healthz answers", || {
-            server.post_raw("/healthz", None).is_some_and(|(s, _)| s == 200)
+            server
+                .post_raw("/healthz", None)
+                .is_some_and(|(s, _)| s == 200)
         });
         server
     }
@@ -251,7 +260,10 @@ fn two_servers_given_the_same_notification_open_one_incident() {
     assert_eq!(sa.notify(&firing)["outcome"], "unchanged");
     assert_eq!(count(&db, "SELECT count(*) FROM {s}.incidents"), 1);
     assert_eq!(
-        count(&db, "SELECT count(*) FROM {s}.open_claims WHERE kind = 'alert-group'"),
+        count(
+            &db,
+            "SELECT count(*) FROM {s}.open_claims WHERE kind = 'alert-group'"
+        ),
         1
     );
 }
@@ -299,9 +311,23 @@ fn a_fresh_copy_pulls_only_the_unresolved_incidents_before_reminding() {
     let Some(db) = TeamDb::new() else { return };
     let mut alice = copy(&db, "alice");
     at(&mut alice, T0, &["team", "init"]);
-    at(&mut alice, T0, &["open", "P2", "Checkout 502s (eu-west-1) <script>", "--at", "-2h"]);
+    at(
+        &mut alice,
+        T0,
+        &[
+            "open",
+            "P2",
+            "Checkout 502s (eu-west-1) <script>",
+            "--at",
+            "-2h",
+        ],
+    );
     at(&mut alice, T0, &["note", "1", "rolled back ingress_v2"]);
-    at(&mut alice, T0, &["resolve", "1", "--resolution", "rollback"]);
+    at(
+        &mut alice,
+        T0,
+        &["resolve", "1", "--resolution", "rollback"],
+    );
     // 1,999 more resolved incidents, as the first (its events, new identities).
     let s = &db.schema;
     db.sql(&format!(
@@ -318,7 +344,17 @@ fn a_fresh_copy_pulls_only_the_unresolved_incidents_before_reminding() {
     ))
     .unwrap();
     for n in 1..=5 {
-        at(&mut alice, T0, &["open", "P1", &format!("Open one #{n} (10.0.0.{n})"), "--at", "-1h"]);
+        at(
+            &mut alice,
+            T0,
+            &[
+                "open",
+                "P1",
+                &format!("Open one #{n} (10.0.0.{n})"),
+                "--at",
+                "-1h",
+            ],
+        );
     }
     let total = count(&db, "SELECT count(*) FROM {s}.events");
     let open_events = count(
@@ -332,16 +368,19 @@ fn a_fresh_copy_pulls_only_the_unresolved_incidents_before_reminding() {
     fresh.at(T0);
     let run = fresh.run(&["remind"]);
     assert_eq!(run.code, 2, "breached P1s: {}", run.stderr);
-    let line = format!(
-        "pulled the unresolved incidents only ({open_events} events from the team log"
-    );
+    let line =
+        format!("pulled the unresolved incidents only ({open_events} events from the team log");
     assert!(run.stderr.contains(&line), "{line}\n{}", run.stderr);
     assert!(open_events * 100 < total, "{open_events} of {total}");
     eprintln!("narrow pull: {open_events} of {total} events in the team log");
     let list = fresh.run(&["--offline", "list", "--json"]);
     let listed: Vec<Value> = serde_json::from_str(&list.stdout).unwrap();
     assert_eq!(listed.len(), 5, "{}", list.stdout);
-    assert!(run.stdout.contains("Open one #1 (10.0.0.1)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Open one #1 (10.0.0.1)"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -378,5 +417,68 @@ fn a_claim_whose_incident_is_not_pushed_yet_holds_the_opening_until_it_is_stale(
     let (v, err) = &check_together(&[&alice])[0];
     assert_eq!(v["monitor"]["opened"], true, "{v}\n{err}");
     assert_eq!(count(&db, "SELECT count(*) FROM {s}.incidents"), 1);
-    assert_eq!(count(&db, "SELECT max(episode)::bigint FROM {s}.open_claims"), 3);
+    assert_eq!(
+        count(&db, "SELECT max(episode)::bigint FROM {s}.open_claims"),
+        3
+    );
+}
+
+/// The monitor CronJob with no volume: every run a fresh working copy (a new SQLite file).
+fn fresh_monitor(db: &TeamDb, now: &str, score: u32) -> Env {
+    let mut env = copy(db, "health-monitor");
+    env.at(now);
+    configure(
+        &env,
+        db,
+        &format!(
+            "[[command]]\nname = \"ml-features\"\nrun = [\"sh\", \"-c\", \"echo 'Overall health score: {score}/100'\"]\n[health]\nrecover_after = 1\n[health.weights]\ncommands = 100\n"
+        ),
+    );
+    env
+}
+
+#[test]
+fn monitor_runs_with_no_volume_keep_one_incident_and_say_recovered_once() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut admin = copy(&db, "alice");
+    at(&mut admin, T0, &["team", "init"]);
+    let run = |now: &str, score: u32| {
+        let env = fresh_monitor(&db, now, score);
+        let out = env.run(&["check", "--open", "--json"]);
+        let v: Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}\n{}", out.stdout, out.stderr));
+        (v, out.stderr)
+    };
+    let (v, err) = run("2026-12-05T11:20:00Z", 40);
+    assert_eq!(v["monitor"]["opened"], true, "{err}");
+    let (v, err) = run("2026-12-05T11:25:00Z", 45);
+    assert_eq!(
+        (
+            v["monitor"]["opened"].clone(),
+            v["monitor"]["incident"].clone()
+        ),
+        (false.into(), 1.into()),
+        "{err}"
+    );
+    let (v, err) = run("2026-12-05T11:30:00Z", 95);
+    assert_eq!(v["monitor"]["recovered"], true, "{err}");
+    let (v, err) = run("2026-12-05T11:35:00Z", 95);
+    assert_eq!(v["monitor"]["recovered"], false, "{err}");
+    assert_eq!(v["monitor"]["incident"], 1, "{err}");
+    assert_eq!(count(&db, "SELECT count(*) FROM {s}.incidents"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM {s}.events WHERE kind = 'health' AND field = 'recovered'"
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM {s}.events WHERE kind = 'health' AND field = 'score'"
+        ),
+        // Opened at 40, then 45, then 95: each change once.
+        3
+    );
 }
