@@ -100,11 +100,14 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
     match done {
         Ok(Ok(outcome)) => {
             shared.metrics.notification(outcome.kind());
-            let body = serde_json::json!({
+            let mut body = serde_json::json!({
                 "outcome": outcome.kind(),
                 "incident": outcome.number().map(|n| n.to_string()),
-                "note": outcome.note(),
             });
+            // Only an opening the team log could not claim: it may repeat on another machine.
+            if let Some(note) = outcome.note() {
+                body["note"] = note.into();
+            }
             (
                 StatusCode::OK,
                 [(header::CONTENT_TYPE, "application/json")],

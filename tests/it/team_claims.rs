@@ -287,6 +287,11 @@ fn an_unreachable_team_log_leaves_the_local_claims_to_decide_and_says_it_may_rep
     let again = env.run(&["check", "--open", "--json"]);
     let v: Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(v["monitor"]["opened"], false, "{}", again.stderr);
+    assert_eq!(
+        v["monitor"]["unclaimed"], "team log unreachable",
+        "{}",
+        again.stderr
+    );
     assert!(v["monitor"]["incident"].is_string() || v["monitor"]["incident"].is_number());
     // The intake answers with the same warning, and still opens one incident per group.
     let mut at_t0 = Env::new();
