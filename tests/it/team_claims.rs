@@ -487,3 +487,109 @@ fn monitor_runs_with_no_volume_keep_one_incident_and_say_recovered_once() {
         3
     );
 }
+
+/// Holds bob's claim of `kind` + `key`, episode 1, for incident `uuid` in an open transaction
+/// until a process of this test waits on it (its own claim blocked on the same key), then
+/// commits it: that process loses the race it started, deterministically.
+fn claim_while_they_wait(
+    db: &TeamDb,
+    kind: &str,
+    key: &str,
+    uuid: &str,
+    they: impl FnOnce() + Send,
+) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let s = &db.schema;
+    let mut conn = rt.block_on(PgConnection::connect(&db.url)).unwrap();
+    rt.block_on(sqlx::raw_sql("BEGIN").execute(&mut conn))
+        .unwrap();
+    rt.block_on(
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {s}.open_claims (kind, key, episode, incident_uuid, client_id, author)
+             VALUES ($1, $2, 1, $3::uuid, gen_random_uuid(), 'bob')"
+        )))
+        .bind(kind)
+        .bind(key)
+        .bind(uuid)
+        .execute(&mut conn),
+    )
+    .unwrap();
+    std::thread::scope(|scope| {
+        let running = scope.spawn(they);
+        wait_until("the other claim waits on ours", || {
+            count(
+                db,
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE application_name = 'incident' AND wait_event_type = 'Lock'",
+            ) > 0
+        });
+        rt.block_on(sqlx::raw_sql("COMMIT").execute(&mut conn))
+            .unwrap();
+        running.join().unwrap();
+    });
+}
+
+/// Bob's copy opens an incident and pushes it; its UUID.
+fn bobs_incident(db: &TeamDb, title: &str) -> String {
+    let mut bob = copy(db, "bob");
+    at(&mut bob, T0, &["open", "P1", title]);
+    let shown = bob.json(&["show", "1", "--json"]);
+    shown["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_monitor_that_loses_the_race_rolls_back_and_follows_the_winners_incident() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    configure(&alice, &db, MONITOR);
+    at(&mut alice, T0, &["team", "init"]);
+    let uuid = bobs_incident(&db, "Health 40.0/100: command/ml-features (prod)");
+    let mut out = None;
+    claim_while_they_wait(&db, "monitor", "health", &uuid, || {
+        out = Some(check_together(&[&alice]).remove(0));
+    });
+    let (v, err) = out.unwrap();
+    assert_eq!(v["monitor"]["opened"], false, "{v}\n{err}");
+    assert_eq!(v["monitor"]["opened_by"], "bob", "{err}");
+    assert_eq!(v["monitor"]["incident"], 1, "{err}");
+    assert!(
+        err.contains("bob's copy opened incident 1 first; following it"),
+        "{err}"
+    );
+    // Alice's rolled-back incident never reached the team log; bob's has her snapshot now.
+    assert_eq!(count(&db, "SELECT count(*) FROM {s}.incidents"), 1);
+    let (v, err) = &check_together(&[&alice])[0];
+    assert_eq!(v["monitor"]["incident"], 1, "{v}\n{err}");
+}
+
+#[test]
+fn a_server_that_loses_the_race_attaches_to_the_winners_incident() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    configure(&alice, &db, INTAKE);
+    at(&mut alice, T0, &["team", "init"]);
+    let uuid = bobs_incident(&db, "No new rows in price_data for 2h");
+    let server = Server::start(&alice);
+    let firing = recorded("01-firing-1alerts");
+    let key = serde_json::json!([firing["receiver"], firing["groupKey"]]).to_string();
+    let mut answer = None;
+    claim_while_they_wait(&db, "alert-group", &key, &uuid, || {
+        answer = Some(server.notify(&firing));
+    });
+    let answer = answer.unwrap();
+    assert_eq!(answer["outcome"], "unchanged", "{answer}");
+    assert_eq!(answer["incident"], "1", "{answer}");
+    assert_eq!(count(&db, "SELECT count(*) FROM {s}.incidents"), 1);
+    // The group is bob's incident's now: a second alert joining is noted there.
+    let two = recorded("02-firing-2alerts");
+    let joined = server.notify(&two);
+    assert_eq!(
+        (joined["outcome"].as_str(), joined["incident"].as_str()),
+        (Some("updated"), Some("1")),
+        "{joined}"
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM {s}.incidents"), 1);
+}
