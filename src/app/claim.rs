@@ -39,8 +39,10 @@ pub struct Claimer {
 pub enum Reach {
     /// No team log: the local claims, as always.
     Off,
-    /// A team log that cannot claim now: why, in a few words (the local claims decide).
-    Fallback(String),
+    /// A team log that cannot claim now: why, in a few words (the local claims decide), and
+    /// the connection when there is one (a team log not migrated yet: what is written here
+    /// is pushed on it).
+    Fallback(String, Option<Box<Claimer>>),
     On(Box<Claimer>),
 }
 
@@ -62,14 +64,9 @@ pub fn reach(app: &App) -> Reach {
     let Some(settings) = &app.settings.team else {
         return Reach::Off;
     };
-    let connected = (|| -> Result<Claimer, SyncError> {
+    let connected = (|| -> Result<(Claimer, i64), SyncError> {
         let mut team = Team::connect(settings, &|k| std::env::var(k).ok())?;
         let version = team.check_version()?;
-        if version < OPEN_CLAIMS_VERSION {
-            return Err(SyncError::Merge(format!(
-                "the team log (version {version}) cannot claim openings; `incident team migrate` upgrades it"
-            )));
-        }
         if let Some(warning) = sync::clock_skew(&mut team) {
             (app.notice)(&warning);
         }
@@ -78,27 +75,35 @@ pub fn reach(app: &App) -> Reach {
         if let Some(sent) = report.narrow {
             (app.notice)(&sync::narrow_line(sent));
         }
-        let client = app.write_here(|txn, _| {
-            Ok::<_, SyncError>(txn.sync_state(&uuid::Uuid::new_v4().to_string())?.client_id)
-        })?;
-        Ok(Claimer {
+        // The push gave this copy its identity, if it had none.
+        let seen = app.store(Mode::Read)?.read()?.sync_seen()?;
+        let client = match seen {
+            Some(state) => state.client_id,
+            None => app.write_here(|txn, _| {
+                Ok::<_, SyncError>(txn.sync_state(&uuid::Uuid::new_v4().to_string())?.client_id)
+            })?,
+        };
+        let claimer = Claimer {
             team,
             client,
             author: app.actor().author,
             timeout: settings.timeout,
-        })
+        };
+        Ok((claimer, version))
     })();
     match connected {
-        Ok(c) => Reach::On(Box::new(c)),
-        Err(e) => {
-            let reason = match &e {
-                SyncError::Merge(line) => line.clone(),
-                other => other.to_string(),
-            };
+        Ok((c, version)) if version < OPEN_CLAIMS_VERSION => {
             (app.notice)(&format!(
-                "warning: openings not claimed in the team log: {reason}"
+                "warning: the team log (version {version}) cannot claim openings; `incident team migrate` upgrades it"
             ));
-            Reach::Fallback(why(&e))
+            Reach::Fallback(format!("team log at version {version}"), Some(Box::new(c)))
+        }
+        Ok((c, _)) => Reach::On(Box::new(c)),
+        Err(e) => {
+            (app.notice)(&format!(
+                "warning: openings not claimed in the team log: {e}"
+            ));
+            Reach::Fallback(why(&e), None)
         }
     }
 }

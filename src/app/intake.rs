@@ -102,7 +102,13 @@ pub fn receive(
     let opened = |(_, uuid): &(Outcome, Option<String>)| uuid.clone();
     let mut c = match claim::reach(app) {
         Reach::Off => return app.write(|txn, actor| receive_in(txn, actor, settings, n)),
-        Reach::Fallback(why) => return Ok(unclaimed(app.write_here(f)?.0, why)),
+        Reach::Fallback(why, connected) => {
+            let o = unclaimed(app.write_here(f)?.0, why);
+            if let Some(mut c) = connected {
+                c.push(app);
+            }
+            return Ok(o);
+        }
         Reach::On(c) => c,
     };
     let key = claim_key(n);

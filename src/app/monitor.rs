@@ -51,7 +51,13 @@ const CLAIM: (&str, &str) = ("monitor", "health");
 pub fn apply(app: &App, check: &Check) -> Result<Outcome, AppError> {
     let mut c = match claim::reach(app) {
         Reach::Off => return app.write(|txn, actor| step(txn, actor, check)),
-        Reach::Fallback(why) => return unclaimed(app, check, why),
+        Reach::Fallback(why, connected) => {
+            let o = unclaimed(app, check, why)?;
+            if let Some(mut c) = connected {
+                c.push(app);
+            }
+            return Ok(o);
+        }
         Reach::On(c) => c,
     };
     let latest = match c.team.latest_open_claim(CLAIM.0, CLAIM.1) {

@@ -309,6 +309,27 @@ fn an_unreachable_team_log_leaves_the_local_claims_to_decide_and_says_it_may_rep
         "{first}"
     );
     assert_eq!(server.notify(&firing)["outcome"], "unchanged");
+    // remind sends what is due here, and says it may repeat.
+    let mut breached = Env::new();
+    breached.write_config(&format!(
+        "[team]\nurl = \"postgres://incident@127.0.0.1:9/incident\"\ntimeout = \"2s\"\n"
+    ));
+    breached.at(T0);
+    breached.run(&["open", "P1", "Checkout 502s (eu-west-1)", "--at", "-20m"]);
+    let reminded = breached.run(&["remind"]);
+    assert_eq!(reminded.code, 2, "{}", reminded.stderr);
+    assert!(
+        reminded.stdout.contains("Checkout 502s (eu-west-1)"),
+        "{}",
+        reminded.stdout
+    );
+    assert!(
+        reminded.stderr.contains(
+            "reminders not claimed in the team log (team log unreachable: this may repeat on another machine)"
+        ),
+        "{}",
+        reminded.stderr
+    );
 }
 
 #[test]
@@ -371,13 +392,26 @@ fn a_fresh_copy_pulls_only_the_unresolved_incidents_before_reminding() {
     // A CronJob's copy: a fresh, empty SQLite file.
     let mut fresh = copy(&db, "remind-cron");
     fresh.at(T0);
+    let started = std::time::Instant::now();
     let run = fresh.run(&["remind"]);
+    let narrow_took = started.elapsed();
     assert_eq!(run.code, 2, "breached P1s: {}", run.stderr);
     let line =
         format!("pulled the unresolved incidents only ({open_events} events from the team log");
     assert!(run.stderr.contains(&line), "{line}\n{}", run.stderr);
     assert!(open_events * 100 < total, "{open_events} of {total}");
-    eprintln!("narrow pull: {open_events} of {total} events in the team log");
+    // What the whole log costs the same fresh copy, for comparison.
+    let mut whole = copy(&db, "laptop");
+    whole.at(T0);
+    let started = std::time::Instant::now();
+    let synced = whole.json(&["sync", "--json"]);
+    let whole_took = started.elapsed();
+    // Everything, with the breaches the reminding copy recorded since.
+    let now_total = count(&db, "SELECT count(*) FROM {s}.events");
+    assert_eq!(synced["pulled"], now_total, "{synced}");
+    eprintln!(
+        "narrow pull: {open_events} of {total} events; remind on a fresh copy {narrow_took:?}, sync of the whole log {whole_took:?}"
+    );
     let list = fresh.run(&["--offline", "list", "--json"]);
     let listed: Vec<Value> = serde_json::from_str(&list.stdout).unwrap();
     assert_eq!(listed.len(), 5, "{}", list.stdout);
@@ -592,4 +626,31 @@ fn a_server_that_loses_the_race_attaches_to_the_winners_incident() {
         "{joined}"
     );
     assert_eq!(count(&db, "SELECT count(*) FROM {s}.incidents"), 1);
+}
+
+#[test]
+fn a_team_log_not_migrated_to_version_5_shares_the_opening_unclaimed_and_says_so() {
+    let Some(db) = TeamDb::new() else { return };
+    let mut alice = copy(&db, "alice");
+    configure(&alice, &db, MONITOR);
+    at(&mut alice, T0, &["team", "init"]);
+    db.sql(&format!(
+        "UPDATE {}.meta SET value = '4' WHERE key = 'version'",
+        db.schema
+    ))
+    .unwrap();
+    let run = alice.run(&["check", "--open"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "the team log (version 4) cannot claim openings; `incident team migrate` upgrades it"
+        ) && run
+            .stderr
+            .contains("(team log at version 4: this may repeat on another machine)"),
+        "{}",
+        run.stderr
+    );
+    // Shared all the same, on the same connection.
+    assert_eq!(count(&db, "SELECT count(*) FROM {s}.incidents"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM {s}.open_claims"), 0);
 }
