@@ -311,9 +311,9 @@ fn an_unreachable_team_log_leaves_the_local_claims_to_decide_and_says_it_may_rep
     assert_eq!(server.notify(&firing)["outcome"], "unchanged");
     // remind sends what is due here, and says it may repeat.
     let mut breached = Env::new();
-    breached.write_config(&format!(
-        "[team]\nurl = \"postgres://incident@127.0.0.1:9/incident\"\ntimeout = \"2s\"\n"
-    ));
+    breached.write_config(
+        "[team]\nurl = \"postgres://incident@127.0.0.1:9/incident\"\ntimeout = \"2s\"\n",
+    );
     breached.at(T0);
     breached.run(&["open", "P1", "Checkout 502s (eu-west-1)", "--at", "-20m"]);
     let reminded = breached.run(&["remind"]);
