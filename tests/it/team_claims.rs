@@ -553,11 +553,13 @@ fn claim_while_they_wait(
     .unwrap();
     std::thread::scope(|scope| {
         let running = scope.spawn(they);
+        // This test's schema only: other tests' processes wait on locks of their own.
         wait_until("the other claim waits on ours", || {
             count(
                 db,
                 "SELECT count(*) FROM pg_stat_activity
-                 WHERE application_name = 'incident' AND wait_event_type = 'Lock'",
+                 WHERE application_name = 'incident' AND wait_event_type = 'Lock'
+                   AND query LIKE '%{s}.claim_open(%'",
             ) > 0
         });
         rt.block_on(sqlx::raw_sql("COMMIT").execute(&mut conn))
