@@ -38,7 +38,9 @@ pub fn announce(
 ) -> Result<Option<Announced>, AppError> {
     let channels = &app.settings.channels;
     let (number, level, previous, reopened) = match outcome {
-        Outcome::Opened { number, previous } => (*number, "opened".to_string(), *previous, false),
+        Outcome::Opened {
+            number, previous, ..
+        } => (*number, "opened".to_string(), *previous, false),
         Outcome::Reopened { number } => (
             *number,
             format!("reopened-{}", time::to_rfc3339(app.now)),

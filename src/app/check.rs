@@ -71,7 +71,7 @@ pub fn check(
                 title: &title,
                 description: &description,
             };
-            let outcome = app.write(|txn, actor| monitor::step(txn, actor, &check))?;
+            let outcome = monitor::apply(app, &check)?;
             tell(app, &outcome, &health, &verdict);
             Some(outcome)
         }
@@ -94,12 +94,17 @@ pub fn tell(app: &App, o: &Outcome, health: &Health, verdict: &str) {
             "health monitor: incident {n} was cancelled as noise; no new incident until health recovers once"
         ));
     }
+    if let Some(line) = monitor::claim_line(o) {
+        (app.notice)(&line);
+    }
     let Some(incident) = &o.incident else { return };
     let n = incident.number;
     let what = if o.opened {
         format!(
-            "health monitor opened incident {n} ({}): {}; `incident ack {n}` to take it",
-            incident.severity, incident.title
+            "health monitor opened incident {n} ({}): {}; `incident ack {n}` to take it{}",
+            incident.severity,
+            incident.title,
+            monitor::claim_suffix(o)
         )
     } else if let Some(from) = o.escalated_from {
         format!(

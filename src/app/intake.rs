@@ -1,8 +1,11 @@
 //! The Alertmanager intake: one notification, one write transaction. `domain::intake` decides
 //! what changed and what to do; the incident is opened, changed, reopened or resolved through
 //! the write path every command uses (`record::open`, `begin`, `save`), so its SLA terms,
-//! deadlines and search index stay right.
+//! deadlines and search index stay right. With a team log, a new incident is claimed there
+//! per alert group and episode (`app::claim`), so that N servers given the same notification
+//! open one incident between them: the others attach to it.
 
+use super::claim::{self, Claimed, Reach};
 use super::{App, AppError, record};
 use crate::config::IntakeSettings;
 use crate::domain::intake::{self, Action, AlertChange, AlertStatus, Notification, Prior};
@@ -18,6 +21,8 @@ pub enum Outcome {
     Opened {
         number: Number,
         previous: Option<Number>,
+        /// Opened without a claim in the team log, which was configured: why, in a few words.
+        unclaimed: Option<String>,
     },
     /// The group's incident, with this many timeline events added (0 for a resend).
     Updated {
@@ -57,15 +62,162 @@ impl Outcome {
             Outcome::Ignored => None,
         }
     }
+
+    /// What the response adds: that this opening may repeat on another machine.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            Outcome::Opened {
+                unclaimed: Some(why),
+                ..
+            } => Some(format!("{why}: {}", claim::MAY_REPEAT)),
+            _ => None,
+        }
+    }
 }
 
-/// Records notification `n` in one transaction. `app`'s author is the intake's.
+/// The kind of the intake's claims in the team log.
+const CLAIM_KIND: &str = "alert-group";
+
+/// The claim's key of the group of `n`: its receiver and groupKey, unambiguously joined.
+fn claim_key(n: &Notification) -> String {
+    serde_json::json!([n.receiver, n.group_key]).to_string()
+}
+
+/// Records notification `n` in one transaction. `app`'s author is the intake's. With a team
+/// log, an opening is claimed there first (see the module's note); when the team log cannot
+/// claim, this server decides alone and the outcome says it may repeat.
 pub fn receive(
     app: &App,
     settings: &IntakeSettings,
     n: &Notification,
 ) -> Result<Outcome, AppError> {
-    app.write(|txn, actor| receive_in(txn, actor, settings, n))
+    let f = |txn: &Txn, actor: &Actor| -> Result<(Outcome, Option<String>), AppError> {
+        let outcome = receive_in(txn, actor, settings, n)?;
+        let uuid = match &outcome {
+            Outcome::Opened { number, .. } => Some(record::load(txn, *number)?.uuid),
+            _ => None,
+        };
+        Ok((outcome, uuid))
+    };
+    let opened = |(_, uuid): &(Outcome, Option<String>)| uuid.clone();
+    let mut c = match claim::reach(app) {
+        Reach::Off => return app.write(|txn, actor| receive_in(txn, actor, settings, n)),
+        Reach::Fallback(why, connected) => {
+            let o = unclaimed(app.write_here(f)?.0, why);
+            if let Some(mut c) = connected {
+                c.push(app);
+            }
+            return Ok(o);
+        }
+        Reach::On(c) => c,
+    };
+    let key = claim_key(n);
+    let latest = match c.team.latest_open_claim(CLAIM_KIND, &key) {
+        Ok(latest) => latest,
+        Err(e) => return Ok(unclaimed(app.write_here(f)?.0, claim::why(&e.into()))),
+    };
+    if let Some(l) = &latest {
+        // A claim just made whose incident is not in the team log yet: its opener is pushing.
+        let young = l.age < claim::PENDING;
+        if !attach(app, &mut c, l, n, young)? && young {
+            return Err(AppError::OpenedElsewhere(l.holder.clone()));
+        }
+    }
+    let episode = latest.as_ref().map_or(1, |l| l.episode.saturating_add(1));
+    let lost = match c.write(app, (CLAIM_KIND, &key, episode), f, opened)? {
+        Claimed::Done((o, uuid)) => return team_numbered(app, o, uuid),
+        Claimed::Unclaimed((o, _), why) => return Ok(unclaimed(o, why)),
+        Claimed::Lost(lost) => lost,
+    };
+    // Another server opened it first: attach to its incident once it is here.
+    if !attach(app, &mut c, &lost, n, true)? {
+        return Err(AppError::OpenedElsewhere(lost.holder));
+    }
+    (app.notice)(&format!(
+        "alert group {}: {}'s copy opened its incident first; attached to it",
+        n.group_key, lost.holder
+    ));
+    let next = (CLAIM_KIND, key.as_str(), lost.episode.saturating_add(1));
+    match c.write(app, next, f, opened)? {
+        Claimed::Done((o, _)) | Claimed::Unclaimed((o, _), _) => Ok(o),
+        Claimed::Lost(again) => Err(AppError::OpenedElsewhere(again.holder)),
+    }
+}
+
+/// `o` with the number the team gave its new incident when it was pushed (the provisional
+/// `L` number otherwise).
+fn team_numbered(app: &App, o: Outcome, uuid: Option<String>) -> Result<Outcome, AppError> {
+    let (
+        Outcome::Opened {
+            previous,
+            unclaimed,
+            ..
+        },
+        Some(uuid),
+    ) = (&o, uuid)
+    else {
+        return Ok(o);
+    };
+    let number = app.read(|txn| match txn.pk_of_uuid(&uuid)? {
+        Some(pk) => Ok(Some(txn.incident_at(pk)?.number)),
+        None => Ok(None),
+    })?;
+    Ok(match number {
+        Some(number) => Outcome::Opened {
+            number,
+            previous: *previous,
+            unclaimed: unclaimed.clone(),
+        },
+        None => o,
+    })
+}
+
+/// `o` as opened without a claim: why (the response and stderr say it may repeat).
+fn unclaimed(o: Outcome, why: String) -> Outcome {
+    match o {
+        Outcome::Opened {
+            number, previous, ..
+        } => Outcome::Opened {
+            number,
+            previous,
+            unclaimed: Some(why),
+        },
+        other => other,
+    }
+}
+
+/// Makes the claimed incident the group's here, when the group has no incident here, or one
+/// that is done while the claimed one is not. The group's alerts are taken as this
+/// notification gives them: the claim's holder was notified of the same (Alertmanager sends
+/// every receiver the whole group), so a resend adds nothing. Whether the incident is here.
+fn attach(
+    app: &App,
+    c: &mut claim::Claimer,
+    claimed: &crate::team::OpenClaim,
+    n: &Notification,
+    wait: bool,
+) -> Result<bool, AppError> {
+    let Some(pk) = c.fetch(app, &claimed.incident_uuid, wait)? else {
+        return Ok(false);
+    };
+    app.write_here(|txn, actor| {
+        let theirs = txn.incident_at(pk)?;
+        if let Some(g) = txn.alert_group(&n.receiver, &n.group_key)? {
+            let mine = txn.incident_at(g.incident_pk)?;
+            if g.incident_pk == pk || mine.status.is_unresolved() || !theirs.status.is_unresolved()
+            {
+                return Ok(true);
+            }
+        }
+        let status = if theirs.status.is_unresolved() {
+            AlertStatus::Firing
+        } else {
+            AlertStatus::Resolved
+        };
+        let id = txn.insert_alert_group(&n.receiver, &n.group_key, pk, actor.now)?;
+        txn.save_alert_group(id, status, n.truncated_alerts, &n.alerts, actor.now)?;
+        Ok::<_, AppError>(true)
+    })
 }
 
 fn receive_in(
@@ -167,6 +319,7 @@ fn open(
     Ok(Outcome::Opened {
         number: incident.number,
         previous,
+        unclaimed: None,
     })
 }
 

@@ -6,6 +6,7 @@
 pub mod announce;
 pub mod attach;
 pub mod check;
+pub mod claim;
 pub mod doctor;
 pub mod exec;
 pub mod intake;
@@ -61,6 +62,10 @@ pub enum AppError {
         prefix: String,
         candidates: Vec<(i64, String, String)>,
     },
+    /// Another working copy (its author) claimed the incident this would open, and it has not
+    /// reached the team log within the timeout: nothing was written here.
+    #[error("{0}'s copy is opening this incident and it has not reached the team log yet")]
+    OpenedElsewhere(String),
 }
 
 /// How the command line names an incident: by number, or by a prefix of its UUID.
@@ -94,6 +99,7 @@ impl AppError {
             AppError::Ambiguous { .. } => {
                 Some("give more of the UUID, or the incident's number".into())
             }
+            AppError::OpenedElsewhere(_) => Some("try again in a few seconds".into()),
         }
     }
 

@@ -1,8 +1,10 @@
 //! The health monitor (`incident check --open`): one check's effect on the incident it keeps,
 //! decided and written in one transaction, so that two monitors running at once still keep
-//! one incident between them.
+//! one incident between them; with a team log, monitors on different machines too
+//! ([`apply`]: the opening is claimed there, `app::claim`).
 
-use super::{AppError, record};
+use super::claim::{self, Claimed, Reach};
+use super::{App, AppError, record};
 use crate::domain::model::{Incident, Severity};
 use crate::domain::time::Timestamp;
 use crate::domain::workflow::{Actor, Change, NewIncident};
@@ -31,6 +33,156 @@ pub struct Outcome {
     /// The monitor's last incident, cancelled as noise, that keeps it from opening another
     /// until health has recovered once.
     pub held_by_cancelled: Option<crate::domain::model::Number>,
+    /// Opened without a claim in the team log, which was configured: why, in a few words (the
+    /// message says it may repeat on another machine).
+    pub unclaimed: Option<String>,
+    /// Another working copy (its author) won the opening this check would have made: the
+    /// check follows its incident, or, when that incident has not reached the team log yet,
+    /// writes nothing.
+    pub opened_by: Option<String>,
+}
+
+/// The monitor's claim in the team log: kind and key (one health monitor per team log).
+const CLAIM: (&str, &str) = ("monitor", "health");
+
+/// Applies one check as [`step`] does; with a team log, the opening is claimed there, so that
+/// monitors on N machines open one incident between them (`app::claim`). When the team log
+/// cannot claim, this copy decides alone and the outcome says so (`unclaimed`).
+pub fn apply(app: &App, check: &Check) -> Result<Outcome, AppError> {
+    let mut c = match claim::reach(app) {
+        Reach::Off => return app.write(|txn, actor| step(txn, actor, check)),
+        Reach::Fallback(why, connected) => {
+            let o = unclaimed(app, check, why)?;
+            if let Some(mut c) = connected {
+                c.push(app);
+            }
+            return Ok(o);
+        }
+        Reach::On(c) => c,
+    };
+    let latest = match c.team.latest_open_claim(CLAIM.0, CLAIM.1) {
+        Ok(latest) => latest,
+        Err(e) => return unclaimed(app, check, claim::why(&e.into())),
+    };
+    if let Some(l) = &latest {
+        // A claim just made whose incident is not in the team log yet: its opener is pushing.
+        let young = l.age < claim::PENDING;
+        if !attach(app, &mut c, l, check, young)? && young {
+            return Ok(Outcome {
+                opened_by: Some(l.holder.clone()),
+                ..Outcome::default()
+            });
+        }
+    }
+    let episode = latest.as_ref().map_or(1, |l| l.episode.saturating_add(1));
+    let opened = |o: &Outcome| {
+        o.opened
+            .then(|| o.incident.as_ref().map(|i| i.uuid.clone()))
+            .flatten()
+    };
+    let lost = match c.write(
+        app,
+        (CLAIM.0, CLAIM.1, episode),
+        |txn, actor| step(txn, actor, check),
+        opened,
+    )? {
+        Claimed::Done(o) => return Ok(o),
+        Claimed::Unclaimed(o, why) => {
+            return Ok(Outcome {
+                unclaimed: Some(why),
+                ..o
+            });
+        }
+        Claimed::Lost(lost) => lost,
+    };
+    // Another copy opened it first: follow its incident once it is here.
+    let pending = Outcome {
+        opened_by: Some(lost.holder.clone()),
+        ..Outcome::default()
+    };
+    if !attach(app, &mut c, &lost, check, true)? {
+        return Ok(pending);
+    }
+    let next = (CLAIM.0, CLAIM.1, lost.episode.saturating_add(1));
+    match c.write(app, next, |txn, actor| step(txn, actor, check), opened)? {
+        Claimed::Done(o) | Claimed::Unclaimed(o, _) => Ok(Outcome {
+            opened_by: Some(lost.holder),
+            ..o
+        }),
+        Claimed::Lost(_) => Ok(pending),
+    }
+}
+
+/// The check as this copy alone decides it, saying why the team log did not decide.
+fn unclaimed(app: &App, check: &Check, why: String) -> Result<Outcome, AppError> {
+    let o = app.write_here(|txn, actor| step(txn, actor, check))?;
+    Ok(Outcome {
+        unclaimed: Some(why),
+        ..o
+    })
+}
+
+/// Makes the claimed incident this monitor's when it has none unresolved and the claimed one
+/// is unresolved here (pulled when missing, waiting for it with `wait`). Whether it is here.
+fn attach(
+    app: &App,
+    c: &mut claim::Claimer,
+    claimed: &crate::team::OpenClaim,
+    check: &Check,
+    wait: bool,
+) -> Result<bool, AppError> {
+    let Some(pk) = c.fetch(app, &claimed.incident_uuid, wait)? else {
+        return Ok(false);
+    };
+    let health = check.health;
+    app.write_here(|txn, actor| {
+        if txn.monitor_incident()?.is_some() || !txn.incident_at(pk)?.status.is_unresolved() {
+            return Ok(true);
+        }
+        // What the timeline says the monitors last saw: its score, and whether health had
+        // recovered (so that a copy with no memory of its own, a CronJob's fresh file, neither
+        // notes an unchanged score nor says "recovered" twice).
+        let timeline = txn.timeline(pk)?;
+        let last = timeline
+            .iter()
+            .rev()
+            .find(|e| e.kind == crate::domain::event::EventKind::Health);
+        let state = MonitorState {
+            last_check_at: actor.now,
+            last_score: last
+                .and_then(|e| e.new.as_deref()?.parse().ok())
+                .unwrap_or(health.score),
+            last_severity: health.severity,
+            healthy_streak: 0,
+            recovered_at: last
+                .filter(|e| e.field.as_deref() == Some("recovered"))
+                .map(|e| e.at),
+        };
+        txn.save_monitor(pk, &state)?;
+        Ok::<_, AppError>(true)
+    })
+}
+
+/// What a message about this outcome adds: that it may repeat, when it was not claimed.
+pub fn claim_suffix(o: &Outcome) -> String {
+    match &o.unclaimed {
+        Some(why) => format!(" ({why}: {})", claim::MAY_REPEAT),
+        None => String::new(),
+    }
+}
+
+/// The stderr line for a check that found another copy's opening, if it did.
+pub fn claim_line(o: &Outcome) -> Option<String> {
+    let holder = o.opened_by.as_ref()?;
+    Some(match &o.incident {
+        Some(i) => format!(
+            "health monitor: {holder}'s copy opened incident {} first; following it",
+            i.number
+        ),
+        None => format!(
+            "health monitor: {holder}'s copy is opening the incident; it reaches this copy with the next check"
+        ),
+    })
 }
 
 /// The title of an incident the monitor opens: the score and what cost the most.

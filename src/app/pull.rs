@@ -48,6 +48,9 @@ pub struct PullReport {
     pub records: usize,
     /// Purges applied (`incident team purge`), whether or not this copy had the event.
     pub purged: usize,
+    /// Events the team log sent for a narrow pull (only the unresolved incidents, or one),
+    /// new here or not; None for an ordinary pull.
+    pub narrow: Option<usize>,
 }
 
 /// Pulls every event after this copy's cursor, or until `deadline`: each batch is one
@@ -291,4 +294,68 @@ pub(super) fn rebuild(
         };
     }
     Ok(merged.conflicts.len())
+}
+
+/// How far behind the team log (in events) a copy pulls only the unresolved incidents rather
+/// than everything, before an unattended process acts (`catch_up`): a CronJob's fresh SQLite
+/// file, or a copy left alone for long. Nearer than this, the ordinary pull is as quick.
+pub const NARROW_BEYOND: i64 = 1000;
+
+/// What a narrow pull asks for.
+pub enum Narrow<'a> {
+    /// Every unresolved incident, with its whole timeline.
+    Unresolved,
+    /// One incident, by UUID (another copy's, to attach to).
+    Incident(&'a str),
+}
+
+/// Brings what an unattended process needs: the ordinary pull within the team timeout when
+/// this copy is near the team log's head, else only the unresolved incidents
+/// ([`NARROW_BEYOND`]). The team log's version must have been read (`check_version`).
+pub fn catch_up(app: &App, team: &mut Team, now: Timestamp) -> Result<PullReport, SyncError> {
+    let cursor = {
+        let mut store = app.store(Mode::ReadWrite)?;
+        let txn = store.read()?;
+        txn.sync_seen()?.map_or(0, |s| s.pulled_seq)
+    };
+    let behind = team.head().unwrap_or(0).saturating_sub(cursor);
+    if behind > NARROW_BEYOND {
+        return narrow(app, team, now, Narrow::Unresolved);
+    }
+    let timeout = app
+        .settings
+        .team
+        .as_ref()
+        .map_or(std::time::Duration::from_secs(5), |t| t.timeout);
+    let deadline = time::instant_after(Instant::now(), timeout);
+    pull(app, team, now, Some(deadline), &mut |_| {})
+}
+
+/// Pulls only what `which` names, in one transaction here, leaving the cursor where it was:
+/// what was left out comes with the next ordinary pull (each event is added once, so what
+/// this brought is not added twice). Records (snapshots, deliveries, …) are not pulled.
+pub fn narrow(
+    app: &App,
+    team: &mut Team,
+    now: Timestamp,
+    which: Narrow,
+) -> Result<PullReport, SyncError> {
+    let mut store = app.store(Mode::ReadWrite)?;
+    let cursor = {
+        let txn = store.read()?;
+        txn.sync_seen()?.map_or(0, |s| s.pulled_seq)
+    };
+    let pulled = match which {
+        Narrow::Unresolved => team.pull_unresolved(cursor)?,
+        Narrow::Incident(uuid) => team.pull_incident(uuid, cursor)?,
+    };
+    let mut report = PullReport {
+        // Every event the team log sent, new here or not: what the narrow pull costs.
+        narrow: Some(pulled.events.len()),
+        ..PullReport::default()
+    };
+    if !pulled.events.is_empty() {
+        apply(&mut store, pulled, &app.settings.policy, now, &mut report)?;
+    }
+    Ok(report)
 }

@@ -128,14 +128,15 @@ impl Job {
 impl Round<'_> {
     /// Runs one round evaluated at `at`; `now` is the clock claims are stamped with.
     pub fn run(&self, at: Timestamp, now: Timestamp) -> Result<Outcome, RoundError> {
-        // Reminders never create a database: without one, nothing is due.
-        if !self.app.settings.db.exists() {
+        // Reminders never create a database without a team log: without one, nothing is due.
+        // With a team log, a fresh copy (a CronJob with no volume) pulls what is due first.
+        if !self.app.settings.db.exists() && self.app.settings.team.is_none() {
             return Ok(Outcome::default());
         }
         if !self.dry_run {
             // What teammates' copies delivered first: a reminder one of them sent is recorded
             // here as sent, and is not sent again.
-            self.app.refresh();
+            self.app.refresh_unattended();
         }
         let mut store = self.app.store(Mode::ReadWrite)?;
         store.set_lock_wait(self.lock_wait)?;
@@ -380,6 +381,15 @@ impl Round<'_> {
             Some(Err(e)) => {
                 (self.app.notice)(&format!(
                     "warning: reminders not claimed in the team log ({e}); sending them, another copy may send them too"
+                ));
+                return jobs;
+            }
+            // The team log is configured but could not be reached (said already): the local
+            // claims alone decide, and what goes out may go out from another copy too.
+            None if !keys.is_empty() && self.app.settings.team.is_some() => {
+                (self.app.notice)(&format!(
+                    "warning: reminders not claimed in the team log (team log unreachable: {})",
+                    super::claim::MAY_REPEAT
                 ));
                 return jobs;
             }

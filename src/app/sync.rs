@@ -246,13 +246,30 @@ impl App {
         warn: &dyn Fn(&str),
         progress: &mut dyn FnMut(&str),
     ) -> Result<SyncReport, SyncError> {
+        self.sync_as(settings, deadline, warn, progress, false)
+    }
+
+    /// [`App::sync_with`]; `unattended` pulls as [`super::pull::catch_up`] does (only the
+    /// unresolved incidents when this copy is far behind).
+    fn sync_as(
+        &self,
+        settings: &crate::config::TeamSettings,
+        deadline: Option<std::time::Instant>,
+        warn: &dyn Fn(&str),
+        progress: &mut dyn FnMut(&str),
+        unattended: bool,
+    ) -> Result<SyncReport, SyncError> {
         let mut team = Team::connect(settings, &|k| std::env::var(k).ok())?;
         team.check_version()?;
         if let Some(warning) = clock_skew(&mut team) {
             warn(&warning);
         }
         let push = push_with(self, &mut team, self.now, progress)?;
-        let pull = super::pull::pull(self, &mut team, self.now, deadline, progress)?;
+        let pull = if unattended {
+            super::pull::catch_up(self, &mut team, self.now)?
+        } else {
+            super::pull::pull(self, &mut team, self.now, deadline, progress)?
+        };
         Ok(SyncReport { push, pull })
     }
 
@@ -260,16 +277,31 @@ impl App {
     /// one, within the team timeout. Never fails the command: it reads this copy whatever
     /// happens, and says once what it could not do.
     pub fn refresh(&self) {
+        self.refresh_as(false);
+    }
+
+    /// [`App::refresh`] for the unattended processes (`remind`, `check --open`): a copy far
+    /// behind the team log, such as a CronJob's fresh SQLite file, pulls only the unresolved
+    /// incidents and their timelines rather than the whole log.
+    pub fn refresh_unattended(&self) {
+        self.refresh_as(true);
+    }
+
+    fn refresh_as(&self, unattended: bool) {
         let Some(settings) = &self.settings.team else {
             return;
         };
         let deadline = time::instant_after(std::time::Instant::now(), settings.timeout);
-        match self.sync_with(settings, Some(deadline), &|w| (self.notice)(w), &mut |_| {}) {
+        let warn = |w: &str| (self.notice)(w);
+        match self.sync_as(settings, Some(deadline), &warn, &mut |_| {}, unattended) {
             Ok(report) => {
                 for line in report.numbered() {
                     (self.notice)(&line);
                 }
                 let p = &report.pull;
+                if let Some(sent) = p.narrow {
+                    (self.notice)(&narrow_line(sent));
+                }
                 if p.left > 0 {
                     let total = p.left + p.pulled as i64;
                     (self.notice)(&format!(
@@ -292,7 +324,7 @@ impl App {
     }
 
     /// The one stderr line for a sync that could not be made, with how many changes wait.
-    fn not_shared(&self, e: &SyncError) {
+    pub(super) fn not_shared(&self, e: &SyncError) {
         let waiting = self
             .store(Mode::Read)
             .and_then(|mut s| s.read().and_then(|t| t.events_waiting()))
@@ -359,6 +391,15 @@ impl App {
             }
         }
     }
+}
+
+/// The stderr line of a narrow pull that brought `sent` events.
+pub(super) fn narrow_line(sent: usize) -> String {
+    format!(
+        "pulled the unresolved incidents only ({} event{} from the team log; `incident sync` pulls the rest)",
+        thousands(sent as i64),
+        if sent == 1 { "" } else { "s" }
+    )
 }
 
 /// 1234567 as "1,234,567".

@@ -109,6 +109,8 @@ fn monitor_json(o: &Outcome) -> serde_json::Value {
         "degraded": o.degraded,
         "healthy_streak": o.healthy_streak,
         "held_by_cancelled": o.held_by_cancelled,
+        "unclaimed": o.unclaimed,
+        "opened_by": o.opened_by,
     })
 }
 

@@ -81,13 +81,15 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
         let app = App {
             settings: worker.settings.clone(),
             now,
-            notice: |_| {},
+            notice: worker.notice,
         };
         intake::receive(&app, &worker.serve.intake, &notification).map_err(|e| match e {
             AppError::Store(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 format!("cannot write the log: {}", e.line()),
             ),
+            // Another server opens it: Alertmanager retries a 5xx, and the retry attaches.
+            AppError::OpenedElsewhere(_) => (StatusCode::SERVICE_UNAVAILABLE, e.line()),
             // Refused by the lifecycle (nothing written): retrying would not help.
             other => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -103,10 +105,14 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
                 shared.snapshots.start(&shared.settings, number);
             }
             announce(&shared, &outcome, receiver);
-            let body = serde_json::json!({
+            let mut body = serde_json::json!({
                 "outcome": outcome.kind(),
                 "incident": outcome.number().map(|n| n.to_string()),
             });
+            // Only an opening the team log could not claim: it may repeat on another machine.
+            if let Some(note) = outcome.note() {
+                body["note"] = note.into();
+            }
             (
                 StatusCode::OK,
                 [(header::CONTENT_TYPE, "application/json")],

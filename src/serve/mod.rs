@@ -45,7 +45,8 @@ pub struct Server {
     pub settings: Settings,
     pub serve: ServeSettings,
     pub tokens: Tokens,
-    /// Where warnings go (a channel that could not be told).
+    /// Where status lines and warnings go (stderr): a channel that could not be told, a
+    /// notification opened without a claim in the team log, another server's opening.
     pub notice: fn(&str),
 }
 

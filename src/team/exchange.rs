@@ -297,7 +297,7 @@ async fn insert_events(
     Ok(done.rows_affected() as usize)
 }
 
-fn shared_event(row: &sqlx::postgres::PgRow) -> Result<SharedEvent, sqlx::Error> {
+pub(super) fn shared_event(row: &sqlx::postgres::PgRow) -> Result<SharedEvent, sqlx::Error> {
     Ok(SharedEvent {
         uuid: row.try_get(1)?,
         incident_uuid: row.try_get(2)?,

@@ -4,19 +4,23 @@
 //! waits longer than that for a database it cannot reach.
 //!
 //! By job: `schema` holds the numbered steps of the team schema and the version rule;
-//! `exchange` pushes and pulls incidents and events; `claims` claims reminder deliveries
-//! across copies; `purge` replaces a pushed secret with a
+//! `exchange` pushes and pulls incidents and events; `narrow` pulls only the unresolved
+//! incidents (or one); `claims` claims reminder deliveries across copies; `opens` claims the
+//! monitor's and the intake's openings; `purge` replaces a pushed secret with a
 //! tombstone and hands the copies the purges they have not applied.
 
 mod artifacts;
 mod claims;
 mod exchange;
+mod narrow;
+mod opens;
 mod purge;
 pub mod schema;
 
 pub use artifacts::{CHUNK_PAGE, ChunkSource, PulledRecord, SharedBlob, SharedChunk, SharedRecord};
 pub use claims::{CLAIMS_VERSION, Claim};
 pub use exchange::{Pulled, Pushed, SharedEvent, SharedIncident};
+pub use opens::{OPEN_CLAIMS_VERSION, OpenClaim};
 pub use purge::{CANDIDATES, EventRef, Refused, SharedPurge};
 
 use crate::config::TeamSettings;

@@ -38,6 +38,13 @@ pub const STEPS: &[Step] = &[
         min_binary: "0.1.0",
         sql: V4,
     },
+    // Additive: binaries that do not claim openings keep opening as they did (two monitors or
+    // two servers on different machines may each open one, as before).
+    Step {
+        version: 5,
+        min_binary: "0.1.0",
+        sql: V5,
+    },
 ];
 
 /// The transaction-scoped advisory lock every push takes first, keyed by the schema's name:
@@ -298,6 +305,57 @@ BEGIN
             LEFT JOIN {schema}.clients cl ON cl.client_id = r.client_id
             WHERE r.uuid = w.k
         ) d ON true;
+END $$;
+";
+
+/// Version 5: opening claims, so that monitors (`check --open`) and alert intakes (`serve`)
+/// on different machines open one incident between them. A claim names what is opened (`kind`:
+/// `monitor` or `alert-group`; `key`: the monitor's name, or receiver and groupKey) and its
+/// episode (1, then 2 once the first episode's incident is done, …), and carries the UUID of
+/// the incident the winner opened: the losers attach to that one, pulling it if they must.
+/// The primary key lets one claim of an episode exist; append-only like the rest.
+///
+/// `claim_open` inserts a claim and answers the episode's claim, whoever made it, in one round
+/// trip: a function because the INSERT that found the key taken by a claim committed while it
+/// waited cannot see that claim in its own snapshot, and the next statement of a VOLATILE
+/// function can.
+const V5: &str = "
+CREATE TABLE {schema}.open_claims (
+    kind          text NOT NULL,
+    key           text NOT NULL,
+    episode       integer NOT NULL CHECK (episode > 0),
+    incident_uuid uuid NOT NULL,
+    client_id     uuid NOT NULL,
+    author        text NOT NULL,
+    claimed_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (kind, key, episode)
+);
+
+CREATE TRIGGER open_claims_append_only BEFORE UPDATE OR DELETE ON {schema}.open_claims
+    FOR EACH ROW EXECUTE FUNCTION {schema}.append_only();
+CREATE TRIGGER open_claims_no_truncate BEFORE TRUNCATE ON {schema}.open_claims
+    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.append_only();
+
+-- The narrow pull's question (which incidents are unresolved) reads each incident's status
+-- changes only.
+CREATE INDEX events_status ON {schema}.events (incident_uuid, at) WHERE kind = 'status';
+
+CREATE FUNCTION {schema}.claim_open(k text, ky text, ep integer, incident uuid, client uuid,
+                                    who text)
+RETURNS TABLE (c_episode integer, c_incident uuid, c_won boolean, c_holder text,
+               c_holder_client uuid)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    added boolean;
+BEGIN
+    INSERT INTO {schema}.open_claims (kind, key, episode, incident_uuid, client_id, author)
+    VALUES (k, ky, ep, incident, client, who)
+    ON CONFLICT DO NOTHING;
+    added := FOUND;
+    RETURN QUERY
+        SELECT c.episode, c.incident_uuid, added, c.author, c.client_id
+        FROM {schema}.open_claims c
+        WHERE c.kind = k AND c.key = ky AND c.episode = ep;
 END $$;
 ";
 

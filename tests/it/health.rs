@@ -511,6 +511,8 @@ fn deploy_manifests_carry_valid_configs() {
         "deploy/monitor-cronjob.yaml",
         "deploy/remind-cronjob.yaml",
         "deploy/serve.yaml",
+        "deploy/remind-team-cronjob.yaml",
+        "deploy/monitor-team-cronjob.yaml",
     ] {
         let yaml = std::fs::read_to_string(manifest).unwrap();
         let mut lines = yaml.lines().skip_while(|l| l.trim() != "config.toml: |");
@@ -540,7 +542,52 @@ fn deploy_manifests_carry_valid_configs() {
             let shown = String::from_utf8_lossy(&run.stdout);
             assert!(shown.contains("crypto_prices"), "{shown}");
         }
+        if manifest.contains("-team-") {
+            // No volume claim: a fresh SQLite file on an emptyDir, the team url from a Secret.
+            assert!(!yaml.contains("persistentVolumeClaim"), "{manifest}");
+            let data = yaml.split("- name: data\n").nth(2).unwrap_or("");
+            assert!(data.trim_start().starts_with("emptyDir:"), "{manifest}");
+            assert!(yaml.contains("INCIDENT_TEAM_URL"), "{manifest}");
+            assert!(yaml.contains("secretRef:"), "{manifest}");
+        }
     }
+}
+
+/// The Alertmanager receiver to paste passes the real `amtool check-config` (Debian's
+/// prometheus-alertmanager ships it), and carries what the intake relies on.
+#[test]
+fn the_alertmanager_receiver_passes_amtool() {
+    let path = "deploy/alertmanager-receiver.yaml";
+    let yaml = std::fs::read_to_string(path).unwrap();
+    for needed in [
+        "url: \"http://incident.crypto-data-collection.svc:8787/api/v1/alertmanager\"",
+        "send_resolved: true",
+        "max_alerts: 100",
+        "type: Bearer",
+        "credentials_file: ",
+    ] {
+        assert!(yaml.contains(needed), "{path} lacks {needed}");
+    }
+    let Ok(out) = std::process::Command::new("amtool")
+        .args(["check-config", path])
+        .output()
+    else {
+        if std::env::var(crate::common::services::REQUIRE_ENV).as_deref() == Ok("1") {
+            panic!("amtool is not installed: apt-get install prometheus-alertmanager");
+        }
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: amtool is not installed (apt-get install prometheus-alertmanager)"
+        );
+        return;
+    };
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains("1 receivers"),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Reachability and freshness through the real collectors: Redis up and one nobody listens

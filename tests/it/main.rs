@@ -46,6 +46,7 @@ mod similar;
 mod storage;
 mod team;
 mod team_auth;
+mod team_claims;
 mod team_merge;
 mod team_purge;
 mod team_remind;

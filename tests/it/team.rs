@@ -117,23 +117,24 @@ fn a_team_log_too_new_for_this_binary_is_refused_and_a_newer_additive_one_is_not
     let Some(db) = TeamDb::new() else { return };
     let env = db.env();
     env.run(&["team", "init"]).ok();
-    // Teammates upgraded, additively: version 5, still open to 0.1.0.
+    // Teammates upgraded, additively: a version past this binary's, still open to 0.1.0.
     let meta = format!("{}.meta", db.schema);
+    let newer = LATEST + 1;
     db.sql(&format!(
-        "UPDATE {meta} SET value = '5' WHERE key = 'version'"
+        "UPDATE {meta} SET value = '{newer}' WHERE key = 'version'"
     ))
     .unwrap();
     let migrate = env.run(&["team", "migrate"]);
     assert_eq!(migrate.code, 0, "{}", migrate.stderr);
     assert!(
         migrate.stderr.contains(&format!(
-            "version 5, newer than this binary knows ({})",
+            "version {newer}, newer than this binary knows ({})",
             incident::team::schema::latest()
         )),
         "{}",
         migrate.stderr
     );
-    assert_eq!(env.json(&["team", "status", "--json"])["version"], 5);
+    assert_eq!(env.json(&["team", "status", "--json"])["version"], newer);
     // Then a change older binaries cannot follow.
     db.sql(&format!(
         "UPDATE {meta} SET value = '99.0.0' WHERE key = 'min_binary'"
