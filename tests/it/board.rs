@@ -372,29 +372,48 @@ fn chromium_binary() -> Option<&'static str> {
     None
 }
 
-/// The DOM after Chromium ran the page's script for 5 s of virtual time.
+/// The DOM after Chromium ran the page's script for 5 s of virtual time. A dialog (a typed
+/// `alert()` that ran) would block it forever: after a minute it is killed and the test fails.
 fn dump_dom(bin: &str, profile: &std::path::Path, url: &str) -> String {
-    let out = std::process::Command::new(bin)
+    let dom_file = profile.join("dom.html");
+    let err_file = profile.join("chromium.err");
+    let mut child = std::process::Command::new(bin)
         .args([
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
             "--no-first-run",
             "--disable-extensions",
-            &format!("--user-data-dir={}", profile.display()),
+            &format!("--user-data-dir={}", profile.join("profile").display()),
             "--dump-dom",
             "--virtual-time-budget=5000",
             url,
         ])
         .env("HOME", profile)
         .stdin(Stdio::null())
-        .output()
+        .stdout(std::fs::File::create(&dom_file).unwrap())
+        .stderr(std::fs::File::create(&err_file).unwrap())
+        .spawn()
         .unwrap();
-    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "chromium did not finish {url} within 60 s: did a dialog (a typed alert()) open?"
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let dom = std::fs::read_to_string(&dom_file).unwrap();
     assert!(
-        out.status.success() && dom.contains("</html>"),
+        status.success() && dom.contains("</html>"),
         "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        std::fs::read_to_string(&err_file).unwrap_or_default()
     );
     dom
 }
@@ -444,5 +463,80 @@ fn a_real_browser_shows_the_board_counting_down_and_a_typed_script_as_text() {
     );
     assert!(!incident.contains("data-pwned=\""), "{incident}");
     assert_eq!(incident.matches("<script").count(), 1, "{incident}");
+    server.stop();
+}
+
+#[test]
+fn a_clock_on_a_calendar_next_changes_when_the_calendar_opens() {
+    let mut env = Env::new();
+    // Sunday 10:00 UTC: the business calendar is closed until Monday 09:00.
+    env.at(NOW);
+    env.write_config(
+        "[sla.P3]\nrespond = \"24h\"\nresolve = \"72h\"\ncalendar = \"business\"\n\n\
+         [calendars.business]\nhours = [\"Mon-Fri 09:00-17:00\"]\ntimezone = \"UTC\"\n",
+    );
+    ok(
+        &env,
+        &["open", "P3", "Slow exports (reports_v2)", "--no-snapshot"],
+    );
+    let server = Server::start(&env);
+    let html = page(&server, "/");
+    let sla = env.json(&["sla", "--json"]);
+    let tag = clock_tag(&html, "1", "respond");
+    // 8 h Monday, Tuesday and Wednesday.
+    assert_eq!(sla[0]["sla"]["respond"]["deadline"], "2026-12-02T17:00:00Z");
+    assert_eq!(
+        attr(tag, "data-deadline").as_deref(),
+        Some("2026-12-02T17:00:00Z")
+    );
+    assert_eq!(
+        attr(tag, "data-next-change").as_deref(),
+        Some("2026-11-30T09:00:00Z"),
+        "{tag}"
+    );
+    assert!(tag.contains("calendar business (closed)"), "{tag}");
+    server.stop();
+}
+
+#[test]
+fn the_board_templates_are_listed_and_overridable() {
+    let env = board_env();
+    let list = ok(&env, &["template", "list"]);
+    for name in ["board.html", "board-incident.html", "board-parts.html"] {
+        assert!(list.contains(&format!("{name:<20} built in")), "{list}");
+    }
+    seed(&env);
+    let dir = env.home().join("my-templates");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("board.html"),
+        "{% import \"board-parts.html\" as parts %}<ul>{% for i in incidents %}<li>#{{ i.number }} {{ i.title }} {{ parts.clock(i.board.clocks[0]) }}</li>{% endfor %}</ul>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("board-incident.html"),
+        "<p>{{ incident.nope }}</p>\n",
+    )
+    .unwrap();
+    env.write_config(&format!(
+        "templates = \"{}\"\n[serve]\nboard_token = \"${{AM_TOKEN}}\"\n",
+        dir.display()
+    ));
+    let server = Server::start(&env);
+    let html = page(&server, "/");
+    assert!(
+        html.starts_with("<ul><li>#3 Stale replica (ancient) <span class=\"clock overdue\""),
+        "{html}"
+    );
+    assert!(html.contains("<li>#2 Checkout 5xx &lt;b&gt;spike&lt;&#x2f;b&gt; für Kunden"));
+    // A broken template: a one-line 500 that names the file and line.
+    let (status, _, body) = fetch(&server, "/incidents/2", Some(&basic(TOKEN)));
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body.lines().count(), 1, "{body}");
+    let file = dir.join("board-incident.html");
+    assert!(
+        body.contains(&format!("template {} line 1", file.display())),
+        "{body}"
+    );
     server.stop();
 }
