@@ -167,7 +167,10 @@ fn templates_are_listed_shown_and_exported() {
             "postmortem-lite.md",
             "review.md",
             "review.html",
-            "reminder.txt"
+            "reminder.txt",
+            "board.html",
+            "board-incident.html",
+            "board-parts.html"
         ]
     );
     assert!(
