@@ -61,6 +61,16 @@ fn seed(env: &Env) {
     open("P1", "Fixed already", "2026-11-29T09:00:00Z", &[]);
     ok(env, &["resolve", "6"]);
 
+    ok(
+        env,
+        &[
+            "sla",
+            "pause",
+            "4",
+            "--reason",
+            "waiting on AWS support (case 123-45)",
+        ],
+    );
     ok(env, &["role", "2", "commander", "Zoë (SRE)"]);
     ok(env, &["note", "2", "wrong incident: db-01 disk at 91%"]);
     let shown = env.json(&["show", "2", "--json"]);
@@ -205,6 +215,13 @@ fn the_board_lists_the_unresolved_breached_first_with_the_deadlines_sla_reports(
     let respond = &html[html.find(tag).unwrap()..];
     assert!(respond.starts_with(&format!("{tag}>5m left<")), "{respond}");
     assert!(clock_tag(&html, "3", "respond").contains("data-state=\"overdue\""));
+    // Paused: its time left holds still, and the row says why.
+    let paused = clock_tag(&html, "4", "resolve");
+    assert!(
+        paused.contains("data-state=\"paused\" data-counting=\"false\""),
+        "{paused}"
+    );
+    assert!(html.contains("paused: waiting on AWS support (case 123-45)"));
 
     // The same board as JSON, for template authors.
     let context: Value = serde_json::from_str(&page(&server, "/?context")).unwrap();
@@ -445,6 +462,10 @@ fn a_real_browser_shows_the_board_counting_down_and_a_typed_script_as_text() {
     let tag = clock_tag(&board, "2", "respond");
     let text = &board[board.find(tag).unwrap() + tag.len() + 1..];
     assert!(text.starts_with("4m left<"), "{tag} {text}");
+    // A paused clock is not counted down.
+    let tag = clock_tag(&board, "4", "respond");
+    let text = &board[board.find(tag).unwrap() + tag.len() + 1..];
+    assert!(text.starts_with("PAUSED with 21h left<"), "{tag} {text}");
 
     let incident = dump_dom(bin, profile.path(), &url("/incidents/2"));
     assert!(
