@@ -128,6 +128,39 @@ pub fn tell(app: &App, o: &Outcome, health: &Health, verdict: &str) {
         return;
     };
     (app.notice)(&what);
+    let message = health_message(app, o, incident, health, verdict, what);
+    for channel in &app.settings.channels {
+        // Told once, never retried; still an id a receiver can deduplicate by, as reminders
+        // have: this news about this incident at this moment, on this channel.
+        let at = time::to_rfc3339(app.now);
+        let delivery = crate::store::derived_uuid(&[
+            &incident.uuid,
+            "health",
+            &at,
+            &message.text,
+            &channel.name,
+        ]);
+        match Sender::new(channel).send(&message, &delivery) {
+            Delivery::Sent => {}
+            Delivery::Failed(e) | Delivery::Misconfigured(e) => (app.notice)(&format!(
+                "warning: could not tell channel '{}': {e}",
+                channel.name
+            )),
+        }
+    }
+}
+
+/// The monitor's message for the channels: `what` as the text (with the board's link), the
+/// context the JSON body carries, and the chat card.
+fn health_message(
+    app: &App,
+    o: &Outcome,
+    incident: &crate::domain::model::Incident,
+    health: &Health,
+    verdict: &str,
+    what: String,
+) -> Message {
+    let n = incident.number;
     let url = app.settings.serve.incident_url(n.0);
     let mut context = serde_json::json!({
         "kind": "health",
@@ -141,7 +174,7 @@ pub fn tell(app: &App, o: &Outcome, health: &Health, verdict: &str) {
         "recovered": o.recovered,
         "at": time::to_rfc3339(app.now),
     });
-    let mut text = what.clone();
+    let mut text = what;
     if let Some(url) = &url {
         context["url"] = url.as_str().into();
         text = format!("{text} — {url}");
@@ -169,28 +202,9 @@ pub fn tell(app: &App, o: &Outcome, health: &Health, verdict: &str) {
     };
     let mut card = crate::report::chat::Card::of(incident, app.now, headline, url);
     card.next = Some(next);
-    let message = Message {
+    Message {
         text,
         context,
         card: Some(card),
-    };
-    for channel in &app.settings.channels {
-        // Told once, never retried; still an id a receiver can deduplicate by, as reminders
-        // have: this news about this incident at this moment, on this channel.
-        let at = time::to_rfc3339(app.now);
-        let delivery = crate::store::derived_uuid(&[
-            &incident.uuid,
-            "health",
-            &at,
-            &message.text,
-            &channel.name,
-        ]);
-        match Sender::new(channel).send(&message, &delivery) {
-            Delivery::Sent => {}
-            Delivery::Failed(e) | Delivery::Misconfigured(e) => (app.notice)(&format!(
-                "warning: could not tell channel '{}': {e}",
-                channel.name
-            )),
-        }
     }
 }

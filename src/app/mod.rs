@@ -17,6 +17,7 @@ pub mod purge;
 pub mod record;
 pub mod redaction;
 pub mod remind;
+pub mod review;
 pub mod share_pull;
 pub mod share_push;
 pub mod show;

@@ -1,7 +1,8 @@
 //! `incident review`: the weekly review.
 
 use crate::app::App;
-use crate::report::review::{self, Window, WindowError};
+use crate::app::review::ChoiceError;
+use crate::report::review::{self, Window};
 use crate::ui::error::CommandError;
 use std::path::PathBuf;
 
@@ -54,33 +55,22 @@ impl Format {
     }
 }
 
-fn window_error(e: WindowError) -> CommandError {
-    let hint = e.hint();
-    CommandError::new(e.to_string()).with_hint(hint)
-}
-
 /// The window the arguments name: --week, --since/--until, or the last complete week.
 fn window(app: &App, args: &Args) -> Result<Window, CommandError> {
-    let window = match (&args.week, &args.since, &args.until) {
-        (Some(week), _, _) => Window::parse_week(week),
-        (None, Some(since), until) => {
-            let time = |flag: &str, arg: &str| {
-                crate::domain::time::parse_time(arg, app.now).map_err(|e| {
-                    CommandError::new(format!("{flag}: {e}"))
-                        .with_hint("the window runs from --since up to --until, like --since 2026-11-23 --until 2026-11-30")
-                })
-            };
-            let until = match until {
-                Some(until) => time("--until", until)?,
-                None => app.now,
-            };
-            Window::between(time("--since", since)?, until)
-        }
-        _ => Ok(Window::last_complete_week(app.now)),
-    };
-    window
-        .and_then(|w| w.started_by(app.now))
-        .map_err(window_error)
+    crate::app::review::window(
+        app.now,
+        args.week.as_deref(),
+        args.since.as_deref(),
+        args.until.as_deref(),
+    )
+    .map_err(|e| {
+        let hint = e.hint();
+        let line = match &e {
+            ChoiceError::Time { flag, message } => format!("--{flag}: {message}"),
+            ChoiceError::Window(w) => w.to_string(),
+        };
+        CommandError::new(line).with_hint(hint)
+    })
 }
 
 /// What makes the window's review empty, if it is: nothing opened in it and nothing left

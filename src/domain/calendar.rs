@@ -311,6 +311,30 @@ impl Calendar {
         }
         Duration::from_secs(total)
     }
+
+    /// Whether the calendar is open at `at`, and when that next changes (it opens, or it
+    /// closes); none when it never does again within the walk. What a live board needs to
+    /// know of a clock on this calendar. Open spans that touch (open to midnight, open again
+    /// from midnight) are one; a week of open time is as far as it looks for the close.
+    pub fn next_change(&self, at: Timestamp) -> (bool, Option<Timestamp>) {
+        let mut spans = self.open_from(at);
+        let Some((open, mut close)) = spans.next() else {
+            return (false, None);
+        };
+        if open > at {
+            return (false, Some(open));
+        }
+        let horizon = at
+            .checked_add_signed(chrono::TimeDelta::days(7))
+            .unwrap_or_else(time::latest);
+        for (next_open, next_close) in spans {
+            if next_open > close || close >= horizon {
+                break;
+            }
+            close = close.max(next_close);
+        }
+        (true, Some(close))
+    }
 }
 
 /// `[open, close)` less every interval of `excluded`, as ordered pieces.
@@ -846,5 +870,25 @@ mod tests {
             }
         }
         assert_eq!(checked, 1_000);
+    }
+
+    #[test]
+    fn next_change_says_whether_it_is_open_and_when_that_changes() {
+        // 2026-12-04 is a Friday; Berlin is UTC+1 in December.
+        let cal = business("Europe/Berlin", &[]);
+        assert_eq!(
+            cal.next_change(t("2026-12-04T10:00:00Z")),
+            (true, Some(t("2026-12-04T16:00:00Z")))
+        );
+        // Friday evening: closed until Monday 09:00 local.
+        assert_eq!(
+            cal.next_change(t("2026-12-04T18:30:00Z")),
+            (false, Some(t("2026-12-07T08:00:00Z")))
+        );
+        // Days open to midnight and from midnight are one open span.
+        let always = calendar("UTC", &["Mon-Sun 00:00-24:00"], &[]);
+        let (open, close) = always.next_change(t("2026-12-04T10:00:00Z"));
+        assert!(open);
+        assert!(close.unwrap() >= t("2026-12-11T10:00:00Z"), "{close:?}");
     }
 }

@@ -23,6 +23,15 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("review.md", include_str!("../../templates/review.md")),
     ("review.html", include_str!("../../templates/review.html")),
     ("reminder.txt", include_str!("../../templates/reminder.txt")),
+    ("board.html", include_str!("../../templates/board.html")),
+    (
+        "board-incident.html",
+        include_str!("../../templates/board-incident.html"),
+    ),
+    (
+        "board-parts.html",
+        include_str!("../../templates/board-parts.html"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

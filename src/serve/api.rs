@@ -16,7 +16,7 @@ use std::sync::Arc;
 const DEFAULT_LIMIT: u64 = 50;
 
 /// The app a read runs in, at the clock's now (the error's line when the clock is refused).
-fn app_of(shared: &Shared) -> Result<App, String> {
+pub(super) fn app_of(shared: &Shared) -> Result<App, String> {
     let now = crate::domain::time::now().map_err(|e| e.to_string())?;
     Ok(App {
         settings: shared.settings.clone(),

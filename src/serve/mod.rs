@@ -1,10 +1,12 @@
 //! `incident serve`'s HTTP server: axum's router on hyper connections accepted by our own loop
 //! (so that a client slow to send its headers is cut off after `[serve] header_timeout`, and a
 //! stop drains in-flight requests for at most a second). Endpoints: `GET /healthz`, `GET
-//! /readyz`, `GET /metrics` (`metrics.rs`), the incidents' JSON (`api.rs`) and the Alertmanager
-//! intake (`intake.rs`). Prints nothing: the command says what happens.
+//! /readyz`, `GET /metrics` (`metrics.rs`), the incidents' JSON (`api.rs`), the board's HTML
+//! pages (`board.rs`) and the Alertmanager intake (`intake.rs`). Prints nothing: the command
+//! says what happens.
 
 mod api;
+mod board;
 mod intake;
 mod metrics;
 mod snapshots;
@@ -122,6 +124,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/alertmanager", post(intake::alertmanager))
         .route("/api/v1/incidents", get(api::incidents))
         .route("/api/v1/incidents/{number}", get(api::incident))
+        .route("/", get(board::board))
+        .route("/incidents/{number}", get(board::incident))
+        .route("/incidents/{number}/postmortem", get(board::postmortem))
+        .route("/review", get(board::review))
         .route_layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             metrics::count,

@@ -167,7 +167,10 @@ fn templates_are_listed_shown_and_exported() {
             "postmortem-lite.md",
             "review.md",
             "review.html",
-            "reminder.txt"
+            "reminder.txt",
+            "board.html",
+            "board-incident.html",
+            "board-parts.html"
         ]
     );
     assert!(
@@ -187,7 +190,7 @@ fn templates_are_listed_shown_and_exported() {
     assert_eq!(export.ok(), "");
     assert!(
         export.stderr.contains(&format!(
-            "wrote 7 templates to {d}; use them with --template-dir {d} or templates = \"{d}\""
+            "wrote 10 templates to {d}; use them with --template-dir {d} or templates = \"{d}\""
         )),
         "{}",
         export.stderr
@@ -195,7 +198,7 @@ fn templates_are_listed_shown_and_exported() {
     // Again over an untouched export: nothing of anyone's would be lost, so it just works.
     let untouched = env.run(&["template", "export", d]);
     assert!(
-        untouched.stderr.contains("wrote 7 templates"),
+        untouched.stderr.contains("wrote 10 templates"),
         "{}",
         untouched.stderr
     );

@@ -19,19 +19,20 @@ fn recorded(name: &str) -> Value {
     v["body"].clone()
 }
 
-struct Server {
+/// `incident serve` on a free loopback port (the board's tests use it too: tests/it/board.rs).
+pub(crate) struct Server {
     child: Child,
     port: u16,
 }
 
 impl Server {
     /// Starts `incident serve` at the env's pinned time and waits for /healthz.
-    fn start(env: &Env) -> Server {
+    pub(crate) fn start(env: &Env) -> Server {
         Server::spawn(env, true)
     }
 
     /// `pinned`: at the env's pinned time, else on the real clock (for a real Alertmanager).
-    fn spawn(env: &Env, pinned: bool) -> Server {
+    pub(crate) fn spawn(env: &Env, pinned: bool) -> Server {
         let port = free_port();
         let mut cmd = env.command(&["serve", "--listen", &format!("127.0.0.1:{port}")]);
         if !pinned {
@@ -52,11 +53,11 @@ impl Server {
         server
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    fn get(&self, path: &str) -> Option<(u16, String)> {
+    pub(crate) fn get(&self, path: &str) -> Option<(u16, String)> {
         let mut r = agent().get(&self.url(path)).call().ok()?;
         Some((r.status().as_u16(), r.body_mut().read_to_string().unwrap()))
     }
@@ -80,7 +81,7 @@ impl Server {
     }
 
     /// SIGTERM; the exit code.
-    fn stop(mut self) -> i32 {
+    pub(crate) fn stop(mut self) -> i32 {
         nix::sys::signal::kill(
             nix::unistd::Pid::from_raw(self.child.id() as i32),
             nix::sys::signal::Signal::SIGTERM,
@@ -99,7 +100,7 @@ impl Drop for Server {
     }
 }
 
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(std::time::Duration::from_secs(10)))
