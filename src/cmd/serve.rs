@@ -1,5 +1,5 @@
-//! `incident serve`: the Alertmanager intake over HTTP (`POST /api/v1/alertmanager`) and a
-//! health endpoint, until SIGTERM or SIGINT.
+//! `incident serve`: the Alertmanager intake over HTTP (`POST /api/v1/alertmanager`), the
+//! incident board, the incidents' JSON, health and metrics endpoints, until SIGTERM or SIGINT.
 
 use crate::app::App;
 use crate::serve::{self, Server};
@@ -10,7 +10,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Endpoints: POST /api/v1/alertmanager (Alertmanager's webhook, or Grafana's; Authorization: Bearer [intake] token), GET /healthz.\nPlain HTTP: put it behind the ingress or proxy that terminates TLS. Listening beyond loopback needs [serve] board_token."
+    after_help = "Endpoints: POST /api/v1/alertmanager (Alertmanager's webhook, or Grafana's; Authorization: Bearer [intake] token); the board: GET / (unresolved incidents, live SLA clocks), /incidents/N, /incidents/N/postmortem, /review; GET /api/v1/incidents[/N] (list/show --json); GET /metrics; GET /healthz, /readyz (no token). The board, the API and /metrics take [serve] board_token (Basic auth's password, or Bearer).\nPlain HTTP: put it behind the ingress or proxy that terminates TLS. Listening beyond loopback needs [serve] board_token."
 )]
 pub struct Args {
     /// Where to listen: host:port or [::1]:port [default: [serve] listen, else 127.0.0.1:8787]

@@ -66,25 +66,15 @@ impl Metrics {
     }
 }
 
-/// The routes, the only values of the endpoint label: a label per raw URL would grow without
-/// bound.
-const ROUTES: [&str; 5] = [
-    "/healthz",
-    "/readyz",
-    "/metrics",
-    "/api/v1/alertmanager",
-    "/api/v1/incidents",
-];
-
 /// Counts every routed request by its route and status (a route layer: it sees only requests
-/// a route matched); a refused or failed notification by its status class too.
+/// a route matched, and axum tells which: the route's pattern, `/incidents/{number}`, is the
+/// endpoint label, as a label per raw URL would grow without bound); a refused or failed
+/// notification by its status class too.
 pub(crate) async fn count(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    let endpoint = ROUTES
-        .iter()
-        .find(|r| **r == path)
-        .copied()
-        .unwrap_or("other")
+    let endpoint = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("other", |m| m.as_str())
         .to_string();
     let response = next.run(req).await;
     let status = response.status();

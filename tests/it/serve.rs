@@ -698,6 +698,9 @@ fn metrics_count_requests_and_notifications_behind_the_board_token() {
     server.notify(&recorded("01-firing-1alerts"));
     server.notify(&recorded("01-firing-1alerts"));
     assert_eq!(server.post(Some(TOKEN), b"{\"version\": ").0, 400);
+    assert_eq!(server.get("/incidents/1").unwrap().0, 200);
+    assert_eq!(server.get("/incidents/7").unwrap().0, 404);
+    assert_eq!(server.get("/api/v1/incidents/1").unwrap().0, 200);
     let (status, text) = server.get("/metrics").unwrap();
     assert_eq!(status, 200, "{text}");
     for line in [
@@ -707,6 +710,10 @@ fn metrics_count_requests_and_notifications_behind_the_board_token() {
         "incident_intake_notifications_total{outcome=\"unchanged\"} 1",
         "incident_intake_notifications_total{outcome=\"refused\"} 1",
         "incident_incidents_opened_total 1",
+        // By route pattern, not by raw URL: the label's values stay bounded.
+        "incident_http_requests_total{endpoint=\"/incidents/{number}\",status=\"200\"} 1",
+        "incident_http_requests_total{endpoint=\"/incidents/{number}\",status=\"404\"} 1",
+        "incident_http_requests_total{endpoint=\"/api/v1/incidents/{number}\",status=\"200\"} 1",
         "# TYPE incident_http_requests_total counter",
     ] {
         assert!(text.lines().any(|l| l == line), "no {line:?} in:\n{text}");
