@@ -43,14 +43,25 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
             let author = match &s.author {
                 Some(name) => format!("{name} (--author, INCIDENT_AUTHOR or the config)"),
                 None => {
-                    let fallback = crate::config::fallback_author();
-                    match fallback.from {
+                    // Resolved again here, and remembered: `config show` is the refresh.
+                    let fallback = crate::config::resolve_fallback_author();
+                    let mut line = match fallback.from {
                         Some(from) => format!("{} (from {from})", fallback.name),
                         None => format!(
                             "{} (no git user.name or $USER: set --author, INCIDENT_AUTHOR or author)",
                             fallback.name
                         ),
+                    };
+                    match &fallback.remembered_in {
+                        Some(path) => line.push_str(&format!(
+                            "\n           remembered in {}: writes reuse it until $USER or git's config files change; `config show` resolves it again",
+                            path.display()
+                        )),
+                        None => line.push_str(
+                            "\n           not remembered (no writable HOME or XDG_STATE_HOME): every write asks git again",
+                        ),
                     }
+                    line
                 }
             };
             text.push_str(&format!("author     {author}\n"));

@@ -6,6 +6,7 @@ mod common;
 
 mod actions;
 mod attach;
+mod author;
 mod bounds;
 mod cadence;
 mod calendar_clocks;
