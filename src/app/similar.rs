@@ -54,11 +54,11 @@ pub fn past(txn: &Txn, incident: &Incident, limit: usize) -> Result<Vec<Similar>
     if terms.is_empty() {
         return Ok(past);
     }
-    let texts = txn.similar_texts(&terms.join(" OR "))?;
-    let Some(&oldest) = texts.last() else {
+    // The newest texts matching any term, and which terms each holds: one query.
+    let (texts, hits) = txn.similar_texts_holding(&terms)?;
+    if texts.is_empty() {
         return Ok(past);
-    };
-    let hits = txn.texts_matching_each_from(&terms, oldest)?;
+    }
     add(
         txn.similar(pk, at, &weigh(&texts, &hits), services, limit)?,
         &mut past,
