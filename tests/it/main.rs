@@ -15,6 +15,7 @@ mod collectors;
 mod concurrency;
 mod config_fuzz;
 mod doctor;
+mod dry_run;
 mod errors;
 mod evidence;
 mod exec;
