@@ -2,7 +2,7 @@
 //! fixed it last time.
 
 use crate::domain::model::Incident;
-use crate::domain::similar::{fts_query_all, fts_terms, weigh};
+use crate::domain::similar::{fts_query_all, fts_terms, title_terms, weigh};
 use crate::store::{Similar, StoreError, Txn};
 
 /// Up to `limit` earlier incidents most like `incident` (none with 0, `[open] similar`).
@@ -19,6 +19,19 @@ pub fn past(txn: &Txn, incident: &Incident, limit: usize) -> Result<Vec<Similar>
         }
     };
     let (pk, at, services) = (incident.pk, incident.opened_at, &incident.services);
+    // The probe: the title (its words first), the affected services (their names' words,
+    // `checkout-api`: "checkout", "api"), then the description. Its newest matching texts, and
+    // which terms each holds, in one query; they are ranked last, after the close matches.
+    let mut probe: Vec<&str> = vec![incident.title.as_str()];
+    probe.extend(incident.services.iter().map(String::as_str));
+    probe.push(incident.description.as_str());
+    let terms = fts_terms(&probe);
+    let (texts, hits) = if terms.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        txn.similar_texts_holding(&terms)?
+    };
+
     // Those with every word and identifier of the title first, then every word, then any
     // word: the newest matches of a query are ranked, so the close ones must not wait behind
     // a common word's. The close ones all hold the title's words, so they weigh the same
@@ -27,9 +40,12 @@ pub fn past(txn: &Txn, incident: &Incident, limit: usize) -> Result<Vec<Similar>
         fts_query_all(&incident.title, true),
         fts_query_all(&incident.title, false),
     );
+    let absent = absent_title_term(txn, &incident.title, &terms, &hits)?;
     let close = [
-        with_ids.clone(),
-        words.filter(|w| Some(w) != with_ids.as_ref()),
+        with_ids.clone().filter(|_| absent.is_none()),
+        words
+            .filter(|w| Some(w) != with_ids.as_ref())
+            .filter(|_| absent != Some(Absent::Word)),
     ];
     for all in close.iter().flatten() {
         if past.len() >= limit {
@@ -42,21 +58,7 @@ pub fn past(txn: &Txn, incident: &Incident, limit: usize) -> Result<Vec<Similar>
             .collect();
         add(txn.similar(pk, at, &texts, services, limit)?, &mut past);
     }
-    if past.len() >= limit {
-        return Ok(past);
-    }
-    // The probe: the title (its words first), the affected services (their names' words,
-    // `checkout-api`: "checkout", "api"), then the description.
-    let mut probe: Vec<&str> = vec![incident.title.as_str()];
-    probe.extend(incident.services.iter().map(String::as_str));
-    probe.push(incident.description.as_str());
-    let terms = fts_terms(&probe);
-    if terms.is_empty() {
-        return Ok(past);
-    }
-    // The newest texts matching any term, and which terms each holds: one query.
-    let (texts, hits) = txn.similar_texts_holding(&terms)?;
-    if texts.is_empty() {
+    if past.len() >= limit || texts.is_empty() {
         return Ok(past);
     }
     add(
@@ -64,4 +66,49 @@ pub fn past(txn: &Txn, incident: &Incident, limit: usize) -> Result<Vec<Similar>
         &mut past,
     );
     Ok(past)
+}
+
+/// A term of the title that no text holds: the close-match queries (every term of the title
+/// ANDed) cannot match, and each costs FTS5 a lookup of every term. A word empties both
+/// queries, an identifier the one with identifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Absent {
+    Word,
+    Identifier,
+}
+
+/// Looks for one: the title's term that fewest of the probe's newest matches hold, if none of
+/// them, is looked up in the whole index (one cheap query); a term that some of them hold
+/// exists, and then the close-match queries run as they are.
+fn absent_title_term(
+    txn: &Txn,
+    title: &str,
+    terms: &[String],
+    hits: &[Vec<i64>],
+) -> Result<Option<Absent>, StoreError> {
+    let all = title_terms(title, true);
+    if all.len() < 2 {
+        return Ok(None); // no close-match query
+    }
+    let words = title_terms(title, false);
+    let held = |term: &String| {
+        terms
+            .iter()
+            .position(|t| t == term)
+            .and_then(|i| hits.get(i))
+            .map(Vec::len)
+    };
+    // A term not in the probe (past its cap) tells nothing: treat it as held.
+    let rarest = all
+        .iter()
+        .map(|t| (held(t).unwrap_or(usize::MAX), t))
+        .min_by_key(|(n, _)| *n);
+    match rarest {
+        Some((0, term)) if !txn.any_text_matching(term)? => Ok(Some(if words.contains(term) {
+            Absent::Word
+        } else {
+            Absent::Identifier
+        })),
+        _ => Ok(None),
+    }
 }

@@ -37,6 +37,14 @@ impl Txn<'_> {
         Ok(ids)
     }
 
+    /// Whether any text in the index matches `fts` (one term of a probe).
+    pub fn any_text_matching(&self, fts: &str) -> Result<bool, StoreError> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT 1 FROM search WHERE search MATCH ?1 LIMIT 1")?;
+        Ok(stmt.exists(params![fts])?)
+    }
+
     /// The ids of the CANDIDATES newest texts matching any of `terms` (one FTS5 query each,
     /// the terms of a probe, `domain::similar::fts_terms`), newest first, and for each term
     /// those of them holding it: the query says which of its phrases each row holds
