@@ -77,9 +77,9 @@ enum Absent {
     Identifier,
 }
 
-/// Looks for one: the title's term that fewest of the probe's newest matches hold, if none of
-/// them, is looked up in the whole index (one cheap query); a term that some of them hold
-/// exists, and then the close-match queries run as they are.
+/// Looks for one among the title's terms that none of the probe's newest matches hold (one
+/// cheap query each, in the title's order, until a word is found absent); a term that some of
+/// them hold exists, and with no absent term the close-match queries run as they are.
 fn absent_title_term(
     txn: &Txn,
     title: &str,
@@ -91,24 +91,23 @@ fn absent_title_term(
         return Ok(None); // no close-match query
     }
     let words = title_terms(title, false);
-    let held = |term: &String| {
+    // A term not in the probe (past its cap) tells nothing: treat it as held.
+    let unheld = all.iter().filter(|term| {
         terms
             .iter()
-            .position(|t| t == term)
+            .position(|t| t == *term)
             .and_then(|i| hits.get(i))
-            .map(Vec::len)
-    };
-    // A term not in the probe (past its cap) tells nothing: treat it as held.
-    let rarest = all
-        .iter()
-        .map(|t| (held(t).unwrap_or(usize::MAX), t))
-        .min_by_key(|(n, _)| *n);
-    match rarest {
-        Some((0, term)) if !txn.any_text_matching(term)? => Ok(Some(if words.contains(term) {
-            Absent::Word
-        } else {
-            Absent::Identifier
-        })),
-        _ => Ok(None),
+            .is_some_and(Vec::is_empty)
+    });
+    let mut absent = None;
+    for term in unheld {
+        if txn.any_text_matching(term)? {
+            continue;
+        }
+        if words.contains(term) {
+            return Ok(Some(Absent::Word));
+        }
+        absent = Some(Absent::Identifier);
     }
+    Ok(absent)
 }
