@@ -71,7 +71,7 @@ fn main() {
     print_table(&cases, &samples);
     // The rows with no author configured wrote under the name resolved once ($USER: this HOME
     // has no git user.name) and remembered it where the next write finds it.
-    let remembered = std::fs::read_to_string(home.join(".local/state/incident/author.json"))
+    let remembered = std::fs::read_to_string(home.join(".cache/incident/author.json"))
         .expect("the fallback author is remembered");
     assert!(remembered.contains("\"name\":\"bench\""), "{remembered}");
 
@@ -464,7 +464,7 @@ fn cases(db: &Path, home: &Path, baseline: bool) -> Vec<Case> {
         ),
         case(NOTE_PINNED, Side::Sqlite3, true, sqlite3(db, home, &insert)),
         // No --author and no INCIDENT_AUTHOR: the name the first such write resolved (git
-        // user.name, else $USER) is remembered in $HOME/.local/state/incident/author.json.
+        // user.name, else $USER) is remembered in $HOME/.cache/incident/author.json.
         case(
             NOTE_GIT,
             Side::Incident,
@@ -475,7 +475,7 @@ fn cases(db: &Path, home: &Path, baseline: bool) -> Vec<Case> {
                 &["note", &target, "bench note {n} (no author configured)"],
             ),
         ),
-        // The same with a state directory of its own for each run: nothing remembered, so the
+        // The same with a cache directory of its own for each run: nothing remembered, so the
         // write spawns `git config --get user.name` and remembers what it found (the first
         // write of a new user; every write before the name was remembered).
         case(NOTE_RESOLVED, Side::Incident, true, {
@@ -484,10 +484,10 @@ fn cases(db: &Path, home: &Path, baseline: bool) -> Vec<Case> {
                 home,
                 &["note", &target, "bench note {n} (author resolved)"],
             );
-            let states = home.join("fresh-state");
+            let states = home.join("fresh-cache");
             Box::new(move |n| {
                 let mut cmd = note(n);
-                cmd.env("XDG_STATE_HOME", states.join(n.to_string()));
+                cmd.env("XDG_CACHE_HOME", states.join(n.to_string()));
                 cmd
             })
         }),

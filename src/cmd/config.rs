@@ -44,7 +44,7 @@ fn author_line(s: &crate::config::Settings) -> String {
                     path.display()
                 )),
                 None => line.push_str(
-                    "\n           not remembered (no writable HOME or XDG_STATE_HOME): every write asks git again",
+                    "\n           not remembered (no writable HOME or XDG_CACHE_HOME): every write asks git again",
                 ),
             }
             line

@@ -1,6 +1,7 @@
 //! The author when no flag, variable or config names one: git's user.name, else `$USER`, else
-//! "unknown" — resolved once and remembered in a small state file, so that a write does not
-//! spawn `git config` (about 1.4 ms) every time.
+//! "unknown" — resolved once and remembered in a small file in the user's cache directory (it is
+//! derived and can be resolved again at any time, so it is a cache, not state), so that a write
+//! does not spawn `git config` (about 1.4 ms) every time.
 //!
 //! The rule (docs/author.md): the remembered name is used while what decided it is unchanged —
 //! `$USER`, the git variables that choose config files, and the size and modification time of
@@ -21,7 +22,7 @@ pub struct FallbackAuthor {
     pub from: Option<&'static str>,
     /// True when this process resolved it (git was asked); false when it was remembered.
     pub resolved_now: bool,
-    /// The state file it is remembered in, when there is a place for one.
+    /// The file it is remembered in, when there is a place for one.
     pub remembered_in: Option<PathBuf>,
 }
 
@@ -31,7 +32,7 @@ pub const UNKNOWN_AUTHOR: &str = "unknown";
 const FROM_GIT: &str = "git user.name";
 const FROM_USER: &str = "$USER";
 
-/// What the state file holds.
+/// What the file holds.
 #[derive(Debug, Serialize, Deserialize)]
 struct Remembered {
     name: String,
@@ -127,10 +128,10 @@ fn resolve_git() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// `$XDG_STATE_HOME/incident/author.json`, else `~/.local/state/incident/author.json`.
+/// `$XDG_CACHE_HOME/incident/author.json`, else `~/.cache/incident/author.json`.
 pub fn state_file(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let var = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let base = var("XDG_STATE_HOME").or_else(|| var("HOME").map(|h| h.join(".local/state")))?;
+    let base = var("XDG_CACHE_HOME").or_else(|| var("HOME").map(|h| h.join(".cache")))?;
     Some(base.join("incident").join("author.json"))
 }
 
@@ -227,7 +228,7 @@ mod tests {
             ("Rúben O'Kafor-Ng", Some(FROM_GIT))
         );
         assert!(first.resolved_now);
-        let file = dir.path().join(".local/state/incident/author.json");
+        let file = dir.path().join(".cache/incident/author.json");
         assert_eq!(first.remembered_in.as_deref(), Some(file.as_path()));
         let second = remembered_or(&env, &git);
         assert_eq!(
@@ -265,7 +266,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("state");
         let env = env_of(vec![(
-            "XDG_STATE_HOME",
+            "XDG_CACHE_HOME",
             state.to_string_lossy().to_string(),
         )]);
         let first = remembered_or(&env, &|| None);

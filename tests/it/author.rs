@@ -71,7 +71,7 @@ fn authors(env: &Env, number: &str) -> Vec<String> {
 }
 
 fn state_file(home: &Path) -> PathBuf {
-    home.join(".local/state/incident/author.json")
+    home.join(".cache/incident/author.json")
 }
 
 #[test]
