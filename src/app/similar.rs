@@ -40,7 +40,7 @@ pub fn past(txn: &Txn, incident: &Incident, limit: usize) -> Result<Vec<Similar>
         fts_query_all(&incident.title, true),
         fts_query_all(&incident.title, false),
     );
-    let absent = absent_title_term(txn, &incident.title, &terms, &hits)?;
+    let absent = absent_title_term(txn, incident, &terms, &hits)?;
     let close = [
         with_ids.clone().filter(|_| absent.is_none()),
         words
@@ -77,31 +77,33 @@ enum Absent {
     Identifier,
 }
 
-/// Looks for one among the title's terms that none of the probe's newest matches hold (one
-/// cheap query each, in the title's order, until a word is found absent); a term that some of
-/// them hold exists, and with no absent term the close-match queries run as they are.
+/// Looks for one among the title's terms that none of the probe's newest matches hold but the
+/// incident's own texts (indexed by its write; one cheap query each, in the title's order,
+/// until a word is found absent); a term that some of them hold exists, and with no absent
+/// term the close-match queries run as they are.
 fn absent_title_term(
     txn: &Txn,
-    title: &str,
+    incident: &Incident,
     terms: &[String],
     hits: &[Vec<i64>],
 ) -> Result<Option<Absent>, StoreError> {
-    let all = title_terms(title, true);
+    let all = title_terms(&incident.title, true);
     if all.len() < 2 {
         return Ok(None); // no close-match query
     }
-    let words = title_terms(title, false);
+    let words = title_terms(&incident.title, false);
+    let own = txn.own_texts(incident.pk)?;
     // A term not in the probe (past its cap) tells nothing: treat it as held.
     let unheld = all.iter().filter(|term| {
         terms
             .iter()
             .position(|t| t == *term)
             .and_then(|i| hits.get(i))
-            .is_some_and(Vec::is_empty)
+            .is_some_and(|h| h.iter().all(|id| own.contains(id)))
     });
     let mut absent = None;
     for term in unheld {
-        if txn.any_text_matching(term)? {
+        if txn.any_text_matching(term, incident.pk)? {
             continue;
         }
         if words.contains(term) {

@@ -37,12 +37,27 @@ impl Txn<'_> {
         Ok(ids)
     }
 
-    /// Whether any text in the index matches `fts` (one term of a probe).
-    pub fn any_text_matching(&self, fts: &str) -> Result<bool, StoreError> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("SELECT 1 FROM search WHERE search MATCH ?1 LIMIT 1")?;
-        Ok(stmt.exists(params![fts])?)
+    /// Whether any text in the index but incident `incident_pk`'s own fields matches `fts`
+    /// (one term of a probe).
+    pub fn any_text_matching(&self, fts: &str, incident_pk: i64) -> Result<bool, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT 1 FROM search WHERE search MATCH ?1
+               AND rowid NOT IN (SELECT id FROM search_docs
+                                 WHERE incident_pk = ?2 AND kind = 'field')
+             LIMIT 1",
+        )?;
+        Ok(stmt.exists(params![fts, incident_pk])?)
+    }
+
+    /// The ids in the index of incident `incident_pk`'s own fields (title, description, …).
+    pub fn own_texts(&self, incident_pk: i64) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id FROM search_docs WHERE incident_pk = ?1 AND kind = 'field'",
+        )?;
+        let ids = stmt
+            .query_map(params![incident_pk], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
     }
 
     /// The ids of the CANDIDATES newest texts matching any of `terms` (one FTS5 query each,
