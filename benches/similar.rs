@@ -22,7 +22,16 @@ const TITLE: &str = "checkout API: 5xx spike for EU customers (lb-eu-1, 10.0.4.1
 
 fn main() {
     let dir = tempfile::tempdir().expect("create a temporary directory");
-    let home = dir.path();
+    // INCIDENT_BENCH_KEEP=1 leaves the generated log behind (for a profiler), and says where.
+    let (_removed_at_exit, home) = if std::env::var_os("INCIDENT_BENCH_KEEP").is_some() {
+        let kept = dir.keep();
+        println!("keeping {}", kept.display());
+        (None, kept)
+    } else {
+        let path = dir.path().to_path_buf();
+        (Some(dir), path)
+    };
+    let home = home.as_path();
     let db = home.join("incidents.db");
     let (conn, _) = fill(&db, home, index_fields);
     let docs: i64 = conn

@@ -200,9 +200,11 @@ impl App {
     /// Who is acting, now, and under which SLA policy.
     pub fn actor(&self) -> Actor {
         let author = self.settings.author.clone().unwrap_or_else(|| {
+            // Resolved once and remembered (config::author): no `git config` per write.
             let fallback = crate::config::fallback_author();
-            if fallback.from.is_none() {
-                // Every event names its author: say so rather than record "unknown" silently.
+            if fallback.from.is_none() && fallback.resolved_now {
+                // Every event names its author: say so rather than record "unknown" silently
+                // (once: when it was resolved, not on every write after).
                 (self.notice)(
                     "recorded as 'unknown': nothing names you (no --author, INCIDENT_AUTHOR, author in the config, git user.name or $USER); `--author NAME` or INCIDENT_AUTHOR=NAME names you",
                 );

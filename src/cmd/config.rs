@@ -22,6 +22,37 @@ pub enum What {
     Show,
 }
 
+/// `config show`'s author line: the name the next change is recorded under, where it comes
+/// from, and where the fallback is remembered (docs/author.md).
+fn author_line(s: &crate::config::Settings) -> String {
+    // The name the next change is recorded under, and where it comes from.
+    let author = match &s.author {
+        Some(name) => format!("{name} (--author, INCIDENT_AUTHOR or the config)"),
+        None => {
+            // Resolved again here, and remembered: `config show` is the refresh.
+            let fallback = crate::config::resolve_fallback_author();
+            let mut line = match fallback.from {
+                Some(from) => format!("{} (from {from})", fallback.name),
+                None => format!(
+                    "{} (no git user.name or $USER: set --author, INCIDENT_AUTHOR or author)",
+                    fallback.name
+                ),
+            };
+            match &fallback.remembered_in {
+                Some(path) => line.push_str(&format!(
+                    "\n           remembered in {}: writes reuse it until $USER or git's config files change; `config show` resolves it again",
+                    path.display()
+                )),
+                None => line.push_str(
+                    "\n           not remembered (no writable HOME or XDG_CACHE_HOME): every write asks git again",
+                ),
+            }
+            line
+        }
+    };
+    format!("author     {author}\n")
+}
+
 /// `config default`: needs no settings (`cmd::run` calls it before reading them), so it works
 /// where the config is broken.
 pub fn print_default() -> Result<(), CommandError> {
@@ -39,21 +70,7 @@ pub fn run(app: &App, args: Args) -> Result<(), CommandError> {
                 "config     {}\n",
                 config.as_deref().unwrap_or("(none; built-in defaults)")
             ));
-            // The name the next change is recorded under, and where it comes from.
-            let author = match &s.author {
-                Some(name) => format!("{name} (--author, INCIDENT_AUTHOR or the config)"),
-                None => {
-                    let fallback = crate::config::fallback_author();
-                    match fallback.from {
-                        Some(from) => format!("{} (from {from})", fallback.name),
-                        None => format!(
-                            "{} (no git user.name or $USER: set --author, INCIDENT_AUTHOR or author)",
-                            fallback.name
-                        ),
-                    }
-                }
-            };
-            text.push_str(&format!("author     {author}\n"));
+            text.push_str(&author_line(s));
             let templates = s.templates.as_ref().map(|p| p.display().to_string());
             text.push_str(&format!(
                 "templates  {}\n",

@@ -1,6 +1,7 @@
 //! Settings, resolved in one place: flags beat environment variables, which beat the config
 //! file, which beats the defaults.
 
+mod author;
 mod calendars;
 mod collectors;
 mod health;
@@ -9,6 +10,7 @@ mod reminders;
 mod serve;
 mod team;
 
+pub use author::{FallbackAuthor, UNKNOWN_AUTHOR, fallback_author, resolve_fallback_author};
 pub use calendars::{ALWAYS as NO_CALENDAR, DEFAULT_TIMEZONE};
 pub use ics::{FIRST as HOLIDAYS_FROM, LAST as HOLIDAYS_TO, MAX_DATES as MAX_HOLIDAYS};
 pub use serve::{IntakeSettings, ServeSettings, Tokens, check_listen};
@@ -480,47 +482,6 @@ fn expand(p: &str, home: Option<&Path>, base: Option<&Path>) -> PathBuf {
     match base {
         Some(base) if path.is_relative() => base.join(path),
         _ => path,
-    }
-}
-
-/// The author when no flag, variable or config names one, and where it came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FallbackAuthor {
-    pub name: String,
-    /// `git user.name` or `$USER`; none when neither gave a name and it is "unknown".
-    pub from: Option<&'static str>,
-}
-
-/// The name recorded when nothing names the author (containers often have neither source).
-pub const UNKNOWN_AUTHOR: &str = "unknown";
-
-/// The author when no flag, variable or config names one: git's user.name, then $USER.
-pub fn fallback_author() -> FallbackAuthor {
-    let git = std::process::Command::new("git")
-        .args(["config", "--get", "user.name"])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    if let Some(name) = git {
-        return FallbackAuthor {
-            name,
-            from: Some("git user.name"),
-        };
-    }
-    match std::env::var("USER").ok().filter(|u| !u.is_empty()) {
-        Some(name) => FallbackAuthor {
-            name,
-            from: Some("$USER"),
-        },
-        None => FallbackAuthor {
-            name: UNKNOWN_AUTHOR.to_string(),
-            from: None,
-        },
     }
 }
 

@@ -50,12 +50,18 @@ pub fn fts_query(texts: &[&str]) -> Option<String> {
 /// without, as they also differ from one occurrence to the next, `cache-01`, `cache-02`).
 /// None for fewer than two terms, where it would be `fts_query`'s.
 pub fn fts_query_all(text: &str, ids: bool) -> Option<String> {
-    let terms: Vec<String> = terms(&[text])
+    let terms = title_terms(text, ids);
+    (terms.len() > 1).then(|| terms.join(" AND "))
+}
+
+/// The terms `fts_query_all` joins: every significant word of `text`, and with `ids` every
+/// identifier, as `fts_terms` writes them.
+pub fn title_terms(text: &str, ids: bool) -> Vec<String> {
+    terms(&[text])
         .into_iter()
         .filter(|t| ids || !t.id)
         .map(|t| t.fts)
-        .collect();
-    (terms.len() > 1).then(|| terms.join(" AND "))
+        .collect()
 }
 
 /// The terms of a probe, each one FTS5 query (`fts_query` joins them with OR), in the order of

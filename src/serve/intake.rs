@@ -4,6 +4,7 @@
 
 use super::{Shared, reply};
 use crate::app::{App, AppError, intake};
+use crate::domain::intake::Notification;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -32,12 +33,14 @@ fn authorized(headers: &HeaderMap, expected: &[u8; 32]) -> bool {
     scheme.eq_ignore_ascii_case("bearer") && bool::from(given.ct_eq(expected))
 }
 
-pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+/// What the intake does before it writes: the token, the body (at most `[serve] body_limit`),
+/// the payload. A refusal is the response to send.
+async fn notification(shared: &Shared, req: Request) -> Result<Notification, Response> {
     let Some(expected) = &shared.intake_token else {
-        return reply(
+        return Err(reply(
             StatusCode::SERVICE_UNAVAILABLE,
             "the intake has no token: set [intake] token = \"${VAR}\" and VAR in the server's environment",
-        );
+        ));
     };
     if !authorized(req.headers(), expected) {
         let mut r = reply(
@@ -48,29 +51,52 @@ pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Bearer"),
         );
-        return r;
+        return Err(r);
     }
     let limit = shared.serve.body_limit;
     let body = match Limited::new(req.into_body(), limit).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return reply(
+            return Err(reply(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!(
                     "the body is over [serve] body_limit ({limit} bytes); set max_alerts in Alertmanager's webhook_configs"
                 ),
-            );
+            ));
         }
         Err(e) => {
-            return reply(
+            return Err(reply(
                 StatusCode::BAD_REQUEST,
                 &format!("cannot read the body: {e}"),
-            );
+            ));
         }
     };
-    let notification = match crate::domain::intake::parse(&body) {
+    crate::domain::intake::parse(&body).map_err(|e| reply(StatusCode::BAD_REQUEST, &e.to_string()))
+}
+
+/// `POST /api/v1/alertmanager/dry-run`: the intake's token, body and payload checks, and no
+/// write: 200 with the alerts the payload holds. For trying a receiver's token and payloads
+/// without recording anything, and the baseline of the intake benchmark (benches/intake.rs:
+/// the same server doing the same work up to the write).
+pub(super) async fn dry_run(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    match notification(&shared, req).await {
+        Ok(n) => {
+            let body = serde_json::json!({ "outcome": "dry-run", "alerts": n.alerts.len() });
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                format!("{body}\n"),
+            )
+                .into_response()
+        }
+        Err(refused) => refused,
+    }
+}
+
+pub(super) async fn alertmanager(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let notification = match notification(&shared, req).await {
         Ok(n) => n,
-        Err(e) => return reply(StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(refused) => return refused,
     };
     let receiver = notification.receiver.clone();
     let worker = shared.clone();

@@ -122,6 +122,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::metrics))
         .route("/api/v1/alertmanager", post(intake::alertmanager))
+        .route("/api/v1/alertmanager/dry-run", post(intake::dry_run))
         .route("/api/v1/incidents", get(api::incidents))
         .route("/api/v1/incidents/{number}", get(api::incident))
         .route("/", get(board::board))

@@ -6,6 +6,7 @@ mod common;
 
 mod actions;
 mod attach;
+mod author;
 mod board;
 mod bounds;
 mod cadence;
@@ -16,6 +17,7 @@ mod collectors;
 mod concurrency;
 mod config_fuzz;
 mod doctor;
+mod dry_run;
 mod errors;
 mod evidence;
 mod exec;

@@ -265,3 +265,51 @@ fn identifiers_with_digits_count() {
     let open = env.json(&["open", "P2", "5xx from checkout", "--json"]);
     assert_eq!(numbers(&open["similar"]), [6], "{open}");
 }
+
+/// A close match older than the newest matches of the probe's words is still listed first:
+/// a title word that none of those newest texts holds is looked up in the whole index before
+/// the close-match queries are skipped; one that no text holds skips them, and the rest of the
+/// listing is the same.
+#[test]
+fn an_old_close_match_beyond_the_newest_matches_is_found() {
+    let mut env = Env::new();
+    env.at("2026-11-20T08:00:00Z");
+    env.run(&[
+        "open",
+        "P2",
+        "Redis connections refused on cache-01 (zqold_shard)",
+    ])
+    .ok();
+    env.run(&["update", "1", "--root-cause", "maxclients <script> reached"])
+        .ok();
+    env.run(&["resolve", "1"]).ok();
+    env.at("2026-11-21T08:00:00Z");
+    env.run(&["open", "P3", "Redis connections refused again"])
+        .ok();
+    // 300 newer texts holding the common words, as a busy log's notes would (indexed without
+    // an incident, so none is listed): the old incident is not among the newest 200.
+    {
+        let conn = rusqlite::Connection::open(env.db()).unwrap();
+        for i in 0..300 {
+            conn.execute(
+                "INSERT INTO search (rowid, text) VALUES (?1, ?2)",
+                rusqlite::params![
+                    1_000_000 + i,
+                    format!("redis connections refused on cache-{i:02} (10.0.4.17)")
+                ],
+            )
+            .unwrap();
+        }
+    }
+    env.at("2026-11-29T10:00:00Z");
+    let open = env.json(&[
+        "open",
+        "P2",
+        "zqold_shard: Redis connections refused",
+        "--json",
+    ]);
+    assert_eq!(numbers(&open["similar"])[..1], [1], "{open}");
+    // A word no text holds: no close match, and none of the newest texts is an incident's.
+    let open = env.json(&["open", "P2", "Redis connections refused zqnever", "--json"]);
+    assert_eq!(numbers(&open["similar"]), Vec::<i64>::new(), "{open}");
+}

@@ -14,11 +14,12 @@
 //! that (re)build them, `query` parses what the user typed into an FTS5 query, `run` runs it
 //! (ranking, filters, totals, the logs newest first), `lines` reads a blob's lines back and
 //! marks the query's words, `snippet` cuts a text's snippet, and `similar` finds past
-//! incidents like one.
+//! incidents like one (`phrases`: which of a query's phrases a row holds).
 
 mod index;
 mod lines;
 mod migrate;
+mod phrases;
 mod query;
 mod run;
 mod similar;
