@@ -590,11 +590,40 @@ fn a_real_alertmanager_makes_one_incident_per_group_and_resends_add_nothing() {
     let server = Server::spawn(&env, false);
     let dir = env.home().join("alertmanager");
     std::fs::create_dir_all(dir.join("data")).unwrap();
-    let config = format!(
-        "route:\n  receiver: incident\n  group_by: ['alertname']\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 2s\n\
-         receivers:\n  - name: incident\n    webhook_configs:\n      - url: http://127.0.0.1:{}/api/v1/alertmanager\n        send_resolved: true\n        max_alerts: 100\n        http_config:\n          authorization:\n            type: Bearer\n            credentials: {TOKEN}\n",
-        server.port
-    );
+    // The receiver the deploy files give to paste, pointed at this server with the test's
+    // timings: what the docs promise is what runs here.
+    let token_file = dir.join("intake-token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let mut config = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/alertmanager-receiver.yaml"
+    ))
+    .unwrap();
+    for (from, to) in [
+        (
+            "http://incident.crypto-data-collection.svc:8787/api/v1/alertmanager".to_string(),
+            format!("http://127.0.0.1:{}/api/v1/alertmanager", server.port),
+        ),
+        (
+            "/etc/alertmanager/secrets/incident-serve-tokens/INCIDENT_INTAKE_TOKEN".to_string(),
+            token_file.display().to_string(),
+        ),
+        ("group_wait: 30s".to_string(), "group_wait: 1s".to_string()),
+        (
+            "group_interval: 5m".to_string(),
+            "group_interval: 1s".to_string(),
+        ),
+        (
+            "repeat_interval: 4h".to_string(),
+            "repeat_interval: 2s".to_string(),
+        ),
+    ] {
+        assert!(
+            config.contains(&from),
+            "deploy/alertmanager-receiver.yaml has {from}"
+        );
+        config = config.replace(&from, &to);
+    }
     std::fs::write(dir.join("am.yml"), config).unwrap();
     let port = free_port();
     let _am = Killed(
