@@ -581,17 +581,9 @@ impl Drop for Killed {
     }
 }
 
-#[test]
-fn a_real_alertmanager_makes_one_incident_per_group_and_resends_add_nothing() {
-    let Some(bin) = alertmanager_binary() else {
-        return;
-    };
-    let env = env_at("2026-12-05T11:19:30Z", CONFIG);
-    let server = Server::spawn(&env, false);
-    let dir = env.home().join("alertmanager");
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    // The receiver the deploy files give to paste, pointed at this server with the test's
-    // timings: what the docs promise is what runs here.
+/// The receiver the deploy files give to paste, pointed at the server on `port` with 1 s
+/// timings: what the docs promise is what runs in the real-Alertmanager test.
+fn pasted_receiver(dir: &std::path::Path, port: u16) -> String {
     let token_file = dir.join("intake-token");
     std::fs::write(&token_file, TOKEN).unwrap();
     let mut config = std::fs::read_to_string(concat!(
@@ -602,7 +594,7 @@ fn a_real_alertmanager_makes_one_incident_per_group_and_resends_add_nothing() {
     for (from, to) in [
         (
             "http://incident.crypto-data-collection.svc:8787/api/v1/alertmanager".to_string(),
-            format!("http://127.0.0.1:{}/api/v1/alertmanager", server.port),
+            format!("http://127.0.0.1:{}/api/v1/alertmanager", port),
         ),
         (
             "/etc/alertmanager/secrets/incident-serve-tokens/INCIDENT_INTAKE_TOKEN".to_string(),
@@ -624,6 +616,19 @@ fn a_real_alertmanager_makes_one_incident_per_group_and_resends_add_nothing() {
         );
         config = config.replace(&from, &to);
     }
+    config
+}
+
+#[test]
+fn a_real_alertmanager_makes_one_incident_per_group_and_resends_add_nothing() {
+    let Some(bin) = alertmanager_binary() else {
+        return;
+    };
+    let env = env_at("2026-12-05T11:19:30Z", CONFIG);
+    let server = Server::spawn(&env, false);
+    let dir = env.home().join("alertmanager");
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let config = pasted_receiver(&dir, server.port);
     std::fs::write(dir.join("am.yml"), config).unwrap();
     let port = free_port();
     let _am = Killed(
