@@ -368,25 +368,7 @@ fn every_page_asks_for_the_board_token_and_is_read_only() {
 
 /// Debian's Chromium, or None (the test then says it skipped) unless services are required.
 fn chromium_binary() -> Option<&'static str> {
-    const BIN: &str = "chromium";
-    let found = std::process::Command::new(BIN)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if found {
-        return Some(BIN);
-    }
-    if std::env::var(crate::common::services::REQUIRE_ENV).as_deref() == Ok("1") {
-        panic!("{BIN} is not installed: apt-get install --no-install-recommends chromium");
-    }
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED: board browser test: {BIN} is not installed (apt-get install --no-install-recommends chromium)"
-    );
-    None
+    crate::common::services::program("chromium", "board browser test", "chromium")
 }
 
 /// The DOM after Chromium ran the page's script for 5 s of virtual time. A dialog (a typed

@@ -551,25 +551,11 @@ fn beyond_loopback_without_a_board_token_it_refuses_to_start() {
 /// Debian's `prometheus-alertmanager` (`.ci/run` installs it); without it the smoke test fails
 /// when INCIDENT_REQUIRE_SERVICES=1, else says SKIPPED.
 fn alertmanager_binary() -> Option<&'static str> {
-    const BIN: &str = "prometheus-alertmanager";
-    let found = std::process::Command::new(BIN)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if found {
-        return Some(BIN);
-    }
-    if std::env::var(crate::common::services::REQUIRE_ENV).as_deref() == Ok("1") {
-        panic!("{BIN} is not installed: apt-get install prometheus-alertmanager");
-    }
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED: serve smoke test: {BIN} is not installed (apt-get install prometheus-alertmanager)"
-    );
-    None
+    crate::common::services::program(
+        "prometheus-alertmanager",
+        "serve smoke test",
+        "prometheus-alertmanager",
+    )
 }
 
 struct Killed(Child);

@@ -96,3 +96,27 @@ pub fn unique(prefix: &str) -> String {
         N.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+/// A program from Debian that a test runs (`.ci/run` installs it when missing): `Some(bin)`
+/// when `bin --version` runs. Without it the test fails when INCIDENT_REQUIRE_SERVICES=1,
+/// else prints `SKIPPED: <test>: …` and gets None.
+pub fn program(bin: &'static str, test: &str, package: &str) -> Option<&'static str> {
+    let found = std::process::Command::new(bin)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if found {
+        return Some(bin);
+    }
+    let install = format!("apt-get install --no-install-recommends {package}");
+    if std::env::var(REQUIRE_ENV).as_deref() == Ok("1") {
+        panic!("{bin} is not installed: {install}");
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: {test}: {bin} is not installed ({install})"
+    );
+    None
+}
