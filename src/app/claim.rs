@@ -194,14 +194,6 @@ impl App {
         f: impl FnOnce(&Txn, &Actor) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut store = self.store(Mode::ReadWrite)?;
-        let actor = self.actor();
-        let txn = store.write()?;
-        let value = f(&txn, &actor)?;
-        if self.settings.team.is_some() {
-            txn.join_team(&uuid::Uuid::new_v4().to_string())?;
-        }
-        txn.commit()?;
-        store.bound_wal();
-        Ok(value)
+        self.commit(&mut store, f)
     }
 }
