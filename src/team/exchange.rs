@@ -191,22 +191,7 @@ impl Team {
                 more,
             });
         }
-        let mut uuids: Vec<String> = events.iter().map(|e| e.incident_uuid.clone()).collect();
-        uuids.sort();
-        uuids.dedup();
-        let sql = format!(
-            "SELECT uuid::text, number, created_by FROM {s}.incidents WHERE uuid = ANY($1::uuid[])
-             ORDER BY number"
-        );
-        let numbers = self.round(async |c| {
-            let rows = sqlx::query(AssertSqlSafe(sql))
-                .bind(uuids)
-                .fetch_all(c)
-                .await?;
-            rows.iter()
-                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-                .collect::<Result<Vec<_>, sqlx::Error>>()
-        })?;
+        let numbers = self.incident_numbers(&events)?;
         Ok(Pulled {
             events,
             numbers,
@@ -311,4 +296,34 @@ pub(super) fn shared_event(row: &sqlx::postgres::PgRow) -> Result<SharedEvent, s
         text: row.try_get(10)?,
         detail: row.try_get(11)?,
     })
+}
+
+impl Team {
+    /// The team numbers and openers of the incidents `events` belong to, by incident UUID,
+    /// in number order: what a pull needs to number what it brings.
+    pub(super) fn incident_numbers(
+        &mut self,
+        events: &[SharedEvent],
+    ) -> Result<Vec<(String, i64, String)>, TeamError> {
+        let mut uuids: Vec<String> = events.iter().map(|e| e.incident_uuid.clone()).collect();
+        uuids.sort();
+        uuids.dedup();
+        if uuids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT uuid::text, number, created_by FROM {}.incidents WHERE uuid = ANY($1::uuid[])
+             ORDER BY number",
+            self.schema
+        );
+        self.round(async |c| {
+            let rows = sqlx::query(AssertSqlSafe(sql))
+                .bind(uuids)
+                .fetch_all(c)
+                .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        })
+    }
 }

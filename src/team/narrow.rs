@@ -3,7 +3,7 @@
 //! a CronJob's fresh SQLite file, instead of the whole team log.
 
 use super::{Pulled, Team, TeamError};
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::AssertSqlSafe;
 
 impl Team {
     /// Every event of every incident whose newest status change (by time, then commit order)
@@ -51,26 +51,7 @@ impl Team {
                 .map(super::exchange::shared_event)
                 .collect::<Result<Vec<_>, _>>()
         })?;
-        let mut uuids: Vec<String> = events.iter().map(|e| e.incident_uuid.clone()).collect();
-        uuids.sort();
-        uuids.dedup();
-        let sql = format!(
-            "SELECT uuid::text, number, created_by FROM {s}.incidents WHERE uuid = ANY($1::uuid[])
-             ORDER BY number"
-        );
-        let numbers = if uuids.is_empty() {
-            Vec::new()
-        } else {
-            self.round(async |c| {
-                let rows = sqlx::query(AssertSqlSafe(sql))
-                    .bind(uuids)
-                    .fetch_all(c)
-                    .await?;
-                rows.iter()
-                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()
-            })?
-        };
+        let numbers = self.incident_numbers(&events)?;
         Ok(Pulled {
             events,
             numbers,
