@@ -305,25 +305,13 @@ fn unindex_retracted(conn: &Connection) -> rusqlite::Result<()> {
     if !any {
         return Ok(());
     }
-    type Entry = (i64, String, Option<String>, Option<String>, String, String);
-    let targets: Vec<Entry> = conn
-        .prepare(
-            "SELECT t.incident_pk, t.kind, t.field, t.new_value, t.at, t.text
-             FROM events r JOIN events t ON t.uuid = r.field
-             WHERE r.id > (SELECT notes_through FROM search_state WHERE id = 1)
-               AND r.kind = 'retraction'",
-        )?
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })?
-        .collect::<Result<_, _>>()?;
+    let targets = entries(
+        conn,
+        "SELECT t.incident_pk, t.kind, t.field, t.new_value, t.at, t.text
+         FROM events r JOIN events t ON t.uuid = r.field
+         WHERE r.id > (SELECT notes_through FROM search_state WHERE id = 1)
+           AND r.kind = 'retraction'",
+    )?;
     for (pk, kind, field, new, at, text) in &targets {
         let (reference, body) = timeline_doc(kind, field.as_deref(), new.as_deref(), text);
         let id: Option<i64> = conn
@@ -344,12 +332,26 @@ fn unindex_retracted(conn: &Connection) -> rusqlite::Result<()> {
 /// Indexes the timeline entries `filter` (a condition on `events`) selects, in recorded order;
 /// how many.
 pub(super) fn index_entries(conn: &Connection, filter: &str) -> rusqlite::Result<usize> {
-    type Entry = (i64, String, Option<String>, Option<String>, String, String);
-    let entries: Vec<Entry> = conn
-        .prepare(&format!(
+    let found = entries(
+        conn,
+        &format!(
             "SELECT incident_pk, kind, field, new_value, at, text FROM events
              WHERE {filter} ORDER BY id"
-        ))?
+        ),
+    )?;
+    for (pk, kind, field, new, at, text) in &found {
+        let (reference, text) = timeline_doc(kind, field.as_deref(), new.as_deref(), text);
+        add_doc(conn, kind, Some(*pk), &reference, at, &text)?;
+    }
+    Ok(found.len())
+}
+
+/// A timeline entry as the index reads it: incident, kind, field, new value, time, text.
+type Entry = (i64, String, Option<String>, Option<String>, String, String);
+
+/// The entries `sql` selects, its columns in [`Entry`]'s order.
+fn entries(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<Entry>> {
+    conn.prepare(sql)?
         .query_map([], |r| {
             Ok((
                 r.get(0)?,
@@ -360,12 +362,7 @@ pub(super) fn index_entries(conn: &Connection, filter: &str) -> rusqlite::Result
                 r.get(5)?,
             ))
         })?
-        .collect::<Result<_, _>>()?;
-    for (pk, kind, field, new, at, text) in &entries {
-        let (reference, text) = timeline_doc(kind, field.as_deref(), new.as_deref(), text);
-        add_doc(conn, kind, Some(*pk), &reference, at, &text)?;
-    }
-    Ok(entries.len())
+        .collect()
 }
 
 /// What a timeline entry is indexed as: its place within the incident (what `search` prints
