@@ -56,14 +56,7 @@ fn write_pages(
     let named = command.clone().bin_name(typed.clone()).display_name(typed);
     render(&named, name, &mut page)?;
     let path = dir.join(format!("{name}.1"));
-    crate::store::files::write_whole(&path, &page).map_err(|e| {
-        CommandError::new(format!(
-            "cannot {} {}: {}",
-            e.action,
-            path.display(),
-            e.source
-        ))
-    })?;
+    crate::ui::report::write_file(&path, &page)?;
     *written += 1;
     for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
         write_pages(sub, &format!("{name}-{}", sub.get_name()), dir, written)?;

@@ -79,14 +79,7 @@ pub fn run(app: &App, cmd: Command) -> Result<(), CommandError> {
             }
             for (name, text) in BUILTIN {
                 let path = dir.join(name);
-                crate::store::files::write_whole(&path, text.as_bytes()).map_err(|e| {
-                    CommandError::new(format!(
-                        "cannot {} {}: {}",
-                        e.action,
-                        path.display(),
-                        e.source
-                    ))
-                })?;
+                crate::ui::report::write_file(&path, text.as_bytes())?;
             }
             output::status(&format!(
                 "wrote {count} templates to {dir}; use them with --template-dir {dir} or templates = \"{dir}\" in the config",

@@ -22,9 +22,17 @@ pub fn emit_report(
     }
 }
 
-/// Writes the whole report or nothing, readable by its owner only (store::files).
+/// Writes the whole report or nothing, readable by its owner only (store::files), and says so.
 pub fn write_whole(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
-    crate::store::files::write_whole(path, text.as_bytes()).map_err(|e| {
+    write_file(path, text.as_bytes())?;
+    crate::ui::output::status(&format!("wrote {}", path.display()));
+    Ok(())
+}
+
+/// Writes a whole file or nothing, readable by its owner only (store::files); the error names
+/// the file and what failed.
+pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CommandError> {
+    crate::store::files::write_whole(path, bytes).map_err(|e| {
         CommandError::new(format!(
             "cannot {} {}: {}",
             e.action,
@@ -32,7 +40,5 @@ pub fn write_whole(path: &std::path::Path, text: &str) -> Result<(), CommandErro
             e.source
         ))
         .with_hint("check the directory exists and is writable")
-    })?;
-    crate::ui::output::status(&format!("wrote {}", path.display()));
-    Ok(())
+    })
 }
