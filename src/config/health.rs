@@ -120,17 +120,9 @@ pub(super) fn resolve(
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Flags, load};
 
     fn load_text(text: &str) -> Result<crate::config::Settings, String> {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.toml");
-        std::fs::write(&p, text).unwrap();
-        let flags = Flags {
-            config: Some(p),
-            ..Flags::default()
-        };
-        load(&flags, &|k| (k == "HOME").then(|| "/h".to_string())).map_err(|e| e.to_string())
+        crate::config::load_text(text).map_err(|e| e.to_string())
     }
 
     #[test]

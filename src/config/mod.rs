@@ -485,6 +485,20 @@ fn expand(p: &str, home: Option<&Path>, base: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The settings a config file holding `text` gives, with HOME `/h` and no other environment:
+/// for the config modules' tests.
+#[cfg(test)]
+pub(crate) fn load_text(text: &str) -> Result<Settings, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.toml");
+    std::fs::write(&p, text).unwrap();
+    let flags = Flags {
+        config: Some(p),
+        ..Flags::default()
+    };
+    load(&flags, &|k| (k == "HOME").then(|| "/h".to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -160,19 +160,9 @@ pub(super) fn resolve(
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Flags, load};
     use crate::domain::remind::{ChannelKind, WebhookFormat};
 
-    fn load_text(text: &str) -> Result<crate::config::Settings, crate::config::ConfigError> {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.toml");
-        std::fs::write(&p, text).unwrap();
-        let flags = Flags {
-            config: Some(p),
-            ..Flags::default()
-        };
-        load(&flags, &|k| (k == "HOME").then(|| "/h".to_string()))
-    }
+    use crate::config::load_text;
 
     #[test]
     fn the_issues_shape_resolves() {

@@ -316,17 +316,10 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{DEFAULT_CONFIG, Flags, load};
+    use crate::config::DEFAULT_CONFIG;
 
     fn settings(text: &str) -> Result<ServeSettings, ConfigError> {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.toml");
-        std::fs::write(&p, text).unwrap();
-        let flags = Flags {
-            config: Some(p),
-            ..Flags::default()
-        };
-        load(&flags, &|k| (k == "HOME").then(|| "/h".to_string())).map(|s| s.serve)
+        crate::config::load_text(text).map(|s| s.serve)
     }
 
     #[test]
