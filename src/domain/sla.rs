@@ -146,6 +146,20 @@ impl Clock {
     pub fn breached(&self) -> bool {
         matches!(self.state, ClockState::Overdue | ClockState::Breached)
     }
+
+    /// The clock in words, as `sla`, `show` and the board say it: `12m left`, `OVERDUE by 2h`,
+    /// `met with 5m to spare`, `BREACHED by 1h`, `PAUSED with 3h left`.
+    pub fn words(&self) -> String {
+        let d = time::human_duration(self.margin);
+        match self.state {
+            ClockState::Running => format!("{d} left"),
+            ClockState::Overdue => format!("OVERDUE by {d}"),
+            ClockState::Met => format!("met with {d} to spare"),
+            ClockState::Breached => format!("BREACHED by {d}"),
+            ClockState::Paused => format!("PAUSED with {d} left"),
+            ClockState::Cancelled => "cancelled: neither met nor breached".to_string(),
+        }
+    }
 }
 
 /// A clock with its `deadline`, evaluated at `now`. A stop later than `now` had not happened

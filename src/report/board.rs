@@ -16,19 +16,6 @@ use serde_json::{Value, json};
 /// How often a page with JavaScript reloads itself, in seconds.
 pub const REFRESH_SECONDS: u64 = 15;
 
-/// A clock in `sla`'s words: `12m left`, `OVERDUE by 2h`, `PAUSED with 3h left`.
-pub fn clock_text(c: &Clock) -> String {
-    let d = human_duration(c.margin);
-    match c.state {
-        ClockState::Running => format!("{d} left"),
-        ClockState::Overdue => format!("OVERDUE by {d}"),
-        ClockState::Met => format!("met with {d} to spare"),
-        ClockState::Breached => format!("BREACHED by {d}"),
-        ClockState::Paused => format!("PAUSED with {d} left"),
-        ClockState::Cancelled => "cancelled: neither met nor breached".to_string(),
-    }
-}
-
 /// One clock for a live page. `counting`: its time left shrinks with the wall clock (running
 /// or overdue; the time left is to the deadline, as `sla` says it). `next_change`: when the
 /// page must ask again because the clock changes in a way it does not compute (the deadline
@@ -56,7 +43,7 @@ fn clock(key: &str, name: &str, c: &Clock, rule: Option<&Rule>, now: Timestamp) 
         "state": c.state,
         "breached": c.breached(),
         "margin_seconds": c.margin,
-        "text": clock_text(c),
+        "text": c.words(),
         "counting": counting,
         "stopped_at": c.stopped_at.map(time::to_rfc3339),
         "calendar": calendar.map(|cal| cal.name.clone()),

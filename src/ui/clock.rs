@@ -7,14 +7,12 @@ use crate::ui::output::Paint;
 
 /// A clock in words: `12m left`, `OVERDUE by 2h`, `met with 5m to spare`, `BREACHED by 1h`.
 pub fn clock_state(c: &Clock, paint: &Paint) -> String {
-    let d = human_duration(c.margin);
+    let words = c.words();
     match c.state {
-        ClockState::Running => format!("{d} left"),
-        ClockState::Overdue => paint.red(&format!("OVERDUE by {d}")),
-        ClockState::Met => paint.green(&format!("met with {d} to spare")),
-        ClockState::Breached => paint.red(&format!("BREACHED by {d}")),
-        ClockState::Paused => paint.yellow(&format!("PAUSED with {d} left")),
-        ClockState::Cancelled => "cancelled: neither met nor breached".to_string(),
+        ClockState::Overdue | ClockState::Breached => paint.red(&words),
+        ClockState::Met => paint.green(&words),
+        ClockState::Paused => paint.yellow(&words),
+        ClockState::Running | ClockState::Cancelled => words,
     }
 }
 
