@@ -36,12 +36,7 @@ pub struct Clock {
 impl Clock {
     /// How much is left, or how late: "12m left", "OVERDUE by 5m".
     pub fn remaining(&self) -> String {
-        let seconds = self.deadline.signed_duration_since(self.at).num_seconds();
-        if seconds < 0 {
-            format!("OVERDUE by {}", time::human_duration(seconds))
-        } else {
-            format!("{} left", time::human_duration(seconds))
-        }
+        crate::domain::sla::clock(self.deadline, None, self.at).words()
     }
 
     pub fn late(&self) -> bool {
