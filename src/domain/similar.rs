@@ -152,11 +152,18 @@ pub fn weigh(texts: &[i64], hits: &[Vec<i64>]) -> Vec<(i64, f64)> {
     };
     let span = newest.saturating_sub(oldest).saturating_add(1) as f64;
     let mut weights: Vec<(i64, f64)> = texts.iter().map(|&t| (t, 0.0)).collect();
+    // Where each text is in `weights`, by id: looked up once per hit (a hash set per term
+    // cost `open` 0.6 million instructions, callgrind).
+    let mut at: Vec<(i64, usize)> = texts.iter().enumerate().map(|(i, &t)| (t, i)).collect();
+    at.sort_unstable();
     for hit in hits.iter().filter(|h| !h.is_empty()) {
         let idf = (1.0 + span / hit.len() as f64).ln();
-        let hit: std::collections::HashSet<&i64> = hit.iter().collect();
-        for (text, weight) in &mut weights {
-            if hit.contains(text) {
+        for id in hit {
+            let found = at.binary_search_by_key(id, |&(t, _)| t).ok();
+            let weight = found
+                .and_then(|k| at.get(k))
+                .and_then(|&(_, i)| weights.get_mut(i));
+            if let Some((_, weight)) = weight {
                 *weight += idf;
             }
         }

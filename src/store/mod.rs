@@ -182,6 +182,7 @@ impl Store {
         if (!exists || empty) && mode == Mode::Read {
             let conn = Connection::open_in_memory()?;
             conn.execute_batch(SCHEMA)?;
+            search::extend(&conn)?;
             return Ok(Store {
                 conn,
                 path: path.to_path_buf(),
@@ -213,11 +214,21 @@ impl Store {
 
     fn prepare(&mut self, opening: &Opening) -> Result<(), StoreError> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        search::extend(&self.conn)?;
         // Every command is a new process, so the checkpoint SQLite runs when the last
         // connection closes would be paid by every note (two more fsyncs and deleting and
         // recreating the WAL). It is off; `bound_wal` keeps the WAL small instead.
         self.conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
+        // The planner does not look at bound values: without this, a statement whose plan
+        // could depend on one (a `LIMIT ?`; FTS5's own look-up of a segment, when its id goes
+        // from 1 to another) is prepared again when it is bound, 27 times in one `open` with
+        // past incidents, a tenth of its cost (callgrind, BENCHMARKS.md "Past incidents").
+        // Nothing here plans better from a value: no `LIKE ?`, no ANALYZE statistics.
+        self.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
             true,
         )?;
         // One statement, so the version and the tables are seen at one moment: another

@@ -43,6 +43,15 @@ pub use similar::Similar;
 use super::StoreError;
 use crate::domain::time::Timestamp;
 
+/// Adds what the past-incidents lookup needs to a new connection: FTS5's `incident_phrases`
+/// and rusqlite's `rarray`. Before its first statement: registering an FTS5 function later
+/// expired every statement the connection had prepared (FTS5's own among them), and
+/// re-preparing them cost `open` about 1.5 million instructions (callgrind, BENCHMARKS.md).
+pub(super) fn extend(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    phrases::register(conn)?;
+    rusqlite::vtab::array::load_module(conn)
+}
+
 /// The tokenizer of `search` and `search_line` (schema.sql), repeated for the temporary table
 /// snippets use.
 const TOKENIZE: &str = "unicode61 remove_diacritics 2";

@@ -4,8 +4,12 @@
 
 use super::phrases;
 use crate::domain::time::{self, Timestamp};
+use crate::store::rows::json_text;
 use crate::store::{StoreError, Txn};
 use rusqlite::params;
+use rusqlite::types::Value;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// A past incident like the one asked about.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,16 +74,11 @@ impl Txn<'_> {
         &self,
         terms: &[String],
     ) -> Result<(Vec<i64>, Vec<Vec<i64>>), StoreError> {
-        let sql = "SELECT rowid, incident_phrases(search) FROM search WHERE search MATCH ?1
-                   ORDER BY rowid DESC LIMIT ?2";
-        // Registered on the connection's first use: the statement cannot be prepared before.
-        let mut stmt = match self.tx.prepare_cached(sql) {
-            Ok(stmt) => stmt,
-            Err(_) => {
-                phrases::register(&self.tx)?;
-                self.tx.prepare_cached(sql)?
-            }
-        };
+        // `incident_phrases` is registered when the connection opens (`search::extend`).
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT rowid, incident_phrases(search) FROM search WHERE search MATCH ?1
+             ORDER BY rowid DESC LIMIT ?2",
+        )?;
         // The term each phrase of the query belongs to, in the query's order.
         let owner: Vec<usize> = terms
             .iter()
@@ -136,13 +135,10 @@ impl Txn<'_> {
     }
 
     /// Up to `limit` incidents opened before `incident_pk` (at `opened_at`; recorded before it
-    /// within the same second), not cancelled (a mistake or noise teaches nothing), whose title, description, root cause or resolution is among
-    /// `texts` (ids in the index and their weights, `domain::similar::weigh`): first those
-    /// resolved or closed with a root cause or a resolution (what fixed it is what the
-    /// responder needs), then by the sum of their texts' weights (an incident matching in
-    /// several fields is more alike), half as much again for each of `services` it affects
-    /// too, the newest first on a tie. The services are compared on these few incidents only:
-    /// the index does not hold them.
+    /// within the same second), not cancelled (a mistake or noise teaches nothing), whose
+    /// title, description, root cause or resolution is among `texts` (ids in the index and
+    /// their weights, `domain::similar::weigh`), ranked by `rank`. The services are compared
+    /// on these few incidents only: the index does not hold them.
     pub fn similar(
         &self,
         incident_pk: i64,
@@ -151,65 +147,134 @@ impl Txn<'_> {
         services: &[String],
         limit: usize,
     ) -> Result<Vec<Similar>, StoreError> {
-        if texts.is_empty() {
+        if texts.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        // CROSS JOIN: driven from the texts, as `search` is.
+        // The incident each text is a field of, with only what ranks it; the chosen few are
+        // read whole after. The ids go in as a bound list (`rarray`): a JSON list was parsed
+        // again for every element read from it. CROSS JOIN: driven from the texts.
+        let weight_of: HashMap<i64, f64> = texts.iter().copied().collect();
+        let ids: Vec<Value> = texts.iter().map(|&(id, _)| Value::Integer(id)).collect();
         let mut stmt = self.tx.prepare_cached(
-            "SELECT i.number, i.title, i.severity, i.status, i.opened_at, i.root_cause,
-                    i.resolution
-             FROM (SELECT d.incident_pk AS pk, sum(c.weight) AS weight
-                   FROM (SELECT value ->> 0 AS id, value ->> 1 AS weight FROM json_each(?1)) c
-                        CROSS JOIN search_docs d ON d.id = c.id
-                   WHERE d.kind = 'field'
-                     AND d.ref IN ('title', 'description', 'root_cause', 'resolution')
-                     AND d.incident_pk <> ?2
-                   GROUP BY d.incident_pk) m
-                  CROSS JOIN incidents i ON i.pk = m.pk
-             WHERE (i.opened_at < ?3 OR (i.opened_at = ?3 AND i.pk < ?2))
-               AND i.status <> 'CANCELLED'
-             ORDER BY i.status IN ('RESOLVED', 'CLOSED')
-                          AND (i.root_cause <> '' OR i.resolution <> '') DESC,
-                      m.weight * (1.0 + 0.5 * (SELECT count(*) FROM json_each(i.services) s
-                                               WHERE s.value IN (SELECT value FROM json_each(?5))))
-                          DESC,
-                      i.number DESC
-             LIMIT ?4",
+            "SELECT d.id, i.pk, i.number,
+                    i.status IN ('RESOLVED', 'CLOSED')
+                        AND (i.root_cause <> '' OR i.resolution <> ''),
+                    i.services
+             FROM search_docs d CROSS JOIN incidents i ON i.pk = d.incident_pk
+             WHERE d.id IN rarray(?1) AND d.kind = 'field'
+               AND d.ref IN ('title', 'description', 'root_cause', 'resolution')
+               AND d.incident_pk <> ?2
+               AND (i.opened_at < ?3 OR (i.opened_at = ?3 AND i.pk < ?2))
+               AND i.status <> 'CANCELLED'",
         )?;
-        let texts = serde_json::to_string(texts).unwrap_or_else(|_| "[]".into());
-        let services = serde_json::to_string(services).unwrap_or_else(|_| "[]".into());
-        let rows = stmt
-            .query_map(
-                params![
-                    texts,
-                    incident_pk,
-                    time::to_rfc3339(opened_at),
-                    limit as i64,
-                    services
-                ],
-                |r| {
-                    let opened: String = r.get(4)?;
-                    Ok(Similar {
-                        number: r.get(0)?,
-                        title: r.get(1)?,
-                        severity: r.get(2)?,
-                        status: r.get(3)?,
-                        opened_at: time::from_rfc3339(&opened).unwrap_or_default(),
-                        root_cause: r.get(5)?,
-                        resolution: r.get(6)?,
-                    })
-                },
-            )?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut rows = stmt.query(params![
+            Rc::new(ids),
+            incident_pk,
+            time::to_rfc3339(opened_at)
+        ])?;
+        while let Some(r) = rows.next()? {
+            let (id, pk): (i64, i64) = (r.get(0)?, r.get(1)?);
+            let weight = weight_of.get(&id).copied().unwrap_or_default();
+            if let Some(c) = candidates.iter_mut().find(|c| c.pk == pk) {
+                c.weight += weight;
+                continue;
+            }
+            // A service's name has no character JSON escapes (`domain::roles::service_name`):
+            // an incident whose array does not hold the name as written does not share it.
+            let text = r.get_ref(4)?.as_str().map_err(rusqlite::Error::from)?;
+            let shared = if services.iter().any(|s| text.contains(s.as_str())) {
+                let theirs: Vec<String> = json_text(r, 4, "services")?;
+                theirs.iter().filter(|s| services.contains(s)).count()
+            } else {
+                0
+            };
+            candidates.push(Candidate {
+                pk,
+                number: r.get(2)?,
+                fixed: r.get(3)?,
+                shared,
+                weight,
+            });
+        }
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT number, title, severity, status, opened_at, root_cause, resolution
+             FROM incidents WHERE pk = ?1",
+        )?;
+        let mut found = Vec::new();
+        for pk in rank(candidates, limit) {
+            found.push(stmt.query_row(params![pk], |r| {
+                let opened: String = r.get(4)?;
+                Ok(Similar {
+                    number: r.get(0)?,
+                    title: r.get(1)?,
+                    severity: r.get(2)?,
+                    status: r.get(3)?,
+                    opened_at: time::from_rfc3339(&opened).unwrap_or_default(),
+                    root_cause: r.get(5)?,
+                    resolution: r.get(6)?,
+                })
+            })?);
+        }
+        Ok(found)
     }
+}
+
+/// An incident `similar` may list, with what ranks it.
+struct Candidate {
+    pk: i64,
+    number: i64,
+    /// Resolved or closed with a root cause or a resolution.
+    fixed: bool,
+    /// How many of the services asked about it affects too.
+    shared: usize,
+    /// Its texts' weights summed.
+    weight: f64,
+}
+
+/// The first `limit` of `candidates`: first those resolved or closed with a root cause or a
+/// resolution (what fixed it is what the responder needs), then the heaviest (an incident
+/// matching in several fields, or sharing services, is more alike), the newest first on a
+/// tie.
+fn rank(mut candidates: Vec<Candidate>, limit: usize) -> Vec<i64> {
+    let score = |c: &Candidate| c.weight * (1.0 + 0.5 * c.shared as f64);
+    candidates.sort_by(|a, b| {
+        (b.fixed.cmp(&a.fixed))
+            .then(score(b).total_cmp(&score(a)))
+            .then(b.number.cmp(&a.number))
+    });
+    candidates.iter().take(limit).map(|c| c.pk).collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::{Candidate, rank};
     use crate::domain::similar::fts_terms;
     use crate::store::Txn;
     use rusqlite::Connection;
+
+    /// What fixed it comes first, however light; then weight, a shared service counting half as
+    /// much again; then the newest on a tie.
+    #[test]
+    fn the_fixed_come_first_then_the_heaviest_then_the_newest() {
+        let c = |pk, number, fixed, shared, weight| Candidate {
+            pk,
+            number,
+            fixed,
+            shared,
+            weight,
+        };
+        let candidates = vec![
+            c(1, 10, false, 0, 9.0),
+            c(2, 11, true, 0, 0.5),
+            c(3, 12, false, 1, 2.0), // 3.0 with its service
+            c(4, 13, false, 0, 3.0), // the same, and newer
+            c(5, 14, false, 0, 2.9),
+            c(6, 15, true, 2, 0.3), // 0.6 with its two services: before 2
+        ];
+        assert_eq!(rank(candidates, 5), [6, 2, 1, 4, 3]);
+        assert!(rank(Vec::new(), 3).is_empty());
+    }
 
     /// Which terms each of the newest texts holds, from the phrases of one query, equals what a
     /// query per term finds from the oldest of them on (the way it was computed before), on an
@@ -218,6 +283,7 @@ mod tests {
     fn one_query_finds_the_same_hits_as_a_query_per_term() {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::store::migrations::migrate(&mut conn).unwrap();
+        crate::store::search::extend(&conn).unwrap();
         let words = [
             "checkout",
             "api",
