@@ -13,6 +13,7 @@ mod purge;
 pub mod review;
 mod rows;
 mod search;
+mod settings;
 mod share;
 mod snapshots;
 mod sync;
@@ -213,24 +214,7 @@ impl Store {
     }
 
     fn prepare(&mut self, opening: &Opening) -> Result<(), StoreError> {
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        search::extend(&self.conn)?;
-        // Every command is a new process, so the checkpoint SQLite runs when the last
-        // connection closes would be paid by every note (two more fsyncs and deleting and
-        // recreating the WAL). It is off; `bound_wal` keeps the WAL small instead.
-        self.conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-            true,
-        )?;
-        // The planner does not look at bound values: without this, a statement whose plan
-        // could depend on one (a `LIMIT ?`; FTS5's own look-up of a segment, when its id goes
-        // from 1 to another) is prepared again when it is bound, 27 times in one `open` with
-        // past incidents, a tenth of its cost (callgrind, BENCHMARKS.md "Past incidents").
-        // Nothing here plans better from a value: no `LIKE ?`, no ANALYZE statistics.
-        self.conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-            true,
-        )?;
+        settings::apply(&self.conn, BUSY_TIMEOUT)?;
         // One statement, so the version and the tables are seen at one moment: another
         // process may be creating this database right now.
         let (version, objects, ours): (i64, i64, bool) = self.conn.query_row(
