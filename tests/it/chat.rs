@@ -6,9 +6,9 @@
 
 use crate::common::golden::assert_golden;
 use crate::common::{Env, wait_until};
+use crate::serve::{Server, recorded};
 use serde_json::{Value, json};
 use std::io::Write;
-use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -225,27 +225,9 @@ fn a_mattermost_shaped_receiver_shows_everything_in_the_text() {
 
 /// Starts `incident serve` on a free port; its stderr goes to `stderr.log` in the env's home
 /// (a channel that failed is said there).
-fn serve(env: &Env) -> (Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = env
-        .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("AM_TOKEN", "example-token")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(env.home().join("stderr.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let agent = agent();
-    wait_until("/healthz answers", || {
-        agent
-            .get(&format!("http://127.0.0.1:{port}/healthz"))
-            .call()
-            .is_ok()
-    });
-    (child, port)
+fn serve(env: &Env) -> Server {
+    let stderr = std::fs::File::create(env.home().join("stderr.log")).unwrap();
+    Server::launch(env, "example-token", stderr.into(), true)
 }
 
 fn agent() -> ureq::Agent {
@@ -258,13 +240,9 @@ fn agent() -> ureq::Agent {
 
 /// The recorded Alertmanager notification with `summary` as its title.
 fn alert(summary: &str) -> Value {
-    let path = format!(
-        "{}/tests/it/fixtures/alertmanager/01-firing-1alerts.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    v["body"]["commonAnnotations"]["summary"] = json!(summary);
-    v["body"].clone()
+    let mut v = recorded("01-firing-1alerts");
+    v["commonAnnotations"]["summary"] = json!(summary);
+    v
 }
 
 fn post(port: u16, body: &Value) -> (u16, Duration) {
@@ -286,15 +264,15 @@ fn the_intake_announces_an_incident_it_opens_once_with_its_board_link() {
     let mut env = Env::new();
     env.at("2026-12-05T11:19:30Z");
     env.write_config(&format!("{PUBLIC_URL}{INTAKE}{}", hook.channels()));
-    let (mut child, port) = serve(&env);
+    let server = serve(&env);
+    let port = server.port();
     let body = alert(TITLE);
     assert_eq!(post(port, &body).0, 200);
     wait_until("three channels told", || hook.got().len() == 3);
     // Resent, as Alertmanager does: nothing new, nothing announced.
     assert_eq!(post(port, &body).0, 200);
     std::thread::sleep(Duration::from_millis(500));
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     assert_eq!(hook.got().len(), 3, "announced once");
     assert_bodies(&hook, "intake");
     let text = hook.body("/json")["text"].as_str().unwrap().to_string();
@@ -326,7 +304,8 @@ fn the_intake_answers_at_once_while_a_channel_hangs() {
         "{INTAKE}{}[[notify]]\nname = \"gone\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:{dead_port}/hook\"\n",
         hook.channels()
     ));
-    let (mut child, port) = serve(&env);
+    let server = serve(&env);
+    let port = server.port();
     let (status, took) = post(port, &alert("Checkout down"));
     assert_eq!(status, 200);
     eprintln!("the intake answered in {took:?} while every channel hung");
@@ -336,8 +315,7 @@ fn the_intake_answers_at_once_while_a_channel_hangs() {
     wait_until("the dead channel reported", || {
         std::fs::read_to_string(&log).is_ok_and(|l| l.contains("notify channel gone"))
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     let said = std::fs::read_to_string(&log).unwrap();
     assert!(
         said.contains("warning: notify channel gone: ")
@@ -373,16 +351,6 @@ fn the_monitor_links_the_incident_it_opens() {
     );
 }
 
-/// The recorded notification `name` as Alertmanager sent it.
-fn recorded(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/it/fixtures/alertmanager/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    v["body"].clone()
-}
-
 #[test]
 fn a_reopened_incident_is_announced_and_a_new_one_names_the_previous() {
     let hook = Hook::start(false);
@@ -397,12 +365,12 @@ fn a_reopened_incident_is_announced_and_a_new_one_names_the_previous() {
     // At each moment a server posts what Alertmanager sent, until the room has `told` messages.
     let mut step = |at: &str, body: Value, told: usize| {
         env.at(at);
-        let (mut child, port) = serve(&env);
+        let server = serve(&env);
+        let port = server.port();
         assert_eq!(post(port, &body).0, 200);
         wait_until("the room told", || hook.got().len() >= told);
         std::thread::sleep(Duration::from_millis(200));
-        let _ = child.kill();
-        let _ = child.wait();
+        drop(server);
         assert_eq!(hook.got().len(), told);
     };
     step("2026-12-05T11:19:00Z", recorded("01-firing-1alerts"), 1);

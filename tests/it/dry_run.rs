@@ -1,7 +1,8 @@
 //! `POST /api/v1/alertmanager/dry-run`: the intake's token, body and payload checks with no
 //! write (for trying a receiver, and the intake benchmark's baseline, benches/intake.rs).
 
-use crate::common::{Env, wait_until};
+use crate::common::Env;
+use crate::serve::Server;
 use std::process::Stdio;
 
 const TOKEN: &str = "dry_run-token-1";
@@ -25,30 +26,9 @@ fn post(port: u16, route: &str, token: Option<&str>, body: &str) -> (u16, String
 fn the_dry_run_checks_like_the_intake_and_writes_nothing() {
     let env = Env::new();
     env.write_config("[intake]\ntoken = \"${AM_TOKEN}\"\n[serve]\nbody_limit = \"4KiB\"\n");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = env
-        .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("AM_TOKEN", TOKEN)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_until("serve answers", || {
-        ureq::get(&format!("http://127.0.0.1:{port}/healthz"))
-            .call()
-            .is_ok()
-    });
-    let fixture = format!(
-        "{}/tests/it/fixtures/alertmanager/02-firing-2alerts.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let recorded: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
-    let body = recorded["body"].to_string();
+    let server = Server::launch(&env, TOKEN, Stdio::null(), true);
+    let port = server.port();
+    let body = crate::serve::recorded("02-firing-2alerts").to_string();
     let dry = "/api/v1/alertmanager/dry-run";
 
     let (status, text) = post(port, dry, Some(TOKEN), &body);
@@ -72,6 +52,4 @@ fn the_dry_run_checks_like_the_intake_and_writes_nothing() {
     let (status, text) = post(port, "/api/v1/alertmanager", Some(TOKEN), &body);
     assert_eq!(status, 200, "{text}");
     assert_eq!(env.json(&["list", "--json"]).as_array().unwrap().len(), 1);
-    let _ = child.kill();
-    let _ = child.wait();
 }

@@ -9,7 +9,9 @@ use std::process::{Child, Stdio};
 const TOKEN: &str = "example-token";
 const CONFIG: &str = "[intake]\ntoken = \"${AM_TOKEN}\"\n";
 
-fn recorded(name: &str) -> Value {
+/// The recorded notification `name` as Alertmanager 0.25 sent it (its body), checked to carry
+/// the token the tests give the intake.
+pub(crate) fn recorded(name: &str) -> Value {
     let path = format!(
         "{}/tests/it/fixtures/alertmanager/{name}.json",
         env!("CARGO_MANIFEST_DIR")
@@ -33,15 +35,22 @@ impl Server {
 
     /// `pinned`: at the env's pinned time, else on the real clock (for a real Alertmanager).
     pub(crate) fn spawn(env: &Env, pinned: bool) -> Server {
+        Server::launch(env, TOKEN, Stdio::null(), pinned)
+    }
+
+    /// Starts `incident serve` for `env` on a free loopback port, `token` in its environment
+    /// as the intake's `AM_TOKEN`, its stderr to `stderr`, and waits for /healthz (every
+    /// test that starts a server starts it here). `pinned` as for `spawn`.
+    pub(crate) fn launch(env: &Env, token: &str, stderr: Stdio, pinned: bool) -> Server {
         let port = free_port();
         let mut cmd = env.command(&["serve", "--listen", &format!("127.0.0.1:{port}")]);
         if !pinned {
             cmd.env_remove("INCIDENT_NOW");
         }
         let child = cmd
-            .env("AM_TOKEN", TOKEN)
+            .env("AM_TOKEN", token)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let server = Server { child, port };
@@ -51,6 +60,10 @@ impl Server {
                 .is_some_and(|(s, b)| s == 200 && b == "ok\n")
         });
         server
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.port
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

@@ -5,6 +5,7 @@
 //! message says it may repeat; a fresh copy pulls only the unresolved incidents.
 
 use crate::common::{Env, wait_until};
+use crate::serve::recorded;
 use crate::team::TeamDb;
 use crate::team_merge::{at, copy};
 use serde_json::Value;
@@ -151,32 +152,16 @@ fn after_the_monitor_incident_is_resolved_the_next_bad_check_opens_the_next_epis
 }
 
 /// `incident serve` on a free port of `env`, the intake's token in its environment.
-struct Server {
-    child: Child,
-    port: u16,
-}
+struct Server(crate::serve::Server);
 
 impl Server {
     fn start(env: &Env) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = env
-            .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .env("AM_TOKEN", TOKEN)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = Server { child, port };
-        wait_until("/healthz answers", || {
-            server
-                .post_raw("/healthz", None)
-                .is_some_and(|(s, _)| s == 200)
-        });
-        server
+        Server(crate::serve::Server::launch(
+            env,
+            TOKEN,
+            Stdio::null(),
+            true,
+        ))
     }
 
     fn post_raw(&self, path: &str, body: Option<&Value>) -> Option<(u16, String)> {
@@ -185,7 +170,7 @@ impl Server {
             .timeout_global(Some(std::time::Duration::from_secs(20)))
             .build()
             .into();
-        let url = format!("http://127.0.0.1:{}{path}", self.port);
+        let url = self.0.url(path);
         let mut r = match body {
             None => agent.get(&url).call().ok()?,
             Some(b) => agent
@@ -211,22 +196,6 @@ impl Server {
         }
         panic!("still 503 after 20 tries");
     }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn recorded(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/it/fixtures/alertmanager/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    v["body"].clone()
 }
 
 const INTAKE: &str = "[intake]\ntoken = \"${AM_TOKEN}\"\n";
